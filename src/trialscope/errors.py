@@ -1,0 +1,64 @@
+"""One exception tree for the whole library.
+
+Lower layers translate sqlite3 / lxml / OS errors into these at their boundary
+(``raise ... from exc``) so callers, the CLI and the web layer only ever catch
+``TrialscopeError``.
+"""
+
+from __future__ import annotations
+
+
+class TrialscopeError(Exception):
+    """Base of every error trialscope raises on purpose."""
+
+    #: short machine-readable code, used by the CLI's --json output and the API envelope
+    code = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\nHint: {self.hint}"
+
+
+class ConfigError(TrialscopeError):
+    code = "config_error"
+
+
+class UsageError(TrialscopeError):
+    """The user asked for something that cannot be done as asked."""
+
+    code = "usage_error"
+
+
+class NotFoundError(TrialscopeError):
+    code = "not_found"
+
+
+class StudyNotFound(NotFoundError):
+    def __init__(self, nct_id: str) -> None:
+        super().__init__(
+            f"No study {nct_id} in this mirror.",
+            hint="Import or sync it first, e.g. `trialscope import FILE`.",
+        )
+        self.nct_id = nct_id
+
+
+class StoreError(TrialscopeError):
+    """The database could not be opened, migrated, read or written."""
+
+    code = "store_error"
+
+
+class RecordError(TrialscopeError):
+    """One input record is malformed; the importer quarantines it and goes on."""
+
+    code = "bad_record"
+
+
+class SourceError(TrialscopeError):
+    """A whole input (file, archive) cannot be read."""
+
+    code = "bad_source"
