@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from trialscope.errors import ConfigError
+
 ENV_PREFIX = "TRIALSCOPE_"
 DEFAULT_DB_NAME = "trialscope.db"
 
@@ -25,9 +27,28 @@ def env(name: str) -> str | None:
 class Settings:
     db: str
     batch_size: int = 500
+    #: public address of this mirror, for canonical links in pages (no trailing slash)
+    base_url: str | None = None
 
     @classmethod
-    def resolve(cls, db: str | Path | None = None, batch_size: int | None = None) -> Settings:
+    def resolve(
+        cls,
+        db: str | Path | None = None,
+        batch_size: int | None = None,
+        base_url: str | None = None,
+    ) -> Settings:
         chosen_db = str(db) if db else env("DB") or str(default_db_path())
-        chosen_batch = batch_size or int(env("BATCH_SIZE") or 500)
-        return cls(db=chosen_db, batch_size=chosen_batch)
+        batch = batch_size or _positive_int("BATCH_SIZE", env("BATCH_SIZE"), default=500)
+        url = base_url or env("BASE_URL")
+        return cls(db=chosen_db, batch_size=batch, base_url=url.rstrip("/") if url else None)
+
+
+def _positive_int(name: str, text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name}={text!r} is not a positive whole number.",
+            hint=f"Unset it or give a number, e.g. {ENV_PREFIX}{name}={default}.",
+        )
+    return int(text)

@@ -1,0 +1,104 @@
+"""Root command, global options and the one place where errors become messages."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import click
+import typer
+
+from trialscope import __version__
+from trialscope.config import Settings
+from trialscope.errors import TrialscopeError, UsageError
+from trialscope.store import Store, open_store
+
+from .output import err_console, print_error
+
+app = typer.Typer(
+    name="trialscope",
+    help="Self-hostable ClinicalTrials.gov mirror, finder and matcher.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+
+@dataclass
+class State:
+    db: str | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.resolve(db=self.db)
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings.db)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def state(ctx: typer.Context) -> State:
+    found = ctx.find_object(State)
+    if found is None:  # a command invoked without the root callback (library use)
+        found = ctx.ensure_object(State)
+    return found
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trialscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database file or sqlite:///path [env: TRIALSCOPE_DB; default: user data dir].",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Mirror, search and match ClinicalTrials.gov studies on your own machine."""
+    ctx.obj = State(db=db)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    """Console entry point: user errors print a message and a hint, never a traceback."""
+    from . import commands  # noqa: F401  (registers the commands)
+
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(prog_name="trialscope", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        sys.exit(130)
+    except UsageError as exc:
+        print_error(exc)
+        sys.exit(2)
+    except TrialscopeError as exc:
+        print_error(exc)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        sys.exit(130)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,377 @@
+"""The commands of the mirror: import, show, changes, versions, stats, quarantine, runs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from trialscope.config import Settings
+from trialscope.importer import ImportProgress, ImportSummary, import_paths
+from trialscope.record import Study
+from trialscope.render.card import render_card
+from trialscope.render.markdown import change_line, render_markdown
+from trialscope.render.text import render_text
+from trialscope.store import FieldChange
+from trialscope.timewindow import iso_utc, parse_since
+
+from .app import app, state
+from .output import console, err_console, print_json
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+class ShowFormat(StrEnum):
+    MD = "md"
+    CARD = "card"
+    JSON = "json"
+    TEXT = "text"
+
+
+# -- import -------------------------------------------------------------------------
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    table = Table(title="Import summary", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rows = [
+        ("files read", summary.files),
+        ("records", summary.records_read),
+        ("  new studies", summary.counts["new"]),
+        ("  new versions (became current)", summary.counts["changed"]),
+        ("  older versions (history)", summary.counts["history"]),
+        ("  unchanged", summary.counts["unchanged"]),
+        ("quarantined", summary.counts["quarantined"]),
+        ("files skipped (not records)", len(summary.skipped)),
+        ("time", f"{summary.elapsed:.1f} s"),
+        ("speed", f"{summary.records_per_second:,.0f} records/s"),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    for fmt, count in sorted(summary.by_format.items()):
+        table.add_row(f"format {fmt}", str(count))
+    console.print(table)
+    for note in summary.skipped[:10]:
+        console.print(f"[dim]skipped {note}[/]", highlight=False)
+    if len(summary.skipped) > 10:
+        console.print(f"[dim]... and {len(summary.skipped) - 10} more skipped files[/]")
+    for path in summary.missing:
+        err_console.print(f"[yellow]Warning:[/] no such file or pattern: {path}", highlight=False)
+    if summary.counts["quarantined"]:
+        err_console.print(
+            f"[yellow]Warning:[/] {summary.counts['quarantined']} record(s) quarantined;"
+            " see `trialscope quarantine list`."
+        )
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str], typer.Argument(help="Files, folders or glob patterns of CT.gov records.")
+    ],
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Records per transaction [env: TRIALSCOPE_BATCH_SIZE].", min=1),
+    ] = None,
+    as_json: JsonFlag = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Import CT.gov records: API v2 JSON/JSONL(.gz), pages, bulk zip, classic JSON, legacy XML.
+
+    The format is detected from each file's content. Unreadable records are
+    quarantined with the reason and the run goes on; it exits non-zero only
+    when nothing at all could be read.
+    """
+    st = state(ctx)
+    settings = Settings.resolve(db=st.db, batch_size=batch_size)
+    store = st.store()
+    show_bar = not quiet and not as_json and console.is_terminal
+    with Progress(
+        TextColumn("[bold]importing"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[records]:,} records · {task.fields[rate]:,.0f}/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not show_bar,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("import", total=None, records=0, rate=0.0)
+
+        def advance(p: ImportProgress) -> None:
+            elapsed = bar.tasks[task].elapsed or 1e-9
+            bar.update(
+                task,
+                total=p.total_bytes or None,
+                completed=p.bytes_done,
+                records=p.records,
+                rate=p.records / elapsed,
+            )
+
+        summary = import_paths(store, paths, batch_size=settings.batch_size, on_progress=advance)
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        _print_summary(summary)
+    if summary.nothing_read:
+        err_console.print("[bold red]Error:[/] no record could be read from the given paths.")
+        raise typer.Exit(1)
+
+
+# -- show -----------------------------------------------------------------------------
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    nct_id: Annotated[str, typer.Argument(help="NCT id, e.g. NCT04416854.")],
+    fmt: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="md (agent page), card, json, text.")
+    ] = ShowFormat.MD,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Public base URL for canonical links [env: TRIALSCOPE_BASE_URL]."),
+    ] = None,
+) -> None:
+    """Show one study as the agent markdown page, a card, its v2 JSON or plain text."""
+    store = state(ctx).store()
+    nct = nct_id.strip().upper()
+    if fmt is ShowFormat.JSON:
+        typer.echo(store.study_bytes(nct).decode())
+        return
+    study = Study.from_json(store.study_bytes(nct))
+    if fmt is ShowFormat.CARD:
+        typer.echo(render_card(study), nl=False)
+    elif fmt is ShowFormat.TEXT:
+        typer.echo(render_text(study), nl=False)
+    else:
+        settings = Settings.resolve(db=state(ctx).db, base_url=base_url)
+        canonical = f"{settings.base_url}/trials/{nct}.md" if settings.base_url else None
+        typer.echo(
+            render_markdown(
+                study,
+                info=store.current_version(nct),
+                changes=store.changes([nct]),
+                canonical_url=canonical,
+            ),
+            nl=False,
+        )
+
+
+# -- changes and versions -------------------------------------------------------------
+
+
+def _change_dict(change: FieldChange) -> dict[str, Any]:
+    return {
+        "nct_id": change.nct_id,
+        "path": change.path,
+        "kind": str(change.kind),
+        "old": change.old,
+        "new": change.new,
+        "detected_at": iso_utc(change.detected_at) if change.detected_at else None,
+        "ct_date": change.ct_date,
+    }
+
+
+@app.command()
+def changes(
+    ctx: typer.Context,
+    nct_ids: Annotated[
+        list[str] | None, typer.Argument(help="Limit to these NCT ids (default: all).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only changes seen since: 30d, 12h, 2w or a date.")
+    ] = None,
+    field: Annotated[
+        str | None, typer.Option(help="Only paths matching this pattern, e.g. 'status.*'.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many.", min=1)] = 200,
+    first_sight: Annotated[
+        bool,
+        typer.Option(help="Count a study's first version as its watched fields 'added'."),
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Field-level changes between consecutive versions, newest first."""
+    store = state(ctx).store()
+    since_ts = iso_utc(parse_since(since)) if since else None
+    found = store.changes(
+        nct_ids or (), since=since_ts, path_glob=field, include_first_sight=first_sight
+    )[:limit]
+    if as_json:
+        print_json([_change_dict(c) for c in found])
+        return
+    if not found:
+        console.print("No changes match.")
+        return
+    current = None
+    for change in found:
+        if change.nct_id != current:
+            current = change.nct_id
+            console.print(f"[bold]{current}[/]")
+        console.print("  " + change_line(change).removeprefix("- "), highlight=False)
+
+
+@app.command()
+def versions(
+    ctx: typer.Context,
+    nct_id: Annotated[str, typer.Argument(help="NCT id.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Every stored version of a study, oldest first (the last is current)."""
+    found = state(ctx).store().versions(nct_id.strip())
+    rows = [
+        {
+            "version_id": v.version_id,
+            "ct_last_update_post_date": v.last_update_post_date,
+            "source_format": v.source_format,
+            "source": v.source,
+            "content_hash": v.content_hash,
+            "first_seen": iso_utc(v.first_seen),
+            "last_seen": iso_utc(v.last_seen),
+            "partial": v.is_partial,
+        }
+        for v in found
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"Versions of {nct_id.upper()}", title_justify="left")
+    for column in ("#", "CT.gov update", "format", "hash", "first seen", "source"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["version_id"]),
+            row["ct_last_update_post_date"] or "?",
+            row["source_format"],
+            row["content_hash"][:12],
+            row["first_seen"],
+            row["source"],
+        )
+    console.print(table)
+
+
+# -- stats, runs, quarantine ----------------------------------------------------------
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Count studies by status, phase, study type and source format."""
+    figures = state(ctx).store().stats()
+    if as_json:
+        print_json(figures)
+        return
+    console.print(
+        f"[bold]{figures['studies']:,}[/] studies, {figures['versions']:,} versions,"
+        f" {figures['changes']:,} field changes, {figures['quarantined']:,} quarantined,"
+        f" {figures['partial']:,} partial records"
+    )
+    for key, title in (
+        ("by_status", "Overall status"),
+        ("by_phase", "Phase"),
+        ("by_study_type", "Study type"),
+        ("by_source_format", "Source format"),
+    ):
+        table = Table(title=title, title_justify="left", show_header=False)
+        table.add_column()
+        table.add_column(justify="right")
+        for value, count in figures[key].items():
+            table.add_row(value, f"{count:,}")
+        console.print(table)
+
+
+@app.command()
+def runs(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recent import runs and their counts."""
+    found = state(ctx).store().runs(limit)
+    if as_json:
+        print_json(found)
+        return
+    table = Table(title="Import runs", title_justify="left")
+    for column in ("run", "started", "status", "records", "new", "changed", "quarantined"):
+        table.add_column(column)
+    for run in found:
+        counts = run["counts"]
+        table.add_row(
+            str(run["id"]),
+            run["started_at"],
+            run["status"],
+            *(str(counts.get(k, "")) for k in ("records", "new", "changed", "quarantined")),
+        )
+    console.print(table)
+
+
+quarantine_app = typer.Typer(help="Records that could not be read, with the reason.")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    ctx: typer.Context,
+    run: Annotated[int | None, typer.Option(help="Only this import run.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """List quarantined records, newest first."""
+    entries = state(ctx).store().quarantine(limit=limit, run_id=run)
+    if as_json:
+        keys = ("id", "run_id", "source", "position", "reason", "created_at")
+        print_json([{k: getattr(e, k) for k in keys} for e in entries])
+        return
+    if not entries:
+        console.print("The quarantine is empty.")
+        return
+    table = Table(title="Quarantine", title_justify="left")
+    for column in ("id", "run", "source", "position", "reason"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(str(e.id), str(e.run_id or ""), e.source, e.position, e.reason)
+    console.print(table)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help="Quarantine entry id (see `quarantine list`).")],
+    raw: Annotated[bool, typer.Option("--raw", help="Print only the raw bytes.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one quarantined record: where it came from, why, and its bytes."""
+    entry = state(ctx).store().quarantine_entry(entry_id)
+    text = entry.raw.decode("utf-8", "replace") if entry.raw is not None else ""
+    if raw:
+        typer.echo(text)
+        return
+    if as_json:
+        print_json(
+            {
+                "id": entry.id,
+                "run_id": entry.run_id,
+                "source": entry.source,
+                "position": entry.position,
+                "reason": entry.reason,
+                "created_at": entry.created_at,
+                "raw": text,
+            }
+        )
+        return
+    console.print(f"[bold]#{entry.id}[/] {entry.source} ({entry.position})", highlight=False)
+    console.print(f"[bold]reason:[/] {entry.reason}", highlight=False)
+    console.print(text[:4000] + ("\n..." if len(text) > 4000 else ""), highlight=False)
