@@ -128,10 +128,7 @@ def render_text(study: Study) -> str:
                 ]
             )
             + [""]
-            + [
-                f"  {line}" if line else ""
-                for line in (eligibility.eligibility_criteria or "").splitlines()
-            ],
+            + [f"  {line}" if line else "" for line in criteria],
         )
     lead = sponsors.lead_sponsor if sponsors else None
     sponsor_lines = [f"  {lead.name} (lead, {label_of(lead.agency_class)})"] if lead else []
