@@ -98,6 +98,7 @@ def to_incoming(record: MappedRecord, source: str) -> IncomingVersion:
         source_format=record.format.value,
         original=record.original,
         last_update_post_date=model.last_update_post_date,
+        snapshot_date=record.snapshot_date,
         is_partial=model.is_partial,
         brief_title=model.brief_title,
         overall_status=_str_or_none(model.overall_status),

@@ -12,7 +12,8 @@ import orjson
 
 from trialscope.errors import RecordError
 from trialscope.formats.classic import classic_to_v2
-from trialscope.formats.legacy_xml import legacy_xml_to_v2
+from trialscope.formats.legacy_values import partial_date
+from trialscope.formats.legacy_xml import legacy_download_date, legacy_xml_to_v2
 
 
 class SourceFormat(StrEnum):
@@ -34,6 +35,8 @@ class MappedRecord:
     #: verbatim v2 bytes, when the chunk was exactly one v2 study
     verbatim: bytes | None = None
     original: bytes | None = None
+    #: ISO date the source snapshot was taken, when the source says
+    snapshot_date: str | None = None
 
 
 def records_in_chunk(raw: bytes) -> Iterator[MappedRecord | RecordError]:
@@ -56,7 +59,13 @@ def _from_xml(xml: bytes | str, position: str) -> MappedRecord | RecordError:
     except RecordError as exc:
         return exc
     original = xml.encode("utf-8") if isinstance(xml, str) else xml
-    return MappedRecord(SourceFormat.LEGACY_XML, study, position, original=original)
+    return MappedRecord(
+        SourceFormat.LEGACY_XML,
+        study,
+        position,
+        original=original,
+        snapshot_date=legacy_download_date(original),
+    )
 
 
 def _classify(value: Any, position: str, raw: bytes | None) -> Iterator[MappedRecord | RecordError]:
@@ -68,7 +77,9 @@ def _classify(value: Any, position: str, raw: bytes | None) -> Iterator[MappedRe
         yield RecordError(f"not a CT.gov study record: a JSON {type(value).__name__}")
         return
     if "protocolSection" in value:
-        yield MappedRecord(SourceFormat.V2, dict(value), position, verbatim=raw)
+        yield MappedRecord(
+            SourceFormat.V2, dict(value), position, verbatim=raw, snapshot_date=_v2_snapshot(value)
+        )
     elif isinstance(value.get("studies"), list):
         yield from _classify(value["studies"], f"{position}studies", None)
     elif "FullStudiesResponse" in value or "FullStudies" in value:
@@ -91,9 +102,23 @@ def _from_classic(study: Mapping[str, Any], position: str) -> MappedRecord | Rec
         mapped = classic_to_v2(study)
     except RecordError as exc:
         return exc
+    derived = study.get("DerivedSection")
+    misc = derived.get("MiscInfoModule") if isinstance(derived, Mapping) else None
+    holder = misc.get("VersionHolder") if isinstance(misc, Mapping) else None
     return MappedRecord(
-        SourceFormat.CLASSIC, mapped, position, original=orjson.dumps({"Study": study})
+        SourceFormat.CLASSIC,
+        mapped,
+        position,
+        original=orjson.dumps({"Study": study}),
+        snapshot_date=partial_date(holder) if isinstance(holder, str) else None,
     )
+
+
+def _v2_snapshot(study: Mapping[str, Any]) -> str | None:
+    derived = study.get("derivedSection")
+    misc = derived.get("miscInfoModule") if isinstance(derived, Mapping) else None
+    holder = misc.get("versionHolder") if isinstance(misc, Mapping) else None
+    return holder if isinstance(holder, str) else None
 
 
 def nct_id_of(study: Mapping[str, Any]) -> str:

@@ -47,6 +47,7 @@ class IncomingVersion:
     source_format: str
     original: bytes | None = None
     last_update_post_date: str | None = None
+    snapshot_date: str | None = None
     is_partial: bool = False
     brief_title: str | None = None
     overall_status: str | None = None
@@ -99,8 +100,12 @@ _VERSION_COLUMNS = (
     "id, nct_id, content_hash, source, source_format, last_update_post_date,"
     " first_seen, last_seen, is_partial"
 )
-# Chain order: CT.gov date, then full records after partial ones, then arrival.
-_CHAIN_ORDER = "coalesce(last_update_post_date, ''), is_partial DESC, id"
+# Chain order: CT.gov date, then full records after partial ones, then the date
+# the snapshot was taken (CT.gov changes some fields, like an overdue status
+# becoming UNKNOWN, without a new update post), then arrival.
+_CHAIN_ORDER = (
+    "coalesce(last_update_post_date, ''), is_partial DESC, coalesce(snapshot_date, ''), id"
+)
 
 
 class SQLiteStore:
@@ -238,14 +243,15 @@ class SQLiteStore:
 
         cur = db.execute(
             "INSERT INTO versions (nct_id, content_hash, source, source_format,"
-            " last_update_post_date, is_partial, first_seen, last_seen, data, original)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " last_update_post_date, snapshot_date, is_partial, first_seen, last_seen, data,"
+            " original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rec.nct_id,
                 rec.content_hash,
                 rec.source,
                 rec.source_format,
                 rec.last_update_post_date,
+                rec.snapshot_date,
                 int(rec.is_partial),
                 now,
                 now,

@@ -8,6 +8,9 @@ CREATE TABLE versions (
     source                TEXT    NOT NULL,
     source_format         TEXT    NOT NULL,
     last_update_post_date TEXT,
+    -- when the source snapshot was taken (v2 versionHolder, legacy download_date):
+    -- orders versions that share a last update post date
+    snapshot_date         TEXT,
     is_partial            INTEGER NOT NULL DEFAULT 0,
     first_seen            TEXT    NOT NULL,
     last_seen             TEXT    NOT NULL,
@@ -35,7 +38,7 @@ CREATE TABLE studies (
 CREATE INDEX studies_by_status ON studies (overall_status);
 
 -- Field-level changes between consecutive versions (ordered by CT.gov last
--- update post date). A study's first version has no rows here: its "added"
+-- update post date, then snapshot date). A study's first version has no rows here: its "added"
 -- fields are derived from that version when asked for.
 CREATE TABLE changes (
     id              INTEGER PRIMARY KEY,
