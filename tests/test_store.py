@@ -1,0 +1,218 @@
+"""The versioned store on a real SQLite file: versions chain, change log, quarantine, runs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from trialscope.errors import ConfigError, NotFoundError, StoreError, StudyNotFound
+from trialscope.store import (
+    ChangeKind,
+    IncomingVersion,
+    Outcome,
+    QuarantinedRecord,
+    SQLiteStore,
+    open_store,
+)
+from trialscope.store.fingerprint import content_hash
+
+from .conftest import FIXTURES
+
+
+def seed_2026() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((FIXTURES / "NCT04416854.2026.v2.json").read_text())
+    return loaded
+
+
+def incoming(
+    study: dict[str, Any], source: str = "test", snapshot: str | None = None
+) -> IncomingVersion:
+    status = study["protocolSection"].get("statusModule", {})
+    return IncomingVersion(
+        nct_id=study["protocolSection"]["identificationModule"]["nctId"],
+        study=study,
+        data=orjson.dumps(study),
+        content_hash=content_hash(study),
+        source=source,
+        source_format="ctgov_v2",
+        last_update_post_date=status.get("lastUpdatePostDateStruct", {}).get("date"),
+        snapshot_date=snapshot,
+        overall_status=status.get("overallStatus"),
+    )
+
+
+def with_status(study: dict[str, Any], status: str, updated: str) -> dict[str, Any]:
+    copied = copy.deepcopy(study)
+    module = copied["protocolSection"]["statusModule"]
+    module["overallStatus"] = status
+    module["lastUpdatePostDateStruct"] = {"date": updated, "type": "ACTUAL"}
+    return copied
+
+
+def test_schema_is_migrated_and_wal(store: SQLiteStore) -> None:
+    assert store.schema_version >= 1
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_new_then_identical_adds_no_version(store: SQLiteStore) -> None:
+    study = seed_2026()
+    assert store.write_batch([incoming(study)]) == [Outcome.NEW]
+    first = store.current_version("NCT04416854")
+    assert store.write_batch([incoming(copy.deepcopy(study), source="again")]) == [
+        Outcome.UNCHANGED
+    ]
+    versions = store.versions("NCT04416854")
+    assert len(versions) == 1
+    assert versions[0].last_seen >= first.last_seen
+    assert versions[0].source == "test"  # provenance of the first sighting is kept
+
+
+def test_volatile_version_holder_is_not_a_change(store: SQLiteStore) -> None:
+    study = seed_2026()
+    refreshed = copy.deepcopy(study)
+    refreshed["derivedSection"]["miscInfoModule"]["versionHolder"] = "2026-06-01"
+    store.write_batch([incoming(study)])
+    assert store.write_batch([incoming(refreshed)]) == [Outcome.UNCHANGED]
+
+
+def test_newer_version_becomes_current_with_field_changes(store: SQLiteStore) -> None:
+    old = seed_2026()
+    new = with_status(old, "COMPLETED", "2026-01-10")
+    store.write_batch([incoming(old)])
+    assert store.write_batch([incoming(new)]) == [Outcome.CHANGED]
+    assert store.study_json("NCT04416854")["protocolSection"]["statusModule"]["overallStatus"] == (
+        "COMPLETED"
+    )
+    logged = store.changes(["NCT04416854"], include_first_sight=False)
+    assert sorted(((c.path, c.kind, c.old, c.new) for c in logged), key=str) == [
+        (
+            "status.lastUpdatePostDate",
+            ChangeKind.CHANGED,
+            {"date": "2020-06-04", "type": "ACTUAL"},
+            {"date": "2026-01-10", "type": "ACTUAL"},
+        ),
+        ("status.overallStatus", ChangeKind.CHANGED, "UNKNOWN", "COMPLETED"),
+    ]
+    assert all(c.ct_date == "2026-01-10" for c in logged)
+
+
+def test_older_version_arriving_late_goes_to_history(store: SQLiteStore) -> None:
+    base = seed_2026()
+    v2021 = with_status(base, "RECRUITING", "2021-01-01")
+    v2023 = with_status(base, "ACTIVE_NOT_RECRUITING", "2023-01-01")
+    v2025 = with_status(base, "COMPLETED", "2025-01-01")
+    store.write_batch([incoming(v2021), incoming(v2025)])
+    assert store.write_batch([incoming(v2023)]) == [Outcome.HISTORY]
+    # Current stays the newest by CT.gov date.
+    current = store.study_json("NCT04416854")["protocolSection"]["statusModule"]
+    assert current["overallStatus"] == "COMPLETED"
+    # The 2021→2025 link was split into 2021→2023→2025.
+    status_changes = sorted(
+        (c.old, c.new)
+        for c in store.changes(["NCT04416854"], path_glob="status.overallStatus")
+        if c.kind is ChangeKind.CHANGED
+    )
+    assert status_changes == [
+        ("ACTIVE_NOT_RECRUITING", "COMPLETED"),
+        ("RECRUITING", "ACTIVE_NOT_RECRUITING"),
+    ]
+    assert [v.last_update_post_date for v in store.versions("NCT04416854")] == [
+        "2021-01-01",
+        "2023-01-01",
+        "2025-01-01",
+    ]
+
+
+def test_same_update_date_is_ordered_by_snapshot(store: SQLiteStore) -> None:
+    base = seed_2026()
+    recruiting = with_status(base, "RECRUITING", "2020-06-04")
+    # The 2026 snapshot arrives first, the 2020 one after: 2026 must stay current.
+    store.write_batch([incoming(base, snapshot="2026-05-11")])
+    assert store.write_batch([incoming(recruiting, snapshot="2020-07-28")]) == [Outcome.HISTORY]
+    assert store.current_version("NCT04416854").last_update_post_date == "2020-06-04"
+    assert (
+        store.study_json("NCT04416854")["protocolSection"]["statusModule"]["overallStatus"]
+        == "UNKNOWN"
+    )
+
+
+def test_first_sight_changes_are_derived(store: SQLiteStore) -> None:
+    store.write_batch([incoming(seed_2026())])
+    found = store.changes(["NCT04416854"])
+    assert found[0].kind is ChangeKind.ADDED
+    assert "status.overallStatus" in {c.path for c in found}
+    assert store.changes(["NCT04416854"], include_first_sight=False) == []
+    assert [c.path for c in store.changes(path_glob="eligibility.*")] == [
+        "eligibility.criteria",
+        "eligibility.minAge",
+        "eligibility.maxAge",
+        "eligibility.sex",
+    ]
+
+
+def test_changes_since_filters_by_detection_time(store: SQLiteStore) -> None:
+    store.write_batch([incoming(seed_2026())])
+    assert store.changes(since="2999-01-01T00:00:00.000Z") == []
+    assert store.changes(since="2000-01-01T00:00:00.000Z") != []
+
+
+def test_quarantine_keeps_reason_and_bytes(store: SQLiteStore) -> None:
+    run = store.begin_run(["x.jsonl"])
+    store.write_batch([], [QuarantinedRecord("x.jsonl", "line 3", "malformed JSON", b"{oops")], run)
+    (entry,) = store.quarantine(run_id=run)
+    assert (entry.source, entry.position, entry.reason) == ("x.jsonl", "line 3", "malformed JSON")
+    assert store.quarantine_entry(entry.id).raw == b"{oops"
+    with pytest.raises(NotFoundError):
+        store.quarantine_entry(999)
+
+
+def test_runs_are_recorded(store: SQLiteStore) -> None:
+    run = store.begin_run(["a", "b"])
+    store.finish_run(run, "completed", {"records": 3})
+    (found,) = store.runs()
+    assert found["sources"] == ["a", "b"]
+    assert found["counts"] == {"records": 3}
+    assert found["status"] == "completed"
+
+
+def test_failed_batch_rolls_back_whole(store: SQLiteStore) -> None:
+    good = incoming(seed_2026())
+    bad = incoming(seed_2026())
+    object.__setattr__(bad, "content_hash", None)  # violates NOT NULL mid-batch
+    object.__setattr__(bad, "nct_id", "NCT00000001")
+    with pytest.raises(StoreError):
+        store.write_batch([good, bad])
+    assert store.count_studies() == 0
+
+
+def test_unknown_study_is_a_clear_error(store: SQLiteStore) -> None:
+    with pytest.raises(StudyNotFound, match="NCT99999999"):
+        store.study_json("nct99999999")
+
+
+def test_open_store_accepts_paths_and_sqlite_urls(tmp_path: Path) -> None:
+    open_store(tmp_path / "a.db").close()
+    open_store(f"sqlite:///{tmp_path / 'b.db'}").close()
+    with pytest.raises(ConfigError, match="mysql"):
+        open_store("mysql://host/db")
+
+
+def test_unopenable_database_is_a_store_error(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "junk.db"
+    not_a_db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="Cannot open"):
+        SQLiteStore(not_a_db)
+
+
+def test_stats_count_by_columns(store: SQLiteStore) -> None:
+    store.write_batch([incoming(seed_2026())])
+    figures = store.stats()
+    assert figures["studies"] == 1
+    assert figures["by_status"] == {"UNKNOWN": 1}
+    assert isinstance(store.conn, sqlite3.Connection)
