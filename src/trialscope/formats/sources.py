@@ -92,7 +92,7 @@ class SourceReader:
             text = str(arg)
             path = Path(text).expanduser()
             if path.is_dir():
-                paths.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+                paths.extend(_files_under(path))
             elif path.exists():
                 paths.append(path)
             elif any(ch in text for ch in "*?["):
@@ -100,7 +100,7 @@ class SourceReader:
                 files = [m for m in matches if m.is_file()]
                 for m in matches:
                     if m.is_dir():
-                        files.extend(sorted(p for p in m.rglob("*") if p.is_file()))
+                        files.extend(_files_under(m))
                 if files:
                     paths.extend(files)
                 else:
@@ -139,6 +139,11 @@ class SourceReader:
                     yield from _read_stream(source, handle, size=_size(path))
         except OSError as exc:
             yield Problem(source, "file", f"unreadable file: {exc.strerror or exc}")
+
+
+def _files_under(folder: Path) -> list[Path]:
+    # A dangling link is kept: it is a record file that cannot be read, to quarantine.
+    return sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
 
 
 def _size(path: Path) -> int:
