@@ -1,0 +1,3 @@
+from trialscope.cli import main
+
+main()

@@ -1,0 +1,148 @@
+"""The command line through its real entry point: output, --json, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import CTGOV, FIXTURES, needs_corpus
+
+SEED_XML = CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"
+LATER = FIXTURES / "NCT04416854.2026.v2.json"
+
+
+def run(db: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "trialscope", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.db"
+    if CTGOV.is_dir():
+        run(path, "import", str(SEED_XML), str(LATER), "--quiet")
+    return path
+
+
+@needs_corpus
+def test_import_json_summary(tmp_path: Path) -> None:
+    done = run(tmp_path / "x.db", "import", str(SEED_XML), str(LATER), "--json")
+    summary = json.loads(done.stdout)
+    assert summary["records"] == 2
+    assert summary["new"] == 1
+    assert summary["by_format"] == {"ctgov_legacy_xml": 1, "ctgov_v2": 1}
+
+
+@needs_corpus
+def test_import_text_summary_and_warnings(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"broken\n')
+    done = run(tmp_path / "x.db", "import", str(LATER), str(bad), str(tmp_path / "nope.json"))
+    assert "Import summary" in done.stdout
+    assert "quarantined" in done.stderr
+    assert "nope.json" in done.stderr
+
+
+def test_import_of_nothing_readable_fails_cleanly(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{broken\n")
+    done = run(tmp_path / "x.db", "import", str(bad), ok=False)
+    assert done.returncode == 1
+    assert "no record could be read" in done.stderr
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("fmt", "expect"),
+    [
+        ("md", "## Recent Field Changes (last 30 days)"),
+        ("card", "Status and phase"),
+        ("text", "ELIGIBILITY"),
+        ("json", '"protocolSection"'),
+    ],
+)
+def test_show_formats(db: Path, fmt: str, expect: str) -> None:
+    assert expect in run(db, "show", "nct04416854", "--format", fmt).stdout
+
+
+@needs_corpus
+def test_changes_filters_and_json(db: Path) -> None:
+    rows = json.loads(run(db, "changes", "NCT04416854", "--field", "status.*", "--json").stdout)
+    assert rows
+    assert all(r["path"].startswith("status.") for r in rows)
+    assert any(
+        (r["path"], r["kind"], r["old"], r["new"])
+        == ("status.overallStatus", "changed", "RECRUITING", "UNKNOWN")
+        for r in rows
+    )
+    text = run(db, "changes", "--since", "30d").stdout
+    assert "status.overallStatus" in text
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "command", [["stats"], ["versions", "NCT04416854"], ["runs"], ["quarantine", "list"]]
+)
+def test_read_commands_have_json(db: Path, command: list[str]) -> None:
+    json.loads(run(db, *command, "--json").stdout)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["show", "NCT99999999"], 1, "No study NCT99999999"),
+        (["changes", "--since", "yesterday-ish"], 2, "Cannot read the time window"),
+        (["quarantine", "show", "42"], 1, "No quarantine entry 42"),
+        (["show", "NCT1", "--format", "pdf"], 2, "pdf"),
+        (["frobnicate"], 2, "No such command"),
+    ],
+)
+def test_user_errors_are_messages_not_tracebacks(
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    done = run(tmp_path / "empty.db", *args, ok=False)
+    assert done.returncode == code
+    assert message in done.stderr
+
+
+def test_bad_database_path_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = run(blocker / "sub" / "x.db", "stats", ok=False)
+    assert done.returncode == 1
+    assert "Cannot open the database" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["import"],
+        ["show"],
+        ["changes"],
+        ["versions"],
+        ["stats"],
+        ["runs"],
+        ["quarantine"],
+        ["quarantine", "list"],
+        ["quarantine", "show"],
+    ],
+)
+def test_help_everywhere(tmp_path: Path, command: list[str]) -> None:
+    done = run(tmp_path / "x.db", *command, "--help")
+    assert "Usage" in done.stdout
