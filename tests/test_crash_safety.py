@@ -1,0 +1,83 @@
+"""SIGKILL an import midway, run it again: the store equals an uninterrupted run's."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .conftest import CTGOV, needs_corpus
+
+pytestmark = needs_corpus
+
+# AACT's many dated versions exercise the version chain; the big file gives volume.
+INPUTS = [
+    CTGOV / "legacy_xml" / "ctti-clinicaltrials__aact.jsonl.gz",
+    CTGOV / "legacy_xml" / "reesewang25__enrollment_and_studylength.jsonl.gz",
+]
+
+
+def _command(db: Path) -> list[str]:
+    return [sys.executable, "-m", "trialscope", "--db", str(db), "import", "--quiet", "--json"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "TRIALSCOPE_BATCH_SIZE": "50"}
+
+
+def _import(db: Path) -> None:
+    subprocess.run([*_command(db), *map(str, INPUTS)], check=True, env=_env(), capture_output=True)
+
+
+def _stored_versions(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute("SELECT count(*) FROM versions").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _state(db: Path) -> dict[str, Any]:
+    with sqlite3.connect(db) as conn:
+        return {
+            "versions": sorted(conn.execute("SELECT nct_id, content_hash FROM versions")),
+            "current": sorted(
+                conn.execute(
+                    "SELECT s.nct_id, v.content_hash FROM studies s"
+                    " JOIN versions v ON v.id = s.current_version_id"
+                )
+            ),
+            "changes": sorted(
+                conn.execute(
+                    "SELECT c.nct_id, a.content_hash, b.content_hash, c.path, c.kind,"
+                    " c.old_value, c.new_value FROM changes c"
+                    " JOIN versions a ON a.id = c.from_version_id"
+                    " JOIN versions b ON b.id = c.to_version_id"
+                )
+            ),
+        }
+
+
+def test_killed_import_resumes_to_the_same_store(tmp_path: Path) -> None:
+    straight = tmp_path / "straight.db"
+    _import(straight)
+    expected = _state(straight)
+    assert len(expected["current"]) > 6000
+
+    killed = tmp_path / "killed.db"
+    proc = subprocess.Popen([*_command(killed), *map(str, INPUTS)], env=_env())
+    deadline = time.monotonic() + 120
+    while _stored_versions(killed) < 500 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = _stored_versions(killed)
+    assert 0 < partial < len(expected["versions"]), "the kill must land midway"
+
+    _import(killed)
+    assert _state(killed) == expected
