@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 __all__ = [
     "age",
@@ -48,6 +49,8 @@ _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _NA = frozenset({"", "N/A", "NA", "NOT APPLICABLE", "NONE", "NULL"})
 
 
+# Registry vocabularies are small, so caching makes the per-field cost a dict lookup.
+@lru_cache(maxsize=4096)
 def upper_snake(value: str) -> str:
     """'Active, not recruiting' -> 'ACTIVE_NOT_RECRUITING' (the generic v2 enum spelling)."""
     return _NON_ALNUM.sub("_", value.strip()).strip("_").upper()
@@ -373,6 +376,7 @@ _YEARS_PER = {"Year": 1.0, "Month": 1 / 12, "Week": 7 / 365.25, "Day": 1 / 365.2
 _YEARS_PER.update({"Hour": 1 / 8766, "Minute": 1 / 525960})
 
 
+@lru_cache(maxsize=4096)
 def age(value: str | None) -> str | None:
     """'18 Years' stays '18 Years'; '1 year' -> '1 Year'; 'N/A' -> None; other text kept."""
     if value is None or _is_na(value):
@@ -388,6 +392,7 @@ def age(value: str | None) -> str | None:
     return f"{num} {canon}" if num == 1 else f"{num} {canon}s"
 
 
+@lru_cache(maxsize=4096)
 def _age_years(value: str | None) -> float | None:
     if value is None:
         return None
@@ -478,6 +483,7 @@ def _iso(year: int, month: int | None, day: int | None) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+@lru_cache(maxsize=16384)
 def partial_date(value: str | None) -> str | None:
     """'July 2001' -> '2001-07', 'September 13, 2001' -> '2001-09-13', ISO passes through.
 
