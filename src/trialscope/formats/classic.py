@@ -1,0 +1,670 @@
+"""Map one classic (pre-2024) CT.gov API ``Study`` object onto the API v2 study structure.
+
+The classic API (``/api/query/full_studies``, retired 2024) used the same modules as v2 with
+PascalCase, module-prefixed field names (``StatusModule.StartDateStruct.StartDate``), list
+wrappers (``ConditionList.Condition[]``), display-text enums and "Month Day, Year" dates; field
+names are those of its ``study_fields_list`` (API version 1.01.05). Results content is not mapped
+(only ``hasResults``); the store keeps the original object verbatim. Mapping table:
+docs/legacy-xml-mapping.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from trialscope.errors import RecordError
+from trialscope.formats import legacy_values as lv
+
+__all__ = ["classic_to_v2"]
+
+_Obj = Mapping[str, Any]
+_EMPTY: _Obj = {}
+
+
+def _m(obj: _Obj, key: str) -> _Obj:
+    value = obj.get(key)
+    if type(value) is dict:  # the usual case; the ABC check below is slow
+        return value
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def _s(obj: _Obj, key: str) -> str | None:
+    value = obj.get(key)
+    if type(value) is str:
+        text = value
+    elif value is None or isinstance(value, dict | list | Mapping):
+        return None
+    else:
+        text = str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip() or None
+
+
+def _list(obj: _Obj, wrapper: str, item: str) -> list[Any]:
+    """``{"ConditionList": {"Condition": [...]}}`` -> the list (a lone item is wrapped)."""
+    value = _m(obj, wrapper).get(item)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _strings(obj: _Obj, wrapper: str, item: str) -> list[str]:
+    out = []
+    for value in _list(obj, wrapper, item):
+        if isinstance(value, str | int | float) and str(value).strip():
+            out.append(str(value).strip())
+    return out
+
+
+def _maps(obj: _Obj, wrapper: str, item: str) -> list[_Obj]:
+    return [v for v in _list(obj, wrapper, item) if type(v) is dict or isinstance(v, Mapping)]
+
+
+def _compact(d: dict[str, Any]) -> dict[str, Any]:
+    """Drop absent values: None, "", [] and {} (False and 0 are values)."""
+    return {k: v for k, v in d.items() if v or v == 0}
+
+
+def _date(obj: _Obj, key: str) -> str | None:
+    return lv.partial_date(_s(obj, key))
+
+
+def _struct(status: _Obj, name: str) -> dict[str, Any] | None:
+    """``XDateStruct: {XDate, XDateType}`` -> ``xDateStruct: {date, type}``."""
+    inner = _m(status, f"{name}Struct")
+    date = _date(inner, name)
+    if date is None:
+        return None
+    return _compact({"date": date, "type": lv.date_type(_s(inner, f"{name}Type"))})
+
+
+def _bool(obj: _Obj, key: str) -> bool | None:
+    return lv.yes_no(_s(obj, key))
+
+
+def _int(obj: _Obj, key: str) -> int | None:
+    text = _s(obj, key)
+    if text is None:
+        return None
+    try:
+        return int(float(text))
+    except ValueError:
+        return None
+
+
+def _records(
+    obj: _Obj, wrapper: str, item: str, fields: Mapping[str, tuple[str, Callable[..., Any]]]
+) -> list[dict[str, Any]]:
+    """List of structs, each field renamed and normalised: ``{v2name: (classicName, fn)}``."""
+    out = []
+    for entry in _maps(obj, wrapper, item):
+        row = _compact({v2: fn(_s(entry, key)) for v2, (key, fn) in fields.items()})
+        if row:
+            out.append(row)
+    return out
+
+
+def _same(value: str | None) -> str | None:
+    return value
+
+
+# --- modules --------------------------------------------------------------------------------
+
+
+def _identification(p: _Obj, nct_id: str) -> dict[str, Any]:
+    ident = _m(p, "IdentificationModule")
+    org_id = _m(ident, "OrgStudyIdInfo")
+    org = _m(ident, "Organization")
+    secondary = []
+    for entry in _maps(ident, "SecondaryIdInfoList", "SecondaryIdInfo"):
+        secondary.append(
+            _compact(
+                {
+                    "id": _s(entry, "SecondaryId"),
+                    "type": lv.secondary_id_type(_s(entry, "SecondaryIdType")),
+                    "domain": _s(entry, "SecondaryIdDomain"),
+                    "link": _s(entry, "SecondaryIdLink"),
+                }
+            )
+        )
+    return _compact(
+        {
+            "nctId": nct_id,
+            "nctIdAliases": _strings(ident, "NCTIdAliasList", "NCTIdAlias"),
+            "orgStudyIdInfo": _compact(
+                {
+                    "id": _s(org_id, "OrgStudyId"),
+                    "type": lv.secondary_id_type(_s(org_id, "OrgStudyIdType")),
+                    "link": _s(org_id, "OrgStudyIdLink"),
+                }
+            ),
+            "secondaryIdInfos": [s for s in secondary if s],
+            "briefTitle": _s(ident, "BriefTitle"),
+            "officialTitle": _s(ident, "OfficialTitle"),
+            "acronym": _s(ident, "Acronym"),
+            "organization": _compact(
+                {"fullName": _s(org, "OrgFullName"), "class": lv.agency_class(_s(org, "OrgClass"))}
+            ),
+        }
+    )
+
+
+def _status(p: _Obj) -> dict[str, Any]:
+    st = _m(p, "StatusModule")
+    ea = _m(st, "ExpandedAccessInfo")
+    return _compact(
+        {
+            "statusVerifiedDate": _date(st, "StatusVerifiedDate"),
+            "overallStatus": lv.status(_s(st, "OverallStatus")),
+            "lastKnownStatus": lv.status(_s(st, "LastKnownStatus")),
+            "delayedPosting": _bool(st, "DelayedPosting"),
+            "whyStopped": _s(st, "WhyStopped"),
+            "expandedAccessInfo": _compact(
+                {
+                    "hasExpandedAccess": _bool(ea, "HasExpandedAccess"),
+                    "nctId": _s(ea, "ExpandedAccessNCTId"),
+                    "statusForNctId": lv.status(_s(ea, "ExpandedAccessStatusForNCTId")),
+                }
+            ),
+            "startDateStruct": _struct(st, "StartDate"),
+            "primaryCompletionDateStruct": _struct(st, "PrimaryCompletionDate"),
+            "completionDateStruct": _struct(st, "CompletionDate"),
+            "studyFirstSubmitDate": _date(st, "StudyFirstSubmitDate"),
+            "studyFirstSubmitQcDate": _date(st, "StudyFirstSubmitQCDate"),
+            "studyFirstPostDateStruct": _struct(st, "StudyFirstPostDate"),
+            "resultsFirstSubmitDate": _date(st, "ResultsFirstSubmitDate"),
+            "resultsFirstSubmitQcDate": _date(st, "ResultsFirstSubmitQCDate"),
+            "resultsFirstPostDateStruct": _struct(st, "ResultsFirstPostDate"),
+            "dispFirstSubmitDate": _date(st, "DispFirstSubmitDate"),
+            "dispFirstSubmitQcDate": _date(st, "DispFirstSubmitQCDate"),
+            "dispFirstPostDateStruct": _struct(st, "DispFirstPostDate"),
+            "lastUpdateSubmitDate": _date(st, "LastUpdateSubmitDate"),
+            "lastUpdatePostDateStruct": _struct(st, "LastUpdatePostDate"),
+        }
+    )
+
+
+def _sponsors(p: _Obj) -> dict[str, Any]:
+    sc = _m(p, "SponsorCollaboratorsModule")
+    rp = _m(sc, "ResponsibleParty")
+    lead = _m(sc, "LeadSponsor")
+    return _compact(
+        {
+            "responsibleParty": _compact(
+                {
+                    "type": lv.responsible_party_type(_s(rp, "ResponsiblePartyType")),
+                    "investigatorFullName": _s(rp, "ResponsiblePartyInvestigatorFullName"),
+                    "investigatorTitle": _s(rp, "ResponsiblePartyInvestigatorTitle"),
+                    "investigatorAffiliation": _s(rp, "ResponsiblePartyInvestigatorAffiliation"),
+                    "oldNameTitle": _s(rp, "ResponsiblePartyOldNameTitle"),
+                    "oldOrganization": _s(rp, "ResponsiblePartyOldOrganization"),
+                }
+            ),
+            "leadSponsor": _compact(
+                {
+                    "name": _s(lead, "LeadSponsorName"),
+                    "class": lv.agency_class(_s(lead, "LeadSponsorClass")),
+                }
+            ),
+            "collaborators": _records(
+                sc,
+                "CollaboratorList",
+                "Collaborator",
+                {
+                    "name": ("CollaboratorName", _same),
+                    "class": ("CollaboratorClass", lv.agency_class),
+                },
+            ),
+        }
+    )
+
+
+_OVERSIGHT = {
+    "oversightHasDmc": "OversightHasDMC",
+    "isFdaRegulatedDrug": "IsFDARegulatedDrug",
+    "isFdaRegulatedDevice": "IsFDARegulatedDevice",
+    "isUnapprovedDevice": "IsUnapprovedDevice",
+    "isPpsd": "IsPPSD",
+    "isUsExport": "IsUSExport",
+    "fdaaa801Violation": "FDAAA801Violation",
+}
+
+
+def _design(p: _Obj) -> dict[str, Any]:
+    d = _m(p, "DesignModule")
+    info = _m(d, "DesignInfo")
+    mask = _m(info, "DesignMaskingInfo")
+    masking, _ = lv.masking(_s(mask, "DesignMasking"))
+    observational = _strings(info, "DesignObservationalModelList", "DesignObservationalModel")
+    perspective = _strings(info, "DesignTimePerspectiveList", "DesignTimePerspective")
+    ea = _m(d, "ExpandedAccessTypes")
+    bio = _m(d, "BioSpec")
+    enrollment = _m(d, "EnrollmentInfo")
+    stype, registry = lv.study_type(_s(d, "StudyType"))
+    phases = lv.phases(_strings(d, "PhaseList", "Phase"))
+    if phases == ["NA"] and stype not in (None, "INTERVENTIONAL"):
+        phases = []  # v2 shows no phase at all for observational / expanded-access studies
+    return _compact(
+        {
+            "studyType": stype,
+            "nPtrsToThisExpAccNctId": _int(d, "NPtrsToThisExpAccNCTId"),
+            "expandedAccessTypes": _compact(
+                {
+                    "individual": _bool(ea, "ExpAccTypeIndividual"),
+                    "intermediate": _bool(ea, "ExpAccTypeIntermediate"),
+                    "treatment": _bool(ea, "ExpAccTypeTreatment"),
+                }
+            ),
+            "patientRegistry": _bool(d, "PatientRegistry") if registry is None else registry,
+            "targetDuration": lv.age(_s(d, "TargetDuration")),
+            "phases": phases,
+            "designInfo": _compact(
+                {
+                    "allocation": lv.allocation(_s(info, "DesignAllocation")),
+                    "interventionModel": lv.intervention_model(_s(info, "DesignInterventionModel")),
+                    "interventionModelDescription": _s(info, "DesignInterventionModelDescription"),
+                    "primaryPurpose": lv.primary_purpose(_s(info, "DesignPrimaryPurpose")),
+                    # v2 holds one model / perspective; the classic lists hold one in practice
+                    "observationalModel": lv.observational_model(", ".join(observational) or None),
+                    "timePerspective": lv.time_perspective(", ".join(perspective) or None),
+                    "maskingInfo": _compact(
+                        {
+                            "masking": masking,
+                            "maskingDescription": _s(mask, "DesignMaskingDescription"),
+                            "whoMasked": lv.who_masked(
+                                _strings(mask, "DesignWhoMaskedList", "DesignWhoMasked")
+                            ),
+                        }
+                    ),
+                }
+            ),
+            "bioSpec": _compact(
+                {
+                    "retention": lv.bio_spec_retention(_s(bio, "BioSpecRetention")),
+                    "description": _s(bio, "BioSpecDescription"),
+                }
+            ),
+            "enrollmentInfo": _compact(
+                {
+                    "count": _int(enrollment, "EnrollmentCount"),
+                    "type": lv.date_type(_s(enrollment, "EnrollmentType")),
+                }
+            ),
+        }
+    )
+
+
+def _arms(p: _Obj) -> dict[str, Any]:
+    ai = _m(p, "ArmsInterventionsModule")
+    arms = []
+    for arm in _maps(ai, "ArmGroupList", "ArmGroup"):
+        arms.append(
+            _compact(
+                {
+                    "label": _s(arm, "ArmGroupLabel"),
+                    "type": lv.arm_group_type(_s(arm, "ArmGroupType")),
+                    "description": _s(arm, "ArmGroupDescription"),
+                    "interventionNames": _strings(
+                        arm, "ArmGroupInterventionList", "ArmGroupInterventionName"
+                    ),
+                }
+            )
+        )
+    interventions = []
+    for iv in _maps(ai, "InterventionList", "Intervention"):
+        interventions.append(
+            _compact(
+                {
+                    "type": lv.intervention_type(_s(iv, "InterventionType")),
+                    "name": _s(iv, "InterventionName"),
+                    "description": _s(iv, "InterventionDescription"),
+                    "armGroupLabels": _strings(
+                        iv, "InterventionArmGroupLabelList", "InterventionArmGroupLabel"
+                    ),
+                    "otherNames": _strings(
+                        iv, "InterventionOtherNameList", "InterventionOtherName"
+                    ),
+                }
+            )
+        )
+    return _compact({"armGroups": arms, "interventions": interventions})
+
+
+def _outcomes(p: _Obj) -> dict[str, Any]:
+    om = _m(p, "OutcomesModule")
+    out = {}
+    for kind in ("Primary", "Secondary", "Other"):
+        out[f"{kind.lower()}Outcomes"] = _records(
+            om,
+            f"{kind}OutcomeList",
+            f"{kind}Outcome",
+            {
+                "measure": (f"{kind}OutcomeMeasure", _same),
+                "description": (f"{kind}OutcomeDescription", _same),
+                "timeFrame": (f"{kind}OutcomeTimeFrame", _same),
+            },
+        )
+    return _compact(out)
+
+
+def _eligibility(p: _Obj) -> dict[str, Any]:
+    el = _m(p, "EligibilityModule")
+    min_age = lv.age(_s(el, "MinimumAge"))
+    max_age = lv.age(_s(el, "MaximumAge"))
+    std = [a for a in (lv.enum(x) for x in _strings(el, "StdAgeList", "StdAge")) if a]
+    return _compact(
+        {
+            "eligibilityCriteria": _s(el, "EligibilityCriteria"),
+            "healthyVolunteers": _bool(el, "HealthyVolunteers"),
+            "sex": lv.sex(_s(el, "Gender")),
+            "genderBased": _bool(el, "GenderBased"),
+            "genderDescription": _s(el, "GenderDescription"),
+            "minimumAge": min_age,
+            "maximumAge": max_age,
+            "stdAges": std or lv.std_ages(min_age, max_age),
+            "studyPopulation": _s(el, "StudyPopulation"),
+            "samplingMethod": lv.enum(_s(el, "SamplingMethod")),
+        }
+    )
+
+
+def _contact_fields(prefix: str) -> dict[str, tuple[str, Callable[..., Any]]]:
+    return {
+        "name": (f"{prefix}Name", _same),
+        "role": (f"{prefix}Role", lv.role),
+        "phone": (f"{prefix}Phone", _same),
+        "phoneExt": (f"{prefix}PhoneExt", _same),
+        "email": (f"{prefix}EMail", _same),
+    }
+
+
+_LOCATION_CONTACT = _contact_fields("LocationContact")
+
+
+def _geo_point(loc: _Obj) -> dict[str, float] | None:
+    # not in the classic field list, but cheap to honour if an export carries it
+    geo = _m(loc, "LocationGeoPoint")
+    try:
+        lat, lon = float(geo["lat"]), float(geo["lon"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return {"lat": lat, "lon": lon}
+
+
+def _contacts_locations(p: _Obj) -> dict[str, Any]:
+    cl = _m(p, "ContactsLocationsModule")
+    locations = []
+    for loc in _maps(cl, "LocationList", "Location"):
+        locations.append(
+            _compact(
+                {
+                    "facility": _s(loc, "LocationFacility"),
+                    "status": lv.status(_s(loc, "LocationStatus")),
+                    "city": _s(loc, "LocationCity"),
+                    "state": _s(loc, "LocationState"),
+                    "zip": _s(loc, "LocationZip"),
+                    "country": _s(loc, "LocationCountry"),
+                    "contacts": _records(
+                        loc, "LocationContactList", "LocationContact", _LOCATION_CONTACT
+                    ),
+                    "geoPoint": _geo_point(loc),
+                }
+            )
+        )
+    officials = _records(
+        cl,
+        "OverallOfficialList",
+        "OverallOfficial",
+        {
+            "name": ("OverallOfficialName", _same),
+            "affiliation": ("OverallOfficialAffiliation", _same),
+            "role": ("OverallOfficialRole", lv.role),
+        },
+    )
+    central = _records(
+        cl, "CentralContactList", "CentralContact", _contact_fields("CentralContact")
+    )
+    return _compact(
+        {"centralContacts": central, "overallOfficials": officials, "locations": locations}
+    )
+
+
+def _references(p: _Obj) -> dict[str, Any]:
+    rm = _m(p, "ReferencesModule")
+    refs = []
+    for ref in _maps(rm, "ReferenceList", "Reference"):
+        retractions = _records(
+            ref,
+            "RetractionList",
+            "Retraction",
+            {"pmid": ("RetractionPMID", _same), "source": ("RetractionSource", _same)},
+        )
+        refs.append(
+            _compact(
+                {
+                    "pmid": _s(ref, "ReferencePMID"),
+                    "type": lv.reference_type(_s(ref, "ReferenceType")),
+                    "citation": _s(ref, "ReferenceCitation"),
+                    "retractions": retractions,
+                }
+            )
+        )
+    return _compact(
+        {
+            "references": refs,
+            "seeAlsoLinks": _records(
+                rm,
+                "SeeAlsoLinkList",
+                "SeeAlsoLink",
+                {"label": ("SeeAlsoLinkLabel", _same), "url": ("SeeAlsoLinkURL", _same)},
+            ),
+            "availIpds": _records(
+                rm,
+                "AvailIPDList",
+                "AvailIPD",
+                {
+                    "id": ("AvailIPDId", _same),
+                    "type": ("AvailIPDType", _same),
+                    "url": ("AvailIPDURL", _same),
+                    "comment": ("AvailIPDComment", _same),
+                },
+            ),
+        }
+    )
+
+
+def _ipd(p: _Obj) -> dict[str, Any]:
+    ipd = _m(p, "IPDSharingStatementModule")
+    info = [
+        t
+        for t in (
+            lv.ipd_info_type(x)
+            for x in _strings(ipd, "IPDSharingInfoTypeList", "IPDSharingInfoType")
+        )
+        if t
+    ]
+    return _compact(
+        {
+            "ipdSharing": lv.enum(_s(ipd, "IPDSharing")),
+            "description": _s(ipd, "IPDSharingDescription"),
+            "infoTypes": info,
+            "timeFrame": _s(ipd, "IPDSharingTimeFrame"),
+            "accessCriteria": _s(ipd, "IPDSharingAccessCriteria"),
+            "url": _s(ipd, "IPDSharingURL"),
+        }
+    )
+
+
+def _browse(derived: _Obj, prefix: str) -> dict[str, Any]:
+    b = _m(derived, f"{prefix}BrowseModule")
+    mesh = {"id": (f"{prefix}MeshId", _same), "term": (f"{prefix}MeshTerm", _same)}
+    ancestor = {"id": (f"{prefix}AncestorId", _same), "term": (f"{prefix}AncestorTerm", _same)}
+    leaf = {
+        "id": (f"{prefix}BrowseLeafId", _same),
+        "name": (f"{prefix}BrowseLeafName", _same),
+        "asFound": (f"{prefix}BrowseLeafAsFound", _same),
+        "relevance": (f"{prefix}BrowseLeafRelevance", lv.enum),
+    }
+    branch = {
+        "abbrev": (f"{prefix}BrowseBranchAbbrev", _same),
+        "name": (f"{prefix}BrowseBranchName", _same),
+    }
+    return _compact(
+        {
+            "meshes": _records(b, f"{prefix}MeshList", f"{prefix}Mesh", mesh),
+            "ancestors": _records(b, f"{prefix}AncestorList", f"{prefix}Ancestor", ancestor),
+            "browseLeaves": _records(b, f"{prefix}BrowseLeafList", f"{prefix}BrowseLeaf", leaf),
+            "browseBranches": _records(
+                b, f"{prefix}BrowseBranchList", f"{prefix}BrowseBranch", branch
+            ),
+        }
+    )
+
+
+_SUBMISSION: dict[str, tuple[str, Callable[..., Any]]] = {
+    "releaseDate": ("SubmissionReleaseDate", lv.partial_date),
+    "unreleaseDate": ("SubmissionUnreleaseDate", lv.partial_date),
+    "resetDate": ("SubmissionResetDate", lv.partial_date),
+    "mcpReleaseN": ("SubmissionMCPReleaseN", lambda v: int(v) if v and v.isdigit() else None),
+}
+
+
+def _derived(study: _Obj) -> dict[str, Any]:
+    derived = _m(study, "DerivedSection")
+    misc = _m(derived, "MiscInfoModule")
+    return _compact(
+        {
+            "miscInfoModule": _compact(
+                {
+                    "versionHolder": _date(misc, "VersionHolder"),
+                    "removedCountries": _strings(misc, "RemovedCountryList", "RemovedCountry"),
+                    "submissionTracking": _compact(
+                        {
+                            "submissionInfos": _records(
+                                _m(misc, "SubmissionTracking"),
+                                "SubmissionInfoList",
+                                "SubmissionInfo",
+                                _SUBMISSION,
+                            )
+                        }
+                    ),
+                }
+            ),
+            "conditionBrowseModule": _browse(derived, "Condition"),
+            "interventionBrowseModule": _browse(derived, "Intervention"),
+        }
+    )
+
+
+def _documents(study: _Obj) -> dict[str, Any]:
+    docs = _records(
+        _m(_m(study, "DocumentSection"), "LargeDocumentModule"),
+        "LargeDocList",
+        "LargeDoc",
+        {
+            "typeAbbrev": ("LargeDocTypeAbbrev", _same),
+            "hasProtocol": ("LargeDocHasProtocol", lv.yes_no),
+            "hasSap": ("LargeDocHasSAP", lv.yes_no),
+            "hasIcf": ("LargeDocHasICF", lv.yes_no),
+            "label": ("LargeDocLabel", _same),
+            "date": ("LargeDocDate", lv.partial_date),
+            "uploadDate": ("LargeDocUploadDate", _upload_date),
+            "filename": ("LargeDocFilename", _same),
+        },
+    )
+    return {"largeDocumentModule": {"largeDocs": docs}} if docs else {}
+
+
+def _upload_date(value: str | None) -> str | None:
+    """'01/13/2021 02:24' -> '2021-01-13T02:24' (v2 DateTimeMinutes)."""
+    if value is None:
+        return None
+    day, _, time = value.partition(" ")
+    iso = lv.partial_date(day)
+    if iso is None or len(iso) != 10 or iso[4] != "-":
+        return value
+    return f"{iso}T{time}" if time else iso
+
+
+def _annotations(study: _Obj) -> dict[str, Any]:
+    un = _m(_m(study, "AnnotationSection"), "AnnotationModule")
+    unposted = _m(un, "UnpostedAnnotation")
+    events = _records(
+        unposted,
+        "UnpostedEventList",
+        "UnpostedEvent",
+        {"type": ("UnpostedEventType", lv.enum), "date": ("UnpostedEventDate", lv.partial_date)},
+    )
+    block = _compact(
+        {
+            "unpostedResponsibleParty": _s(unposted, "UnpostedResponsibleParty"),
+            "unpostedEvents": events,
+        }
+    )
+    return {"annotationModule": {"unpostedAnnotation": block}} if block else {}
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def classic_to_v2(study: Mapping[str, Any]) -> dict[str, Any]:
+    """One classic ``Study`` object (``{"ProtocolSection": ...}``, or wrapped as
+    ``{"Study": {...}}``) as a v2 study dict.
+
+    Raises RecordError when the object is not a classic study or has no NCT id.
+    """
+    if not isinstance(study, Mapping):
+        raise RecordError(f"not a classic CT.gov study: a {type(study).__name__}")
+    if "ProtocolSection" not in study and isinstance(study.get("Study"), Mapping):
+        study = study["Study"]
+    protocol = study.get("ProtocolSection")
+    if not isinstance(protocol, Mapping):
+        keys = ", ".join(list(study)[:6]) or "none"
+        raise RecordError(f"not a classic CT.gov study: no ProtocolSection (keys: {keys})")
+    nct_id = _s(_m(protocol, "IdentificationModule"), "NCTId")
+    if not nct_id:
+        raise RecordError("classic study without ProtocolSection.IdentificationModule.NCTId")
+    desc = _m(protocol, "DescriptionModule")
+    cond = _m(protocol, "ConditionsModule")
+    oversight = _m(protocol, "OversightModule")
+    section = _compact(
+        {
+            "identificationModule": _identification(protocol, nct_id.upper()),
+            "statusModule": _status(protocol),
+            "sponsorCollaboratorsModule": _sponsors(protocol),
+            "oversightModule": _compact({k: _bool(oversight, v) for k, v in _OVERSIGHT.items()}),
+            "descriptionModule": _compact(
+                {
+                    "briefSummary": _s(desc, "BriefSummary"),
+                    "detailedDescription": _s(desc, "DetailedDescription"),
+                }
+            ),
+            "conditionsModule": _compact(
+                {
+                    "conditions": _strings(cond, "ConditionList", "Condition"),
+                    "keywords": _strings(cond, "KeywordList", "Keyword"),
+                }
+            ),
+            "designModule": _design(protocol),
+            "armsInterventionsModule": _arms(protocol),
+            "outcomesModule": _outcomes(protocol),
+            "eligibilityModule": _eligibility(protocol),
+            "contactsLocationsModule": _contacts_locations(protocol),
+            "referencesModule": _references(protocol),
+            "ipdSharingStatementModule": _ipd(protocol),
+        }
+    )
+    out: dict[str, Any] = {"protocolSection": section}
+    documents = _documents(study)
+    if documents:
+        out["documentSection"] = documents
+    annotations = _annotations(study)
+    if annotations:
+        out["annotationSection"] = annotations
+    out["derivedSection"] = _derived(study)
+    out["hasResults"] = isinstance(study.get("ResultsSection"), Mapping) and bool(
+        study["ResultsSection"]
+    )
+    return out
