@@ -67,6 +67,16 @@ def _compact(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v or v == 0}
 
 
+def _md(obj: _Obj, key: str) -> str | None:
+    """A field v2 serves as markdown: classic text is plain, so escape it as v2 does."""
+    text = _s(obj, key)
+    return lv.md_escape(text) if text else None
+
+
+def _mdv(value: str | None) -> str | None:
+    return lv.md_escape(value) if value else None
+
+
 def _date(obj: _Obj, key: str) -> str | None:
     return lv.partial_date(_s(obj, key))
 
@@ -264,7 +274,7 @@ def _design(p: _Obj) -> dict[str, Any]:
                 {
                     "allocation": lv.allocation(_s(info, "DesignAllocation")),
                     "interventionModel": lv.intervention_model(_s(info, "DesignInterventionModel")),
-                    "interventionModelDescription": _s(info, "DesignInterventionModelDescription"),
+                    "interventionModelDescription": _md(info, "DesignInterventionModelDescription"),
                     "primaryPurpose": lv.primary_purpose(_s(info, "DesignPrimaryPurpose")),
                     # v2 holds one model / perspective; the classic lists hold one in practice
                     "observationalModel": lv.observational_model(", ".join(observational) or None),
@@ -272,7 +282,7 @@ def _design(p: _Obj) -> dict[str, Any]:
                     "maskingInfo": _compact(
                         {
                             "masking": masking,
-                            "maskingDescription": _s(mask, "DesignMaskingDescription"),
+                            "maskingDescription": _md(mask, "DesignMaskingDescription"),
                             "whoMasked": lv.who_masked(
                                 _strings(mask, "DesignWhoMaskedList", "DesignWhoMasked")
                             ),
@@ -283,7 +293,7 @@ def _design(p: _Obj) -> dict[str, Any]:
             "bioSpec": _compact(
                 {
                     "retention": lv.bio_spec_retention(_s(bio, "BioSpecRetention")),
-                    "description": _s(bio, "BioSpecDescription"),
+                    "description": _md(bio, "BioSpecDescription"),
                 }
             ),
             "enrollmentInfo": _compact(
@@ -305,7 +315,7 @@ def _arms(p: _Obj) -> dict[str, Any]:
                 {
                     "label": _s(arm, "ArmGroupLabel"),
                     "type": lv.arm_group_type(_s(arm, "ArmGroupType")),
-                    "description": _s(arm, "ArmGroupDescription"),
+                    "description": _md(arm, "ArmGroupDescription"),
                     "interventionNames": _strings(
                         arm, "ArmGroupInterventionList", "ArmGroupInterventionName"
                     ),
@@ -319,7 +329,7 @@ def _arms(p: _Obj) -> dict[str, Any]:
                 {
                     "type": lv.intervention_type(_s(iv, "InterventionType")),
                     "name": _s(iv, "InterventionName"),
-                    "description": _s(iv, "InterventionDescription"),
+                    "description": _md(iv, "InterventionDescription"),
                     "armGroupLabels": _strings(
                         iv, "InterventionArmGroupLabelList", "InterventionArmGroupLabel"
                     ),
@@ -342,7 +352,7 @@ def _outcomes(p: _Obj) -> dict[str, Any]:
             f"{kind}Outcome",
             {
                 "measure": (f"{kind}OutcomeMeasure", _same),
-                "description": (f"{kind}OutcomeDescription", _same),
+                "description": (f"{kind}OutcomeDescription", _mdv),
                 "timeFrame": (f"{kind}OutcomeTimeFrame", _same),
             },
         )
@@ -356,7 +366,7 @@ def _eligibility(p: _Obj) -> dict[str, Any]:
     std = [a for a in (lv.enum(x) for x in _strings(el, "StdAgeList", "StdAge")) if a]
     return _compact(
         {
-            "eligibilityCriteria": _s(el, "EligibilityCriteria"),
+            "eligibilityCriteria": _md(el, "EligibilityCriteria"),
             "healthyVolunteers": _bool(el, "HealthyVolunteers"),
             "sex": lv.sex(_s(el, "Gender")),
             "genderBased": _bool(el, "GenderBased"),
@@ -364,7 +374,7 @@ def _eligibility(p: _Obj) -> dict[str, Any]:
             "minimumAge": min_age,
             "maximumAge": max_age,
             "stdAges": std or lv.std_ages(min_age, max_age),
-            "studyPopulation": _s(el, "StudyPopulation"),
+            "studyPopulation": _md(el, "StudyPopulation"),
             "samplingMethod": lv.enum(_s(el, "SamplingMethod")),
         }
     )
@@ -488,10 +498,10 @@ def _ipd(p: _Obj) -> dict[str, Any]:
     return _compact(
         {
             "ipdSharing": lv.enum(_s(ipd, "IPDSharing")),
-            "description": _s(ipd, "IPDSharingDescription"),
+            "description": _md(ipd, "IPDSharingDescription"),
             "infoTypes": info,
             "timeFrame": _s(ipd, "IPDSharingTimeFrame"),
-            "accessCriteria": _s(ipd, "IPDSharingAccessCriteria"),
+            "accessCriteria": _md(ipd, "IPDSharingAccessCriteria"),
             "url": _s(ipd, "IPDSharingURL"),
         }
     )
@@ -637,8 +647,8 @@ def classic_to_v2(study: Mapping[str, Any]) -> dict[str, Any]:
             "oversightModule": _compact({k: _bool(oversight, v) for k, v in _OVERSIGHT.items()}),
             "descriptionModule": _compact(
                 {
-                    "briefSummary": _s(desc, "BriefSummary"),
-                    "detailedDescription": _s(desc, "DetailedDescription"),
+                    "briefSummary": _md(desc, "BriefSummary"),
+                    "detailedDescription": _md(desc, "DetailedDescription"),
                 }
             ),
             "conditionsModule": _compact(

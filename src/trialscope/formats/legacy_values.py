@@ -26,6 +26,7 @@ __all__ = [
     "intervention_type",
     "ipd_info_type",
     "masking",
+    "md_escape",
     "observational_model",
     "partial_date",
     "phases",
@@ -74,6 +75,15 @@ def enum(value: str | None, aliases: Mapping[str, str] | None = None) -> str | N
     if aliases:
         return aliases.get(key, key)
     return key
+
+
+# v2 serves its long text fields as markdown, escaping these characters in the submitted text
+_MD_ESCAPE = str.maketrans({c: "\\" + c for c in "\\<>[]&*^~"})
+
+
+def md_escape(text: str) -> str:
+    """Escape plain text the way v2 presents it in markdown fields ('mm^3' -> 'mm\\^3')."""
+    return text.translate(_MD_ESCAPE)
 
 
 # --- statuses -------------------------------------------------------------------------------

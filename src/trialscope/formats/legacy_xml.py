@@ -103,7 +103,7 @@ _BULLET = re.compile(r"-[ \t][ \t]+|-[ \t](?=\S)")
 _NUMBER = re.compile(r"(\d{1,3}\.)[ \t]+(?=\S)")
 
 
-def clean_textblock(text: str) -> str:
+def clean_textblock(text: str, markdown: bool = True) -> str:
     """Undo the XML rendering of a CT.gov text block, as the v2 API presents the same text.
 
     The legacy XML re-flows text to ~100 columns with indentation, separates every paragraph and
@@ -111,6 +111,7 @@ def clean_textblock(text: str) -> str:
     5 per nesting level. Consecutive non-blank lines are always a wrap there (a real line break
     became a blank line), so a block's lines are joined with single spaces; list items become
     markdown ``* item`` / ``1. item`` lines like v2's, nested under their parent's text column.
+    With ``markdown`` the text itself is escaped as v2 escapes it (``<``, ``^``, ``&``...).
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -141,14 +142,16 @@ def clean_textblock(text: str) -> str:
             level = min(max(0, round((rel + found.end() - 5) / 5)), len(widths))
             sep = "\n" if level <= prev_level else "\n\n"
             widths = [*widths[:level], len(label)]
-            item = " " * sum(widths[:level]) + label + " ".join(body[found.end() :].split())
+            rest = " ".join(body[found.end() :].split())
+            item = " " * sum(widths[:level]) + label + (lv.md_escape(rest) if markdown else rest)
             out.append(sep + item if out else item)
             prev_level = level
         else:
             pad = " " * sum(widths) if rel > 0 else ""
             if not pad:
                 widths = []
-            para = pad + " ".join(body.split())
+            para = " ".join(body.split())
+            para = pad + (lv.md_escape(para) if markdown else para)
             out.append("\n\n" + para if out else para)
             prev_level = -1
     return "".join(out)
@@ -159,8 +162,18 @@ def _clean(raw: str | None) -> str | None:
     if not raw:
         return None
     if "\n" in raw or "\r" in raw:
-        return clean_textblock(raw) or None
+        return clean_textblock(raw, markdown=False) or None
     return raw.strip() or None
+
+
+def _md(raw: str | None) -> str | None:
+    """Text of a field v2 serves as markdown (descriptions, criteria)."""
+    if not raw:
+        return None
+    if "\n" in raw or "\r" in raw:
+        return clean_textblock(raw) or None
+    text = raw.strip()
+    return lv.md_escape(text) if text else None
 
 
 def _text(el: _El | None) -> str | None:
@@ -176,12 +189,16 @@ def _lt(leaves: dict[Any, str | None], tag: str) -> str | None:
     return _clean(leaves.get(tag))
 
 
+def _esc(text: str | None) -> str | None:
+    return lv.md_escape(text) if text else None
+
+
 def _block(el: _El | None) -> str | None:
-    """A ``<x><textblock>..</textblock></x>`` container's text."""
+    """A ``<x><textblock>..</textblock></x>`` container's text (a markdown field in v2)."""
     if el is None:
         return None
     tb = el.find("textblock")
-    return _text(tb if tb is not None else el)
+    return _md((tb if tb is not None else el).text)
 
 
 def _first(kids: _Kids, tag: str) -> _El | None:
@@ -401,14 +418,14 @@ def _design(k: _Kids) -> dict[str, Any]:
         {
             "allocation": lv.allocation(raw.get("allocation")),
             "interventionModel": lv.intervention_model(raw.get("intervention_model")),
-            "interventionModelDescription": raw.get("intervention_model_description"),
+            "interventionModelDescription": _esc(raw.get("intervention_model_description")),
             "primaryPurpose": lv.primary_purpose(raw.get("primary_purpose")),
             "observationalModel": lv.observational_model(raw.get("observational_model")),
             "timePerspective": lv.time_perspective(raw.get("time_perspective")),
             "maskingInfo": _compact(
                 {
                     "masking": masking,
-                    "maskingDescription": raw.get("masking_description"),
+                    "maskingDescription": _esc(raw.get("masking_description")),
                     "whoMasked": who,
                 }
             ),
@@ -474,7 +491,7 @@ def _arms(k: _Kids) -> dict[str, Any]:
                 {
                     "type": lv.intervention_type(type_text),
                     "name": name,
-                    "description": _ftext(ik, "description"),
+                    "description": _md(ik["description"][0].text) if "description" in ik else None,
                     "armGroupLabels": labels,
                     "otherNames": _texts(ik.get("other_name")),
                 }
@@ -489,7 +506,7 @@ def _arms(k: _Kids) -> dict[str, Any]:
                 {
                     "label": arm_label,
                     "type": lv.arm_group_type(ak.get("arm_group_type")),
-                    "description": _lt(ak, "description"),
+                    "description": _md(ak.get("description")),
                     "interventionNames": by_arm.get(arm_label or "", []),
                 }
             )
@@ -505,7 +522,7 @@ def _outcomes(els: list[_El] | None) -> list[dict[str, Any]]:
             _compact(
                 {
                     "measure": _lt(ok, "measure"),
-                    "description": _lt(ok, "description"),
+                    "description": _md(ok.get("description")),
                     "timeFrame": _lt(ok, "time_frame"),
                 }
             )
@@ -668,12 +685,12 @@ def _ipd(k: _Kids) -> dict[str, Any]:
     return _compact(
         {
             "ipdSharing": lv.enum(_ftext(pk, "sharing_ipd")),
-            "description": _ftext(pk, "ipd_description"),
+            "description": _block(_first(pk, "ipd_description")),
             "infoTypes": [
                 t for t in (lv.ipd_info_type(x) for x in _texts(pk.get("ipd_info_type"))) if t
             ],
             "timeFrame": _ftext(pk, "ipd_time_frame"),
-            "accessCriteria": _ftext(pk, "ipd_access_criteria"),
+            "accessCriteria": _block(_first(pk, "ipd_access_criteria")),
             "url": _ftext(pk, "ipd_url"),
         }
     )
