@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -145,6 +146,20 @@ def test_corpus_enum_values_are_all_known() -> None:
                         unknown.add((".".join(enum_path), value))
     assert seen > 50_000
     assert not unknown
+
+
+@pytest.mark.slow
+@needs_v2
+@pytest.mark.parametrize(
+    "path",
+    [V2 / "DhanasaiBontu__clinical_trial_matchers.jsonl.gz", SEED_FIXTURE],
+    ids=["DhanasaiBontu", "seed"],
+)
+def test_to_json_keeps_the_ctgov_key_order(path: Path) -> None:
+    """Fields are declared in CT.gov's output order, so re-serialising a record
+    gives the same bytes as a compact dump of the original."""
+    for line in corpus_lines(path):
+        assert Study.from_json(line).to_json() == orjson.dumps(orjson.loads(line))
 
 
 @pytest.mark.slow

@@ -81,8 +81,9 @@ class Study(CtgModel):
 
     protocol_section: ProtocolSection | None = None
     results_section: dict[str, Any] | None = None
-    annotation_section: dict[str, Any] | None = None
+    # fields in the order CT.gov writes them, so `to_json()` keeps its key order
     document_section: dict[str, Any] | None = None
+    annotation_section: dict[str, Any] | None = None
     derived_section: DerivedSection | None = None
     #: as sent by CT.gov; ``None`` when the response did not include it
     has_results: bool | None = None
@@ -113,8 +114,8 @@ class Study(CtgModel):
         return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
 
     def to_json(self) -> bytes:
-        """Compact JSON bytes of :meth:`to_json_dict`, serialised in pydantic-core."""
-        return self.model_dump_json(by_alias=True, exclude_unset=True).encode()
+        """Compact JSON of :meth:`to_json_dict` as bytes, without a str round trip."""
+        return self.__pydantic_serializer__.to_json(self, by_alias=True, exclude_unset=True)
 
     # --- module shortcuts -------------------------------------------------
 

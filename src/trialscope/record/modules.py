@@ -157,10 +157,11 @@ class IdentificationModule(CtgModel):
     nct_id_aliases: list[str] | None = None
     org_study_id_info: OrgStudyIdInfo | None = None
     secondary_id_infos: list[SecondaryIdInfo] | None = None
+    # CT.gov sends organization before the titles; field order is output order
+    organization: Organization | None = None
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None
-    organization: Organization | None = None
 
 
 # --- statusModule ----------------------------------------------------------
