@@ -258,9 +258,9 @@ def _v2_by_id() -> dict[str, dict[str, Any]]:
             wanted.setdefault(nct_id, (file, int(number)))
     out = {}
     for nct_id in classic_ids & set(wanted):
-        file, number = wanted[nct_id]
-        for index, obj in enumerate(_lines(DATA / file), 1):
-            if index == number:
+        path, line_no = wanted[nct_id]
+        for index, obj in enumerate(_lines(DATA / path), 1):
+            if index == line_no:
                 out[nct_id] = obj
                 break
     return out
