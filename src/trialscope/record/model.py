@@ -6,8 +6,10 @@ document sections are kept as plain dicts: nothing here reads them and typing
 them would only slow the importer down.
 
 Round trip: ``Study.from_json(raw).to_json_dict() == raw`` for real records,
-because unknown keys are kept, absent keys stay absent (``exclude_unset``)
-and no value is coerced to another JSON type.
+because unknown keys are kept, absent keys stay absent (``exclude_unset``),
+every value CT.gov sends keeps its JSON type (geo points keep 31 vs 31.0) and
+fields are declared in CT.gov's key order.  Lax pydantic coercions only touch
+input CT.gov never sends (e.g. "true" for a boolean).
 """
 
 from __future__ import annotations
