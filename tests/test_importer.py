@@ -38,7 +38,13 @@ def test_every_catalogued_record_is_imported(corpus_store: SQLiteStore) -> None:
 def test_corpus_import_reads_every_format_and_flags_partials(corpus_store: SQLiteStore) -> None:
     summary = corpus_store.summary  # type: ignore[attr-defined]
     assert set(summary.by_format) == {"ctgov_v2", "ctgov_classic", "ctgov_legacy_xml"}
-    assert summary.counts["quarantined"] == 0, corpus_store.quarantine(limit=5)
+    # The corpus holds exactly one broken record: an AACT fixture whose XML has mismatched
+    # tags (NCT02654730, <last_known_status> closed by </overall_status>).
+    (broken,) = corpus_store.quarantine()
+    assert broken.source.endswith("ctti-clinicaltrials__aact.jsonl.gz")
+    assert (broken.position, summary.counts["quarantined"]) == ("line 215", 1)
+    assert "mismatch" in broken.reason
+    assert b"NCT02654730" in (corpus_store.quarantine_entry(broken.id).raw or b"")
     # Koneru99's studies.json was fetched with a field list: those are partial.
     assert corpus_store.stats()["partial"] > 400
     # index files and SOURCES.md sit beside the records and are skipped, not quarantined.

@@ -6,7 +6,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import Annotated
 
-import click
 import typer
 
 from trialscope import __version__
@@ -14,7 +13,7 @@ from trialscope.config import Settings
 from trialscope.errors import TrialscopeError, UsageError
 from trialscope.store import Store, open_store
 
-from .output import err_console, print_error
+from .output import print_error
 
 app = typer.Typer(
     name="trialscope",
@@ -80,25 +79,18 @@ def root(
 
 
 def main() -> None:
-    """Console entry point: user errors print a message and a hint, never a traceback."""
+    """Console entry point: user errors print a message and a hint, never a traceback.
+
+    Typer handles usage errors, --help and exit codes itself; everything the
+    library raises on purpose derives from TrialscopeError and is caught here.
+    """
     from . import commands  # noqa: F401  (registers the commands)
 
-    command = typer.main.get_command(app)
     try:
-        result = command.main(prog_name="trialscope", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
-        sys.exit(130)
+        app(prog_name="trialscope")
     except UsageError as exc:
         print_error(exc)
         sys.exit(2)
     except TrialscopeError as exc:
         print_error(exc)
         sys.exit(1)
-    except KeyboardInterrupt:
-        err_console.print("Interrupted.")
-        sys.exit(130)
-    sys.exit(result if isinstance(result, int) else 0)

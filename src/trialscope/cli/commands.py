@@ -252,14 +252,14 @@ def versions(
     table = Table(title=f"Versions of {nct_id.upper()}", title_justify="left")
     for column in ("#", "CT.gov update", "format", "hash", "first seen", "source"):
         table.add_column(column)
-    for row in rows:
+    for v in found:
         table.add_row(
-            str(row["version_id"]),
-            row["ct_last_update_post_date"] or "?",
-            row["source_format"],
-            row["content_hash"][:12],
-            row["first_seen"],
-            row["source"],
+            str(v.version_id),
+            v.last_update_post_date or "?",
+            v.source_format,
+            v.content_hash[:12],
+            iso_utc(v.first_seen),
+            v.source,
         )
     console.print(table)
 

@@ -44,6 +44,8 @@ def clean_textblock(text: str, markdown: bool = True) -> str:
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if markdown:
+        text = lv.md_escape(text)  # once for the block; the list markers added below stay bare
     # blank lines are empty in CT.gov's rendering; the regex is only needed when they are not
     chunks = _BLANK_LINES.split(text) if " \n" in text or "\t" in text else text.split("\n\n")
     blocks: list[tuple[int, str]] = []
@@ -72,7 +74,7 @@ def clean_textblock(text: str, markdown: bool = True) -> str:
             sep = "\n" if level <= prev_level else "\n\n"
             widths = [*widths[:level], len(label)]
             rest = " ".join(body[found.end() :].split())
-            item = " " * sum(widths[:level]) + label + (lv.md_escape(rest) if markdown else rest)
+            item = " " * sum(widths[:level]) + label + rest
             out.append(sep + item if out else item)
             prev_level = level
         else:
@@ -80,7 +82,7 @@ def clean_textblock(text: str, markdown: bool = True) -> str:
             if not pad:
                 widths = []
             para = " ".join(body.split())
-            para = pad + (lv.md_escape(para) if markdown else para)
+            para = pad + para
             out.append("\n\n" + para if out else para)
             prev_level = -1
     return "".join(out)
