@@ -36,7 +36,6 @@ def incoming(
     status = study["protocolSection"].get("statusModule", {})
     return IncomingVersion(
         nct_id=study["protocolSection"]["identificationModule"]["nctId"],
-        study=study,
         data=orjson.dumps(study),
         content_hash=content_hash(study),
         source=source,

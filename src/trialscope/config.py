@@ -27,6 +27,8 @@ def env(name: str) -> str | None:
 class Settings:
     db: str
     batch_size: int = 500
+    #: processes that parse and map records during an import (1 = in-process)
+    workers: int = 1
     #: public address of this mirror, for canonical links in pages (no trailing slash)
     base_url: str | None = None
 
@@ -36,11 +38,19 @@ class Settings:
         db: str | Path | None = None,
         batch_size: int | None = None,
         base_url: str | None = None,
+        workers: int | None = None,
     ) -> Settings:
         chosen_db = str(db) if db else env("DB") or str(default_db_path())
         batch = batch_size or _positive_int("BATCH_SIZE", env("BATCH_SIZE"), default=500)
         url = base_url or env("BASE_URL")
-        return cls(db=chosen_db, batch_size=batch, base_url=url.rstrip("/") if url else None)
+        default_workers = os.cpu_count() or 1
+        processes = workers or _positive_int("WORKERS", env("WORKERS"), default=default_workers)
+        return cls(
+            db=chosen_db,
+            batch_size=batch,
+            base_url=url.rstrip("/") if url else None,
+            workers=processes,
+        )
 
 
 def _positive_int(name: str, text: str | None, default: int) -> int:

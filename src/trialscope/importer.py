@@ -8,9 +8,14 @@ their reason and bytes; the run goes on.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ from pydantic import ValidationError
 
 from trialscope.errors import RecordError
 from trialscope.formats.detect import MappedRecord, nct_id_of, records_in_chunk
-from trialscope.formats.sources import Chunk, Problem, Skipped, SourceReader
+from trialscope.formats.sources import Chunk, Item, Problem, Skipped, SourceReader
 from trialscope.record import Study
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
 from trialscope.store.fingerprint import content_hash
@@ -91,7 +96,6 @@ def to_incoming(record: MappedRecord, source: str) -> IncomingVersion:
     data = record.verbatim.strip() if record.verbatim else orjson.dumps(record.study)
     return IncomingVersion(
         nct_id=nct_id,
-        study=record.study,
         data=data,
         content_hash=content_hash(record.study),
         source=source,
@@ -127,27 +131,93 @@ def prepare_chunk(chunk: Chunk) -> list[IncomingVersion | QuarantinedRecord]:
     return out
 
 
+Prepared = IncomingVersion | QuarantinedRecord | Skipped
+#: chunks per unit of work sent to a worker process
+GROUP_SIZE = 64
+#: below this much input a process pool costs more than it saves
+POOL_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _prepare_group(items: list[Item]) -> list[Prepared]:
+    out: list[Prepared] = []
+    for item in items:
+        if isinstance(item, Chunk):
+            out.extend(prepare_chunk(item))
+        elif isinstance(item, Problem):
+            out.append(QuarantinedRecord(item.source, item.position, item.reason, item.raw))
+        else:
+            out.append(item)
+    return out
+
+
+def _groups(reader: SourceReader) -> Iterator[list[Item]]:
+    group: list[Item] = []
+    for item in reader:
+        group.append(item)
+        if len(group) >= GROUP_SIZE:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+@contextmanager
+def _lenient_gc() -> Iterator[None]:
+    """Bulk parsing allocates millions of short-lived objects; full collections of the
+    long-lived ones (schemas, modules) are wasted work, so freeze those and collect less."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _worker_start() -> None:
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+def _prepared_groups(reader: SourceReader, workers: int) -> Iterator[list[Prepared]]:
+    """Prepared records in input order, mapped in ``workers`` processes when worth it."""
+    if workers <= 1 or reader.total_bytes < POOL_MIN_BYTES:
+        for group in _groups(reader):
+            yield _prepare_group(group)
+        return
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
+    window: deque[Future[list[Prepared]]] = deque()
+    try:
+        for group in _groups(reader):
+            window.append(pool.submit(_prepare_group, group))
+            # A bounded window keeps memory flat whatever the input size.
+            if len(window) >= 3 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _batches(
-    reader: SourceReader, summary: ImportSummary, batch_size: int
+    reader: SourceReader, summary: ImportSummary, batch_size: int, workers: int
 ) -> Iterator[tuple[list[IncomingVersion], list[QuarantinedRecord]]]:
     records: list[IncomingVersion] = []
     problems: list[QuarantinedRecord] = []
-    for item in reader:
-        if isinstance(item, Skipped):
-            summary.skipped.append(f"{item.source}: {item.reason}")
-            continue
-        if isinstance(item, Problem):
-            problems.append(QuarantinedRecord(item.source, item.position, item.reason, item.raw))
-        else:
-            for prepared in prepare_chunk(item):
-                if isinstance(prepared, QuarantinedRecord):
-                    problems.append(prepared)
-                else:
-                    records.append(prepared)
-                    summary.by_format[prepared.source_format] += 1
-        if len(records) + len(problems) >= batch_size:
-            yield records, problems
-            records, problems = [], []
+    for group in _prepared_groups(reader, workers):
+        for prepared in group:
+            if isinstance(prepared, Skipped):
+                summary.skipped.append(f"{prepared.source}: {prepared.reason}")
+            elif isinstance(prepared, QuarantinedRecord):
+                problems.append(prepared)
+            else:
+                records.append(prepared)
+                summary.by_format[prepared.source_format] += 1
+            if len(records) + len(problems) >= batch_size:
+                yield records, problems
+                records, problems = [], []
     if records or problems:
         yield records, problems
 
@@ -157,6 +227,7 @@ def import_paths(
     paths: Iterable[str | Path],
     *,
     batch_size: int = 500,
+    workers: int = 1,
     on_progress: Callable[[ImportProgress], None] | None = None,
 ) -> ImportSummary:
     """Import every record found under ``paths``; see the module docstring."""
@@ -167,12 +238,14 @@ def import_paths(
     total_bytes = reader.total_bytes
     started = time.perf_counter()
     try:
-        for records, problems in _batches(reader, summary, batch_size):
-            outcomes = store.write_batch(records, problems, run_id=run_id)
-            summary.counts.update(o.value for o in outcomes)
-            summary.counts["quarantined"] += len(problems)
-            if on_progress:
-                on_progress(ImportProgress(summary.records_read, reader.bytes_done, total_bytes))
+        with _lenient_gc():
+            for records, problems in _batches(reader, summary, batch_size, workers):
+                outcomes = store.write_batch(records, problems, run_id=run_id)
+                summary.counts.update(o.value for o in outcomes)
+                summary.counts["quarantined"] += len(problems)
+                if on_progress:
+                    done, total = summary.records_read, reader.bytes_done
+                    on_progress(ImportProgress(done, total, total_bytes))
     except KeyboardInterrupt:
         summary.status = "interrupted"
         raise

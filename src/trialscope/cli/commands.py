@@ -85,6 +85,12 @@ def import_command(
         int | None,
         typer.Option(help="Records per transaction [env: TRIALSCOPE_BATCH_SIZE].", min=1),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes that parse records [env: TRIALSCOPE_WORKERS; default: CPUs].", min=1
+        ),
+    ] = None,
     as_json: JsonFlag = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -95,7 +101,7 @@ def import_command(
     when nothing at all could be read.
     """
     st = state(ctx)
-    settings = Settings.resolve(db=st.db, batch_size=batch_size)
+    settings = Settings.resolve(db=st.db, batch_size=batch_size, workers=workers)
     store = st.store()
     show_bar = not quiet and not as_json and console.is_terminal
     with Progress(
@@ -121,7 +127,13 @@ def import_command(
                 rate=p.records / elapsed,
             )
 
-        summary = import_paths(store, paths, batch_size=settings.batch_size, on_progress=advance)
+        summary = import_paths(
+            store,
+            paths,
+            batch_size=settings.batch_size,
+            workers=settings.workers,
+            on_progress=advance,
+        )
     if as_json:
         print_json(summary.as_dict())
     else:

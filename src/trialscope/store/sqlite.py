@@ -37,10 +37,13 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IncomingVersion:
-    """One record ready to store: its v2 JSON plus what the store indexes."""
+    """One record ready to store: its v2 JSON bytes plus what the store indexes.
+
+    Only bytes travel (between processes, in batches): a parsed study dict costs
+    several times its JSON size, and is needed only to diff a changed study.
+    """
 
     nct_id: str
-    study: dict[str, Any]
     data: bytes
     content_hash: str
     source: str
@@ -54,6 +57,10 @@ class IncomingVersion:
     phases: str | None = None
     study_type: str | None = None
     lead_sponsor: str | None = None
+
+    def study(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = orjson.loads(self.data)
+        return parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +279,7 @@ class SQLiteStore:
             self._set_current(db, rec, new_id, now, first_seen=now)
             return Outcome.NEW
 
+        study = rec.study()
         at = chain.index(new_id)
         before = chain[at - 1] if at > 0 else None
         after = chain[at + 1] if at + 1 < len(chain) else None
@@ -281,14 +289,14 @@ class SQLiteStore:
                 (before, after),
             )
         if before is not None:
-            self._log_changes(db, before, new_id, self._load(db, before), rec.study, now, rec)
+            self._log_changes(db, before, new_id, self._load(db, before), study, now, rec)
         if after is not None:
             later = self._load(db, after)
             later_date = db.execute(
                 "SELECT last_update_post_date FROM versions WHERE id = ?", (after,)
             ).fetchone()[0]
             self._insert_changes(
-                db, rec.nct_id, new_id, after, diff_studies(rec.study, later), now, later_date
+                db, rec.nct_id, new_id, after, diff_studies(study, later), now, later_date
             )
             db.execute("UPDATE studies SET last_seen = ? WHERE nct_id = ?", (now, rec.nct_id))
             return Outcome.HISTORY
