@@ -34,7 +34,7 @@ def incoming(
     study: dict[str, Any], source: str = "test", snapshot: str | None = None
 ) -> IncomingVersion:
     status = study["protocolSection"].get("statusModule", {})
-    return IncomingVersion(
+    return IncomingVersion.build(
         nct_id=study["protocolSection"]["identificationModule"]["nctId"],
         data=orjson.dumps(study),
         content_hash=content_hash(study),

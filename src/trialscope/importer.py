@@ -94,7 +94,7 @@ def to_incoming(record: MappedRecord, source: str) -> IncomingVersion:
         where = ".".join(str(p) for p in first["loc"])
         raise RecordError(f"invalid {where}: {first['msg']}") from exc
     data = record.verbatim.strip() if record.verbatim else orjson.dumps(record.study)
-    return IncomingVersion(
+    return IncomingVersion.build(
         nct_id=nct_id,
         data=data,
         content_hash=content_hash(record.study),

@@ -44,6 +44,8 @@ _STREAM_PREFIXES = {
 class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
+    def readline(self, size: int = -1, /) -> bytes: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
@@ -164,33 +166,41 @@ def _first_significant(data: bytes) -> bytes:
 
 
 def _read_stream(source: str, stream: Readable, size: int | None) -> Iterator[Item]:
-    """A plain or gunzipped byte stream: XML document, JSON document or JSONL."""
+    """A plain or gunzipped byte stream: XML document, JSON document or JSONL.
+
+    The whole first line is read to decide, however long: a JSONL line can be a
+    megabyte (records with results), and a cut-off first line would make JSONL
+    look like one big document.
+    """
+    skipped = 0
     try:
-        head = stream.read(64 * 1024)
+        first_line = stream.readline()
+        while first_line and not first_line.strip():
+            skipped += 1
+            first_line = stream.readline()
     except (OSError, EOFError, zlib.error) as exc:
         yield Problem(source, "start", f"unreadable or corrupt compressed stream: {exc}")
         return
-    first = _first_significant(head)
+    first = _first_significant(first_line)
     if first == b"<":
         try:
             rest = stream.read()
         except (OSError, EOFError, zlib.error) as exc:
-            yield Problem(source, "document", f"truncated or corrupt stream: {exc}", head)
+            reason = f"truncated or corrupt stream: {exc}"
+            yield Problem(source, "document", reason, first_line[:4096])
             return
-        yield Chunk(source, "document", head + rest)
+        yield Chunk(source, "document", first_line + rest)
         return
     if first not in (b"{", b"["):
-        kind = "empty file" if not head.strip() else "content is neither JSON nor XML"
-        yield Problem(source, "start", f"not a CT.gov record file: {kind}", head[:4096])
+        kind = "empty file" if not first_line.strip() else "content is neither JSON nor XML"
+        yield Problem(source, "start", f"not a CT.gov record file: {kind}", first_line[:4096])
         return
-    combined = _Prepend(head, stream)
-    first_line = head.split(b"\n", 1)[0].strip()
     if _is_complete_json(first_line):
-        yield from _read_jsonl(source, combined)
+        yield from _read_jsonl(source, first_line, stream, first_number=skipped + 1)
     elif size is not None and size > BIG_DOCUMENT:
-        yield from _stream_document(source, combined, head)
+        yield from _stream_document(source, _Prepend(first_line, stream), first_line)
     else:
-        yield from _read_whole(source, combined)
+        yield from _read_whole(source, _Prepend(first_line, stream))
 
 
 def _is_complete_json(line: bytes) -> bool:
@@ -222,11 +232,14 @@ class _Prepend(io.RawIOBase):
         return len(data)
 
 
-def _read_jsonl(source: str, stream: io.RawIOBase) -> Iterator[Item]:
-    reader = io.BufferedReader(stream, buffer_size=1024 * 1024)
-    number = 0
+def _read_jsonl(
+    source: str, first_line: bytes, stream: Readable, first_number: int
+) -> Iterator[Item]:
+    number = first_number
+    yield Chunk(source, f"line {number}", first_line)
     try:
-        for number, line in enumerate(reader, start=1):
+        while line := stream.readline():
+            number += 1
             if line.strip():
                 yield Chunk(source, f"line {number}", line)
     except (OSError, EOFError, zlib.error) as exc:

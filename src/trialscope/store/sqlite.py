@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import zstandard
 
 from trialscope.errors import NotFoundError, StoreError, StudyNotFound
+from trialscope.store.codec import compress, decompress
 from trialscope.store.diff import Difference, diff_studies, first_sight
 from trialscope.store.types import ChangeKind, FieldChange, VersionInfo
 
@@ -37,17 +37,20 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IncomingVersion:
-    """One record ready to store: its v2 JSON bytes plus what the store indexes.
+    """One record ready to store: its compressed v2 JSON plus what the store indexes.
 
-    Only bytes travel (between processes, in batches): a parsed study dict costs
-    several times its JSON size, and is needed only to diff a changed study.
+    Only compressed bytes travel (between processes, in batches): a parsed study
+    dict costs several times its JSON size, and is needed only to diff a changed
+    study. Build one with :meth:`build`.
     """
 
     nct_id: str
+    #: zstd-compressed v2 JSON (see trialscope.store.codec)
     data: bytes
     content_hash: str
     source: str
     source_format: str
+    #: zstd-compressed source bytes, when the source format was not v2
     original: bytes | None = None
     last_update_post_date: str | None = None
     snapshot_date: str | None = None
@@ -58,8 +61,17 @@ class IncomingVersion:
     study_type: str | None = None
     lead_sponsor: str | None = None
 
+    @classmethod
+    def build(cls, *, data: bytes, original: bytes | None = None, **fields: Any) -> IncomingVersion:
+        """From uncompressed JSON (and source) bytes."""
+        return cls(
+            data=compress(data),
+            original=None if original is None else compress(original),
+            **fields,
+        )
+
     def study(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = orjson.loads(self.data)
+        parsed: dict[str, Any] = orjson.loads(decompress(self.data))
         return parsed
 
 
@@ -121,8 +133,6 @@ class SQLiteStore:
     def __init__(self, path: str | Path, *, now: Any = utc_now) -> None:
         self.path = Path(path)
         self._now = now
-        self._compress = zstandard.ZstdCompressor(level=3).compress
-        self._decompress = zstandard.ZstdDecompressor().decompress
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -230,7 +240,7 @@ class SQLiteStore:
                         q.source,
                         q.position,
                         q.reason,
-                        None if q.raw is None else self._compress(q.raw),
+                        None if q.raw is None else compress(q.raw),
                         now,
                     )
                     for q in quarantined
@@ -239,14 +249,14 @@ class SQLiteStore:
         return outcomes
 
     def _upsert(self, db: sqlite3.Connection, rec: IncomingVersion, now: str) -> Outcome:
-        known = db.execute(
-            "SELECT id FROM versions WHERE nct_id = ? AND content_hash = ?",
-            (rec.nct_id, rec.content_hash),
-        ).fetchone()
-        if known:
-            db.execute("UPDATE versions SET last_seen = ? WHERE id = ?", (now, known[0]))
-            db.execute("UPDATE studies SET last_seen = ? WHERE nct_id = ?", (now, rec.nct_id))
-            return Outcome.UNCHANGED
+        stored = db.execute(
+            "SELECT id, content_hash FROM versions WHERE nct_id = ?", (rec.nct_id,)
+        ).fetchall()
+        for version_id, content_hash in stored:
+            if content_hash == rec.content_hash:
+                db.execute("UPDATE versions SET last_seen = ? WHERE id = ?", (now, version_id))
+                db.execute("UPDATE studies SET last_seen = ? WHERE nct_id = ?", (now, rec.nct_id))
+                return Outcome.UNCHANGED
 
         cur = db.execute(
             "INSERT INTO versions (nct_id, content_hash, source, source_format,"
@@ -262,12 +272,15 @@ class SQLiteStore:
                 int(rec.is_partial),
                 now,
                 now,
-                self._compress(rec.data),
-                None if rec.original is None else self._compress(rec.original),
+                rec.data,
+                rec.original,
             ),
         )
         new_id = cur.lastrowid
         assert new_id is not None
+        if not stored:
+            self._set_current(db, rec, new_id, now, first_seen=now)
+            return Outcome.NEW
         chain = [
             row[0]
             for row in db.execute(
@@ -275,10 +288,6 @@ class SQLiteStore:
                 (rec.nct_id,),
             )
         ]
-        if len(chain) == 1:
-            self._set_current(db, rec, new_id, now, first_seen=now)
-            return Outcome.NEW
-
         study = rec.study()
         at = chain.index(new_id)
         before = chain[at - 1] if at > 0 else None
@@ -372,7 +381,7 @@ class SQLiteStore:
 
     def _load(self, db: sqlite3.Connection, version_id: int) -> dict[str, Any]:
         blob = db.execute("SELECT data FROM versions WHERE id = ?", (version_id,)).fetchone()[0]
-        loaded: dict[str, Any] = orjson.loads(self._decompress(blob))
+        loaded: dict[str, Any] = orjson.loads(decompress(blob))
         return loaded
 
     # -- reading -------------------------------------------------------------------
@@ -400,7 +409,7 @@ class SQLiteStore:
         ).fetchone()
         if row is None:
             raise StudyNotFound(nct_id.upper())
-        data: bytes = self._decompress(row[0])
+        data: bytes = decompress(row[0])
         return data
 
     def version_json(self, version_id: int) -> dict[str, Any]:
@@ -410,7 +419,7 @@ class SQLiteStore:
         row = self.conn.execute(
             "SELECT original FROM versions WHERE id = ?", (version_id,)
         ).fetchone()
-        return None if row is None or row[0] is None else bytes(self._decompress(row[0]))
+        return None if row is None or row[0] is None else bytes(decompress(row[0]))
 
     def _version_info(self, row: Sequence[Any]) -> VersionInfo:
         return VersionInfo(
@@ -564,5 +573,5 @@ class SQLiteStore:
             raise NotFoundError(
                 f"No quarantine entry {entry_id}.", hint="List them: trialscope quarantine list"
             )
-        raw = None if row[6] is None else bytes(self._decompress(row[6]))
+        raw = None if row[6] is None else bytes(decompress(row[6]))
         return QuarantineEntry(row[0], row[1], row[2], row[3], row[4], row[5], raw=raw)
