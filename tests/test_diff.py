@@ -162,3 +162,22 @@ def test_kinds_are_consistent(a: dict[str, Any], b: dict[str, Any]) -> None:
             assert old is not None and new is None
         else:
             assert old != new
+
+
+def test_mesh_terms_are_keyed_by_term_so_legacy_and_v2_agree() -> None:
+    legacy = {
+        "derivedSection": {"conditionBrowseModule": {"meshes": [{"term": "Colonic Neoplasms"}]}}
+    }
+    v2 = {
+        "derivedSection": {
+            "conditionBrowseModule": {"meshes": [{"id": "D003110", "term": "Colonic Neoplasms"}]}
+        }
+    }
+    assert diff_studies(legacy, v2) == [
+        (
+            "derived.conditionMeshes.colonic neoplasms",
+            ChangeKind.CHANGED,
+            {"term": "Colonic Neoplasms"},
+            {"id": "D003110", "term": "Colonic Neoplasms"},
+        )
+    ]

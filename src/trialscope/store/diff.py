@@ -167,13 +167,15 @@ TRACKED_FIELDS: tuple[TrackedField, ...] = (
         "derived.conditionMeshes",
         _dig("derivedSection", "conditionBrowseModule", "meshes"),
         covers=(),
-        item_key=_by("id"),
+        # Legacy XML carries MeSH terms without ids, so the term is the key both have.
+        item_key=_by("term"),
     ),
     TrackedField(
         "derived.interventionMeshes",
         _dig("derivedSection", "interventionBrowseModule", "meshes"),
         covers=(),
-        item_key=_by("id"),
+        # Legacy XML carries MeSH terms without ids, so the term is the key both have.
+        item_key=_by("term"),
     ),
 )
 
