@@ -62,3 +62,27 @@ class SourceError(TrialscopeError):
     """A whole input (file, archive) cannot be read."""
 
     code = "bad_source"
+
+
+class SyncError(TrialscopeError):
+    """Talking to the CT.gov API failed in a way retries could not fix."""
+
+    code = "sync_error"
+
+
+class FetchError(SyncError):
+    """One request failed for good: names the URL and what happened."""
+
+    code = "fetch_failed"
+
+    def __init__(self, url: str, problem: str, *, attempts: int = 1, hint: str | None = None):
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(f"GET {url} failed{tries}: {problem}", hint=hint)
+        self.url = url
+        self.problem = problem
+
+
+class StudyGone(FetchError):
+    """CT.gov answered 404 for a study id."""
+
+    code = "study_not_found"

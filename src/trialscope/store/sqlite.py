@@ -25,6 +25,7 @@ import orjson
 from trialscope.errors import NotFoundError, StoreError, StudyNotFound
 from trialscope.store.codec import compress, decompress
 from trialscope.store.diff import Difference, diff_studies, first_sight
+from trialscope.store.sync_state import Checkpoint, SyncStateMixin
 from trialscope.store.types import ChangeKind, FieldChange, VersionInfo
 
 
@@ -127,7 +128,7 @@ _CHAIN_ORDER = (
 )
 
 
-class SQLiteStore:
+class SQLiteStore(SyncStateMixin):
     """Versioned study store in one SQLite file."""
 
     def __init__(self, path: str | Path, *, now: Any = utc_now) -> None:
@@ -226,11 +227,22 @@ class SQLiteStore:
         records: Iterable[IncomingVersion],
         quarantined: Iterable[QuarantinedRecord] = (),
         run_id: int | None = None,
+        *,
+        checkpoint: Checkpoint | None = None,
+        history_marks: Iterable[tuple[str, int, str | None]] = (),
     ) -> list[Outcome]:
-        """Store a batch in one transaction; a crash loses at most this batch."""
+        """Store a batch in one transaction; a crash loses at most this batch.
+
+        A sync passes its ``checkpoint`` (and the history versions it fetched) so
+        they are committed with the records they describe, or not at all.
+        """
         now = self._now()
         with self.transaction() as db:
             outcomes = [self._upsert(db, record, now) for record in records]
+            if checkpoint is not None:
+                self._save_checkpoint(db, checkpoint)
+            for nct_id, version, day in history_marks:
+                self._mark_history(db, nct_id, version, day)
             db.executemany(
                 "INSERT INTO quarantine (run_id, source, position, reason, raw, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
