@@ -176,7 +176,7 @@ class SyncStateMixin:
 
 
 def _field_of(path: str) -> str:
-    """``locations.<key>`` → ``locations``; ``outcomes.secondary.<key>`` → ``outcomes.secondary``."""
+    """``locations.<key>`` → ``locations``; ``outcomes.secondary.<k>`` → ``outcomes.secondary``."""
     head, _, rest = path.partition(".")
     if head == "locations":
         return head
