@@ -29,6 +29,10 @@ class Settings:
     batch_size: int = 500
     #: processes that parse and map records during an import (1 = in-process)
     workers: int = 1
+    #: the CT.gov API v2 base URL that sync talks to
+    ctgov_url: str = "https://clinicaltrials.gov/api/v2"
+    #: requests per second to CT.gov (0 = unlimited)
+    sync_rate: float = 1.0
     #: public address of this mirror, for canonical links in pages (no trailing slash)
     base_url: str | None = None
 
@@ -39,17 +43,22 @@ class Settings:
         batch_size: int | None = None,
         base_url: str | None = None,
         workers: int | None = None,
+        ctgov_url: str | None = None,
+        sync_rate: float | None = None,
     ) -> Settings:
         chosen_db = str(db) if db else env("DB") or str(default_db_path())
         batch = batch_size or _positive_int("BATCH_SIZE", env("BATCH_SIZE"), default=500)
         url = base_url or env("BASE_URL")
         default_workers = os.cpu_count() or 1
         processes = workers or _positive_int("WORKERS", env("WORKERS"), default=default_workers)
+        rate = sync_rate if sync_rate is not None else _rate(env("SYNC_RATE"))
         return cls(
             db=chosen_db,
             batch_size=batch,
             base_url=url.rstrip("/") if url else None,
             workers=processes,
+            ctgov_url=(ctgov_url or env("CTGOV_URL") or cls.ctgov_url).rstrip("/"),
+            sync_rate=rate,
         )
 
 
@@ -62,3 +71,18 @@ def _positive_int(name: str, text: str | None, default: int) -> int:
             hint=f"Unset it or give a number, e.g. {ENV_PREFIX}{name}={default}.",
         )
     return int(text)
+
+
+def _rate(text: str | None) -> float:
+    if text is None:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ConfigError(
+            f"{ENV_PREFIX}SYNC_RATE={text!r} is not a number of requests per second >= 0.",
+            hint=f"For example {ENV_PREFIX}SYNC_RATE=1 (0 turns spacing off).",
+        )
+    return value

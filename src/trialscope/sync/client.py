@@ -252,7 +252,7 @@ class CtgovClient:
                     raise FetchError(shown, f"HTTP {r.status_code}")
                 mode = "ab" if r.status_code == 206 else "wb"
                 with open(partial, mode) as out:
-                    for block in r.iter_bytes(1024 * 1024):
+                    for block in r.iter_bytes():  # as received: a drop keeps what came
                         out.write(block)
                         if on_bytes:
                             on_bytes(len(block))
