@@ -145,6 +145,9 @@ def sync(
     ] = False,
     bulk: Annotated[bool, Opt(help="Download the whole registry zip and import it.")] = False,
     dry_run: Annotated[bool, Opt(help="Print the requests, send none.")] = False,
+    page_size: Annotated[
+        int, Opt(help="Studies per page (CT.gov allows 1000).", min=1, max=1000)
+    ] = 1000,
     base_url: Annotated[
         str | None, Opt(help="CT.gov API base [env: TRIALSCOPE_CTGOV_URL].")
     ] = None,
@@ -182,7 +185,9 @@ def sync(
         store = st.store()
         results = []
         for name, chosen in _targets(store, profile, selection, resume):
-            runner = SyncRunner(store, client, name, chosen, history=history, full=full)
+            runner = SyncRunner(
+                store, client, name, chosen, history=history, full=full, page_size=page_size
+            )
             if dry_run:
                 for line in runner.planned_requests():
                     typer.echo(line)

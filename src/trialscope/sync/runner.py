@@ -124,6 +124,7 @@ class SyncRunner:
         *,
         history: bool = False,
         full: bool = False,
+        page_size: int = 1000,
         on_progress: Callable[[SyncProgress], None] | None = None,
     ) -> None:
         self.store = store
@@ -132,6 +133,7 @@ class SyncRunner:
         self.selection = selection
         self.history = history
         self.full = full
+        self.page_size = page_size
         self.on_progress = on_progress
 
     # -- planning (also what --dry-run prints) ---------------------------------------------
@@ -140,15 +142,16 @@ class SyncRunner:
         """The parameters this run sends: the selection, plus the incremental window."""
         saved = self.store.profile(self.profile)
         watermark = None if self.full or saved is None else saved.watermark
-        return self.selection.params(since=incremental_start(watermark))
+        params = self.selection.params(since=incremental_start(watermark))
+        return {**params, "pageSize": str(self.page_size)}
 
     def planned_requests(self) -> list[str]:
         base = self.client.base_url.rstrip("/")
         if self.selection.by_id:
             lines = [f"GET {base}/studies/{nct}" for nct in self.selection.nct_ids]
         else:
-            first = {**self.request(), "pageSize": 1000, "countTotal": "true"}
-            following = {**self.request(), "pageSize": 1000, "pageToken": "<nextPageToken>"}
+            first = {**self.request(), "countTotal": "true"}
+            following = {**self.request(), "pageToken": "<nextPageToken>"}
             lines = [
                 f"GET {request_url(base + '/studies', first)}",
                 f"GET {request_url(base + '/studies', following)}  (repeated until the last page)",
