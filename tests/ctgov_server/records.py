@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-CTGOV = Path("/work/shared/data/ctgov")
+# the shared corpus beside the repository, as in tests/conftest.py (read-only, never copied)
+CTGOV = Path(__file__).resolve().parents[3] / "shared" / "data" / "ctgov"
 DEFAULT_RECORDS_DIR = CTGOV / "v2"
 DEFAULT_HISTORY = CTGOV / "legacy_xml" / "ctti-clinicaltrials__aact.jsonl.gz"
 
