@@ -186,7 +186,14 @@ def sync(
         results = []
         for name, chosen in _targets(store, profile, selection, resume):
             runner = SyncRunner(
-                store, client, name, chosen, history=history, full=full, page_size=page_size
+                store,
+                client,
+                name,
+                chosen,
+                history=history,
+                full=full,
+                page_size=page_size,
+                workers=settings.workers,
             )
             if dry_run:
                 for line in runner.planned_requests():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class CtgovClient:
     sleep: Callable[[float], None] = time.sleep
     _last_request: float = field(default=0.0, init=False)
     _http: httpx.Client | None = field(default=None, init=False)
+    _turn: threading.Lock = field(default_factory=threading.Lock, init=False)
     #: requests actually sent, for summaries and tests
     requests_sent: int = field(default=0, init=False)
 
@@ -121,11 +123,14 @@ class CtgovClient:
     # -- spacing and retrying ------------------------------------------------------
 
     def _space(self) -> None:
-        if self.politeness.rate <= 0:
-            return
-        gap = 1.0 / self.politeness.rate - (time.monotonic() - self._last_request)
-        if gap > 0:
-            self.sleep(gap)
+        """Wait for this request's turn; a lock keeps the spacing with a prefetching thread."""
+        with self._turn:
+            if self.politeness.rate > 0:
+                gap = 1.0 / self.politeness.rate - (time.monotonic() - self._last_request)
+                if gap > 0:
+                    self.sleep(gap)
+            self._last_request = time.monotonic()
+            self.requests_sent += 1
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.politeness.max_backoff, self.politeness.backoff * 2**attempt)
@@ -136,8 +141,6 @@ class CtgovClient:
         attempts = self.politeness.retries + 1
         for attempt in range(attempts):
             self._space()
-            self._last_request = time.monotonic()
-            self.requests_sent += 1
             try:
                 return once()
             except _Retry as retry:

@@ -9,23 +9,28 @@ dated versions of its studies are stored too.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from trialscope.errors import FetchError, RecordError, StudyGone
 from trialscope.formats.detect import MappedRecord, SourceFormat
-from trialscope.importer import to_incoming
+from trialscope.formats.sources import Chunk
+from trialscope.pipeline import PreparePool, grouped, to_incoming
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
 from trialscope.store.sync_state import Checkpoint
 from trialscope.sync.client import CtgovClient, internal_base, request_url
 from trialscope.sync.selection import Selection, incremental_start
 from trialscope.timewindow import iso_utc
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -125,6 +130,7 @@ class SyncRunner:
         history: bool = False,
         full: bool = False,
         page_size: int = 1000,
+        workers: int = 1,
         on_progress: Callable[[SyncProgress], None] | None = None,
     ) -> None:
         self.store = store
@@ -134,7 +140,9 @@ class SyncRunner:
         self.history = history
         self.full = full
         self.page_size = page_size
+        self.workers = workers
         self.on_progress = on_progress
+        self._pool = PreparePool(1)
 
     # -- planning (also what --dry-run prints) ---------------------------------------------
 
@@ -179,7 +187,8 @@ class SyncRunner:
             if self.selection.by_id:
                 newest = self._by_id(summary, run_id)
             else:
-                newest = self._paged(summary, run_id, pending)
+                with PreparePool(self.workers) as self._pool:
+                    newest = self._paged(summary, run_id, pending)
             summary.watermark_after = max(filter(None, [saved.watermark, newest]), default=None)
             self.store.finish_sync(self.profile, run_id, newest)
         except FetchError as exc:
@@ -210,15 +219,16 @@ class SyncRunner:
             request, token, pages, records, total, newest = self.request(), None, 0, 0, None, None
             self.store.start_checkpoint(Checkpoint(self.profile, run_id, request, None))
         try:
-            for page, next_token in self.client.pages(request, token):
+            for page, next_token in prefetched(self.client.pages(request, token)):
                 value = page.value if isinstance(page.value, dict) else {}
-                studies = value.get("studies") or []
+                studies = value.pop("studies", None) or []
                 if total is None and isinstance(value.get("totalCount"), int):
                     total = value["totalCount"]
                 pages += 1
-                prepared, problems, page_newest = _prepare(
-                    studies, f"{self.client.base_url}/studies page {pages}"
-                )
+                source = f"{self.client.base_url}/studies page {pages}"
+                page_newest = max(filter(None, map(_lupd, studies)), default=None)
+                prepared, problems = self._prepare_page(studies, source)
+                del studies, page, value  # only compressed bytes stay alive
                 newest = max(filter(None, [newest, page_newest]), default=None)
                 records += len(prepared)
                 ids = [r.nct_id for r in prepared]
@@ -253,6 +263,22 @@ class SyncRunner:
                 return self._paged(summary, run_id, None)
             raise
         return newest
+
+    def _prepare_page(
+        self, studies: list[Any], source: str
+    ) -> tuple[list[IncomingVersion], list[QuarantinedRecord]]:
+        """Page studies → records, in the worker pool; each study crosses as JSON bytes."""
+        chunks = [Chunk(source, f"[{i}]", orjson.dumps(s)) for i, s in enumerate(studies)]
+        studies.clear()
+        records: list[IncomingVersion] = []
+        problems: list[QuarantinedRecord] = []
+        for group in self._pool.map(grouped(chunks)):
+            for item in group:
+                if isinstance(item, IncomingVersion):
+                    records.append(item)
+                elif isinstance(item, QuarantinedRecord):
+                    problems.append(item)
+        return records, problems
 
     def _by_id(self, summary: SyncSummary, run_id: int) -> str | None:
         newest: str | None = None
@@ -303,6 +329,32 @@ class SyncRunner:
     ) -> None:
         summary.counts.update(o.value for o in outcomes)
         summary.counts["quarantined"] += len(problems)
+
+
+def prefetched(pages: Iterator[T]) -> Iterator[T]:
+    """Fetch the next item in a thread while the caller works on this one.
+
+    The queue holds one item, so at most two pages are alive at once; an error in
+    the fetching thread is raised in the caller at the point it would have come.
+    """
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+
+    def pump() -> None:
+        try:
+            for item in pages:
+                box.put(("item", item))
+            box.put(("done", None))
+        except BaseException as exc:  # handed over to the caller's thread
+            box.put(("error", exc))
+
+    threading.Thread(target=pump, name="page-prefetch", daemon=True).start()
+    while True:
+        kind, value = box.get()
+        if kind == "done":
+            return
+        if kind == "error":
+            raise value
+        yield value
 
 
 def iso_utc_now() -> str:
