@@ -338,3 +338,23 @@ def test_bulk_download_resumes_and_imports(tmp_path: Path, server: ServerHandle)
     assert done["new"] == done["records"] - done["quarantined"]
     downloads = [e for e in server.log() if e["path"].endswith("/download")]
     assert len(downloads) >= 2, "the dropped download was resumed"
+
+
+def test_paged_sync_with_history_and_resume(tmp_path: Path, server: ServerHandle) -> None:
+    with_history = server.info()["history"]
+    nct_id = next(n for n, count in sorted(with_history.items()) if count >= 3)
+    selection = Selection(term=nct_id)
+    with SQLiteStore(tmp_path / "ph.db") as store:
+        # history requests fail for good after the page is stored: the checkpoint must
+        # not move past the page, so the re-run fetches its history
+        server.add_fault(match="/api/int/studies", kind="500", times=50)
+        with pytest.raises(FetchError):
+            runner(store, server, selection, history=True).run()
+        checkpoint = store.checkpoint("test")
+        assert checkpoint is not None and checkpoint.next_page_token is None
+        assert store.nct_ids() == [nct_id]
+        server.clear_faults()
+        summary = runner(store, server, selection, history=True).run()
+        assert summary.resumed and summary.history_versions >= 2
+        assert len(store.versions(nct_id)) >= with_history[nct_id] - 1
+        assert store.checkpoint("test") is None
