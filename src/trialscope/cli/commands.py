@@ -22,7 +22,8 @@ from trialscope.record import Study
 from trialscope.render.card import render_card
 from trialscope.render.markdown import change_line, render_markdown
 from trialscope.render.text import render_text
-from trialscope.store import FieldChange
+from trialscope.search import index as search_index
+from trialscope.store import FieldChange, Store
 from trialscope.timewindow import iso_utc, parse_since
 
 from .app import app, state
@@ -134,13 +135,32 @@ def import_command(
             workers=settings.workers,
             on_progress=advance,
         )
+    indexed = refresh_index(store, show_bar)
     if as_json:
-        print_json(summary.as_dict())
+        print_json({**summary.as_dict(), "indexed": indexed})
     else:
         _print_summary(summary)
+        if indexed:
+            console.print(f"Search index: {indexed:,} studies (re)indexed.")
     if summary.nothing_read:
         err_console.print("[bold red]Error:[/] no record could be read from the given paths.")
         raise typer.Exit(1)
+
+
+def refresh_index(store: Store, show_bar: bool) -> int:
+    """Bring the search index up to date with what was just stored."""
+    waiting = search_index.pending(store)
+    with Progress(
+        TextColumn("[bold]indexing"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not show_bar or waiting == 0,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("index", total=waiting)
+        return search_index.refresh(store, lambda done: bar.update(task, completed=done))
 
 
 # -- show -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from trialscope.sync.client import request_url
 from trialscope.sync.runner import SyncProgress
 
 from .app import app, state
+from .commands import refresh_index
 from .output import console, err_console, print_json
 
 sync_app = typer.Typer(
@@ -200,6 +201,10 @@ def sync(
                     typer.echo(line)
                 continue
             results.append(_run_one(runner, as_json, quiet))
+        if results:
+            indexed = refresh_index(store, not (quiet or as_json) and err_console.is_terminal)
+            for result in results:
+                result["indexed"] = indexed
     if as_json and results:
         print_json(results[0] if len(results) == 1 else results)
 
@@ -256,7 +261,9 @@ def _run_bulk(
             workers=settings.workers,
             on_bytes=lambda n: bar.advance(task, n),
         )
+    indexed = refresh_index(store, not (quiet or as_json) and err_console.is_terminal)
     figures = {
+        "indexed": indexed,
         "path": str(result.path),
         "bytes": result.size,
         "members": result.members,

@@ -140,6 +140,8 @@ class SQLiteStore(SyncStateMixin):
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
+            # index maintenance (versions, search) touches many pages per batch
+            self.conn.execute("PRAGMA cache_size=-65536")
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
@@ -364,6 +366,8 @@ class SQLiteStore(SyncStateMixin):
         now: str,
         first_seen: str | None,
     ) -> None:
+        # The search index catches up on these in one batch (trialscope.search).
+        db.execute("INSERT OR IGNORE INTO search_dirty (nct_id) VALUES (?)", (rec.nct_id,))
         db.execute(
             "INSERT INTO studies (nct_id, current_version_id, brief_title, overall_status,"
             " phases, study_type, lead_sponsor, last_update_post_date, source_format,"

@@ -1,0 +1,390 @@
+"""Ranked, filtered, faceted search over the index, and related trials.
+
+Ranking is SQLite FTS5's BM25 with per-column weights (a title or condition hit
+counts far more than one deep in the eligibility text). Matches are gathered into
+a temporary table once per search, so the page, the total and every facet are
+computed over the same set without re-running the full-text query.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import re
+from dataclasses import asdict, replace
+from typing import Any
+
+import orjson
+
+from trialscope.errors import UsageError
+from trialscope.search import index
+from trialscope.search.gazetteer import distance_km
+from trialscope.search.types import Hit, NearestSite, SearchQuery, SearchResult, SortOrder
+from trialscope.store import SQLiteStore
+from trialscope.vocab import InterventionType, Phase
+
+# FTS columns, in table order, and their BM25 weights.
+COLUMNS = (
+    "title", "official_title", "acronym", "summary", "conditions", "keywords",
+    "interventions", "outcomes", "eligibility", "sponsor", "locations",
+)  # fmt: skip
+WEIGHTS = (10.0, 4.0, 8.0, 2.0, 8.0, 4.0, 5.0, 1.0, 0.3, 2.0, 0.5)
+TEXT_SCOPES = {
+    "text": None,
+    "cond": "{conditions keywords}",
+    "intr": "{interventions}",
+    "titles": "{title official_title acronym}",
+    "locn": "{locations}",
+    "sponsor": "{sponsor}",
+}
+MAX_LIMIT = 1000
+_TOKENS = re.compile(r'"[^"]*"|\S+')
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_expression(text: str, scope: str | None) -> str | None:
+    """User text → a safe FTS5 query: quoted phrases and words, AND by default, OR kept."""
+    parts: list[str] = []
+    for token in _TOKENS.findall(text):
+        if token == "OR" and parts and parts[-1] != "OR":
+            parts.append("OR")
+            continue
+        words = _WORDS.findall(token)
+        if words:
+            parts.append('"' + " ".join(words) + '"')
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    if not parts:
+        return None
+    expression = " ".join(parts)
+    return f"{scope} : ({expression})" if scope else f"({expression})"
+
+
+def _query_key(query: SearchQuery) -> str:
+    data = asdict(replace(query, cursor=None, limit=0, with_facets=False))
+    return hashlib.sha1(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
+
+
+def encode_cursor(query: SearchQuery, offset: int) -> str:
+    raw = orjson.dumps({"o": offset, "q": _query_key(query)})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(query: SearchQuery) -> int:
+    if not query.cursor:
+        return 0
+    try:
+        padded = query.cursor + "=" * (-len(query.cursor) % 4)
+        data = orjson.loads(base64.urlsafe_b64decode(padded))
+        offset, key = int(data["o"]), str(data["q"])
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        raise UsageError("The cursor is not one this server gave out.") from None
+    if key != _query_key(query) or offset < 0:
+        raise UsageError(
+            "The cursor belongs to a different search.",
+            hint="Repeat every other parameter unchanged when following a cursor.",
+        )
+    return offset
+
+
+def _in(column: str, values: tuple[str, ...]) -> tuple[str, list[Any]]:
+    return f"{column} IN ({','.join('?' * len(values))})", list(values)
+
+
+def _any_bar(column: str, values: tuple[str, ...]) -> tuple[str, list[Any]]:
+    clause = " OR ".join(f"{column} LIKE ?" for _ in values)
+    return f"({clause})", [f"%|{v}|%" for v in values]
+
+
+class SearchEngine:
+    """Search the studies of one store; the index catches up with the store first."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.db = store.conn
+        self.db.create_function("geo_km", 4, distance_km, deterministic=True)
+        self.db.execute("PRAGMA temp_store = MEMORY")
+
+    def refresh(self) -> int:
+        return index.refresh(self.store)
+
+    # -- searching -----------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        if query.sort is SortOrder.DISTANCE and query.geo is None:
+            raise UsageError("Sorting by distance needs a place.", hint="Add --near PLACE.")
+        limit = max(1, min(query.limit, MAX_LIMIT))
+        offset = decode_cursor(query)
+        self.refresh()
+        db = self.db
+        # One read snapshot for the whole search; temp tables are private to this
+        # connection, so no write lock is taken.
+        db.execute("BEGIN DEFERRED")
+        try:
+            self._collect(db, query)
+            total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+            order = {
+                SortOrder.RELEVANCE: "h.score, d.last_update DESC, d.nct_id",
+                SortOrder.DISTANCE: "h.km, h.score, d.nct_id",
+                SortOrder.LAST_UPDATE: "d.last_update IS NULL, d.last_update DESC, d.nct_id",
+                SortOrder.START_DATE: "d.start_date IS NULL, d.start_date DESC, d.nct_id",
+            }[query.sort]
+            rows = db.execute(
+                "SELECT d.nct_id, h.score, d.card FROM temp.hits h"
+                f" JOIN search_docs d ON d.rowid = h.rowid ORDER BY {order} LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+            facets = self._facets(db) if query.with_facets else {}
+            nearest = self._nearest(db, [r[0] for r in rows], query)
+        finally:
+            db.execute("COMMIT")
+        # bm25 is lower-is-better and negative; a Hit's score is higher-is-better
+        hits = [_hit(nct, -score, card, nearest.get(nct)) for nct, score, card in rows]
+        following = offset + len(rows)
+        cursor = encode_cursor(query, following) if following < total else None
+        return SearchResult(hits=hits, total=total, facets=facets, next_cursor=cursor)
+
+    def _collect(self, db: Any, q: SearchQuery) -> None:
+        """Fill temp.hits with (rowid, score, km) of every matching study."""
+        db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hits"
+            " (rowid INTEGER PRIMARY KEY, score REAL NOT NULL, km REAL)"
+        )
+        db.execute("DELETE FROM temp.hits")
+        where: list[str] = []
+        params: list[Any] = []
+        expressions = [
+            e
+            for name, scope in TEXT_SCOPES.items()
+            if (value := getattr(q, name)) and (e := fts_expression(value, scope))
+        ]
+        source = "search_docs d"
+        score = "0.0"
+        if expressions:
+            source = "search_fts JOIN search_docs d ON d.rowid = search_fts.rowid"
+            where.append("search_fts MATCH ?")
+            params.append(" AND ".join(expressions))
+            score = f"bm25(search_fts, {', '.join(map(str, WEIGHTS))})"
+        for clause, values in self._filters(q):
+            where.append(clause)
+            params.extend(values)
+        km = "NULL"
+        if q.geo is not None:
+            self._near(db, q)
+            source += " JOIN temp.near n ON n.nct_id = d.nct_id"
+            km = "n.km"
+        sql = (
+            f"INSERT INTO temp.hits (rowid, score, km) SELECT d.rowid, {score}, {km} FROM {source}"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        try:
+            db.execute(sql, params)
+        except Exception as exc:  # FTS5 syntax errors surface as OperationalError
+            raise UsageError(f"Cannot run this search: {exc}") from exc
+
+    def _filters(self, q: SearchQuery) -> list[tuple[str, list[Any]]]:
+        found: list[tuple[str, list[Any]]] = []
+        if q.statuses:
+            found.append(_in("d.overall_status", q.statuses))
+        if q.study_types:
+            found.append(_in("d.study_type", q.study_types))
+        if q.phases:
+            found.append(_any_bar("d.phases", q.phases))
+        if q.intervention_types:
+            found.append(_any_bar("d.intervention_types", q.intervention_types))
+        if q.nct_ids:
+            found.append(_in("d.nct_id", tuple(n.upper() for n in q.nct_ids)))
+        if q.age_years is not None:
+            found.append(
+                (
+                    "(d.min_age_years IS NULL OR d.min_age_years <= ?)"
+                    " AND (d.max_age_years IS NULL OR d.max_age_years >= ?)",
+                    [q.age_years, q.age_years],
+                )
+            )
+        if q.sex:
+            found.append(("(d.sex IS NULL OR d.sex IN ('ALL', ?))", [q.sex.upper()]))
+        if q.healthy_volunteers is not None:
+            found.append(("d.healthy_volunteers = ?", [int(q.healthy_volunteers)]))
+        if q.has_results is not None:
+            found.append(("coalesce(d.has_results, 0) = ?", [int(q.has_results)]))
+        for column, low, high in (
+            ("d.start_date", q.start_from, q.start_to),
+            ("d.last_update", q.updated_from, q.updated_to),
+        ):
+            if low:
+                found.append((f"{column} >= ?", [low]))
+            if high:
+                # a partial date ("2020-04") sorts before the days of its month
+                found.append((f"{column} <= ?", [high + "~"]))
+        site = self._site_conditions(q)
+        if site is not None and q.geo is None:
+            inner, values = site
+            found.append(
+                (f"d.nct_id IN (SELECT s.nct_id FROM search_sites s WHERE {inner})", values)
+            )
+        return found
+
+    def _site_conditions(self, q: SearchQuery) -> tuple[str, list[Any]] | None:
+        """Conditions on a site (place and its own status), over ``search_sites s``."""
+        parts: list[str] = []
+        params: list[Any] = []
+        for column, value in (("country", q.country), ("state", q.state), ("city", q.city)):
+            if value:
+                parts.append(f"s.{column} = ? COLLATE NOCASE")
+                params.append(value)
+        if q.site_statuses:
+            clause, values = _in("s.status", q.site_statuses)
+            parts.append(clause)
+            params.extend(values)
+        return (" AND ".join(parts), params) if parts else None
+
+    def _near(self, db: Any, q: SearchQuery) -> None:
+        """temp.near: studies with a matching site within the radius, and the nearest one's km."""
+        assert q.geo is not None
+        geo = q.geo
+        dlat = geo.radius_km / 111.0
+        dlon = geo.radius_km / (111.320 * max(0.01, math.cos(math.radians(geo.lat))))
+        where = ["s.lat BETWEEN ? AND ?", "s.lon BETWEEN ? AND ?"]
+        params: list[Any] = [geo.lat - dlat, geo.lat + dlat, geo.lon - dlon, geo.lon + dlon]
+        site = self._site_conditions(q)
+        if site is not None:
+            where.append(site[0])
+            params.extend(site[1])
+        db.execute("DROP TABLE IF EXISTS temp.near")
+        db.execute(
+            "CREATE TEMP TABLE near AS SELECT s.nct_id, min(geo_km(s.lat, s.lon, ?, ?)) AS km"
+            f" FROM search_sites s WHERE {' AND '.join(where)} GROUP BY s.nct_id HAVING km <= ?",
+            [geo.lat, geo.lon, *params, geo.radius_km],
+        )
+        db.execute("CREATE INDEX temp.near_study ON near (nct_id)")
+
+    def _facets(self, db: Any) -> dict[str, dict[str, int]]:
+        def grouped(column: str) -> dict[str, int]:
+            rows = db.execute(
+                f"SELECT coalesce({column}, '(none)'), count(*) FROM temp.hits h"
+                f" JOIN search_docs d ON d.rowid = h.rowid GROUP BY 1 ORDER BY 2 DESC, 1"
+            )
+            return {str(k): int(v) for k, v in rows}
+
+        facets = {
+            "overall_status": grouped("d.overall_status"),
+            "study_type": grouped("d.study_type"),
+        }
+        phases = [p.value for p in Phase]
+        kinds = [t.value for t in InterventionType]
+        sums = ", ".join(
+            [f"sum(d.phases LIKE '%|{p}|%')" for p in phases]
+            + [f"sum(d.intervention_types LIKE '%|{k}|%')" for k in kinds]
+            + ["sum(d.has_results = 1)"]
+        )
+        row = db.execute(
+            f"SELECT {sums} FROM temp.hits h JOIN search_docs d ON d.rowid = h.rowid"
+        ).fetchone()
+        values = [int(v or 0) for v in row]
+        facets["phase"] = {p: n for p, n in zip(phases, values, strict=False) if n}
+        facets["intervention_type"] = {
+            k: n for k, n in zip(kinds, values[len(phases) :], strict=False) if n
+        }
+        facets["has_results"] = {"true": values[-1]} if values[-1] else {}
+        for column, name in (("country", "country"), ("status", "site_status")):
+            rows = db.execute(
+                # CROSS JOIN fixes the order: from the hits to their sites, never a site scan
+                f"SELECT s.{column}, count(DISTINCT s.nct_id) FROM temp.hits h"
+                " CROSS JOIN search_docs d ON d.rowid = h.rowid"
+                " CROSS JOIN search_sites s ON s.nct_id = d.nct_id"
+                f" WHERE s.{column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30"
+            )
+            facets[name] = {str(k): int(v) for k, v in rows}
+        return facets
+
+    def _nearest(self, db: Any, nct_ids: list[str], q: SearchQuery) -> dict[str, NearestSite]:
+        if q.geo is None or not nct_ids:
+            return {}
+        marks = ",".join("?" * len(nct_ids))
+        params: list[Any] = list(nct_ids)
+        status = ""
+        if q.site_statuses:
+            status = f" AND status IN ({','.join('?' * len(q.site_statuses))})"
+            params.extend(q.site_statuses)
+        best: dict[str, NearestSite] = {}
+        for nct, facility, city, state, country, site_status, lat, lon in db.execute(
+            "SELECT nct_id, facility, city, state, country, status, lat, lon FROM search_sites"
+            f" WHERE nct_id IN ({marks}) AND lat IS NOT NULL{status}",
+            params,
+        ):
+            km = distance_km(q.geo.lat, q.geo.lon, lat, lon)
+            if nct not in best or km < best[nct].distance_km:
+                best[nct] = NearestSite(facility, city, state, country, site_status, round(km, 1))
+        return best
+
+    # -- related trials --------------------------------------------------------------------
+
+    def related(self, nct_id: str, k: int = 5) -> list[Hit]:
+        """Trials sharing the most informative conditions, MeSH terms and interventions,
+        plus title words, weighted by how rare each is (IDF)."""
+        self.refresh()
+        nct_id = nct_id.upper()
+        own = self.db.execute(
+            "SELECT kind, term FROM search_terms WHERE nct_id = ?", (nct_id,)
+        ).fetchall()
+        total = max(1, int(self.db.execute("SELECT count(*) FROM search_docs").fetchone()[0]))
+        scores: dict[str, float] = {}
+        kind_weight = {"condition": 1.0, "mesh": 1.0, "intervention": 0.6, "intervention_mesh": 0.6}
+        for kind, term in own:
+            others = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT nct_id FROM search_terms WHERE kind = ? AND term = ?"
+                    " AND nct_id != ? LIMIT 5000",
+                    (kind, term, nct_id),
+                )
+            ]
+            if not others:
+                continue
+            weight = kind_weight.get(kind, 0.5) * math.log(1 + total / len(others))
+            for other in others:
+                scores[other] = scores.get(other, 0.0) + weight
+        title = self.db.execute(
+            "SELECT f.title FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid"
+            " WHERE d.nct_id = ?",
+            (nct_id,),
+        ).fetchone()
+        words = [w for w in _WORDS.findall(title[0] if title else "") if len(w) > 3][:12]
+        if words:
+            expression = "{title official_title} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
+            for other, rank in self.db.execute(
+                "SELECT d.nct_id, bm25(search_fts) FROM search_fts"
+                " JOIN search_docs d ON d.rowid = search_fts.rowid"
+                " WHERE search_fts MATCH ? AND d.nct_id != ? ORDER BY 2 LIMIT 50",
+                (expression, nct_id),
+            ):
+                scores[other] = scores.get(other, 0.0) + min(3.0, -float(rank) / 4)
+        best = sorted(scores, key=lambda n: (-scores[n], n))[:k]
+        if not best:
+            return []
+        marks = ",".join("?" * len(best))
+        cards = dict(
+            self.db.execute(f"SELECT nct_id, card FROM search_docs WHERE nct_id IN ({marks})", best)
+        )
+        return [_hit(n, scores[n], cards[n], None) for n in best if n in cards]
+
+
+def _hit(nct_id: str, score: float, card_json: str, nearest: NearestSite | None) -> Hit:
+    card = orjson.loads(card_json)
+    return Hit(
+        nct_id=nct_id,
+        score=round(float(score), 4),
+        brief_title=card.get("brief_title"),
+        overall_status=card.get("overall_status"),
+        phases=tuple(card.get("phases") or ()),
+        study_type=card.get("study_type"),
+        conditions=tuple(card.get("conditions") or ()),
+        interventions=tuple(card.get("interventions") or ()),
+        lead_sponsor=card.get("lead_sponsor"),
+        last_update_post_date=card.get("last_update_post_date"),
+        start_date=card.get("start_date"),
+        nearest_site=nearest,
+    )
