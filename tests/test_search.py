@@ -258,3 +258,16 @@ def test_cli_search_json_and_errors(tmp_path: Path) -> None:
     ]:
         bad = subprocess.run([*run, *args], capture_output=True, text=True)
         assert bad.returncode in (1, 2) and message in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cached_totals_follow_changes_from_another_connection(tmp_path: Path) -> None:
+    path = tmp_path / "two.db"
+    with SQLiteStore(path) as reader_store, SQLiteStore(path) as writer_store:
+        import_paths(writer_store, [CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"])
+        reader = SearchEngine(reader_store)
+        query = SearchQuery(statuses=("UNKNOWN",))
+        assert reader.search(query).total == 0
+        assert reader.search(query).total == 0  # now served from the cache
+        import_paths(writer_store, [FIXTURES / "NCT04416854.2026.v2.json"])
+        SearchEngine(writer_store).refresh()
+        assert reader.search(query).total == 1

@@ -12,7 +12,8 @@ import base64
 import hashlib
 import math
 import re
-from dataclasses import asdict, replace
+import sqlite3
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import orjson
@@ -39,6 +40,14 @@ TEXT_SCOPES = {
     "sponsor": "{sponsor}",
 }
 MAX_LIMIT = 1000
+#: (query, index state) → (total, facets) kept per engine; broad queries repeat
+TOTALS_CACHE = 256
+_ORDER = {
+    SortOrder.RELEVANCE: "{score}, d.last_update DESC, d.nct_id",
+    SortOrder.DISTANCE: "{km}, {score}, d.nct_id",
+    SortOrder.LAST_UPDATE: "d.last_update IS NULL, d.last_update DESC, d.nct_id",
+    SortOrder.START_DATE: "d.start_date IS NULL, d.start_date DESC, d.nct_id",
+}
 _TOKENS = re.compile(r'"[^"]*"|\S+')
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
@@ -88,6 +97,38 @@ def decode_cursor(query: SearchQuery) -> int:
     return offset
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    source: str
+    where: str
+    params: list[Any]
+    score: str
+    km: str
+
+    def into_hits(self) -> tuple[str, list[Any]]:
+        return (
+            f"INSERT INTO temp.hits (rowid, score, km) SELECT d.rowid, {self.score},"
+            f" {self.km} FROM {self.source} WHERE {self.where}",
+            self.params,
+        )
+
+    def page_from_hits(self, sort: SortOrder) -> tuple[str, list[Any]]:
+        order = _ORDER[sort].format(score="h.score", km="h.km")
+        return (
+            "SELECT d.nct_id, h.score, d.card FROM temp.hits h"
+            f" JOIN search_docs d ON d.rowid = h.rowid ORDER BY {order} LIMIT ? OFFSET ?",
+            [],
+        )
+
+    def page_direct(self, sort: SortOrder) -> tuple[str, list[Any]]:
+        order = _ORDER[sort].format(score="score", km="km")
+        return (
+            f"SELECT d.nct_id, {self.score} AS score, d.card, {self.km} AS km"
+            f" FROM {self.source} WHERE {self.where} ORDER BY {order} LIMIT ? OFFSET ?",
+            self.params,
+        )
+
+
 def _in(column: str, values: tuple[str, ...]) -> tuple[str, list[Any]]:
     return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
@@ -105,9 +146,18 @@ class SearchEngine:
         self.db = store.conn
         self.db.create_function("geo_km", 4, distance_km, deterministic=True)
         self.db.execute("PRAGMA temp_store = MEMORY")
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hits"
+            " (rowid INTEGER PRIMARY KEY, score REAL NOT NULL, km REAL)"
+        )
+        self._totals: dict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = {}
+        self._generation = 0
 
     def refresh(self) -> int:
-        return index.refresh(self.store)
+        done = index.refresh(self.store)
+        if done:
+            self._generation += 1
+        return done
 
     # -- searching -----------------------------------------------------------------------
 
@@ -122,36 +172,48 @@ class SearchEngine:
         # connection, so no write lock is taken.
         db.execute("BEGIN DEFERRED")
         try:
-            self._collect(db, query)
-            total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
-            order = {
-                SortOrder.RELEVANCE: "h.score, d.last_update DESC, d.nct_id",
-                SortOrder.DISTANCE: "h.km, h.score, d.nct_id",
-                SortOrder.LAST_UPDATE: "d.last_update IS NULL, d.last_update DESC, d.nct_id",
-                SortOrder.START_DATE: "d.start_date IS NULL, d.start_date DESC, d.nct_id",
-            }[query.sort]
-            rows = db.execute(
-                "SELECT d.nct_id, h.score, d.card FROM temp.hits h"
-                f" JOIN search_docs d ON d.rowid = h.rowid ORDER BY {order} LIMIT ? OFFSET ?",
-                (limit, offset),
-            ).fetchall()
-            facets = self._facets(db) if query.with_facets else {}
+            plan = self._plan(db, query)
+            # data_version moves when another connection commits; our own refreshes
+            # move the local counter
+            changed = db.execute("PRAGMA data_version").fetchone()[0]
+            key = (_query_key(query), query.with_facets, changed, self._generation)
+            known = self._totals.get(key)
+            if known is None:
+                # Gather every match once: the page, the total and the facets share it.
+                db.execute("DELETE FROM temp.hits")
+                self._run(db, plan.into_hits())
+                total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+                facets = self._facets(db) if query.with_facets else {}
+                self._remember(key, (total, facets))
+                page_sql, page_params = plan.page_from_hits(query.sort)
+            else:
+                # Totals and facets are known for this index state: fetch only the page.
+                total, facets = known
+                page_sql, page_params = plan.page_direct(query.sort)
+            rows = self._run(db, (page_sql, [*page_params, limit, offset])).fetchall()
             nearest = self._nearest(db, [r[0] for r in rows], query)
         finally:
             db.execute("COMMIT")
         # bm25 is lower-is-better and negative; a Hit's score is higher-is-better
-        hits = [_hit(nct, -score, card, nearest.get(nct)) for nct, score, card in rows]
+        hits = [_hit(row[0], -row[1], row[2], nearest.get(row[0])) for row in rows]
         following = offset + len(rows)
         cursor = encode_cursor(query, following) if following < total else None
         return SearchResult(hits=hits, total=total, facets=facets, next_cursor=cursor)
 
-    def _collect(self, db: Any, q: SearchQuery) -> None:
-        """Fill temp.hits with (rowid, score, km) of every matching study."""
-        db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS hits"
-            " (rowid INTEGER PRIMARY KEY, score REAL NOT NULL, km REAL)"
-        )
-        db.execute("DELETE FROM temp.hits")
+    def _remember(self, key: tuple[Any, ...], value: tuple[int, dict[str, dict[str, int]]]) -> None:
+        self._totals[key] = value
+        while len(self._totals) > TOTALS_CACHE:
+            self._totals.pop(next(iter(self._totals)))
+
+    @staticmethod
+    def _run(db: Any, statement: tuple[str, list[Any]]) -> Any:
+        try:
+            return db.execute(*statement)
+        except sqlite3.OperationalError as exc:  # FTS5 syntax errors surface here
+            raise UsageError(f"Cannot run this search: {exc}") from exc
+
+    def _plan(self, db: Any, q: SearchQuery) -> _Plan:
+        """The FROM, WHERE, score and distance of a search (temp.near built if geo)."""
         where: list[str] = []
         params: list[Any] = []
         expressions = [
@@ -174,15 +236,7 @@ class SearchEngine:
             self._near(db, q)
             source += " JOIN temp.near n ON n.nct_id = d.nct_id"
             km = "n.km"
-        sql = (
-            f"INSERT INTO temp.hits (rowid, score, km) SELECT d.rowid, {score}, {km} FROM {source}"
-        )
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        try:
-            db.execute(sql, params)
-        except Exception as exc:  # FTS5 syntax errors surface as OperationalError
-            raise UsageError(f"Cannot run this search: {exc}") from exc
+        return _Plan(source, " AND ".join(where) or "1", params, score, km)
 
     def _filters(self, q: SearchQuery) -> list[tuple[str, list[Any]]]:
         found: list[tuple[str, list[Any]]] = []

@@ -1,0 +1,170 @@
+"""Search benchmark: 50 representative queries with filters, p50/p95 latency and RSS.
+
+    python bench/search_bench.py [--scale 500000] [--db PATH] [--keep]
+
+First over the shared corpus, then (with --scale) over a scale-up store of real
+records with rewritten NCT ids (bench/import_bench.py's generator), imported and
+indexed with the real CLI. Each query runs once cold, then timed over 5 runs;
+latencies are per query (median of its runs), reported as p50/p95 over the 50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_bench import CTGOV, RECORD_FOLDERS, build_scale_up  # noqa: E402
+
+from trialscope.search import GeoFilter, SearchEngine, SearchQuery, SortOrder, locate_place  # noqa: E402
+from trialscope.store import SQLiteStore  # noqa: E402
+
+
+def queries() -> list[SearchQuery]:
+    """50 queries of the kinds patients, coordinators and agents send."""
+    places = {
+        name: locate_place(name) for name in ("Shanghai", "Boston", "Mumbai", "Paris", "Houston")
+    }
+
+    def near(name: str, km: float) -> GeoFilter:
+        p = places[name]
+        return GeoFilter(p.lat, p.lon, km, p.label)
+
+    recruiting = ("RECRUITING",)
+    found = [
+        SearchQuery(text="liver metastases", statuses=recruiting),
+        SearchQuery(
+            text="liver metastases",
+            statuses=recruiting,
+            phases=("PHASE3",),
+            geo=near("Shanghai", 100),
+            age_years=62,
+            sex="FEMALE",
+        ),
+        SearchQuery(cond="colorectal cancer", statuses=recruiting),
+        SearchQuery(cond="breast cancer", phases=("PHASE3",)),
+        SearchQuery(cond="breast cancer", geo=near("Boston", 50), site_statuses=recruiting),
+        SearchQuery(cond="non-small cell lung cancer", intr="pembrolizumab"),
+        SearchQuery(cond="asthma", age_years=10),
+        SearchQuery(cond="type 2 diabetes", statuses=recruiting, age_years=55),
+        SearchQuery(cond="migraine", healthy_volunteers=False),
+        SearchQuery(cond="leukemia", phases=("PHASE1", "PHASE2")),
+        SearchQuery(text="CAR-T", statuses=recruiting),
+        SearchQuery(intr="nivolumab", has_results=True),
+        SearchQuery(text="covid-19 vaccine"),
+        SearchQuery(text="hypertension", country="India"),
+        SearchQuery(text="lumbar disc herniation"),
+        SearchQuery(text="ctDNA adjuvant", sort=SortOrder.LAST_UPDATE),
+        SearchQuery(text="sentinel lymph node biopsy"),
+        SearchQuery(cond="prostate cancer", age_years=70, sex="MALE"),
+        SearchQuery(cond="depression", intervention_types=("BEHAVIORAL",)),
+        SearchQuery(cond="cluster headache"),
+        SearchQuery(
+            text="hepatocellular carcinoma", geo=near("Shanghai", 300), sort=SortOrder.DISTANCE
+        ),
+        SearchQuery(text="pancreatic cancer", statuses=("RECRUITING", "NOT_YET_RECRUITING")),
+        SearchQuery(text="glioblastoma"),
+        SearchQuery(text="melanoma", phases=("PHASE2",)),
+        SearchQuery(text="ovarian cancer", geo=near("Paris", 200)),
+        SearchQuery(text="multiple myeloma", updated_from="2022-01-01"),
+        SearchQuery(text="sickle cell disease", age_years=12),
+        SearchQuery(text="heart failure", study_types=("INTERVENTIONAL",)),
+        SearchQuery(text="stroke rehabilitation"),
+        SearchQuery(text="obesity", geo=near("Houston", 80)),
+        SearchQuery(text="knee arthroplasty"),
+        SearchQuery(text="chronic kidney disease", statuses=recruiting),
+        SearchQuery(text="HIV", country="United States"),
+        SearchQuery(text="tuberculosis"),
+        SearchQuery(text="Alzheimer disease", age_years=75),
+        SearchQuery(text="rheumatoid arthritis", phases=("PHASE3",)),
+        SearchQuery(titles="randomized"),
+        SearchQuery(sponsor="National Cancer Institute"),
+        SearchQuery(statuses=recruiting, geo=near("Mumbai", 50)),
+        SearchQuery(statuses=recruiting, age_years=30, sex="FEMALE", limit=20),
+        SearchQuery(text="immunotherapy", intervention_types=("DRUG",), statuses=recruiting),
+        SearchQuery(text="radiotherapy", start_from="2020-01-01"),
+        SearchQuery(text="palliative care"),
+        SearchQuery(text="pain after surgery"),
+        SearchQuery(text="smoking cessation"),
+        SearchQuery(text="kidney transplant"),
+        SearchQuery(text="EGFR mutation", cond="lung cancer"),
+        SearchQuery(text="HER2 positive", phases=("PHASE2", "PHASE3")),
+        SearchQuery(text="cancer"),
+        SearchQuery(),
+    ]
+    assert len(found) == 50
+    return found
+
+
+def measure(store_path: Path, label: str) -> None:
+    with SQLiteStore(store_path) as store:
+        engine = SearchEngine(store)
+        engine.refresh()
+        studies = store.count_studies()
+        latencies: list[float] = []
+        for query in queries():
+            engine.search(query)  # cold run: page cache, temp tables
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                engine.search(query)
+                runs.append((time.perf_counter() - started) * 1000)
+            latencies.append(statistics.median(runs))
+        broad = latencies[-2:]
+        ordered = sorted(latencies)
+        p50 = ordered[len(ordered) // 2]
+        p95 = ordered[int(len(ordered) * 0.95) - 1]
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{label:<14} {studies:>8,} studies  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+            f"  max {ordered[-1]:7.1f} ms  (broad 'cancer' {broad[0]:.0f} ms, everything"
+            f" {broad[1]:.0f} ms)  peak RSS {rss:5.0f} MB"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=0, help="records in the scale-up store")
+    parser.add_argument("--db", type=Path, help="reuse (or build and keep) the scale-up store here")
+    args = parser.parse_args()
+    if not CTGOV.is_dir():
+        raise SystemExit(f"shared corpus not found at {CTGOV}")
+    print(f"# {time.strftime('%Y-%m-%d')} · {platform.node()} · {os.cpu_count()} cores")
+    cli = [sys.executable, "-m", "trialscope"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        corpus = folder / "corpus.db"
+        subprocess.run(
+            [*cli, "--db", str(corpus), "import", "--quiet", "--json", *map(str, RECORD_FOLDERS)],
+            check=True,
+            capture_output=True,
+        )
+        measure(corpus, "shared corpus")
+        if args.scale:
+            target = args.db or folder / "scale.db"
+            if not target.exists():
+                source = folder / "scale.jsonl.gz"
+                build_scale_up(source, args.scale)
+                started = time.perf_counter()
+                subprocess.run(
+                    [*cli, "--db", str(target), "import", "--quiet", "--json", str(source)],
+                    check=True,
+                    capture_output=True,
+                )
+                took = time.perf_counter() - started
+                print(f"# built the scale-up store (import + index) in {took:,.0f} s")
+            measure(target, "scale-up")
+
+
+if __name__ == "__main__":
+    main()
