@@ -42,6 +42,20 @@ def _stored_versions(db: Path) -> int:
         return 0
 
 
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in found.read_text().split()] if found.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        state = next(line for line in status.read_text().splitlines() if line.startswith("State"))
+    except (OSError, StopIteration):
+        return False
+    return "Z" not in state  # a zombie has exited
+
+
 def _state(db: Path) -> dict[str, Any]:
     with sqlite3.connect(db) as conn:
         return {
@@ -74,8 +88,15 @@ def test_killed_import_resumes_to_the_same_store(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while _stored_versions(killed) < 500 and time.monotonic() < deadline:
         time.sleep(0.05)
+    workers = _children(proc.pid)
+    assert workers, "the import runs a worker pool"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # its workers notice their parent is gone and exit instead of lingering as orphans
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
     partial = _stored_versions(killed)
     assert 0 < partial < len(expected["versions"]), "the kill must land midway"
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -123,6 +125,24 @@ def lenient_gc() -> Iterator[None]:
 def _worker_start() -> None:
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """End this worker if the importing process dies (SIGKILL, OOM...).
+
+    Forked workers share the task pipe, so none of them ever sees it close; without
+    this they would wait forever as orphans.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class PreparePool:
