@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trialscope.criteria.store import parse_pending
 from trialscope.formats.sources import Skipped, SourceReader
 from trialscope.pipeline import Prepared, PreparePool, grouped, lenient_gc
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
@@ -137,4 +138,5 @@ def import_paths(
         if summary.status == "completed" and summary.nothing_read:
             summary.status = "nothing_read"
         store.finish_run(run_id, summary.status, summary.as_dict())
+    parse_pending(store)  # eligibility criteria of the versions that became current
     return summary

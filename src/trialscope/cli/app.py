@@ -84,7 +84,7 @@ def main() -> None:
     Typer handles usage errors, --help and exit codes itself; everything the
     library raises on purpose derives from TrialscopeError and is caught here.
     """
-    from . import commands, search_commands, sync_commands  # noqa: F401  (registers the commands)
+    from . import commands, criteria_commands, search_commands, sync_commands  # noqa: F401
 
     try:
         app(prog_name="trialscope")

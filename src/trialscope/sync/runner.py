@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from trialscope.criteria.store import parse_pending
 from trialscope.errors import FetchError, RecordError, StudyGone
 from trialscope.formats.detect import MappedRecord, SourceFormat
 from trialscope.formats.sources import Chunk
@@ -203,6 +204,7 @@ class SyncRunner:
             summary.requests = self.client.requests_sent - requests_before
             summary.top_fields = self.store.changed_fields_since(started_at)
             self.store.finish_run(run_id, summary.status, summary.as_dict())
+        parse_pending(self.store)  # eligibility criteria of the versions that became current
         return summary
 
     def _paged(self, summary: SyncSummary, run_id: int, pending: Checkpoint | None) -> str | None:

@@ -1,0 +1,152 @@
+"""ConText-style assertions: is a mention negated, historical, hypothetical, familial?
+
+The semantics of ConText (Harkema et al. 2009) as medspaCy implements them: trigger
+phrases with a direction (forward, backward or both) open a scope that runs to the end
+of the clause, or to the first termination phrase ("but", "except", "however",
+"other than", ...) or a semicolon; pseudo-triggers ("not only", "no change") are
+skipped. medspaCy itself installs and runs offline here, but its pipeline parses about
+25 eligibility texts a second (we need 200) and its default rules let a negation run
+across a semicolon, so the rules are kept here with those semantics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from .lexicon import Lexicon
+
+Direction = Literal["forward", "backward", "both", "terminate", "pseudo"]
+Category = Literal["negated", "historical", "hypothetical", "family", "none"]
+
+# (phrase, category, direction)
+_RULES: tuple[tuple[str, Category, Direction], ...] = (
+    # negation, forward
+    (r"no|not|without|non|nor|neither|absence\s+of|absent|free\s+of|lack\s+of|negative\s+for"
+     r"|denies|denied|rule\s+out|ruled\s+out\s+for|never|cannot\s+have|must\s+not\s+have"
+     r"|may\s+not\s+have|should\s+not\s+have|does\s+not\s+have|do\s+not\s+have|did\s+not\s+have"
+     r"|has\s+not\s+had|have\s+not\s+had|not\s+have|no\s+evidence\s+of|no\s+history\s+of"
+     r"|no\s+known|no\s+prior|no\s+previous|no\s+active|no\s+sign\s+of|no\s+signs\s+of|not\s+received|have"
+     r"\s+not\s+received|has\s+not\s+received|did\s+not\s+receive|naive\s+to|naïve\s+to"
+     r"|excluding|not\s+previously|unable\s+to\s+have|no\s+clinical\s+evidence\s+of"
+     r"|free\s+from|not\s+eligible\s+for", "negated", "forward"),
+    (r"is\s+negative|are\s+negative|negative|not\s+present|ruled\s+out|excluded|free|naive"
+     r"|naïve|not\s+allowed|not\s+permitted|is\s+not\s+allowed|are\s+not\s+allowed|absent"
+     r"|not\s+detected|undetectable|resolved", "negated", "backward"),
+    # historical
+    (r"history\s+of|h/o|previous|previously|prior|past|former|had|received|underwent|undergone"
+     r"|treated\s+with|previously\s+treated\s+with|pretreated\s+with|pre-treated\s+with"
+     r"|status\s+post|s/p|recovered\s+from|since", "historical", "forward"),
+    (r"in\s+the\s+past|in\s+the\s+last|previously|before|ago|within\s+the\s+last|within\s+the\s+past",
+     "historical", "backward"),
+    # hypothetical
+    (r"if|in\s+case\s+of|should|would|could|risk\s+of|at\s+risk\s+for|planned|scheduled"
+     r"|plan\s+to|planning|likely\s+to|expected\s+to|suspected|possible|potential|may"
+     r"|intends\s+to|intending\s+to|intend\s+to|willing\s+to", "hypothetical", "forward"),
+    # family
+    (r"family\s+history\s+of|family\s+member|first\s+degree\s+relative|first\s+degree\s+relatives|mother|father"
+     r"|sibling|siblings|parent|parents", "family", "forward"),
+    # termination: ends any scope
+    (r"but|however|except|except\s+for|apart\s+from|aside\s+from|although|though|unless"
+     r"|other\s+than|with\s+the\s+exception\s+of|which|who|yet|still|whereas|nevertheless"
+     r"|as\s+long\s+as|provided\s+that|if\s+they|if\s+it|are\s+allowed|are\s+eligible"
+     r"|are\s+permitted|is\s+allowed|is\s+eligible|is\s+permitted|allowed|permitted|eligible",
+     "none", "terminate"),
+    # pseudo-triggers: look like triggers, are not
+    (r"not\s+only|no\s+increase|no\s+change|not\s+necessarily|without\s+difficulty"
+     r"|gram\s+negative|not\s+certain\s+if|no\s+further|not\s+cause|not\s+been\s+able"
+     r"|negative\s+pregnancy\s+test|pregnancy\s+test\s+negative|pregnancy\s+test\s+is\s+negative"
+     r"|non-?small|non-?hodgkin|non-?melanoma|non-?muscle|non-?invasive|not\s+limited\s+to"
+     r"|if\s+applicable|no\s+more\s+than|no\s+less\s+than|not\s+more\s+than|not\s+less\s+than"
+     r"|no\s+greater\s+than|not\s+greater\s+than|not\s+exceed", "none", "pseudo"),
+)  # fmt: skip
+
+_PRIORITY = {"pseudo": 0, "terminate": 1, "forward": 2, "backward": 2, "both": 2}
+# Clause ends: semicolon, sentence end, colon; a negation never crosses them.
+_CLAUSE_END = re.compile(r";|:|\.(?=\s|$)|\n")
+_MAX_WORDS = 12
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    start: int
+    end: int
+    category: Category
+    direction: Direction
+
+
+def _phrases(pattern: str) -> list[str]:
+    """The rule's alternatives as lexicon phrases (``\\s+`` becomes a space)."""
+    return [
+        p.replace(r"\s+", " ").replace("-?", "-").replace(r"\.", ".") for p in pattern.split("|")
+    ]
+
+
+@cache
+def _lexicon() -> Lexicon[tuple[Category, Direction]]:
+    # On the same phrase the earlier rule wins: pseudo-triggers and terminators first,
+    # so "no more than" is a comparator, not a negation.
+    order = sorted(range(len(_RULES)), key=lambda i: -_PRIORITY[_RULES[i][2]])
+    table: dict[str, tuple[Category, Direction]] = {}
+    for i in order:
+        pattern, category, direction = _RULES[i]
+        for phrase in _phrases(pattern):
+            table[phrase] = (category, direction)
+    return Lexicon(table)
+
+
+def triggers(text: str, start: int, end: int) -> list[Trigger]:
+    """Every trigger in ``text[start:end]``, longest phrase first at each position."""
+    return [
+        Trigger(hit.start, hit.end, hit.value[0], hit.value[1])
+        for hit in _lexicon().finditer(text, start, end)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    family: bool = False
+
+
+def assert_span(
+    text: str, start: int, end: int, found: list[Trigger], lo: int, hi: int
+) -> Assertion:
+    """Assertions for the mention ``text[start:end]`` inside the item ``[lo, hi)``."""
+    flags = {"negated": False, "historical": False, "hypothetical": False, "family": False}
+    clause_lo = lo
+    for m in _CLAUSE_END.finditer(text, lo, start):
+        clause_lo = m.end()
+    clause_end = _CLAUSE_END.search(text, end, hi)
+    clause_hi = clause_end.start() if clause_end else hi
+    # forward triggers before the mention, nearest first, until a terminator
+    for trig in reversed([t for t in found if clause_lo <= t.start and t.end <= start]):
+        if trig.direction == "terminate":
+            break
+        if trig.direction in ("forward", "both") and trig.category != "none":
+            words = len(_WORD.findall(text, trig.end, start))
+            if words <= _MAX_WORDS:
+                flags[trig.category] = True
+    for trig in (t for t in found if end <= t.start and t.end <= clause_hi):
+        if trig.direction == "terminate":
+            break
+        near = len(_WORD.findall(text, end, trig.start)) <= 4
+        if trig.direction in ("backward", "both") and trig.category != "none" and near:
+            flags[trig.category] = True
+    return Assertion(**flags)
+
+
+def clean_triggers(found: list[Trigger]) -> list[Trigger]:
+    """Drop triggers overlapped by a pseudo-trigger or a longer trigger."""
+    found = sorted(found, key=lambda t: (t.start, -(t.end - t.start), _PRIORITY[t.direction]))
+    kept: list[Trigger] = []
+    for trig in found:
+        if kept and trig.start < kept[-1].end:
+            continue
+        kept.append(trig)
+    return [t for t in kept if t.direction != "pseudo"]

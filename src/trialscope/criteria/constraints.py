@@ -1,0 +1,341 @@
+"""Numeric constraints of one item: variable mention -> comparison -> canonical bounds.
+
+The extractor finds every catalogue alias in the item, groups mentions that share one
+comparison ("AST, ALT ≤ 2.5 × ULN", "ALT/AST"), reads the comparison after the group
+(skipping filler such as "level", "of", "(ECOG)", "must be"), then looks for a
+conditional variant ("(≤ 5 × ULN if liver metastases)") and a restatement in other
+units ("(≥ 100,000/mm³)"), which is consumed, not repeated. Age also comes as "18
+years or older"; counts ("≤ 5 liver metastases", "at least 2 prior lines") put the
+number before the noun, so count variables only yield a constraint with a number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .catalogue import BY_ID, Variable, variable_lexicon
+from .comparison import NUMBER, PRE_OPERATOR, Comparison, ValueKind, read_comparison
+from .lexicon import Hit
+from .model import Bound, Constraint, Joiner, Span
+from .units import assumed_unit, to_canonical
+
+_FILLER = re.compile(
+    r"[ \t]*(?:\((?:[^()\d<>≤≥=;]{0,60})\)|(?:levels?|counts?|values?|concentrations?|scores?"
+    r"|status|grade|class(?:ification)?|of|is|are|was|were|must|should|shall|will|be|been|has"
+    r"|have|to|serum|plasma|blood|total|absolute|results?|measured|calculated|estimated|by"
+    r"|according|cockcroft[\s-]*gault|formula|fraction|rating|scale|index|the|a|an|baseline"
+    r"|screening|at|ratio|range|tests?|ps|physical|functional|measurement|documented|need|needs"
+    r"|required|requires|performance|subjects?|patients?|participants?|kps|ecog|who|using|on"
+    r"|echocardiogram|echo|muga|scan|per|mdrd|ckd[\s-]*epi|equation|score:?|time|status:"
+    r"|adequate|sufficient|number|within|limit|preoperative|expected|estimated|evaluation"
+    r"|assessment|for|period)(?![A-Za-z])|\((?=[ \t]*[<>≤≥]|[ \t]*\d)"
+    r"|[:,\-](?=[ \t]*(?:[<>≤≥=\d]|[A-Za-z ]{0,30}?\d))|-(?=[ \t]*[A-Za-z]))",
+    re.IGNORECASE,
+)
+_LIST_GAP = re.compile(r"^[\s,/&+]*(?:(?:and/or|and|or|as\s+well\s+as|plus)[\s,/&]*)?$", re.I)
+_PAREN_SAME = re.compile(r"^\s*\(\s*$")
+_CLOSE = re.compile(r"\s*\)")
+_OR_GAP = re.compile(r"\bor\b|\bunless\b", re.IGNORECASE)  # "and/or" is an or
+_RESTATE = re.compile(r"[ \t]*[,;]?[ \t]*\(?[ \t]*(?:or[ \t]+|i\.e\.,?[ \t]*)?")
+_CONDITION_AFTER = re.compile(
+    r"[ \t]*,?[ \t]*(?:if|when|in\s+case\s+of|in\s+(?:the\s+)?(?:presence|setting|case)\s+of"
+    r"|(?:in|for)\s+(?:patients|subjects|participants|those|cases|people|individuals|women"
+    r"|men|males|females)(?:\s+(?:with|who|having))?|in|for|with|due\s+to|where)\s+"
+    r"(?P<cond>[^;()]{1,80}?)[ \t]*"
+    r"(?=\)|;|$|\.(?:\s|$)|,\s*(?:and\s+|or\s+)?[A-Za-z/ ]{1,30}?[<>≤≥])",
+    re.IGNORECASE,
+)
+_CONDITION_BEFORE = re.compile(
+    r"[ \t]*[,;]?[ \t]*\(?[ \t]*(?:or[ \t]+)?(?:if|in\s+case\s+of|in\s+the\s+presence\s+of"
+    r"|(?:in|for)\s+(?:patients|subjects|participants|those)\s+(?:with|who\s+have))\s+"
+    r"(?P<cond>[^;():≤≥<>=]{1,60}?)[ \t]*[:,]?[ \t]*(?=[<>≤≥=]|(?:less|greater|more|no|not|at)\s)",
+    re.IGNORECASE,
+)
+_AGE_TAIL = re.compile(
+    r"\b(?:years?|yrs?|y\.?o\.?|y/o)\b[ \t]*(?:\(\s*inclusive\s*\)\s*)?(?:of\s+age|old|or\s+"
+    r"(?:older|above|over|younger|more)|and\s+(?:older|above|over|younger|up))",
+    re.IGNORECASE,
+)
+_PRE = PRE_OPERATOR.pattern
+_BACK_NUMBER = re.compile(
+    r"(?:(?:between|from)\s+|(?:"
+    + _PRE
+    + r")\s*)?(?:"
+    + NUMBER
+    + r")(?:\s*(?:-|to|~|and)\s*(?:"
+    + NUMBER
+    + r"))?\s*$",
+    re.IGNORECASE,
+)
+_COUNT_BEFORE = re.compile(
+    r"(?:(?:between|from)\s+|(?:" + _PRE + r")\s*)?(?:\d{1,2}|(?i:one|two|three|four|five|six"
+    r"|seven|eight|nine|ten|a\s+single|single))(?:\s*(?:-|to|or)\s*(?:\d{1,2}|(?i:one|two|three"
+    r"|four|five|six|seven|eight|nine|ten)))?(?:\s*\(?\s*or\s+(?:fewer|less|more)\s*\)?)?\s+"
+    r"(?:(?:measurable|metastatic|target|evaluable|prior|previous|systemic|distinct|separate|new"
+    r"|active|untreated|treated|discrete|radiographically|independent|different|or\s+more|or"
+    r"\s+fewer|or\s+less|lines?\s+of|cytotoxic|chemotherapy|standard|liver|hepatic|brain|lung"
+    r"|pulmonary|bone|of|the|prior\s+systemic|objective|tumou?r|visible|detectable|unresectable|resectable|synchronous|bilobar)\s+){0,3}$",
+    re.IGNORECASE,
+)
+_AGE_PRE = re.compile(r"(?:" + _PRE + r")\s+(?:the\s+)?$", re.IGNORECASE)
+_NUMBER_OF = re.compile(r"(?:number|count|total)\s+of\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_SLASH_SECOND = re.compile(r"[ \t]*/[ \t]*(\d{2,3})")
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    variable: Variable
+    comparison: Comparison
+    mention: Span
+    condition: str | None = None
+    joiner: Joiner | None = None
+
+
+def _kind(variable: Variable) -> ValueKind:
+    if variable.id in ("nyha", "asa"):
+        return "roman"
+    if variable.id == "child_pugh":
+        return "letter"
+    return "integer" if variable.kind in ("ordinal", "count") else "number"
+
+
+def _read(text: str, pos: int, end: int, variable: Variable) -> Comparison | None:
+    kind = _kind(variable)
+    found = read_comparison(text, pos, end, kind)
+    if found is None and kind == "letter":
+        found = read_comparison(text, pos, end, "integer")
+    return found
+
+
+def _read_after(text: str, pos: int, end: int, variable: Variable) -> Comparison | None:
+    """Skip filler after a mention, then read a comparison (at most 8 filler steps)."""
+    at = pos
+    for _ in range(8):
+        found = _read(text, at, end, variable)
+        if found is not None:
+            return found
+        filler = _FILLER.match(text, at, end)
+        if filler is None or filler.end() == at:
+            return None
+        at = filler.end()
+    return None
+
+
+def _groups(hits: list[Hit[str]], text: str) -> list[list[Hit[str]]]:
+    """Mentions that share one comparison: separated only by commas, slashes, and/or."""
+    groups: list[list[Hit[str]]] = []
+    skip_until = -1
+    for hit in hits:
+        if hit.start < skip_until:
+            continue
+        if groups:
+            last = groups[-1][-1]
+            gap = text[last.end : hit.start]
+            if hit.value == last.value and _PAREN_SAME.match(gap):
+                close = _CLOSE.match(text, hit.end)
+                if close:  # "AST (SGOT)": the same variable restated in brackets
+                    groups[-1][-1] = Hit(last.start, close.end(), last.value, last.text)
+                    continue
+            listed = _LIST_GAP.match(gap) and len(gap) < 12 and hit.value != last.value
+            if listed and BY_ID[hit.value].kind == BY_ID[last.value].kind != "count":
+                groups[-1].append(hit)
+                continue
+        groups.append([hit])
+    return groups
+
+
+def _constraint(
+    text: str, to_source: Callable[[int, int], Span], found: _Found, joiner: Joiner
+) -> Constraint | None:
+    variable, cmp = found.variable, found.comparison
+    label = cmp.unit
+    if variable.id == "child_pugh" and label is None:
+        label = "class" if re.search(r"[ABCabc]", cmp.raw_value) else "points"
+    probe = cmp.low if cmp.low is not None else cmp.high
+    if label is None and probe is not None:
+        label = assumed_unit(variable, probe)
+    unit: str | None = label
+
+    def bound(value: float | None, inclusive: bool) -> Bound | None:
+        nonlocal unit
+        if value is None:
+            return None
+        converted, unit = to_canonical(value, label, variable)
+        return Bound(converted, inclusive)
+
+    low = bound(cmp.low, cmp.low_inclusive)
+    high = bound(cmp.high, cmp.high_inclusive)
+    if variable.plausible and unit == variable.unit:
+        lo, hi = variable.plausible
+        for b in (low, high):
+            if b is not None and not (lo * 0.5 <= b.value <= hi * 2):
+                return None
+    start = min(found.mention[0], cmp.start)
+    end = max(found.mention[1], cmp.end)
+    return Constraint(
+        variable=variable.id,
+        operator=cmp.operator,
+        low=low,
+        high=high,
+        unit=unit,
+        raw_value=cmp.raw_value,
+        raw_unit=cmp.raw_unit,
+        span=to_source(start, end),
+        text=text[start:end],
+        joiner=found.joiner or joiner,
+        condition=found.condition,
+    )
+
+
+def _variants(text: str, at: int, end: int, variable: Variable) -> tuple[list[_Found], int]:
+    """After a comparison: restatements (consumed) and conditional variants."""
+    out: list[_Found] = []
+    for _ in range(3):
+        lead = _RESTATE.match(text, at, end)
+        pos = lead.end() if lead else at
+        before = _CONDITION_BEFORE.match(text, at, end)
+        if before:
+            cmp = _read(text, before.end(), end, variable)
+            if cmp is not None:
+                close = _CLOSE.match(text, cmp.end, end)
+                out.append(_Found(variable, cmp, (cmp.start, cmp.end), before.group("cond"), "or"))
+                at = close.end() if close else cmp.end
+                continue
+        cmp = _read(text, pos, end, variable)
+        if cmp is None or (cmp.operator == "=" and not cmp.raw_unit):
+            break
+        cond = _CONDITION_AFTER.match(text, cmp.end, end)
+        if cond:
+            out.append(
+                _Found(variable, cmp, (cmp.start, cmp.end), cond.group("cond").strip(), "or")
+            )
+            close = _CLOSE.match(text, cond.end(), end)
+            at = close.end() if close else cond.end()
+            continue
+        close = _CLOSE.match(text, cmp.end, end)
+        if lead and "(" in lead.group() and close:
+            at = close.end()  # "(≥ 100,000/mm³)": the same bound in other units
+            continue
+        break
+    return out, at
+
+
+def extract_constraints(
+    text: str, start: int, end: int, to_source: Callable[[int, int], Span]
+) -> list[Constraint]:
+    """Constraints of the item ``text[start:end]`` (cleaned text), spans in the source."""
+    hits = list(variable_lexicon().finditer(text, start, end))
+    found: list[_Found] = []
+    used: list[Span] = []
+    for group in _groups(hits, text):
+        last = group[-1]
+        variable = BY_ID[last.value]
+        if variable.kind == "count":
+            found.extend(_count(text, start, end, last, variable))
+            continue
+        cmp = _read_after(text, last.end, end, variable)
+        if cmp is None:
+            if variable.id == "age":
+                pre = _AGE_PRE.search(text, max(start, last.start - 30), last.start)
+                del pre
+            continue
+        if variable.id == "age" and cmp.operator == "=":
+            pre = _AGE_PRE.search(text, max(start, last.start - 30), last.start)
+            if pre:
+                op_cmp = read_comparison(text, pre.start(), end)
+                if op_cmp is not None and op_cmp.operator != "=":
+                    cmp = op_cmp
+        if variable.id == "ecog" and (cmp.high or cmp.low or 0) > 5:
+            variable = BY_ID["karnofsky"]
+        for hit in group:
+            member = BY_ID[hit.value] if variable.id != "karnofsky" else variable
+            if member.id == "blood_pressure":
+                found.extend(_blood_pressure(text, cmp, hit, end))
+                continue
+            found.append(_Found(member, cmp, (hit.start, hit.end)))
+        variants, _ = _variants(text, cmp.end, end, variable)
+        for variant in variants:
+            for hit in group:
+                found.append(_Found(BY_ID[hit.value], variant.comparison, (hit.start, hit.end),
+                                    variant.condition, "or"))  # fmt: skip
+        used.append((last.start, cmp.end))
+    found.extend(_age_phrases(text, start, end, found))
+    found.sort(key=lambda f: (f.comparison.start, f.mention[0]))
+    out: list[Constraint] = []
+    previous_end = start
+    for item in found:
+        gap = text[previous_end : item.comparison.start]
+        joiner: Joiner = "or" if out and _OR_GAP.search(gap) else "and"
+        built = _constraint(text, to_source, item, joiner)
+        if built is not None:
+            out.append(built)
+            previous_end = max(previous_end, item.comparison.end)
+    return out
+
+
+def _blood_pressure(text: str, cmp: Comparison, hit: Hit[str], end: int) -> list[_Found]:
+    """ "BP ≥ 140/90 mmHg" -> systolic ≥ 140 or diastolic ≥ 90."""
+    second = _SLASH_SECOND.match(
+        text, cmp.end - len(cmp.raw_unit or "") if cmp.raw_unit else cmp.end, end
+    )
+    sbp, dbp = BY_ID["sbp"], BY_ID["dbp"]
+    if second is None:
+        return [_Found(sbp, cmp, (hit.start, hit.end))]
+    value = float(second.group(1))
+    dia = Comparison(
+        cmp.operator,
+        value if cmp.low is not None else None,
+        cmp.low_inclusive,
+        value if cmp.high is not None else None,
+        cmp.high_inclusive,
+        second.group(1),
+        cmp.raw_unit,
+        cmp.unit,
+        second.start(1),
+        second.end(),
+    )
+    return [
+        _Found(sbp, cmp, (hit.start, hit.end)),
+        _Found(dbp, dia, (hit.start, hit.end), None, "or"),
+    ]
+
+
+def _count(text: str, start: int, end: int, hit: Hit[str], variable: Variable) -> list[_Found]:
+    """ "≤ 5 liver metastases", "at least one measurable lesion", "number of ... ≤ 5"."""
+    window = text[max(start, hit.start - 60) : hit.start]
+    before = _COUNT_BEFORE.search(window)
+    if before:
+        at = hit.start - len(window) + before.start()
+        cmp = read_comparison(text, at, hit.start, "integer")
+        if cmp is not None and (cmp.raw_unit is None or cmp.unit == "lines"):
+            return [_Found(variable, cmp, (hit.start, hit.end))]
+    cmp = _read_after(text, hit.end, end, variable)
+    if cmp is None or (cmp.raw_unit is not None and cmp.unit != "lines"):
+        return []
+    number_of = _NUMBER_OF.search(text, max(start, hit.start - 40), hit.start)
+    if cmp.operator == "=" and number_of is None:
+        return []
+    return [_Found(variable, cmp, (hit.start, hit.end))]
+
+
+def _age_phrases(text: str, start: int, end: int, found: list[_Found]) -> list[_Found]:
+    """ "18 years or older", "≥ 18 years of age", "18-75 years old": age without the word."""
+    taken = [(f.comparison.start, f.comparison.end) for f in found if f.variable.id == "age"]
+    out: list[_Found] = []
+    age = BY_ID["age"]
+    for tail in _AGE_TAIL.finditer(text, start, end):
+        window = text[max(start, tail.start() - 50) : tail.start()]
+        back = _BACK_NUMBER.search(window)
+        if back is None:
+            continue
+        at = tail.start() - len(window) + back.start()
+        if any(a <= at < b or a < tail.end() <= b for a, b in taken):
+            continue
+        cmp = read_comparison(text, at, end)
+        if cmp is None or cmp.unit not in ("year", "month", "week", "day"):
+            continue
+        out.append(_Found(age, cmp, (tail.start(), tail.end())))
+        taken.append((cmp.start, cmp.end))
+    return out

@@ -1,0 +1,95 @@
+"""Eligibility text -> :class:`ParsedCriteria`: segment, then read each item.
+
+:data:`PARSER_VERSION` goes up whenever a change to this package changes what a
+parse contains; stored parses with a lower number are stale (``trialscope reparse``).
+"""
+
+from __future__ import annotations
+
+from .assertions import assert_span, clean_triggers, triggers
+from .cleantext import CleanText
+from .concepts import concept_lexicon, non_computable_reason
+from .constraints import extract_constraints
+from .model import Item, Mention, ParsedCriteria
+from .segmenter import Segment, segment
+from .temporal import extract_windows
+
+#: bump when the parser's output changes; stored parses of older versions are stale
+PARSER_VERSION = 1
+
+#: texts longer than this are cut: no real criteria text comes near it, and a parse
+#: must stay cheap whatever a record contains
+MAX_CHARS = 200_000
+
+
+def parse_criteria(text: str | None) -> ParsedCriteria:
+    """Parse one eligibility criteria text (as stored, markdown escapes and all)."""
+    if not text or not text.strip():
+        return ParsedCriteria(PARSER_VERSION, (), ("empty",))
+    text = text[:MAX_CHARS]
+    clean = CleanText(text)
+    segments, saw_header = segment(clean.text)
+    items = [_item(clean, i, seg, segments) for i, seg in enumerate(segments)]
+    flags = () if saw_header else ("no_header",)
+    return ParsedCriteria(PARSER_VERSION, tuple(items), flags)
+
+
+def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -> Item:
+    text = clean.text
+    start, end = seg.start, seg.end
+    to_source = clean.source_span
+    constraints = extract_constraints(text, start, end, to_source)
+    # "life expectancy ≥ 6 months" is a constraint, not a time window
+    windows = [
+        w
+        for w in extract_windows(text, start, end, to_source)
+        if not any(c.span[0] < w.span[1] and w.span[0] < c.span[1] for c in constraints)
+    ]
+    hits = list(concept_lexicon().finditer(text, start, end))
+    found = clean_triggers(triggers(text, start, end)) if hits else []
+    mentions = []
+    for hit in hits:
+        category, concept = hit.value
+        ctx = assert_span(text, hit.start, hit.end, found, start, end)
+        mentions.append(
+            Mention(
+                category=category,
+                concept=concept,
+                text=hit.text,
+                span=to_source(hit.start, hit.end),
+                negated=ctx.negated,
+                historical=ctx.historical
+                or (category == "prior_therapy" and _prior(text, hit.start, start)),
+                hypothetical=ctx.hypothetical,
+                family=ctx.family,
+            )
+        )
+    reason = non_computable_reason(text, start, end)
+    has_children = any(s.parent == index for s in segments)
+    if reason is None and not constraints and not mentions and not windows:
+        reason = (
+            "heading" if has_children or text[start:end].rstrip().endswith(":") else "free_text"
+        )
+    computable = reason is None or (reason == "heading" and bool(constraints or mentions))
+    if reason in ("consent", "compliance", "investigator_judgement"):
+        computable = False
+    source_span = to_source(start, end)
+    return Item(
+        index=index,
+        kind=seg.kind,
+        level=seg.level,
+        parent=seg.parent,
+        span=source_span,
+        text=clean.source[source_span[0] : source_span[1]],
+        marker=seg.marker,
+        constraints=tuple(constraints),
+        mentions=tuple(mentions),
+        windows=tuple(windows),
+        computable=computable,
+        non_computable_reason=None if computable else reason,
+    )
+
+
+def _prior(text: str, at: int, lo: int) -> bool:
+    """Therapies named in an item are history unless the item speaks of the future."""
+    return "plan" not in text[max(lo, at - 30) : at].lower()

@@ -1,0 +1,184 @@
+"""Split an eligibility text into ordered items with kind, nesting and span.
+
+Works line by line on the cleaned text. A header line ("Inclusion Criteria:", "Key
+exclusion criteria", "INCLUSION CRITERIA", "Exclusion criteria include", "Patients
+will be excluded if ...") switches the kind of the items after it; text after a
+header's colon on the same line is an item. A bullet (``*``, ``-``, ``•``, ``1.``,
+``1)``, ``(a)``, ``a.``, ``ii.``) starts an item; its nesting level comes from its
+indentation and its bullet style (a new style at the same indentation nests under the
+previous item, a style already open closes the deeper levels). A line without a
+bullet continues the previous item unless a blank line came first, or the section has
+no bullets at all (one criterion per line, as in many records and in Chia).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import ItemKind
+
+_HEADER = re.compile(
+    r"^[ \t]*(?:#+\s*)?(?:\*\*)?[ \t]*(?:(?:key|main|major|general|specific|additional|other"
+    r"|study|patient|subject|selection|principal|primary|secondary)\s+)?(?P<kind>inclusion|"
+    r"exclusion|eligibility|inclusionary|exclusionary|include|exclude)\s*(?:and\s+exclusion\s+)?"
+    r"(?:criteri(?:a|on|as)|requirements?|conditions?|factors?)?(?:\s+(?:for\s+[\w\s\-]{1,40}?"
+    r"|include[sd]?|are(?:\s+as\s+follows)?|is|:))?(?:\s*\(\s*[\w\s,\-]{1,40}\))?[ \t]*(?:\*\*)?"
+    r"[ \t]*(?:[:：.\-]|$)",
+    re.IGNORECASE,
+)
+_SENTENCE_HEADER = re.compile(
+    r"^[ \t]*(?:(?:patients?|subjects?|participants?|individuals?|people|candidates?|women|men"
+    r"|volunteers?)\s+(?:will\s+be|are|must\s+be|who\s+are|shall\s+be)\s+(?P<kind>excluded|"
+    r"included|eligible|ineligible)\b[^\n]{0,80}?(?:[:：]|if\s*:?)|(?:to\s+be\s+eligible|in\s+"
+    r"order\s+to\s+be\s+eligible)[^\n]{0,80}?[:：]|(?:any\s+of\s+the\s+following\s+(?:will|"
+    r"would)\s+(?P<kind2>exclude))[^\n]{0,40}?[:：])[ \t]*$",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<marker>[*\-•·●○◦▪■□►▸‣⁃]|(?P<num>\d{1,3})(?:[.)](?!\d)"
+    r"|[,．](?!\s*\d))|\(\d{1,3}\)|(?P<alpha>[a-zA-Z])[.)](?=\s)|\([a-zA-Z]\)|(?P<roman>(?:i{1,3}|iv|vi{0,3}|ix|x"
+    r"|I{1,3}|IV|VI{0,3}|IX|X))[.)](?=\s)|\((?:i{1,3}|iv|vi{0,3}|ix|x)\))[ \t]*",
+)
+_BLANK = re.compile(r"^[ \t]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """An item's place in the cleaned text, before constraint extraction."""
+
+    start: int
+    end: int
+    kind: ItemKind
+    level: int
+    parent: int | None
+    marker: str | None
+
+
+def _style(match: re.Match[str]) -> str:
+    marker = match.group("marker")
+    if match.group("num") or (marker.startswith("(") and marker[1:2].isdigit()):
+        return "num" + marker[-1]
+    if match.group("roman") or re.fullmatch(r"\((?:i{1,3}|iv|vi{0,3}|ix|x)\)", marker):
+        return "roman"
+    if match.group("alpha") or marker.startswith("("):
+        return "alpha-upper" if marker.strip("().")[:1].isupper() else "alpha"
+    return marker
+
+
+def header_kind(line: str) -> tuple[ItemKind | None, int]:
+    """(kind, end of the header in the line), or (None, 0) when ``line`` is no header."""
+    m = _HEADER.match(line)
+    if m:
+        word = m.group("kind").lower()
+        rest = line[m.end() :].strip()
+        # "Inclusion of ..." or "Exclude patients who ..." are items, not headers
+        closed = m.group().rstrip().endswith((":", "："))
+        if not closed and rest and not re.search(r"criteri|requirement", m.group(), re.I):
+            return None, 0
+        if word.startswith("inclu"):
+            return "inclusion", m.end()
+        if word.startswith("exclu"):
+            return "exclusion", m.end()
+        return "unknown", m.end()
+    s = _SENTENCE_HEADER.match(line)
+    if s:
+        word = (s.group("kind") or s.group("kind2") or "").lower()
+        if word in ("excluded", "ineligible", "exclude"):
+            return "exclusion", s.end()
+        return "inclusion", s.end()
+    return None, 0
+
+
+def segment(text: str) -> tuple[list[Segment], bool]:
+    """Items of ``text`` and whether any header was found."""
+    lines: list[tuple[int, int]] = []
+    at = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.rstrip("\r\n")
+        lines.append((at, at + len(stripped)))
+        at += len(line)
+    bulleted = _has_bullets(text, lines)
+    items: list[Segment] = []
+    kind: ItemKind = "unknown"
+    saw_header = False
+    # open nesting levels: (indent, style, item index)
+    stack: list[tuple[int, str, int]] = []
+    blank_before = True
+    current: list[int] | None = None  # [start, end] of the open item
+
+    def close() -> None:
+        nonlocal current
+        current = None
+
+    for start, end in lines:
+        line = text[start:end]
+        if _BLANK.match(line):
+            blank_before = True
+            continue
+        head, head_end = header_kind(line) if len(line) < 200 else (None, 0)
+        if head is not None:
+            saw_header = True
+            kind = head
+            stack.clear()
+            close()
+            rest_start = start + head_end
+            rest = text[rest_start:end]
+            if rest.strip():
+                lead = len(rest) - len(rest.lstrip())
+                bullet = _BULLET.match(rest.lstrip())
+                offset = rest_start + lead + (bullet.end() if bullet else 0)
+                items.append(Segment(offset, end, kind, 0, None, None))
+                current = [len(items) - 1]
+            blank_before = False
+            continue
+        bullet = _BULLET.match(line)
+        if bullet and end > start + bullet.end():
+            indent = len(bullet.group("indent").expandtabs(4))
+            style = _style(bullet)
+            while stack and stack[-1][0] > indent:
+                stack.pop()
+            if stack and stack[-1][0] == indent and stack[-1][1] != style:
+                styles = [s for _, s, _ in stack]
+                if style in styles:
+                    while stack and stack[-1][1] != style:
+                        stack.pop()
+                else:
+                    pass  # a new style at the same indentation nests deeper
+            if stack and stack[-1][0] == indent and stack[-1][1] == style:
+                stack.pop()
+            parent = stack[-1][2] if stack else None
+            level = len(stack)
+            items.append(Segment(start + bullet.end(), end, kind, level, parent,
+                                 bullet.group("marker")))  # fmt: skip
+            stack.append((indent, style, len(items) - 1))
+            current = [len(items) - 1]
+        elif (
+            current is not None
+            and not blank_before
+            and (bulleted or _continues(text, items[current[0]], line))
+        ):
+            old = items[current[0]]
+            items[current[0]] = Segment(old.start, end, old.kind, old.level, old.parent, old.marker)
+        else:
+            lead = len(line) - len(line.lstrip())
+            parent = stack[-1][2] if stack and bulleted and blank_before is False else None
+            level = 0 if parent is None else items[parent].level + 1
+            if not bulleted:
+                stack.clear()
+            items.append(Segment(start + lead, end, kind, level, parent, None))
+            current = [len(items) - 1]
+        blank_before = False
+    return items, saw_header
+
+
+def _has_bullets(text: str, lines: list[tuple[int, int]]) -> bool:
+    count = sum(1 for s, e in lines if _BULLET.match(text, s, e))
+    return count >= 2
+
+
+def _continues(text: str, previous: Segment, line: str) -> bool:
+    """In a section without bullets, does ``line`` continue the item before it?"""
+    tail = text[previous.start : previous.end].rstrip()
+    first = line.lstrip()[:1]
+    return bool(tail) and tail[-1] not in ".;:!?" and first.islower()

@@ -1,0 +1,163 @@
+"""Parses kept beside record versions (table ``criteria_parses``, migration 0004).
+
+:func:`parse_pending` parses every current version that has no parse, or a parse by an
+older :data:`PARSER_VERSION`; the importer and the sync runner call it when they finish,
+so only what a run made current is parsed. :func:`load_parse` reads one back for the
+CLI, the web app and the matcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from trialscope.errors import StudyNotFound
+from trialscope.store.codec import compress, decompress
+from trialscope.store.sqlite import utc_now
+
+from .model import ParsedCriteria
+from .parser import PARSER_VERSION, parse_criteria
+
+if TYPE_CHECKING:
+    from trialscope.store import Store
+
+#: versions parsed per transaction
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class StoredParse:
+    nct_id: str
+    version_id: int
+    parser_version: int
+    parsed_at: str
+    parsed: ParsedCriteria
+
+    @property
+    def stale(self) -> bool:
+        return self.parser_version < PARSER_VERSION
+
+
+def criteria_text(study: dict[str, Any]) -> str | None:
+    """The eligibility criteria text of a v2 study JSON, if any."""
+    module = study.get("protocolSection", {}).get("eligibilityModule") or {}
+    text = module.get("eligibilityCriteria")
+    return text if isinstance(text, str) else None
+
+
+def _pending(
+    store: Store, nct_ids: Sequence[str] | None, everything: bool
+) -> list[tuple[str, int]]:
+    where = ["1"]
+    params: list[Any] = []
+    if not everything:
+        where.append("(c.version_id IS NULL OR c.parser_version < ?)")
+        params.append(PARSER_VERSION)
+    if nct_ids is not None:
+        ids = sorted({n.upper() for n in nct_ids})
+        if not ids:
+            return []
+        where.append(f"s.nct_id IN ({','.join('?' * len(ids))})")
+        params.extend(ids)
+    rows = store.conn.execute(
+        "SELECT s.nct_id, s.current_version_id FROM studies s"
+        " LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id"
+        f" WHERE {' AND '.join(where)} ORDER BY s.nct_id",
+        params,
+    ).fetchall()
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def parse_pending(
+    store: Store,
+    nct_ids: Iterable[str] | None = None,
+    *,
+    everything: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Parse the current versions without an up-to-date parse; returns how many.
+
+    ``nct_ids`` limits the work to those studies; ``everything`` reparses even
+    up-to-date ones (``trialscope reparse --all``).
+    """
+    ids = None if nct_ids is None else list(nct_ids)
+    todo = _pending(store, ids, everything)
+    done = 0
+    for at in range(0, len(todo), BATCH):
+        rows = []
+        for nct_id, version_id in todo[at : at + BATCH]:
+            parsed = parse_criteria(criteria_text(store.version_json(version_id)))
+            rows.append(
+                (
+                    version_id,
+                    nct_id,
+                    parsed.parser_version,
+                    utc_now(),
+                    len(parsed.items),
+                    len(parsed.constraints),
+                    compress(orjson.dumps(parsed.to_json())),
+                )
+            )
+        with store.transaction() as db:
+            db.executemany(
+                "INSERT INTO criteria_parses (version_id, nct_id, parser_version, parsed_at,"
+                " items, constraints, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (version_id) DO UPDATE SET parser_version = excluded.parser_version,"
+                " parsed_at = excluded.parsed_at, items = excluded.items,"
+                " constraints = excluded.constraints, data = excluded.data",
+                rows,
+            )
+        done += len(rows)
+        if on_progress is not None:
+            on_progress(done, len(todo))
+    return done
+
+
+def load_parse(store: Store, nct_id: str, *, parse_if_missing: bool = True) -> StoredParse:
+    """The stored parse of a study's current version.
+
+    A study imported before this table existed (or whose parse is stale) is parsed
+    on the spot and stored when ``parse_if_missing``; raises StudyNotFound if the
+    study is not in the mirror.
+    """
+    nct = nct_id.upper()
+    row = _row(store, nct)
+    if row is None or ((row[2] is None or row[2] < PARSER_VERSION) and parse_if_missing):
+        if store.conn.execute("SELECT 1 FROM studies WHERE nct_id = ?", (nct,)).fetchone() is None:
+            raise StudyNotFound(nct)
+        if parse_if_missing:
+            parse_pending(store, [nct])
+            row = _row(store, nct)
+    if row is None or row[4] is None:
+        raise StudyNotFound(nct)
+    data = orjson.loads(decompress(row[4]))
+    return StoredParse(nct, int(row[1]), int(row[2]), str(row[3]), ParsedCriteria.from_json(data))
+
+
+def _row(store: Store, nct: str) -> tuple[Any, ...] | None:
+    found = store.conn.execute(
+        "SELECT s.nct_id, s.current_version_id, c.parser_version, c.parsed_at, c.data"
+        " FROM studies s LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id"
+        " WHERE s.nct_id = ?",
+        (nct,),
+    ).fetchone()
+    return None if found is None else tuple(found)
+
+
+def parse_counts(store: Store) -> dict[str, int]:
+    """How many current versions are parsed, stale, or not parsed yet."""
+    row = store.conn.execute(
+        "SELECT count(*), sum(c.version_id IS NULL), sum(c.parser_version < ?)"
+        " FROM studies s LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id",
+        (PARSER_VERSION,),
+    ).fetchone()
+    total, missing, stale = (int(v or 0) for v in row)
+    return {
+        "studies": total,
+        "unparsed": missing,
+        "stale": stale,
+        "current": total - missing - stale,
+    }

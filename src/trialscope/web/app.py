@@ -1,0 +1,148 @@
+"""The web app: JSON API under /api/v2, server-rendered pages, /llms.txt.
+
+``create_app(settings)`` builds the FastAPI application; ``trialscope serve`` runs
+it with uvicorn (``create_app_from_env`` is the factory its workers import).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from trialscope import __version__
+from trialscope.config import Settings
+from trialscope.render.card import status_word
+from trialscope.store import Store, open_store
+from trialscope.vocab import label_of
+
+from .errors import ErrorBody, install_error_handlers
+from .textfmt import paragraphs
+
+HERE = Path(__file__).parent
+DESCRIPTION = """\
+A self-hosted mirror of ClinicalTrials.gov.
+
+`GET /api/v2/studies` accepts the CT.gov API v2 parameters (`query.*`, `filter.*`,
+`pageSize`, `pageToken`, `countTotal`, `fields`) and answers in its shape, so a CT.gov
+client can point at this mirror. Every error comes in one envelope:
+`{"error": {"code", "message", "hint", "status"}}`.
+"""
+
+
+class Backend:
+    """The store (and search engine) for the thread serving a request.
+
+    A SQLite connection belongs to the thread that opened it, so each thread that
+    serves requests gets its own, opened on first use and closed at shutdown.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[Store] = []
+
+    def store(self) -> Store:
+        found: Store | None = getattr(self._local, "store", None)
+        if found is None:
+            found = open_store(self.settings.db)
+            self._local.store = found
+            with self._lock:
+                self._opened.append(found)
+        return found
+
+    def per_thread(self, name: str, build: Callable[[Store], Any]) -> Any:
+        """An object built once per thread from this thread's store (a search engine)."""
+        cache: dict[str, Any] | None = getattr(self._local, "extras", None)
+        if cache is None:
+            cache = self._local.extras = {}
+        if name not in cache:
+            cache[name] = build(self.store())
+        return cache[name]
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for store in opened:
+            # closing another thread's connection may be refused; it goes with the process
+            with contextlib.suppress(Exception):
+                store.close()
+
+
+def backend(request: Request) -> Backend:
+    found: Backend = request.app.state.backend
+    return found
+
+
+def templates(request: Request) -> Jinja2Templates:
+    found: Jinja2Templates = request.app.state.templates
+    return found
+
+
+def _templates(settings: Settings) -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html", "xml"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["label"] = label_of
+    env.filters["status_word"] = status_word
+    env.filters["paragraphs"] = paragraphs
+    env.globals["version"] = __version__
+    env.globals["base_url"] = settings.base_url or ""
+    return Jinja2Templates(env=env)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The whole app for one database; nothing is opened until the first request."""
+    state = Backend(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPI(
+        title="trialscope",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.backend = state
+    app.state.settings = settings
+    app.state.templates = _templates(settings)
+
+    def render_error(request: Request, body: ErrorBody) -> str:
+        page = app.state.templates.get_template("error.html")
+        html: str = page.render(request=request, error=body, title=body.message)
+        return html
+
+    app.state.render_error = render_error
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    from . import api, api_search, pages, search_pages
+
+    app.include_router(api_search.router)
+    app.include_router(api.router)
+    app.include_router(search_pages.router)
+    app.include_router(pages.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: settings from TRIALSCOPE_* (``serve`` sets them)."""
+    return create_app(Settings.resolve())

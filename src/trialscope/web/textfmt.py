@@ -1,0 +1,97 @@
+"""Registry text made ready for HTML templates (which escape it): markdown escapes
+undone, paragraphs split, and eligibility criteria cut into inclusion and exclusion
+lists at their headers.
+
+CT.gov API v2 writes its free text as markdown: ``\\<=`` for ``<=``, ``*`` or ``1.``
+list markers, blank lines between paragraphs. Nothing here produces markup; the
+templates escape every string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=])")
+_BULLET = re.compile(r"^(\s*)(?:[*\-•·▪●]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+(.*)$")
+_HEADER = re.compile(
+    r"^\s*[#*_ ]*(?:key\s+|main\s+|major\s+|general\s+|other\s+)?"
+    r"(inclusion|exclusion)\s+criteri(?:a|on)\b[^:\n]{0,40}?:?[*_ ]*(?::\s*(?P<rest>.*))?$",
+    re.IGNORECASE,
+)
+
+
+def unescape(text: str) -> str:
+    """Undo CT.gov's markdown backslash escapes (``\\<`` → ``<``)."""
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Blank-line separated paragraphs, escapes undone; line breaks inside kept."""
+    if not text or not text.strip():
+        return []
+    blocks = re.split(r"\n\s*\n", text.strip())
+    return [unescape(block.strip("\n")).strip() for block in blocks if block.strip()]
+
+
+def one_line(text: str | None) -> str:
+    return " ".join(unescape(text or "").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    text: str
+    #: 0 for a top-level item, 1 for an indented sub-item
+    level: int = 0
+
+
+@dataclass(slots=True)
+class Criteria:
+    """Eligibility criteria cut at their "Inclusion"/"Exclusion" headers."""
+
+    inclusion: list[Item] = field(default_factory=list)
+    exclusion: list[Item] = field(default_factory=list)
+    #: text before the first header, or all of it when there is no header
+    other: list[Item] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.inclusion or self.exclusion or self.other)
+
+
+def split_criteria(text: str | None) -> Criteria:
+    """Inclusion and exclusion lists from CT.gov's criteria text.
+
+    A header line ("Inclusion Criteria:", "Key exclusion criteria", ...) switches
+    the list; each bullet or numbered line starts an item; a plain line right
+    after an item continues it; indented bullets are sub-items.
+    """
+    found = Criteria()
+    if not text:
+        return found
+    target = found.other
+    previous_blank = True
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            previous_blank = True
+            continue
+        header = _HEADER.match(line) if len(line) <= 120 else None
+        if header:
+            target = found.inclusion if header.group(1).lower() == "inclusion" else found.exclusion
+            rest = (header.group("rest") or "").strip()
+            if rest:
+                target.append(Item(unescape(rest)))
+            previous_blank = True
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            level = 1 if len(bullet.group(1).expandtabs(4)) >= 2 else 0
+            target.append(Item(unescape(bullet.group(2).strip()), level))
+        elif target and not previous_blank:
+            last = target[-1]
+            target[-1] = Item(f"{last.text} {unescape(line.strip())}", last.level)
+        else:
+            target.append(Item(unescape(line.strip())))
+        previous_blank = False
+    return found
