@@ -25,7 +25,8 @@ else
 	$(BIN)/trialscope --db $(DB) import tests/fixtures/NCT04416854.2026.v2.json
 endif
 	$(BIN)/trialscope --db $(DB) stats
-	$(BIN)/trialscope --db $(DB) show NCT04416854
+	@echo "Open http://127.0.0.1:8000/ (search), /trials/NCT04416854 (a trial), /docs (the API)."
+	$(BIN)/trialscope --db $(DB) serve
 
 test: install
 	$(BIN)/pytest -q

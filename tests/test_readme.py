@@ -11,6 +11,7 @@ from trialscope.cli import app
 from trialscope.cli import commands as _commands  # noqa: F401  (registers the commands)
 from trialscope.cli import criteria_commands as _criteria  # noqa: F401
 from trialscope.cli import search_commands as _search  # noqa: F401
+from trialscope.cli import serve_commands as _serve  # noqa: F401
 from trialscope.cli import sync_commands as _sync  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]

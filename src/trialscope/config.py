@@ -35,6 +35,10 @@ class Settings:
     sync_rate: float = 1.0
     #: public address of this mirror, for canonical links in pages (no trailing slash)
     base_url: str | None = None
+    #: where `trialscope serve` listens, and how many worker processes it runs
+    host: str = "127.0.0.1"
+    port: int = 8000
+    serve_workers: int = 1
 
     @classmethod
     def resolve(
@@ -45,6 +49,9 @@ class Settings:
         workers: int | None = None,
         ctgov_url: str | None = None,
         sync_rate: float | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        serve_workers: int | None = None,
     ) -> Settings:
         chosen_db = str(db) if db else env("DB") or str(default_db_path())
         batch = batch_size or _positive_int("BATCH_SIZE", env("BATCH_SIZE"), default=500)
@@ -59,6 +66,10 @@ class Settings:
             workers=processes,
             ctgov_url=(ctgov_url or env("CTGOV_URL") or cls.ctgov_url).rstrip("/"),
             sync_rate=rate,
+            host=host or env("HOST") or cls.host,
+            port=port or _positive_int("PORT", env("PORT"), default=cls.port),
+            serve_workers=serve_workers
+            or _positive_int("SERVE_WORKERS", env("SERVE_WORKERS"), default=1),
         )
 
 

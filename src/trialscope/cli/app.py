@@ -84,7 +84,13 @@ def main() -> None:
     Typer handles usage errors, --help and exit codes itself; everything the
     library raises on purpose derives from TrialscopeError and is caught here.
     """
-    from . import commands, criteria_commands, search_commands, sync_commands  # noqa: F401
+    from . import (  # noqa: F401  (registers the commands)
+        commands,
+        criteria_commands,
+        search_commands,
+        serve_commands,
+        sync_commands,
+    )
 
     try:
         app(prog_name="trialscope")
