@@ -200,3 +200,227 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
     assert orjson.loads(client.get("/openapi.json").content)["info"]["title"] == "trialscope"
+
+
+# -- search: CT.gov API v2 /studies ----------------------------------------------------------
+
+
+def studies(client: TestClient, **params: object) -> dict[str, object]:
+    response = client.get("/api/v2/studies", params=params)  # type: ignore[arg-type]
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    body: dict[str, object] = response.json()
+    return body
+
+
+def ids_of(body: dict[str, object]) -> list[str]:
+    return [s["protocolSection"]["identificationModule"]["nctId"] for s in body["studies"]]  # type: ignore[index, union-attr]
+
+
+def leaf(study: dict[str, object], *path: str) -> object:
+    node: object = study
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None  # type: ignore[assignment]
+    return node
+
+
+def test_search_answers_in_the_ctgov_shape(client: TestClient, db: Path) -> None:
+    body = studies(client, **{"query.cond": "colon cancer", "countTotal": "true"})
+    assert set(body) <= {"studies", "nextPageToken", "totalCount"}
+    assert isinstance(body["totalCount"], int) and body["totalCount"] >= 1
+    assert SEED in ids_of(body)[:3]
+    seed = next(
+        s
+        for s in body["studies"]
+        if leaf(s, "protocolSection", "identificationModule", "nctId") == SEED
+    )  # type: ignore[union-attr, arg-type]
+    with SQLiteStore(db) as store:
+        assert seed == orjson.loads(store.study_bytes(SEED))  # the stored JSON, whole
+    assert "totalCount" not in studies(client, **{"query.cond": "colon cancer"})
+
+
+def test_paging_follows_next_page_token_to_the_end(client: TestClient) -> None:
+    params = {"filter.overallStatus": "RECRUITING|NOT_YET_RECRUITING", "pageSize": "7"}
+    first = studies(client, **params, countTotal="true")
+    total = first["totalCount"]
+    assert isinstance(total, int) and total > 14
+    seen = ids_of(first)
+    token = first.get("nextPageToken")
+    pages = 1
+    while token:
+        page = studies(client, **params, pageToken=token)
+        again = studies(client, **params, pageToken=token)
+        assert again == page  # a token is repeatable
+        seen += ids_of(page)
+        token = page.get("nextPageToken")
+        pages += 1
+    assert len(seen) == len(set(seen)) == total
+    assert pages == -(-total // 7)
+
+
+def test_page_token_of_another_search_is_refused(client: TestClient) -> None:
+    token = studies(client, **{"query.cond": "cancer", "pageSize": "2"})["nextPageToken"]
+    response = client.get(
+        "/api/v2/studies", params={"query.cond": "asthma", "pageSize": "2", "pageToken": token}
+    )
+    assert_envelope(response, 400, "bad_parameter")
+    garbage = client.get("/api/v2/studies", params={"pageToken": "not-a-token"})
+    assert_envelope(garbage, 400, "bad_parameter")
+
+
+def test_status_ids_and_fields_filters(client: TestClient) -> None:
+    body = studies(
+        client, **{"filter.overallStatus": "RECRUITING", "fields": "NCTId,OverallStatus"}
+    )
+    for study in body["studies"]:  # type: ignore[attr-defined]
+        assert study == {
+            "protocolSection": {
+                "identificationModule": {
+                    "nctId": study["protocolSection"]["identificationModule"]["nctId"]
+                },
+                "statusModule": {"overallStatus": "RECRUITING"},
+            }
+        }
+    picked = studies(client, **{"filter.ids": f"{SEED},NCT99999901", "fields": "NCTId"})
+    assert sorted(ids_of(picked)) == [SEED, "NCT99999901"]
+
+
+def test_geo_filter_counts_sites_within_the_radius(client: TestClient) -> None:
+    shanghai = studies(client, **{"filter.geo": "distance(31.23,121.47,50mi)", "pageSize": "100"})
+    assert SEED in ids_of(shanghai)
+    lyon = studies(client, **{"filter.geo": "distance(45.76,4.84,50km)", "pageSize": "100"})
+    assert SEED not in ids_of(lyon)
+    assert_envelope(
+        client.get("/api/v2/studies", params={"filter.geo": "distance(95,0,5mi)"}),
+        400,
+        "bad_parameter",
+    )
+    assert_envelope(
+        client.get("/api/v2/studies", params={"filter.geo": "near(1,2)"}), 400, "bad_parameter"
+    )
+
+
+def test_advanced_area_and_ranges(client: TestClient) -> None:
+    phase3 = studies(client, **{"filter.advanced": "AREA[Phase]PHASE3", "pageSize": "100"})
+    assert phase3["studies"]
+    for study in phase3["studies"]:  # type: ignore[attr-defined]
+        assert "PHASE3" in leaf(study, "protocolSection", "designModule", "phases")  # type: ignore[operator]
+    since = studies(
+        client,
+        **{"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2024-01-01,MAX]", "pageSize": "100"},
+    )
+    dates = [
+        leaf(s, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date")
+        for s in since["studies"]  # type: ignore[attr-defined]
+    ]
+    assert dates and all(str(d) >= "2024-01-01" for d in dates)
+    started = studies(
+        client,
+        **{"filter.advanced": "AREA[StartDate]RANGE[2019-01, 2020-12-31]", "pageSize": "100"},
+    )
+    starts = [
+        str(leaf(s, "protocolSection", "statusModule", "startDateStruct", "date"))
+        for s in started["studies"]  # type: ignore[attr-defined]
+    ]
+    assert starts and all("2019-01" <= d <= "2020-12-31" for d in starts)
+    assert SEED in ids_of(started)  # started 2020-04-01
+
+
+def _years(text: object) -> float | None:
+    from trialscope.record import age_in_years
+
+    return age_in_years(text if isinstance(text, str) else None)
+
+
+def test_patient_age_through_minimum_and_maximum_age_ranges(client: TestClient) -> None:
+    expression = "AREA[MinimumAge]RANGE[MIN, 62 years] AND AREA[MaximumAge]RANGE[62 years, MAX]"
+    body = studies(client, **{"filter.advanced": expression, "pageSize": "1000"})
+    everything = studies(client, pageSize="1000")
+    assert 0 < len(body["studies"]) < len(everything["studies"])  # type: ignore[arg-type]
+    for study in body["studies"]:  # type: ignore[attr-defined]
+        low = _years(leaf(study, "protocolSection", "eligibilityModule", "minimumAge"))
+        high = _years(leaf(study, "protocolSection", "eligibilityModule", "maximumAge"))
+        assert (low is None or low <= 62) and (high is None or high >= 62)
+    # a range the index cannot run alone is checked study by study
+    children = studies(
+        client,
+        **{"filter.advanced": "AREA[MinimumAge]RANGE[MIN, 17 years]", "pageSize": "1000"},
+    )
+    assert children["studies"]
+    for study in children["studies"]:  # type: ignore[attr-defined]
+        low = _years(leaf(study, "protocolSection", "eligibilityModule", "minimumAge"))
+        assert low is None or low <= 17
+
+
+def test_checked_filters_page_and_count_like_the_others(client: TestClient) -> None:
+    params = {"filter.advanced": "AREA[EnrollmentCount]RANGE[100, 500]", "pageSize": "9"}
+    first = studies(client, **params, countTotal="true")
+    seen = ids_of(first)
+    token = first.get("nextPageToken")
+    while token:
+        page = studies(client, **params, pageToken=token)
+        seen += ids_of(page)
+        token = page.get("nextPageToken")
+    assert len(seen) == len(set(seen)) == first["totalCount"]
+    counts = studies(client, **{**params, "pageSize": "1000", "fields": "EnrollmentCount"})
+    for study in counts["studies"]:  # type: ignore[attr-defined]
+        assert (
+            100 <= leaf(study, "protocolSection", "designModule", "enrollmentInfo", "count") <= 500
+        )  # type: ignore[operator]
+    none = studies(
+        client,
+        **{
+            "filter.advanced": "NOT AREA[OverallStatus]RECRUITING AND AREA[OverallStatus]RECRUITING"
+        },
+    )
+    assert none["studies"] == []
+
+
+def test_query_term_takes_expressions_as_the_sync_client_sends_them(client: TestClient) -> None:
+    body = studies(
+        client,
+        **{
+            "query.term": "AREA[LastUpdatePostDate]RANGE[2020-06-01,MAX] resection",
+            "filter.ids": SEED,
+        },
+    )
+    assert ids_of(body) == [SEED]
+
+
+def test_sort_by_last_update(client: TestClient) -> None:
+    body = studies(
+        client, sort="LastUpdatePostDate:desc", pageSize="50", fields="LastUpdatePostDate"
+    )
+    dates = [
+        str(leaf(s, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date"))
+        for s in body["studies"]  # type: ignore[attr-defined]
+    ]
+    assert dates == sorted(dates, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"query.nope": "x"}, 400, "bad_parameter"),
+        ({"filter.overallStatus": "OPEN"}, 400, "bad_parameter"),
+        ({"filter.ids": "NCT123"}, 400, "bad_parameter"),
+        ({"filter.advanced": "AREA[Nope]x"}, 400, "bad_parameter"),
+        ({"filter.advanced": "AREA[Phase](PHASE2 OR"}, 400, "bad_parameter"),
+        ({"filter.advanced": "AREA[MinimumAge]RANGE[MIN, old]"}, 400, "bad_parameter"),
+        ({"filter.advanced": "AREA[StartDate]RANGE[soon, MAX]"}, 400, "bad_parameter"),
+        ({"filter.advanced": "NOT asthma"}, 400, "bad_parameter"),
+        ({"sort": "BriefTitle"}, 400, "bad_parameter"),
+        ({"sort": "@distance"}, 400, "bad_parameter"),
+        ({"fields": "Nope"}, 400, "bad_parameter"),
+        ({"pageSize": "0"}, 422, "validation_error"),
+        ({"pageSize": "1001"}, 422, "validation_error"),
+        ({"countTotal": "maybe"}, 422, "validation_error"),
+        ({"format": "csv"}, 422, "validation_error"),
+    ],
+)
+def test_bad_search_parameters(
+    client: TestClient, params: dict[str, str], status: int, code: str
+) -> None:
+    error = assert_envelope(client.get("/api/v2/studies", params=params), status, code)
+    if status == 400:
+        assert error["hint"]

@@ -247,3 +247,99 @@ def test_pages_work_on_a_phone(client: TestClient) -> None:
     css = client.get("/static/style.css")
     assert css.status_code == 200
     assert "@media (max-width: 760px)" in css.text
+
+
+# -- search page ----------------------------------------------------------------------------
+
+
+class Controls(HTMLParser):
+    """Form controls (their ids) and the label targets of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[str] = []
+        self.labelled: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "label" and attributes.get("for"):
+            self.labelled.add(str(attributes["for"]))
+        if tag in ("input", "select", "textarea") and attributes.get("type") not in (
+            "hidden",
+            "submit",
+        ):
+            self.controls.append(str(attributes.get("id") or attributes.get("name")))
+
+
+def test_search_page_form_has_a_label_for_every_control(client: TestClient) -> None:
+    for path in ("/", "/search?q=cancer&near=Shanghai&radius=200"):
+        response = client.get(path)
+        assert response.status_code == 200
+        page = Controls()
+        page.feed(response.text)
+        assert len(page.controls) >= 10
+        unlabelled = [c for c in page.controls if c not in page.labelled]
+        assert not unlabelled, unlabelled
+    html = client.get("/").text
+    for name in ("q", "cond", "intr", "age", "sex", "hv", "near", "radius", "status", "phase"):
+        assert f'name="{name}"' in html, name
+
+
+def test_search_results_are_cards_like_seed_001(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "palliative resection colon"}).text
+    card = html.split('<article class="card">', 2)[1]
+    assert f'href="/trials/{SEED}"' in card
+    assert "The Value of Palliative Primary Tumor Resection" in card
+    assert "Unknown status" in card
+    assert "Phase 3" in card
+    assert "Metastatic Colon Cancer · Surgery" in card
+    assert "Procedure: resection of primary tumor · Drug: XELOX · Drug: mFOLFOX6" in card
+    assert "Fudan University" in card
+
+
+def test_filters_show_facet_counts_and_narrow_results(client: TestClient) -> None:
+    everything = client.get("/search").text
+    total = int(re.search(r'id="summary"><strong>([\d,]+)', everything).group(1))  # type: ignore[union-attr]
+    recruiting = re.search(
+        r'value="RECRUITING"\s*>\s*Recruiting <span class="count">(\d+)</span>', everything
+    )
+    assert recruiting, "a Recruiting checkbox with its count"
+    narrowed = client.get("/search", params={"status": "RECRUITING"}).text
+    count = int(re.search(r'id="summary"><strong>([\d,]+)', narrowed).group(1))  # type: ignore[union-attr]
+    assert count == int(recruiting.group(1)) < total
+    assert 'value="RECRUITING" checked' in narrowed
+
+
+def test_near_a_place_shows_the_nearest_site_and_its_distance(client: TestClient) -> None:
+    html = client.get(
+        "/search", params={"near": "Shanghai", "radius": "60", "unit": "km", "sort": "distance"}
+    ).text
+    assert "within 60 km of Shanghai, China" in html
+    assert "Nearest site" in html
+    assert re.search(r"Shanghai[^<]*— \d+ km", html)
+    assert 'value="distance" selected' in html
+
+
+def test_bad_form_input_is_explained_on_the_page(client: TestClient) -> None:
+    for params, message in (
+        ({"near": "Nowhereville Xq"}, "Unknown place"),
+        ({"age": "old"}, "is not a number of years"),
+        ({"status": "OPEN"}, "Unknown trial status"),
+    ):
+        response = client.get("/search", params=params)
+        assert response.status_code == 400
+        assert 'role="alert"' in response.text
+        assert message in response.text
+
+
+def test_search_text_is_escaped(client: TestClient) -> None:
+    html = client.get("/search", params={"q": SCRIPT, "cond": '"><b>x'}).text
+    assert SCRIPT not in html
+    assert '"><b>x' not in html
+
+
+def test_trial_page_lists_related_trials(client: TestClient) -> None:
+    html = client.get("/trials/NCT04388332").text  # one of many cancer trials in the store
+    related = html.split('id="h-related"', 1)[1].split("</section>", 1)[0]
+    assert related.count('<article class="card">') >= 1
+    assert 'href="/trials/NCT04388332"' not in related

@@ -20,9 +20,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from trialscope import __version__
 from trialscope.config import Settings
-from trialscope.render.card import status_word
+from trialscope.render.card import RECRUITING_WORDS
 from trialscope.store import Store, open_store
-from trialscope.vocab import label_of
+from trialscope.vocab import InterventionType, Phase, Status, StudyType, Vocab
 
 from .errors import ErrorBody, install_error_handlers
 from .textfmt import paragraphs
@@ -78,6 +78,26 @@ class Backend:
                 store.close()
 
 
+#: labels of the plain strings search hits carry (status, phase, type codes)
+_LABELS = {m.value: m.label for v in (InterventionType, StudyType, Phase, Status) for m in v}
+
+
+def label(value: object) -> str | None:
+    """Display text of a vocabulary member or of a plain API code."""
+    if value is None:
+        return None
+    if isinstance(value, Vocab):
+        return value.label
+    return _LABELS.get(str(value), str(value))
+
+
+def status_label(value: object) -> str:
+    """Seed 001's words: "Enrolling" for RECRUITING, else CT.gov's label."""
+    if not value:
+        return "Unknown status"
+    return RECRUITING_WORDS.get(str(value)) or label(value) or str(value)
+
+
 def backend(request: Request) -> Backend:
     found: Backend = request.app.state.backend
     return found
@@ -95,8 +115,8 @@ def _templates(settings: Settings) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["label"] = label_of
-    env.filters["status_word"] = status_word
+    env.filters["label"] = label
+    env.filters["status_word"] = status_label
     env.filters["paragraphs"] = paragraphs
     env.globals["version"] = __version__
     env.globals["base_url"] = settings.base_url or ""

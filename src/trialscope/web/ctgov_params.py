@@ -316,7 +316,10 @@ def plan_from_params(params: Mapping[str, list[str]]) -> Plan:
                 " with filter.geo.",
             )
         if order is SortOrder.DISTANCE and query.geo is None:
-            raise BadParameter("Sorting by @distance needs filter.geo.")
+            raise BadParameter(
+                "Sorting by @distance needs filter.geo.",
+                hint="Add filter.geo=distance(lat,lon,50mi).",
+            )
         query = replace(query, sort=order)
     plan = Plan(query=query, residue=residue, fields=parse_fields(params.get("fields", [])))
     plan.page_size = _page_size(_one(params, "pageSize"))
