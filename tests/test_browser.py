@@ -1,0 +1,217 @@
+"""End to end in real headless Chromium (Debian's package, driven by Playwright; no
+browser is ever downloaded): the real server (`trialscope serve` in a subprocess on a free
+loopback port), a search, a filter, a trial, its patient page and its markdown page, at
+desktop and phone width. Screenshots go to docs/screenshots/ (shown in the README)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import ROOT, needs_corpus
+from .webapp import HOSTILE, SEED, build_db
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "docs" / "screenshots"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = [
+    needs_corpus,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium"
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("browser")
+    db = build_db(folder)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
+    log = open(folder / "server.log", "wb")  # noqa: SIM115  (closed below)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trialscope", "--db", str(db), "serve", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/llms.txt", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((folder / "server.log").read_text("utf-8", "replace"))
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=DESKTOP)
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    opened.dialogs = dialogs
+    yield opened
+    context.close()
+
+
+def shot(page: Any, name: str, *, full: bool = False) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def result_count(page: Any) -> int:
+    return int(page.locator("#summary strong").inner_text().replace(",", ""))
+
+
+def test_search_filter_open_a_trial_and_its_views(server: str, page: Any) -> None:
+    page.goto(f"{server}/")
+    assert page.title() == "Find clinical trials · trialscope"
+    everything = result_count(page)
+
+    page.get_by_label("Search words").fill("cancer")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url("**/search?**")
+    found = result_count(page)
+    assert 0 < found < everything
+
+    # a filter applies at once (the small script submits the form)
+    recruiting = page.locator('input[name="status"][value="RECRUITING"]')
+    assert page.get_by_label("Recruiting").count() >= 1
+    with page.expect_navigation():
+        recruiting.check()
+    assert "status=RECRUITING" in page.url
+    assert result_count(page) <= found
+    shot(page, "search-desktop")
+
+    # open the first result
+    first = page.locator("article.card h3 a").first
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url("**/trials/NCT*")
+    assert page.locator("h1").inner_text() == title
+    for heading in ("Basic information", "Study results", "More related trials"):
+        assert page.get_by_role("heading", name=heading, exact=False).count() >= 1, heading
+    nct = page.url.rsplit("/", 1)[1]
+
+    page.get_by_role("link", name="Plain-language page").click()
+    page.wait_for_url(f"**/trials/{nct}/patient")
+    assert page.get_by_role("heading", name="Who should consider this trial").is_visible()
+    assert page.locator("blockquote.registry").count() >= 1
+
+    page.go_back()
+    page.get_by_role("link", name="Markdown (for agents)").click()
+    page.wait_for_url(f"**/trials/{nct}.md")
+    text = page.locator("body").inner_text()
+    assert text.startswith("---\ntitle:")
+    assert f"nct_id: {nct}" in text
+
+
+def test_near_a_place_and_the_seed_trial_pages(server: str, page: Any) -> None:
+    page.goto(f"{server}/search")
+    page.get_by_label("Near a place").fill("Shanghai")
+    page.get_by_label("Within").fill("100")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**near=Shanghai**")
+    assert "within 100 km of Shanghai, China" in page.locator("#summary").inner_text()
+    assert page.locator("article.card", has_text="Nearest site").count() >= 1
+
+    page.goto(f"{server}/trials/{SEED}")
+    assert page.locator("#eligibility ol").first.locator("li").count() == 8
+    shot(page, "trial-desktop")
+    page.goto(f"{server}/trials/{SEED}/patient")
+    shot(page, "patient-desktop", full=True)
+
+
+def test_registry_markup_never_runs(server: str, page: Any) -> None:
+    for suffix in ("", "/patient"):
+        page.goto(f"{server}/trials/{HOSTILE}{suffix}")
+        assert page.get_by_text('<script>alert("x")</script>', exact=False).count() >= 1
+        assert page.locator("img[src=x]").count() == 0
+    assert page.dialogs == []
+
+
+def test_phone_width_has_no_sideways_scrolling(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        for path, name in (
+            ("/search?q=cancer&status=RECRUITING", "search-phone"),
+            (f"/trials/{SEED}", "trial-phone"),
+            (f"/trials/{SEED}/patient", "patient-phone"),
+        ):
+            phone.goto(f"{server}{path}")
+            overflow = phone.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, (path, overflow)
+            shot(phone, name)
+    finally:
+        context.close()
+
+
+def test_pages_read_without_javascript(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    plain = context.new_page()
+    try:
+        plain.goto(f"{server}/search?q=cancer")
+        plain.locator('input[name="status"][value="RECRUITING"]').check()
+        plain.get_by_role("button", name="Apply filters").click()
+        plain.wait_for_url("**status=RECRUITING**")
+        assert result_count(plain) >= 1
+        plain.goto(f"{server}/trials/{SEED}")
+        assert plain.locator("h1").inner_text().startswith("The Value of Palliative")
+    finally:
+        context.close()
