@@ -138,5 +138,5 @@ def import_paths(
         if summary.status == "completed" and summary.nothing_read:
             summary.status = "nothing_read"
         store.finish_run(run_id, summary.status, summary.as_dict())
-    parse_pending(store)  # eligibility criteria of the versions that became current
+    parse_pending(store, workers=workers)  # criteria of the versions that became current
     return summary

@@ -50,6 +50,8 @@ _PRE: tuple[tuple[str, Op], ...] = (
     (r"lower\s+than\s+or\s+equal(?:\s+to)?", "<="),
     (r"(?:equal\s+to\s+or|equal\s+or)\s+(?:less|lower|below|fewer)(?:\s+than)?", "<="),
     (r"below\s+or\s+equal(?:\s+to)?", "<="),
+    (r"(?:more|greater|higher|older)\s+then", ">"),
+    (r"(?:less|fewer|lower|younger)\s+then", "<"),
     (r"no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|not\s+below", ">="),
     (r"no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than", "<="),
     (r"not\s+(?:to\s+)?exceed(?:ing)?|does\s+not\s+exceed|not\s+above|not\s+over", "<="),
@@ -60,8 +62,8 @@ _PRE: tuple[tuple[str, Op], ...] = (
     (r"less\s+than|lower\s+than|fewer\s+than|younger\s+than|smaller\s+than|below|under"
      r"|inferior\s+to|<\s*than|shorter\s+than", "<"),
     (r"equal\s+to|equals|of|is|=\s*to", "="),
-    (r">\s*/?\s*=|=\s*>|≥\s*/?\s*=?|>\s*or\s*=|>\s*/\s*=|\+\s*>", ">="),
-    (r"<\s*/?\s*=|=\s*<|≤\s*/?\s*=?|<\s*or\s*=|<\s*/\s*=", "<="),
+    (r"(?:>\s*or\s*=|>\s*/\s*=)(?:\s*to)?|>\s*/?\s*=|=\s*>|≥\s*/?\s*=?|\+\s*>", ">="),
+    (r"(?:<\s*or\s*=|<\s*/\s*=)(?:\s*to)?|<\s*/?\s*=|=\s*<|≤\s*/?\s*=?", "<="),
     (r">", ">"),
     (r"<", "<"),
     (r"=|:|≈|~", "="),
@@ -69,20 +71,21 @@ _PRE: tuple[tuple[str, Op], ...] = (
 PRE_OPERATOR = re.compile(
     "|".join(f"(?P<p{i}>{p})" for i, (p, _) in enumerate(_PRE)), re.IGNORECASE
 )
-_PRE_OPS: dict[str, Op] = {f"p{i}": op for i, (_, op) in enumerate(_PRE)}
+PRE_OPS: dict[str, Op] = {f"p{i}": op for i, (_, op) in enumerate(_PRE)}
 
 _POST = re.compile(
     r"\s*(?:(?P<ge>or\s+(?:more|greater|higher|above|over|older|later|worse|longer)|and\s+"
     r"(?:above|over|older|up|more|higher|greater)|or\s+greater\s+than|\+(?![\d]))|(?P<le>or\s+"
     r"(?:less|fewer|lower|below|under|younger|smaller|better|earlier|shorter)|and\s+(?:under|"
-    r"below|younger|less|lower)))\b",
+    r"below|younger|less|lower)))\b(?!\s*(?:\d|than))",
     re.IGNORECASE,
 )
 _RANGE_SEP = re.compile(r"\s*(?:-|~|to|through|and|/)\s*", re.IGNORECASE)
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+)?|or|and|/|and/or)\s*", re.IGNORECASE)
 _BETWEEN = re.compile(r"(?:between|from|within\s+(?:the\s+)?range(?:\s+of)?|range(?:\s+of)?)\s*",
                       re.IGNORECASE)  # fmt: skip
-_SPACE = re.compile(r"[ \t]*")
+_SPACE = re.compile(r"\s*")
+_SYMBOL = re.compile(r"\s*(?:[<>]=?|[≤≥])\s*")
 _UNIT_PAREN = re.compile(r"\(\s*(" + UNIT_PATTERN.pattern + r")\s*\)", re.IGNORECASE)
 
 
@@ -122,19 +125,19 @@ def parse_number(text: str) -> float | None:
         return None
 
 
-def _value(text: str, pos: int, kind: ValueKind) -> tuple[float, int, int] | None:
+def _value(text: str, pos: int, kind: ValueKind, end: int) -> tuple[float, int, int] | None:
     """One value at ``pos``: (value, start, end)."""
     if kind == "roman":
-        m = _ROMAN_RE.match(text, pos)
+        m = _ROMAN_RE.match(text, pos, end)
         if m:
             return float(_ROMAN[m.group(1).lower()]), m.start(), m.end()
         kind = "integer"
     if kind == "letter":
-        m = _LETTER_RE.match(text, pos)
+        m = _LETTER_RE.match(text, pos, end)
         if m:
             return float(_LETTER[m.group(1).lower()]), m.start(), m.end()
         return None
-    m = (_INTEGER if kind == "integer" else _NUMBER).match(text, pos)
+    m = (_INTEGER if kind == "integer" else _NUMBER).match(text, pos, end)
     if m is None:
         return None
     value = parse_number(m.group())
@@ -143,7 +146,7 @@ def _value(text: str, pos: int, kind: ValueKind) -> tuple[float, int, int] | Non
 
 def _unit(text: str, pos: int, end: int) -> tuple[str, int] | None:
     """A unit at ``pos`` (after optional spaces): (matched text, end)."""
-    at = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+    at = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
     m = UNIT_PATTERN.match(text, at, end)
     if m is None or not m.group().strip():
         return None
@@ -154,50 +157,81 @@ def _span_text(text: str, start: int, end: int) -> str:
     return text[start:end].strip()
 
 
-def read_comparison(text: str, pos: int, end: int, kind: ValueKind = "number") -> Comparison | None:
-    """Read a comparison at ``pos`` (leading spaces allowed), not past ``end``."""
-    at = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
-    start = at
-    between = _BETWEEN.match(text, at, end)
-    op: Op | None = None
-    if between:
-        at = between.end()
-    else:
-        m = PRE_OPERATOR.match(text, at, end)
-        if m and m.lastgroup:
-            op = _PRE_OPS[m.lastgroup]
-            at = _SPACE.match(text, m.end()).end()  # type: ignore[union-attr]
-            # "≥ than", "greater than or equal to:" and "of ≥" tolerated
-            follow = PRE_OPERATOR.match(text, at, end)
-            if follow and follow.lastgroup and op == "=" and _PRE_OPS[follow.lastgroup] != "=":
-                op = _PRE_OPS[follow.lastgroup]
-                at = _SPACE.match(text, follow.end()).end()  # type: ignore[union-attr]
-    first = _value(text, at, kind)
+def _op_at(text: str, at: int, end: int) -> tuple[Op, int] | None:
+    m = PRE_OPERATOR.match(text, at, end)
+    if m is None or m.lastgroup is None:
+        return None
+    op = PRE_OPS[m.lastgroup]
+    at = _SPACE.match(text, m.end(), end).end()  # type: ignore[union-attr]
+    # "of ≥", ": ≥", "is greater than" read as the second operator
+    follow = PRE_OPERATOR.match(text, at, end)
+    if follow and follow.lastgroup and op == "=" and PRE_OPS[follow.lastgroup] != "=":
+        op = PRE_OPS[follow.lastgroup]
+        at = _SPACE.match(text, follow.end(), end).end()  # type: ignore[union-attr]
+    return op, at
+
+
+def _number_unit(
+    text: str, at: int, end: int, kind: ValueKind
+) -> tuple[float, int, str | None, int] | None:
+    """(value, value start, unit text, end) at ``at``."""
+    first = _value(text, at, kind, end)
     if first is None:
         return None
-    v1, v1_start, at = first
-    unit_text: str | None = None
-    u = _unit(text, at, end)
-    if u is not None and kind in ("number", "integer"):
-        unit_text, at = u
+    value, start, at = first
+    unit_text = None
+    if kind in ("number", "integer"):
+        u = _unit(text, at, end)
+        if u is not None:
+            unit_text, at = u
+    return value, start, unit_text, at
+
+
+def read_comparison(
+    text: str, pos: int, end: int, kind: ValueKind = "number", *, between: bool = False
+) -> Comparison | None:
+    """Read a comparison at ``pos`` (leading spaces allowed), not past ``end``.
+
+    ``between`` says the words before ``pos`` already opened a range ("between the
+    ages of 18 and 65").
+    """
+    at = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
+    start = at
+    opened = _BETWEEN.match(text, at, end)
+    op: Op | None = None
+    if opened:
+        at = opened.end()
+        between = True
+    elif (found := _op_at(text, at, end)) is not None:
+        op, at = found
+    first = _number_unit(text, at, end, kind)
+    if first is None:
+        return None
+    v1, v1_start, unit_text, at = first
     v2: float | None = None
+    lo_incl = hi_incl = True
     values = [v1]
     if op in (None, "=") or between:
         sep = _RANGE_SEP.match(text, at, end)
         if sep and (between or sep.group().strip().lower() not in ("and", "/")):
-            second = _value(text, sep.end(), kind)
+            at2 = sep.end()
+            # "4 to < 17 years", "≥ 12 to < 18"
+            second_op = _SYMBOL.match(text, at2, end)
+            if second_op:
+                at2 = second_op.end()
+            second = _number_unit(text, at2, end, kind)
             if second is not None and (between or second[0] >= v1):
-                v2, _, at = second
-                u2 = _unit(text, at, end)
-                if u2 is not None and kind in ("number", "integer"):
-                    unit_text, at = u2
+                v2, _, unit2, at = second
+                unit_text = unit2 or unit_text
+                if second_op is not None:
+                    hi_incl = "=" in second_op.group() or "≤" in second_op.group()
         if v2 is None and kind in ("integer", "roman", "letter"):
             # "0 or 1", "I, II or III", "A or B": a set of grades
             while True:
                 sep = _LIST_SEP.match(text, at, end)
                 if not sep:
                     break
-                nxt = _value(text, sep.end(), kind)
+                nxt = _value(text, sep.end(), kind, end)
                 if nxt is None:
                     break
                 values.append(nxt[0])
@@ -206,16 +240,17 @@ def read_comparison(text: str, pos: int, end: int, kind: ValueKind = "number") -
                 v1, v2 = min(values), max(values)
         if v2 is not None:
             op = None
-    post = _POST.match(text, at, end)
-    if post and v2 is None:
-        op = ">=" if post.group("ge") else "<="
-        at = post.end()
-        if unit_text is None:
-            u = _unit(text, at, end)
-            if u is not None and kind in ("number", "integer"):
-                unit_text, at = u
+    if v2 is None and op in (None, "="):
+        post = _POST.match(text, at, end)
+        if post:
+            op = ">=" if post.group("ge") else "<="
+            at = post.end()
+            if unit_text is None and kind in ("number", "integer"):
+                u = _unit(text, at, end)
+                if u is not None:
+                    unit_text, at = u
     if unit_text is None and kind in ("number", "integer"):
-        paren = _UNIT_PAREN.match(text, _SPACE.match(text, at).end())  # type: ignore[union-attr]
+        paren = _UNIT_PAREN.match(text, _SPACE.match(text, at, end).end())  # type: ignore[union-attr]
         if paren and unit_label(paren.group(1)) == "x ULN":
             unit_text, at = paren.group(), paren.end()
     label = None if unit_text is None else unit_label(unit_text)
@@ -224,7 +259,7 @@ def read_comparison(text: str, pos: int, end: int, kind: ValueKind = "number") -
     raw_value = _span_text(text, v1_start, at)
     if v2 is not None:
         lo, hi = (v1, v2) if v1 <= v2 else (v2, v1)
-        return Comparison("range", lo, True, hi, True, raw_value, unit_text, label, start, at)
+        return Comparison("range", lo, lo_incl, hi, hi_incl, raw_value, unit_text, label, start, at)
     if op is None or op == "=":
         return Comparison("=", v1, True, v1, True, raw_value, unit_text, label, start, at)
     if op in (">", ">="):

@@ -29,7 +29,7 @@ _CONDITIONS: dict[str, str] = {
     "metastatic carcinoma of the peritoneum; peritoneal dissemination; malignant peritoneal "
     "effusion; peritoneal disease",
     "extrahepatic_metastases": "extrahepatic metastas{is|es}; extra-hepatic metastas{is|es}; "
-    "extrahepatic disease; extra-hepatic disease; extrahepatic spread; metastases outside "
+    "extrahepatic disease{s|}; extra-hepatic disease{s|}; extrahepatic spread; metastases outside "
     "the liver; other metastases outside the liver",
     "distant_metastases": "distant metastas{is|es}; distant metastatic disease; "
     "metastatic disease; stage iv",

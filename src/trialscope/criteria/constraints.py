@@ -16,13 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .catalogue import BY_ID, Variable, variable_lexicon
-from .comparison import NUMBER, PRE_OPERATOR, Comparison, ValueKind, read_comparison
+from .comparison import (
+    NUMBER,
+    PRE_OPERATOR,
+    PRE_OPS,
+    Comparison,
+    Op,
+    ValueKind,
+    read_comparison,
+)
 from .lexicon import Hit
 from .model import Bound, Constraint, Joiner, Span
 from .units import assumed_unit, to_canonical
 
 _FILLER = re.compile(
-    r"[ \t]*(?:\((?:[^()\d<>≤≥=;]{0,60})\)|(?:levels?|counts?|values?|concentrations?|scores?"
+    r"\s*(?:\((?:[^()\d<>≤≥=;]{0,60})\)|[)\]]|(?:levels?|category|physiological|cardiac|function|goal|counts?|values?|concentrations?|scores?"
     r"|status|grade|class(?:ification)?|of|is|are|was|were|must|should|shall|will|be|been|has"
     r"|have|to|serum|plasma|blood|total|absolute|results?|measured|calculated|estimated|by"
     r"|according|cockcroft[\s-]*gault|formula|fraction|rating|scale|index|the|a|an|baseline"
@@ -31,13 +39,14 @@ _FILLER = re.compile(
     r"|echocardiogram|echo|muga|scan|per|mdrd|ckd[\s-]*epi|equation|score:?|time|status:"
     r"|adequate|sufficient|number|within|limit|preoperative|expected|estimated|evaluation"
     r"|assessment|for|period)(?![A-Za-z])|\((?=[ \t]*[<>≤≥]|[ \t]*\d)"
-    r"|[:,\-](?=[ \t]*(?:[<>≤≥=\d]|[A-Za-z ]{0,30}?\d))|-(?=[ \t]*[A-Za-z]))",
+    r"|,(?=[ \t]*[<>≤≥=])|(?::|\s-)(?=[ \t]*(?:[<>≤≥=\d]|[A-Za-z ]{0,30}?\d))|-(?=[ \t]*[A-Za-z]))",
     re.IGNORECASE,
 )
 _LIST_GAP = re.compile(r"^[\s,/&+]*(?:(?:and/or|and|or|as\s+well\s+as|plus)[\s,/&]*)?$", re.I)
 _PAREN_SAME = re.compile(r"^\s*\(\s*$")
 _CLOSE = re.compile(r"\s*\)")
 _OR_GAP = re.compile(r"\bor\b|\bunless\b", re.IGNORECASE)  # "and/or" is an or
+_JOINT = re.compile(r"\s*(?:,\s*)?(?:and/or|or|and|but)\s+|\s*[,&]\s*(?=[<>≤≥])", re.IGNORECASE)
 _RESTATE = re.compile(r"[ \t]*[,;]?[ \t]*\(?[ \t]*(?:or[ \t]+|i\.e\.,?[ \t]*)?")
 _CONDITION_AFTER = re.compile(
     r"[ \t]*,?[ \t]*(?:if|when|in\s+case\s+of|in\s+(?:the\s+)?(?:presence|setting|case)\s+of"
@@ -54,8 +63,25 @@ _CONDITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _AGE_TAIL = re.compile(
-    r"\b(?:years?|yrs?|y\.?o\.?|y/o)\b[ \t]*(?:\(\s*inclusive\s*\)\s*)?(?:of\s+age|old|or\s+"
-    r"(?:older|above|over|younger|more)|and\s+(?:older|above|over|younger|up))",
+    r"(?<![A-Za-z])(?:(?:years?|yrs?)(?![A-Za-z])[ \t]*(?:\(\s*inclusive\s*\)\s*)?(?:of\s+"
+    r"age|old|or\s+(?:older|above|over|younger)(?!\s*than)|and\s+(?:older|above|over|younger"
+    r"|up))|(?:months?|weeks?|days?)\s+(?:of\s+age|old)|y\.?o\.?(?![A-Za-z])|y/o)"
+    r"|(?<=\d)\s*(?:or|and)\s+(?:older|younger)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# "older than 14", "over 50 years" after a person: age without the word age
+_AGE_WORDS = re.compile(
+    r"(?:older|younger)\s+than\s+(?=\d)|(?<![A-Za-z])(?:patients?|subjects?|participants?"
+    r"|adults?|men|women|males?|females?|children|adolescents?|volunteers?|individuals?|people"
+    r"|persons?|boys|girls|infants|neonates|pregnant\s+women|smokers)(?:\s+(?:must\s+be|"
+    r"are|who\s+are|aged|of|with\s+an?\s+age\s+of|between|from))?\s*[,:(]?\s*(?=(?:"
+    + PRE_OPERATOR.pattern
+    + r")?\s*\d{1,3}(?:\s*(?:-|to|and)\s*\d{1,3})?\s*(?:years?|yrs?))",
+    re.IGNORECASE,
+)
+_NOT_AGE_AFTER = re.compile(
+    r"\s*(?:of\s+(?:treatment|therapy|disease|diagnosis|follow|experience|smoking|education)|"
+    r"prior|before|after|since|ago|duration|history|post|from\s+diagnosis)",
     re.IGNORECASE,
 )
 _PRE = PRE_OPERATOR.pattern
@@ -79,7 +105,12 @@ _COUNT_BEFORE = re.compile(
     r"|pulmonary|bone|of|the|prior\s+systemic|objective|tumou?r|visible|detectable|unresectable|resectable|synchronous|bilobar)\s+){0,3}$",
     re.IGNORECASE,
 )
-_AGE_PRE = re.compile(r"(?:" + _PRE + r")\s+(?:the\s+)?$", re.IGNORECASE)
+_PRE_BEFORE = re.compile(
+    r"\b((?:over|above|under|below|older\s+than|younger\s+than|greater\s+than|more\s+than"
+    r"|less\s+than|at\s+least|at\s+most|up\s+to|[<>≤≥]=?))\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_BETWEEN_BEFORE = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.IGNORECASE)
 _NUMBER_OF = re.compile(r"(?:number|count|total)\s+of\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _SLASH_SECOND = re.compile(r"[ \t]*/[ \t]*(\d{2,3})")
 
@@ -101,19 +132,48 @@ def _kind(variable: Variable) -> ValueKind:
     return "integer" if variable.kind in ("ordinal", "count") else "number"
 
 
-def _read(text: str, pos: int, end: int, variable: Variable) -> Comparison | None:
+def _read(
+    text: str, pos: int, end: int, variable: Variable, *, between: bool = False
+) -> Comparison | None:
     kind = _kind(variable)
-    found = read_comparison(text, pos, end, kind)
+    found = read_comparison(text, pos, end, kind, between=between)
     if found is None and kind == "letter":
-        found = read_comparison(text, pos, end, "integer")
+        found = read_comparison(text, pos, end, "integer", between=between)
     return found
 
 
-def _read_after(text: str, pos: int, end: int, variable: Variable) -> Comparison | None:
+def _operator(phrase: str) -> Op | None:
+    m = PRE_OPERATOR.fullmatch(phrase.strip())
+    if m is None or m.lastgroup is None:
+        return None
+    op = PRE_OPS[m.lastgroup]
+    return None if op == "=" else op
+
+
+def _with_operator(cmp: Comparison, op: Op, start: int) -> Comparison:
+    value = cmp.low if cmp.low is not None else cmp.high
+    lower = op in (">", ">=")
+    return Comparison(
+        op,
+        value if lower else None,
+        op == ">=",
+        None if lower else value,
+        op == "<=",
+        cmp.raw_value,
+        cmp.raw_unit,
+        cmp.unit,
+        start,
+        cmp.end,
+    )
+
+
+def _read_after(
+    text: str, pos: int, end: int, variable: Variable, *, between: bool = False
+) -> Comparison | None:
     """Skip filler after a mention, then read a comparison (at most 8 filler steps)."""
     at = pos
     for _ in range(8):
-        found = _read(text, at, end, variable)
+        found = _read(text, at, end, variable, between=between)
         if found is not None:
             return found
         filler = _FILLER.match(text, at, end)
@@ -152,7 +212,7 @@ def _constraint(
     variable, cmp = found.variable, found.comparison
     label = cmp.unit
     if variable.id == "child_pugh" and label is None:
-        label = "class" if re.search(r"[ABCabc]", cmp.raw_value) else "points"
+        label = "class" if re.search(r"[ABCabc]", cmp.raw_value) else None
     probe = cmp.low if cmp.low is not None else cmp.high
     if label is None and probe is not None:
         label = assumed_unit(variable, probe)
@@ -218,6 +278,17 @@ def _variants(text: str, at: int, end: int, variable: Variable) -> tuple[list[_F
         if lead and "(" in lead.group() and close:
             at = close.end()  # "(≥ 100,000/mm³)": the same bound in other units
             continue
+        joint = _JOINT.match(text, at, end)
+        if joint and cmp.operator not in ("=", "range"):
+            # "< 110 or > 180 mmHg": an alternative bound; "≥ 19 and ≤ 50 years": a second
+            # bound (annotators count these as two comparisons, so they stay two)
+            cmp = _read(text, joint.end(), end, variable)
+            if cmp is None:
+                break
+            joiner: Joiner = "or" if "or" in joint.group().lower() else "and"
+            out.append(_Found(variable, cmp, (cmp.start, cmp.end), None, joiner))
+            at = cmp.end
+            continue
         break
     return out, at
 
@@ -235,18 +306,16 @@ def extract_constraints(
         if variable.kind == "count":
             found.extend(_count(text, start, end, last, variable))
             continue
-        cmp = _read_after(text, last.end, end, variable)
+        opened = _BETWEEN_BEFORE.search(text, max(start, group[0].start - 12), group[0].start)
+        cmp = _read_after(text, last.end, end, variable, between=opened is not None)
         if cmp is None:
-            if variable.id == "age":
-                pre = _AGE_PRE.search(text, max(start, last.start - 30), last.start)
-                del pre
             continue
-        if variable.id == "age" and cmp.operator == "=":
-            pre = _AGE_PRE.search(text, max(start, last.start - 30), last.start)
-            if pre:
-                op_cmp = read_comparison(text, pre.start(), end)
-                if op_cmp is not None and op_cmp.operator != "=":
-                    cmp = op_cmp
+        if cmp.operator == "=":
+            # "under the age of 18", "over age 18": the operator comes before the noun
+            pre = _PRE_BEFORE.search(text, max(start, group[0].start - 30), group[0].start)
+            op = _operator(pre.group(1)) if pre else None
+            if op is not None and cmp.low is not None:
+                cmp = _with_operator(cmp, op, pre.start() if pre else cmp.start)
         if variable.id == "ecog" and (cmp.high or cmp.low or 0) > 5:
             variable = BY_ID["karnofsky"]
         for hit in group:
@@ -325,6 +394,18 @@ def _age_phrases(text: str, start: int, end: int, found: list[_Found]) -> list[_
     taken = [(f.comparison.start, f.comparison.end) for f in found if f.variable.id == "age"]
     out: list[_Found] = []
     age = BY_ID["age"]
+    for lead in _AGE_WORDS.finditer(text, start, end):
+        at = lead.end()
+        if any(a <= at < b for a, b in taken):
+            continue
+        words = lead.group().lower()
+        cmp = read_comparison(text, at, end, between="between" in words or "from" in words)
+        if cmp is None or cmp.unit not in ("year", None) or _NOT_AGE_AFTER.match(text, cmp.end):
+            continue
+        if cmp.operator == "=" and ("older" in words or "younger" in words):
+            cmp = _with_operator(cmp, ">" if "older" in words else "<", lead.start())
+        out.append(_Found(age, cmp, (lead.start(), lead.end())))
+        taken.append((cmp.start, cmp.end))
     for tail in _AGE_TAIL.finditer(text, start, end):
         window = text[max(start, tail.start() - 50) : tail.start()]
         back = _BACK_NUMBER.search(window)

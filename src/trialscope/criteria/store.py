@@ -8,8 +8,10 @@ CLI, the web app and the matcher.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 #: versions parsed per transaction
 BATCH = 500
+#: below this many texts a process pool costs more than it saves
+POOL_MIN = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,49 +75,70 @@ def _pending(
     return [(str(r[0]), int(r[1])) for r in rows]
 
 
+def _parse_one(text: str | None) -> tuple[int, int, bytes]:
+    """(items, constraints, compressed JSON) of one text; runs in worker processes too."""
+    parsed = parse_criteria(text)
+    return len(parsed.items), len(parsed.constraints), compress(orjson.dumps(parsed.to_json()))
+
+
 def parse_pending(
     store: Store,
     nct_ids: Iterable[str] | None = None,
     *,
     everything: bool = False,
+    workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Parse the current versions without an up-to-date parse; returns how many.
 
     ``nct_ids`` limits the work to those studies; ``everything`` reparses even
-    up-to-date ones (``trialscope reparse --all``).
+    up-to-date ones (``trialscope reparse --all``). ``workers`` > 1 parses in that many
+    processes when there is enough to do. Identical texts (versions of one study that
+    did not touch the criteria, copies) are parsed once.
     """
     ids = None if nct_ids is None else list(nct_ids)
     todo = _pending(store, ids, everything)
     done = 0
-    for at in range(0, len(todo), BATCH):
-        rows = []
-        for nct_id, version_id in todo[at : at + BATCH]:
-            parsed = parse_criteria(criteria_text(store.version_json(version_id)))
-            rows.append(
-                (
-                    version_id,
-                    nct_id,
-                    parsed.parser_version,
-                    utc_now(),
-                    len(parsed.items),
-                    len(parsed.constraints),
-                    compress(orjson.dumps(parsed.to_json())),
+    pool = _pool(workers) if workers > 1 and len(todo) >= POOL_MIN else None
+    seen: dict[str, tuple[int, int, bytes]] = {}
+    try:
+        for at in range(0, len(todo), BATCH):
+            chunk = todo[at : at + BATCH]
+            texts = [criteria_text(store.version_json(v)) or "" for _, v in chunk]
+            fresh = sorted({t for t in texts if t not in seen})
+            results = pool.map(_parse_one, fresh, chunksize=16) if pool else map(_parse_one, fresh)
+            seen.update(zip(fresh, results, strict=True))
+            rows = [
+                (version_id, nct_id, PARSER_VERSION, utc_now(), *seen[text])
+                for (nct_id, version_id), text in zip(chunk, texts, strict=True)
+            ]
+            if len(seen) > 4 * BATCH:
+                seen.clear()  # bounded memory; copies are usually near each other
+            with store.transaction() as db:
+                db.executemany(
+                    "INSERT INTO criteria_parses (version_id, nct_id, parser_version, parsed_at,"
+                    " items, constraints, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (version_id) DO UPDATE SET"
+                    " parser_version = excluded.parser_version, parsed_at = excluded.parsed_at,"
+                    " items = excluded.items, constraints = excluded.constraints,"
+                    " data = excluded.data",
+                    rows,
                 )
-            )
-        with store.transaction() as db:
-            db.executemany(
-                "INSERT INTO criteria_parses (version_id, nct_id, parser_version, parsed_at,"
-                " items, constraints, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (version_id) DO UPDATE SET parser_version = excluded.parser_version,"
-                " parsed_at = excluded.parsed_at, items = excluded.items,"
-                " constraints = excluded.constraints, data = excluded.data",
-                rows,
-            )
-        done += len(rows)
-        if on_progress is not None:
-            on_progress(done, len(todo))
+            done += len(rows)
+            if on_progress is not None:
+                on_progress(done, len(todo))
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
     return done
+
+
+def _pool(workers: int) -> Pool:
+    # fork where there is one: workers inherit the compiled patterns instead of rebuilding
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(workers)
 
 
 def load_parse(store: Store, nct_id: str, *, parse_if_missing: bool = True) -> StoredParse:

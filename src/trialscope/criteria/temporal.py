@@ -24,6 +24,9 @@ _ANCHOR = (
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), relation)
     for p, relation in (
+        # "for at least 6 months" lasts; it is no distance from an event
+        (r"\b(?:for|lasting|duration\s+of|stable\s+for)\s+(?:at\s+least|more\s+than|over|a\s+"
+         r"minimum\s+of|≥|>)?\s*" + _AMOUNT + r"\s*" + _UNIT, "duration"),
         (r"\b(?:at\s+least|more\s+than|greater\s+than|over|minimum\s+of|no\s+less\s+than|"
          r"≥|>=|>)\s*" + _AMOUNT + r"\s*" + _UNIT + r"(?=\s*(?:\(|,)?\s*(?:since|after|from|"
          r"following|prior\s+to|before|between|must\s+have|have|has|elapsed|washout|of\s+"
@@ -35,8 +38,6 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:less\s+than|fewer\s+than|<|≤|<=|up\s+to)\s*" + _AMOUNT + r"\s*" + _UNIT
          + r"(?=\s*(?:\(|,)?\s*(?:prior\s+to|before|since|after|from|ago))" + _ANCHOR, "within"),
         (r"\bfor\s+(?:less\s+than|fewer\s+than)\s*" + _AMOUNT + r"\s*" + _UNIT, "within"),
-        (r"\b(?:for|lasting|duration\s+of|stable\s+for)\s+(?:at\s+least|more\s+than|over|a\s+"
-         r"minimum\s+of|≥|>)?\s*" + _AMOUNT + r"\s*" + _UNIT, "duration"),
         (r"\b" + _AMOUNT + r"\s*" + _UNIT + r"\s*(?:prior\s+to|before|preceding)\s+"
          r"(?P<anchor2>[^;,.()\n]{1,60}?)(?=[;,.()\n]|$)", "within"),
     )

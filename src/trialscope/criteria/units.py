@@ -52,7 +52,7 @@ _CLEARANCE = (
     r"(?:\s*(?:BSA|body\s+surface\s+area))?|\s*/\s*m\s*\^?\s*2)?)"
 )
 _OTHER = (
-    r"(?:mm\s*\.?\s*/?\s*hg|mmhg|cm\s*h2o|kg\s*/\s*m\s*\^?\s*2|kg\s*/\s*m²|kg\s*/\s*sq\.?\s*m"
+    r"(?:mm\s*\.?\s*/?\s*hg|mmhg|cm\s*h2o|kg\s*[./·]\s*m\s*(?:\^?\s*-?\s*2|²)|kg\s*/\s*m\s*\^?\s*2|kg\s*/\s*m²|kg\s*/\s*sq\.?\s*m"
     r"|kg\s*/\s*m(?![a-z])|%|percent|per\s*cent|msecs?|milliseconds?|ms(?![a-z])|seconds?|secs?"
     r"|s(?![a-zA-Z])|kilograms?|kgs?|lbs?|pounds?|cm(?![a-z])|centimet(?:er|re)s?|mm(?![a-zA-Z])"
     r"|millimet(?:er|re)s?|inch(?:es)?|°\s*[CF]|º\s*[CF]|degrees?\s+(?:celsius|centigrade|C|F|"
@@ -174,7 +174,7 @@ _LABEL_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?:ml|cc)\s*/\s*mi?n", "mL/min"),
         (r"^mm\s*\.?\s*/?\s*hg|^mmhg", "mmHg"),
         (r"^cm\s*h2o", "cmH2O"),
-        (r"^kg\s*/\s*(?:m|sq)", "kg/m^2"),
+        (r"^kg\s*[/.·]\s*(?:m|sq)", "kg/m^2"),
         (r"^%|^per\s*cent", "%"),
         (r"^(?:msecs?|milliseconds?|ms)$", "ms"),
         (r"^(?:seconds?|secs?|s)$", "s"),
@@ -295,6 +295,8 @@ def assumed_unit(variable: Variable, value: float) -> str | None:
         return "g/dL" if value < 10 else "g/L"
     if vid == "age":
         return "year"
+    if vid == "prior_lines":
+        return "lines"
     if vid in ("bmi", "lvef", "karnofsky", "lansky", "hba1c", "future_liver_remnant", "spo2"):
         return variable.unit
     if vid in ("sbp", "dbp", "blood_pressure", "qtc", "crcl", "egfr"):

@@ -204,7 +204,7 @@ class SyncRunner:
             summary.requests = self.client.requests_sent - requests_before
             summary.top_fields = self.store.changed_fields_since(started_at)
             self.store.finish_run(run_id, summary.status, summary.as_dict())
-        parse_pending(self.store)  # eligibility criteria of the versions that became current
+        parse_pending(self.store, workers=self.workers)  # criteria of versions now current
         return summary
 
     def _paged(self, summary: SyncSummary, run_id: int, pending: Checkpoint | None) -> str | None:

@@ -1,0 +1,172 @@
+"""Constraint extraction on real criteria lines (seed pages, CT.gov records, the LCT and
+Chia corpora): variable, operator, bounds in the canonical unit, conditions, joiners."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialscope.criteria import Constraint, parse_criteria
+
+
+def constraints(text: str) -> list[Constraint]:
+    return parse_criteria(text).constraints
+
+
+def one(text: str, variable: str) -> Constraint:
+    found = [c for c in constraints(text) if c.variable == variable]
+    assert found, f"no {variable} in {text!r}: {[c.describe() for c in constraints(text)]}"
+    return found[0]
+
+
+# (text, variable, operator, low, high, canonical unit)
+CASES = [
+    # seed 000 (NCT04416854): CJK punctuation, escaped asterisks, mangled 10^9/L, (UNL)
+    ("ANC≥1.5\\*109/L；PLT≥90\\*109/L", "anc", ">=", 1.5, None, "10^9/L"),
+    ("ANC≥1.5\\*109/L；PLT≥90\\*109/L", "platelets", ">=", 90, None, "10^9/L"),
+    ("HB≥90g/L；TBI≤1.5(UNL); ALT、AST≤2.5ULN", "hemoglobin", ">=", 90, None, "g/L"),
+    ("HB≥90g/L；TBI≤1.5(UNL); ALT、AST≤2.5ULN", "total_bilirubin", "<=", None, 1.5, "x ULN"),
+    ("HB≥90g/L；TBI≤1.5(UNL); ALT、AST≤2.5ULN", "alt", "<=", None, 2.5, "x ULN"),
+    ("HB≥90g/L；TBI≤1.5(UNL); ALT、AST≤2.5ULN", "ast", "<=", None, 2.5, "x ULN"),
+    ("Cr≤1.0(ULN) screening within 7 days", "creatinine", "<=", None, 1.0, "x ULN"),
+    ("ECOG (Eastern Cooperative Oncology Group) 0-1", "ecog", "range", 0, 1, None),
+    ("expected survival period for 6 months or more", "life_expectancy", ">=", 6, None, "month"),
+    ("75 years old", "age", "=", 75, 75, "year"),
+    # seed 002 (NCT06120127): markdown escapes, ×10^9, roman numerals
+    ("age ≥ 18 years old, female and male", "age", ">=", 18, None, "year"),
+    ("Metastatic liver lesions \\<= 5", "liver_metastases_count", "<=", None, 5, None),
+    ("insufficient margin (\\<0.5cm) or R1/R2 resection", "resection_margin", "<", None, 5, "mm"),
+    ("Karnofsky \\>= 70", "karnofsky", ">=", 70, None, "%"),
+    ("neutrophils \\>=1.5×10\\^9/L, Hb \\>=90g/L", "anc", ">=", 1.5, None, "10^9/L"),
+    ("PLT \\>=100×10\\^9/L, ALT/AST\\<=2.5 ULN", "platelets", ">=", 100, None, "10^9/L"),
+    ("PLT \\>=100×10\\^9/L, ALT/AST\\<=2.5 ULN", "ast", "<=", None, 2.5, "x ULN"),
+    ("NYHA class II or worse congestive heart failure", "nyha", ">=", 2, None, None),
+    # seed 001 / 003 / 004
+    ("Both males and females, aged 18-75 years;", "age", "range", 18, 75, "year"),
+    ("ASA grade < IV and/or ECOG performance status score ≤ 2;", "asa", "<", None, 4, None),
+    ("ASA grade < IV and/or ECOG performance status score ≤ 2;", "ecog", "<=", None, 2, None),
+    ("Physical Condition Score (ECOG)0-1", "ecog", "range", 0, 1, None),
+    ("ECOG Physical condition score :0-1 score;", "ecog", "range", 0, 1, None),
+    (
+        "The number of liver metastases was less than or equal to 5;",
+        "liver_metastases_count",
+        "<=",
+        None,
+        5,
+        None,
+    ),
+    ("preoperative Child-Pugh grade A liver function", "child_pugh", "=", 1, 1, "class"),
+    ("estimated remaining liver volume ≥30%", "future_liver_remnant", ">=", 30, None, "%"),
+    ("Expected survival time ≤6 months;", "life_expectancy", "<=", None, 6, "month"),
+    ("At least one measurable objective tumor lesions", "lesion_count", ">=", 1, None, None),
+    # unit conversions as records write them
+    ("Platelet count ≥ 100,000/mm³", "platelets", ">=", 100, None, "10^9/L"),
+    ("Absolute neutrophil count ≥ 1,500/μL", "anc", ">=", 1.5, None, "10^9/L"),
+    ("ANC ≥ 1500 cells/mm3", "anc", ">=", 1.5, None, "10^9/L"),
+    ("WBC ≥ 3.0 x 10^3/uL", "wbc", ">=", 3.0, None, "10^9/L"),
+    ("Hemoglobin ≥ 9 g/dL", "hemoglobin", ">=", 90, None, "g/L"),
+    ("Hemoglobin ≥ 6.2 mmol/L", "hemoglobin", ">=", 99.91, None, "g/L"),
+    ("Serum creatinine ≤ 1.5 mg/dL", "creatinine", "<=", None, 132.6, "umol/L"),
+    ("Total bilirubin ≤ 1.5 mg/dL", "total_bilirubin", "<=", None, 25.66, "umol/L"),
+    ("Albumin ≥ 3.0 g/dL", "albumin", ">=", 30, None, "g/L"),
+    ("fasting plasma glucose <126 mg/dL", "glucose", "<", None, 6.994, "mmol/L"),
+    ("HbA1c > 48 mmol/mol", "hba1c", ">", 6.542, None, "%"),
+    ("Serum potassium < 3.5 mEq/L", "potassium", "<", None, 3.5, "mmol/L"),
+    ("Creatinine clearance ≥ 60 mL/min", "crcl", ">=", 60, None, "mL/min"),
+    ("eGFR ≥ 45 mL/min/1.73 m2", "egfr", ">=", 45, None, "mL/min/1.73m^2"),
+    ("QTcF > 470 msec", "qtc", ">", 470, None, "ms"),
+    ("LVEF ≥ 50%", "lvef", ">=", 50, None, "%"),
+    ("Body mass index (BMI) between 18.5 and 30 kg/m2", "bmi", "range", 18.5, 30, "kg/m^2"),
+    ("INR ≤ 1.5", "inr", "<=", None, 1.5, None),
+    ("aPTT ≤ 1.5 × ULN", "aptt", "<=", None, 1.5, "x ULN"),
+    # comparator words (LCT and Chia lines)
+    ("Age greater than or equal to 18 years", "age", ">=", 18, None, "year"),
+    ("18 years of age or older", "age", ">=", 18, None, "year"),
+    ("Male and female aged between 18 and 65 years old", "age", "range", 18, 65, "year"),
+    ("under the age of 18", "age", "<", None, 18, "year"),
+    ("Older than 20 years of age", "age", ">", 20, None, "year"),
+    ("age 1-12 months", "age", "range", 0.0833, 1, "year"),
+    ("Life expectancy of at least 12 weeks", "life_expectancy", ">=", 2.76, None, "month"),
+    ("life expectancy of greater than three (3) months", "life_expectancy", ">", 3, None, "month"),
+    ("platelet count no more than 400,000/mm3", "platelets", "<=", None, 400, "10^9/L"),
+    ("Karnofsky Performance Status > 60", "karnofsky", ">", 60, None, "%"),
+    ("ECOG performance status 0 or 1", "ecog", "range", 0, 1, None),
+    ("ASA physical status I-III", "asa", "range", 1, 3, None),
+    ("Child-Pugh class A or B", "child_pugh", "range", 1, 2, "class"),
+    ("total bilirubin <1.5 X ULN", "total_bilirubin", "<", None, 1.5, "x ULN"),
+    ("Hb < 8.5 g / dL", "hemoglobin", "<", None, 85, "g/L"),
+    ("at least 2 prior lines of systemic therapy", "prior_lines", ">=", 2, None, "lines"),
+    ("no more than 3 brain metastases", "brain_metastases_count", "<=", None, 3, None),
+]
+
+
+@pytest.mark.parametrize(("text", "variable", "operator", "low", "high", "unit"), CASES)
+def test_constraint(
+    text: str, variable: str, operator: str, low: float | None, high: float | None,
+    unit: str | None,
+) -> None:  # fmt: skip
+    found = one(text, variable)
+    assert found.operator == operator, found.describe()
+    assert found.unit == unit, found.describe()
+    for bound, expected in ((found.low, low), (found.high, high)):
+        if expected is None:
+            assert bound is None, found.describe()
+        else:
+            assert bound is not None and bound.value == pytest.approx(expected, rel=2e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "inclusive_low", "inclusive_high"),
+    [("age > 18", False, None), ("age ≥ 18", True, None), ("age < 65", None, False),
+     ("age no more than 65", None, True), ("age 18-65", True, True),
+     ("age 4 to < 17 years", True, False)],
+)  # fmt: skip
+def test_bounds_are_inclusive_or_exclusive(
+    text: str, inclusive_low: bool | None, inclusive_high: bool | None
+) -> None:
+    found = one(text, "age")
+    assert (found.low.inclusive if found.low else None) == inclusive_low
+    assert (found.high.inclusive if found.high else None) == inclusive_high
+
+
+def test_conditional_variant_is_an_or_with_its_condition() -> None:
+    text = "AST, ALT<2.5X ULN (<5 X ULN if liver metastases are present)"
+    found = [c for c in constraints(text) if c.variable == "ast"]
+    assert [(c.high.value if c.high else None, c.condition) for c in found] == [
+        (2.5, None),
+        (5.0, "liver metastases are present"),
+    ]
+    assert found[1].joiner == "or"
+
+
+def test_restatement_in_other_units_is_not_repeated() -> None:
+    found = constraints("Platelets ≥ 100 × 10^9/L (≥ 100,000/mm³)")
+    assert [c.describe() for c in found] == ["platelets >= 100 10^9/L"]
+
+
+def test_alternative_bounds_are_joined_by_or() -> None:
+    found = constraints("Systolic blood pressure < 110 mmHg or > 180 mmHg")
+    assert [(c.operator, c.joiner) for c in found] == [("<", "and"), (">", "or")]
+
+
+def test_blood_pressure_splits_into_systolic_and_diastolic() -> None:
+    found = constraints("Uncontrolled hypertension (blood pressure ≥ 150/100 mmHg)")
+    assert [(c.variable, c.low.value if c.low else None) for c in found] == [
+        ("sbp", 150.0),
+        ("dbp", 100.0),
+    ]
+
+
+def test_spans_point_into_the_original_text() -> None:
+    text = "* ANC≥1.5\\*109/L；PLT≥90\\*109/L"
+    for c in constraints(text):
+        assert text[c.span[0] : c.span[1]].startswith(("ANC", "PLT"))
+        assert text[c.span[0] : c.span[1]].endswith("/L")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["History of HIV", "Patients with brain metastases", "glucose-6-phosphate dehydrogenase",
+     "Informed consent obtained", "within 5 years of the diagnosis", "HIV 1/2 antibody test"],
+)  # fmt: skip
+def test_no_numeric_constraint_where_there_is_none(text: str) -> None:
+    assert constraints(text) == []

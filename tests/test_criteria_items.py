@@ -1,0 +1,262 @@
+"""Items of a criteria text (kind, nesting, spans), assertions on mentions, time windows and
+non-computable items, on the seed pages and real record layouts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from trialscope.criteria import Item, ParsedCriteria, parse_criteria
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"no seed pages at {SEEDS}")
+
+
+def seed_criteria(name: str, start: str, stop: str) -> str:
+    page = next(SEEDS.glob(f"{name}_*.txt")).read_text("utf-8")
+    return page[page.index(start) : page.index(stop)]
+
+
+def kinds(parsed: ParsedCriteria) -> list[str]:
+    return [i.kind for i in parsed.items]
+
+
+@needs_seeds
+@pytest.mark.parametrize(
+    ("seed", "start", "stop", "inclusion", "exclusion"),
+    [
+        ("000", "Inclusion Criteria:", "```\n\n## Arms", 8, 9),
+        ("001", "Inclusion criteria", "Trial design", 5, 10),
+        ("002", "Inclusion Criteria\n", "Minimum Eligible Age", 11, 8),
+        ("003", "Inclusion Criteria:", "```\n\n## Arms", 6, 7),
+        ("004", "Inclusion Criteria:", "Where this trial", 11, 10),
+    ],
+)
+def test_seed_pages_split_into_their_bullets(
+    seed: str, start: str, stop: str, inclusion: int, exclusion: int
+) -> None:
+    text = seed_criteria(seed, start, stop)
+    parsed = parse_criteria(text)
+    assert kinds(parsed).count("inclusion") == inclusion
+    assert kinds(parsed).count("exclusion") == exclusion
+    assert "no_header" not in parsed.flags
+    for item in parsed.items:
+        # every span points at the item's text in the original, escapes and all
+        assert text[item.span[0] : item.span[1]] == item.text
+        assert item.text.strip() and not re.match(r"[*\-•]\s|\d+[.)]\s", item.text)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Inclusion Criteria:", "Key inclusion criteria", "INCLUSION CRITERIA", "Inclusion:",
+     "Key Inclusion Criteria:", "Inclusion criteria for patients:", "**Inclusion Criteria**"],
+)  # fmt: skip
+def test_inclusion_header_variants(header: str) -> None:
+    parsed = parse_criteria(f"{header}\n\n* Age ≥ 18\n\nExclusion criteria include:\n\n* HIV")
+    assert kinds(parsed) == ["inclusion", "exclusion"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Exclusion Criteria:", "Key exclusion criteria", "EXCLUSION CRITERIA", "Exclusion:",
+     "Exclusion criteria include:", "Patients will be excluded if:",
+     "Subjects are excluded if they meet any of the following:"],
+)  # fmt: skip
+def test_exclusion_header_variants(header: str) -> None:
+    parsed = parse_criteria(f"Inclusion Criteria:\n- Age ≥ 18\n{header}\n- HIV infection")
+    assert kinds(parsed) == ["inclusion", "exclusion"]
+
+
+def test_no_header_is_flagged_and_kinds_are_unknown() -> None:
+    parsed = parse_criteria("Age 18 or older\nNo prior chemotherapy\n")
+    assert parsed.flags == ("no_header",)
+    assert kinds(parsed) == ["unknown", "unknown"]
+
+
+def test_header_with_text_on_the_same_line() -> None:
+    parsed = parse_criteria("Inclusion Criteria: age > 18 years\nExclusion Criteria: pregnancy")
+    assert [(i.kind, i.text) for i in parsed.items] == [
+        ("inclusion", "age > 18 years"),
+        ("exclusion", "pregnancy"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "bullets",
+    [["* ", "* "], ["- ", "- "], ["• ", "• "], ["1. ", "2. "], ["1) ", "2) "], ["(1) ", "(2) "],
+     ["a. ", "b. "], ["i. ", "ii. "], ["  1. ", "  2. "]],
+)  # fmt: skip
+def test_bullet_styles(bullets: list[str]) -> None:
+    text = f"Inclusion Criteria:\n{bullets[0]}ECOG 0-1\n{bullets[1]}ANC ≥ 1.5 × 10^9/L\n"
+    parsed = parse_criteria(text)
+    assert [i.text for i in parsed.items] == ["ECOG 0-1", "ANC ≥ 1.5 × 10^9/L"]
+    assert [i.marker for i in parsed.items] == [b.strip() for b in bullets]
+
+
+def test_nesting_by_indentation_and_by_bullet_style() -> None:
+    text = (
+        "Inclusion Criteria:\n"
+        "1. Adequate organ function:\n"
+        "   a. ANC ≥ 1.5 × 10^9/L\n"
+        "   b. Platelets ≥ 100 × 10^9/L\n"
+        "2. ECOG 0-1\n"
+        "Exclusion Criteria:\n"
+        "* Infection\n"
+        "  - active HBV\n"
+        "  - active HCV\n"
+        "* Pregnancy\n"
+    )
+    items = parse_criteria(text).items
+    assert [(i.level, i.parent) for i in items] == [
+        (0, None), (1, 0), (1, 0), (0, None), (0, None), (1, 4), (1, 4), (0, None),
+    ]  # fmt: skip
+    assert items[0].non_computable_reason == "heading"
+
+
+def test_wrapped_lines_continue_their_item() -> None:
+    # the legacy XML layout: bullets indented, long lines wrapped under the text
+    text = (
+        "\n        Inclusion Criteria:\n\n          -  Presence of acute respiratory distress"
+        " with arterial\n             partial pressure of oxygen between 200 and 300 mm/Hg\n\n"
+        "          -  age > 18 years\n"
+    )
+    items = parse_criteria(text).items
+    assert len(items) == 2
+    assert items[0].text.endswith("200 and 300 mm/Hg")
+
+
+def test_paragraph_items_without_bullets() -> None:
+    text = "Patients with biopsy-proven tumors\nKarnofsky Performance Status > 60\nHIV+ patients\n"
+    assert len(parse_criteria(text).items) == 3
+
+
+def test_empty_text() -> None:
+    assert parse_criteria("").flags == ("empty",)
+    assert parse_criteria(None).items == ()
+    assert parse_criteria("   \n ").items == ()
+
+
+# -- assertions -------------------------------------------------------------------------
+
+
+def mentions(text: str) -> dict[str, tuple[bool, bool]]:
+    return {
+        m.concept: (m.negated, m.historical) for i in parse_criteria(text).items for m in i.mentions
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "negated", "historical"),
+    [
+        ("No systemic chemotherapy", "chemotherapy", True, True),
+        ("With brain metastasis or meningeal metastasis", "brain_metastases", False, False),
+        ("No history of HIV", "hiv", True, False),
+        ("Without previous antitumoral immunotherapy", "immunotherapy", True, True),
+        ("History of other malignancies within 5 years", "other_malignancy", False, True),
+        ("Absence of evidence of extra-hepatic diseases", "extrahepatic_metastases", True, False),
+        ("There was no extrahepatic metastases", "extrahepatic_metastases", True, False),
+        ("HBsAg negative", "hbv", True, False),
+        ("Active or chronic hepatitis B/C virus infection", "hbv", False, False),
+        (
+            "Patients without brain metastases, but with liver metastases",
+            "liver_metastases",
+            False,
+            False,
+        ),
+        (
+            "Patients without brain metastases, but with liver metastases",
+            "brain_metastases",
+            True,
+            False,
+        ),
+        ("Distant metastases are not resectable", "distant_metastases", False, False),
+    ],
+)
+def test_negation_and_history(text: str, concept: str, negated: bool, historical: bool) -> None:
+    assert mentions(text)[concept] == (negated, historical)
+
+
+def test_a_semicolon_ends_a_negation() -> None:
+    found = mentions("No known HIV infection; brain metastases allowed if treated")
+    assert found["hiv"][0] is True
+    assert found["brain_metastases"][0] is False
+
+
+def test_negation_runs_across_commas_within_the_clause() -> None:
+    found = mentions("No HIV, HBV or HCV infection")
+    assert found["hiv"][0] and found["hbv"][0] and found["hcv"][0]
+
+
+def test_pseudo_triggers_do_not_negate() -> None:
+    found = mentions("Platelets no more than 400; non-small cell lung cancer")
+    assert found["lung_cancer"] == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [("Pregnancy or breast-feeding women", "pregnancy"),
+     ("Pregnancy or breast-feeding women", "breastfeeding"),
+     ("Women of childbearing potential must use effective contraception", "contraception"),
+     ("Negative serum pregnancy test at screening", "pregnancy_test")],
+)  # fmt: skip
+def test_pregnancy_mentions(text: str, concept: str) -> None:
+    found = [m for i in parse_criteria(text).items for m in i.mentions if m.concept == concept]
+    assert found and found[0].category == "pregnancy"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [("Previous anti-tumor therapy (surgery/ radiotherapy/ chemotherapy)", "radiotherapy"),
+     ("Prior treatment with anti-PD-1 or anti-PD-L1 antibodies", "pd1_pdl1"),
+     ("Received an investigational drug within 4 weeks", "investigational_drug"),
+     ("Prior immunotherapy", "immunotherapy"), ("Major surgery within 28 days", "surgery")],
+)  # fmt: skip
+def test_prior_therapy_classes(text: str, concept: str) -> None:
+    found = [m for i in parse_criteria(text).items for m in i.mentions if m.concept == concept]
+    assert found and found[0].category == "prior_therapy"
+
+
+# -- time windows ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "relation", "days"),
+    [("screening within 7 days", "within", 7), ("in the past 5 years", "within", 1826.25),
+     ("at least 4 weeks since prior chemotherapy", "at_least", 28),
+     ("Malignant tumour of the past five years", "within", 1826.25),
+     ("myocardial infarction within the last 12 months", "within", 365.25),
+     ("stable for at least six months prior to study start", "duration", 182.625)],
+)  # fmt: skip
+def test_time_windows(text: str, relation: str, days: float) -> None:
+    windows = [w for i in parse_criteria(text).items for w in i.windows]
+    assert windows and windows[0].relation == relation
+    assert windows[0].days == pytest.approx(days)
+
+
+def test_window_anchor() -> None:
+    item = parse_criteria("At least 4 weeks since prior chemotherapy").items[0]
+    assert item.windows[0].anchor == "prior chemotherapy"
+
+
+# -- non-computable -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("Signed the inform consent", "consent"), ("With good compliance", "compliance"),
+     ("Patients who, in the opinion of the researchers, have other conditions",
+      "investigator_judgement"),
+     ("Volunteer to participate in this study and sign the informed consent", "consent"),
+     ("Postoperative ctDNA-positive patients", "free_text")],
+)  # fmt: skip
+def test_non_computable_items_are_kept_and_marked(text: str, reason: str) -> None:
+    item: Item = parse_criteria(text).items[0]
+    assert item.computable is False
+    assert item.non_computable_reason == reason
+
+
+def test_json_round_trip() -> None:
+    parsed = parse_criteria("Inclusion:\n* ANC≥1.5\\*109/L；age ≥ 18\n* No HIV within 5 years")
+    assert ParsedCriteria.from_json(parsed.to_json()) == parsed
