@@ -18,7 +18,7 @@ from .api import NCT_PATTERN, markdown_response, study_markdown
 from .app import Backend, backend, templates
 from .plain import patient_text
 from .related import related_hits
-from .textfmt import split_criteria
+from .textfmt import eligibility_lists
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,7 +63,7 @@ def trial_page(
         "study": study,
         "p": protocol,
         "facts": _facts(study),
-        "criteria": split_criteria(eligibility.eligibility_criteria if eligibility else None),
+        "criteria": eligibility_lists(eligibility.eligibility_criteria if eligibility else None),
         "related": related_hits(state, nct),
         "changes": _recent_changes(store.changes([nct])),
         "recent_days": RECENT_DAYS,
@@ -81,12 +81,14 @@ def patient_page(
     study = Study.from_json(state.store().study_bytes(nct))
     protocol = study.protocol_section
     eligibility = protocol.eligibility_module if protocol else None
+    criteria = eligibility_lists(eligibility.eligibility_criteria if eligibility else None)
+    needs = criteria.inclusion or criteria.other
     context = {
         "study": study,
         "p": protocol,
         "facts": _facts(study),
-        "plain": patient_text(study),
-        "criteria": split_criteria(eligibility.eligibility_criteria if eligibility else None),
+        "plain": patient_text(study, needs=len(needs), limits=len(criteria.exclusion)),
+        "criteria": criteria,
         "title": f"{study.brief_title or nct} (plain language)",
     }
     return templates(request).TemplateResponse(request, "patient.html", context)

@@ -176,8 +176,13 @@ def _design_lines(study: Study) -> list[str]:
     return lines
 
 
-def patient_text(study: Study) -> PatientText:
-    """All of trialscope's own sentences for one trial's patient page."""
+def _count(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many.format(n=n)
+
+
+def patient_text(study: Study, *, needs: int = 0, limits: int = 0) -> PatientText:
+    """All of trialscope's own sentences for one trial's patient page; ``needs`` and
+    ``limits`` count the inclusion and exclusion criteria shown below them."""
     text = PatientText()
     status = str(study.overall_status or "")
     conditions = len(study.conditions)
@@ -215,14 +220,24 @@ def patient_text(study: Study) -> PatientText:
         text.good_fit.append("People who are healthy can join too.")
     elif healthy is False:
         text.good_fit.append("You need to have the health problem the study is about.")
-    text.good_fit.append("The study team also asks for these things:")
+    if needs:
+        text.good_fit.append(
+            _count(
+                needs,
+                "The team lists one more thing you need:",
+                "The team lists {n} more things you need:",
+            )
+        )
     if unfit:
         text.not_fit.append(unfit)
     if sex_unfit:
         text.not_fit.append(sex_unfit)
     if healthy is False:
         text.not_fit.append("People who are healthy cannot join.")
-    text.not_fit.append("These things may keep you out of the study:")
+    if limits:
+        text.not_fit.append(
+            _count(limits, "One more thing may keep you out:", "{n} more things may keep you out:")
+        )
 
     text.why.append(_WHY.get(purpose, _WHY_OTHER))
     text.why.extend(_phase_lines(study)[2:])

@@ -95,3 +95,21 @@ def split_criteria(text: str | None) -> Criteria:
             target.append(Item(unescape(line.strip())))
         previous_blank = False
     return found
+
+
+def eligibility_lists(text: str | None) -> Criteria:
+    """Inclusion and exclusion lists from the criteria parser (``trialscope.criteria``),
+    which knows more header spellings and list shapes; the header split above when the
+    parser finds no inclusion/exclusion header."""
+    from trialscope.criteria import parse_criteria
+
+    parsed = parse_criteria(text)
+    if not parsed.items or {"no_header", "empty"} & set(parsed.flags):
+        return split_criteria(text)
+    found = Criteria()
+    for item in parsed.items:
+        target = {"inclusion": found.inclusion, "exclusion": found.exclusion}.get(
+            item.kind, found.other
+        )
+        target.append(Item(one_line(item.text), min(item.level, 1)))
+    return found
