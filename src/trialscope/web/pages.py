@@ -63,7 +63,9 @@ def trial_page(
         "study": study,
         "p": protocol,
         "facts": _facts(study),
-        "criteria": eligibility_lists(eligibility.eligibility_criteria if eligibility else None),
+        "criteria": eligibility_lists(
+            store, nct, eligibility.eligibility_criteria if eligibility else None
+        ),
         "related": related_hits(state, nct),
         "changes": _recent_changes(store.changes([nct])),
         "recent_days": RECENT_DAYS,
@@ -81,7 +83,9 @@ def patient_page(
     study = Study.from_json(state.store().study_bytes(nct))
     protocol = study.protocol_section
     eligibility = protocol.eligibility_module if protocol else None
-    criteria = eligibility_lists(eligibility.eligibility_criteria if eligibility else None)
+    criteria = eligibility_lists(
+        state.store(), nct, eligibility.eligibility_criteria if eligibility else None
+    )
     needs = criteria.inclusion or criteria.other
     context = {
         "study": study,

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from trialscope.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from trialscope.store import Store
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=])")
 _BULLET = re.compile(r"^(\s*)(?:[*\-•·▪●]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+(.*)$")
@@ -97,14 +103,19 @@ def split_criteria(text: str | None) -> Criteria:
     return found
 
 
-def eligibility_lists(text: str | None) -> Criteria:
-    """Inclusion and exclusion lists from the criteria parser (``trialscope.criteria``),
-    which knows more header spellings and list shapes; the header split above when the
-    parser finds no inclusion/exclusion header."""
-    from trialscope.criteria import parse_criteria
+def eligibility_lists(store: Store, nct_id: str, text: str | None) -> Criteria:
+    """Inclusion and exclusion lists from the criteria parser's stored parse
+    (``trialscope.criteria``, written at import), which knows more header spellings and
+    list shapes; the header split above when there is no current parse or it found no
+    inclusion/exclusion header. A page never parses (tens of ms) nor writes."""
+    from trialscope.criteria.store import load_parse
 
-    parsed = parse_criteria(text)
-    if not parsed.items or {"no_header", "empty"} & set(parsed.flags):
+    try:
+        stored = load_parse(store, nct_id, parse_if_missing=False)
+    except NotFoundError:
+        return split_criteria(text)
+    parsed = stored.parsed
+    if stored.stale or not parsed.items or {"no_header", "empty"} & set(parsed.flags):
         return split_criteria(text)
     found = Criteria()
     for item in parsed.items:
