@@ -161,33 +161,38 @@ def _cached_placer() -> Placer:
 def _write(db: sqlite3.Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
     marks = ",".join("?" * len(nct_ids))
     old = [
-        r[0]
+        (r[0],)
         for r in db.execute(f"SELECT rowid FROM search_docs WHERE nct_id IN ({marks})", nct_ids)
     ]
     if old:
-        db.executemany("DELETE FROM search_fts WHERE rowid = ?", [(r,) for r in old])
+        db.executemany("DELETE FROM search_fts WHERE rowid = ?", old)
     for table in ("search_docs", "search_sites", "search_terms"):
         db.execute(f"DELETE FROM {table} WHERE nct_id IN ({marks})", nct_ids)
-    for row in rows:
-        cur = db.execute(
-            "INSERT INTO search_docs (nct_id, overall_status, phases, study_type,"
-            " intervention_types, min_age_years, max_age_years, sex, healthy_volunteers,"
-            " start_date, last_update, has_results, lead_sponsor, card)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row.doc,
-        )
-        db.execute(
-            "INSERT INTO search_fts (rowid, title, official_title, acronym, summary, conditions,"
-            " keywords, interventions, outcomes, eligibility, sponsor, locations)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (cur.lastrowid, *row.text),
-        )
-        db.executemany(
-            "INSERT INTO search_sites (nct_id, facility, city, state, country, status, lat, lon,"
-            " placed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            row.sites,
-        )
-        db.executemany("INSERT INTO search_terms (nct_id, kind, term) VALUES (?, ?, ?)", row.terms)
+    # Explicit rowids let documents and their full text go in as two bulk statements.
+    first = int(db.execute("SELECT coalesce(max(rowid), 0) + 1 FROM search_docs").fetchone()[0])
+    rowids = range(first, first + len(rows))
+    db.executemany(
+        "INSERT INTO search_docs (rowid, nct_id, overall_status, phases, study_type,"
+        " intervention_types, min_age_years, max_age_years, sex, healthy_volunteers,"
+        " start_date, last_update, has_results, lead_sponsor, card)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(rowid, *row.doc) for rowid, row in zip(rowids, rows, strict=True)],
+    )
+    db.executemany(
+        "INSERT INTO search_fts (rowid, title, official_title, acronym, summary, conditions,"
+        " keywords, interventions, outcomes, eligibility, sponsor, locations)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(rowid, *row.text) for rowid, row in zip(rowids, rows, strict=True)],
+    )
+    db.executemany(
+        "INSERT INTO search_sites (nct_id, facility, city, state, country, status, lat, lon,"
+        " placed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [site for row in rows for site in row.sites],
+    )
+    db.executemany(
+        "INSERT INTO search_terms (nct_id, kind, term) VALUES (?, ?, ?)",
+        [term for row in rows for term in row.terms],
+    )
     db.execute(f"DELETE FROM search_dirty WHERE nct_id IN ({marks})", nct_ids)
 
 
