@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trialscope.criteria.catalogue import BY_ID, variable_lexicon
-from trialscope.criteria.units import assumed_unit, to_canonical, unit_label
+from trialscope.criteria.units import UNIT_PATTERN, assumed_unit, to_canonical, unit_label
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "criteria"
 SEED = 5  # the issue's number; the split is made once and never changed
@@ -64,16 +64,16 @@ def split(trials: set[str]) -> tuple[set[str], set[str]]:
 _OPS: tuple[tuple[str, str], ...] = (
     (r"(?:greater|more|higher)\s+than\s+or\s+equal(?:\s+to)?|equal\s+to\s+or\s+(?:greater|more)"
      r"(?:\s+than)?|at\s+least|no\s+less\s+than|not\s+less\s+than|minimum(?:\s+of)?|≥|>=|=>"
-     r"|at\s+or\s+after|or\s+more|or\s+greater|or\s+older|and\s+older|and\s+above|or\s+above"
+     r"|>\s*or\s*=|>\s*/\s*=|≧|at\s+or\s+after|or\s+more|or\s+greater|or\s+older|and\s+older|and\s+above|or\s+above"
      r"|and\s+over|or\s+over|or\s+higher|and\s+higher|or\s+later|and\s+up", ">="),
     (r"(?:less|lower|fewer)\s+than\s+or\s+equal(?:\s+to)?|equal\s+to\s+or\s+less(?:\s+than)?"
-     r"|no\s+more\s+than|not\s+more\s+than|no\s+greater\s+than|not\s+greater\s+than|not\s+"
+     r"|<\s*or\s*=|<\s*/\s*=|≦|no\s+more\s+than|not\s+more\s+than|no\s+greater\s+than|not\s+greater\s+than|not\s+"
      r"exceed(?:ing)?|at\s+most|up\s+to|maximum(?:\s+of)?|≤|<=|=<|or\s+less|or\s+younger"
      r"|or\s+fewer|or\s+lower|or\s+below|and\s+younger|and\s+under|or\s+under|and\s+below"
      r"|or\s+earlier|or\s+smaller", "<="),
     (r"greater\s+than|more\s+than|higher\s+than|older\s+than|above|over|exceed(?:s|ing)?"
-     r"|in\s+excess\s+of|>", ">"),
-    (r"less\s+than|lower\s+than|fewer\s+than|younger\s+than|below|under|<", "<"),
+     r"|in\s+excess\s+of|>|＞", ">"),
+    (r"less\s+than|lower\s+than|fewer\s+than|younger\s+than|below|under|<|＜", "<"),
 )  # fmt: skip
 _OP_RES = tuple((re.compile(p, re.I), op) for p, op in _OPS)
 _NUM = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?|\.\d+")
@@ -117,7 +117,10 @@ def gold_unit(text: str) -> str | None:
     tail = re.sub(r"^\s*[)\]]?\s*", "", tail)
     tail = re.sub(r"\s*(?:or|and)\s+(?:more|less|greater|older|younger|above|below|over).*$",
                   "", tail, flags=re.I)  # fmt: skip
-    tail = tail.strip(" .;,()")
+    tail = tail.strip(" .;,")
+    if tail.count("(") > tail.count(")"):
+        tail += ")"
+    tail = tail.strip(" .;,")
     return unit_label(tail) if tail else None
 
 
@@ -130,7 +133,10 @@ def make_gold(
     label = unit_label(unit_text) if unit_text else None
     if is_range and len(numbers) >= 2:
         op = "range"
-        low, high = min(numbers[:2]), max(numbers[:2])
+        listed = (
+            numbers if variable in ("ecog", "who_ps", "nyha", "asa", "child_pugh") else numbers[:2]
+        )
+        low, high = min(listed), max(listed)
     else:
         op = gold_operator(op_text) or "="
         low = numbers[0] if op in (">", ">=", "=") else None
@@ -165,6 +171,12 @@ def catalogue_variable(name: str) -> str | None:
 # -- brat --------------------------------------------------------------------------
 
 
+def _read(path: Path) -> str:
+    """The text exactly as brat counted it: no newline translation (Chia has CRLF files)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
 Spans = dict[str, tuple[str, int, int, str]]
 
 
@@ -194,7 +206,7 @@ def lct_documents(root: Path = SHARED / "lct") -> Iterator[Document]:
         if trial in seen or not _NCT.fullmatch(trial):
             continue  # a few documents sit in two batches: read each trial once
         seen.add(trial)
-        text = ann.with_suffix(".txt").read_text("utf-8")
+        text = _read(ann.with_suffix(".txt"))
         spans, events, _ = _brat(ann)
         by_id = {e[0]: e for e in events}
         gold: list[GoldConstraint] = []
@@ -276,7 +288,7 @@ _AGE_WORDS = re.compile(r"\b(?:age[sd]?|old|older|years?)\b", re.I)
 def chia_documents(root: Path = SHARED / "chia" / "chia_without_scope") -> Iterator[Document]:
     for ann in sorted(root.glob("NCT*.ann")):
         trial = ann.stem.split("_", 1)[0]
-        text = ann.with_suffix(".txt").read_text("utf-8")
+        text = _read(ann.with_suffix(".txt"))
         spans, _, relations = _brat(ann)
         gold: list[GoldConstraint] = []
         for kind, a1, a2 in relations:
@@ -295,6 +307,12 @@ def chia_documents(root: Path = SHARED / "chia" / "chia_without_scope") -> Itera
                 continue
             numbers = gold_numbers(value[3], variable)
             unit = gold_unit(value[3])
+            if unit is None and variable not in (None, "age"):
+                # "≥ 37.0" annotated, "°C" written right after it
+                after = UNIT_PATTERN.match(
+                    text, value[2] + len(text[value[2] :]) - len(text[value[2] :].lstrip(" "))
+                )
+                unit = unit_label(after.group()) if after else None
             if variable in _BP and _SLASH.search(value[3]) and len(numbers) >= 2:
                 span = (min(head[1], value[1]), max(head[2], value[2]))
                 gold.extend(_bp(ann.stem, head[3], value[3], numbers, unit, span, value[3]))

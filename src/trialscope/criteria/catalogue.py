@@ -58,6 +58,14 @@ respiratory_rate | Respiratory rate | numeric | /min | ctp=respiratory_rate
     respiratory rate; respiratory frequency
 spo2 | Oxygen saturation | numeric | % | range=50..100 ctp=spo2
     spo2; sp o2; oxygen saturation; =SaO2; peripheral oxygen saturation
+gestational_age | Gestational age | numeric | week | range=20..45
+    gestational age; gestation; weeks of gestation; weeks gestation; gestational week{s|};
+    weeks' gestation
+waist_circumference | Waist circumference | numeric | cm | range=40..200 ctp=waist_circumference
+    waist circumference; waist
+fev1 | FEV1 | numeric | % | range=5..150
+    fev1; =FEV1; forced expiratory volume in 1 second; forced expiratory volume in one second;
+    fev1 % predicted; fev1% predicted
 # -- performance status
 ecog | ECOG performance status | ordinal | - | range=0..5 ctp=ecog
     ecog; ecog ps; ecog performance status; ecog performance score; ecog score; ecog
@@ -105,7 +113,7 @@ direct_bilirubin | Direct bilirubin | numeric | umol/L | mw=584.66 range=0.5..10
 alt | ALT | numeric | U/L | range=1..2000 ctp=alt
     alt; =ALT; sgpt; alanine aminotransferase; alanine transaminase; alanine
     aminotransferase (alt); =ALAT; =GPT; serum alt; alt (sgpt); sgpt (alt)
-ast | AST | numeric | U/L | range=1..2000 ctp=ast
+ast | AST | numeric | U/L | range=1..2000 ctp=ast,ast/alt
     ast; =AST; sgot; aspartate aminotransferase; aspartate transaminase; aspartate
     aminotransferase (ast); =ASAT; =GOT; serum ast; ast (sgot); sgot (ast)
 alp | Alkaline phosphatase | numeric | U/L | range=1..5000
@@ -172,6 +180,32 @@ hdl | HDL cholesterol | numeric | mmol/L | mw=386.65 ctp=hdl_cholesterol
 triglycerides | Triglycerides | numeric | mmol/L | mw=885.7 ctp=triglyceride_level
     triglycerides; triglyceride; serum triglycerides; fasting triglycerides; triglyceride
     level; =TG; plasma triglycerides
+testosterone | Testosterone | numeric | ng/dL | ctp=testosterone_level
+    testosterone; serum testosterone; total testosterone; castrate testosterone level; serum
+    total testosterone
+ferritin | Ferritin | numeric | ng/mL | ctp=ferritin_level
+    ferritin; serum ferritin
+d_dimer | D-dimer | numeric | mg/L | ctp=d_dimer_level
+    d-dimer; d dimer; =DD
+troponin | Troponin | numeric | ng/L | ctp=troponin_level
+    troponin; troponin i; troponin t; hs-troponin; high-sensitivity troponin; serum troponin
+eosinophils | Eosinophil count | numeric | 10^9/L | range=0.01..50 ctp=aec
+    absolute eosinophil count; eosinophil count; eosinophils; =AEC; blood eosinophils;
+    blood eosinophil count
+fructosamine | Fructosamine | numeric | umol/L | ctp=fructosamine
+    fructosamine; serum fructosamine
+non_hdl | Non-HDL cholesterol | numeric | mmol/L | mw=386.65 ctp=non_hdl_cholesterol
+    non-hdl cholesterol; non-hdl-c; non hdl cholesterol; non-high-density lipoprotein
+    cholesterol
+pao2 | Arterial oxygen pressure | numeric | mmHg | ctp=po2
+    pao2; po2; partial pressure of oxygen; arterial oxygen partial pressure
+pf_ratio | PaO2/FiO2 | numeric | mmHg | ctp=pf_ratio
+    pao2/fio2; p/f ratio; pao2/fio2 ratio; pf ratio
+iop | Intraocular pressure | numeric | mmHg | range=2..80 ctp=iop
+    intraocular pressure; =IOP
+sofa | SOFA score | numeric | - | range=0..24 ctp=sofa
+    sofa; sofa score; sequential organ failure assessment; sequential organ failure
+    assessment score
 # -- cardiac
 lvef | LVEF | numeric | % | range=5..90 ctp=lvef
     lvef; left ventricular ejection fraction; ejection fraction; left ventricular ejection

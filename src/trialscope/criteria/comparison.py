@@ -50,6 +50,8 @@ _PRE: tuple[tuple[str, Op], ...] = (
     (r"lower\s+than\s+or\s+equal(?:\s+to)?", "<="),
     (r"(?:equal\s+to\s+or|equal\s+or)\s+(?:less|lower|below|fewer)(?:\s+than)?", "<="),
     (r"below\s+or\s+equal(?:\s+to)?", "<="),
+    (r"(?:greater|more|higher)\s+or\s+equal(?:\s+to)?|=\s*/\s*>|>\s*_", ">="),
+    (r"(?:less|lower|fewer)\s+or\s+equal(?:\s+to)?|=\s*/\s*<|<\s*_", "<="),
     (r"(?:more|greater|higher|older)\s+then", ">"),
     (r"(?:less|fewer|lower|younger)\s+then", "<"),
     (r"no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|not\s+below", ">="),
@@ -81,10 +83,11 @@ _POST = re.compile(
     re.IGNORECASE,
 )
 _RANGE_SEP = re.compile(r"\s*(?:-|~|to|through|and|/)\s*", re.IGNORECASE)
-_LIST_SEP = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+)?|or|and|/|and/or)\s*", re.IGNORECASE)
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+)?|or|and|/|and/or|&)\s*", re.IGNORECASE)
 _BETWEEN = re.compile(r"(?:between|from|within\s+(?:the\s+)?range(?:\s+of)?|range(?:\s+of)?)\s*",
                       re.IGNORECASE)  # fmt: skip
 _SPACE = re.compile(r"\s*")
+_ECHO = re.compile(r"\(\s*(?:[<>]=?|[≤≥])\s*\)\s*")
 _SYMBOL = re.compile(r"\s*(?:[<>]=?|[≤≥])\s*")
 _UNIT_PAREN = re.compile(r"\(\s*(" + UNIT_PATTERN.pattern + r")\s*\)", re.IGNORECASE)
 
@@ -163,6 +166,9 @@ def _op_at(text: str, at: int, end: int) -> tuple[Op, int] | None:
         return None
     op = PRE_OPS[m.lastgroup]
     at = _SPACE.match(text, m.end(), end).end()  # type: ignore[union-attr]
+    echo = _ECHO.match(text, at, end)  # "greater than (>) 450"
+    if echo:
+        at = echo.end()
     # "of ≥", ": ≥", "is greater than" read as the second operator
     follow = PRE_OPERATOR.match(text, at, end)
     if follow and follow.lastgroup and op == "=" and PRE_OPS[follow.lastgroup] != "=":

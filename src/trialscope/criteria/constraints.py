@@ -225,8 +225,12 @@ def _constraint(
         converted, unit = to_canonical(value, label, variable)
         return Bound(converted, inclusive)
 
+    if label == "points":
+        label = unit = None  # a score's points are its plain number
     low = bound(cmp.low, cmp.low_inclusive)
     high = bound(cmp.high, cmp.high_inclusive)
+    if label not in (None, "x ULN", "x LLN", "class") and variable.unit != unit:
+        return None  # "body weight for one hour": a unit the variable cannot have
     if variable.plausible and unit == variable.unit:
         lo, hi = variable.plausible
         for b in (low, high):
@@ -415,7 +419,8 @@ def _age_phrases(text: str, start: int, end: int, found: list[_Found]) -> list[_
         if any(a <= at < b or a < tail.end() <= b for a, b in taken):
             continue
         cmp = read_comparison(text, at, end)
-        if cmp is None or cmp.unit not in ("year", "month", "week", "day"):
+        older = re.search(r"older|younger", tail.group(), re.IGNORECASE)
+        if cmp is None or (cmp.unit not in ("year", "month", "week", "day") and not older):
             continue
         out.append(_Found(age, cmp, (tail.start(), tail.end())))
         taken.append((cmp.start, cmp.end))

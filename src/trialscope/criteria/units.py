@@ -44,8 +44,8 @@ _MASS = r"(?:g|gm|gr|grams?|mg|ug|mcg|ng|pg)"
 _VOL = r"(?:d[lL]|deciliter|decilitre|[lL](?![a-z])|liter|litre|m[lL]|100\s*m[lL])"
 _CONC = (
     r"(?:" + _MASS + r"\s*/\s*" + _VOL + r"|g\s*%|mg\s*%"
-    r"|(?:m|u|n|p|mc|micro)?mol\s*/\s*(?:[lL](?![a-z])|liter|litre|mol)|m[mM](?![a-zA-Z])"
-    r"|u[mM](?![a-zA-Z])|m[eE]q\s*/\s*[lL]|(?:I?U|UI|iu|units?)\s*/\s*(?:[lL]|m[lL])(?![a-z]))"
+    r"|(?:m|u|n|p|mc|micro)?mol\s*/\s*(?:[lL](?![a-z])|liter|litre|mol)|(?-i:mM|uM)(?![a-zA-Z])"
+    r"|(?:micro|milli)?moles?\s+per\s+lit(?:er|re)|m[eE]q\s*/\s*[lL]|(?:I?U|UI|iu|units?)\s*/\s*(?:[lL]|m[lL])(?![a-z]))"
 )
 _CLEARANCE = (
     r"(?:(?:m[lL]|cc)\s*/\s*m(?:i)?n(?:ute)?(?:\s*(?:/|per)\s*1[.,]73\s*(?:m\s*\^?\s*2|m²|m2|sq\.?\s*m)"
@@ -103,6 +103,8 @@ _PINT: dict[str, tuple[str, float] | None] = {
     "ug/L": ("ug/L", 1.0),
     "ug/dL": ("ug/dL", 1.0),
     "ng/mL": ("ng/mL", 1.0),
+    "ng/dL": ("ng/dL", 1.0),
+    "ng/L": ("ng/L", 1.0),
     "pg/mL": ("pg/mL", 1.0),
     "mg/mL": ("mg/mL", 1.0),
     "mmol/L": ("mmol/L", 1.0),
@@ -151,7 +153,7 @@ _LABEL_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^g\s*/\s*l$", "10^9/L"),  # 'G/L' (giga per litre); g/L is caught below first
         (r"^t\s*/\s*l$", "10^12/L"),
         (r"(?:/|per)\s*(?:mm|cmm|cumm|cu|cubic|u\s*l|mc\s*l|micro|mmc)", "/uL"),
-        (r"/\s*ml$|cells\s*/\s*ml", "/mL"),
+        (r"^/\s*ml$|cells\s*/\s*ml", "/mL"),
         (r"^(?:g|gm|gr|grams?)\s*/\s*d(?:l|eci)|^g\s*%", "g/dL"),
         (r"^(?:g|gm|gr|grams?)\s*/\s*(?:l|lit)", "g/L"),
         (r"^mg\s*/\s*d(?:l|eci)|^mg\s*%|^mg\s*/\s*100\s*ml", "mg/dL"),
@@ -160,8 +162,12 @@ _LABEL_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?:ug|mcg)\s*/\s*d", "ug/dL"),
         (r"^(?:ug|mcg)\s*/\s*(?:l|lit)", "ug/L"),
         (r"^(?:ng)\s*/\s*ml", "ng/mL"),
+        (r"^(?:ng)\s*/\s*dl", "ng/dL"),
+        (r"^(?:ng)\s*/\s*l", "ng/L"),
         (r"^(?:pg)\s*/\s*ml", "pg/mL"),
         (r"^mmol\s*/\s*mol", "mmol/mol"),
+        (r"^millimoles?\s+per", "mmol/L"),
+        (r"^micromoles?\s+per", "umol/L"),
         (r"^mmol|^mm$", "mmol/L"),
         (r"^(?:u|mc|micro)mol|^um$", "umol/L"),
         (r"^nmol", "nmol/L"),
