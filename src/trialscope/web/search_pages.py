@@ -152,8 +152,6 @@ def facet_options(form: SearchForm, result: SearchResult | None) -> list[dict[st
         counts = result.facets.get(facet, {}) if result else {}
         chosen = form.lists.get(name, [])
         values = [v for v in vocab._value2member_map_ if counts.get(v) or v in chosen]
-        if name == "site_status" and not (form.near or chosen or form.country):
-            continue  # a site's status matters where a place is chosen
         options = [
             {
                 "value": v,
