@@ -79,9 +79,45 @@ def _expand_bp(gold: Iterable[GoldConstraint]) -> list[GoldConstraint]:
     ]
 
 
-def _slots(g: GoldConstraint, s: Constraint) -> dict[str, bool]:
-    low = s.low.value if s.low else None
-    high = s.high.value if s.high else None
+def _as_gold(doc: Document, c: Constraint) -> GoldConstraint:
+    """A system constraint in the gold's shape, so both sides go through one merge."""
+    low = c.low.value if c.low else None
+    high = c.high.value if c.high else None
+    return GoldConstraint(doc.doc, doc.trial, c.variable, c.variable, c.operator, low, high,
+                          c.unit, c.span, c.describe())  # fmt: skip
+
+
+def merge_bounds(found: list[GoldConstraint]) -> list[GoldConstraint]:
+    """ "≥ 19 and ≤ 50": LCT annotates two comparisons, Chia one range, the parser writes
+    two bounds. A lower-only and an upper-only bound of one variable, in one unit, within
+    40 characters of each other and with low ≤ high, count as one range on both sides."""
+    out: list[GoldConstraint] = []
+    taken: set[int] = set()
+    for i, a in enumerate(found):
+        if i in taken:
+            continue
+        for j in range(i + 1, len(found)):
+            b = found[j]
+            if j in taken or b.variable != a.variable or b.unit != a.unit:
+                continue
+            lo, hi = (a, b) if a.high is None else (b, a)
+            if not (
+                lo.high is None and lo.low is not None and hi.low is None and hi.high is not None
+            ):
+                continue
+            near = abs(b.span[0] - a.span[1]) <= 40 or abs(a.span[0] - b.span[1]) <= 40
+            if near and lo.low is not None and hi.high is not None and lo.low <= hi.high:
+                span = (min(a.span[0], b.span[0]), max(a.span[1], b.span[1]))
+                a = GoldConstraint(**{**a.__dict__, "operator": "range", "low": lo.low,
+                                      "high": hi.high, "span": span})  # fmt: skip
+                taken.add(j)
+                break
+        out.append(a)
+    return out
+
+
+def _slots(g: GoldConstraint, s: GoldConstraint) -> dict[str, bool]:
+    low, high = s.low, s.high
     ok = {
         "variable": True,
         "operator": g.operator == s.operator,
@@ -95,8 +131,8 @@ def _slots(g: GoldConstraint, s: Constraint) -> dict[str, bool]:
 def score_document(doc: Document, errors: list[str] | None = None) -> dict[str, Tally]:
     """Per-variable tallies of one document."""
     parsed = parse_criteria(doc.text)
-    system = [c for c in parsed.constraints if c.variable in SCORED]
-    gold = [g for g in _expand_bp(doc.gold) if g.variable in SCORED]
+    system = merge_bounds([_as_gold(doc, c) for c in parsed.constraints if c.variable in SCORED])
+    gold = merge_bounds([g for g in _expand_bp(doc.gold) if g.variable in SCORED])
     tallies: dict[str, Tally] = defaultdict(Tally)
     for g in gold:
         tallies[g.variable or "?"].gold += 1
@@ -125,12 +161,12 @@ def score_document(doc: Document, errors: list[str] | None = None) -> dict[str, 
         if errors is not None and not ok["all"]:
             s = system[i]
             errors.append(f"{doc.doc} WRONG gold={g.operator} {g.low} {g.high} {g.unit} "
-                          f"sys={s.operator} {s.low} {s.high} {s.unit} | {s.text!r} "
+                          f"sys={s.operator} {s.low} {s.high} {s.unit} | {s.text} "
                           f"| gold text {doc.text[g.span[0]:g.span[1]]!r}")  # fmt: skip
     if errors is not None:
         for i, s in enumerate(system):
             if i not in used:
-                errors.append(f"{doc.doc} EXTRA {s.describe()} | {s.text!r}")
+                errors.append(f"{doc.doc} EXTRA {s.text} | {doc.text[s.span[0] : s.span[1]]!r}")
     return tallies
 
 

@@ -64,10 +64,10 @@ def split(trials: set[str]) -> tuple[set[str], set[str]]:
 _OPS: tuple[tuple[str, str], ...] = (
     (r"(?:greater|more|higher)\s+than\s+or\s+equal(?:\s+to)?|equal\s+to\s+or\s+(?:greater|more)"
      r"(?:\s+than)?|at\s+least|no\s+less\s+than|not\s+less\s+than|minimum(?:\s+of)?|≥|>=|=>"
-     r"|>\s*or\s*=|>\s*/\s*=|≧|at\s+or\s+after|or\s+more|or\s+greater|or\s+older|and\s+older|and\s+above|or\s+above"
+     r"|>\s*or\s*=|>\s*/\s*=|>\s*_|≧|at\s+or\s+after|or\s+more|or\s+greater|or\s+older|and\s+older|and\s+above|or\s+above"
      r"|and\s+over|or\s+over|or\s+higher|and\s+higher|or\s+later|and\s+up", ">="),
     (r"(?:less|lower|fewer)\s+than\s+or\s+equal(?:\s+to)?|equal\s+to\s+or\s+less(?:\s+than)?"
-     r"|<\s*or\s*=|<\s*/\s*=|≦|no\s+more\s+than|not\s+more\s+than|no\s+greater\s+than|not\s+greater\s+than|not\s+"
+     r"|<\s*or\s*=|<\s*/\s*=|<\s*_|≦|no\s+more\s+than|not\s+more\s+than|no\s+greater\s+than|not\s+greater\s+than|not\s+"
      r"exceed(?:ing)?|at\s+most|up\s+to|maximum(?:\s+of)?|≤|<=|=<|or\s+less|or\s+younger"
      r"|or\s+fewer|or\s+lower|or\s+below|and\s+younger|and\s+under|or\s+under|and\s+below"
      r"|or\s+earlier|or\s+smaller", "<="),
@@ -99,7 +99,11 @@ def _number(text: str) -> float | None:
         return None
 
 
+_UNIT_DIGITS = re.compile(r"m\s*\^?\s*2\b|m²|1[.,]73|10\s*\^\s*\d+|[x×*]\s*10\s*\d+|h2o", re.I)
+
+
 def gold_numbers(text: str, variable: str | None) -> list[float]:
+    text = _UNIT_DIGITS.sub(" ", text)  # the 2 of kg/m^2 is no value
     found = [n for n in (_number(m) for m in _NUM.findall(text)) if n is not None]
     if found:
         return found
@@ -111,7 +115,7 @@ def gold_numbers(text: str, variable: str | None) -> list[float]:
 
 
 def gold_unit(text: str) -> str | None:
-    """The unit: what follows the last number (or the whole text when no number)."""
+    """The unit as written: what follows the last number (or the whole text)."""
     numbers = list(_NUM.finditer(text))
     tail = text[numbers[-1].end() :] if numbers else text
     tail = re.sub(r"^\s*[)\]]?\s*", "", tail)
@@ -121,7 +125,7 @@ def gold_unit(text: str) -> str | None:
     if tail.count("(") > tail.count(")"):
         tail += ")"
     tail = tail.strip(" .;,")
-    return unit_label(tail) if tail else None
+    return tail if tail and unit_label(tail) else None  # as written; make_gold labels it
 
 
 def make_gold(
@@ -242,7 +246,7 @@ def lct_documents(root: Path = SHARED / "lct") -> Iterator[Document]:
                     unit = spans[args["Temporal-Unit"]][3]
                 op_text = spans[args["Operator"]][3] if args.get("Operator") in spans else ""
                 if multiplier:
-                    unit = "10^12/L" if "12" in multiplier.group() else "10^9/L"
+                    unit = "x 10^12/L" if "12" in multiplier.group() else "x 10^9/L"
                 elif unit is None:
                     unit = gold_unit(cmp_span[3])  # no Unit argument: what the span says
                 if op_text.strip().lower() in _RANGE_OPS and len(numbers) < 2:
@@ -282,6 +286,8 @@ def _bp(trial: str, name: str, op_text: str, numbers: list[float], unit: str | N
     return out
 
 
+_LOWER = re.compile(r"[>≥]|greater|more\s+than|above|over|at\s+least", re.I)
+_UPPER = re.compile(r"[<≤]|less\s+than|below|under|at\s+most|up\s+to", re.I)
 _AGE_WORDS = re.compile(r"\b(?:age[sd]?|old|older|years?)\b", re.I)
 
 
@@ -312,17 +318,22 @@ def chia_documents(root: Path = SHARED / "chia" / "chia_without_scope") -> Itera
                 after = UNIT_PATTERN.match(
                     text, value[2] + len(text[value[2] :]) - len(text[value[2] :].lstrip(" "))
                 )
-                unit = unit_label(after.group()) if after else None
+                unit = after.group() if after else None
             if variable in _BP and _SLASH.search(value[3]) and len(numbers) >= 2:
                 span = (min(head[1], value[1]), max(head[2], value[2]))
                 gold.extend(_bp(ann.stem, head[3], value[3], numbers, unit, span, value[3]))
                 continue
             if variable == "age" and unit is None:
                 unit = "years"
-            is_range = bool(_RANGE_WORD.search(value[3])) or (
-                variable in ("ecog", "nyha", "asa", "child_pugh")
-                and len(numbers) >= 2
-                and gold_operator(value[3]) is None
+            both = _LOWER.search(value[3]) and _UPPER.search(value[3]) and " or " not in value[3]
+            is_range = (
+                bool(both)
+                or bool(_RANGE_WORD.search(value[3]))
+                or (
+                    variable in ("ecog", "nyha", "asa", "child_pugh")
+                    and len(numbers) >= 2
+                    and gold_operator(value[3]) is None
+                )
             )
             start, end = min(head[1], value[1]), max(head[2], value[2])
             found = make_gold(ann.stem, trial, head[3], variable, value[3], numbers, unit,

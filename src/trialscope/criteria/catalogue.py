@@ -39,7 +39,7 @@ class Variable:
 _TABLE = """
 # -- demographics and general
 age | Age | numeric | year | range=0..120 ctp=age
-    age; aged; ages
+    age; aged; ages; minimum age; maximum age; min age; max age
 weight | Body weight | numeric | kg | range=1..400 ctp=weight
     body weight; weight; weigh{s|}; weighing
 height | Height | numeric | cm | range=30..250 ctp=height
@@ -136,7 +136,8 @@ creatinine | Serum creatinine | numeric | umol/L | mw=113.12 range=10..2000 ctp=
     serum creatinine (cr); creatinine level; plasma creatinine; s-creatinine; serum
     creatinine level; blood creatinine
 crcl | Creatinine clearance | numeric | mL/min | range=5..250 ctp=calculated_creatinine_clearance
-    creatinine clearance; crcl; =CrCl; =CLcr; =Ccr; =CCr; calculated creatinine clearance;
+    creatinine clearance; plasma creatinine clearance; serum creatinine clearance;
+    crcl; =CrCl; =CLcr; =Ccr; =CCr; calculated creatinine clearance;
     estimated creatinine clearance; measured creatinine clearance; creatinine clearance
     (crcl); cockcroft gault; cockcroft-gault creatinine clearance; cr clearance
 egfr | eGFR | numeric | mL/min/1.73m^2 | range=5..200 ctp=glomerular_filtration_rate

@@ -79,6 +79,21 @@ _AGE_WORDS = re.compile(
     + r")?\s*\d{1,3}(?:\s*(?:-|to|and)\s*\d{1,3})?\s*(?:years?|yrs?))",
     re.IGNORECASE,
 )
+# an item that is only an age range: "18-65 years", "Over 18 years."
+_AGE_ALONE = re.compile(
+    r"\s*((?:"
+    + PRE_OPERATOR.pattern
+    + r")?\s*\d{1,3}(?:\s*(?:-|to|~)\s*\d{1,3})?\s*(?:years?|yrs?)"
+    r"(?:\s+old)?)\s*[.;,]?\s*$",
+    re.IGNORECASE,
+)
+_BEFORE_NOUN = re.compile(
+    r"(?:(?:between|from)\s+|(?:"
+    + PRE_OPERATOR.pattern
+    + r")\s*)?\d{1,3}(?:\s*(?:-|to)\s*\d{1,3})?"
+    r"\s*(?:weeks?|wks?|days?)'?\s*(?:of\s+)?$",
+    re.IGNORECASE,
+)
 _NOT_AGE_AFTER = re.compile(
     r"\s*(?:of\s+(?:treatment|therapy|disease|diagnosis|follow|experience|smoking|education)|"
     r"prior|before|after|since|ago|duration|history|post|from\s+diagnosis)",
@@ -211,8 +226,6 @@ def _constraint(
 ) -> Constraint | None:
     variable, cmp = found.variable, found.comparison
     label = cmp.unit
-    if variable.id == "child_pugh" and label is None:
-        label = "class" if re.search(r"[ABCabc]", cmp.raw_value) else None
     probe = cmp.low if cmp.low is not None else cmp.high
     if label is None and probe is not None:
         label = assumed_unit(variable, probe)
@@ -229,7 +242,7 @@ def _constraint(
         label = unit = None  # a score's points are its plain number
     low = bound(cmp.low, cmp.low_inclusive)
     high = bound(cmp.high, cmp.high_inclusive)
-    if label not in (None, "x ULN", "x LLN", "class") and variable.unit != unit:
+    if label not in (None, "x ULN", "x LLN") and variable.unit != unit:
         return None  # "body weight for one hour": a unit the variable cannot have
     if variable.plausible and unit == variable.unit:
         lo, hi = variable.plausible
@@ -257,6 +270,16 @@ def _variants(text: str, at: int, end: int, variable: Variable) -> tuple[list[_F
     """After a comparison: restatements (consumed) and conditional variants."""
     out: list[_Found] = []
     for _ in range(3):
+        joint = _JOINT.match(text, at, end)
+        if joint:
+            # "< 110 or > 180 mmHg": an alternative bound; "≥ 19 and ≤ 50 years": a second
+            # bound (annotators count these as two comparisons, so they stay two)
+            second = _read(text, joint.end(), end, variable)
+            if second is not None and second.operator not in ("=", "range"):
+                joiner: Joiner = "or" if "or" in joint.group().lower() else "and"
+                out.append(_Found(variable, second, (second.start, second.end), None, joiner))
+                at = second.end
+                continue
         lead = _RESTATE.match(text, at, end)
         pos = lead.end() if lead else at
         before = _CONDITION_BEFORE.match(text, at, end)
@@ -282,17 +305,6 @@ def _variants(text: str, at: int, end: int, variable: Variable) -> tuple[list[_F
         if lead and "(" in lead.group() and close:
             at = close.end()  # "(≥ 100,000/mm³)": the same bound in other units
             continue
-        joint = _JOINT.match(text, at, end)
-        if joint and cmp.operator not in ("=", "range"):
-            # "< 110 or > 180 mmHg": an alternative bound; "≥ 19 and ≤ 50 years": a second
-            # bound (annotators count these as two comparisons, so they stay two)
-            cmp = _read(text, joint.end(), end, variable)
-            if cmp is None:
-                break
-            joiner: Joiner = "or" if "or" in joint.group().lower() else "and"
-            out.append(_Found(variable, cmp, (cmp.start, cmp.end), None, joiner))
-            at = cmp.end
-            continue
         break
     return out, at
 
@@ -312,12 +324,17 @@ def extract_constraints(
             continue
         opened = _BETWEEN_BEFORE.search(text, max(start, group[0].start - 12), group[0].start)
         cmp = _read_after(text, last.end, end, variable, between=opened is not None)
+        if cmp is None and variable.id == "gestational_age":
+            cmp = _read_before(text, start, last.start)  # "more than 34 weeks gestation"
         if cmp is None:
             continue
         if cmp.operator == "=":
             # "under the age of 18", "over age 18": the operator comes before the noun
             pre = _PRE_BEFORE.search(text, max(start, group[0].start - 30), group[0].start)
             op = _operator(pre.group(1)) if pre else None
+            named = group[0].text.lower()  # "Minimum Age: 18 Years"
+            if op is None and named.startswith(("min", "max")):
+                op = ">=" if named.startswith("min") else "<="
             if op is not None and cmp.low is not None:
                 cmp = _with_operator(cmp, op, pre.start() if pre else cmp.start)
         if variable.id == "ecog" and (cmp.high or cmp.low or 0) > 5:
@@ -332,7 +349,7 @@ def extract_constraints(
         for variant in variants:
             for hit in group:
                 found.append(_Found(BY_ID[hit.value], variant.comparison, (hit.start, hit.end),
-                                    variant.condition, "or"))  # fmt: skip
+                                    variant.condition, variant.joiner))  # fmt: skip
         used.append((last.start, cmp.end))
     found.extend(_age_phrases(text, start, end, found))
     found.sort(key=lambda f: (f.comparison.start, f.mention[0]))
@@ -346,6 +363,15 @@ def extract_constraints(
             out.append(built)
             previous_end = max(previous_end, item.comparison.end)
     return out
+
+
+def _read_before(text: str, start: int, at: int) -> Comparison | None:
+    """A comparison ending just before a noun: "< 70 days' gestation", "37 weeks of"."""
+    window = text[max(start, at - 50) : at]
+    back = _BEFORE_NOUN.search(window)
+    if back is None:
+        return None
+    return read_comparison(text, at - len(window) + back.start(), at)
 
 
 def _blood_pressure(text: str, cmp: Comparison, hit: Hit[str], end: int) -> list[_Found]:
@@ -398,6 +424,12 @@ def _age_phrases(text: str, start: int, end: int, found: list[_Found]) -> list[_
     taken = [(f.comparison.start, f.comparison.end) for f in found if f.variable.id == "age"]
     out: list[_Found] = []
     age = BY_ID["age"]
+    alone = _AGE_ALONE.match(text, start, end)
+    if alone and not any(a <= alone.start(1) < b for a, b in taken):
+        cmp = read_comparison(text, alone.start(1), end)
+        if cmp is not None and cmp.unit == "year":
+            out.append(_Found(age, cmp, (cmp.start, cmp.end)))
+            taken.append((cmp.start, cmp.end))
     for lead in _AGE_WORDS.finditer(text, start, end):
         at = lead.end()
         if any(a <= at < b for a, b in taken):

@@ -15,7 +15,7 @@ from .segmenter import Segment, segment
 from .temporal import extract_windows
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 #: texts longer than this are cut: no real criteria text comes near it, and a parse
 #: must stay cheap whatever a record contains

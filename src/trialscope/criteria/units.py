@@ -210,6 +210,7 @@ _SAME: dict[tuple[str, str], float] = {
     ("10^3/uL", "10^9/L"): 1.0,
     ("10^9/L", "10^3/uL"): 1.0,
     ("U/mL", "U/L"): 1000.0,
+    ("/min", "bpm"): 1.0,  # a heart rate "< 140/min"
 }
 
 
