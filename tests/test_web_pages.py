@@ -140,6 +140,17 @@ def test_criteria_split_into_inclusion_and_exclusion_lists(client: TestClient) -
     assert "Multiple primary colorectal carcinoma" not in inclusion
 
 
+def test_criteria_show_what_the_parser_computed(client: TestClient) -> None:
+    # seed 000's criteria: "ECOG ... 0-1", "ANC≥1.5\*109/L；PLT≥90\*109/L", informed consent
+    html = client.get(f"/trials/{SEED}").text
+    inclusion = html.split("Inclusion criteria</h3>", 1)[1].split("</ol>", 1)[0]
+    notes = re.findall(r'<span class="constraint">([^<]*)</span>', inclusion)
+    assert "ecog 0-1" in notes
+    assert "anc ≥ 1.5 10^9/L" in notes and "platelets ≥ 90 10^9/L" in notes
+    # "voluntary participation, and sign the informed consent" is kept, marked non-computable
+    assert any(note.startswith("not computable: ") for note in notes)
+
+
 @pytest.mark.parametrize("suffix", ["", "/patient"])
 def test_registry_text_is_escaped(client: TestClient, suffix: str) -> None:
     html = client.get(f"/trials/{HOSTILE}{suffix}").text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trialscope.errors import NotFoundError
 
@@ -49,6 +49,23 @@ class Item:
     text: str
     #: 0 for a top-level item, 1 for an indented sub-item
     level: int = 0
+    #: what the criteria parser computed from it: "platelets ≥ 90 10^9/L", "not computable: consent"
+    notes: tuple[str, ...] = ()
+
+
+_SYMBOLS = {">=": "≥", "<=": "≤"}
+
+
+def constraint_notes(constraints: Any, computable: bool, reason: str | None) -> tuple[str, ...]:
+    notes = []
+    for constraint in constraints:
+        text = constraint.describe()
+        for ascii_form, symbol in _SYMBOLS.items():
+            text = text.replace(f" {ascii_form} ", f" {symbol} ")
+        notes.append(text)
+    if not computable:
+        notes.append(f"not computable: {(reason or 'free text').replace('_', ' ')}")
+    return tuple(notes)
 
 
 @dataclass(slots=True)
@@ -122,5 +139,6 @@ def eligibility_lists(store: Store, nct_id: str, text: str | None) -> Criteria:
         target = {"inclusion": found.inclusion, "exclusion": found.exclusion}.get(
             item.kind, found.other
         )
-        target.append(Item(one_line(item.text), min(item.level, 1)))
+        notes = constraint_notes(item.constraints, item.computable, item.non_computable_reason)
+        target.append(Item(one_line(item.text), min(item.level, 1), notes))
     return found
