@@ -43,11 +43,16 @@ MAX_LIMIT = 1000
 #: (query, index state) → (total, facets) kept per engine; broad queries repeat
 TOTALS_CACHE = 256
 _ORDER = {
-    SortOrder.RELEVANCE: "{score}, d.last_update DESC, d.nct_id",
-    SortOrder.DISTANCE: "{km}, {score}, d.nct_id",
-    SortOrder.LAST_UPDATE: "d.last_update IS NULL, d.last_update DESC, d.nct_id",
-    SortOrder.START_DATE: "d.start_date IS NULL, d.start_date DESC, d.nct_id",
+    SortOrder.RELEVANCE: "{score}, {updated} DESC, {row}",
+    SortOrder.DISTANCE: "{km}, {score}, {row}",
+    SortOrder.LAST_UPDATE: "{updated} IS NULL, {updated} DESC, {row}",
+    SortOrder.START_DATE: "{started} IS NULL, {started} DESC, {row}",
 }
+# Copied into temp.hits while matching, so sorting and facets never go back to the docs.
+_HIT_COLUMNS = (
+    "rowid INTEGER PRIMARY KEY, score REAL NOT NULL, km REAL, updated TEXT, started TEXT,"
+    " status TEXT, study_type TEXT, phases TEXT, itypes TEXT, results INTEGER"
+)
 _TOKENS = re.compile(r'"[^"]*"|\S+')
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
@@ -107,24 +112,36 @@ class _Plan:
 
     def into_hits(self) -> tuple[str, list[Any]]:
         return (
-            f"INSERT INTO temp.hits (rowid, score, km) SELECT d.rowid, {self.score},"
-            f" {self.km} FROM {self.source} WHERE {self.where}",
+            "INSERT INTO temp.hits (rowid, score, km, updated, started, status, study_type,"
+            f" phases, itypes, results) SELECT d.rowid, {self.score}, {self.km},"
+            " d.last_update, d.start_date, d.overall_status, d.study_type, d.phases,"
+            f" d.intervention_types, d.has_results FROM {self.source} WHERE {self.where}",
             self.params,
         )
 
     def page_from_hits(self, sort: SortOrder) -> tuple[str, list[Any]]:
-        order = _ORDER[sort].format(score="h.score", km="h.km")
+        inner = _ORDER[sort].format(
+            score="score", km="km", updated="updated", started="started", row="rowid"
+        )
+        outer = _ORDER[sort].format(
+            score="p.score", km="p.km", updated="p.updated", started="p.started", row="p.rowid"
+        )
         return (
-            "SELECT d.nct_id, h.score, d.card FROM temp.hits h"
-            f" JOIN search_docs d ON d.rowid = h.rowid ORDER BY {order} LIMIT ? OFFSET ?",
+            "SELECT d.nct_id, p.score, c.card FROM (SELECT rowid, score, km, updated, started"
+            f" FROM temp.hits ORDER BY {inner} LIMIT ? OFFSET ?) p"
+            " JOIN search_docs d ON d.rowid = p.rowid JOIN search_cards c ON c.rowid = p.rowid"
+            f" ORDER BY {outer}",
             [],
         )
 
     def page_direct(self, sort: SortOrder) -> tuple[str, list[Any]]:
-        order = _ORDER[sort].format(score="score", km="km")
+        order = _ORDER[sort].format(
+            score="score", km="km", updated="d.last_update", started="d.start_date", row="d.rowid"
+        )
         return (
-            f"SELECT d.nct_id, {self.score} AS score, d.card, {self.km} AS km"
-            f" FROM {self.source} WHERE {self.where} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT d.nct_id, {self.score} AS score, c.card, {self.km} AS km"
+            f" FROM {self.source} JOIN search_cards c ON c.rowid = d.rowid"
+            f" WHERE {self.where} ORDER BY {order} LIMIT ? OFFSET ?",
             self.params,
         )
 
@@ -146,10 +163,8 @@ class SearchEngine:
         self.db = store.conn
         self.db.create_function("geo_km", 4, distance_km, deterministic=True)
         self.db.execute("PRAGMA temp_store = MEMORY")
-        self.db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS hits"
-            " (rowid INTEGER PRIMARY KEY, score REAL NOT NULL, km REAL)"
-        )
+        self.db.execute("DROP TABLE IF EXISTS temp.hits")
+        self.db.execute(f"CREATE TEMP TABLE hits ({_HIT_COLUMNS})")
         self._totals: dict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = {}
         self._generation = 0
 
@@ -316,42 +331,38 @@ class SearchEngine:
         db.execute("CREATE INDEX temp.near_study ON near (nct_id)")
 
     def _facets(self, db: Any) -> dict[str, dict[str, int]]:
+        """Counts over every match, from temp.hits and the per-study places only."""
+
         def grouped(column: str) -> dict[str, int]:
             rows = db.execute(
-                f"SELECT coalesce({column}, '(none)'), count(*) FROM temp.hits h"
-                f" JOIN search_docs d ON d.rowid = h.rowid GROUP BY 1 ORDER BY 2 DESC, 1"
+                f"SELECT coalesce({column}, '(none)'), count(*) FROM temp.hits"
+                " GROUP BY 1 ORDER BY 2 DESC, 1"
             )
             return {str(k): int(v) for k, v in rows}
 
-        facets = {
-            "overall_status": grouped("d.overall_status"),
-            "study_type": grouped("d.study_type"),
-        }
+        facets = {"overall_status": grouped("status"), "study_type": grouped("study_type")}
         phases = [p.value for p in Phase]
         kinds = [t.value for t in InterventionType]
         sums = ", ".join(
-            [f"sum(d.phases LIKE '%|{p}|%')" for p in phases]
-            + [f"sum(d.intervention_types LIKE '%|{k}|%')" for k in kinds]
-            + ["sum(d.has_results = 1)"]
+            [f"sum(phases LIKE '%|{p}|%')" for p in phases]
+            + [f"sum(itypes LIKE '%|{k}|%')" for k in kinds]
+            + ["sum(results = 1)"]
         )
-        row = db.execute(
-            f"SELECT {sums} FROM temp.hits h JOIN search_docs d ON d.rowid = h.rowid"
-        ).fetchone()
-        values = [int(v or 0) for v in row]
+        values = [int(v or 0) for v in db.execute(f"SELECT {sums} FROM temp.hits").fetchone()]
         facets["phase"] = {p: n for p, n in zip(phases, values, strict=False) if n}
         facets["intervention_type"] = {
             k: n for k, n in zip(kinds, values[len(phases) :], strict=False) if n
         }
         facets["has_results"] = {"true": values[-1]} if values[-1] else {}
-        for column, name in (("country", "country"), ("status", "site_status")):
-            rows = db.execute(
-                # CROSS JOIN fixes the order: from the hits to their sites, never a site scan
-                f"SELECT s.{column}, count(DISTINCT s.nct_id) FROM temp.hits h"
-                " CROSS JOIN search_docs d ON d.rowid = h.rowid"
-                " CROSS JOIN search_sites s ON s.nct_id = d.nct_id"
-                f" WHERE s.{column} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30"
-            )
-            facets[name] = {str(k): int(v) for k, v in rows}
+        facets["country"], facets["site_status"] = {}, {}
+        # CROSS JOIN fixes the order: from the hits to their few places, never a scan
+        for kind, value, count in db.execute(
+            "SELECT p.kind, p.value, count(*) FROM temp.hits h"
+            " CROSS JOIN search_places p ON p.doc = h.rowid GROUP BY 1, 2 ORDER BY 3 DESC, 2"
+        ):
+            bucket = facets["country" if kind == "country" else "site_status"]
+            if len(bucket) < 30:
+                bucket[str(value)] = int(count)
         return facets
 
     def _nearest(self, db: Any, nct_ids: list[str], q: SearchQuery) -> dict[str, NearestSite]:
@@ -421,7 +432,11 @@ class SearchEngine:
             return []
         marks = ",".join("?" * len(best))
         cards = dict(
-            self.db.execute(f"SELECT nct_id, card FROM search_docs WHERE nct_id IN ({marks})", best)
+            self.db.execute(
+                "SELECT d.nct_id, c.card FROM search_docs d JOIN search_cards c"
+                f" ON c.rowid = d.rowid WHERE d.nct_id IN ({marks})",
+                best,
+            )
         )
         return [_hit(n, scores[n], cards[n], None) for n in best if n in cards]
 

@@ -31,6 +31,7 @@ class IndexRows:
 
     nct_id: str
     doc: tuple[object, ...]
+    card: str
     text: tuple[str, ...]
     sites: list[tuple[object, ...]]
     terms: list[tuple[str, str, str]]
@@ -85,8 +86,6 @@ def rows_for(study: Study, place: Placer) -> IndexRows:
         study.start_date,
         study.last_update_post_date,
         None if study.has_results is None else int(study.has_results),
-        study.lead_sponsor,
-        orjson.dumps(card).decode(),
     )
     all_outcomes = [
         o.measure or ""
@@ -141,7 +140,22 @@ def rows_for(study: Study, place: Placer) -> IndexRows:
         for mesh in (browse.meshes if browse else None) or ():
             if mesh.term:
                 terms.add((kind, _term(mesh.term)))
-    return IndexRows(nct_id, doc, text, sites, [(nct_id, k, t) for k, t in sorted(terms)])
+    card_json = orjson.dumps(card).decode()
+    return IndexRows(
+        nct_id, doc, card_json, text, sites, [(nct_id, k, t) for k, t in sorted(terms)]
+    )
+
+
+def _places(sites: list[tuple[object, ...]]) -> list[tuple[str, str]]:
+    """Distinct (country, site status) facet values of one study's sites."""
+    found: dict[tuple[str, str], None] = {}
+    for site in sites:
+        country, status = site[4], site[5]
+        if country:
+            found[("country", str(country))] = None
+        if status:
+            found[("site_status", str(status))] = None
+    return list(found)
 
 
 def _cached_placer() -> Placer:
@@ -165,7 +179,12 @@ def _write(db: sqlite3.Connection, nct_ids: list[str], rows: list[IndexRows]) ->
         for r in db.execute(f"SELECT rowid FROM search_docs WHERE nct_id IN ({marks})", nct_ids)
     ]
     if old:
-        db.executemany("DELETE FROM search_fts WHERE rowid = ?", old)
+        for table, key in (
+            ("search_fts", "rowid"),
+            ("search_cards", "rowid"),
+            ("search_places", "doc"),
+        ):
+            db.executemany(f"DELETE FROM {table} WHERE {key} = ?", old)
     for table in ("search_docs", "search_sites", "search_terms"):
         db.execute(f"DELETE FROM {table} WHERE nct_id IN ({marks})", nct_ids)
     # Explicit rowids let documents and their full text go in as two bulk statements.
@@ -174,9 +193,20 @@ def _write(db: sqlite3.Connection, nct_ids: list[str], rows: list[IndexRows]) ->
     db.executemany(
         "INSERT INTO search_docs (rowid, nct_id, overall_status, phases, study_type,"
         " intervention_types, min_age_years, max_age_years, sex, healthy_volunteers,"
-        " start_date, last_update, has_results, lead_sponsor, card)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " start_date, last_update, has_results) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(rowid, *row.doc) for rowid, row in zip(rowids, rows, strict=True)],
+    )
+    db.executemany(
+        "INSERT INTO search_cards (rowid, card) VALUES (?, ?)",
+        [(rowid, row.card) for rowid, row in zip(rowids, rows, strict=True)],
+    )
+    db.executemany(
+        "INSERT INTO search_places (doc, kind, value) VALUES (?, ?, ?)",
+        [
+            (rowid, kind, value)
+            for rowid, row in zip(rowids, rows, strict=True)
+            for kind, value in _places(row.sites)
+        ],
     )
     db.executemany(
         "INSERT INTO search_fts (rowid, title, official_title, acronym, summary, conditions,"
