@@ -138,10 +138,19 @@ class _Plan:
         order = _ORDER[sort].format(
             score="score", km="km", updated="d.last_update", started="d.start_date", row="d.rowid"
         )
+        outer = _ORDER[sort].format(
+            score="p.score", km="p.km", updated="p.updated", started="p.started", row="p.rowid"
+        )
+        if self.score == "0.0":
+            # No text: drop the constant score so the date indexes can serve the order.
+            order = order.removeprefix("score, ")
+        # Cards are read for the page's rows only, after the limit.
         return (
-            f"SELECT d.nct_id, {self.score} AS score, c.card, {self.km} AS km"
-            f" FROM {self.source} JOIN search_cards c ON c.rowid = d.rowid"
-            f" WHERE {self.where} ORDER BY {order} LIMIT ? OFFSET ?",
+            "SELECT p.nct_id, p.score, c.card FROM"
+            f" (SELECT d.rowid AS rowid, d.nct_id AS nct_id, {self.score} AS score,"
+            f" {self.km} AS km, d.last_update AS updated, d.start_date AS started"
+            f" FROM {self.source} WHERE {self.where} ORDER BY {order} LIMIT ? OFFSET ?) p"
+            f" JOIN search_cards c ON c.rowid = p.rowid ORDER BY {outer}",
             self.params,
         )
 
@@ -239,7 +248,8 @@ class SearchEngine:
         source = "search_docs d"
         score = "0.0"
         if expressions:
-            source = "search_fts JOIN search_docs d ON d.rowid = search_fts.rowid"
+            # CROSS JOIN keeps the full-text match as the outer loop: run once, not per row
+            source = "search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid"
             where.append("search_fts MATCH ?")
             params.append(" AND ".join(expressions))
             score = f"bm25(search_fts, {', '.join(map(str, WEIGHTS))})"
