@@ -9,9 +9,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from .conftest import CTGOV, needs_corpus
+from .conftest import CTGOV, needs_corpus, store_state
 
 pytestmark = needs_corpus
 
@@ -56,31 +55,10 @@ def _alive(pid: int) -> bool:
     return "Z" not in state  # a zombie has exited
 
 
-def _state(db: Path) -> dict[str, Any]:
-    with sqlite3.connect(db) as conn:
-        return {
-            "versions": sorted(conn.execute("SELECT nct_id, content_hash FROM versions")),
-            "current": sorted(
-                conn.execute(
-                    "SELECT s.nct_id, v.content_hash FROM studies s"
-                    " JOIN versions v ON v.id = s.current_version_id"
-                )
-            ),
-            "changes": sorted(
-                conn.execute(
-                    "SELECT c.nct_id, a.content_hash, b.content_hash, c.path, c.kind,"
-                    " c.old_value, c.new_value FROM changes c"
-                    " JOIN versions a ON a.id = c.from_version_id"
-                    " JOIN versions b ON b.id = c.to_version_id"
-                )
-            ),
-        }
-
-
 def test_killed_import_resumes_to_the_same_store(tmp_path: Path) -> None:
     straight = tmp_path / "straight.db"
     _import(straight)
-    expected = _state(straight)
+    expected = store_state(straight)
     assert len(expected["current"]) > 6000
 
     killed = tmp_path / "killed.db"
@@ -101,4 +79,4 @@ def test_killed_import_resumes_to_the_same_store(tmp_path: Path) -> None:
     assert 0 < partial < len(expected["versions"]), "the kill must land midway"
 
     _import(killed)
-    assert _state(killed) == expected
+    assert store_state(killed) == expected

@@ -21,7 +21,7 @@ from trialscope.errors import FetchError
 from trialscope.store import ChangeKind, SQLiteStore
 from trialscope.sync import CtgovClient, Politeness, Selection, SyncRunner
 
-from .conftest import needs_corpus
+from .conftest import needs_corpus, store_state
 from .ctgov_server.fixture import ServerHandle, ctgov_server  # noqa: F401
 
 pytestmark = needs_corpus
@@ -194,20 +194,6 @@ def test_cli_failure_is_a_message_not_a_traceback(tmp_path: Path, server: Server
 # -- kill and resume ---------------------------------------------------------------------
 
 
-def _state(db: Path) -> dict[str, Any]:
-    with sqlite3.connect(db) as conn:
-        return {
-            "versions": sorted(conn.execute("SELECT nct_id, content_hash FROM versions")),
-            "current": sorted(
-                conn.execute(
-                    "SELECT s.nct_id, v.content_hash FROM studies s"
-                    " JOIN versions v ON v.id = s.current_version_id"
-                )
-            ),
-            "changes": conn.execute("SELECT count(*) FROM changes").fetchone()[0],
-        }
-
-
 def _pages_done(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=1) as conn:
@@ -220,7 +206,7 @@ def _pages_done(db: Path) -> int:
 def test_killed_sync_resumes_to_the_same_store(tmp_path: Path, server: ServerHandle) -> None:
     straight = tmp_path / "straight.db"
     cli(straight, server, "--all", "--page-size", "40")
-    expected = _state(straight)
+    expected = store_state(straight)
 
     killed = tmp_path / "killed.db"
     env = {**os.environ, "TRIALSCOPE_CTGOV_URL": server.base_url, "TRIALSCOPE_SYNC_RATE": "0"}
@@ -247,11 +233,11 @@ def test_killed_sync_resumes_to_the_same_store(tmp_path: Path, server: ServerHan
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     server.clear_faults()
-    assert 0 < _state(killed)["current"].__len__() < len(expected["current"])
+    assert 0 < len(store_state(killed)["current"]) < len(expected["current"])
 
     resumed = json.loads(cli(killed, server, "--all", "--page-size", "40", "--json").stdout)
     assert resumed["resumed"] is True
-    assert _state(killed) == expected
+    assert store_state(killed) == expected
 
 
 # -- incremental -------------------------------------------------------------------------

@@ -8,26 +8,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from trialscope.errors import UsageError
+from trialscope.vocab import Status
 
 NCT_ID = re.compile(r"^NCT\d{8}$")
-STATUS_VALUES = frozenset(
-    {
-        "ACTIVE_NOT_RECRUITING",
-        "COMPLETED",
-        "ENROLLING_BY_INVITATION",
-        "NOT_YET_RECRUITING",
-        "RECRUITING",
-        "SUSPENDED",
-        "TERMINATED",
-        "WITHDRAWN",
-        "AVAILABLE",
-        "NO_LONGER_AVAILABLE",
-        "TEMPORARILY_NOT_AVAILABLE",
-        "APPROVED_FOR_MARKETING",
-        "WITHHELD",
-        "UNKNOWN",
-    }
-)
+STATUS_VALUES = frozenset(status.value for status in Status)
 
 
 @dataclass(frozen=True)
