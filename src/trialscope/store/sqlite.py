@@ -27,6 +27,7 @@ from trialscope.store.codec import compress, decompress
 from trialscope.store.diff import Difference, diff_studies, first_sight
 from trialscope.store.sync_state import Checkpoint, SyncStateMixin
 from trialscope.store.types import ChangeKind, FieldChange, VersionInfo
+from trialscope.timewindow import iso_utc
 
 
 class Outcome(StrEnum):
@@ -96,7 +97,7 @@ class QuarantineEntry:
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_utc(datetime.now(UTC))
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -312,7 +313,16 @@ class SQLiteStore(SyncStateMixin):
                 (before, after),
             )
         if before is not None:
-            self._log_changes(db, before, new_id, self._load(db, before), study, now, rec)
+            earlier = self._load(db, before)
+            self._insert_changes(
+                db,
+                rec.nct_id,
+                before,
+                new_id,
+                diff_studies(earlier, study),
+                now,
+                rec.last_update_post_date,
+            )
         if after is not None:
             later = self._load(db, after)
             later_date = db.execute(
@@ -325,19 +335,6 @@ class SQLiteStore(SyncStateMixin):
             return Outcome.HISTORY
         self._set_current(db, rec, new_id, now, first_seen=None)
         return Outcome.CHANGED
-
-    def _log_changes(
-        self,
-        db: sqlite3.Connection,
-        from_id: int,
-        to_id: int,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        now: str,
-        rec: IncomingVersion,
-    ) -> None:
-        diffs = diff_studies(old, new)
-        self._insert_changes(db, rec.nct_id, from_id, to_id, diffs, now, rec.last_update_post_date)
 
     def _insert_changes(
         self,

@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -26,10 +25,10 @@ from trialscope.formats.detect import MappedRecord, SourceFormat
 from trialscope.formats.sources import Chunk
 from trialscope.pipeline import PreparePool, grouped, to_incoming
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
+from trialscope.store.sqlite import utc_now
 from trialscope.store.sync_state import Checkpoint
 from trialscope.sync.client import CtgovClient, internal_base, request_url
 from trialscope.sync.selection import Selection, incremental_start
-from trialscope.timewindow import iso_utc
 
 T = TypeVar("T")
 
@@ -180,7 +179,7 @@ class SyncRunner:
         pending = self.store.checkpoint(self.profile)
         run_id = self.store.begin_run([f"sync {self.profile}"], kind="sync")
         summary = SyncSummary(self.profile, run_id, watermark_before=saved.watermark)
-        started_at = iso_utc_now()
+        started_at = utc_now()
         started = time.perf_counter()
         requests_before = self.client.requests_sent
         newest: str | None = None
@@ -357,7 +356,3 @@ def prefetched(pages: Iterator[T]) -> Iterator[T]:
         if kind == "error":
             raise value
         yield value
-
-
-def iso_utc_now() -> str:
-    return iso_utc(datetime.now(UTC))
