@@ -86,3 +86,14 @@ class StudyGone(FetchError):
     """CT.gov answered 404 for a study id."""
 
     code = "study_not_found"
+
+
+class PatientError(TrialscopeError):
+    """Patient input (file, FHIR bundle, form) is malformed: names the field at fault."""
+
+    code = "bad_patient"
+
+    def __init__(self, field: str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"Patient field {field!r}: {problem}", hint=hint)
+        self.field = field
+        self.problem = problem
