@@ -160,6 +160,8 @@ class Patient(_Model):
     pregnant: bool | None = None
     breastfeeding: bool | None = None
     healthy_volunteer: bool | None = None
+    #: will give informed consent and follow the study's visits (None: not asked yet)
+    will_consent: bool | None = None
     conditions: list[Condition] = Field(default_factory=list)
     labs: list[Lab] = Field(default_factory=list)
     performance: list[Performance] = Field(default_factory=list)

@@ -1,0 +1,153 @@
+"""One place to find named concepts in text and compare them, for notes and criteria.
+
+Two sources, kept in their own id spaces:
+
+- the criteria parser's lexicon (``lex:hiv``, ``lex:brain_metastases``,
+  ``therapy:chemotherapy``, ``pregnancy:breastfeeding``): small, precise, the ids the
+  criteria parser already puts on each item's mentions;
+- the disease vocabulary (``trialscope.terminology``: MeSH, Disease Ontology, OncoTree,
+  with synonyms and hierarchy), when it is available.
+
+A patient's condition satisfies a criterion's concept when it is the same concept or a
+narrower one ("colon adenocarcinoma" under "colorectal cancer").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from ..criteria.assertions import assert_span, clean_triggers, triggers
+from ..criteria.concepts import concept_lexicon
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    start: int
+    end: int
+    concept: str
+    name: str
+    text: str
+    #: condition, pregnancy, breastfeeding, contraception, prior_therapy, sex
+    category: str
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    family: bool = False
+
+
+class _Vocabulary(Protocol):
+    def find(self, text: str) -> list[Any]: ...
+    def ancestors(self, concept: str) -> frozenset[str]: ...
+    def name(self, concept: str) -> str: ...
+
+
+# a tiny hierarchy over the lexicon's own condition ids: specific -> general
+_LEXICON_PARENTS: dict[str, tuple[str, ...]] = {
+    "colorectal_cancer": ("malignancy",),
+    "pancreatic_cancer": ("malignancy",),
+    "hepatocellular_carcinoma": ("malignancy",),
+    "breast_cancer": ("malignancy",),
+    "lung_cancer": ("malignancy",),
+    "gastric_cancer": ("malignancy",),
+    "prostate_cancer": ("malignancy",),
+    "melanoma": ("malignancy",),
+    "lymphoma": ("malignancy",),
+    "leukemia": ("malignancy",),
+    "hbv": ("hepatitis", "infection"),
+    "hcv": ("hepatitis", "infection"),
+    "hiv": ("infection", "immunodeficiency"),
+    "tuberculosis": ("infection",),
+    "brain_metastases": ("distant_metastases",),
+    "liver_metastases": ("distant_metastases",),
+    "lung_metastases": ("distant_metastases",),
+    "bone_metastases": ("distant_metastases",),
+    "peritoneal_metastases": ("distant_metastases",),
+    "leptomeningeal_metastases": ("distant_metastases",),
+    "myocardial_infarction": ("coronary_artery_disease",),
+}
+
+
+@cache
+def vocabulary() -> _Vocabulary | None:
+    """The disease vocabulary, or None when it cannot be loaded here."""
+    try:
+        from ..terminology import load_terminology
+    except ImportError:
+        return None
+    try:
+        return load_terminology()  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - a missing vocabulary only weakens matching
+        return None
+
+
+def find_concepts(text: str, lo: int = 0, hi: int | None = None) -> list[Found]:
+    """Concepts named in ``text[lo:hi]`` with their ConText assertions (negated, past,
+    hypothetical, family). Both sources report their own hits, overlapping or not, so a
+    span can carry a lexicon id and a vocabulary id and match in either space."""
+    hi = len(text) if hi is None else hi
+    trig = clean_triggers(triggers(text, lo, hi))
+    found: list[Found] = []
+    for hit in concept_lexicon().finditer(text, lo, hi):
+        category, concept = hit.value
+        prefix = "therapy" if category == "prior_therapy" else "lex"
+        found.append(_found(text, hit.start, hit.end, f"{prefix}:{concept}", concept,
+                            category, trig, lo, hi))  # fmt: skip
+    vocab = vocabulary()
+    if vocab is not None:
+        for match in vocab.find(text[lo:hi]):
+            start, end = match.start + lo, match.end + lo
+            found.append(_found(text, start, end, match.concept, match.name, "condition",
+                                trig, lo, hi))  # fmt: skip
+    found.sort(key=lambda f: (f.start, -f.end))
+    return found
+
+
+def _found(
+    text: str,
+    start: int,
+    end: int,
+    concept: str,
+    name: str,
+    category: str,
+    trig: list[Any],
+    lo: int,
+    hi: int,
+) -> Found:
+    assertion = assert_span(text, start, end, trig, lo, hi)
+    return Found(
+        start,
+        end,
+        concept,
+        name,
+        text[start:end],
+        category,
+        assertion.negated,
+        assertion.historical,
+        assertion.hypothetical,
+        assertion.family,
+    )
+
+
+@cache
+def ancestors(concept: str) -> frozenset[str]:
+    """The concept, everything above it, and its equivalents."""
+    if concept.startswith("lex:"):
+        key = concept[4:]
+        up = {concept}
+        for parent in _LEXICON_PARENTS.get(key, ()):
+            up |= ancestors(f"lex:{parent}")
+        return frozenset(up)
+    vocab = vocabulary()
+    if vocab is None or ":" not in concept or concept.startswith(("therapy:", "pregnancy:")):
+        return frozenset({concept})
+    try:
+        return frozenset(vocab.ancestors(concept)) | {concept}
+    except KeyError:
+        return frozenset({concept})
+
+
+def satisfies(patient_concept: str, wanted: str) -> bool:
+    """The patient's concept is ``wanted`` or narrower than it."""
+    return wanted in ancestors(patient_concept)

@@ -1,0 +1,184 @@
+"""Free-text patient notes -> a :class:`Patient`, each fact quoting its sentence.
+
+Notes like the TREC / SIGIR topics ("A 58-year-old woman presents with ... She denies
+smoking, diabetes ...") are read sentence by sentence: age and sex from the opening
+phrase, conditions and prior therapies from the concept finder with ConText-style
+negation / history / family scope (a negated mention becomes an explicit ``absent``
+fact), lab values and performance scores with the criteria parser's own constraint
+reader (so units are the same canonical ones), pregnancy from gestation phrases.
+
+A note is read as a whole history (``complete_history``): what it does not mention is
+taken as absent for exclusion criteria, the way a screener reads a referral letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+
+from ..criteria import VARIABLES
+from ..criteria.cleantext import CleanText
+from ..criteria.constraints import extract_constraints
+from .concepts import Found, find_concepts
+from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
+
+_SENTENCE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
+# "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
+_AGE = re.compile(
+    r"\b(\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?:(years?|yrs?|y)[- ]?(?:old|o\b)|(yo|y/o|y\.o\.?)\b"
+    r"|(months?|weeks?|days?)[- ]old)",
+    re.I,
+)
+_AGED = re.compile(r"\b(?:aged?|age of)\s+(\d{1,3})\b", re.I)
+_FEMALE = re.compile(
+    r"\b(?:woman|women|female|girl|lady|mother|she|her|gravida|pregnant|postmenopausal)\b", re.I
+)
+_MALE = re.compile(r"\b(?:man|men|male|boy|gentleman|he|his|him)\b", re.I)
+_GESTATION = re.compile(
+    r"\b(\d{1,2})\s*(?:weeks?|wks?)(?:'|’)?\s*(?:of\s+)?(?:gestation|pregnant|pregnancy)\b"
+    r"|\bpregnant\b|\bG\d+P\d+\b|\bgravida\b",
+    re.I,
+)
+_NOT_PREGNANT = re.compile(
+    r"\b(?:not|never been|no longer)\s+pregnant\b|\bnegative\s+(?:urine\s+|serum\s+)?"
+    r"(?:pregnancy|hcg|beta-hcg)",
+    re.I,
+)
+_BREASTFEEDING = re.compile(r"\b(?:breast-?feeding|lactating|nursing (?:her|an?) )", re.I)
+_NO_MEDICATIONS = re.compile(
+    r"\b(?:takes|taking|on)\s+no\s+(?:other\s+)?medications?\b|\bno\s+(?:current\s+)?"
+    r"medications?\b|\bdenies\s+(?:any\s+)?medications?\b",
+    re.I,
+)
+_AGE_UNITS = {"month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25}
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans; semicolons end a sentence too (they end negation scope)."""
+    spans = []
+    for match in _SENTENCE.finditer(text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
+    """Read a clinical note into a Patient. Never stores or logs the text."""
+    patient = Patient(note=text, as_of=as_of, complete_history=True)
+    spans = sentences(text)
+    _demographics(patient, text, spans)
+    for number, (lo, hi) in enumerate(spans):
+        where = f"sentence {number + 1}"
+        _concepts(patient, text, lo, hi, where)
+        _measurements(patient, text, lo, hi, where)
+        if _NO_MEDICATIONS.search(text, lo, hi):
+            patient.therapies.append(
+                Therapy(name="any medication", classes=["medication"], status="absent",
+                        source=_prov(text, lo, hi, where))  # fmt: skip
+            )
+    return patient
+
+
+def _prov(text: str, lo: int, hi: int, where: str) -> Provenance:
+    return Provenance(kind="note", ref=where, text=text[lo:hi], span=(lo, hi))
+
+
+def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> None:
+    for number, (lo, hi) in enumerate(spans):
+        match = _AGE.search(text, lo, hi) or _AGED.search(text, lo, hi)
+        if match is None:
+            continue
+        value = float(match.group(1))
+        unit = match.group(4) if match.re is _AGE and match.lastindex == 4 else None
+        if unit:
+            value = round(value * _AGE_UNITS[unit.lower().rstrip("s")], 2)
+        if value <= 120:
+            patient.age = value
+            patient.provenance["age"] = _prov(text, lo, hi, f"sentence {number + 1}")
+            break
+    votes: Counter[str] = Counter()
+    first: dict[str, tuple[int, int, int]] = {}
+    for number, (lo, hi) in enumerate(spans):
+        for sex, pattern in (("female", _FEMALE), ("male", _MALE)):
+            found = pattern.findall(text, lo, hi)
+            # the noun in the opening phrase outweighs pronouns further on
+            votes[sex] += len(found) * (3 if number == 0 else 1)
+            if found and sex not in first:
+                first[sex] = (lo, hi, number)
+    if votes:
+        sex = "female" if votes["female"] > votes["male"] else "male"
+        if votes[sex] > 0:
+            patient.sex = sex  # type: ignore[assignment]
+            lo, hi, number = first[sex]
+            patient.provenance["sex"] = _prov(text, lo, hi, f"sentence {number + 1}")
+    for number, (lo, hi) in enumerate(spans):
+        where = f"sentence {number + 1}"
+        if _NOT_PREGNANT.search(text, lo, hi):
+            patient.pregnant = False
+            patient.provenance["pregnant"] = _prov(text, lo, hi, where)
+        elif _GESTATION.search(text, lo, hi) and patient.sex != "male":
+            patient.pregnant = True
+            patient.provenance["pregnant"] = _prov(text, lo, hi, where)
+        if _BREASTFEEDING.search(text, lo, hi):
+            patient.breastfeeding = True
+            patient.provenance["breastfeeding"] = _prov(text, lo, hi, where)
+
+
+def _concepts(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
+    for found in find_concepts(text, lo, hi):
+        if found.family or found.hypothetical:
+            continue
+        source = Provenance(kind="note", ref=where, text=text[lo:hi], span=(found.start, found.end))
+        if found.category == "prior_therapy":
+            patient.therapies.append(
+                Therapy(
+                    name=found.text,
+                    classes=[found.concept.split(":", 1)[1]],
+                    status="absent" if found.negated else "completed",
+                    source=source,
+                )
+            )
+        elif found.category == "condition" or found.concept.startswith(
+            ("MESH:", "DOID:", "ONCOTREE:")
+        ):
+            patient.conditions.append(_condition(found, source))
+
+
+def _condition(found: Found, source: Provenance) -> Condition:
+    status = "absent" if found.negated else ("history" if found.historical else "active")
+    return Condition(name=found.text, codes=[found.concept], status=status, source=source)
+
+
+def _measurements(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
+    clean = CleanText(text[lo:hi])
+    for constraint in extract_constraints(clean.text, 0, len(clean.text), clean.source_span):
+        if constraint.operator not in ("=", "range") or constraint.low is None:
+            continue
+        if constraint.variable in ("age", "gestational_age") or constraint.condition:
+            continue
+        value = constraint.low.value
+        if constraint.operator == "range" and constraint.high is not None:
+            continue  # "ECOG 0-1" describes a criterion, not a reading
+        source = Provenance(
+            kind="note",
+            ref=where,
+            text=text[lo:hi],
+            span=(lo + constraint.span[0], lo + constraint.span[1]),
+        )
+        variable = VARIABLES[constraint.variable]
+        if variable.id in ("ecog", "who_ps", "karnofsky", "lansky"):
+            patient.performance.append(
+                Performance(scale=variable.id, value=value, source=source)  # type: ignore[arg-type]
+            )
+            continue
+        if variable.kind == "count" or constraint.unit in ("x ULN", "x LLN"):
+            continue
+        patient.labs.append(
+            Lab(test=variable.id, value=value, unit=constraint.unit, source=source)
+        )
