@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any
+import inspect
+from collections.abc import Callable
+from inspect import Parameter
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
-from trialscope.errors import UsageError
-from trialscope.search import GeoFilter, Hit, SearchEngine, SearchQuery, SortOrder, locate_place
+from trialscope.search import Hit, SearchEngine, SortOrder
+from trialscope.search.options import SearchOptions, parse_radius
 from trialscope.search.types import SearchResult
 
 from .app import app, state
 from .output import console, print_json
 
 Opt = typer.Option
-_RADIUS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|miles?)?\s*$", re.IGNORECASE)
+KEYWORD_ONLY = Parameter.KEYWORD_ONLY
 
-
-def parse_radius(text: str) -> float:
-    """``100km``, ``50mi``, ``25`` (km) → kilometres."""
-    match = _RADIUS.match(text)
-    if not match:
-        raise UsageError(f"Cannot read the radius {text!r}.", hint="Use e.g. 100km or 50mi.")
-    value = float(match.group(1))
-    unit = (match.group(2) or "km").lower()
-    return value * 1.609344 if unit.startswith("mi") else value
-
-
-def _upper(values: list[str] | None) -> tuple[str, ...]:
-    return tuple(v.strip().upper() for v in values or () if v.strip())
+__all__ = ["hit_json", "parse_radius", "with_search_options"]
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -86,9 +76,7 @@ def _print(result: SearchResult, place: str | None) -> None:
         console.print(f"\n[dim]more: --cursor {result.next_cursor}[/]")
 
 
-@app.command()
-def search(
-    ctx: typer.Context,
+def _options_template(
     text: Annotated[str | None, typer.Argument(help="Words to look for anywhere.")] = None,
     cond: Annotated[str | None, Opt(help="Condition or disease.")] = None,
     intr: Annotated[str | None, Opt(help="Intervention or treatment.")] = None,
@@ -106,12 +94,53 @@ def search(
         bool | None, Opt("--healthy/--not-healthy", help="Healthy volunteers.")
     ] = None,
     country: Annotated[str | None, Opt(help="Country of a site.")] = None,
-    state_: Annotated[str | None, Opt("--state", help="State or region of a site.")] = None,
+    state: Annotated[str | None, Opt("--state", help="State or region of a site.")] = None,
     city: Annotated[str | None, Opt(help="City of a site.")] = None,
     near: Annotated[str | None, Opt(help="Place name or lat,lon (offline gazetteer).")] = None,
     radius: Annotated[str, Opt(help="Distance from --near: 100km, 50mi.")] = "100km",
     has_results: Annotated[bool | None, Opt("--has-results/--no-results")] = None,
     updated_since: Annotated[str | None, Opt(help="Last update on or after YYYY-MM-DD.")] = None,
+) -> None:
+    """The search options, declared once: ``with_search_options`` gives them to a command."""
+
+
+_TEMPLATE = inspect.signature(_options_template)
+_TEMPLATE_HINTS = get_type_hints(_options_template, include_extras=True)
+
+
+def with_search_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` every option of ``trialscope search``; it receives them as one
+    ``options: SearchOptions`` (so ``search`` and ``watch add`` can never drift apart)."""
+    hints = get_type_hints(command, include_extras=True)
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation), kind=KEYWORD_ONLY)
+        for p in inspect.signature(command).parameters.values()
+        if p.name != "options"
+    ]
+    shared = [
+        p.replace(annotation=_TEMPLATE_HINTS[p.name], kind=KEYWORD_ONLY)
+        for p in _TEMPLATE.parameters.values()
+    ]
+
+    def wrapper(**kwargs: Any) -> None:
+        picked = {name: kwargs.pop(name) for name in _TEMPLATE.parameters}
+        command(options=SearchOptions(**picked), **kwargs)
+
+    # the command's required parameters (ctx, a NAME argument) first, its options last
+    required = [p for p in own if p.default is Parameter.empty]
+    params = required + shared + [p for p in own if p.default is not Parameter.empty]
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
+        setattr(wrapper, attribute, getattr(command, attribute))
+    return wrapper
+
+
+@app.command()
+@with_search_options
+def search(
+    ctx: typer.Context,
+    options: SearchOptions,
     sort: Annotated[
         SortOrder, Opt(help="relevance, distance, last_update, start_date.")
     ] = SortOrder.RELEVANCE,
@@ -124,35 +153,8 @@ def search(
     Example: trialscope search "liver metastases" --status RECRUITING --phase PHASE3
     --near Shanghai --radius 100km --age 62 --sex female
     """
-    geo = None
-    if near:
-        place = locate_place(near)
-        geo = GeoFilter(place.lat, place.lon, parse_radius(radius), place.label)
-    if sex and sex.strip().upper() not in ("FEMALE", "MALE"):
-        raise UsageError(f"Unknown sex {sex!r}.", hint="Use female or male.")
-    query = SearchQuery(
-        text=text,
-        cond=cond,
-        intr=intr,
-        sponsor=sponsor,
-        statuses=_upper(status),
-        site_statuses=_upper(site_status),
-        phases=_upper(phase),
-        study_types=_upper(study_type),
-        intervention_types=_upper(intervention_type),
-        age_years=age,
-        sex=sex.strip().upper() if sex else None,
-        healthy_volunteers=healthy,
-        country=country,
-        state=state_,
-        city=city,
-        geo=geo,
-        has_results=has_results,
-        updated_from=updated_since,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-    )
+    query = options.to_query(sort=sort, limit=limit, cursor=cursor)
+    geo = query.geo
     result = SearchEngine(state(ctx).store()).search(query)
     if as_json:
         print_json(
