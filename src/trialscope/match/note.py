@@ -51,6 +51,15 @@ _NO_MEDICATIONS = re.compile(
     r"medications?\b|\bdenies\s+(?:any\s+)?medications?\b",
     re.I,
 )
+_CONSENT = re.compile(
+    r"\b(?:will|agrees?\s+to|is\s+willing\s+to|willing\s+to)\s+(?:provide|give|sign)\s+"
+    r"(?:written\s+)?(?:informed\s+)?consent",
+    re.I,
+)
+_NO_CONSENT = re.compile(
+    r"\b(?:unable|unwilling|refuses?|declines?)\s+to\s+(?:provide|give|sign)\s+(?:\w+\s+)?consent",
+    re.I,
+)
 _AGE_UNITS = {"month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25}
 
 
@@ -125,6 +134,9 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
         elif _GESTATION.search(text, lo, hi) and patient.sex != "male":
             patient.pregnant = True
             patient.provenance["pregnant"] = _prov(text, lo, hi, where)
+        if _CONSENT.search(text, lo, hi) or _NO_CONSENT.search(text, lo, hi):
+            patient.will_consent = _NO_CONSENT.search(text, lo, hi) is None
+            patient.provenance["will_consent"] = _prov(text, lo, hi, where)
         if _BREASTFEEDING.search(text, lo, hi):
             patient.breastfeeding = True
             patient.provenance["breastfeeding"] = _prov(text, lo, hi, where)

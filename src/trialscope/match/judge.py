@@ -1,0 +1,398 @@
+"""Judge one parsed criterion item against one patient.
+
+Order of evidence, strongest first: the item does not apply to this patient (pregnancy
+items for a man); the item's computable constraints (age, labs with units and ×ULN,
+performance status, counts); the conditions, therapies and pregnancy it names; the
+item being about consent or compliance. What none of these settles is UNKNOWN, except
+an exclusion in a complete history that names nothing the record has (``basis``
+ABSENCE: "not excluded as far as the record shows").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..criteria import VARIABLES, Constraint, Item, Mention
+from .facts import PatientFacts
+from .patient import Lab
+from .verdicts import Basis, CriterionResult, Evidence, Question, Verdict
+
+_FEMALE_ONLY = re.compile(
+    r"\b(?:pregnan\w*|breast[- ]?feeding|lactat\w*|nursing|child[- ]?bearing|contracepti\w*|"
+    r"birth[- ]control|women|woman|females?|menopaus\w*|menstrua\w*|gonadotropin|hcg|"
+    r"oral contraceptives?|menarche)\b",
+    re.I,
+)
+_MALE_ONLY = re.compile(r"\b(?:men|males?|prostat\w*|sperm\w*|testic\w*)\b", re.I)
+_ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
+# Karnofsky bands per ECOG grade (Oken et al. 1982 crosswalk)
+_KARNOFSKY_TO_ECOG = ((90, 0), (70, 1), (50, 2), (30, 3), (0, 4))
+
+_SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
+
+
+def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> CriterionResult:
+    kind = kind or item.kind
+    not_applicable = _not_applicable(item, facts)
+    if not_applicable is not None:
+        return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
+    parts: list[tuple[Verdict, str, Basis, list[Evidence], list[Question]]] = []
+    if item.constraints:
+        parts.append(_constraints(item.constraints, facts))
+    for mention in item.mentions:
+        if mention.category != "sex":  # sex is settled by the structured eligibility fields
+            parts.append(_mention(item, mention, facts))
+    if item.non_computable_reason in ("consent", "compliance"):
+        parts.append(_consent(item, kind, facts))
+    if not parts:
+        return _nothing_recognised(item, kind, facts)
+    verdict, reason, basis, evidence, questions = _combine(parts, item)
+    if verdict is Verdict.UNKNOWN and kind == "exclusion" and facts.patient.complete_history:
+        if all(p[0] is not Verdict.MET for p in parts) and not item.constraints:
+            verdict, basis = Verdict.NOT_MET, Basis.ABSENCE
+            reason = reason + " — not in the patient's history"
+    return CriterionResult(
+        index=item.index,
+        kind=kind,
+        text=item.text,
+        span=item.span,
+        verdict=verdict,
+        reason=reason,
+        basis=basis,
+        evidence=tuple(evidence),
+        constraints=tuple(c.describe() for c in item.constraints),
+        questions=tuple(questions) if verdict is Verdict.UNKNOWN else (),
+    )
+
+
+def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) -> CriterionResult:
+    return CriterionResult(item.index, kind, item.text, item.span, verdict, reason, basis)
+
+
+def _not_applicable(item: Item, facts: PatientFacts) -> str | None:
+    sex = facts.patient.sex
+    text = item.text
+    pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
+    if sex == "male" and (pregnancy_words or _FEMALE_ONLY.search(text)):
+        if not _MALE_ONLY.search(text) or pregnancy_words:
+            return "about women; the patient is male"
+    if sex == "female" and _MALE_ONLY.search(text) and not _FEMALE_ONLY.search(text):
+        if re.search(r"\b(?:men|males?)\b", text, re.I):
+            return "about men; the patient is female"
+    return None
+
+
+def _nothing_recognised(item: Item, kind: str, facts: PatientFacts) -> CriterionResult:
+    judged = item.non_computable_reason in ("investigator_judgement", "consent", "compliance")
+    if kind == "exclusion" and facts.patient.complete_history and not judged:
+        return _result(
+            item,
+            kind,
+            Verdict.NOT_MET,
+            "nothing in the patient's history matches this exclusion",
+            Basis.ABSENCE,
+        )
+    reason = (
+        f"needs judgement ({item.non_computable_reason.replace('_', ' ')})"
+        if item.non_computable_reason
+        else "no computable fact in this criterion"
+    )
+    question = Question(key=f"criterion:{_slug(item.text)}", text=_as_question(item.text))
+    return CriterionResult(
+        item.index, kind, item.text, item.span, Verdict.UNKNOWN, reason, Basis.NONE,
+        questions=(question,),
+    )  # fmt: skip
+
+
+def _combine(
+    parts: list[tuple[Verdict, str, Basis, list[Evidence], list[Question]]], item: Item
+) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+    """Parts of one item: constraints AND together; several named conditions in one item
+    read as alternatives ("HIV, HBV or HCV infection"), so one MET suffices."""
+    verdicts = [p[0] for p in parts]
+    evidence = [e for p in parts for e in p[3]]
+    questions = [q for p in parts for q in p[4]]
+    if Verdict.MET in verdicts:
+        chosen = next(p for p in parts if p[0] is Verdict.MET)
+        if item.constraints and parts[0][0] is Verdict.NOT_MET:
+            chosen = parts[0]  # a failed numeric bound outweighs a named condition
+    elif verdicts and all(v is Verdict.NOT_MET for v in verdicts):
+        chosen = parts[0]
+    elif item.constraints and parts[0][0] is Verdict.NOT_MET:
+        chosen = parts[0]
+    else:
+        chosen = next((p for p in parts if p[0] is Verdict.UNKNOWN), parts[0])
+        return Verdict.UNKNOWN, chosen[1], chosen[2], evidence, questions
+    return chosen[0], chosen[1], chosen[2], evidence, questions
+
+
+# -- constraints ---------------------------------------------------------------------
+
+
+def _constraints(
+    constraints: tuple[Constraint, ...], facts: PatientFacts
+) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+    evidence: list[Evidence] = []
+    questions: list[Question] = []
+    results: list[tuple[Verdict, str, str]] = []  # verdict, reason, joiner
+    for constraint in constraints:
+        if constraint.condition is not None:
+            continue  # conditional variants need the condition judged; base bound decides
+        verdict, reason, ev, question = _constraint(constraint, facts)
+        results.append((verdict, reason, constraint.joiner))
+        evidence.extend(ev)
+        if question is not None:
+            questions.append(question)
+    if not results:
+        return Verdict.UNKNOWN, "conditional bounds only", Basis.NONE, evidence, questions
+    # fold left honouring "and"/"or" between consecutive constraints
+    verdict, reason, _ = results[0]
+    for nxt, nxt_reason, joiner in results[1:]:
+        if joiner == "or":
+            if nxt is Verdict.MET or verdict is Verdict.MET:
+                verdict, reason = Verdict.MET, reason if verdict is Verdict.MET else nxt_reason
+            elif nxt is Verdict.UNKNOWN or verdict is Verdict.UNKNOWN:
+                verdict, reason = Verdict.UNKNOWN, nxt_reason if nxt is Verdict.UNKNOWN else reason
+        else:
+            if Verdict.NOT_MET in (verdict, nxt):
+                reason = reason if verdict is Verdict.NOT_MET else nxt_reason
+                verdict = Verdict.NOT_MET
+            elif Verdict.UNKNOWN in (verdict, nxt):
+                reason = reason if verdict is Verdict.UNKNOWN else nxt_reason
+                verdict = Verdict.UNKNOWN
+            else:
+                reason = f"{reason}; {nxt_reason}"
+    basis = Basis.NONE if verdict is Verdict.UNKNOWN else Basis.FACT
+    return verdict, reason, basis, evidence, questions
+
+
+def _within(value: float, constraint: Constraint) -> bool:
+    low, high = constraint.low, constraint.high
+    if constraint.operator in ("<", "<=") and high is None:
+        low, high = None, low  # a bare upper bound may be stored in low
+    if constraint.operator == "=" and low is not None:
+        return abs(value - low.value) < 1e-9
+    if low is not None and (value < low.value or (value == low.value and not low.inclusive)):
+        return False
+    return not (
+        high is not None and (value > high.value or (value == high.value and not high.inclusive))
+    )
+
+
+def _constraint(
+    constraint: Constraint, facts: PatientFacts
+) -> tuple[Verdict, str, list[Evidence], Question | None]:
+    variable = VARIABLES.get(constraint.variable)
+    label = variable.label if variable else constraint.variable
+    wanted = constraint.describe()
+    patient = facts.patient
+    if constraint.variable == "age":
+        age = patient.age_years()
+        if age is None:
+            return Verdict.UNKNOWN, f"age not known ({wanted})", [], _ask("age", "Age?", "number")
+        ok = _within(age, constraint)
+        ev = [Evidence(f"age {age:g}", facts.source_of("age"))]
+        return _yes(ok), f"age {age:g} {'meets' if ok else 'fails'} {wanted}", ev, None
+    if constraint.variable in _SCALES:
+        return _performance(constraint, facts, wanted)
+    if variable is not None and variable.kind == "count":
+        count = _count(constraint.variable, facts)
+        if count is None:
+            return (Verdict.UNKNOWN, f"{label} not known ({wanted})", [],
+                    _ask(f"count:{constraint.variable}", f"{label}?", "number"))  # fmt: skip
+        ok = _within(float(count[0]), constraint)
+        return _yes(ok), f"{label} {count[0]} vs {wanted}", [count[1]], None
+    lab = patient.lab(constraint.variable) if variable is not None else None
+    if constraint.variable == "bmi" and lab is None:
+        lab = _bmi(facts)
+    if lab is None:
+        unit = variable.unit if variable else None
+        return (Verdict.UNKNOWN, f"{label} not known ({wanted})", [],
+                _ask(f"lab:{constraint.variable}", f"{label}?", "number", unit))  # fmt: skip
+    if constraint.unit in ("x ULN", "x LLN"):
+        ratio = lab.times_limit(constraint.unit)  # type: ignore[arg-type]
+        limit = "upper" if constraint.unit == "x ULN" else "lower"
+        if ratio is None:
+            return (
+                Verdict.UNKNOWN,
+                f"{label} {lab.value:g} {lab.unit or ''} but no {limit} limit of normal to "
+                f"compare with {wanted}",
+                [Evidence(f"{label} {lab.value:g} {lab.unit or ''}".strip(), lab.source)],
+                _ask(f"ref:{constraint.variable}", f"{label}: the lab's {limit} limit of "
+                     "normal (reference range)?", "number", lab.unit),
+            )  # fmt: skip
+        ok = _within(ratio, constraint)
+        ev = [Evidence(f"{label} {lab.value:g} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
+        return _yes(ok), f"{label} {ratio:.2f} x {limit} limit vs {wanted}", ev, None
+    value, unit = lab.canonical()
+    if constraint.unit and unit and constraint.unit != unit:
+        return (Verdict.UNKNOWN, f"{label} {lab.value:g} {lab.unit} cannot be compared with "
+                f"{wanted}", [Evidence(f"{label} {lab.value:g} {lab.unit}", lab.source)],
+                None)  # fmt: skip
+    ok = _within(value, constraint)
+    shown = f"{value:g} {unit or ''}".strip()
+    ev = [Evidence(f"{label} {shown}", lab.source)]
+    return _yes(ok), f"{label} {shown} {'meets' if ok else 'fails'} {wanted}", ev, None
+
+
+def _performance(
+    constraint: Constraint, facts: PatientFacts, wanted: str
+) -> tuple[Verdict, str, list[Evidence], Question | None]:
+    patient = facts.patient
+    scale = constraint.variable
+    reading = patient.performance_score(scale)
+    converted = ""
+    if reading is None and scale in ("ecog", "who_ps"):
+        reading = patient.performance_score("who_ps" if scale == "ecog" else "ecog")
+        if reading is None:
+            kps = patient.performance_score("karnofsky")
+            if kps is not None:
+                grade = next(g for floor, g in _KARNOFSKY_TO_ECOG if kps.value >= floor)
+                ok = _within(float(grade), constraint)
+                ev = [Evidence(f"Karnofsky {kps.value:g} (about ECOG {grade})", kps.source)]
+                return _yes(ok), f"Karnofsky {kps.value:g} ≈ ECOG {grade} vs {wanted}", ev, None
+    if reading is None:
+        name = VARIABLES[scale].label
+        return (Verdict.UNKNOWN, f"{name} not known ({wanted})", [],
+                _ask(f"performance:{scale}", f"{name}?", "number"))  # fmt: skip
+    ok = _within(reading.value, constraint)
+    ev = [Evidence(f"{reading.scale.upper()} {reading.value:g}{converted}", reading.source)]
+    return _yes(ok), f"{reading.scale.upper()} {reading.value:g} vs {wanted}", ev, None
+
+
+def _count(variable: str, facts: PatientFacts) -> tuple[int, Evidence] | None:
+    site = variable.removesuffix("_count").removesuffix("_metastases")
+    for condition in facts.patient.conditions:
+        if condition.lesion_count is None:
+            continue
+        sites = " ".join(condition.metastasis_sites + [condition.name]).lower()
+        if variable in ("lesion_count", "metastases_count") or site in sites:
+            return condition.lesion_count, Evidence(
+                f"{condition.name}: {condition.lesion_count} lesions", condition.source
+            )
+    if variable == "prior_lines":
+        lines = [t.line for t in facts.patient.therapies if t.line is not None]
+        if lines:
+            return max(lines), Evidence(f"{max(lines)} prior lines of therapy")
+    return None
+
+
+def _bmi(facts: PatientFacts) -> Lab | None:
+    weight, height = facts.patient.lab("weight"), facts.patient.lab("height")
+    if weight is None or height is None:
+        return None
+    kg, cm = weight.canonical()[0], height.canonical()[0]
+    return Lab(test="bmi", value=round(kg / (cm / 100) ** 2, 1), unit="kg/m^2",
+               source=weight.source)  # fmt: skip
+
+
+def _yes(ok: bool) -> Verdict:
+    return Verdict.MET if ok else Verdict.NOT_MET
+
+
+def _ask(key: str, text: str, answer: str = "yes_no", unit: str | None = None) -> Question:
+    return Question(key=key, text=text, answer=answer, unit=unit)
+
+
+# -- named conditions, therapies, pregnancy -------------------------------------------
+
+
+def _mention(
+    item: Item, mention: Mention, facts: PatientFacts
+) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+    """Whether the item's statement about ``mention`` holds for the patient."""
+    if mention.category in ("pregnancy", "breastfeeding", "contraception"):
+        return _pregnancy(mention, facts)
+    if mention.category == "prior_therapy":
+        present, absent, named = _therapy(mention, facts)
+    else:
+        present, absent, named = _condition(item, mention, facts)
+    negate = mention.negated
+    if present:
+        verdict = Verdict.NOT_MET if negate else Verdict.MET
+        return verdict, f"patient has {named}", Basis.FACT, present, []
+    if absent:
+        verdict = Verdict.MET if negate else Verdict.NOT_MET
+        return verdict, f"patient does not have {named}", Basis.FACT, absent, []
+    question = _ask(f"{mention.category}:{mention.concept}", f"{_title(mention)}?")
+    if facts.patient.complete_history and not negate:
+        return (Verdict.NOT_MET, f"{named} is not in the patient's history", Basis.ABSENCE, [],
+                [question])  # fmt: skip
+    return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
+
+
+def _condition(
+    item: Item, mention: Mention, facts: PatientFacts
+) -> tuple[list[Evidence], list[Evidence], str]:
+    concept = f"lex:{mention.concept}"
+    wants_active = bool(_ACTIVE.search(item.text)) and not mention.historical
+    present = [
+        Evidence(f"{f.condition.name} ({f.condition.status})", f.condition.source)
+        for f in facts.has(concept)
+        if not (wants_active and f.condition.status == "history")
+    ]
+    absent = [
+        Evidence(f"no {f.condition.name}", f.condition.source) for f in facts.ruled_out(concept)
+    ]
+    return present, absent, mention.text
+
+
+def _therapy(mention: Mention, facts: PatientFacts) -> tuple[list[Evidence], list[Evidence], str]:
+    present = [
+        Evidence(f"{t.name} ({t.status})", t.source)
+        for t in facts.therapy_classes.get(mention.concept, [])
+    ]
+    absent = [Evidence(f"no {t.name}", t.source) for t in facts.therapy_absent.get(mention.concept, [])]
+    if not present and not absent and facts.no_medications is not None:
+        absent = [Evidence("takes no medications", facts.no_medications.source)]
+    return present, absent, mention.text
+
+
+def _pregnancy(
+    mention: Mention, facts: PatientFacts
+) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+    patient = facts.patient
+    field = "breastfeeding" if mention.concept == "breastfeeding" else "pregnant"
+    if mention.concept not in ("pregnancy", "breastfeeding"):
+        # contraception, childbearing potential, pregnancy tests: asked, not inferred
+        question = _ask(f"pregnancy:{mention.concept}", f"{_title(mention)}?")
+        return Verdict.UNKNOWN, f"{mention.text}: not known", Basis.NONE, [], [question]
+    value = getattr(patient, field)
+    negate = mention.negated
+    if value is not None:
+        holds = bool(value) != negate
+        ev = [Evidence(f"{field}: {'yes' if value else 'no'}", facts.source_of(field))]
+        return _yes(holds), f"{field}: {'yes' if value else 'no'}", Basis.FACT, ev, []
+    if patient.complete_history:
+        return (_yes(negate), f"{field} not mentioned in the patient's history", Basis.ABSENCE,
+                [], [_ask(field, f"{field.capitalize()}?")])  # fmt: skip
+    return (Verdict.UNKNOWN, f"{field}: not known", Basis.NONE, [],
+            [_ask(field, "Pregnant?" if field == "pregnant" else "Breastfeeding?")])  # fmt: skip
+
+
+def _consent(
+    item: Item, kind: str, facts: PatientFacts
+) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+    will = facts.patient.will_consent
+    if will is None:
+        return (Verdict.UNKNOWN, "consent and follow-up not yet asked", Basis.NONE, [],
+                [_ask("will_consent", "Willing to give consent and attend the study visits?")])
+    negative = bool(re.search(r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|"
+                              r"could not|not willing|lack|non-?complian)", item.text, re.I))  # fmt: skip
+    holds = will != negative
+    ev = [Evidence("will consent and comply" if will else "will not consent",
+                   facts.source_of("will_consent"))]  # fmt: skip
+    return _yes(holds), "consent and compliance as stated", Basis.FACT, ev, []
+
+
+def _title(mention: Mention) -> str:
+    return mention.text[:1].upper() + mention.text[1:]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def _as_question(text: str) -> str:
+    text = text.strip().rstrip(".;:")
+    return (text[:117] + "…" if len(text) > 120 else text) + "?"
