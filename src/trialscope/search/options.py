@@ -19,6 +19,9 @@ from trialscope.search.types import GeoFilter, SearchQuery, SortOrder
 
 _RADIUS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|miles?)?\s*$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: bounds on options that arrive as JSON (the web API, a stored watch)
+MAX_TEXT = 300
+MAX_ITEMS = 30
 _BOOL_FLAGS = {
     "healthy": ("--healthy", "--not-healthy"),
     "has_results": ("--has-results", "--no-results"),
@@ -40,6 +43,25 @@ def _codes(values: Any) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
     return tuple(str(v).strip().upper() for v in values or () if str(v).strip())
+
+
+def _check_type(name: str, declared: str, value: Any) -> None:
+    """Stored or posted JSON must have the type the option has (never a crash later)."""
+    if "tuple" in declared:
+        ok = isinstance(value, list) and len(value) <= MAX_ITEMS
+        ok = ok and all(isinstance(v, str) and len(v) <= MAX_TEXT for v in value)
+        expected = f"a list of at most {MAX_ITEMS} codes"
+    elif "float" in declared:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        expected = "a number"
+    elif "bool" in declared:
+        ok = isinstance(value, bool)
+        expected = "true or false"
+    else:
+        ok = isinstance(value, str) and len(value) <= MAX_TEXT
+        expected = f"text of at most {MAX_TEXT} characters"
+    if not ok:
+        raise UsageError(f"The search option {name!r} must be {expected}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +159,8 @@ class SearchOptions:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SearchOptions:
+        if not isinstance(data, dict):
+            raise UsageError("Search options must be a JSON object.")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -144,10 +168,10 @@ class SearchOptions:
                 f"Unknown search option {unknown[0]!r}.",
                 hint="Known options: " + ", ".join(sorted(known)) + ".",
             )
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise UsageError(f"Malformed search options: {exc}.") from None
+        for f in fields(cls):
+            if f.name in data and data[f.name] is not None:
+                _check_type(f.name, str(f.type), data[f.name])
+        return cls(**data)
 
     def describe(self) -> str:
         """The search as ``trialscope search`` flags, for listings."""
