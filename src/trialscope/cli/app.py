@@ -90,6 +90,7 @@ def main() -> None:
         search_commands,
         serve_commands,
         sync_commands,
+        watch_commands,
     )
 
     try:
