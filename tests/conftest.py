@@ -1,16 +1,20 @@
-"""Shared fixtures: the real corpus in ../shared/data, and a real SQLite store per test."""
+"""Shared fixtures: the real corpus in ../shared/data, and a real store per test on each
+backend (an SQLite file, and a database on a PostgreSQL server this session starts)."""
 
 from __future__ import annotations
 
 import csv
-import sqlite3
+import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from trialscope.store import SQLiteStore
+from trialscope.store import Store, open_store
+
+from . import pg_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -23,27 +27,73 @@ needs_corpus = pytest.mark.skipif(
 )
 
 
+#: TRIALSCOPE_TEST_BACKENDS=sqlite runs the parametrised suites on SQLite only
+BACKENDS = tuple((os.environ.get("TRIALSCOPE_TEST_BACKENDS") or "sqlite,postgres").split(","))
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[pg_server.PgServer]:
+    started = pg_server.start()
+    if isinstance(started, str):
+        pytest.skip(started)
+    yield started
+    started.stop()
+
+
+class Backend:
+    """Where a test's stores live: fresh SQLite files or fresh PostgreSQL databases."""
+
+    def __init__(self, name: str, folder: Path, server: pg_server.PgServer | None) -> None:
+        self.name = name
+        self.folder = folder
+        self.server = server
+        self._count = itertools.count()
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def location(self) -> str:
+        """A new, empty database: a file path or a postgresql:// URL."""
+        if self.server is not None:
+            return self.server.new_database()
+        return str(self.folder / f"db{next(self._count)}" / "test.db")
+
+    def open(self, location: str | None = None) -> Store:
+        return open_store(location or self.location())
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    server = request.getfixturevalue("pg") if request.param == "postgres" else None
+    return Backend(request.param, tmp_path_factory.mktemp(request.param), server)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    with SQLiteStore(tmp_path / "test.db") as opened:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open() as opened:
         yield opened
 
 
-def store_state(db: Path) -> dict[str, Any]:
+def store_state(location: str | Path) -> dict[str, Any]:
     """What must be equal between an interrupted-then-resumed run and an uninterrupted one:
     every version, each study's current version, and the field changes between versions
     (by content hash, since row ids and timestamps legitimately differ)."""
-    with sqlite3.connect(db) as conn:
+    with open_store(location) as opened:
+        conn = opened.conn
         return {
-            "versions": sorted(conn.execute("SELECT nct_id, content_hash FROM versions")),
+            "versions": sorted(
+                tuple(r) for r in conn.execute("SELECT nct_id, content_hash FROM versions")
+            ),
             "current": sorted(
-                conn.execute(
+                tuple(r)
+                for r in conn.execute(
                     "SELECT s.nct_id, v.content_hash FROM studies s"
                     " JOIN versions v ON v.id = s.current_version_id"
                 )
             ),
             "changes": sorted(
-                conn.execute(
+                tuple(r)
+                for r in conn.execute(
                     "SELECT c.nct_id, a.content_hash, b.content_hash, c.path, c.kind,"
                     " c.old_value, c.new_value FROM changes c"
                     " JOIN versions a ON a.id = c.from_version_id"

@@ -1,10 +1,10 @@
-"""The versioned store on a real SQLite file: versions chain, change log, quarantine, runs."""
+"""The versioned store on both backends (a real SQLite file, a real PostgreSQL database):
+versions chain, change log, quarantine, runs."""
 
 from __future__ import annotations
 
 import copy
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,13 @@ from trialscope.store import (
     Outcome,
     QuarantinedRecord,
     SQLiteStore,
+    Store,
     open_store,
 )
+from trialscope.store.base import migrations
 from trialscope.store.fingerprint import content_hash
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, Backend
 
 
 def seed_2026() -> dict[str, Any]:
@@ -54,12 +56,15 @@ def with_status(study: dict[str, Any], status: str, updated: str) -> dict[str, A
     return copied
 
 
-def test_schema_is_migrated_and_wal(store: SQLiteStore) -> None:
-    assert store.schema_version >= 1
-    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+def test_schema_is_migrated_and_wal(store: Store, backend: Backend) -> None:
+    assert store.schema_version >= 5
+    if backend.name == "sqlite":
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    else:  # both schemas carry the same numbers; reopening migrates nothing
+        assert store.schema_version == max(n for n, _ in migrations("postgres"))
 
 
-def test_new_then_identical_adds_no_version(store: SQLiteStore) -> None:
+def test_new_then_identical_adds_no_version(store: Store) -> None:
     study = seed_2026()
     assert store.write_batch([incoming(study)]) == [Outcome.NEW]
     first = store.current_version("NCT04416854")
@@ -72,7 +77,7 @@ def test_new_then_identical_adds_no_version(store: SQLiteStore) -> None:
     assert versions[0].source == "test"  # provenance of the first sighting is kept
 
 
-def test_volatile_version_holder_is_not_a_change(store: SQLiteStore) -> None:
+def test_volatile_version_holder_is_not_a_change(store: Store) -> None:
     study = seed_2026()
     refreshed = copy.deepcopy(study)
     refreshed["derivedSection"]["miscInfoModule"]["versionHolder"] = "2026-06-01"
@@ -80,7 +85,7 @@ def test_volatile_version_holder_is_not_a_change(store: SQLiteStore) -> None:
     assert store.write_batch([incoming(refreshed)]) == [Outcome.UNCHANGED]
 
 
-def test_newer_version_becomes_current_with_field_changes(store: SQLiteStore) -> None:
+def test_newer_version_becomes_current_with_field_changes(store: Store) -> None:
     old = seed_2026()
     new = with_status(old, "COMPLETED", "2026-01-10")
     store.write_batch([incoming(old)])
@@ -101,7 +106,7 @@ def test_newer_version_becomes_current_with_field_changes(store: SQLiteStore) ->
     assert all(c.ct_date == "2026-01-10" for c in logged)
 
 
-def test_older_version_arriving_late_goes_to_history(store: SQLiteStore) -> None:
+def test_older_version_arriving_late_goes_to_history(store: Store) -> None:
     base = seed_2026()
     v2021 = with_status(base, "RECRUITING", "2021-01-01")
     v2023 = with_status(base, "ACTIVE_NOT_RECRUITING", "2023-01-01")
@@ -128,7 +133,7 @@ def test_older_version_arriving_late_goes_to_history(store: SQLiteStore) -> None
     ]
 
 
-def test_same_update_date_is_ordered_by_snapshot(store: SQLiteStore) -> None:
+def test_same_update_date_is_ordered_by_snapshot(store: Store) -> None:
     base = seed_2026()
     recruiting = with_status(base, "RECRUITING", "2020-06-04")
     # The 2026 snapshot arrives first, the 2020 one after: 2026 must stay current.
@@ -141,7 +146,7 @@ def test_same_update_date_is_ordered_by_snapshot(store: SQLiteStore) -> None:
     )
 
 
-def test_first_sight_changes_are_derived(store: SQLiteStore) -> None:
+def test_first_sight_changes_are_derived(store: Store) -> None:
     store.write_batch([incoming(seed_2026())])
     found = store.changes(["NCT04416854"])
     assert found[0].kind is ChangeKind.ADDED
@@ -155,13 +160,13 @@ def test_first_sight_changes_are_derived(store: SQLiteStore) -> None:
     ]
 
 
-def test_changes_since_filters_by_detection_time(store: SQLiteStore) -> None:
+def test_changes_since_filters_by_detection_time(store: Store) -> None:
     store.write_batch([incoming(seed_2026())])
     assert store.changes(since="2999-01-01T00:00:00.000Z") == []
     assert store.changes(since="2000-01-01T00:00:00.000Z") != []
 
 
-def test_quarantine_keeps_reason_and_bytes(store: SQLiteStore) -> None:
+def test_quarantine_keeps_reason_and_bytes(store: Store) -> None:
     run = store.begin_run(["x.jsonl"])
     store.write_batch([], [QuarantinedRecord("x.jsonl", "line 3", "malformed JSON", b"{oops")], run)
     (entry,) = store.quarantine(run_id=run)
@@ -171,7 +176,7 @@ def test_quarantine_keeps_reason_and_bytes(store: SQLiteStore) -> None:
         store.quarantine_entry(999)
 
 
-def test_runs_are_recorded(store: SQLiteStore) -> None:
+def test_runs_are_recorded(store: Store) -> None:
     run = store.begin_run(["a", "b"])
     store.finish_run(run, "completed", {"records": 3})
     (found,) = store.runs()
@@ -180,7 +185,7 @@ def test_runs_are_recorded(store: SQLiteStore) -> None:
     assert found["status"] == "completed"
 
 
-def test_failed_batch_rolls_back_whole(store: SQLiteStore) -> None:
+def test_failed_batch_rolls_back_whole(store: Store) -> None:
     good = incoming(seed_2026())
     bad = incoming(seed_2026())
     object.__setattr__(bad, "content_hash", None)  # violates NOT NULL mid-batch
@@ -190,7 +195,7 @@ def test_failed_batch_rolls_back_whole(store: SQLiteStore) -> None:
     assert store.count_studies() == 0
 
 
-def test_unknown_study_is_a_clear_error(store: SQLiteStore) -> None:
+def test_unknown_study_is_a_clear_error(store: Store) -> None:
     with pytest.raises(StudyNotFound, match="NCT99999999"):
         store.study_json("nct99999999")
 
@@ -209,9 +214,34 @@ def test_unopenable_database_is_a_store_error(tmp_path: Path) -> None:
         SQLiteStore(not_a_db)
 
 
-def test_stats_count_by_columns(store: SQLiteStore) -> None:
+def test_stats_count_by_columns(store: Store) -> None:
     store.write_batch([incoming(seed_2026())])
     figures = store.stats()
     assert figures["studies"] == 1
     assert figures["by_status"] == {"UNKNOWN": 1}
-    assert isinstance(store.conn, sqlite3.Connection)
+    assert (figures["versions"], figures["changes"], figures["partial"]) == (1, 0, 0)
+
+
+def test_reopening_keeps_everything(store: Store, backend: Backend) -> None:
+    location = backend.location()
+    with open_store(location) as first:
+        first.write_batch([incoming(seed_2026())])
+        version = first.schema_version
+    with open_store(location) as again:
+        assert again.nct_ids() == ["NCT04416854"]
+        assert again.schema_version == version
+
+
+def test_unreachable_postgresql_is_a_store_error_with_a_hint() -> None:
+    with pytest.raises(StoreError, match="Cannot connect") as caught:
+        open_store("postgresql://nobody:secret@127.0.0.1:1/trialscope")
+    assert "secret" not in caught.value.message  # the password never reaches a message
+    assert caught.value.hint and "TRIALSCOPE_DB" in caught.value.hint
+
+
+def test_path_patterns_mean_the_same_on_both_backends(store: Store) -> None:
+    store.write_batch([incoming(seed_2026())])
+    assert {c.path for c in store.changes(path_glob="status.overall?tatus")} == {
+        "status.overallStatus"
+    }
+    assert store.changes(path_glob="status_overallStatus") == []  # _ is no wildcard

@@ -55,7 +55,7 @@ def criteria_text(study: dict[str, Any]) -> str | None:
 def _pending(
     store: Store, nct_ids: Sequence[str] | None, everything: bool
 ) -> list[tuple[str, int]]:
-    where = ["1"]
+    where = ["1 = 1"]
     params: list[Any] = []
     if not everything:
         where.append("(c.version_id IS NULL OR c.parser_version < ?)")
@@ -108,10 +108,11 @@ def parse_pending(
             fresh = sorted({t for t in texts if t not in seen})
             results = pool.map(_parse_one, fresh, chunksize=16) if pool else map(_parse_one, fresh)
             seen.update(zip(fresh, results, strict=True))
-            rows = [
+            # in version order: concurrent parsers (PostgreSQL) lock rows in one order
+            rows = sorted(
                 (version_id, nct_id, PARSER_VERSION, utc_now(), *seen[text])
                 for (nct_id, version_id), text in zip(chunk, texts, strict=True)
-            ]
+            )
             if len(seen) > 4 * BATCH:
                 seen.clear()  # bounded memory; copies are usually near each other
             with store.transaction() as db:
@@ -175,7 +176,8 @@ def _row(store: Store, nct: str) -> tuple[Any, ...] | None:
 def parse_counts(store: Store) -> dict[str, int]:
     """How many current versions are parsed, stale, or not parsed yet."""
     row = store.conn.execute(
-        "SELECT count(*), sum(c.version_id IS NULL), sum(c.parser_version < ?)"
+        "SELECT count(*), sum(CASE WHEN c.version_id IS NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN c.parser_version < ? THEN 1 ELSE 0 END)"
         " FROM studies s LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id",
         (PARSER_VERSION,),
     ).fetchone()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from trialscope.store.dbapi import Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +38,12 @@ class Checkpoint:
 
 
 class SyncStateMixin:
-    """Methods the SQLite store gains for sync; they share its connection."""
+    """Methods the store gains for sync; they share its connection."""
 
-    conn: sqlite3.Connection
+    conn: Connection
     _now: Callable[[], str]
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
     # -- profiles -------------------------------------------------------------------
@@ -93,7 +94,7 @@ class SyncStateMixin:
         )
         return [_checkpoint(row) for row in rows]
 
-    def _save_checkpoint(self, db: sqlite3.Connection, cp: Checkpoint) -> None:
+    def _save_checkpoint(self, db: Connection, cp: Checkpoint) -> None:
         db.execute(
             "INSERT INTO sync_checkpoints (profile, run_id, request, next_page_token, pages,"
             " records, total, max_update, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -154,12 +155,11 @@ class SyncStateMixin:
         rows = self.conn.execute("SELECT version FROM history_fetched WHERE nct_id = ?", (nct_id,))
         return {int(r[0]) for r in rows}
 
-    def _mark_history(
-        self, db: sqlite3.Connection, nct_id: str, version: int, day: str | None
-    ) -> None:
+    def _mark_history(self, db: Connection, nct_id: str, version: int, day: str | None) -> None:
         db.execute(
-            "INSERT OR REPLACE INTO history_fetched (nct_id, version, version_date, fetched_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO history_fetched (nct_id, version, version_date, fetched_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (nct_id, version) DO UPDATE SET"
+            " version_date = excluded.version_date, fetched_at = excluded.fetched_at",
             (nct_id, version, day, self._now()),
         )
 

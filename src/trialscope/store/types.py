@@ -7,6 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
+from trialscope.store.codec import compress, decompress
+
 
 class ChangeKind(StrEnum):
     ADDED = "added"
@@ -46,3 +50,69 @@ class VersionInfo:
     first_seen: datetime
     last_seen: datetime
     is_partial: bool = False
+
+
+class Outcome(StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    HISTORY = "history"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingVersion:
+    """One record ready to store: its compressed v2 JSON plus what the store indexes.
+
+    Only compressed bytes travel (between processes, in batches): a parsed study
+    dict costs several times its JSON size, and is needed only to diff a changed
+    study. Build one with :meth:`build`.
+    """
+
+    nct_id: str
+    #: zstd-compressed v2 JSON (see trialscope.store.codec)
+    data: bytes
+    content_hash: str
+    source: str
+    source_format: str
+    #: zstd-compressed source bytes, when the source format was not v2
+    original: bytes | None = None
+    last_update_post_date: str | None = None
+    snapshot_date: str | None = None
+    is_partial: bool = False
+    brief_title: str | None = None
+    overall_status: str | None = None
+    phases: str | None = None
+    study_type: str | None = None
+    lead_sponsor: str | None = None
+
+    @classmethod
+    def build(cls, *, data: bytes, original: bytes | None = None, **fields: Any) -> IncomingVersion:
+        """From uncompressed JSON (and source) bytes."""
+        return cls(
+            data=compress(data),
+            original=None if original is None else compress(original),
+            **fields,
+        )
+
+    def study(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = orjson.loads(decompress(self.data))
+        return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedRecord:
+    source: str
+    position: str
+    reason: str
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    id: int
+    run_id: int | None
+    source: str
+    position: str
+    reason: str
+    created_at: str
+    raw: bytes | None = None

@@ -1,0 +1,506 @@
+"""The store logic both backends share.
+
+Versions of a study form a chain ordered by CT.gov's last update post date
+(partial, field-restricted records sort before full ones of the same date, then
+arrival order). Field-level changes are kept between consecutive links; when a
+version lands in the middle of the chain (an older record imported late) the
+link it splits is re-diffed, so the log always describes the chain as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+from importlib import resources
+from typing import Any, Self
+
+import orjson
+
+from trialscope.errors import NotFoundError, StudyNotFound
+from trialscope.store.codec import compress, decompress
+from trialscope.store.dbapi import Connection
+from trialscope.store.diff import Difference, diff_studies, first_sight
+from trialscope.store.sync_state import Checkpoint, SyncStateMixin
+from trialscope.store.types import (
+    ChangeKind,
+    FieldChange,
+    IncomingVersion,
+    Outcome,
+    QuarantinedRecord,
+    QuarantineEntry,
+    VersionInfo,
+)
+from trialscope.timewindow import iso_utc
+
+
+def utc_now() -> str:
+    return iso_utc(datetime.now(UTC))
+
+
+def parse_timestamp(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str]]:
+    """Numbered SQL scripts: ``migrations/*.sql`` (SQLite), ``migrations/postgres/*.sql``."""
+    folder = resources.files("trialscope.store") / "migrations"
+    if dialect != "sqlite":
+        folder = folder / dialect
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+_VERSION_COLUMNS = (
+    "id, nct_id, content_hash, source, source_format, last_update_post_date,"
+    " first_seen, last_seen, is_partial"
+)
+# Chain order: CT.gov date, then full records after partial ones, then the date
+# the snapshot was taken (CT.gov changes some fields, like an overdue status
+# becoming UNKNOWN, without a new update post), then arrival.
+_CHAIN_ORDER = (
+    "coalesce(last_update_post_date, ''), is_partial DESC, coalesce(snapshot_date, ''), id"
+)
+
+
+class BaseStore(SyncStateMixin):
+    """What both backends share: the version chain, change log, runs, quarantine, stats.
+
+    A backend provides ``conn`` (SQL with ``?`` placeholders), ``transaction()``,
+    migrations and, where writers run concurrently, ``_lock_studies``.
+    """
+
+    conn: Connection
+    dialect: str = "sqlite"
+    #: the database's location, for messages
+    location: str
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _lock_studies(self, db: Connection, nct_ids: Sequence[str]) -> None:
+        """Serialise writers of the same studies (a no-op where there is one writer)."""
+
+    def _glob(self, column: str, pattern: str) -> tuple[str, str]:
+        """A shell-pattern match on a column, as SQL and its parameter."""
+        return f"{column} GLOB ?", pattern
+
+    # -- import runs ---------------------------------------------------------------
+
+    def begin_run(self, sources: Sequence[str], kind: str = "import") -> int:
+        with self.transaction() as db:
+            row = db.execute(
+                "INSERT INTO import_runs (kind, started_at, sources) VALUES (?, ?, ?) RETURNING id",
+                (kind, self._now(), _json_text(list(sources))),
+            ).fetchone()
+        return int(row[0])
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE import_runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?",
+                (self._now(), status, _json_text(counts), run_id),
+            )
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, kind, started_at, finished_at, status, sources, counts"
+            " FROM import_runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            {
+                "id": r[0],
+                "kind": r[1],
+                "started_at": r[2],
+                "finished_at": r[3],
+                "status": r[4],
+                "sources": orjson.loads(r[5]),
+                "counts": orjson.loads(r[6]),
+            }
+            for r in rows
+        ]
+
+    # -- writing -------------------------------------------------------------------
+
+    def write_batch(
+        self,
+        records: Iterable[IncomingVersion],
+        quarantined: Iterable[QuarantinedRecord] = (),
+        run_id: int | None = None,
+        *,
+        checkpoint: Checkpoint | None = None,
+        history_marks: Iterable[tuple[str, int, str | None]] = (),
+    ) -> list[Outcome]:
+        """Store a batch in one transaction; a crash loses at most this batch.
+
+        A sync passes its ``checkpoint`` (and the history versions it fetched) so
+        they are committed with the records they describe, or not at all.
+        """
+        now = self._now()
+        records = list(records)
+        with self.transaction() as db:
+            self._lock_studies(db, [r.nct_id for r in records])
+            outcomes = [self._upsert(db, record, now) for record in records]
+            if checkpoint is not None:
+                self._save_checkpoint(db, checkpoint)
+            for nct_id, version, day in history_marks:
+                self._mark_history(db, nct_id, version, day)
+            db.executemany(
+                "INSERT INTO quarantine (run_id, source, position, reason, raw, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        q.source,
+                        q.position,
+                        q.reason,
+                        None if q.raw is None else compress(q.raw),
+                        now,
+                    )
+                    for q in quarantined
+                ],
+            )
+        return outcomes
+
+    def _upsert(self, db: Connection, rec: IncomingVersion, now: str) -> Outcome:
+        stored = db.execute(
+            "SELECT id, content_hash FROM versions WHERE nct_id = ?", (rec.nct_id,)
+        ).fetchall()
+        for version_id, content_hash in stored:
+            if content_hash == rec.content_hash:
+                db.execute("UPDATE versions SET last_seen = ? WHERE id = ?", (now, version_id))
+                db.execute("UPDATE studies SET last_seen = ? WHERE nct_id = ?", (now, rec.nct_id))
+                return Outcome.UNCHANGED
+
+        new_id = db.execute(
+            "INSERT INTO versions (nct_id, content_hash, source, source_format,"
+            " last_update_post_date, snapshot_date, is_partial, first_seen, last_seen, data,"
+            " original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                rec.nct_id,
+                rec.content_hash,
+                rec.source,
+                rec.source_format,
+                rec.last_update_post_date,
+                rec.snapshot_date,
+                int(rec.is_partial),
+                now,
+                now,
+                rec.data,
+                rec.original,
+            ),
+        ).fetchone()[0]
+        if not stored:
+            self._set_current(db, rec, new_id, now, first_seen=now)
+            return Outcome.NEW
+        chain = [
+            row[0]
+            for row in db.execute(
+                f"SELECT id FROM versions WHERE nct_id = ? ORDER BY {_CHAIN_ORDER}",
+                (rec.nct_id,),
+            )
+        ]
+        study = rec.study()
+        at = chain.index(new_id)
+        before = chain[at - 1] if at > 0 else None
+        after = chain[at + 1] if at + 1 < len(chain) else None
+        if before is not None and after is not None:
+            db.execute(
+                "DELETE FROM changes WHERE from_version_id = ? AND to_version_id = ?",
+                (before, after),
+            )
+        if before is not None:
+            earlier = self._load(db, before)
+            self._insert_changes(
+                db,
+                rec.nct_id,
+                before,
+                new_id,
+                diff_studies(earlier, study),
+                now,
+                rec.last_update_post_date,
+            )
+        if after is not None:
+            later = self._load(db, after)
+            later_date = db.execute(
+                "SELECT last_update_post_date FROM versions WHERE id = ?", (after,)
+            ).fetchone()[0]
+            self._insert_changes(
+                db, rec.nct_id, new_id, after, diff_studies(study, later), now, later_date
+            )
+            db.execute("UPDATE studies SET last_seen = ? WHERE nct_id = ?", (now, rec.nct_id))
+            return Outcome.HISTORY
+        self._set_current(db, rec, new_id, now, first_seen=None)
+        return Outcome.CHANGED
+
+    def _insert_changes(
+        self,
+        db: Connection,
+        nct_id: str,
+        from_id: int,
+        to_id: int,
+        diffs: Sequence[Difference],
+        now: str,
+        ct_date: str | None,
+    ) -> None:
+        db.executemany(
+            "INSERT INTO changes (nct_id, from_version_id, to_version_id, path, kind,"
+            " old_value, new_value, detected_at, ct_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (nct_id, from_id, to_id, path, kind, _json_text(o), _json_text(n), now, ct_date)
+                for path, kind, o, n in diffs
+            ],
+        )
+
+    def _set_current(
+        self,
+        db: Connection,
+        rec: IncomingVersion,
+        version_id: int,
+        now: str,
+        first_seen: str | None,
+    ) -> None:
+        # The search index catches up on these in one batch (trialscope.search).
+        db.execute(
+            "INSERT INTO search_dirty (nct_id) VALUES (?) ON CONFLICT DO NOTHING", (rec.nct_id,)
+        )
+        db.execute(
+            "INSERT INTO studies (nct_id, current_version_id, brief_title, overall_status,"
+            " phases, study_type, lead_sponsor, last_update_post_date, source_format,"
+            " is_partial, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (nct_id) DO UPDATE SET current_version_id = excluded.current_version_id,"
+            " brief_title = excluded.brief_title, overall_status = excluded.overall_status,"
+            " phases = excluded.phases, study_type = excluded.study_type,"
+            " lead_sponsor = excluded.lead_sponsor,"
+            " last_update_post_date = excluded.last_update_post_date,"
+            " source_format = excluded.source_format, is_partial = excluded.is_partial,"
+            " last_seen = excluded.last_seen",
+            (
+                rec.nct_id,
+                version_id,
+                rec.brief_title,
+                rec.overall_status,
+                rec.phases,
+                rec.study_type,
+                rec.lead_sponsor,
+                rec.last_update_post_date,
+                rec.source_format,
+                int(rec.is_partial),
+                first_seen or now,
+                now,
+            ),
+        )
+
+    def _load(self, db: Connection, version_id: int) -> dict[str, Any]:
+        blob = db.execute("SELECT data FROM versions WHERE id = ?", (version_id,)).fetchone()[0]
+        loaded: dict[str, Any] = orjson.loads(decompress(blob))
+        return loaded
+
+    # -- reading -------------------------------------------------------------------
+
+    def count_studies(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM studies").fetchone()[0])
+
+    def nct_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
+
+    def study_json(self, nct_id: str) -> dict[str, Any]:
+        """The current v2 JSON of a study, exactly as stored."""
+        row = self.conn.execute(
+            "SELECT current_version_id FROM studies WHERE nct_id = ?", (nct_id.upper(),)
+        ).fetchone()
+        if row is None:
+            raise StudyNotFound(nct_id.upper())
+        return self._load(self.conn, row[0])
+
+    def study_bytes(self, nct_id: str) -> bytes:
+        row = self.conn.execute(
+            "SELECT v.data FROM studies s JOIN versions v ON v.id = s.current_version_id"
+            " WHERE s.nct_id = ?",
+            (nct_id.upper(),),
+        ).fetchone()
+        if row is None:
+            raise StudyNotFound(nct_id.upper())
+        data: bytes = decompress(row[0])
+        return data
+
+    def version_json(self, version_id: int) -> dict[str, Any]:
+        return self._load(self.conn, version_id)
+
+    def version_original(self, version_id: int) -> bytes | None:
+        row = self.conn.execute(
+            "SELECT original FROM versions WHERE id = ?", (version_id,)
+        ).fetchone()
+        return None if row is None or row[0] is None else bytes(decompress(row[0]))
+
+    def _version_info(self, row: Sequence[Any]) -> VersionInfo:
+        return VersionInfo(
+            version_id=row[0],
+            nct_id=row[1],
+            content_hash=row[2],
+            source=row[3],
+            source_format=row[4],
+            last_update_post_date=row[5],
+            first_seen=parse_timestamp(row[6]),
+            last_seen=parse_timestamp(row[7]),
+            is_partial=bool(row[8]),
+        )
+
+    def versions(self, nct_id: str) -> list[VersionInfo]:
+        """Every stored version of a study, oldest first; the last one is current."""
+        rows = self.conn.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE nct_id = ? ORDER BY {_CHAIN_ORDER}",
+            (nct_id.upper(),),
+        ).fetchall()
+        if not rows:
+            raise StudyNotFound(nct_id.upper())
+        return [self._version_info(r) for r in rows]
+
+    def current_version(self, nct_id: str) -> VersionInfo:
+        row = self.conn.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE id ="
+            " (SELECT current_version_id FROM studies WHERE nct_id = ?)",
+            (nct_id.upper(),),
+        ).fetchone()
+        if row is None:
+            raise StudyNotFound(nct_id.upper())
+        return self._version_info(row)
+
+    def changes(
+        self,
+        nct_ids: Sequence[str] = (),
+        since: str | None = None,
+        path_glob: str | None = None,
+        include_first_sight: bool = True,
+    ) -> list[FieldChange]:
+        """Field-level changes, newest first.
+
+        ``since`` is an ISO timestamp compared with when the change was detected;
+        ``path_glob`` uses shell wildcards (``status.*``). A study's first version
+        is reported as its watched fields ``added``, as seed 000 shows.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        ids = [n.upper() for n in nct_ids]
+        if ids:
+            where.append(f"nct_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        if since:
+            where.append("detected_at >= ?")
+            params.append(since)
+        if path_glob:
+            clause, pattern = self._glob("path", path_glob)
+            where.append(clause)
+            params.append(pattern)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self.conn.execute(
+            "SELECT nct_id, path, kind, old_value, new_value, detected_at, ct_date"
+            f" FROM changes{clause} ORDER BY detected_at DESC, id",
+            params,
+        ).fetchall()
+        found = [
+            FieldChange(
+                nct_id=r[0],
+                path=r[1],
+                kind=ChangeKind(r[2]),
+                old=None if r[3] is None else orjson.loads(r[3]),
+                new=None if r[4] is None else orjson.loads(r[4]),
+                detected_at=parse_timestamp(r[5]),
+                ct_date=r[6],
+            )
+            for r in rows
+        ]
+        if include_first_sight:
+            found.extend(self._first_sightings(ids, since, path_glob))
+        found.sort(key=lambda c: c.detected_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return found
+
+    def _first_sightings(
+        self, ids: Sequence[str], since: str | None, path_glob: str | None
+    ) -> Iterator[FieldChange]:
+        where: list[str] = []
+        params: list[Any] = []
+        if ids:
+            where.append(f"v.nct_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        if since:
+            where.append("v.first_seen >= ?")
+            params.append(since)
+        clause = f" AND {' AND '.join(where)}" if where else ""
+        # The first link of each chain: no earlier version of the same study.
+        rows = self.conn.execute(
+            "SELECT v.id, v.nct_id, v.first_seen, v.last_update_post_date FROM versions v"
+            " WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.to_version_id = v.id)"
+            " AND v.id = (SELECT id FROM versions w WHERE w.nct_id = v.nct_id"
+            f" ORDER BY {_CHAIN_ORDER} LIMIT 1){clause}",
+            params,
+        ).fetchall()
+        for version_id, nct_id, first_seen, ct_date in rows:
+            for path, kind, old, new in first_sight(self._load(self.conn, version_id)):
+                if path_glob and not fnmatchcase(path, path_glob):
+                    continue
+                yield FieldChange(
+                    nct_id, path, kind, old, new, parse_timestamp(first_seen), ct_date
+                )
+
+    def stats(self) -> dict[str, Any]:
+        def count_by(column: str) -> dict[str, int]:
+            rows = self.conn.execute(
+                f"SELECT coalesce({column}, '(none)'), count(*) FROM studies"
+                f" GROUP BY 1 ORDER BY 2 DESC, 1"
+            )
+            return {str(k): int(v) for k, v in rows}
+
+        one = self.conn.execute
+        return {
+            "studies": self.count_studies(),
+            "versions": int(one("SELECT count(*) FROM versions").fetchone()[0]),
+            "changes": int(one("SELECT count(*) FROM changes").fetchone()[0]),
+            "quarantined": int(one("SELECT count(*) FROM quarantine").fetchone()[0]),
+            "partial": int(one("SELECT count(*) FROM studies WHERE is_partial <> 0").fetchone()[0]),
+            "by_status": count_by("overall_status"),
+            "by_phase": count_by("phases"),
+            "by_study_type": count_by("study_type"),
+            "by_source_format": count_by("source_format"),
+        }
+
+    # -- quarantine ----------------------------------------------------------------
+
+    def quarantine(self, limit: int = 100, run_id: int | None = None) -> list[QuarantineEntry]:
+        params: list[Any] = [] if run_id is None else [run_id]
+        clause = "" if run_id is None else "WHERE run_id = ?"
+        rows = self.conn.execute(
+            "SELECT id, run_id, source, position, reason, created_at FROM quarantine"
+            f" {clause} ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return [QuarantineEntry(*row) for row in rows]
+
+    def quarantine_entry(self, entry_id: int) -> QuarantineEntry:
+        row = self.conn.execute(
+            "SELECT id, run_id, source, position, reason, created_at, raw FROM quarantine"
+            " WHERE id = ?",
+            (entry_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"No quarantine entry {entry_id}.", hint="List them: trialscope quarantine list"
+            )
+        raw = None if row[6] is None else bytes(decompress(row[6]))
+        return QuarantineEntry(row[0], row[1], row[2], row[3], row[4], row[5], raw=raw)
