@@ -154,12 +154,14 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    from . import api, api_search, pages, search_pages
+    from . import api, api_search, feeds, pages, search_pages
 
     app.include_router(api_search.router)
     app.include_router(api.router)
     app.include_router(search_pages.router)
     app.include_router(pages.router)
+    app.include_router(feeds.api)
+    app.include_router(feeds.router)
     return app
 
 

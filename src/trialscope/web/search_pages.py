@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import QueryParams
 
 from trialscope.errors import UsageError
 from trialscope.search import GeoFilter, SearchQuery, SearchResult, SortOrder, locate_place
@@ -56,7 +57,11 @@ class SearchForm:
 
     @classmethod
     def from_request(cls, request: Request) -> SearchForm:
-        params = request.query_params
+        return cls.from_params(request.query_params)
+
+    @classmethod
+    def from_params(cls, params: QueryParams) -> SearchForm:
+        """From a query string (the page's own, or one a saved-search form posts)."""
 
         def text(name: str, default: str = "") -> str:
             return (params.get(name) or default).strip()[:300]
