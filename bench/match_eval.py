@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from match_gold import Pair, load_pairs, split  # noqa: E402
+from match_gold import Pair, load_pairs, split
 
-from trialscope.criteria import parse_criteria  # noqa: E402
-from trialscope.match.facts import PatientFacts  # noqa: E402
-from trialscope.match.judge import judge_item  # noqa: E402
-from trialscope.match.note import read_note  # noqa: E402
-from trialscope.match.verdicts import CriterionResult, Verdict  # noqa: E402
+from trialscope.criteria import parse_criteria
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+from trialscope.match.note import read_note
+from trialscope.match.verdicts import CriterionResult, Verdict
 
 VERDICTS = ["MET", "NOT_MET", "UNKNOWN", "NOT_APPLICABLE"]
 GPT4_ACCURACY = 0.873  # TrialGPT paper, criterion-level, GPT-4
@@ -70,8 +70,11 @@ def evaluate(pairs: list[Pair]) -> dict[str, object]:
     right = sum(n for (gold, guess), n in confusion.items() if gold == guess)
     majority = Counter(p.gold for p in pairs).most_common(1)[0]
     by_kind = Counter((p.kind, p.gold) for p in pairs)
-    kind_majority = sum(max(n for (k, _), n in by_kind.items() if k == kind) for kind in
-                        ("inclusion", "exclusion") if any(k == kind for k, _ in by_kind))  # fmt: skip
+    kind_majority = sum(
+        max(n for (k, _), n in by_kind.items() if k == kind)
+        for kind in ("inclusion", "exclusion")
+        if any(k == kind for k, _ in by_kind)
+    )
     gpt4 = sum(1 for p in pairs if _gpt4(p) == p.gold)
     return {
         "pairs": len(pairs),
@@ -92,8 +95,12 @@ def _gpt4(pair: Pair) -> str:
         return "UNKNOWN"
     if label == "not applicable":
         return "NOT_APPLICABLE"
-    return {"included": "MET", "not included": "NOT_MET", "excluded": "MET",
-            "not excluded": "NOT_MET"}.get(label, "UNKNOWN")  # fmt: skip
+    return {
+        "included": "MET",
+        "not included": "NOT_MET",
+        "excluded": "MET",
+        "not excluded": "NOT_MET",
+    }.get(label, "UNKNOWN")
 
 
 def _matrix(confusion: dict[str, int]) -> str:
@@ -118,11 +125,13 @@ def main() -> None:
         print(json.dumps(report, indent=2))
     else:
         print(f"{args.split}: {report['pairs']} pairs, {report['patients']} patients")
-        print(f"accuracy {report['accuracy']:.3f}  (majority class "
-              f"{report['majority_class']['accuracy']:.3f}, majority per kind "  # type: ignore[index]
-              f"{report['majority_per_kind_accuracy']:.3f}, GPT-4 on these pairs "
-              f"{report['gpt4_on_these_pairs']:.3f}; paper GPT-4 {GPT4_ACCURACY}, experts "
-              f"{EXPERT_RANGE})")  # fmt: skip
+        print(
+            f"accuracy {report['accuracy']:.3f}  (majority class "
+            f"{report['majority_class']['accuracy']:.3f}, majority per kind "  # type: ignore[index]
+            f"{report['majority_per_kind_accuracy']:.3f}, GPT-4 on these pairs "
+            f"{report['gpt4_on_these_pairs']:.3f}; paper GPT-4 {GPT4_ACCURACY}, experts "
+            f"{EXPERT_RANGE})"
+        )
         print(_matrix(report["confusion"]))  # type: ignore[arg-type]
         print(f"{report['pairs_per_second']:.0f} pairs/s (note reading included)")
     for pair, guess, results in errors[: args.errors]:  # type: ignore[index]

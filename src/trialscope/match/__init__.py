@@ -1,0 +1,36 @@
+"""Match a patient to trials: per-criterion verdicts with evidence, ranking, questions.
+
+Public API::
+
+    from trialscope.match import load_patient, match_patient
+    patient = load_patient("patient.yaml")        # or a FHIR Bundle, or a free-text note
+    report = match_patient(store, patient, near="Boston", radius_km=200)
+    report.trials[0].verdict, report.trials[0].criteria[0].reason
+    report.questions[0].text, report.questions[0].decides
+
+Nothing about the patient is written to the store or to logs.
+"""
+
+from __future__ import annotations
+
+from .note import read_note
+from .patient import Patient, Provenance
+from .run import MatchReport, RankedQuestion, apply_answers, match_patient, match_trial
+from .verdicts import CriterionResult, Evidence, Question, TrialMatch, TrialVerdict, Verdict
+
+__all__ = [
+    "CriterionResult",
+    "Evidence",
+    "MatchReport",
+    "Patient",
+    "Provenance",
+    "Question",
+    "RankedQuestion",
+    "TrialMatch",
+    "TrialVerdict",
+    "Verdict",
+    "apply_answers",
+    "match_patient",
+    "match_trial",
+    "read_note",
+]

@@ -78,7 +78,7 @@ def vocabulary() -> _Vocabulary | None:
         return None
     try:
         return load_terminology()  # type: ignore[no-any-return]
-    except Exception:  # noqa: BLE001 - a missing vocabulary only weakens matching
+    except Exception:
         return None
 
 
@@ -92,14 +92,16 @@ def find_concepts(text: str, lo: int = 0, hi: int | None = None) -> list[Found]:
     for hit in concept_lexicon().finditer(text, lo, hi):
         category, concept = hit.value
         prefix = "therapy" if category == "prior_therapy" else "lex"
-        found.append(_found(text, hit.start, hit.end, f"{prefix}:{concept}", concept,
-                            category, trig, lo, hi))  # fmt: skip
+        found.append(
+            _found(text, hit.start, hit.end, f"{prefix}:{concept}", concept, category, trig, lo, hi)
+        )
     vocab = vocabulary()
     if vocab is not None:
         for match in vocab.find(text[lo:hi]):
             start, end = match.start + lo, match.end + lo
-            found.append(_found(text, start, end, match.concept, match.name, "condition",
-                                trig, lo, hi))  # fmt: skip
+            found.append(
+                _found(text, start, end, match.concept, match.name, "condition", trig, lo, hi)
+            )
     found.sort(key=lambda f: (f.start, -f.end))
     return found
 

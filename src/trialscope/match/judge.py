@@ -24,6 +24,7 @@ _FEMALE_ONLY = re.compile(
     re.I,
 )
 _MALE_ONLY = re.compile(r"\b(?:men|males?|prostat\w*|sperm\w*|testic\w*)\b", re.I)
+_MEN = re.compile(r"\b(?:men|males?)\b", re.I)
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
 # Karnofsky bands per ECOG grade (Oken et al. 1982 crosswalk)
 _KARNOFSKY_TO_ECOG = ((90, 0), (70, 1), (50, 2), (30, 3), (0, 4))
@@ -33,10 +34,13 @@ _SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
 
 def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> CriterionResult:
     kind = kind or item.kind
+    answered = facts.patient.answers.get(f"criterion:{_slug(item.text)}")
+    if answered is not None:
+        return _result(item, kind, _yes(answered), "as answered", Basis.FACT)
     not_applicable = _not_applicable(item, facts)
     if not_applicable is not None:
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
-    parts: list[tuple[Verdict, str, Basis, list[Evidence], list[Question]]] = []
+    parts: list[Part] = []
     if item.constraints:
         parts.append(_constraints(item.constraints, facts))
     for mention in item.mentions:
@@ -46,11 +50,16 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
         parts.append(_consent(item, kind, facts))
     if not parts:
         return _nothing_recognised(item, kind, facts)
-    verdict, reason, basis, evidence, questions = _combine(parts, item)
-    if verdict is Verdict.UNKNOWN and kind == "exclusion" and facts.patient.complete_history:
-        if all(p[0] is not Verdict.MET for p in parts) and not item.constraints:
-            verdict, basis = Verdict.NOT_MET, Basis.ABSENCE
-            reason = reason + " — not in the patient's history"
+    verdict, reason, basis, evidence, questions = _combine(parts, item, kind)
+    if (
+        verdict is Verdict.UNKNOWN
+        and kind == "exclusion"
+        and facts.patient.complete_history
+        and not item.constraints
+        and all(p[0] is not Verdict.MET for p in parts)
+    ):
+        verdict, basis = Verdict.NOT_MET, Basis.ABSENCE
+        reason = reason + " — not in the patient's history"
     return CriterionResult(
         index=item.index,
         kind=kind,
@@ -73,12 +82,11 @@ def _not_applicable(item: Item, facts: PatientFacts) -> str | None:
     sex = facts.patient.sex
     text = item.text
     pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
-    if sex == "male" and (pregnancy_words or _FEMALE_ONLY.search(text)):
-        if not _MALE_ONLY.search(text) or pregnancy_words:
-            return "about women; the patient is male"
-    if sex == "female" and _MALE_ONLY.search(text) and not _FEMALE_ONLY.search(text):
-        if re.search(r"\b(?:men|males?)\b", text, re.I):
-            return "about men; the patient is female"
+    female_words = pregnancy_words or _FEMALE_ONLY.search(text)
+    if sex == "male" and female_words and (pregnancy_words or not _MALE_ONLY.search(text)):
+        return "about women; the patient is male"
+    if sex == "female" and _MEN.search(text) and not _FEMALE_ONLY.search(text):
+        return "about men; the patient is female"
     return None
 
 
@@ -99,31 +107,48 @@ def _nothing_recognised(item: Item, kind: str, facts: PatientFacts) -> Criterion
     )
     question = Question(key=f"criterion:{_slug(item.text)}", text=_as_question(item.text))
     return CriterionResult(
-        item.index, kind, item.text, item.span, Verdict.UNKNOWN, reason, Basis.NONE,
+        item.index,
+        kind,
+        item.text,
+        item.span,
+        Verdict.UNKNOWN,
+        reason,
+        Basis.NONE,
         questions=(question,),
-    )  # fmt: skip
+    )
 
 
-def _combine(
-    parts: list[tuple[Verdict, str, Basis, list[Evidence], list[Question]]], item: Item
-) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
-    """Parts of one item: constraints AND together; several named conditions in one item
-    read as alternatives ("HIV, HBV or HCV infection"), so one MET suffices."""
-    verdicts = [p[0] for p in parts]
+Part = tuple[Verdict, str, Basis, list[Evidence], list[Question]]
+
+
+def _combine(parts: list[Part], item: Item, kind: str) -> Part:
+    """Bounds AND together; several named conditions in one item read as alternatives
+    ("HIV, HBV or HCV infection"). An inclusion needs its bounds AND one of its named
+    conditions; an exclusion applies when any part applies."""
     evidence = [e for p in parts for e in p[3]]
     questions = [q for p in parts for q in p[4]]
-    if Verdict.MET in verdicts:
-        chosen = next(p for p in parts if p[0] is Verdict.MET)
-        if item.constraints and parts[0][0] is Verdict.NOT_MET:
-            chosen = parts[0]  # a failed numeric bound outweighs a named condition
-    elif verdicts and all(v is Verdict.NOT_MET for v in verdicts):
-        chosen = parts[0]
-    elif item.constraints and parts[0][0] is Verdict.NOT_MET:
-        chosen = parts[0]
-    else:
-        chosen = next((p for p in parts if p[0] is Verdict.UNKNOWN), parts[0])
-        return Verdict.UNKNOWN, chosen[1], chosen[2], evidence, questions
+    bounds = parts[:1] if item.constraints else []
+    named = parts[len(bounds) :]
+    groups = bounds + ([_either(named)] if named else [])
+    verdict = _either(groups) if kind == "exclusion" else _both(groups)
+    chosen = next((p for p in groups if p[0] is verdict[0]), verdict)
     return chosen[0], chosen[1], chosen[2], evidence, questions
+
+
+def _either(parts: list[Part]) -> Part:
+    for wanted in (Verdict.MET, Verdict.UNKNOWN):
+        for part in parts:
+            if part[0] is wanted:
+                return part
+    return parts[0]
+
+
+def _both(parts: list[Part]) -> Part:
+    for wanted in (Verdict.NOT_MET, Verdict.UNKNOWN):
+        for part in parts:
+            if part[0] is wanted:
+                return part
+    return parts[0]
 
 
 # -- constraints ---------------------------------------------------------------------
@@ -198,8 +223,12 @@ def _constraint(
     if variable is not None and variable.kind == "count":
         count = _count(constraint.variable, facts)
         if count is None:
-            return (Verdict.UNKNOWN, f"{label} not known ({wanted})", [],
-                    _ask(f"count:{constraint.variable}", f"{label}?", "number"))  # fmt: skip
+            return (
+                Verdict.UNKNOWN,
+                f"{label} not known ({wanted})",
+                [],
+                _ask(f"count:{constraint.variable}", f"{label}?", "number"),
+            )
         ok = _within(float(count[0]), constraint)
         return _yes(ok), f"{label} {count[0]} vs {wanted}", [count[1]], None
     lab = patient.lab(constraint.variable) if variable is not None else None
@@ -207,8 +236,12 @@ def _constraint(
         lab = _bmi(facts)
     if lab is None:
         unit = variable.unit if variable else None
-        return (Verdict.UNKNOWN, f"{label} not known ({wanted})", [],
-                _ask(f"lab:{constraint.variable}", f"{label}?", "number", unit))  # fmt: skip
+        return (
+            Verdict.UNKNOWN,
+            f"{label} not known ({wanted})",
+            [],
+            _ask(f"lab:{constraint.variable}", f"{label}?", "number", unit),
+        )
     if constraint.unit in ("x ULN", "x LLN"):
         ratio = lab.times_limit(constraint.unit)  # type: ignore[arg-type]
         limit = "upper" if constraint.unit == "x ULN" else "lower"
@@ -218,17 +251,24 @@ def _constraint(
                 f"{label} {lab.value:g} {lab.unit or ''} but no {limit} limit of normal to "
                 f"compare with {wanted}",
                 [Evidence(f"{label} {lab.value:g} {lab.unit or ''}".strip(), lab.source)],
-                _ask(f"ref:{constraint.variable}", f"{label}: the lab's {limit} limit of "
-                     "normal (reference range)?", "number", lab.unit),
-            )  # fmt: skip
+                _ask(
+                    f"ref:{constraint.variable}",
+                    f"{label}: the lab's {limit} limit of normal (reference range)?",
+                    "number",
+                    lab.unit,
+                ),
+            )
         ok = _within(ratio, constraint)
         ev = [Evidence(f"{label} {lab.value:g} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
         return _yes(ok), f"{label} {ratio:.2f} x {limit} limit vs {wanted}", ev, None
     value, unit = lab.canonical()
     if constraint.unit and unit and constraint.unit != unit:
-        return (Verdict.UNKNOWN, f"{label} {lab.value:g} {lab.unit} cannot be compared with "
-                f"{wanted}", [Evidence(f"{label} {lab.value:g} {lab.unit}", lab.source)],
-                None)  # fmt: skip
+        return (
+            Verdict.UNKNOWN,
+            f"{label} {lab.value:g} {lab.unit} cannot be compared with {wanted}",
+            [Evidence(f"{label} {lab.value:g} {lab.unit}", lab.source)],
+            None,
+        )
     ok = _within(value, constraint)
     shown = f"{value:g} {unit or ''}".strip()
     ev = [Evidence(f"{label} {shown}", lab.source)]
@@ -253,8 +293,12 @@ def _performance(
                 return _yes(ok), f"Karnofsky {kps.value:g} ≈ ECOG {grade} vs {wanted}", ev, None
     if reading is None:
         name = VARIABLES[scale].label
-        return (Verdict.UNKNOWN, f"{name} not known ({wanted})", [],
-                _ask(f"performance:{scale}", f"{name}?", "number"))  # fmt: skip
+        return (
+            Verdict.UNKNOWN,
+            f"{name} not known ({wanted})",
+            [],
+            _ask(f"performance:{scale}", f"{name}?", "number"),
+        )
     ok = _within(reading.value, constraint)
     ev = [Evidence(f"{reading.scale.upper()} {reading.value:g}{converted}", reading.source)]
     return _yes(ok), f"{reading.scale.upper()} {reading.value:g} vs {wanted}", ev, None
@@ -265,7 +309,7 @@ def _count(variable: str, facts: PatientFacts) -> tuple[int, Evidence] | None:
     for condition in facts.patient.conditions:
         if condition.lesion_count is None:
             continue
-        sites = " ".join(condition.metastasis_sites + [condition.name]).lower()
+        sites = " ".join([*condition.metastasis_sites, condition.name]).lower()
         if variable in ("lesion_count", "metastases_count") or site in sites:
             return condition.lesion_count, Evidence(
                 f"{condition.name}: {condition.lesion_count} lesions", condition.source
@@ -282,8 +326,9 @@ def _bmi(facts: PatientFacts) -> Lab | None:
     if weight is None or height is None:
         return None
     kg, cm = weight.canonical()[0], height.canonical()[0]
-    return Lab(test="bmi", value=round(kg / (cm / 100) ** 2, 1), unit="kg/m^2",
-               source=weight.source)  # fmt: skip
+    return Lab(
+        test="bmi", value=round(kg / (cm / 100) ** 2, 1), unit="kg/m^2", source=weight.source
+    )
 
 
 def _yes(ok: bool) -> Verdict:
@@ -316,8 +361,13 @@ def _mention(
         return verdict, f"patient does not have {named}", Basis.FACT, absent, []
     question = _ask(f"{mention.category}:{mention.concept}", f"{_title(mention)}?")
     if facts.patient.complete_history and not negate:
-        return (Verdict.NOT_MET, f"{named} is not in the patient's history", Basis.ABSENCE, [],
-                [question])  # fmt: skip
+        return (
+            Verdict.NOT_MET,
+            f"{named} is not in the patient's history",
+            Basis.ABSENCE,
+            [],
+            [question],
+        )
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
 
 
@@ -342,7 +392,9 @@ def _therapy(mention: Mention, facts: PatientFacts) -> tuple[list[Evidence], lis
         Evidence(f"{t.name} ({t.status})", t.source)
         for t in facts.therapy_classes.get(mention.concept, [])
     ]
-    absent = [Evidence(f"no {t.name}", t.source) for t in facts.therapy_absent.get(mention.concept, [])]
+    absent = [
+        Evidence(f"no {t.name}", t.source) for t in facts.therapy_absent.get(mention.concept, [])
+    ]
     if not present and not absent and facts.no_medications is not None:
         absent = [Evidence("takes no medications", facts.no_medications.source)]
     return present, absent, mention.text
@@ -355,6 +407,10 @@ def _pregnancy(
     field = "breastfeeding" if mention.concept == "breastfeeding" else "pregnant"
     if mention.concept not in ("pregnancy", "breastfeeding"):
         # contraception, childbearing potential, pregnancy tests: asked, not inferred
+        key = f"pregnancy:{mention.concept}"
+        if facts.has(key) or facts.ruled_out(key):
+            holds = bool(facts.has(key)) != mention.negated
+            return _yes(holds), f"{mention.text}: as answered", Basis.FACT, [], []
         question = _ask(f"pregnancy:{mention.concept}", f"{_title(mention)}?")
         return Verdict.UNKNOWN, f"{mention.text}: not known", Basis.NONE, [], [question]
     value = getattr(patient, field)
@@ -364,10 +420,20 @@ def _pregnancy(
         ev = [Evidence(f"{field}: {'yes' if value else 'no'}", facts.source_of(field))]
         return _yes(holds), f"{field}: {'yes' if value else 'no'}", Basis.FACT, ev, []
     if patient.complete_history:
-        return (_yes(negate), f"{field} not mentioned in the patient's history", Basis.ABSENCE,
-                [], [_ask(field, f"{field.capitalize()}?")])  # fmt: skip
-    return (Verdict.UNKNOWN, f"{field}: not known", Basis.NONE, [],
-            [_ask(field, "Pregnant?" if field == "pregnant" else "Breastfeeding?")])  # fmt: skip
+        return (
+            _yes(negate),
+            f"{field} not mentioned in the patient's history",
+            Basis.ABSENCE,
+            [],
+            [_ask(field, f"{field.capitalize()}?")],
+        )
+    return (
+        Verdict.UNKNOWN,
+        f"{field}: not known",
+        Basis.NONE,
+        [],
+        [_ask(field, "Pregnant?" if field == "pregnant" else "Breastfeeding?")],
+    )
 
 
 def _consent(
@@ -375,13 +441,28 @@ def _consent(
 ) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
     will = facts.patient.will_consent
     if will is None:
-        return (Verdict.UNKNOWN, "consent and follow-up not yet asked", Basis.NONE, [],
-                [_ask("will_consent", "Willing to give consent and attend the study visits?")])
-    negative = bool(re.search(r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|"
-                              r"could not|not willing|lack|non-?complian)", item.text, re.I))  # fmt: skip
+        return (
+            Verdict.UNKNOWN,
+            "consent and follow-up not yet asked",
+            Basis.NONE,
+            [],
+            [_ask("will_consent", "Willing to give consent and attend the study visits?")],
+        )
+    negative = bool(
+        re.search(
+            r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|"
+            r"could not|not willing|lack|non-?complian)",
+            item.text,
+            re.I,
+        )
+    )
     holds = will != negative
-    ev = [Evidence("will consent and comply" if will else "will not consent",
-                   facts.source_of("will_consent"))]  # fmt: skip
+    ev = [
+        Evidence(
+            "will consent and comply" if will else "will not consent",
+            facts.source_of("will_consent"),
+        )
+    ]
     return _yes(holds), "consent and compliance as stated", Basis.FACT, ev, []
 
 

@@ -88,8 +88,12 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
         _measurements(patient, text, lo, hi, where)
         if _NO_MEDICATIONS.search(text, lo, hi):
             patient.therapies.append(
-                Therapy(name="any medication", classes=["medication"], status="absent",
-                        source=_prov(text, lo, hi, where))  # fmt: skip
+                Therapy(
+                    name="any medication",
+                    classes=["medication"],
+                    status="absent",
+                    source=_prov(text, lo, hi, where),
+                )
             )
     return patient
 
@@ -191,6 +195,4 @@ def _measurements(patient: Patient, text: str, lo: int, hi: int, where: str) -> 
             continue
         if variable.kind == "count" or constraint.unit in ("x ULN", "x LLN"):
             continue
-        patient.labs.append(
-            Lab(test=variable.id, value=value, unit=constraint.unit, source=source)
-        )
+        patient.labs.append(Lab(test=variable.id, value=value, unit=constraint.unit, source=source))

@@ -170,6 +170,8 @@ class Patient(_Model):
     biomarkers: list[Biomarker] = Field(default_factory=list)
     location: Location | None = None
     complete_history: bool = False
+    #: answers to criteria nothing else settles, by question key (``criterion:...``)
+    answers: dict[str, bool] = Field(default_factory=dict)
     #: the free text the facts were read from, if any (kept for evidence, never stored)
     note: str | None = None
     #: where age / sex / pregnancy came from (field name -> provenance)

@@ -1,0 +1,342 @@
+"""Match one patient to trials: candidates, verdicts, ranking, questions, answers.
+
+Candidates come from the search engine (the patient's conditions as a full-text query
+over the conditions field, restricted to recruiting trials open to the patient's age
+and sex, near a place if asked) or from an explicit list of NCT ids. Each candidate is
+judged criterion by criterion; the ranking score blends eligibility (0.55), topical
+relevance (0.3) and distance to the nearest recruiting site (0.15).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..criteria.store import load_parse
+from ..errors import NotFoundError, StudyNotFound, UsageError
+from ..search import SearchEngine
+from ..search.types import GeoFilter, Hit, SearchQuery
+from .facts import PatientFacts
+from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
+from .trials import eligibility_score, judge_trial
+from .verdicts import TrialMatch, TrialVerdict
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+#: recruiting now or soon: the trials a patient could actually join
+OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
+WEIGHTS = {"eligibility": 0.55, "relevance": 0.3, "distance": 0.15}
+_ORDER = {TrialVerdict.ELIGIBLE: 0, TrialVerdict.POSSIBLY_ELIGIBLE: 1, TrialVerdict.INELIGIBLE: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class RankedQuestion:
+    key: str
+    text: str
+    answer: str
+    unit: str | None
+    #: trials whose verdict this answer would decide
+    trials: tuple[str, ...]
+
+    @property
+    def decides(self) -> int:
+        return len(self.trials)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "text": self.text,
+            "answer": self.answer,
+            "unit": self.unit,
+            "decides": self.decides,
+            "trials": list(self.trials),
+        }
+
+
+@dataclass(slots=True)
+class MatchReport:
+    trials: list[TrialMatch]
+    questions: list[RankedQuestion]
+    candidates: int
+    query: str | None = None
+    near: str | None = None
+    elapsed_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        counts = {v.value: 0 for v in TrialVerdict}
+        for trial in self.trials:
+            counts[trial.verdict.value] += 1
+        return {
+            "candidates": self.candidates,
+            "query": self.query,
+            "near": self.near,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "verdicts": counts,
+            "notes": self.notes,
+            "trials": [t.to_json() for t in self.trials],
+            "questions": [q.to_json() for q in self.questions],
+        }
+
+
+def match_patient(
+    store: Store,
+    patient: Patient,
+    *,
+    trials: Iterable[str] = (),
+    query: str | None = None,
+    near: str | None = None,
+    radius_km: float | None = None,
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+    limit: int = 20,
+    candidates: int = 100,
+    engine: SearchEngine | None = None,
+) -> MatchReport:
+    """Rank trials for ``patient``. Nothing about the patient is stored or logged."""
+    started = time.perf_counter()
+    facts = PatientFacts.of(patient)
+    wanted = [t.strip().upper() for t in trials if t.strip()]
+    geo = _geo(patient, near, radius_km)
+    notes: list[str] = []
+    hits: dict[str, Hit] = {}
+    text = None
+    if wanted:
+        ids = wanted
+    else:
+        engine = engine or SearchEngine(store)  # type: ignore[arg-type]
+        text = query or _condition_query(patient)
+        if not text:
+            raise UsageError(
+                "The patient has no condition to search trials for.",
+                hint="Give --trial NCT... or a search text with --query, or add conditions.",
+            )
+        found = _search(engine, patient, text, statuses, geo, candidates)
+        hits = {h.nct_id: h for h in found}
+        ids = list(hits)
+        if not ids:
+            notes.append(
+                f"No {'/'.join(s.lower() for s in statuses) or ''} trial matches "
+                f"{text!r}{' near ' + geo.label if geo and geo.label else ''}."
+            )
+    matches = [_match_one(store, nct, facts, hits.get(nct), geo) for nct in dict.fromkeys(ids)]
+    _score(matches, geo)
+    matches.sort(key=lambda m: (_ORDER[m.verdict], -m.score))
+    shown = matches[:limit] if not wanted else matches
+    return MatchReport(
+        trials=shown,
+        questions=rank_questions(matches),
+        candidates=len(matches),
+        query=text,
+        near=geo.label if geo else None,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+        notes=notes,
+    )
+
+
+def match_trial(store: Store, nct_id: str, patient: Patient | PatientFacts) -> TrialMatch:
+    facts = patient if isinstance(patient, PatientFacts) else PatientFacts.of(patient)
+    return _match_one(store, nct_id.strip().upper(), facts, None, None)
+
+
+def _match_one(
+    store: Store, nct_id: str, facts: PatientFacts, hit: Hit | None, geo: GeoFilter | None
+) -> TrialMatch:
+    try:
+        study = store.study_json(nct_id)
+    except NotFoundError as exc:
+        raise StudyNotFound(nct_id) from exc
+    parsed = load_parse(store, nct_id, parse_if_missing=True).parsed
+    verdict, results, deciding = judge_trial(nct_id, study, parsed, facts)
+    ident = study.get("protocolSection", {}).get("identificationModule", {})
+    status = study.get("protocolSection", {}).get("statusModule", {}).get("overallStatus")
+    first = [r for r in results if r.index in deciding]
+    rest = [r for r in results if r.index not in deciding]
+    match = TrialMatch(
+        nct_id=nct_id,
+        title=ident.get("briefTitle") or ident.get("officialTitle") or nct_id,
+        verdict=verdict,
+        score=eligibility_score(verdict, results),
+        criteria=first + rest,
+        deciding=deciding,
+        relevance=hit.score if hit is not None else None,
+        status=status,
+    )
+    if hit is not None and hit.nearest_site is not None:
+        site = hit.nearest_site
+        match.distance_km = site.distance_km
+        match.nearest_site = ", ".join(p for p in (site.facility, site.city, site.country) if p)
+    if not parsed.items:
+        match.notes.append("no eligibility criteria text in the record")
+    return match
+
+
+def _score(matches: list[TrialMatch], geo: GeoFilter | None) -> None:
+    best = max((m.relevance for m in matches if m.relevance is not None), default=None)
+    for m in matches:
+        eligibility = m.score
+        relevance = (m.relevance / best) if best and m.relevance is not None else 0.5
+        if geo is not None and m.distance_km is not None:
+            distance = max(0.0, 1.0 - m.distance_km / max(geo.radius_km, 1.0))
+        else:
+            distance = 0.5
+        m.score = (
+            WEIGHTS["eligibility"] * eligibility
+            + WEIGHTS["relevance"] * relevance
+            + WEIGHTS["distance"] * distance
+        )
+        if m.verdict is TrialVerdict.INELIGIBLE:
+            m.score *= 0.2
+
+
+def rank_questions(matches: list[TrialMatch]) -> list[RankedQuestion]:
+    """Unknown facts across the trials still open, by how many verdicts each decides."""
+    by_key: dict[str, tuple[Any, list[str]]] = {}
+    for match in matches:
+        if match.verdict is not TrialVerdict.POSSIBLY_ELIGIBLE:
+            continue
+        seen: set[str] = set()
+        for result in match.criteria:
+            for question in result.questions:
+                if question.key.startswith("criterion:") or question.key in seen:
+                    continue
+                seen.add(question.key)
+                entry = by_key.setdefault(question.key, (question, []))
+                entry[1].append(match.nct_id)
+    ranked = [
+        RankedQuestion(q.key, q.text, q.answer, q.unit, tuple(trials))
+        for q, trials in by_key.values()
+    ]
+    ranked.sort(key=lambda q: (-q.decides, q.key))
+    return ranked
+
+
+def _condition_query(patient: Patient) -> str:
+    names = [c.name for c in patient.conditions if c.status != "absent"]
+    seen: dict[str, None] = {}
+    for name in names:
+        cleaned = " ".join(name.replace('"', " ").split())
+        if cleaned and len(cleaned) > 2:
+            seen[cleaned.lower()] = None
+    return " OR ".join(f'"{name}"' for name in list(seen)[:12])
+
+
+def _search(
+    engine: SearchEngine,
+    patient: Patient,
+    text: str,
+    statuses: tuple[str, ...],
+    geo: GeoFilter | None,
+    candidates: int,
+) -> list[Hit]:
+    age = patient.age_years()
+    base = {
+        "statuses": statuses,
+        "age_years": age,
+        "sex": patient.sex.upper() if patient.sex else None,
+        "geo": geo,
+        "site_statuses": ("RECRUITING", "NOT_YET_RECRUITING") if geo else (),
+        "limit": candidates,
+        "with_facets": False,
+    }
+    result = engine.search(SearchQuery(cond=text, **base))  # type: ignore[arg-type]
+    if not result.hits:
+        result = engine.search(SearchQuery(text=text, **base))  # type: ignore[arg-type]
+    return result.hits
+
+
+def _geo(patient: Patient, near: str | None, radius_km: float | None) -> GeoFilter | None:
+    from ..search.gazetteer import locate_place
+
+    location = patient.location
+    radius = radius_km or (location.radius_km if location else None) or 100.0
+    if near:
+        place = locate_place(near)
+        return GeoFilter(place.lat, place.lon, radius, place.label)
+    if location is None:
+        return None
+    if location.latitude is not None and location.longitude is not None:
+        return GeoFilter(location.latitude, location.longitude, radius, location.place)
+    if location.place:
+        place = locate_place(location.place)
+        return GeoFilter(place.lat, place.lon, radius, place.label)
+    return None
+
+
+def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
+    """A copy of ``patient`` with the questionnaire's answers added as facts.
+
+    Keys are question keys (``lab:platelets``, ``performance:ecog``, ``pregnant``,
+    ``condition:lex:hiv``, ``prior_therapy:chemotherapy``, ``criterion:...``); values are
+    numbers (in the question's unit), yes/no booleans or their strings."""
+    updated = patient.model_copy(deep=True)
+    for key, raw in answers.items():
+        if raw is None or raw == "":
+            continue
+        source = Provenance(kind="answer", ref=key, text=str(raw))
+        kind, _, rest = key.partition(":")
+        if kind == "lab":
+            updated.labs.append(Lab(test=rest, value=_number(key, raw), source=source))
+        elif kind == "ref":
+            lab = updated.lab(rest)
+            if lab is None:
+                raise UsageError(f"No {rest} reading to attach a reference limit to.")
+            lab.reference_high = _number(key, raw)
+        elif kind == "performance":
+            updated.performance.append(
+                Performance(scale=rest, value=_number(key, raw), source=source)  # type: ignore[arg-type]
+            )
+        elif kind in ("age",):
+            updated.age = _number(key, raw)
+        elif kind == "sex":
+            updated.sex = str(raw).lower()  # type: ignore[assignment]
+        elif kind in ("pregnant", "breastfeeding", "will_consent"):
+            setattr(updated, kind, _yes_no(key, raw))
+            updated.provenance[kind] = source
+        elif kind in ("condition", "pregnancy"):
+            has = _yes_no(key, raw)
+            code = rest if kind == "condition" else key
+            updated.conditions.append(
+                Condition(
+                    name=rest.split(":")[-1].replace("_", " "),
+                    codes=[code],
+                    status="active" if has else "absent",
+                    source=source,
+                )
+            )
+        elif kind == "prior_therapy":
+            updated.therapies.append(
+                Therapy(
+                    name=rest.replace("_", " "),
+                    classes=[rest],
+                    status="completed" if _yes_no(key, raw) else "absent",
+                    source=source,
+                )
+            )
+        elif kind == "criterion":
+            updated.answers[key] = _yes_no(key, raw)
+        else:
+            raise UsageError(
+                f"Unknown question {key!r}.", hint="Use a key from the questions list."
+            )
+    return Patient.model_validate(updated.model_dump())
+
+
+def _number(key: str, raw: Any) -> float:
+    try:
+        return float(raw)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"Answer to {key!r} must be a number, not {raw!r}.") from exc
+
+
+def _yes_no(key: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("yes", "y", "true", "1", "on"):
+        return True
+    if text in ("no", "n", "false", "0", "off"):
+        return False
+    raise UsageError(f"Answer to {key!r} must be yes or no, not {raw!r}.")

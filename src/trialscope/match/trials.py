@@ -1,0 +1,157 @@
+"""One patient against one trial: structured eligibility fields, then every criterion.
+
+Sex, age limits and healthy volunteers come from the record's eligibility module (they
+are exact there); the criteria text gives the rest, judged item by item. The trial
+verdict follows the issue's rule: INELIGIBLE when an inclusion is not met or an
+exclusion is met (those items listed first), ELIGIBLE when every computable inclusion
+is met and no exclusion is, POSSIBLY_ELIGIBLE while computable unknowns remain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..criteria import Item, ParsedCriteria
+from ..record.ages import age_in_years
+from .facts import PatientFacts
+from .judge import judge_item
+from .verdicts import Basis, CriterionResult, Evidence, Question, TrialVerdict, Verdict
+
+#: synthetic item indexes for the structured eligibility fields
+SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -3, -2, -1
+
+
+def judge_trial(
+    nct_id: str, study: dict[str, Any], parsed: ParsedCriteria, facts: PatientFacts
+) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
+    """Verdict, every criterion's result (structured fields first), deciding indexes."""
+    eligibility = study.get("protocolSection", {}).get("eligibilityModule", {}) or {}
+    results = _structured(eligibility, facts)
+    for item in parsed.items:
+        if _is_heading(item, parsed):
+            continue
+        # no header (old PDQ-style text): every statement must hold, as for inclusions
+        results.append(
+            judge_item(item, facts, kind="inclusion" if item.kind == "unknown" else None)
+        )
+    deciding = [r.index for r in results if r.decides_against]
+    if deciding:
+        verdict = TrialVerdict.INELIGIBLE
+    elif any(_blocks(r) for r in results):
+        verdict = TrialVerdict.POSSIBLY_ELIGIBLE
+    else:
+        verdict = TrialVerdict.ELIGIBLE
+    return verdict, results, deciding
+
+
+def _blocks(result: CriterionResult) -> bool:
+    """An unknown that stands between the patient and ELIGIBLE: a computable criterion
+    whose answer is missing (items with nothing computable are for a human to review)."""
+    if result.verdict is not Verdict.UNKNOWN or result.kind == "unknown":
+        return False
+    return any(not q.key.startswith("criterion:") for q in result.questions)
+
+
+def _is_heading(item: Item, parsed: ParsedCriteria) -> bool:
+    """ "Patients must have all of:" only introduces its children."""
+    has_children = any(other.parent == item.index for other in parsed.items)
+    return has_children and not item.constraints and item.text.rstrip().endswith(":")
+
+
+def _structured(eligibility: dict[str, Any], facts: PatientFacts) -> list[CriterionResult]:
+    patient = facts.patient
+    out: list[CriterionResult] = []
+    sex = str(eligibility.get("sex") or "ALL").upper()
+    if sex in ("FEMALE", "MALE"):
+        text = f"Sex: {sex.lower()} only"
+        if patient.sex is None:
+            out.append(_unknown(SEX_ITEM, text, Question("sex", "Sex?", "choice")))
+        else:
+            ok = patient.sex.upper() == sex
+            out.append(
+                _known(
+                    SEX_ITEM,
+                    text,
+                    ok,
+                    f"patient is {patient.sex}",
+                    Evidence(f"sex {patient.sex}", facts.source_of("sex")),
+                )
+            )
+    low = age_in_years(eligibility.get("minimumAge"))
+    high = age_in_years(eligibility.get("maximumAge"))
+    if low is not None or high is not None:
+        shown = (
+            f"{eligibility.get('minimumAge') or 'any'} to {eligibility.get('maximumAge') or 'any'}"
+        )
+        text = f"Age: {shown}"
+        age = patient.age_years()
+        if age is None:
+            out.append(_unknown(AGE_ITEM, text, Question("age", "Age?", "number", "year")))
+        else:
+            ok = (low is None or age >= low) and (high is None or age <= high)
+            out.append(
+                _known(
+                    AGE_ITEM,
+                    text,
+                    ok,
+                    f"age {age:g} {'within' if ok else 'outside'} {shown}",
+                    Evidence(f"age {age:g}", facts.source_of("age")),
+                )
+            )
+    healthy = eligibility.get("healthyVolunteers")
+    if healthy is False and patient.healthy_volunteer is True:
+        out.append(
+            _known(
+                HEALTHY_ITEM,
+                "Accepts healthy volunteers: no",
+                False,
+                "the trial does not take healthy volunteers",
+                Evidence("healthy volunteer"),
+            )
+        )
+    return out
+
+
+def _known(index: int, text: str, ok: bool, reason: str, evidence: Evidence) -> CriterionResult:
+    return CriterionResult(
+        index,
+        "inclusion",
+        text,
+        (0, 0),
+        Verdict.MET if ok else Verdict.NOT_MET,
+        reason,
+        Basis.FACT,
+        (evidence,),
+    )
+
+
+def _unknown(index: int, text: str, question: Question) -> CriterionResult:
+    return CriterionResult(
+        index,
+        "inclusion",
+        text,
+        (0, 0),
+        Verdict.UNKNOWN,
+        "not known",
+        Basis.NONE,
+        questions=(question,),
+    )
+
+
+def eligibility_score(verdict: TrialVerdict, results: list[CriterionResult]) -> float:
+    """0..1: how sure the patient can join. INELIGIBLE is 0; otherwise the share of
+    judged criteria settled in the patient's favour, known facts counting more than
+    assumptions from absence."""
+    if verdict is TrialVerdict.INELIGIBLE:
+        return 0.0
+    judged = [r for r in results if r.kind in ("inclusion", "exclusion")]
+    if not judged:
+        return 0.5
+    weight = 0.0
+    for r in judged:
+        if r.verdict in (Verdict.MET, Verdict.NOT_MET, Verdict.NOT_APPLICABLE):
+            weight += 1.0 if r.basis is Basis.FACT else 0.8
+        elif not _blocks(r):
+            weight += 0.5  # needs a human read, not a missing fact
+    share = weight / len(judged)
+    return share if verdict is TrialVerdict.ELIGIBLE else 0.25 + 0.6 * share
