@@ -18,6 +18,20 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("trialscope")) / DEFAULT_DB_NAME
 
 
+def default_vocab_dir() -> Path | None:
+    """TRIALSCOPE_VOCAB_DIR, else the first existing ``../shared/data/vocab`` beside the
+    working folder or the repository; None means the built-in disease vocabulary."""
+    chosen = env("VOCAB_DIR")
+    if chosen:
+        return Path(chosen).expanduser()
+    repo = Path(__file__).resolve().parents[2]
+    for base in (Path.cwd(), repo):
+        candidate = base.parent / "shared" / "data" / "vocab"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 def env(name: str) -> str | None:
     value = os.environ.get(ENV_PREFIX + name)
     return value if value else None
@@ -39,6 +53,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     serve_workers: int = 1
+    #: the disease vocabularies folder (MeSH, DO, OncoTree); None = the built-in table
+    vocab_dir: str | None = None
 
     @classmethod
     def resolve(
@@ -70,6 +86,7 @@ class Settings:
             port=port or _positive_int("PORT", env("PORT"), default=cls.port),
             serve_workers=serve_workers
             or _positive_int("SERVE_WORKERS", env("SERVE_WORKERS"), default=1),
+            vocab_dir=str(vocab) if (vocab := default_vocab_dir()) else None,
         )
 
 
