@@ -1,0 +1,603 @@
+"""A FHIR R4 Bundle -> :class:`~trialscope.match.patient.Patient`.
+
+Each resource is validated with the ``fhir.resources`` models (``fhir.resources.R4B``:
+the 8.x package's default models are R5, and R4B is the R4-compatible release), then
+read: Patient (birth date, sex), Condition (codes, clinical / verification status,
+dates, stage, metastasis sites), Observation (LOINC-coded labs and vitals, ECOG /
+Karnofsky, pregnancy, breastfeeding, smoking), MedicationStatement / MedicationRequest
+(drug classes from :mod:`.drugs`) and Procedure (surgery / radiotherapy also become a
+therapy). Every fact's provenance names its resource (``Observation/abc``).
+
+Malformed input is a :class:`~trialscope.errors.PatientError` naming the entry, the
+resource and the field; things that are valid FHIR but not read (an unknown LOINC code,
+a resource type the matcher has no use for) go to :attr:`FhirPatient.warnings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from ..criteria.units import unit_label
+from ..errors import PatientError
+from .drugs import drug_classes
+from .patient import (
+    Condition,
+    ConditionStatus,
+    Lab,
+    Patient,
+    Performance,
+    Procedure,
+    Provenance,
+    Therapy,
+    TherapyStatus,
+    _check_lab,
+)
+
+# LOINC code | catalogue variable | the UCUM unit it is usually reported in
+_LOINC_TABLE = """
+777-3 platelets 10*3/uL; 26515-7 platelets 10*3/uL; 49497-1 platelets 10*3/uL
+751-8 anc 10*3/uL; 26499-4 anc 10*3/uL; 753-4 anc 10*3/uL
+6690-2 wbc 10*3/uL; 26464-8 wbc 10*3/uL; 804-5 wbc 10*3/uL
+731-0 lymphocytes 10*3/uL; 26474-7 lymphocytes 10*3/uL; 711-2 eosinophils 10*3/uL
+718-7 hemoglobin g/dL; 20509-6 hemoglobin g/dL; 4544-3 hematocrit %; 20570-8 hematocrit %
+2160-0 creatinine mg/dL; 38483-4 creatinine mg/dL; 14682-9 creatinine umol/L
+33914-3 egfr mL/min/{1.73_m2}; 62238-1 egfr mL/min/{1.73_m2}; 98979-8 egfr mL/min/{1.73_m2}
+48642-3 egfr mL/min/{1.73_m2}; 48643-1 egfr mL/min/{1.73_m2}; 2164-2 crcl mL/min
+1742-6 alt U/L; 1920-8 ast U/L; 6768-6 alp U/L; 2324-2 ggt U/L
+1975-2 total_bilirubin mg/dL; 14631-6 total_bilirubin umol/L; 1968-7 direct_bilirubin mg/dL
+1751-7 albumin g/dL; 61151-7 albumin g/dL; 2862-1 albumin g/dL
+6301-6 inr {INR}; 34714-6 inr {INR}; 5902-2 prothrombin_time s; 3173-2 aptt s; 14979-9 aptt s
+4548-4 hba1c %; 17856-6 hba1c %; 59261-8 hba1c mmol/mol
+2345-7 glucose mg/dL; 2339-0 glucose mg/dL; 1558-6 glucose mg/dL; 14749-6 glucose mmol/L
+2823-3 potassium mmol/L; 6298-4 potassium mmol/L; 2951-2 sodium mmol/L; 2947-0 sodium mmol/L
+17861-6 calcium mg/dL; 49765-1 calcium mg/dL; 2000-8 calcium mmol/L
+19123-9 magnesium mg/dL; 2601-3 magnesium mEq/L; 2777-1 phosphate mg/dL
+3094-0 bun mg/dL; 6299-2 bun mg/dL; 3084-1 uric_acid mg/dL
+2093-3 total_cholesterol mg/dL; 13457-7 ldl mg/dL; 2089-1 ldl mg/dL; 18262-6 ldl mg/dL
+2085-9 hdl mg/dL; 2571-8 triglycerides mg/dL; 43396-1 non_hdl mg/dL
+2986-8 testosterone ng/dL; 2276-4 ferritin ng/mL; 48065-7 d_dimer ng/mL{FEU}
+10839-9 troponin ng/mL; 89579-7 troponin ng/L; 2857-1 psa ng/mL; 2532-0 ldh U/L; 14804-9 ldh U/L
+1988-5 crp mg/L; 30522-7 crp mg/L; 24467-3 cd4 {cells}/uL; 8123-2 cd4 {cells}/uL
+10230-1 lvef %; 18043-0 lvef %; 8806-2 lvef %; 8636-3 qtc ms; 8634-8 qtc ms
+39156-5 bmi kg/m2; 29463-7 weight kg; 3141-9 weight kg; 8302-2 height cm; 8306-3 height cm
+8480-6 sbp mm[Hg]; 8462-4 dbp mm[Hg]; 8867-4 heart_rate /min; 8310-5 temperature Cel
+9279-1 respiratory_rate /min; 59408-5 spo2 %; 2708-6 spo2 %; 20150-9 fev1 %
+"""
+
+
+def _loinc_table() -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for line in _LOINC_TABLE.strip().splitlines():
+        for entry in line.split(";"):
+            code, variable, unit = entry.split()
+            out[code] = (variable, unit)
+    return out
+
+
+#: LOINC code -> (catalogue variable id, the UCUM unit it is usually reported in)
+LOINC_LABS: dict[str, tuple[str, str]] = _loinc_table()
+
+#: UCUM code -> the criteria unit label (None: a unitless score or ratio)
+UCUM_UNITS: dict[str, str | None] = {
+    "10*3/uL": "10^3/uL", "10*3/mm3": "10^3/uL", "10*9/L": "10^9/L", "10*12/L": "10^12/L",
+    "10*6/L": "10^6/L", "/uL": "/uL", "/mm3": "/uL", "{cells}/uL": "/uL", "/mL": "/mL",
+    "g/dL": "g/dL", "g/L": "g/L", "mg/dL": "mg/dL", "mg/L": "mg/L", "ug/mL": "mg/L",
+    "ug/L": "ug/L", "ug/dL": "ug/dL", "ng/mL": "ng/mL", "ng/mL{FEU}": "ng/mL",
+    "ug/mL{FEU}": "mg/L", "ng/dL": "ng/dL", "ng/L": "ng/L", "pg/mL": "pg/mL",
+    "mmol/L": "mmol/L", "umol/L": "umol/L", "nmol/L": "nmol/L", "pmol/L": "pmol/L",
+    "meq/L": "mEq/L", "mEq/L": "mEq/L", "mmol/mol": "mmol/mol",
+    "U/L": "U/L", "[IU]/L": "U/L", "IU/L": "U/L", "U/mL": "U/mL",
+    "mL/min": "mL/min", "mL/min/{1.73_m2}": "mL/min/1.73m^2", "mL/min/1.73m2": "mL/min/1.73m^2",
+    "%": "%", "kg/m2": "kg/m^2", "mm[Hg]": "mmHg", "kg": "kg", "[lb_av]": "lb",
+    "cm": "cm", "m": "m", "[in_i]": "inch", "Cel": "degC", "[degF]": "degF",
+    "/min": "/min", "{beats}/min": "bpm", "{breaths}/min": "/min", "s": "s", "ms": "ms",
+    "1": None, "{ratio}": None, "{INR}": None, "{score}": None, "{index}": None,
+}  # fmt: skip
+
+_ECOG, _KARNOFSKY, _LANSKY = "89247-1", "89243-0", "89262-0"
+_PREGNANCY, _SMOKING, _BP_PANEL = "82810-3", "72166-2", "85354-9"
+# ECOG answer list (LL529-9): LA code -> grade
+_ECOG_ANSWERS = {
+    "LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4, "LA9627-6": 5,
+}  # fmt: skip
+_YES = {"77386006", "373066001", "LA33-6", "Y", "yes", "true", "pregnant"}
+_NO = {"60001007", "373067005", "LA32-8", "N", "no", "false", "not pregnant"}
+# tobacco smoking status answers (SNOMED) -> condition status
+_SMOKER: dict[str, ConditionStatus] = {
+    "449868002": "active", "428041000124106": "active", "77176002": "active",
+    "428071000124103": "active", "428061000124105": "active", "8517006": "history",
+    "266919005": "absent",
+}  # fmt: skip
+_CODE_SYSTEMS = {
+    "http://snomed.info/sct": "SNOMED",
+    "http://hl7.org/fhir/sid/icd-10": "ICD10",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD10",
+    "http://hl7.org/fhir/sid/icd-o-3": "ICDO3",
+    "http://id.nlm.nih.gov/mesh": "MESH",
+    "https://www.nlm.nih.gov/mesh": "MESH",
+    "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl": "NCIT",
+    "http://loinc.org": "LOINC",
+    "http://www.nlm.nih.gov/research/umls/rxnorm": "RXNORM",
+    "http://www.whocc.no/atc": "ATC",
+    "http://www.ama-assn.org/go/cpt": "CPT",
+    "http://www.cms.gov/Medicare/Coding/ICD10": "ICD10PCS",
+}
+_READ = {"Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest"}
+_READ |= {"Procedure", "Medication"}
+_METASTASIS = re.compile(r"metasta|secondary\s+malignant|secondary\s+neoplasm", re.IGNORECASE)
+_SITES = (
+    ("liver", r"liver|hepat"), ("lung", r"lung|pulmon"), ("bone", r"bone|osseous|skelet"),
+    ("brain", r"brain|cerebr|intracran"), ("peritoneum", r"periton"),
+    ("lymph_node", r"lymph"), ("adrenal", r"adrenal"), ("pleura", r"pleura"),
+)  # fmt: skip
+_CANCER = re.compile(
+    r"carcinoma|cancer|malignan|neoplasm|tumou?r|sarcoma|lymphoma|melanoma|leuk", re.IGNORECASE
+)
+_SURGERY = re.compile(
+    r"ectomy|resection|excision|surg|operation|ostomy|otomy|amputation|transplant", re.IGNORECASE
+)
+
+
+@dataclass
+class FhirPatient:
+    """The patient read from a bundle and notes on what was skipped."""
+
+    patient: Patient
+    warnings: list[str] = field(default_factory=list)
+
+
+def patient_from_fhir(
+    bundle: dict[str, Any] | str | bytes, *, as_of: dt.date | None = None
+) -> Patient:
+    """The patient in a FHIR R4 Bundle (a parsed dict or JSON text); skipped resources
+    and codes are listed by :func:`read_fhir`."""
+    return read_fhir(bundle, as_of=as_of).patient
+
+
+def read_fhir(bundle: dict[str, Any] | str | bytes, *, as_of: dt.date | None = None) -> FhirPatient:
+    data = _as_dict(bundle)
+    entries = data.get("entry") or []
+    if not isinstance(entries, list):
+        raise PatientError("entry", "a Bundle's entry must be a list of entries")
+    reader = _Reader(as_of)
+    resources: list[tuple[str, Any]] = []
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            raise PatientError(f"entry[{index}].resource", "missing or not a FHIR resource")
+        kind = resource.get("resourceType")
+        where = f"entry[{index}] {kind}/{resource.get('id', '?')}"
+        if kind not in _READ:
+            reader.warnings.append(f"{where}: {kind} resources are not read")
+            continue
+        model = _validate(kind, resource, where)
+        if kind == "Medication":
+            reader.medications[f"Medication/{resource.get('id')}"] = model
+            if isinstance(entry.get("fullUrl"), str):
+                reader.medications[entry["fullUrl"]] = model
+        else:
+            resources.append((where, model))
+    for where, model in resources:
+        reader.read(where, model)
+    return FhirPatient(reader.finish(), reader.warnings)
+
+
+def _as_dict(bundle: dict[str, Any] | str | bytes) -> dict[str, Any]:
+    if isinstance(bundle, str | bytes):
+        try:
+            bundle = orjson.loads(bundle)
+        except orjson.JSONDecodeError as exc:
+            raise PatientError(
+                "bundle", f"not valid JSON ({exc})", hint="A FHIR Bundle is one JSON object."
+            ) from exc
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        found = bundle.get("resourceType") if isinstance(bundle, dict) else type(bundle).__name__
+        raise PatientError(
+            "resourceType",
+            f"expected a FHIR Bundle, found {found!r}",
+            hint='Give a JSON object with "resourceType": "Bundle" and the resources in "entry".',
+        )
+    return bundle
+
+
+def _validate(kind: str, resource: dict[str, Any], where: str) -> Any:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        return get_fhir_model_class(kind).model_validate(resource)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+        ).lstrip(".")
+        problem = str(first["msg"]).removeprefix("Value error, ")
+        raise PatientError(
+            f"{where} {path}".strip(),
+            problem,
+            hint=f"The {kind} resource does not follow FHIR R4 (checked with fhir.resources).",
+        ) from exc
+
+
+class _Reader:
+    """Collects the facts of one bundle."""
+
+    def __init__(self, as_of: dt.date | None) -> None:
+        self.patient = Patient(as_of=as_of)
+        self.warnings: list[str] = []
+        self.medications: dict[str, Any] = {}
+        self._seen_patient = False
+
+    def read(self, where: str, res: Any) -> None:
+        kind = res.get_resource_type()
+        if kind == "Patient":
+            self._patient(where, res)
+        elif kind == "Condition":
+            self._condition(where, res)
+        elif kind == "Observation":
+            self._observation(where, res)
+        elif kind in ("MedicationStatement", "MedicationRequest"):
+            self._medication(where, res)
+        elif kind == "Procedure":
+            self._procedure(where, res)
+
+    def finish(self) -> Patient:
+        # a metastasis recorded as its own Condition also belongs to the one primary cancer
+        sites = [s for c in self.patient.conditions if _METASTASIS.search(c.name)
+                 for s in c.metastasis_sites]  # fmt: skip
+        primaries = [c for c in self.patient.conditions
+                     if c.status == "active" and _CANCER.search(c.name)
+                     and not _METASTASIS.search(c.name)]  # fmt: skip
+        if len(primaries) == 1:
+            for site in sites:
+                if site not in primaries[0].metastasis_sites:
+                    primaries[0].metastasis_sites.append(site)
+        return self.patient
+
+    # -- resources
+    def _patient(self, where: str, res: Any) -> None:
+        if self._seen_patient:
+            self.warnings.append(f"{where}: a second Patient resource; only the first is read")
+            return
+        self._seen_patient = True
+        p = self.patient
+        p.id = res.id
+        source = _prov(where, res, None)
+        if res.birthDate is not None:
+            p.birth_date = _date(res.birthDate)
+            p.provenance["birth_date"] = source
+        if res.gender in ("female", "male"):
+            p.sex = res.gender
+            p.provenance["sex"] = source
+
+    def _condition(self, where: str, res: Any) -> None:
+        verification = _code_of(res.verificationStatus)
+        if verification == "entered-in-error":
+            return
+        clinical = _code_of(res.clinicalStatus)
+        status: ConditionStatus
+        if verification == "refuted":
+            status = "absent"
+        elif clinical in ("inactive", "remission", "resolved") or (
+            clinical is None and (res.abatementDateTime or res.abatementPeriod)
+        ):
+            status = "history"
+        else:
+            status = "active"
+        name = _text(res.code)
+        if name is None:
+            raise PatientError(f"{where} code", "a Condition needs a code or code.text")
+        onset = res.onsetDateTime or (res.onsetPeriod.start if res.onsetPeriod else None)
+        abated = res.abatementDateTime or (
+            res.abatementPeriod.start if res.abatementPeriod else None
+        )
+        sites: list[str] = []
+        if _METASTASIS.search(name):
+            for text in [_text(site) for site in res.bodySite or []] or [name]:
+                sites.extend(_site(text or ""))
+        stage = next((_text(s.summary) for s in res.stage or [] if s.summary), None)
+        self.patient.conditions.append(
+            Condition(
+                name=name,
+                codes=_codes(res.code),
+                status=status,
+                onset=_date(onset),
+                resolved=_date(abated),
+                stage=stage,
+                metastasis_sites=sites,
+                source=_prov(where, res, name),
+            )
+        )
+
+    def _observation(self, where: str, res: Any) -> None:
+        if res.status in ("entered-in-error", "cancelled"):
+            return
+        loincs = [c.code for c in res.code.coding or [] if c.system == "http://loinc.org"]
+        label = _text(res.code) or "observation"
+        date = _date(
+            res.effectiveDateTime or (res.effectivePeriod.start if res.effectivePeriod else None)
+        )
+        source = _prov(where, res, label)
+        if _ECOG in loincs or _KARNOFSKY in loincs or _LANSKY in loincs:
+            scale = "ecog" if _ECOG in loincs else "karnofsky" if _KARNOFSKY in loincs else "lansky"
+            score = _score(res, where)
+            self.patient.performance.append(
+                Performance(scale=scale, value=score, date=date, source=source)
+            )
+        elif _PREGNANCY in loincs or re.search(r"breast.?feed|lactat", label, re.IGNORECASE):
+            answer = _yes_no(res)
+            if answer is None:
+                self.warnings.append(f"{where}: {label!r} answer not understood; skipped")
+                return
+            which = "pregnant" if _PREGNANCY in loincs else "breastfeeding"
+            setattr(self.patient, which, answer)
+            self.patient.provenance[which] = source
+        elif _SMOKING in loincs:
+            answer = res.valueCodeableConcept
+            answers = [c.code for c in answer.coding or []] if answer else []
+            status = next((_SMOKER[c] for c in answers if c in _SMOKER), None)
+            if status is None:
+                self.warnings.append(f"{where}: smoking status not understood; skipped")
+                return
+            self.patient.conditions.append(
+                Condition(name="tobacco smoking", status=status, source=source)
+            )
+        elif _BP_PANEL in loincs or (res.component and res.valueQuantity is None):
+            for index, part in enumerate(res.component or []):
+                codes = [c.code for c in part.code.coding or [] if c.system == "http://loinc.org"]
+                self._lab(f"{where} component[{index}]", codes, part, date, source, res)
+        else:
+            self._lab(where, loincs, res, date, source, res)
+
+    def _lab(
+        self,
+        where: str,
+        loincs: list[str],
+        holder: Any,
+        date: dt.date | None,
+        source: Provenance,
+        res: Any,
+    ) -> None:
+        known = [code for code in loincs if code in LOINC_LABS]
+        if not known:
+            shown = ", ".join(loincs) or "no LOINC code"
+            self.warnings.append(f"{where}: {shown} ({source.text}) is not a lab the matcher knows")
+            return
+        variable = LOINC_LABS[known[0]][0]
+        if holder.valueQuantity is not None:
+            quantity = holder.valueQuantity
+            if quantity.value is None:
+                raise PatientError(f"{where} valueQuantity.value", "no value")
+            value = float(quantity.value)
+            unit = _unit(quantity, f"{where} valueQuantity.unit")
+            if quantity.comparator:
+                self.warnings.append(
+                    f"{where}: value {quantity.comparator}{value:g} read as {value:g}"
+                )
+        elif holder.valueInteger is not None:
+            value, unit = float(holder.valueInteger), None
+        elif holder.dataAbsentReason is not None:
+            self.warnings.append(f"{where}: no value ({_text(holder.dataAbsentReason)}); skipped")
+            return
+        else:
+            raise PatientError(
+                f"{where} value[x]",
+                f"no numeric value for {source.text}",
+                hint="Give valueQuantity with a value and a UCUM unit, or a dataAbsentReason.",
+            )
+        ranges = (res.referenceRange or []) if holder is res else []
+        low = ranges[0].low.value if ranges and ranges[0].low else None
+        high = ranges[0].high.value if ranges and ranges[0].high else None
+        lab = Lab(
+            test=variable,
+            value=value,
+            unit=unit,
+            date=date,
+            reference_low=None if low is None else float(low),
+            reference_high=None if high is None else float(high),
+            loinc=known[0],
+            source=source,
+        )
+        _check_lab(lab, where)
+        self.patient.labs.append(lab)
+
+    def _medication(self, where: str, res: Any) -> None:
+        kind = res.get_resource_type()
+        status = _THERAPY_STATUS.get(str(res.status))
+        if status is None:
+            return  # entered in error, cancelled: nothing happened
+        concept = res.medicationCodeableConcept
+        if concept is None and res.medicationReference is not None:
+            ref = res.medicationReference
+            medication = self.medications.get(str(ref.reference))
+            concept = medication.code if medication is not None else None
+            name = _text(concept) if concept is not None else ref.display
+        else:
+            name = _text(concept)
+        if not name:
+            raise PatientError(f"{where} medication[x]", "no medication name or code")
+        if kind == "MedicationStatement":
+            period = res.effectivePeriod
+            start = _date(res.effectiveDateTime or (period.start if period else None))
+            end = _date(period.end if period else None)
+        else:
+            start, end = _date(res.authoredOn), None
+        names = [name] + [c.display for c in (concept.coding or [])] if concept else [name]
+        classes: set[str] = set()
+        for each in names:
+            if each:
+                classes |= drug_classes(each)
+        if not classes:
+            self.warnings.append(f"{where}: no drug class known for {name!r}")
+        self.patient.therapies.append(
+            Therapy(
+                name=name,
+                classes=sorted(classes),
+                codes=_codes(concept) if concept else [],
+                status=status,
+                start=start,
+                end=end,
+                source=_prov(where, res, name),
+            )
+        )
+
+    def _procedure(self, where: str, res: Any) -> None:
+        if res.status in ("entered-in-error", "not-done"):
+            return
+        name = _text(res.code)
+        if name is None:
+            raise PatientError(f"{where} code", "a Procedure needs a code or code.text")
+        period = res.performedPeriod
+        start = _date(res.performedDateTime or (period.start if period else None))
+        end = _date(period.end if period else None)
+        codes = _codes(res.code)
+        source = _prov(where, res, name)
+        self.patient.procedures.append(Procedure(name=name, codes=codes, date=start, source=source))
+        classes = set(drug_classes(name)) & {"radiotherapy", "ablation"}
+        category = " ".join(filter(None, [_text(res.category)])).lower()
+        if "biopsy" not in name.lower() and (_SURGERY.search(name) or "surg" in category):
+            classes.add("surgery")
+        if re.search(r"radiation|radiotherapy|irradiation|brachytherapy", category):
+            classes.add("radiotherapy")
+        if classes:
+            self.patient.therapies.append(
+                Therapy(
+                    name=name,
+                    classes=sorted(classes),
+                    codes=codes,
+                    status="active" if res.status == "in-progress" else "completed",
+                    start=start,
+                    end=end,
+                    source=source,
+                )
+            )
+
+
+_THERAPY_STATUS: dict[str, TherapyStatus] = {
+    "active": "active", "on-hold": "active", "intended": "planned", "draft": "planned",
+    "completed": "completed", "stopped": "completed", "unknown": "completed",
+    "not-taken": "absent",
+}  # fmt: skip
+
+
+def _unit(quantity: Any, where: str) -> str | None:
+    """A quantity's unit as a criteria unit label; PatientError if unrecognisable."""
+    for spelling in (quantity.code, quantity.unit):
+        if spelling is None:
+            continue
+        if spelling in UCUM_UNITS:
+            return UCUM_UNITS[spelling]
+        # a human-readable unit ("x10^9/L"); UCUM's 10*3 is not the criteria parser's 10x3
+        label = unit_label(spelling.replace("10*", "10^"))
+        if label is not None:
+            return label
+    shown = quantity.unit or quantity.code
+    if shown is None:
+        return None
+    raise PatientError(
+        where,
+        f"unknown unit {shown!r}",
+        hint="Use a UCUM unit such as 10*3/uL, g/dL, mg/dL, umol/L, U/L or %.",
+    )
+
+
+def _score(res: Any, where: str) -> float:
+    if res.valueInteger is not None:
+        return float(res.valueInteger)
+    if res.valueQuantity is not None and res.valueQuantity.value is not None:
+        return float(res.valueQuantity.value)
+    concept = res.valueCodeableConcept
+    if concept is not None:
+        for coding in concept.coding or []:
+            if coding.code in _ECOG_ANSWERS:
+                return float(_ECOG_ANSWERS[coding.code])
+        for text in [concept.text] + [c.display for c in concept.coding or []]:
+            found = re.match(r"\s*(?:grade\s*|ecog\s*|kps\s*)?(\d{1,3})\b", text or "", re.I)
+            if found:
+                return float(found.group(1))
+    if res.valueString:
+        found = re.search(r"\d{1,3}", res.valueString)
+        if found:
+            return float(found.group())
+    raise PatientError(
+        f"{where} value[x]",
+        "no performance score",
+        hint="Give valueInteger (ECOG 0-5, Karnofsky 0-100) or an LA answer code.",
+    )
+
+
+def _yes_no(res: Any) -> bool | None:
+    if res.valueBoolean is not None:
+        return bool(res.valueBoolean)
+    concept = res.valueCodeableConcept
+    if concept is None:
+        return None
+    keys = {c.code for c in concept.coding or []} | {
+        str(t).strip().lower() for t in [concept.text] + [c.display for c in concept.coding or []]
+        if t
+    }  # fmt: skip
+    if keys & _NO:
+        return False
+    if keys & _YES:
+        return True
+    return None
+
+
+def _text(concept: Any) -> str | None:
+    """A CodeableConcept's words: its text, else the first coding's display or code."""
+    if concept is None:
+        return None
+    if concept.text:
+        return str(concept.text)
+    for coding in concept.coding or []:
+        if coding.display:
+            return str(coding.display)
+    for coding in concept.coding or []:
+        if coding.code:
+            return str(coding.code)
+    return None
+
+
+def _code_of(concept: Any) -> str | None:
+    if concept is None:
+        return None
+    return next((str(c.code) for c in concept.coding or [] if c.code), None)
+
+
+def _codes(concept: Any) -> list[str]:
+    out = []
+    for coding in concept.coding or []:
+        prefix = _CODE_SYSTEMS.get(str(coding.system))
+        if prefix and coding.code:
+            out.append(f"{prefix}:{coding.code}")
+    return out
+
+
+def _site(text: str) -> list[str]:
+    return [site for site, pattern in _SITES if re.search(pattern, text, re.IGNORECASE)]
+
+
+def _prov(where: str, res: Any, text: str | None) -> Provenance:
+    ref = f"{res.get_resource_type()}/{res.id}" if res.id else where
+    return Provenance(kind="fhir", ref=ref, text=text)
+
+
+def _date(value: Any) -> dt.date | None:
+    """FHIR date / dateTime (``2024``, ``2024-03``, full) -> a date (partial: the 1st)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    parts = [int(p) for p in re.findall(r"\d+", str(value))[:3]]
+    year, month, day = [*parts, 1, 1][:3]
+    return dt.date(year, month, day)
+
+
+__all__ = ["LOINC_LABS", "UCUM_UNITS", "FhirPatient", "patient_from_fhir", "read_fhir"]
