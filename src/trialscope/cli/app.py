@@ -87,6 +87,7 @@ def main() -> None:
     from . import (  # noqa: F401  (registers the commands)
         commands,
         criteria_commands,
+        mcp_commands,
         search_commands,
         serve_commands,
         sync_commands,

@@ -48,18 +48,22 @@ def watches_for(state: Backend) -> Watches:
 def form_options(form: SearchForm) -> SearchOptions:
     """What the search page asked, as saved-search options (validated as the page does)."""
     form.query()
-    lists = {option: tuple(form.lists.get(field, ())) for field, option in _FORM_LISTS.items()}
+    lists = form.lists
     return SearchOptions(
         text=form.q or None,
         cond=form.cond or None,
         intr=form.intr or None,
+        status=tuple(lists.get("status", ())),
+        site_status=tuple(lists.get("site_status", ())),
+        phase=tuple(lists.get("phase", ())),
+        study_type=tuple(lists.get("type", ())),
+        intervention_type=tuple(lists.get("itype", ())),
         age=float(form.age) if form.age else None,
         sex=form.sex or None,
         healthy=True if form.hv else None,
         country=form.country or None,
         near=form.near or None,
         radius=f"{form.radius or '50'}{form.unit}",
-        **lists,
     )
 
 

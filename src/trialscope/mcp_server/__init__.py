@@ -1,0 +1,12 @@
+"""trialscope as an MCP server: ``trialscope mcp`` (stdio) or ``trialscope mcp --http``.
+
+``build_server(settings)`` gives the SDK's ``MCPServer`` with the tools of
+``trialscope.mcp_server.tools`` and the resource template ``trial://{nct_id}``.
+"""
+
+from __future__ import annotations
+
+from .server import RESOURCE_TEMPLATE, build_server, serve_http, serve_stdio
+from .tools import TOOLS, TrialTools
+
+__all__ = ["RESOURCE_TEMPLATE", "TOOLS", "TrialTools", "build_server", "serve_http", "serve_stdio"]

@@ -1,0 +1,223 @@
+"""What the MCP tools do, on the same library calls as the CLI commands they mirror.
+
+Each public method of :class:`TrialTools` named in ``TOOLS`` is one MCP tool: its
+parameters (with their ``Field`` descriptions) become the tool's input schema and its
+docstring the tool's description. A ``TrialscopeError`` becomes a tool error carrying the
+message and hint (see ``server.tool_errors``). Adding a tool is a method and its name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from trialscope.criteria import parse_criteria
+from trialscope.criteria.store import load_parse
+from trialscope.errors import UsageError
+from trialscope.search import Hit, SearchEngine, SortOrder
+from trialscope.search.options import SearchOptions
+from trialscope.store import FieldChange, Store
+from trialscope.timewindow import iso_utc, parse_since
+from trialscope.web.api import study_markdown
+from trialscope.web.app import Backend
+from trialscope.web.related import engine_for
+
+#: the tools the server offers, in the order clients list them
+TOOLS = ("search_trials", "get_trial", "trial_changes", "explain_criteria")
+
+_NCT = re.compile(r"^NCT\d{8}$")
+Codes = list[str] | None
+
+
+def nct(value: str) -> str:
+    """An NCT id as stored (``nct04416854`` → ``NCT04416854``), or a clear error."""
+    found = value.strip().upper()
+    if not _NCT.match(found):
+        raise UsageError(
+            f"{value!r} is not an NCT id.", hint="NCT ids look like NCT04416854 (8 digits)."
+        )
+    return found
+
+
+def compact_hit(hit: Hit) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "nct_id": hit.nct_id,
+        "title": hit.brief_title,
+        "status": hit.overall_status,
+        "phases": list(hit.phases),
+        "conditions": list(hit.conditions[:5]),
+        "sponsor": hit.lead_sponsor,
+        "last_update": hit.last_update_post_date,
+    }
+    site = hit.nearest_site
+    if site is not None:
+        data["nearest_site"] = {
+            "facility": site.facility,
+            "city": site.city,
+            "state": site.state,
+            "country": site.country,
+            "status": site.status,
+            "distance_km": round(site.distance_km, 1),
+        }
+    return data
+
+
+def change_json(change: FieldChange) -> dict[str, Any]:
+    return {
+        "nct_id": change.nct_id,
+        "path": change.path,
+        "kind": str(change.kind),
+        "old": change.old,
+        "new": change.new,
+        "detected_at": iso_utc(change.detected_at) if change.detected_at else None,
+        "ct_date": change.ct_date,
+    }
+
+
+class TrialTools:
+    """The tools over one database; every call uses its thread's own connection."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    @property
+    def store(self) -> Store:
+        return self.backend.store()
+
+    @property
+    def engine(self) -> SearchEngine:
+        return engine_for(self.backend)
+
+    def search_trials(
+        self,
+        query: Annotated[
+            str | None, Field(description='Words anywhere in the record; "phrases", OR.')
+        ] = None,
+        condition: Annotated[str | None, Field(description="Condition or disease.")] = None,
+        intervention: Annotated[str | None, Field(description="Treatment or drug.")] = None,
+        sponsor: Annotated[str | None, Field(description="Sponsor or collaborator.")] = None,
+        status: Annotated[
+            Codes, Field(description="Overall statuses: RECRUITING, NOT_YET_RECRUITING, ...")
+        ] = None,
+        phase: Annotated[Codes, Field(description="PHASE1, PHASE2, PHASE3, PHASE4, ...")] = None,
+        study_type: Annotated[Codes, Field(description="INTERVENTIONAL, OBSERVATIONAL")] = None,
+        age: Annotated[
+            float | None, Field(ge=0, le=130, description="Patient age in years.")
+        ] = None,
+        sex: Annotated[Literal["female", "male"] | None, Field(description="Patient sex.")] = None,
+        healthy_volunteers: Annotated[
+            bool | None, Field(description="Only trials that take healthy volunteers.")
+        ] = None,
+        country: Annotated[str | None, Field(description="Country of a site.")] = None,
+        near: Annotated[
+            str | None, Field(description="A place ('Lyon, France') or 'lat,lon'.")
+        ] = None,
+        radius: Annotated[str, Field(description="Distance from near: 100km, 50mi.")] = "100km",
+        site_status: Annotated[
+            Codes, Field(description="Only sites with this status count, e.g. RECRUITING.")
+        ] = None,
+        sort: Annotated[
+            Literal["relevance", "distance", "last_update", "start_date"],
+            Field(description="Order of the hits."),
+        ] = "relevance",
+        limit: Annotated[int, Field(ge=1, le=50, description="How many hits.")] = 10,
+    ) -> dict[str, Any]:
+        """Search the mirror of ClinicalTrials.gov: ranked full text with filters and distance
+        (like `trialscope search`). Returns the number of matches and compact hits: NCT id,
+        title, status, phases, conditions, sponsor, and the nearest site with its distance
+        when `near` is given. Read a hit in full with get_trial."""
+        options = SearchOptions(
+            text=query,
+            cond=condition,
+            intr=intervention,
+            sponsor=sponsor,
+            status=tuple(status or ()),
+            site_status=tuple(site_status or ()),
+            phase=tuple(phase or ()),
+            study_type=tuple(study_type or ()),
+            age=age,
+            sex=sex,
+            healthy=healthy_volunteers,
+            country=country,
+            near=near,
+            radius=radius,
+        )
+        search = options.to_query(sort=SortOrder(sort), limit=limit, with_facets=False)
+        result = self.engine.search(search)
+        return {
+            "total": result.total,
+            "near": None
+            if search.geo is None
+            else {"place": search.geo.label, "radius_km": round(search.geo.radius_km, 1)},
+            "hits": [compact_hit(h) for h in result.hits],
+        }
+
+    def get_trial(
+        self, nct_id: Annotated[str, Field(description="NCT id, e.g. NCT04416854.")]
+    ) -> str:
+        """One trial as its agent markdown page (like `trialscope show`): YAML frontmatter,
+        key facts, summary, eligibility, arms, interventions, outcomes, locations and the
+        field changes of the last 30 days."""
+        return study_markdown(self.backend, nct(nct_id))
+
+    def trial_changes(
+        self,
+        nct_id: Annotated[
+            str | None, Field(description="One trial's NCT id; leave out for every trial.")
+        ] = None,
+        since: Annotated[
+            str, Field(description="30d, 12h, 2w, 3m or a date (YYYY-MM-DD).")
+        ] = "30d",
+        field: Annotated[
+            str | None, Field(description="Shell pattern over change paths, e.g. 'status.*'.")
+        ] = None,
+        first_sight: Annotated[
+            bool, Field(description="Also list a trial's first version as its fields added.")
+        ] = False,
+        limit: Annotated[int, Field(ge=1, le=500, description="At most this many.")] = 100,
+    ) -> dict[str, Any]:
+        """Field-level changes between stored versions, newest first (like `trialscope
+        changes`): path (status.overallStatus, eligibility.criteria, locations.<site>, ...),
+        kind (added, removed, changed), old and new values, when the mirror saw it."""
+        ids = [nct(nct_id)] if nct_id else []
+        if ids:
+            self.store.current_version(ids[0])  # a clear error for an unknown trial
+        since_ts = iso_utc(parse_since(since))
+        found = self.store.changes(
+            ids, since=since_ts, path_glob=field, include_first_sight=first_sight
+        )
+        return {
+            "since": since_ts,
+            "total": len(found),
+            "changes": [change_json(c) for c in found[:limit]],
+        }
+
+    def explain_criteria(
+        self,
+        nct_id: Annotated[
+            str | None, Field(description="A trial's NCT id: its stored criteria parse.")
+        ] = None,
+        text: Annotated[
+            str | None, Field(description="Or an eligibility criteria text to parse.")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Eligibility criteria as items (like `trialscope criteria --json`): each item's kind
+        (inclusion, exclusion), nesting and text, with the computable constraints read from
+        it (variable, operator, bounds in canonical units), time windows, mentions (negated,
+        historical, ...) and why an item is not computable. Give nct_id or text."""
+        if (nct_id is None) == (text is None):
+            raise UsageError("Give either nct_id or text, not both or neither.")
+        if text is not None:
+            if len(text) > 100_000:
+                raise UsageError("The criteria text is longer than 100,000 characters.")
+            return {"nct_id": None, **parse_criteria(text).to_json()}
+        stored = load_parse(self.store, nct(nct_id or ""))
+        return {
+            "nct_id": stored.nct_id,
+            "version_id": stored.version_id,
+            "parsed_at": stored.parsed_at,
+            "stale": stored.stale,
+            **stored.parsed.to_json(),
+        }
