@@ -3,7 +3,7 @@ CREATE TABLE sync_profiles (
     name       TEXT PRIMARY KEY,
     selection  TEXT NOT NULL,
     base_url   TEXT NOT NULL,
-    watermark  TEXT,
+    watermark  TEXT COLLATE "C",
     last_run   BIGINT REFERENCES import_runs (id),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
@@ -17,7 +17,7 @@ CREATE TABLE sync_checkpoints (
     pages           INTEGER NOT NULL DEFAULT 0,
     records         INTEGER NOT NULL DEFAULT 0,
     total           INTEGER,
-    max_update      TEXT,
+    max_update      TEXT COLLATE "C",
     updated_at      TEXT NOT NULL
 );
 
