@@ -87,10 +87,12 @@ def main() -> None:
     from . import (  # noqa: F401  (registers the commands)
         commands,
         criteria_commands,
+        match_commands,
         mcp_commands,
         search_commands,
         serve_commands,
         sync_commands,
+        terms_commands,
         watch_commands,
     )
 
