@@ -57,7 +57,7 @@ _STOP_TEXT = """
     aids cold hand sage said lead cast mass sign symptom disease disorder syndrome illness
     condition lesion injury infection abnormality complication death sudden ache tic pica
     chill shock fall overweight weight dependence tolerance habit crush burn stress attack
-    mole growth spot plaque heat drowning ill sick finding
+    mole growth spot plaque heat drowning ill sick finding emergency
 """
 STOP_WORDS = frozenset(normalise_word(word) for word in _STOP_TEXT.split())
 MAX_TOKENS = 12
@@ -123,34 +123,39 @@ def _merge_doids(graph: Graph, doids: dict[str, Source]) -> dict[str, str]:
             if xref in graph.concepts and doid not in BROAD_DOIDS:
                 claims[xref].append(doid)
     ancestors = _do_ancestors(doids)
-    chosen: dict[str, str] = {}
-    for mesh, candidates in claims.items():
-        pick: str | None = None
-        if len(candidates) == 1:
-            pick = candidates[0]
-        else:
-            tops = [c for c in candidates if all(c in ancestors[o] for o in candidates if o != c)]
-            mesh_keys = _keys(graph.concepts[mesh])
-            shared = [c for c in candidates if _keys(doids[c]) & mesh_keys]
-            pick = tops[0] if tops else shared[0] if len(shared) == 1 else None
-        if pick is None:
-            continue
-        # one DOID, two MeSH concepts: keep the one sharing a term
-        if pick in chosen and not _keys(doids[pick]) & _keys(graph.concepts[mesh]):
-            continue
-        chosen[pick] = mesh
-    # a DOID without a usable cross-reference joins the MeSH heading of the same name
-    # ("autoimmune disease" = Autoimmune Diseases)
-    by_name: dict[str, set[str]] = defaultdict(set)
+    named_by: dict[str, set[str]] = defaultdict(set)  # a MeSH name or synonym → headings
     for cid, concept in graph.concepts.items():
         for term, rank in concept.terms.items():
             if rank <= 2:
-                by_name[phrase_key(_clean(term, cid))].add(cid)
+                named_by[phrase_key(_clean(term, cid))].add(cid)
+    picks: dict[str, list[str]] = defaultdict(list)  # DOID → MeSH concepts that chose it
+    for mesh, candidates in claims.items():
+        # among the DOIDs whose name is one of the heading's terms (else all of them), the
+        # one above the others: "colon cancer", not "colon adenocarcinoma"
+        mesh_keys = _keys(graph.concepts[mesh])
+        pool = [c for c in candidates if phrase_key(doids[c].name) in mesh_keys] or [
+            # never a DOID named like another heading (DO's "tuberculosis" → Tuberculoma)
+            c
+            for c in candidates
+            if not named_by.get(phrase_key(doids[c].name), set()) - {mesh}
+        ]
+        tops = [c for c in pool if all(c in ancestors[o] for o in pool if o != c)]
+        if len(tops) == 1:
+            picks[tops[0]].append(mesh)
+    chosen: dict[str, str] = {}
+    for doid, meshes in picks.items():
+        # chosen by two headings (viral hepatitis → human and animal): the one sharing its
+        # name, or none
+        named = [m for m in meshes if phrase_key(doids[doid].name) in _keys(graph.concepts[m])]
+        if len(meshes) == 1 or len(named) == 1:
+            chosen[doid] = meshes[0] if len(meshes) == 1 else named[0]
+    # a DOID without a usable cross-reference joins the MeSH heading of the same name
+    # ("autoimmune disease" = Autoimmune Diseases)
     taken = set(chosen.values())
     for doid, source in doids.items():
         if doid in chosen or doid in BROAD_DOIDS:
             continue
-        owners = by_name.get(phrase_key(source.name), set())
+        owners = named_by.get(phrase_key(source.name), set())
         if len(owners) == 1 and not owners & taken:
             chosen[doid] = owners.pop()
             taken.add(chosen[doid])
@@ -192,7 +197,10 @@ def _add_doids(graph: Graph, doids: dict[str, Source]) -> None:
         target = merged.get(doid)
         if target is None:
             concept = graph.concept(source)
-            concept.parents |= {x for x in source.xrefs if x in graph.concepts}
+            # one cross-referenced MeSH concept is equivalent or broader; two are a guess
+            meshes = {x for x in source.xrefs if x in graph.concepts}
+            if len(meshes) == 1:
+                concept.parents |= meshes
         else:
             concept = graph.concepts[target]
             graph.alias[doid] = target
@@ -315,6 +323,18 @@ def _clean(term: str, concept_id: str) -> str:
     return uninvert(term) if concept_id.startswith("MESH:") else term
 
 
+def _single_word(raw: str, key: str, rank: int) -> str:
+    """How a one-word term is matched: "p" normalised, "x" only as written, "" never."""
+    if key.isdigit() or key in STOP_WORDS:
+        return "x" if raw.isupper() and len(raw) >= 4 else ""  # AIDS, not "aids"
+    if len(raw) <= 5 and not raw.islower() and raw != raw.capitalize():
+        if rank <= 1:  # hand-written: NSCLC in any case; MI, PsA, mCRC as written
+            return "p" if raw.isupper() and len(raw) >= 4 else "x"
+        # the vocabularies' short acronyms are mostly other things in notes (CP, FBS, PCO)
+        return "x" if raw.isupper() and len(raw) >= 4 else ""
+    return "" if len(key) <= 2 else "p"
+
+
 def _term_entries(concept: Concept) -> list[tuple[str, str, int]]:
     """(kind, key, rank) for each usable term; kind "p" = normalised phrase, "x" = exact."""
     entries: list[tuple[str, str, int]] = []
@@ -329,14 +349,10 @@ def _term_entries(concept: Concept) -> list[tuple[str, str, int]]:
         if not words or len(words) > MAX_TOKENS:
             continue
         if len(words) == 1:
-            word = words[0]
-            upper = word.raw.isupper() and len(word.raw) <= 5
-            abbreviation = upper and (rank > 1 or len(word.raw) <= 3)
-            if abbreviation or word.key in STOP_WORDS:
-                if word.raw.isupper():
-                    entries.append(("x", word.raw, rank))
-                continue
-            if word.key.isdigit() or (len(word.key) <= 2 and rank > 0):
+            kind = _single_word(words[0].raw, words[0].key, rank)
+            if kind == "x":
+                entries.append(("x", words[0].raw, rank))
+            if kind != "p":
                 continue
         entries.append(("p", " ".join(w.key for w in words), rank))
     return entries

@@ -84,6 +84,13 @@ def _split(value: str) -> list[str]:
     return [v for v in value.split("|") if v]
 
 
+def _animal(row: dict[str, str]) -> bool:
+    """Veterinary headings (C22 only, or "…, Animal"): never a trial participant's condition,
+    and DO cross-references some human diseases to them (viral hepatitis)."""
+    trees = [t for t in _split(row["tree_numbers"]) if t.startswith(DISEASE_TREES)]
+    return row["name"].endswith(", Animal") or all(t.startswith("C22") for t in trees)
+
+
 def read_mesh(path: Path) -> Iterator[Source]:
     """Descriptors with a C or F03 tree number; parents come from the tree numbers."""
     with path.open(encoding="utf-8", newline="") as handle:
@@ -91,6 +98,7 @@ def read_mesh(path: Path) -> Iterator[Source]:
             row
             for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
             if any(t.startswith(DISEASE_TREES) for t in _split(row["tree_numbers"]))
+            and not _animal(row)
         ]
     owner = {t: row["ui"] for row in rows for t in _split(row["tree_numbers"])}
     for row in rows:

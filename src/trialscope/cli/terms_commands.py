@@ -1,0 +1,104 @@
+"""``trialscope terms``: the disease concepts a text mentions, and (re)building the
+vocabulary cache."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from trialscope.errors import UsageError
+from trialscope.terminology import Terminology, build_terminology, load_terminology
+
+from .app import app, state
+from .output import console, print_json
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+SYNONYMS_SHOWN = 4
+ANCESTORS_SHOWN = 8
+
+
+def _ancestors(term: Terminology, concept: str) -> list[dict[str, Any]]:
+    """Most specific first, without the concept itself."""
+    above = [a for a in term.ancestors(concept) if a != concept]
+    rows = [{"id": a, "name": term.name(a), "depth": term.depth(a)} for a in above]
+    return sorted(rows, key=lambda r: (-r["depth"], r["name"]))
+
+
+@app.command("terms")
+def terms(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="Text to tag with disease concepts.")] = None,
+    rebuild: Annotated[
+        bool, typer.Option("--build", help="(Re)build the vocabulary cache and print counts.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Disease concepts in a text: spans, names, synonyms and the concepts above them."""
+    vocab = state(ctx).settings.vocab_dir
+    folder = Path(vocab) if vocab else None
+    if rebuild:
+        started = time.perf_counter()
+        path = build_terminology(folder, force=True)
+        seconds = time.perf_counter() - started
+        counts = Terminology(path).counts
+        summary = {"cache": str(path), "vocab_dir": vocab, "seconds": round(seconds, 2), **counts}
+        if as_json:
+            print_json(summary)
+        else:
+            source = vocab or "the built-in table (no vocabulary folder found)"
+            console.print(
+                f"Built {counts['concepts']:,} concepts, {counts['phrases']:,} phrases and"
+                f" {counts['exact_terms']:,} case-sensitive abbreviations from {source}"
+                f" in {seconds:.1f} s → {path}",
+                highlight=False,
+            )
+        if text is None:
+            return
+    if text is None:
+        raise UsageError(
+            "Give a text to tag, or --build.",
+            hint='trialscope terms "58-year-old with NSCLC and a history of MI"',
+        )
+    term = load_terminology(folder)
+    matches = term.find(text)
+    payload = [
+        {
+            "concept": m.concept,
+            "name": m.name,
+            "start": m.start,
+            "end": m.end,
+            "text": m.text,
+            "depth": term.depth(m.concept),
+            "synonyms": term.synonyms(m.concept)[:SYNONYMS_SHOWN],
+            "ancestors": _ancestors(term, m.concept),
+        }
+        for m in matches
+    ]
+    if as_json:
+        print_json({"vocab_dir": vocab, "matches": payload})
+        return
+    if not payload:
+        console.print("No disease concepts found.")
+        return
+    table = Table(show_lines=True)
+    table.add_column("span", justify="right")
+    table.add_column("text")
+    table.add_column("concept")
+    table.add_column("synonyms")
+    table.add_column("under", ratio=2)
+    for row in payload:
+        above = [a["name"] for a in row["ancestors"][:ANCESTORS_SHOWN]]
+        more = len(row["ancestors"]) - len(above)
+        table.add_row(
+            f"{row['start']}-{row['end']}",
+            Text(row["text"]),
+            Text(f"{row['name']}\n{row['concept']}"),
+            Text("\n".join(row["synonyms"])),
+            Text(" › ".join(above) + (f" (+{more})" if more > 0 else "")),
+        )
+    console.print(table)
