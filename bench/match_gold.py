@@ -61,7 +61,7 @@ def load_pairs() -> list[Pair]:
             note=_NUMBERED.sub("", row["note"]).replace("\n", " "),
             trial_id=row["trial_id"],
             kind=row["criterion_type"],
-            criterion=row["criterion_text"],
+            criterion=row["criterion_text"] or "",
             expert=row["expert_eligibility"],
             gpt4=row["gpt4_eligibility"],
         )

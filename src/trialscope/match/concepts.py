@@ -150,6 +150,43 @@ def ancestors(concept: str) -> frozenset[str]:
         return frozenset({concept})
 
 
+_GENERIC = frozenset(
+    {
+        "disease",
+        "syndrome",
+        "chronic disease",
+        "acute disease",
+        "disease attributes",
+        "pathologic processes",
+        "signs and symptoms",
+        "recurrence",
+        "disease progression",
+        "pathological conditions, signs and symptoms",
+        "neoplasms",
+        "infections",
+        "wounds and injuries",
+        "emergencies",
+        "critical illness",
+        "death",
+        "pain",
+    }
+)
+
+
+@cache
+def specific_enough(concept: str) -> bool:
+    """Vocabulary concepts at the roots ("Neoplasms", "Infections") or generic words
+    ("Disease", "Syndrome") relate everything to everything: matching on them is noise.
+    The lexicon's own general ids ("active infection", "malignancy") stay usable."""
+    vocab = vocabulary()
+    if vocab is None or concept.startswith(("lex:", "therapy:", "pregnancy:")):
+        return True
+    if vocab.name(concept).lower() in _GENERIC:
+        return False
+    depth = getattr(vocab, "depth", None)
+    return depth is None or int(depth(concept)) != 0
+
+
 def satisfies(patient_concept: str, wanted: str) -> bool:
     """The patient's concept is ``wanted`` or narrower than it."""
     return wanted in ancestors(patient_concept)

@@ -10,9 +10,11 @@ ABSENCE: "not excluded as far as the record shows").
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from ..criteria import VARIABLES, Constraint, Item, Mention
+from .concepts import find_concepts, specific_enough
 from .facts import PatientFacts
 from .patient import Lab
 from .verdicts import Basis, CriterionResult, Evidence, Question, Verdict
@@ -43,9 +45,18 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
     parts: list[Part] = []
     if item.constraints:
         parts.append(_constraints(item.constraints, facts))
-    for mention in item.mentions:
-        if mention.category != "sex":  # sex is settled by the structured eligibility fields
-            parts.append(_mention(item, mention, facts))
+    mentions = sorted(
+        (
+            m
+            for m in (*item.mentions, *_vocabulary_mentions(item))
+            # sex is settled by the structured eligibility fields
+            if m.category != "sex" and not _modifier(item, m)
+        ),
+        key=lambda m: m.span,
+    )
+    named = _named(item, mentions, facts, kind)
+    if named is not None:
+        parts.append(named)
     if item.non_computable_reason in ("consent", "compliance"):
         parts.append(_consent(item, kind, facts))
     if not parts:
@@ -55,11 +66,14 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
         verdict is Verdict.UNKNOWN
         and kind == "exclusion"
         and facts.patient.complete_history
-        and not item.constraints
         and all(p[0] is not Verdict.MET for p in parts)
+        # a reading that cannot be compared (xULN without a range) is never assumed away
+        and not evidence
     ):
+        # a screener reads a full history as reporting what is abnormal: an exclusion it
+        # does not mention is taken as absent, and the question stays open to confirm
         verdict, basis = Verdict.NOT_MET, Basis.ABSENCE
-        reason = reason + " — not in the patient's history"
+        reason = reason + " — not in the patient's history, assumed absent"
     return CriterionResult(
         index=item.index,
         kind=kind,
@@ -70,7 +84,7 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
         basis=basis,
         evidence=tuple(evidence),
         constraints=tuple(c.describe() for c in item.constraints),
-        questions=tuple(questions) if verdict is Verdict.UNKNOWN else (),
+        questions=tuple(questions) if verdict is Verdict.UNKNOWN or basis is Basis.ABSENCE else (),
     )
 
 
@@ -122,14 +136,11 @@ Part = tuple[Verdict, str, Basis, list[Evidence], list[Question]]
 
 
 def _combine(parts: list[Part], item: Item, kind: str) -> Part:
-    """Bounds AND together; several named conditions in one item read as alternatives
-    ("HIV, HBV or HCV infection"). An inclusion needs its bounds AND one of its named
-    conditions; an exclusion applies when any part applies."""
+    """An inclusion needs its bounds AND its named conditions (and consent); an
+    exclusion applies when any part applies."""
     evidence = [e for p in parts for e in p[3]]
     questions = [q for p in parts for q in p[4]]
-    bounds = parts[:1] if item.constraints else []
-    named = parts[len(bounds) :]
-    groups = bounds + ([_either(named)] if named else [])
+    groups = parts
     verdict = _either(groups) if kind == "exclusion" else _both(groups)
     chosen = next((p for p in groups if p[0] is verdict[0]), verdict)
     return chosen[0], chosen[1], chosen[2], evidence, questions
@@ -343,7 +354,7 @@ def _ask(key: str, text: str, answer: str = "yes_no", unit: str | None = None) -
 
 
 def _mention(
-    item: Item, mention: Mention, facts: PatientFacts
+    item: Item, mention: Mention, facts: PatientFacts, kind: str
 ) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
     """Whether the item's statement about ``mention`` holds for the patient."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
@@ -353,6 +364,16 @@ def _mention(
     else:
         present, absent, named = _condition(item, mention, facts)
     negate = mention.negated
+    if named.startswith(_UNSURE):
+        named = named.removeprefix(_UNSURE)
+        question = _ask(f"when:{mention.concept}", f"When was the {named}?", "date")
+        return (
+            Verdict.UNKNOWN,
+            f"patient has {named}, but not when or for how long",
+            Basis.NONE,
+            absent,
+            [question],
+        )
     if present:
         verdict = Verdict.NOT_MET if negate else Verdict.MET
         return verdict, f"patient has {named}", Basis.FACT, present, []
@@ -360,7 +381,9 @@ def _mention(
         verdict = Verdict.MET if negate else Verdict.NOT_MET
         return verdict, f"patient does not have {named}", Basis.FACT, absent, []
     question = _ask(f"{mention.category}:{mention.concept}", f"{_title(mention)}?")
-    if facts.patient.complete_history and not negate:
+    # a complete history rules out what it does not name -- for exclusions; for an
+    # inclusion silence is not a "no" (experts label it "not enough information")
+    if facts.patient.complete_history and not negate and kind == "exclusion":
         return (
             Verdict.NOT_MET,
             f"{named} is not in the patient's history",
@@ -371,16 +394,100 @@ def _mention(
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
 
 
+_UNSURE = "\x00unsure:"
+_CONNECTIVE = re.compile(r",|;|/|\bor\b|\band\b|\bnor\b|\(|\)|:", re.I)
+# words after a disease name that make it a modifier: "rabies vaccine", "HIV test"
+_MODIFIED = re.compile(
+    r"[\s-]*(?:vaccin\w*|immune\s+globulin|immunoglobulin|test\w*|screen\w*|"
+    r"medicines?|medications?|drugs?|treatments?|therap\w*|prophylaxis|clinic|programs?|"
+    r"products?|specialists?|units?|wards?|centers?|centres?|services?|campaign)\b",
+    re.I,
+)
+_ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
+
+
+def _modifier(item: Item, mention: Mention) -> bool:
+    """The named disease only qualifies another noun ("rabies vaccine", "anti-TB drugs",
+    "non-infectious"): the item is not about the patient having it."""
+    if mention.category != "condition":
+        return False
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
+
+
+def _named(item: Item, mentions: list[Mention], facts: PatientFacts, kind: str) -> Part | None:
+    """Named things in one item: runs joined by "or", commas or "and" are alternatives
+    ("HIV, HBV or HCV infection"); names with no connective between them qualify each
+    other and must all hold ("pregnant women affected by thalassemia")."""
+    if not mentions:
+        return None
+    groups: list[list[Part]] = []
+    previous: Mention | None = None
+    for mention in mentions:
+        part = _mention(item, mention, facts, kind)
+        if previous is not None:
+            gap = item.text[previous.span[1] - item.span[0] : mention.span[0] - item.span[0]]
+            if not _CONNECTIVE.search(gap):
+                groups[-1].append(part)
+                previous = mention
+                continue
+        groups.append([part])
+        previous = mention
+    return _either([_both(group) for group in groups])
+
+
+def _vocabulary_mentions(item: Item) -> list[Mention]:
+    """Conditions the disease vocabulary finds in the item beyond the parser's own
+    lexicon (which knows a few dozen): "chronic stable angina", "CVID", "claudication"."""
+    taken = [(m.span[0] - item.span[0], m.span[1] - item.span[0]) for m in item.mentions]
+    out = []
+    for found in find_concepts(item.text):
+        if found.concept.startswith(("lex:", "therapy:")) or not specific_enough(found.concept):
+            continue
+        if any(s < found.end and found.start < e for s, e in taken):
+            continue
+        span = (item.span[0] + found.start, item.span[0] + found.end)
+        out.append(
+            Mention(
+                "condition",
+                found.concept,
+                found.text,
+                span,
+                found.negated,
+                found.historical,
+                found.hypothetical,
+                found.family,
+            )
+        )
+    return out
+
+
 def _condition(
     item: Item, mention: Mention, facts: PatientFacts
 ) -> tuple[list[Evidence], list[Evidence], str]:
-    concept = f"lex:{mention.concept}"
+    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
     wants_active = bool(_ACTIVE.search(item.text)) and not mention.historical
-    present = [
-        Evidence(f"{f.condition.name} ({f.condition.status})", f.condition.source)
-        for f in facts.has(concept)
-        if not (wants_active and f.condition.status == "history")
-    ]
+    within = min((w.days for w in item.windows if w.relation == "within"), default=None)
+    today = facts.patient.as_of or dt.date.today()
+    present = []
+    unsure = []
+    for fact in facts.has(concept):
+        condition = fact.condition
+        if wants_active and condition.status == "history":
+            continue
+        evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
+        if within is not None and condition.onset is not None:
+            if (today - condition.onset).days > within:
+                continue  # "MI within 3 months": this one was longer ago
+        elif within is not None and condition.status == "history":
+            unsure.append(evidence)  # past, but when?
+            continue
+        if any(w.relation in ("duration", "at_least") for w in item.windows):
+            unsure.append(evidence)  # "fever for at least a week": duration not recorded
+            continue
+        present.append(evidence)
+    if unsure and not present:
+        return [], unsure, _UNSURE + mention.text
     absent = [
         Evidence(f"no {f.condition.name}", f.condition.source) for f in facts.ruled_out(concept)
     ]
@@ -451,7 +558,7 @@ def _consent(
     negative = bool(
         re.search(
             r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|"
-            r"could not|not willing|lack|non-?complian)",
+            r"could not|not willing|lack|unreliable|non-?complian|no\s+(?:written\s+|signed\s+)?(?:informed\s+)?consent)",
             item.text,
             re.I,
         )

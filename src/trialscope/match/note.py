@@ -60,6 +60,27 @@ _NO_CONSENT = re.compile(
     r"\b(?:unable|unwilling|refuses?|declines?)\s+to\s+(?:provide|give|sign)\s+(?:\w+\s+)?consent",
     re.I,
 )
+_AGO = re.compile(
+    r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several)\s+"
+    r"(day|week|month|year)s?\s+(?:ago|earlier|before|prior)\b",
+    re.I,
+)
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "several": 3,
+}
+_DAYS = {"day": 1, "week": 7, "month": 30.44, "year": 365.25}
 _AGE_UNITS = {"month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25}
 
 
@@ -146,7 +167,19 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
             patient.provenance["breastfeeding"] = _prov(text, lo, hi, where)
 
 
+def _onset(text: str, lo: int, hi: int, as_of: dt.date | None) -> dt.date | None:
+    """ "an MI 2 years ago" dates the sentence's conditions (approximately)."""
+    match = _AGO.search(text, lo, hi)
+    if match is None:
+        return None
+    amount = match.group(1).lower()
+    count = _NUMBER_WORDS.get(amount) or int(amount)
+    days = count * _DAYS[match.group(2).lower()]
+    return (as_of or dt.date.today()) - dt.timedelta(days=round(days))
+
+
 def _concepts(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
+    onset = _onset(text, lo, hi, patient.as_of)
     for found in find_concepts(text, lo, hi):
         if found.family or found.hypothetical:
             continue
@@ -164,6 +197,7 @@ def _concepts(patient: Patient, text: str, lo: int, hi: int, where: str) -> None
             ("MESH:", "DOID:", "ONCOTREE:")
         ):
             patient.conditions.append(_condition(found, source))
+            patient.conditions[-1].onset = onset
 
 
 def _condition(found: Found, source: Provenance) -> Condition:
@@ -174,13 +208,15 @@ def _condition(found: Found, source: Provenance) -> Condition:
 def _measurements(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
     clean = CleanText(text[lo:hi])
     for constraint in extract_constraints(clean.text, 0, len(clean.text), clean.source_span):
-        if constraint.operator not in ("=", "range") or constraint.low is None:
+        if constraint.variable == "age" or constraint.condition:
             continue
-        if constraint.variable in ("age", "gestational_age") or constraint.condition:
-            continue
-        value = constraint.low.value
-        if constraint.operator == "range" and constraint.high is not None:
+        if constraint.operator == "range":
             continue  # "ECOG 0-1" describes a criterion, not a reading
+        # a note's "fever up to 39 C" or "platelets > 400" is a reading at the bound
+        bound = constraint.low or constraint.high
+        if bound is None:
+            continue
+        value = bound.value
         source = Provenance(
             kind="note",
             ref=where,
