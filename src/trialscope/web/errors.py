@@ -30,6 +30,7 @@ STATUS_BY_CODE = {
     "bad_parameter": 400,
     "bad_record": 400,
     "bad_source": 400,
+    "bad_patient": 422,
     "config_error": 500,
     "store_error": 503,
     "sync_error": 502,
