@@ -403,7 +403,7 @@ class _Reader:
             loinc=known[0],
             source=source,
         )
-        _check_lab(lab, where)
+        _check_lab(lab, f"{where} valueQuantity")
         self.patient.labs.append(lab)
 
     def _medication(self, where: str, res: Any) -> None:

@@ -266,12 +266,15 @@ def _source(field: str, text: str | None) -> dict[str, Any]:
     return {"kind": "structured", "ref": field, "text": text}
 
 
-def _dates(value: Any) -> Any:
+def _dates(value: Any, path: str = "") -> Any:
     """Partial dates (``2019``, ``2019-03``) in nested date fields -> full dates."""
     if isinstance(value, dict):
-        return {k: _date(v, k) if k in _DATE_FIELDS else _dates(v) for k, v in value.items()}
+        return {
+            k: _date(v, f"{path}{k}") if k in _DATE_FIELDS else _dates(v, f"{path}{k}.")
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_dates(v) for v in value]
+        return [_dates(v, f"{path.rstrip('.')}[{i}].") for i, v in enumerate(value)]
     return value
 
 
