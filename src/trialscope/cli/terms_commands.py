@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from trialscope.errors import UsageError
@@ -85,20 +84,19 @@ def terms(
     if not payload:
         console.print("No disease concepts found.")
         return
-    table = Table(show_lines=True)
-    table.add_column("span", justify="right")
-    table.add_column("text")
-    table.add_column("concept")
-    table.add_column("synonyms")
-    table.add_column("under", ratio=2)
     for row in payload:
-        above = [a["name"] for a in row["ancestors"][:ANCESTORS_SHOWN]]
-        more = len(row["ancestors"]) - len(above)
-        table.add_row(
-            f"{row['start']}-{row['end']}",
-            Text(row["text"]),
-            Text(f"{row['name']}\n{row['concept']}"),
-            Text("\n".join(row["synonyms"])),
-            Text(" › ".join(above) + (f" (+{more})" if more > 0 else "")),
+        console.print(
+            Text.assemble(
+                (f"{row['start']}-{row['end']} ", "dim"),
+                (repr(row["text"]), "bold"),
+                f" → {row['name']} ",
+                (f"[{row['concept']}]", "cyan"),
+            )
         )
-    console.print(table)
+        if row["synonyms"]:
+            console.print(Text("    also: " + "; ".join(row["synonyms"])), highlight=False)
+        above = [a["name"] for a in row["ancestors"][:ANCESTORS_SHOWN]]
+        if above:
+            more = len(row["ancestors"]) - len(above)
+            chain = " › ".join(above) + (f" (+{more} more)" if more > 0 else "")
+            console.print(Text("    under: " + chain), highlight=False)

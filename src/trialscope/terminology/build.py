@@ -243,11 +243,12 @@ def _add_oncotree(graph: Graph, files: SourceFiles, doids: dict[str, Source]) ->
 
 
 def _add_curated(graph: Graph) -> None:
-    have_mesh = bool(graph.tree_depth)
     for ui, name, parent, terms in curated.mesh_terms():
         cid = f"MESH:{ui}"
         concept = graph.concept(Source(cid, name))
-        if not have_mesh and parent:
+        # the hierarchy when MeSH is absent, and a few clinical is-a links MeSH lacks
+        # (Adenocarcinoma of Lung under Carcinoma, Non-Small-Cell Lung)
+        if parent:
             concept.parents.add(f"MESH:{parent}")
         _add_curated_terms(concept, terms)
         graph.mesh_terms.setdefault(name.casefold(), cid)
@@ -387,7 +388,8 @@ def tables(graph: Graph) -> Tables:
             cleaned = _clean(term, cid)
             shown.setdefault(phrase_key(cleaned), cleaned)
         shown.pop(name_key, None)
-        synonyms.append(sorted(concept.exact_terms) + list(shown.values()))
+        exact = [t for t in sorted(concept.exact_terms) if phrase_key(t) not in shown]
+        synonyms.append(exact + list(shown.values()))
     phrases = {key: index[score[3]] for (k, key), score in best.items() if k == "p"}
     exact = {key: index[score[3]] for (k, key), score in best.items() if k == "x"}
     prefixes: set[str] = set()

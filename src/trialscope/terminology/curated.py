@@ -82,7 +82,7 @@ D011655 | Pulmonary Embolism | - | =PE; pulmonary embolism; pulmonary embolus
 D054556 | Venous Thromboembolism | - | VTE; venous thromboembolism
 D058729 | Peripheral Arterial Disease | - | =PAD; peripheral artery disease; peripheral arterial disease
 D020521 | Stroke | - | stroke; =CVA; cerebrovascular accident; cerebral infarction
-D002546 | Ischemic Attack, Transient | D020521 | =TIA; transient ischemic attack; mini-stroke
+D002546 | Ischemic Attack, Transient | - | =TIA; transient ischemic attack; mini-stroke
 D003924 | Diabetes Mellitus, Type 2 | D003920 | T2DM; T2D; DM2; type 2 diabetes; type 2 diabetes mellitus; type II diabetes; non-insulin-dependent diabetes; NIDDM
 D003922 | Diabetes Mellitus, Type 1 | D003920 | T1DM; T1D; DM1; type 1 diabetes; type 1 diabetes mellitus; juvenile diabetes; IDDM
 D003920 | Diabetes Mellitus | - | =DM; diabetes; diabetes mellitus
@@ -176,7 +176,7 @@ OWN_CONCEPTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
         "TS:colorectal_liver_metastases",
         "Colorectal liver metastases",
         ("MESH:D015179", "TS:liver_metastases"),
-        "CRLM; CLM; colorectal liver metastases; colorectal liver metastasis; colorectal cancer"
+        "CRLM; colorectal liver metastases; colorectal liver metastasis; colorectal cancer"
         " liver metastases; colorectal cancer with liver metastases; liver metastases from"
         " colorectal cancer; liver metastases of colorectal cancer; hepatic metastases from"
         " colorectal cancer; metastatic colorectal cancer to the liver",

@@ -15,8 +15,10 @@ from typing import Any
 
 from trialscope.errors import ConfigError
 
-#: MeSH branches that hold conditions: C (Diseases) and F03 (Mental Disorders)
-DISEASE_TREES = ("C", "F03")
+#: MeSH branches that hold conditions: C (Diseases), F03 (Mental Disorders), and the
+#: behavioural symptoms and addictions of F01 that CT.gov also indexes trials under
+#: (Depression, Suicidal Ideation, Behavior, Addictive)
+DISEASE_TREES = ("C", "F03", "F01.145.126", "F01.145.527")
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+(EXACT|NARROW|RELATED|BROAD)\s*(\S*)')
 # a field too large for csv's default limit would be a corrupt file, not a long term list
 csv.field_size_limit(10_000_000)

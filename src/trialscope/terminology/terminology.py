@@ -20,7 +20,7 @@ import platformdirs
 
 from trialscope.errors import ConfigError
 
-from . import build, curated, normalise
+from . import build, curated, normalise, sources
 from .build import MAX_TOKENS
 from .normalise import tokens
 from .sources import SourceFiles, find_sources
@@ -182,7 +182,7 @@ class Terminology:
 
 def _fingerprint(files: SourceFiles) -> str:
     digest = hashlib.sha256(f"v{build.FORMAT_VERSION}".encode())
-    for module in (build, curated, normalise):
+    for module in (build, curated, normalise, sources):
         digest.update(Path(str(module.__file__)).read_bytes())
     for path in files.present():
         stat = path.stat()
