@@ -65,7 +65,7 @@ def terms(
         )
     term = load_terminology(folder)
     matches = term.find(text)
-    payload = [
+    payload: list[dict[str, Any]] = [
         {
             "concept": m.concept,
             "name": m.name,

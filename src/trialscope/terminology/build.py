@@ -388,8 +388,8 @@ def tables(graph: Graph) -> Tables:
             cleaned = _clean(term, cid)
             shown.setdefault(phrase_key(cleaned), cleaned)
         shown.pop(name_key, None)
-        exact = [t for t in sorted(concept.exact_terms) if phrase_key(t) not in shown]
-        synonyms.append(exact + list(shown.values()))
+        written = [t for t in sorted(concept.exact_terms) if phrase_key(t) not in shown]
+        synonyms.append(written + list(shown.values()))
     phrases = {key: index[score[3]] for (k, key), score in best.items() if k == "p"}
     exact = {key: index[score[3]] for (k, key), score in best.items() if k == "x"}
     prefixes: set[str] = set()
