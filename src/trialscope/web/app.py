@@ -154,7 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    from . import api, api_search, feeds, match_api, pages, search_pages
+    from . import api, api_search, feeds, match_api, match_pages, pages, search_pages
 
     app.include_router(api_search.router)
     app.include_router(api.router)
@@ -163,6 +163,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(feeds.api)
     app.include_router(feeds.router)
     app.include_router(match_api.router)
+    app.include_router(match_pages.router)
     return app
 
 
