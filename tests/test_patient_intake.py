@@ -113,7 +113,7 @@ def test_fhir_bundle_performance_conditions_therapies() -> None:
     by_name = {c.name: c for c in patient.conditions}
     crc = by_name["Adenocarcinoma of sigmoid colon"]
     assert crc.codes == ["SNOMED:363406005", "ICD10:C18.7"]
-    assert (crc.status, crc.onset, crc.stage) == ("active", dt.date(2023, 2, 10), crc.stage)
+    assert (crc.status, crc.onset) == ("active", dt.date(2023, 2, 10))
     assert crc.stage is not None and crc.stage.startswith("Stage IVA")
     assert crc.metastasis_sites == ["liver"]  # from the separate metastasis Condition
     assert by_name["Liver metastases"].metastasis_sites == ["liver"]
@@ -309,7 +309,9 @@ def test_json_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
         ({"labs": [{"test": "hemoglobin", "value": 9, "unit": "mmHg"}]}, "labs[0].unit"),
         ({"conditions": [{"name": "asthma", "status": "maybe"}]}, "conditions.0.status"),
         ({"conditions": [{"name": "asthma", "onset": "2019-13"}]}, "conditions[0].onset"),
+        ({"labs": {"creatinine": 1.1}}, "labs.creatinine.unit"),
         ({"age": 400}, "age"),
+        (None, "patient"),
         ({"favourite_colour": "blue"}, "favourite_colour"),
         (["age", 60], "patient"),
     ],
@@ -321,9 +323,12 @@ def test_structured_errors_name_the_field(data: Any, field: str) -> None:
 
 
 def test_missing_file_and_note_fallback(tmp_path: Path) -> None:
-    with pytest.raises(PatientError) as caught:
-        load_patient(str(tmp_path / "nobody.yaml"))
-    assert caught.value.field == "file"
+    for wrong in (str(tmp_path / "nobody.yaml"), str(tmp_path)):
+        with pytest.raises(PatientError) as caught:
+            load_patient(wrong)
+        assert caught.value.field == "file"
+    with pytest.raises(PatientError, match="no patient fields"):
+        load_patient(write(tmp_path, "empty.yaml", "# nothing yet\n"))
     note = write(tmp_path, "note.txt", "A 47-year-old woman with breast cancer, ECOG 0.")
     patient = load_patient(note)
     assert patient.age == 47 and patient.sex == "female"
@@ -382,7 +387,7 @@ def test_shorthand_equals_explicit_form(
         ],
         "labs": [
             {"test": "platelets", "value": platelets, "unit": "x10^9/L"},
-            {"test": "alt", "value": 30, "reference_high": uln},
+            {"test": "alt", "value": 30, "unit": "U/L", "reference_high": uln},
         ],
         "therapies": [{"name": drug, "classes": sorted(drug_classes(drug))}],
     }
@@ -474,3 +479,69 @@ def test_patient_data_is_copied_not_changed() -> None:
     before = copy.deepcopy(data)
     patient_from_data(data)
     assert data == before
+
+
+def test_bare_numbers_take_the_unit_their_size_makes_plain() -> None:
+    patient = patient_from_data(
+        {"labs": {"hemoglobin": 11.2, "platelets": 150000, "egfr": 72, "alt": 52, "inr": 1.1}}
+    )
+    canonical = {lab.test: lab.canonical() for lab in patient.labs}
+    assert canonical == {
+        "hemoglobin": (112.0, "g/L"),
+        "platelets": (150.0, "10^9/L"),
+        "egfr": (72.0, "mL/min/1.73m^2"),
+        "alt": (52.0, "U/L"),
+        "inr": (1.1, None),
+    }
+
+
+def test_fhir_value_without_unit() -> None:
+    data = bundle()
+    index, crea = resource(data, "crea")
+    crea["valueQuantity"] = {"value": 0.9}
+    assert fhir_error(data).field == f"entry[{index}] Observation/crea valueQuantity.unit"
+    data = bundle()
+    _, hgb = resource(data, "hgb")
+    hgb["valueQuantity"] = {"value": 11.2}
+    lab = patient_from_fhir(data).lab("hemoglobin")
+    assert lab is not None and lab.canonical() == (112.0, "g/L")
+
+
+def test_fhir_radiotherapy_not_done_and_not_taken() -> None:
+    data = bundle()
+    extra = [
+        {
+            "resourceType": "Procedure",
+            "id": "rt",
+            "status": "completed",
+            "code": {"text": "SBRT to liver segment VII, 3 x 15 Gy"},
+            "subject": {"reference": "Patient/crc-001"},
+            "performedPeriod": {"start": "2024-05-02", "end": "2024-05-09"},
+        },
+        {
+            "resourceType": "Procedure",
+            "id": "skipped",
+            "status": "not-done",
+            "code": {"text": "Right hemicolectomy"},
+            "subject": {"reference": "Patient/crc-001"},
+        },
+        {
+            "resourceType": "MedicationStatement",
+            "id": "refused",
+            "status": "not-taken",
+            "subject": {"reference": "Patient/crc-001"},
+            "medicationCodeableConcept": {"text": "Pembrolizumab"},
+        },
+        {"resourceType": "Encounter", "id": "visit", "status": "finished", "class": {}},
+    ]
+    data["entry"] += [{"resource": r} for r in extra]
+    result = read_fhir(data)
+    therapies = {t.source.ref: t for t in result.patient.therapies}
+    rt = therapies["Procedure/rt"]
+    assert rt.classes == ["radiotherapy"]
+    assert (rt.start, rt.end) == (dt.date(2024, 5, 2), dt.date(2024, 5, 9))
+    assert "Procedure/skipped" not in therapies
+    assert all(p.name != "Right hemicolectomy" for p in result.patient.procedures)
+    refused = therapies["MedicationStatement/refused"]
+    assert refused.status == "absent" and "pd1_pdl1" in refused.classes
+    assert any("Encounter" in w for w in result.warnings)

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from ..criteria.units import unit_label
 from ..errors import PatientError
 from .drugs import drug_classes
+from .intake import bare_number_unit
 from .patient import (
     Condition,
     ConditionStatus,
@@ -375,12 +376,15 @@ class _Reader:
                 raise PatientError(f"{where} valueQuantity.value", "no value")
             value = float(quantity.value)
             unit = _unit(quantity, f"{where} valueQuantity.unit")
+            if quantity.unit is None and quantity.code is None:
+                unit = bare_number_unit(variable, value, f"{where} valueQuantity")
             if quantity.comparator:
                 self.warnings.append(
                     f"{where}: value {quantity.comparator}{value:g} read as {value:g}"
                 )
         elif holder.valueInteger is not None:
-            value, unit = float(holder.valueInteger), None
+            value = float(holder.valueInteger)
+            unit = bare_number_unit(variable, value, f"{where} valueInteger")
         elif holder.dataAbsentReason is not None:
             self.warnings.append(f"{where}: no value ({_text(holder.dataAbsentReason)}); skipped")
             return

@@ -52,9 +52,11 @@ import orjson
 import yaml
 from pydantic import ValidationError
 
+from ..criteria import VARIABLES
+from ..criteria.units import assumed_unit
 from ..errors import PatientError
 from .drugs import drug_classes
-from .patient import Lab, Patient, _check_lab
+from .patient import Lab, Patient, _check_lab, resolve_test
 
 _STRUCTURED = {".yaml", ".yml", ".json"}
 _SCALES = ("ecog", "karnofsky", "lansky", "who_ps")
@@ -63,6 +65,8 @@ _NUMBER = re.compile(r"\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?
 _LIMITS = {"uln": "reference_high", "high": "reference_high", "lln": "reference_low"}
 _LIMITS["low"] = "reference_low"
 _PATIENT_KEYS = set(Patient.model_fields) | set(_SCALES) | {"medications"}
+# canonical units a bare number cannot be trusted to be in (mg/dL or umol/L?)
+_NEEDS_UNIT = {"umol/L", "mmol/L", "mg/L", "ng/mL", "ng/dL", "ng/L"}
 
 
 def load_patient(source: str | Path, *, as_of: dt.date | None = None) -> Patient:
@@ -76,6 +80,8 @@ def load_patient(source: str | Path, *, as_of: dt.date | None = None) -> Patient
         path = Path(text).expanduser()
         if path.is_file():
             return _load_file(path, as_of)
+        if path.is_dir():
+            raise PatientError("file", f"{text} is a folder, not a patient file")
         if path.suffix.lower() in _STRUCTURED | {".txt"} and " " not in text:
             raise PatientError(
                 "file", f"no such file: {text}", hint="Check the path, or pass the note's text."
@@ -90,11 +96,15 @@ def patient_from_data(data: Any, *, as_of: dt.date | None = None) -> Patient:
         from .fhir import patient_from_fhir
 
         return patient_from_fhir(data, as_of=as_of)
-    if not isinstance(data, dict):
+    if not isinstance(data, dict | None):
         raise PatientError(
             "patient",
             f"expected a mapping of patient fields, found {type(data).__name__}",
             hint="Write one field per line, e.g. `age: 63`, `sex: male`, `ecog: 1`.",
+        )
+    if not data:
+        raise PatientError(
+            "patient", "no patient fields given", hint="See `trialscope match --help`."
         )
     expanded = expand_shorthands(data)
     if as_of is not None:
@@ -238,6 +248,8 @@ def _lab(name: str | None, raw: Any, field: str) -> dict[str, Any]:
         raise PatientError(field, f"expected a value with its unit, found {raw!r}")
     if name is not None:
         entry.setdefault("test", name)
+    if entry.get("unit") is None and isinstance(entry.get("value"), int | float):
+        entry["unit"] = bare_number_unit(str(entry.get("test", "")), entry["value"], field)
     entry.setdefault("source", _source(field, f"{name}: {raw}" if name else None))
     try:
         lab = Lab.model_validate(entry)
@@ -247,6 +259,26 @@ def _lab(name: str | None, raw: Any, field: str) -> dict[str, Any]:
         raise PatientError(where, first["msg"]) from exc
     _check_lab(lab, field)
     return entry
+
+
+def bare_number_unit(test: str, value: float, field: str) -> str | None:
+    """The unit a lab value given without one is in: the one its size makes plain
+    (platelets 150000 -> /uL, hemoglobin 11 -> g/dL), else the canonical unit, except
+    where a bare number is ambiguous (creatinine 1.1: mg/dL or umol/L?) -> PatientError."""
+    variable_id = resolve_test(test)
+    if variable_id is None:
+        return None  # the unknown test is reported by the lab check
+    variable = VARIABLES[variable_id]
+    assumed = assumed_unit(variable, float(value))
+    if assumed is not None or variable.unit is None:
+        return assumed
+    if variable.unit in _NEEDS_UNIT:
+        raise PatientError(
+            f"{field}.unit",
+            f"{variable.label} {value:g} needs a unit",
+            hint=f"Write e.g. '{value:g} mg/dL' or '{value:g} {variable.unit}'.",
+        )
+    return variable.unit
 
 
 def _value_unit(text: str, field: str) -> dict[str, Any]:
