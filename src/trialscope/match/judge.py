@@ -174,6 +174,8 @@ def _constraints(
     for constraint in constraints:
         if constraint.condition is not None:
             continue  # conditional variants need the condition judged; base bound decides
+        if constraint.variable == "age" and constraint.operator == "=":
+            continue  # "75 years old" as a criterion is a lost bound; the record's limits rule
         verdict, reason, ev, question = _constraint(constraint, facts)
         results.append((verdict, reason, constraint.joiner))
         evidence.extend(ev)
@@ -403,6 +405,11 @@ _MODIFIED = re.compile(
     r"products?|specialists?|units?|wards?|centers?|centres?|services?|campaign)\b",
     re.I,
 )
+_EXCEPT = re.compile(
+    r"\b(?:except(?:ion)?|excluding|other than|apart from|with the exception of|but not|but "
+    r"the full treatment)\b",
+    re.I,
+)
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
 
 
@@ -412,39 +419,60 @@ def _modifier(item: Item, mention: Mention) -> bool:
     if mention.category != "condition":
         return False
     start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    if _EXCEPT.search(item.text, 0, start):
+        return True  # "... except basal cell carcinoma": named to be let through
     return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
 
 
 def _named(item: Item, mentions: list[Mention], facts: PatientFacts, kind: str) -> Part | None:
     """Named things in one item: runs joined by "or", commas or "and" are alternatives
     ("HIV, HBV or HCV infection"); names with no connective between them qualify each
-    other and must all hold ("pregnant women affected by thalassemia")."""
+    other and must all hold ("pregnant women affected by thalassemia"). The lexicon and
+    the vocabulary may both name the same words: either id matching is enough."""
     if not mentions:
         return None
-    groups: list[list[Part]] = []
-    previous: Mention | None = None
+    slots: list[list[Mention]] = []
     for mention in mentions:
-        part = _mention(item, mention, facts, kind)
+        if slots and mention.span[0] < max(m.span[1] for m in slots[-1]):
+            slots[-1].append(mention)
+        else:
+            slots.append([mention])
+    # within a slot the longest phrase speaks: "brain metastasis" over "metastasis"
+    slots = [[m for m in slot if not _inside_longer(m, slot)] for slot in slots]
+    groups: list[list[Part]] = []
+    previous: list[Mention] | None = None
+    for slot in slots:
+        part = _either([_mention(item, m, facts, kind) for m in slot])
         if previous is not None:
-            gap = item.text[previous.span[1] - item.span[0] : mention.span[0] - item.span[0]]
+            gap_start = max(m.span[1] for m in previous) - item.span[0]
+            gap = item.text[gap_start : slot[0].span[0] - item.span[0]]
             if not _CONNECTIVE.search(gap):
                 groups[-1].append(part)
-                previous = mention
+                previous = slot
                 continue
         groups.append([part])
-        previous = mention
+        previous = slot
     return _either([_both(group) for group in groups])
+
+
+def _inside_longer(mention: Mention, slot: list[Mention]) -> bool:
+    start, end = mention.span
+    return any(
+        o.span[0] <= start and end <= o.span[1] and (o.span[1] - o.span[0]) > (end - start)
+        for o in slot
+    )
 
 
 def _vocabulary_mentions(item: Item) -> list[Mention]:
     """Conditions the disease vocabulary finds in the item beyond the parser's own
     lexicon (which knows a few dozen): "chronic stable angina", "CVID", "claudication"."""
-    taken = [(m.span[0] - item.span[0], m.span[1] - item.span[0]) for m in item.mentions]
     out = []
+    # the words of a lab bound ("TBI≤1.5 ULN") belong to the bound, not to a disease
+    bounds = [(c.span[0] - item.span[0], c.span[1] - item.span[0]) for c in item.constraints]
     for found in find_concepts(item.text):
         if found.concept.startswith(("lex:", "therapy:")) or not specific_enough(found.concept):
             continue
-        if any(s < found.end and found.start < e for s, e in taken):
+        if any(s < found.end and found.start < e for s, e in bounds):
             continue
         span = (item.span[0] + found.start, item.span[0] + found.end)
         out.append(
@@ -558,7 +586,8 @@ def _consent(
     negative = bool(
         re.search(
             r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|"
-            r"could not|not willing|lack|unreliable|non-?complian|no\s+(?:written\s+|signed\s+)?(?:informed\s+)?consent)",
+            r"could not|not willing|lack|unreliable|non-?complian|"
+            r"no\s+(?:written\s+|signed\s+)?(?:informed\s+)?consent)",
             item.text,
             re.I,
         )
