@@ -228,9 +228,9 @@ def _answer_hint(question: RankedQuestion) -> str:
     return question.answer.upper()
 
 
-def print_report(report: MatchReport, checklists: int, wanted: bool) -> None:
+def print_report(report: MatchReport, checklists: int) -> None:
     print_ranking(report)
-    shown = report.trials if wanted else report.trials[:checklists]
+    shown = report.trials[:checklists]
     if shown:
         console.print(f"\n[dim]{LEGEND}[/]")
     for match in shown:
@@ -253,12 +253,16 @@ def ask(questions: list[RankedQuestion], asked: set[str]) -> dict[str, str]:
         unit = f" ({question.unit})" if question.unit else ""
         choices = " [yes/no]" if question.answer == "yes_no" else ""
         while True:
-            raw = typer.prompt(
-                f"{question.text}{unit}{choices}",
-                default="",
-                show_default=False,
-                err=True,
-            ).strip()
+            try:
+                raw = typer.prompt(
+                    f"{question.text}{unit}{choices}",
+                    default="",
+                    show_default=False,
+                    err=True,
+                ).strip()
+            except typer.Abort:  # end of input: keep what was answered
+                err_console.print()
+                return answers
             if not raw:
                 break
             try:
@@ -306,8 +310,14 @@ def match(
     ] = False,
     limit: Annotated[int, Opt(help="Trials in the ranking.", min=1, max=200)] = 10,
     checklists: Annotated[
-        int, Opt(help="Per-criterion checklists for the top N trials.", min=0, max=200)
-    ] = 3,
+        int | None,
+        Opt(
+            help="Per-criterion checklists for the top N trials [default: 3, or every --trial].",
+            min=0,
+            max=200,
+            show_default=False,
+        ),
+    ] = None,
     interactive: Annotated[
         bool, Opt("--ask", help="Ask the questions that settle the unknowns, then re-run.")
     ] = False,
@@ -342,10 +352,11 @@ def match(
         "limit": limit,
     }
     report = match_patient(store, patient, **options)
+    shown = checklists if checklists is not None else len(trials) if trials else 3
     asked: set[str] = set()
     while interactive:
         if not as_json:
-            print_report(report, checklists, bool(trials))
+            print_report(report, shown)
         answers = ask(report.questions, asked)
         if not answers:
             break
@@ -358,6 +369,6 @@ def match(
     if as_json:
         print_json(report.to_json())
     elif not interactive:
-        print_report(report, checklists, bool(trials))
+        print_report(report, shown)
     if save is not None:
         err_console.print(f"Saved the patient to {save}.", highlight=False)
