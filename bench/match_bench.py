@@ -1,0 +1,341 @@
+"""Matcher speed (issue 6, item 8).
+
+(a) **pairs** -- patient x criterion pairs per second: every criterion of N corpus trials
+    judged for a few patients (TREC notes read with ``read_note``, a structured YAML
+    patient through ``patient_from_data``), study JSON and parsed criteria already in
+    memory, so only ``judge_trial`` is timed.
+(b) **store** -- one patient against every trial of the corpus store through the public
+    path, ``match_patient(store, patient, trials=all_ids)``: seconds, peak RSS (in a
+    fresh process), and the same work split into reading the study JSON, loading the
+    stored parse and judging.
+(c) **scale** -- 20,000 recruiting trials of the 500k scale-up store, opened read-only
+    (``mode=ro`` URI; ``open_store`` would migrate it): criteria parsed once in the
+    benchmark (the scale store holds no parses), then judged from in-memory parses -- the
+    issue's "pre-parsed" case, target <= 0.5 s -- and again with each parse deserialised
+    from its stored form (zstd + JSON, as ``load_parse`` reads it), with a cProfile
+    of the judging loop.
+
+    .venv/bin/python bench/match_bench.py                      # all three
+    .venv/bin/python bench/match_bench.py --only pairs --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import platform
+import pstats
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from trialscope.criteria import ParsedCriteria
+from trialscope.criteria.parser import parse_criteria
+from trialscope.criteria.store import criteria_text, load_parse
+from trialscope.match import read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.intake import patient_from_data
+from trialscope.match.run import match_patient
+from trialscope.match.trials import judge_trial
+from trialscope.store import open_store
+from trialscope.store.codec import compress, decompress
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+NOTE_TOPICS = [
+    ("trec_2021", "trec-20211"),
+    ("trec_2022", "trec-202210"),
+    ("sigir", "sigir-20141"),
+]
+YAML_PATIENT = ROOT / "examples" / "patients" / "crc_liver_mets.yaml"
+
+
+def patients() -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for cohort, topic in NOTE_TOPICS:
+        for line in (SHARED / "trialgpt" / cohort / "queries.jsonl").read_text().splitlines():
+            item = json.loads(line)
+            if item["_id"] == topic:
+                out.append((f"note {topic}", read_note(item["text"])))
+    data = yaml.safe_load(YAML_PATIENT.read_text())
+    out.append((f"structured {YAML_PATIENT.name}", patient_from_data(data)))
+    return out
+
+
+def _slim(study: dict[str, Any]) -> dict[str, Any]:
+    """judge_trial reads only the eligibility module: keep that (memory at 20k trials)."""
+    module = study.get("protocolSection", {}).get("eligibilityModule") or {}
+    return {"protocolSection": {"eligibilityModule": module}}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _judge_all(
+    trials: list[tuple[str, dict[str, Any], ParsedCriteria]], facts: PatientFacts
+) -> tuple[int, dict[str, int]]:
+    pairs = 0
+    verdicts: dict[str, int] = {}
+    for nct, study, parsed in trials:
+        verdict, results, _ = judge_trial(nct, study, parsed, facts)
+        pairs += len(results)
+        verdicts[verdict.value] = verdicts.get(verdict.value, 0) + 1
+    return pairs, verdicts
+
+
+def _profile(fn: Any, top: int = 15) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Top functions by own time, and the project's functions by cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    fn()
+    profiler.disable()
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream)
+    rows = []
+    for (file, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "function": f"{Path(file).name}:{line}({name})",
+                "calls": calls,
+                "tottime_s": round(tottime, 3),
+                "cumtime_s": round(cumtime, 3),
+            }
+        )
+    by_own = sorted(rows, key=lambda r: -r["tottime_s"])[:top]
+    ours = [r for r in rows if not r["function"].startswith(("~", "<"))]
+    by_cum = sorted(ours, key=lambda r: -r["cumtime_s"])[:top]
+    return by_own, by_cum
+
+
+# -- (a) pairs per second -------------------------------------------------------------------
+
+
+def bench_pairs(db: str, n: int, seed: int) -> dict[str, Any]:
+    store = open_store(db)
+    ids = [r[0] for r in store.conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
+    chosen = random.Random(seed).sample(ids, min(n, len(ids)))
+    trials = [(nct, _slim(store.study_json(nct)), load_parse(store, nct).parsed) for nct in chosen]
+    items = sum(len(p.items) for _, _, p in trials)
+    rows = []
+    for label, patient in patients():
+        facts = PatientFacts.of(patient)
+        _judge_all(trials[:50], facts)  # warm caches (concept finder, regexes)
+        started, cpu = time.perf_counter(), time.process_time()
+        pairs, verdicts = _judge_all(trials, facts)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        rows.append(
+            {
+                "patient": label,
+                "trials": len(trials),
+                "pairs": pairs,
+                "seconds": round(elapsed, 3),
+                "cpu_seconds": round(cpu, 3),
+                "pairs_per_s": round(pairs / elapsed),
+                "pairs_per_cpu_s": round(pairs / cpu),
+                "ms_per_trial": round(1000 * elapsed / len(trials), 3),
+                "verdicts": verdicts,
+            }
+        )
+    store.close()
+    return {"trials": len(trials), "criteria_items": items, "patients": rows}
+
+
+# -- (b) one patient against the whole store ------------------------------------------------
+
+
+def bench_store(db: str) -> dict[str, Any]:
+    store = open_store(db)
+    ids = [r[0] for r in store.conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
+    label, patient = patients()[-1]
+    rss_before = _peak_rss_mb()
+    match_patient(store, patient, trials=ids[:50])  # warm up
+    started, cpu = time.perf_counter(), time.process_time()
+    report = match_patient(store, patient, trials=ids)
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rss_after = _peak_rss_mb()
+    verdicts: dict[str, int] = {}
+    for m in report.trials:
+        verdicts[m.verdict.value] = verdicts.get(m.verdict.value, 0) + 1
+    # the same work, step by step
+    facts = PatientFacts.of(patient)
+    t0 = time.perf_counter()
+    studies = {nct: store.study_json(nct) for nct in ids}
+    t1 = time.perf_counter()
+    parses = {nct: load_parse(store, nct).parsed for nct in ids}
+    t2 = time.perf_counter()
+    for nct in ids:
+        judge_trial(nct, studies[nct], parses[nct], facts)
+    t3 = time.perf_counter()
+    store.close()
+    return {
+        "patient": label,
+        "trials": len(ids),
+        "seconds": round(total, 2),
+        "cpu_seconds": round(cpu, 2),
+        "ms_per_trial": round(1000 * total / len(ids), 3),
+        "peak_rss_mb_before": round(rss_before),
+        "peak_rss_mb": round(rss_after),
+        "verdicts": verdicts,
+        "questions": len(report.questions),
+        "split_seconds": {
+            "study_json": round(t1 - t0, 2),
+            "load_parse": round(t2 - t1, 2),
+            "judge_trial": round(t3 - t2, 2),
+        },
+    }
+
+
+# -- (c) 20k recruiting trials of the scale-up ----------------------------------------------
+
+
+def bench_scale(path: str, n: int, seed: int, profile: bool) -> dict[str, Any]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    started = time.perf_counter()
+    recruiting = [
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT nct_id, current_version_id FROM studies WHERE overall_status = 'RECRUITING'"
+        )
+    ]
+    chosen = sorted(random.Random(seed).sample(recruiting, min(n, len(recruiting))))
+    studies = []
+    for nct, version in chosen:
+        blob = conn.execute("SELECT data FROM versions WHERE id = ?", (version,)).fetchone()[0]
+        studies.append((nct, orjson.loads(decompress(blob))))
+    read_s = time.perf_counter() - started
+    conn.close()
+    started = time.perf_counter()
+    parsed_by_text: dict[str, ParsedCriteria] = {}
+    trials = []
+    for nct, study in studies:
+        text = criteria_text(study) or ""
+        if text not in parsed_by_text:
+            parsed_by_text[text] = parse_criteria(text)
+        trials.append((nct, _slim(study), parsed_by_text[text]))
+    parse_s = time.perf_counter() - started
+    del studies
+    # the stored form of each parse, as criteria_parses.data holds it
+    blobs = [compress(orjson.dumps(p.to_json())) for _, _, p in trials]
+    rows = []
+    people = patients()
+    for label, patient in (people[0], people[-1]):
+        facts = PatientFacts.of(patient)
+        _judge_all(trials[:50], facts)
+        t0, cpu = time.perf_counter(), time.process_time()
+        pairs, verdicts = _judge_all(trials, facts)
+        judge_s, cpu = time.perf_counter() - t0, time.process_time() - cpu
+        t0 = time.perf_counter()
+        loaded = [ParsedCriteria.from_json(orjson.loads(decompress(b))) for b in blobs]
+        load_s = time.perf_counter() - t0
+        del loaded
+        rows.append(
+            {
+                "patient": label,
+                "pairs": pairs,
+                "judge_seconds": round(judge_s, 2),
+                "judge_cpu_seconds": round(cpu, 2),
+                "pairs_per_s": round(pairs / judge_s),
+                "pairs_per_cpu_s": round(pairs / cpu),
+                "deserialise_parses_seconds": round(load_s, 2),
+                "verdicts": verdicts,
+            }
+        )
+    result: dict[str, Any] = {
+        "store": path,
+        "recruiting_in_store": len(recruiting),
+        "trials": len(trials),
+        "distinct_criteria_texts": len(parsed_by_text),
+        "read_json_seconds": round(read_s, 2),
+        "parse_seconds_once": round(parse_s, 2),
+        "patients": rows,
+        "peak_rss_mb": round(_peak_rss_mb()),
+    }
+    if profile:
+        facts = PatientFacts.of(people[-1][1])
+        sample = trials[:2000]
+        result["profile_trials"] = len(sample)
+        result["profile_top_tottime"], result["profile_top_cumtime"] = _profile(
+            lambda: _judge_all(sample, facts)
+        )
+    return result
+
+
+# -- main -----------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "nproc": len(__import__("os").sched_getaffinity(0)),
+        "cpu": cpu,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "load_avg": [round(x, 2) for x in __import__("os").getloadavg()],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", default="/tmp/rank.db", help="corpus store (see match_rank_eval)")
+    ap.add_argument("--scale-db", default="/tmp/scale500k.db", help="read-only, never written")
+    ap.add_argument("--only", choices=["pairs", "store", "scale"], action="append")
+    ap.add_argument("--trials", type=int, default=1000, help="(a) trials judged per patient")
+    ap.add_argument("--scale-trials", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--json", metavar="FILE")
+    ap.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    sections = args.only or ["pairs", "store", "scale"]
+    if args.in_process:
+        section = sections[0]
+        if section == "pairs":
+            out = bench_pairs(args.db, args.trials, args.seed)
+        elif section == "store":
+            out = bench_store(args.db)
+        else:
+            out = bench_scale(args.scale_db, args.scale_trials, args.seed, not args.no_profile)
+        print(json.dumps(out))
+        return
+    result: dict[str, Any] = {"machine": machine()}
+    for section in sections:
+        # each section in a fresh process: its own peak RSS, no warm caches from another
+        command = [sys.executable, __file__, "--in-process", "--only", section]
+        command += ["--db", args.db, "--scale-db", args.scale_db, "--seed", str(args.seed)]
+        command += ["--trials", str(args.trials), "--scale-trials", str(args.scale_trials)]
+        if args.no_profile:
+            command.append("--no-profile")
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        result[section] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"== {section}\n{json.dumps(result[section], indent=1)}", flush=True)
+    print(f"== machine {json.dumps(result['machine'])}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
