@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 # A token is a run of letters/digits (with an optional possessive 's, dropped) or a "+",
@@ -27,6 +28,7 @@ _GREEK = {
     "τ": "tau",
     "ω": "omega",
 }
+_GREEK_TABLE = str.maketrans(_GREEK)
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
 # roman numerals are folded only after these words ("type II", "stage IV"): alone, "i" and
 # "iv" are a pronoun and "intravenous"
@@ -45,8 +47,9 @@ class Token(NamedTuple):
 def fold(text: str) -> str:
     """Lower case, Greek letters spelt out, accents removed."""
     lowered = text.casefold()
-    if any(ch in _GREEK for ch in lowered):
-        lowered = "".join(_GREEK.get(ch, ch) for ch in lowered)
+    if lowered.isascii():
+        return lowered
+    lowered = lowered.translate(_GREEK_TABLE)
     if lowered.isascii():
         return lowered
     decomposed = unicodedata.normalize("NFKD", lowered)
@@ -86,6 +89,7 @@ def _us_spelling(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)  # words repeat: notes and vocabulary share most of them
 def normalise_word(word: str) -> str:
     """One token's key (no context rules)."""
     if word == "+":
