@@ -1,4 +1,5 @@
-"""The search engine on real records: relevance sanity, every filter, distance, facets, paging."""
+"""The search engine on real records, on both backends: relevance sanity, every filter,
+distance, facets, paging."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -24,9 +24,9 @@ from trialscope.search import (
     locate_place,
 )
 from trialscope.search.engine import fts_expression
-from trialscope.store import SQLiteStore
+from trialscope.search.pg_engine import tsquery_text
 
-from .conftest import CTGOV, FIXTURES, needs_corpus
+from .conftest import CTGOV, FIXTURES, Backend, needs_corpus
 
 pytestmark = needs_corpus
 
@@ -42,8 +42,8 @@ FILES = [
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEngine]:
-    with SQLiteStore(tmp_path_factory.mktemp("search") / "s.db") as store:
+def engine(backend: Backend) -> Iterator[SearchEngine]:
+    with backend.open() as store:
         import_paths(store, FILES)
         made = SearchEngine(store)
         made.refresh()
@@ -210,8 +210,8 @@ def test_user_text_becomes_a_safe_fts_query(
     assert fts_expression(text, scope) == expected
 
 
-def test_index_follows_a_new_version(tmp_path: Path) -> None:
-    with SQLiteStore(tmp_path / "n.db") as store:
+def test_index_follows_a_new_version(backend: Backend) -> None:
+    with backend.open() as store:
         import_paths(store, [CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"])
         engine = SearchEngine(store)
         assert engine.search(SearchQuery(statuses=("RECRUITING",))).total == 1
@@ -220,9 +220,8 @@ def test_index_follows_a_new_version(tmp_path: Path) -> None:
         assert engine.search(SearchQuery(statuses=("UNKNOWN",))).total == 1
 
 
-def test_cli_search_json_and_errors(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
-    run = [sys.executable, "-m", "trialscope", "--db", str(db)]
+def test_cli_search_json_and_errors(backend: Backend) -> None:
+    run = [sys.executable, "-m", "trialscope", "--db", backend.location()]
     subprocess.run(
         [*run, "import", "--quiet", str(FIXTURES / "NCT04416854.2026.v2.json")],
         check=True,
@@ -260,9 +259,9 @@ def test_cli_search_json_and_errors(tmp_path: Path) -> None:
         assert bad.returncode in (1, 2) and message in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_cached_totals_follow_changes_from_another_connection(tmp_path: Path) -> None:
-    path = tmp_path / "two.db"
-    with SQLiteStore(path) as reader_store, SQLiteStore(path) as writer_store:
+def test_cached_totals_follow_changes_from_another_connection(backend: Backend) -> None:
+    path = backend.location()
+    with backend.open(path) as reader_store, backend.open(path) as writer_store:
         import_paths(writer_store, [CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"])
         reader = SearchEngine(reader_store)
         query = SearchQuery(statuses=("UNKNOWN",))
@@ -271,3 +270,25 @@ def test_cached_totals_follow_changes_from_another_connection(tmp_path: Path) ->
         import_paths(writer_store, [FIXTURES / "NCT04416854.2026.v2.json"])
         SearchEngine(writer_store).refresh()
         assert reader.search(query).total == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("liver metastases", "'liver' & 'metastases'"),
+        ('"liver metastases" OR crlm', "(('liver' <-> 'metastases') | 'crlm')"),
+        ("a b OR c", "'a' & ('b' | 'c')"),
+        ("AND ) ( * : ' &|!", "'AND'"),
+        ("Sjögren café", "'Sjogren' & 'cafe'"),
+        ("OR", "'OR'"),
+        ("", None),
+    ],
+)
+def test_user_text_becomes_a_safe_tsquery(text: str, expected: str | None) -> None:
+    assert tsquery_text(text) == expected
+
+
+def test_related_by_title_words_on_both(engine: SearchEngine) -> None:
+    kinesio = engine.related("NCT05013879", k=10)
+    assert kinesio and all(h.nct_id != "NCT05013879" for h in kinesio)
+    assert [h.score for h in kinesio] == sorted((h.score for h in kinesio), reverse=True)

@@ -3,7 +3,9 @@
 Ranking is SQLite FTS5's BM25 with per-column weights (a title or condition hit
 counts far more than one deep in the eligibility text). Matches are gathered into
 a temporary table once per search, so the page, the total and every facet are
-computed over the same set without re-running the full-text query.
+computed over the same set without re-running the full-text query. On PostgreSQL
+the engine is trialscope.search.pg_engine: the filters and the flow are these,
+the full text, distance and facets its own SQL.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import hashlib
 import math
 import re
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -22,7 +26,7 @@ from trialscope.errors import UsageError
 from trialscope.search import index
 from trialscope.search.gazetteer import distance_km
 from trialscope.search.types import Hit, NearestSite, SearchQuery, SearchResult, SortOrder
-from trialscope.store import SQLiteStore
+from trialscope.store import Store
 from trialscope.vocab import InterventionType, Phase
 
 # FTS columns, in table order, and their BM25 weights.
@@ -109,6 +113,8 @@ class _Plan:
     params: list[Any]
     score: str
     km: str
+    #: a WITH clause the statements start with (its parameters lead ``params``)
+    head: str = ""
 
     def into_hits(self) -> tuple[str, list[Any]]:
         return (
@@ -146,7 +152,7 @@ class _Plan:
             order = order.removeprefix("score, ")
         # Cards are read for the page's rows only, after the limit.
         return (
-            "SELECT p.nct_id, p.score, c.card FROM"
+            f"{self.head}SELECT p.nct_id, p.score, c.card FROM"
             f" (SELECT d.rowid AS rowid, d.nct_id AS nct_id, {self.score} AS score,"
             f" {self.km} AS km, d.last_update AS updated, d.start_date AS started"
             f" FROM {self.source} WHERE {self.where} ORDER BY {order} LIMIT ? OFFSET ?) p"
@@ -165,17 +171,31 @@ def _any_bar(column: str, values: tuple[str, ...]) -> tuple[str, list[Any]]:
 
 
 class SearchEngine:
-    """Search the studies of one store; the index catches up with the store first."""
+    """Search the studies of one store; the index catches up with the store first.
 
-    def __init__(self, store: SQLiteStore) -> None:
+    ``SearchEngine(store)`` gives the PostgreSQL engine for a PostgreSQL store.
+    """
+
+    def __new__(cls, store: Store) -> SearchEngine:
+        if cls is SearchEngine and store.dialect == "postgres":
+            from trialscope.search.pg_engine import PostgresSearchEngine
+
+            return super().__new__(PostgresSearchEngine)
+        return super().__new__(cls)
+
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.conn
+        self._totals: dict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = {}
+        self._generation = 0
+        self._setup()
+
+    def _setup(self) -> None:
+        assert isinstance(self.db, sqlite3.Connection)
         self.db.create_function("geo_km", 4, distance_km, deterministic=True)
         self.db.execute("PRAGMA temp_store = MEMORY")
         self.db.execute("DROP TABLE IF EXISTS temp.hits")
         self.db.execute(f"CREATE TEMP TABLE hits ({_HIT_COLUMNS})")
-        self._totals: dict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = {}
-        self._generation = 0
 
     def refresh(self) -> int:
         done = index.refresh(self.store)
@@ -191,38 +211,51 @@ class SearchEngine:
         limit = max(1, min(query.limit, MAX_LIMIT))
         offset = decode_cursor(query)
         self.refresh()
-        db = self.db
-        # One read snapshot for the whole search; temp tables are private to this
-        # connection, so no write lock is taken.
-        db.execute("BEGIN DEFERRED")
-        try:
+        with self._snapshot() as db:
             plan = self._plan(db, query)
-            # data_version moves when another connection commits; our own refreshes
-            # move the local counter
-            changed = db.execute("PRAGMA data_version").fetchone()[0]
-            key = (_query_key(query), query.with_facets, changed, self._generation)
+            key = (_query_key(query), query.with_facets, self._stamp(db), self._generation)
             known = self._totals.get(key)
             if known is None:
-                # Gather every match once: the page, the total and the facets share it.
-                db.execute("DELETE FROM temp.hits")
-                self._run(db, plan.into_hits())
-                total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
-                facets = self._facets(db) if query.with_facets else {}
+                rows, total, facets = self._first_page(db, plan, query, limit, offset)
                 self._remember(key, (total, facets))
-                page_sql, page_params = plan.page_from_hits(query.sort)
             else:
                 # Totals and facets are known for this index state: fetch only the page.
                 total, facets = known
                 page_sql, page_params = plan.page_direct(query.sort)
-            rows = self._run(db, (page_sql, [*page_params, limit, offset])).fetchall()
+                rows = self._run(db, (page_sql, [*page_params, limit, offset])).fetchall()
             nearest = self._nearest(db, [r[0] for r in rows], query)
-        finally:
-            db.execute("COMMIT")
         # bm25 is lower-is-better and negative; a Hit's score is higher-is-better
         hits = [_hit(row[0], -row[1], row[2], nearest.get(row[0])) for row in rows]
         following = offset + len(rows)
         cursor = encode_cursor(query, following) if following < total else None
         return SearchResult(hits=hits, total=total, facets=facets, next_cursor=cursor)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Any]:
+        """One read snapshot for the whole search; temp tables are private to this
+        connection, so no write lock is taken."""
+        self.db.execute("BEGIN DEFERRED")
+        try:
+            yield self.db
+        finally:
+            self.db.execute("COMMIT")
+
+    def _stamp(self, db: Any) -> object:
+        """What changes when the index does: data_version moves when another connection
+        commits (our own refreshes move ``_generation``)."""
+        return db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _first_page(
+        self, db: Any, plan: _Plan, query: SearchQuery, limit: int, offset: int
+    ) -> tuple[list[Any], int, dict[str, dict[str, int]]]:
+        """The page, the total and the facets, gathering every match once into temp.hits."""
+        db.execute("DELETE FROM temp.hits")
+        self._run(db, plan.into_hits())
+        total = int(db.execute("SELECT count(*) FROM temp.hits").fetchone()[0])
+        facets = self._facets(db) if query.with_facets else {}
+        page_sql, page_params = plan.page_from_hits(query.sort)
+        rows = self._run(db, (page_sql, [*page_params, limit, offset])).fetchall()
+        return rows, total, facets
 
     def _remember(self, key: tuple[Any, ...], value: tuple[int, dict[str, dict[str, int]]]) -> None:
         self._totals[key] = value
@@ -240,28 +273,44 @@ class SearchEngine:
         """The FROM, WHERE, score and distance of a search (temp.near built if geo)."""
         where: list[str] = []
         params: list[Any] = []
-        expressions = [
-            e
-            for name, scope in TEXT_SCOPES.items()
-            if (value := getattr(q, name)) and (e := fts_expression(value, scope))
-        ]
         source = "search_docs d"
         score = "0.0"
-        if expressions:
-            # CROSS JOIN keeps the full-text match as the outer loop: run once, not per row
-            source = "search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid"
-            where.append("search_fts MATCH ?")
-            params.append(" AND ".join(expressions))
-            score = f"bm25(search_fts, {', '.join(map(str, WEIGHTS))})"
+        match = self._text_match([(n, v) for n in TEXT_SCOPES if (v := getattr(q, n))])
+        if match is not None:  # first: its parameters come first in both dialects
+            source, clause, values, score = match
+            where.append(clause)
+            params.extend(values)
         for clause, values in self._filters(q):
             where.append(clause)
             params.extend(values)
         km = "NULL"
+        head, head_params = "", list[Any]()
         if q.geo is not None:
-            self._near(db, q)
-            source += " JOIN temp.near n ON n.nct_id = d.nct_id"
+            head, head_params, table = self._near(db, q)
+            source += f" JOIN {table} n ON n.nct_id = d.nct_id"
             km = "n.km"
-        return _Plan(source, " AND ".join(where) or "1", params, score, km)
+        where_sql = " AND ".join(where) or "1 = 1"
+        return _Plan(source, where_sql, [*head_params, *params], score, km, head)
+
+    def _text_match(self, texts: list[tuple[str, str]]) -> tuple[str, str, list[Any], str] | None:
+        """FROM, WHERE clause, parameters and score of the full-text part, if any."""
+        expressions = [
+            e for name, value in texts if (e := fts_expression(value, TEXT_SCOPES[name]))
+        ]
+        if not expressions:
+            return None
+        # CROSS JOIN keeps the full-text match as the outer loop: run once, not per row
+        return (
+            "search_fts CROSS JOIN search_docs d ON d.rowid = search_fts.rowid",
+            "search_fts MATCH ?",
+            [" AND ".join(expressions)],
+            f"bm25(search_fts, {', '.join(map(str, WEIGHTS))})",
+        )
+
+    @staticmethod
+    def _same_text(column: str) -> str:
+        """Case-insensitive equality with one parameter."""
+        return f"{column} = ? COLLATE NOCASE"
 
     def _filters(self, q: SearchQuery) -> list[tuple[str, list[Any]]]:
         found: list[tuple[str, list[Any]]] = []
@@ -312,7 +361,7 @@ class SearchEngine:
         params: list[Any] = []
         for column, value in (("country", q.country), ("state", q.state), ("city", q.city)):
             if value:
-                parts.append(f"s.{column} = ? COLLATE NOCASE")
+                parts.append(self._same_text(f"s.{column}"))
                 params.append(value)
         if q.site_statuses:
             clause, values = _in("s.status", q.site_statuses)
@@ -320,8 +369,26 @@ class SearchEngine:
             params.extend(values)
         return (" AND ".join(parts), params) if parts else None
 
-    def _near(self, db: Any, q: SearchQuery) -> None:
-        """temp.near: studies with a matching site within the radius, and the nearest one's km."""
+    def _near(self, db: Any, q: SearchQuery) -> tuple[str, list[Any], str]:
+        """temp.near: studies with a matching site within the radius, and the nearest one's km.
+
+        Returns a WITH clause, its parameters and the table to join (none, on SQLite).
+        """
+        assert q.geo is not None
+        geo = q.geo
+        where, params = self._near_sites(q)
+        db.execute("DROP TABLE IF EXISTS temp.near")
+        db.execute(
+            "CREATE TEMP TABLE near AS SELECT s.nct_id, min(geo_km(s.lat, s.lon, ?, ?)) AS km"
+            f" FROM search_sites s WHERE {' AND '.join(where)} GROUP BY s.nct_id HAVING km <= ?",
+            [geo.lat, geo.lon, *params, geo.radius_km],
+        )
+        db.execute("CREATE INDEX temp.near_study ON near (nct_id)")
+        return "", [], "temp.near"
+
+    def _near_sites(self, q: SearchQuery) -> tuple[list[str], list[Any]]:
+        """Conditions on ``search_sites s`` for a geo search: the bounding box of the
+        radius (served by the point index), and the site's place and status."""
         assert q.geo is not None
         geo = q.geo
         dlat = geo.radius_km / 111.0
@@ -332,48 +399,26 @@ class SearchEngine:
         if site is not None:
             where.append(site[0])
             params.extend(site[1])
-        db.execute("DROP TABLE IF EXISTS temp.near")
-        db.execute(
-            "CREATE TEMP TABLE near AS SELECT s.nct_id, min(geo_km(s.lat, s.lon, ?, ?)) AS km"
-            f" FROM search_sites s WHERE {' AND '.join(where)} GROUP BY s.nct_id HAVING km <= ?",
-            [geo.lat, geo.lon, *params, geo.radius_km],
-        )
-        db.execute("CREATE INDEX temp.near_study ON near (nct_id)")
+        return where, params
 
     def _facets(self, db: Any) -> dict[str, dict[str, int]]:
         """Counts over every match, from temp.hits and the per-study places only."""
 
-        def grouped(column: str) -> dict[str, int]:
-            rows = db.execute(
+        def grouped(column: str) -> list[Any]:
+            rows: list[Any] = db.execute(
                 f"SELECT coalesce({column}, '(none)'), count(*) FROM temp.hits"
                 " GROUP BY 1 ORDER BY 2 DESC, 1"
-            )
-            return {str(k): int(v) for k, v in rows}
+            ).fetchall()
+            return rows
 
-        facets = {"overall_status": grouped("status"), "study_type": grouped("study_type")}
-        phases = [p.value for p in Phase]
-        kinds = [t.value for t in InterventionType]
-        sums = ", ".join(
-            [f"sum(phases LIKE '%|{p}|%')" for p in phases]
-            + [f"sum(itypes LIKE '%|{k}|%')" for k in kinds]
-            + ["sum(results = 1)"]
-        )
-        values = [int(v or 0) for v in db.execute(f"SELECT {sums} FROM temp.hits").fetchone()]
-        facets["phase"] = {p: n for p, n in zip(phases, values, strict=False) if n}
-        facets["intervention_type"] = {
-            k: n for k, n in zip(kinds, values[len(phases) :], strict=False) if n
-        }
-        facets["has_results"] = {"true": values[-1]} if values[-1] else {}
-        facets["country"], facets["site_status"] = {}, {}
+        sums = ", ".join(f"sum({test})" for test in facet_tests())
+        values = db.execute(f"SELECT {sums} FROM temp.hits").fetchone()
         # CROSS JOIN fixes the order: from the hits to their few places, never a scan
-        for kind, value, count in db.execute(
+        places = db.execute(
             "SELECT p.kind, p.value, count(*) FROM temp.hits h"
             " CROSS JOIN search_places p ON p.doc = h.rowid GROUP BY 1, 2 ORDER BY 3 DESC, 2"
-        ):
-            bucket = facets["country" if kind == "country" else "site_status"]
-            if len(bucket) < 30:
-                bucket[str(value)] = int(count)
-        return facets
+        ).fetchall()
+        return shape_facets(grouped("status"), grouped("study_type"), values, places)
 
     def _nearest(self, db: Any, nct_ids: list[str], q: SearchQuery) -> dict[str, NearestSite]:
         if q.geo is None or not nct_ids:
@@ -422,21 +467,8 @@ class SearchEngine:
             weight = kind_weight.get(kind, 0.5) * math.log(1 + total / len(others))
             for other in others:
                 scores[other] = scores.get(other, 0.0) + weight
-        title = self.db.execute(
-            "SELECT f.title FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid"
-            " WHERE d.nct_id = ?",
-            (nct_id,),
-        ).fetchone()
-        words = [w for w in _WORDS.findall(title[0] if title else "") if len(w) > 3][:12]
-        if words:
-            expression = "{title official_title} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
-            for other, rank in self.db.execute(
-                "SELECT d.nct_id, bm25(search_fts) FROM search_fts"
-                " JOIN search_docs d ON d.rowid = search_fts.rowid"
-                " WHERE search_fts MATCH ? AND d.nct_id != ? ORDER BY 2 LIMIT 50",
-                (expression, nct_id),
-            ):
-                scores[other] = scores.get(other, 0.0) + min(3.0, -float(rank) / 4)
+        for other, bonus in self._title_neighbours(nct_id):
+            scores[other] = scores.get(other, 0.0) + bonus
         best = sorted(scores, key=lambda n: (-scores[n], n))[:k]
         if not best:
             return []
@@ -449,6 +481,66 @@ class SearchEngine:
             )
         )
         return [_hit(n, scores[n], cards[n], None) for n in best if n in cards]
+
+    def _title_neighbours(self, nct_id: str) -> list[tuple[str, float]]:
+        """Up to 50 trials whose titles share the study's title words, each with a bonus
+        of at most 3 (about one rare shared term)."""
+        title = self.db.execute(
+            "SELECT f.title FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid"
+            " WHERE d.nct_id = ?",
+            (nct_id,),
+        ).fetchone()
+        words = title_words(title[0] if title else "")
+        if not words:
+            return []
+        expression = "{title official_title} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
+        return [
+            (other, min(3.0, -float(rank) / 4))
+            for other, rank in self.db.execute(
+                "SELECT d.nct_id, bm25(search_fts) FROM search_fts"
+                " JOIN search_docs d ON d.rowid = search_fts.rowid"
+                " WHERE search_fts MATCH ? AND d.nct_id != ? ORDER BY 2 LIMIT 50",
+                (expression, nct_id),
+            )
+        ]
+
+
+def facet_tests() -> list[str]:
+    """Conditions over a hit's columns, one per phase, intervention type, then results."""
+    return (
+        [f"phases LIKE '%|{p.value}|%'" for p in Phase]
+        + [f"itypes LIKE '%|{k.value}|%'" for k in InterventionType]
+        + ["results = 1"]
+    )
+
+
+def shape_facets(
+    statuses: list[Any], types: list[Any], counts: Sequence[Any], places: list[Any]
+) -> dict[str, dict[str, int]]:
+    """The facets dict from (value, count) rows, the facet_tests() counts and
+    (kind, value, count) place rows, all most frequent first."""
+    phases = [p.value for p in Phase]
+    kinds = [t.value for t in InterventionType]
+    values = [int(v or 0) for v in counts]
+    facets = {
+        "overall_status": {str(k): int(v) for k, v in statuses},
+        "study_type": {str(k): int(v) for k, v in types},
+        "phase": {p: n for p, n in zip(phases, values, strict=False) if n},
+        "intervention_type": {
+            k: n for k, n in zip(kinds, values[len(phases) :], strict=False) if n
+        },
+        "has_results": {"true": values[-1]} if values[-1] else {},
+    }
+    facets["country"], facets["site_status"] = {}, {}
+    for kind, value, count in places:
+        bucket = facets["country" if kind == "country" else "site_status"]
+        if len(bucket) < 30:
+            bucket[str(value)] = int(count)
+    return facets
+
+
+def title_words(title: str) -> list[str]:
+    return [w for w in _WORDS.findall(title) if len(w) > 3][:12]
 
 
 def _hit(nct_id: str, score: float, card_json: str, nearest: NearestSite | None) -> Hit:

@@ -7,8 +7,7 @@ follows imports and syncs without slowing their writes.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -17,7 +16,8 @@ from trialscope.errors import TrialscopeError
 from trialscope.record import Study
 from trialscope.record.ages import age_in_years
 from trialscope.search.gazetteer import locate_site
-from trialscope.store import SQLiteStore
+from trialscope.store import Store
+from trialscope.store.dbapi import Connection
 from trialscope.vocab import label_of
 
 BATCH = 500
@@ -146,7 +146,7 @@ def rows_for(study: Study, place: Placer) -> IndexRows:
     )
 
 
-def _places(sites: list[tuple[object, ...]]) -> list[tuple[str, str]]:
+def places_of(sites: list[tuple[object, ...]]) -> list[tuple[str, str]]:
     """Distinct (country, site status) facet values of one study's sites."""
     found: dict[tuple[str, str], None] = {}
     for site in sites:
@@ -172,7 +172,7 @@ def _cached_placer() -> Placer:
     return place
 
 
-def _write(db: sqlite3.Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
+def _write(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
     marks = ",".join("?" * len(nct_ids))
     old = [
         (r[0],)
@@ -205,7 +205,7 @@ def _write(db: sqlite3.Connection, nct_ids: list[str], rows: list[IndexRows]) ->
         [
             (rowid, kind, value)
             for rowid, row in zip(rowids, rows, strict=True)
-            for kind, value in _places(row.sites)
+            for kind, value in places_of(row.sites)
         ],
     )
     db.executemany(
@@ -226,9 +226,23 @@ def _write(db: sqlite3.Connection, nct_ids: list[str], rows: list[IndexRows]) ->
     db.execute(f"DELETE FROM search_dirty WHERE nct_id IN ({marks})", nct_ids)
 
 
-def refresh(store: SQLiteStore, on_progress: Callable[[int], None] | None = None) -> int:
+def build_rows(store: Store, nct_ids: Sequence[str], place: Placer) -> list[IndexRows]:
+    rows = []
+    for nct_id in nct_ids:
+        try:
+            rows.append(rows_for(Study.from_json(store.study_bytes(nct_id)), place))
+        except TrialscopeError:  # a study gone or unreadable just leaves the index
+            continue
+    return rows
+
+
+def refresh(store: Store, on_progress: Callable[[int], None] | None = None) -> int:
     """Index every study waiting in ``search_dirty``; returns how many were indexed."""
     place = _cached_placer()
+    if store.dialect == "postgres":
+        from trialscope.search import pg_index
+
+        return pg_index.refresh(store, place, on_progress)
     done = 0
     while True:
         nct_ids = [
@@ -236,12 +250,7 @@ def refresh(store: SQLiteStore, on_progress: Callable[[int], None] | None = None
         ]
         if not nct_ids:
             return done
-        rows = []
-        for nct_id in nct_ids:
-            try:
-                rows.append(rows_for(Study.from_json(store.study_bytes(nct_id)), place))
-            except TrialscopeError:  # a study gone or unreadable just leaves the index
-                continue
+        rows = build_rows(store, nct_ids, place)
         with store.transaction() as db:
             _write(db, nct_ids, rows)
         done += len(rows)
@@ -249,5 +258,5 @@ def refresh(store: SQLiteStore, on_progress: Callable[[int], None] | None = None
             on_progress(done)
 
 
-def pending(store: SQLiteStore) -> int:
+def pending(store: Store) -> int:
     return int(store.conn.execute("SELECT count(*) FROM search_dirty").fetchone()[0])
