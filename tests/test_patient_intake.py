@@ -545,3 +545,43 @@ def test_fhir_radiotherapy_not_done_and_not_taken() -> None:
     refused = therapies["MedicationStatement/refused"]
     assert refused.status == "absent" and "pd1_pdl1" in refused.classes
     assert any("Encounter" in w for w in result.warnings)
+
+
+def test_fhir_real_world_shapes_skip_with_few_warnings() -> None:
+    """A record export holds many resources trialscope has no use for, labs given as
+    text, and codes outside its table: they are skipped and summarised, not fatal."""
+    data = bundle()
+
+    def observation(ident: str, code: str, **value: Any) -> dict[str, Any]:
+        coding = [{"system": "http://loinc.org", "code": code, "display": f"test {code}"}]
+        return {
+            "resource": {
+                "resourceType": "Observation",
+                "id": ident,
+                "status": "final",
+                "code": {"coding": coding},
+                **value,
+            }
+        }
+
+    encounters = [
+        {"resource": {"resourceType": "Encounter", "id": f"e{i}", "status": "finished",
+                      "class": {"code": "AMB"}}}
+        for i in range(3)
+    ]  # fmt: skip
+    data["entry"] += [
+        *encounters,
+        observation("pain1", "72514-3", valueInteger=3),
+        observation("pain2", "72514-3", valueInteger=5),
+        observation("bili-text", "1968-7", valueString="<0.2 mg/dL"),
+        observation("plt-text", "777-3", valueCodeableConcept={"text": "clumped, see smear"}),
+    ]
+    result = read_fhir(data)
+    warnings = result.warnings
+    assert "Encounter resources are not read (3×, first entry[" in " ".join(warnings)
+    assert sum("72514-3" in w for w in warnings) == 1
+    assert any("clumped" not in w and "not a number" in w for w in warnings)
+    direct = result.patient.lab("direct_bilirubin")
+    assert direct is not None and direct.canonical()[1] == "umol/L"
+    assert direct.value == 0.2 and any("'<0.2 mg/dL' read as 0.2" in w for w in warnings)
+    assert [lab.value for lab in result.patient.labs if lab.test == "platelets"] == [182.0]

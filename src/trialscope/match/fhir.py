@@ -93,7 +93,7 @@ UCUM_UNITS: dict[str, str | None] = {
     "ug/mL{FEU}": "mg/L", "ng/dL": "ng/dL", "ng/L": "ng/L", "pg/mL": "pg/mL",
     "mmol/L": "mmol/L", "umol/L": "umol/L", "nmol/L": "nmol/L", "pmol/L": "pmol/L",
     "meq/L": "mEq/L", "mEq/L": "mEq/L", "mmol/mol": "mmol/mol",
-    "U/L": "U/L", "[IU]/L": "U/L", "IU/L": "U/L", "U/mL": "U/mL",
+    "U/L": "U/L", "[IU]/L": "U/L", "[iU]/L": "U/L", "IU/L": "U/L", "U/mL": "U/mL",
     "mL/min": "mL/min", "mL/min/{1.73_m2}": "mL/min/1.73m^2", "mL/min/1.73m2": "mL/min/1.73m^2",
     "%": "%", "kg/m2": "kg/m^2", "mm[Hg]": "mmHg", "kg": "kg", "[lb_av]": "lb",
     "cm": "cm", "m": "m", "[in_i]": "inch", "Cel": "degC", "[degF]": "degF",
@@ -101,6 +101,10 @@ UCUM_UNITS: dict[str, str | None] = {
     "1": None, "{ratio}": None, "{INR}": None, "{score}": None, "{index}": None,
 }  # fmt: skip
 
+# value[x] types that are not a number: a lab given this way is skipped, not an error
+_OTHER_VALUES = ("CodeableConcept", "Boolean", "Range", "Ratio", "SampledData", "Time",
+                 "DateTime", "Period", "String")  # fmt: skip
+_NUMBER = re.compile(r"\s*([<>]=?|≤|≥)?\s*(\d+(?:\.\d+)?)\s*(.*)")
 _ECOG, _KARNOFSKY, _LANSKY = "89247-1", "89243-0", "89262-0"
 _PREGNANCY, _SMOKING, _BP_PANEL = "82810-3", "72166-2", "85354-9"
 # ECOG answer list (LL529-9): LA code -> grade
@@ -175,7 +179,7 @@ def read_fhir(bundle: dict[str, Any] | str | bytes, *, as_of: dt.date | None = N
         kind = resource.get("resourceType")
         where = f"entry[{index}] {kind}/{resource.get('id', '?')}"
         if kind not in _READ:
-            reader.warnings.append(f"{where}: {kind} resources are not read")
+            reader.skip(str(kind), where, f"{kind} resources are not read")
             continue
         model = _validate(kind, resource, where)
         if kind == "Medication":
@@ -186,7 +190,8 @@ def read_fhir(bundle: dict[str, Any] | str | bytes, *, as_of: dt.date | None = N
             resources.append((where, model))
     for where, model in resources:
         reader.read(where, model)
-    return FhirPatient(reader.finish(), reader.warnings)
+    patient = reader.finish()
+    return FhirPatient(patient, reader.warnings)
 
 
 def _as_dict(bundle: dict[str, Any] | str | bytes) -> dict[str, Any]:
@@ -233,6 +238,12 @@ class _Reader:
         self.warnings: list[str] = []
         self.medications: dict[str, Any] = {}
         self._seen_patient = False
+        # what was skipped, counted by kind, so a 5,000-resource bundle gives a few lines
+        self._skipped: dict[str, tuple[str, str, int]] = {}
+
+    def skip(self, key: str, where: str, why: str) -> None:
+        first, reason, count = self._skipped.get(key, (where, why, 0))
+        self._skipped[key] = (first, reason, count + 1)
 
     def read(self, where: str, res: Any) -> None:
         kind = res.get_resource_type()
@@ -258,6 +269,10 @@ class _Reader:
             for site in sites:
                 if site not in primaries[0].metastasis_sites:
                     primaries[0].metastasis_sites.append(site)
+        for first, why, count in self._skipped.values():
+            self.warnings.append(
+                f"{first}: {why}" if count == 1 else f"{why} ({count}×, first {first})"
+            )
         return self.patient
 
     # -- resources
@@ -367,7 +382,7 @@ class _Reader:
         known = [code for code in loincs if code in LOINC_LABS]
         if not known:
             shown = ", ".join(loincs) or "no LOINC code"
-            self.warnings.append(f"{where}: {shown} ({source.text}) is not a lab the matcher knows")
+            self.skip(shown, where, f"{shown} ({source.text}) is not a lab the matcher knows")
             return
         variable = LOINC_LABS[known[0]][0]
         if holder.valueQuantity is not None:
@@ -375,7 +390,7 @@ class _Reader:
             if quantity.value is None:
                 raise PatientError(f"{where} valueQuantity.value", "no value")
             value = float(quantity.value)
-            unit = _unit(quantity, f"{where} valueQuantity.unit")
+            unit = _unit(quantity.code, quantity.unit, f"{where} valueQuantity.unit")
             if quantity.unit is None and quantity.code is None:
                 unit = bare_number_unit(variable, value, f"{where} valueQuantity")
             if quantity.comparator:
@@ -385,8 +400,16 @@ class _Reader:
         elif holder.valueInteger is not None:
             value = float(holder.valueInteger)
             unit = bare_number_unit(variable, value, f"{where} valueInteger")
+        elif holder.valueString is not None and (found := _NUMBER.match(holder.valueString)):
+            value = float(found.group(2))
+            unit = _unit(None, found.group(3).strip() or None, f"{where} valueString")
+            if found.group(1):
+                self.warnings.append(f"{where}: {holder.valueString!r} read as {value:g}")
         elif holder.dataAbsentReason is not None:
             self.warnings.append(f"{where}: no value ({_text(holder.dataAbsentReason)}); skipped")
+            return
+        elif any(getattr(holder, f"value{kind}", None) is not None for kind in _OTHER_VALUES):
+            self.skip(f"{known[0]} text", where, f"{source.text}: not a number; skipped")
             return
         else:
             raise PatientError(
@@ -489,9 +512,9 @@ _THERAPY_STATUS: dict[str, TherapyStatus] = {
 }  # fmt: skip
 
 
-def _unit(quantity: Any, where: str) -> str | None:
+def _unit(code: str | None, unit: str | None, where: str) -> str | None:
     """A quantity's unit as a criteria unit label; PatientError if unrecognisable."""
-    for spelling in (quantity.code, quantity.unit):
+    for spelling in (code, unit):
         if spelling is None:
             continue
         if spelling in UCUM_UNITS:
@@ -500,7 +523,7 @@ def _unit(quantity: Any, where: str) -> str | None:
         label = unit_label(spelling.replace("10*", "10^"))
         if label is not None:
             return label
-    shown = quantity.unit or quantity.code
+    shown = unit or code
     if shown is None:
         return None
     raise PatientError(
