@@ -92,6 +92,7 @@ def main() -> None:
         search_commands,
         serve_commands,
         sync_commands,
+        terms_commands,
         watch_commands,
     )
 
