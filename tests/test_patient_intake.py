@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -267,6 +268,10 @@ def test_fhir_observation_without_value() -> None:
         ([1, 2], "resourceType"),
         ({"resourceType": "Bundle", "entry": {"resource": {}}}, "entry"),
         ({"resourceType": "Bundle", "entry": [{"fullUrl": "x"}]}, "entry[0].resource"),
+        (
+            {"resourceType": "Bundle", "entry": [{"resource": {"id": "x"}}]},
+            "entry[0].resource.resourceType",
+        ),
         ('{"resourceType": "Bundle", "entry": [', "bundle"),
     ],
 )
@@ -585,3 +590,23 @@ def test_fhir_real_world_shapes_skip_with_few_warnings() -> None:
     assert direct is not None and direct.canonical()[1] == "umol/L"
     assert direct.value == 0.2 and any("'<0.2 mg/dL' read as 0.2" in w for w in warnings)
     assert [lab.value for lab in result.patient.labs if lab.test == "platelets"] == [182.0]
+
+
+def test_the_documented_example_loads() -> None:
+    """The YAML example in intake's docstring (lifted into the README) stays valid."""
+    from trialscope.match import intake
+
+    doc = intake.__doc__ or ""
+    block = doc.split("before validation::\n", 1)[1]
+    lines = []
+    for line in block.splitlines():
+        if line and not line.startswith("    "):
+            break  # the end of the indented example
+        lines.append(line[4:])
+    patient = patient_from_data(yaml.safe_load("\n".join(lines)), as_of=AS_OF)
+    assert patient.age_years() == 63 and patient.performance_score("ecog") is not None
+    assert {c.status for c in patient.conditions} == {"active", "history", "absent"}
+    alt = patient.lab("alt")
+    assert alt is not None and alt.times_limit("x ULN") == pytest.approx(1.3)
+    assert "platinum" in patient.therapies[0].classes
+    assert patient.biomarkers[0].name == "KRAS"

@@ -177,9 +177,11 @@ def read_fhir(bundle: dict[str, Any] | str | bytes, *, as_of: dt.date | None = N
         if not isinstance(resource, dict):
             raise PatientError(f"entry[{index}].resource", "missing or not a FHIR resource")
         kind = resource.get("resourceType")
+        if not isinstance(kind, str):
+            raise PatientError(f"entry[{index}].resource.resourceType", "missing")
         where = f"entry[{index}] {kind}/{resource.get('id', '?')}"
         if kind not in _READ:
-            reader.skip(str(kind), where, f"{kind} resources are not read")
+            reader.skip(kind, where, f"{kind} resources are not read")
             continue
         model = _validate(kind, resource, where)
         if kind == "Medication":
