@@ -186,16 +186,23 @@ def test_fhir_performance_pregnancy_and_value_forms() -> None:
                 "id": "preg",
                 "status": "final",
                 "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+                "effectiveDateTime": "2025-10-28",
                 "valueCodeableConcept": {
                     "coding": [{"system": "http://snomed.info/sct", "code": "60001007"}]
                 },
             }
         }
     )
+    earlier = copy.deepcopy(entries[-1])
+    earlier["resource"].update(id="preg-old", effectiveDateTime="2020-01-05")
+    earlier["resource"]["valueCodeableConcept"]["coding"][0]["code"] = "77386006"
+    entries.append(earlier)  # an older "pregnant" answer, later in the bundle
     patient = patient_from_fhir(data)
     assert [(p.scale, p.value) for p in patient.performance] == [("ecog", 2), ("karnofsky", 70)]
     assert patient.pregnant is False
     assert patient.provenance["pregnant"].ref == "Observation/preg"
+    ecog["valueInteger"] = 6
+    assert fhir_error(data).field.endswith("Observation/ecog value[x]")
 
 
 @pytest.mark.parametrize(("code", "entry"), sorted(LOINC_LABS.items()))
@@ -315,6 +322,8 @@ def test_json_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
         ({"conditions": [{"name": "asthma", "status": "maybe"}]}, "conditions.0.status"),
         ({"conditions": [{"name": "asthma", "onset": "2019-13"}]}, "conditions[0].onset"),
         ({"labs": {"creatinine": 1.1}}, "labs.creatinine.unit"),
+        ({"ecog": 7}, "ecog"),
+        ({"karnofsky": {"value": 85}}, "karnofsky"),
         ({"age": 400}, "age"),
         (None, "patient"),
         ({"favourite_colour": "blue"}, "favourite_colour"),

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from ..criteria.units import unit_label
 from ..errors import PatientError
 from .drugs import drug_classes
-from .intake import bare_number_unit
+from .intake import bare_number_unit, check_performance
 from .patient import (
     Condition,
     ConditionStatus,
@@ -240,6 +240,7 @@ class _Reader:
         self.warnings: list[str] = []
         self.medications: dict[str, Any] = {}
         self._seen_patient = False
+        self._status_dates: dict[str, dt.date] = {}
         # what was skipped, counted by kind, so a 5,000-resource bundle gives a few lines
         self._skipped: dict[str, tuple[str, str, int]] = {}
 
@@ -344,6 +345,7 @@ class _Reader:
         if _ECOG in loincs or _KARNOFSKY in loincs or _LANSKY in loincs:
             scale = "ecog" if _ECOG in loincs else "karnofsky" if _KARNOFSKY in loincs else "lansky"
             score = _score(res, where)
+            check_performance(scale, score, f"{where} value[x]")
             self.patient.performance.append(
                 Performance(scale=scale, value=score, date=date, source=source)
             )
@@ -353,8 +355,11 @@ class _Reader:
                 self.warnings.append(f"{where}: {label!r} answer not understood; skipped")
                 return
             which = "pregnant" if _PREGNANCY in loincs else "breastfeeding"
-            setattr(self.patient, which, answer)
-            self.patient.provenance[which] = source
+            # the latest answer wins, whatever the order of the bundle
+            if self._status_dates.get(which, dt.date.min) <= (date or dt.date.min):
+                self._status_dates[which] = date or dt.date.min
+                setattr(self.patient, which, answer)
+                self.patient.provenance[which] = source
         elif _SMOKING in loincs:
             answer = res.valueCodeableConcept
             answers = [c.code for c in answer.coding or []] if answer else []

@@ -119,6 +119,7 @@ def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
     for scale in _SCALES:
         if scale in data:
             entry = data[scale] if isinstance(data[scale], dict) else {"value": data[scale]}
+            check_performance(scale, entry.get("value"), scale)
             performance.append({"scale": scale, "source": _source(scale, None), **_dates(entry)})
     if performance:
         out["performance"] = performance
@@ -279,6 +280,20 @@ def bare_number_unit(test: str, value: float, field: str) -> str | None:
             hint=f"Write e.g. '{value:g} mg/dL' or '{value:g} {variable.unit}'.",
         )
     return variable.unit
+
+
+def check_performance(scale: str, value: Any, field: str) -> None:
+    """ECOG / WHO 0-5, Karnofsky / Lansky 0-100 in steps of 10; else PatientError."""
+    top = 5 if scale in ("ecog", "who_ps") else 100
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return  # not a number: the model's validation names it
+    if not 0 <= value <= top or (top == 100 and value % 10):
+        raise PatientError(
+            field,
+            f"{value:g} is not a {scale.replace('_', ' ').upper()} score",
+            hint=f"{scale} scores run from 0 to {top}"
+            + (" in steps of 10." if top == 100 else "."),
+        )
 
 
 def _value_unit(text: str, field: str) -> dict[str, Any]:
