@@ -232,6 +232,9 @@ def test_watches_api(client: TestClient) -> None:
     one = client.get("/api/v1/watches/colon").json()
     assert {e["nct_id"] for e in one["events"]} == {SEED, NEWCOMER}
     assert client.get("/api/v1/watches/nope").status_code == 404
+    # agents learn of both from /llms.txt
+    guide = client.get("/llms.txt").text
+    assert "/api/v1/watches" in guide and "trialscope mcp" in guide
 
 
 def test_search_page_saves_a_search_and_links_its_feed(client: TestClient) -> None:
