@@ -99,13 +99,13 @@ tisagenlecleucel | car_t | kymriah
 axicabtagene ciloleucel | car_t | yescarta; axi-cel
 blinatumomab | bispecific_antibody | blincyto
 interleukin-2 | cytokine_therapy | aldesleukin; proleukin; il-2
-interferon alfa | cytokine_therapy | interferon alpha; intron a; peginterferon
+interferon alfa | cytokine_therapy | interferon alpha; intron a
 bcg | immunotherapy | bacillus calmette-guerin; intravesical bcg
 talimogene laherparepvec | oncolytic_virus | t-vec; imlygic
 # -- anti-VEGF and angiogenesis
 bevacizumab | vegf_inhibitor | avastin; mvasi; zirabev
 ramucirumab | vegf_inhibitor | cyramza
-aflibercept | vegf_inhibitor | ziv-aflibercept; zaltrap; eylea
+aflibercept | vegf_inhibitor | ziv-aflibercept; zaltrap
 # -- anti-EGFR antibodies
 cetuximab | egfr_inhibitor | erbitux
 panitumumab | egfr_inhibitor | vectibix
@@ -162,8 +162,8 @@ cobimetinib | mek_inhibitor | cotellic
 binimetinib | mek_inhibitor | mektovi
 sotorasib | kras_inhibitor | lumakras
 adagrasib | kras_inhibitor | krazati
-everolimus | mtor_inhibitor immunosuppressant | afinitor; zortress; certican
-temsirolimus | mtor_inhibitor | torisel
+everolimus | mtor_inhibitor targeted_therapy immunosuppressant | afinitor; zortress; certican
+temsirolimus | mtor_inhibitor targeted_therapy | torisel
 alpelisib | pi3k_inhibitor | piqray
 venetoclax | bcl2_inhibitor | venclexta
 bortezomib | proteasome_inhibitor | velcade
@@ -193,7 +193,7 @@ triptorelin | gnrh_analogue | trelstar; decapeptyl
 degarelix | gnrh_analogue | firmagon
 abiraterone | antiandrogen | zytiga; abiraterone acetate
 enzalutamide | antiandrogen cyp3a4_inducer | xtandi
-apalutamide | antiandrogen | erleada
+apalutamide | antiandrogen cyp3a4_inducer | erleada
 darolutamide | antiandrogen | nubeqa
 bicalutamide | antiandrogen | casodex
 megestrol | progestin_therapy | megace; megestrol acetate
@@ -306,6 +306,8 @@ clarithromycin | cyp3a4_inhibitor antibiotic qt_prolonging | biaxin; klacid
 erythromycin | cyp3a4_inhibitor_moderate antibiotic qt_prolonging |
 azithromycin | antibiotic qt_prolonging | zithromax
 ritonavir | cyp3a4_inhibitor antiretroviral | norvir
+lopinavir/ritonavir | cyp3a4_inhibitor antiretroviral | kaletra; lopinavir
+mitotane | cyp3a4_inducer | lysodren
 cobicistat | cyp3a4_inhibitor antiretroviral | tybost
 nirmatrelvir/ritonavir | cyp3a4_inhibitor antiviral | paxlovid
 grapefruit juice | cyp3a4_inhibitor_moderate | grapefruit
