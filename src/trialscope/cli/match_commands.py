@@ -140,18 +140,19 @@ def print_ranking(report: MatchReport) -> None:
     table.add_column("score", justify="right")
     table.add_column("trial", no_wrap=True)
     table.add_column("title", ratio=3)
-    table.add_column("nearest recruiting site", ratio=2)
+    sites = any(m.nearest_site for m in report.trials)
+    if sites:
+        table.add_column("nearest recruiting site", ratio=2)
     table.add_column("met/not/unk", justify="right")
     for rank, match in enumerate(report.trials, 1):
-        table.add_row(
+        cells: list[str | Text] = [
             str(rank),
             Text(VERDICT_WORDS[match.verdict], style=VERDICT_STYLE[match.verdict]),
             f"{match.score:.2f}",
             match.nct_id,
             Text(match.title),
-            Text(_site(match)),
-            _counts(match),
-        )
+        ]
+        table.add_row(*cells, *([Text(_site(match))] if sites else []), _counts(match))
     console.print(table)
 
 
@@ -184,7 +185,7 @@ def print_checklist(match: TrialMatch) -> None:
     grid.add_column(width=1)
     grid.add_column(width=1)
     grid.add_column(no_wrap=True)
-    grid.add_column(ratio=1)
+    grid.add_column()
     for result in match.criteria:
         good = _favourable(result)
         style = {True: "green", False: "red", None: "yellow"}[good]
