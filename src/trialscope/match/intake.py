@@ -204,7 +204,8 @@ def _parse_yaml(text: str, name: str) -> Any:
         raise PatientError(
             "file",
             f"{name}{where}: invalid YAML ({exc.problem or exc.context})",
-            hint="Indent nested fields consistently with spaces; quote values containing ': '.",
+            hint="Check brackets, quotes and indentation there (spaces, not tabs); quote a "
+            "value that contains ': '.",
         ) from exc
     except yaml.YAMLError as exc:
         raise PatientError("file", f"{name}: invalid YAML ({exc})") from exc
