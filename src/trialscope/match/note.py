@@ -107,6 +107,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
         where = f"sentence {number + 1}"
         _concepts(patient, text, lo, hi, where)
         _measurements(patient, text, lo, hi, where)
+        _drugs(patient, text, lo, hi, where)
         if _NO_MEDICATIONS.search(text, lo, hi):
             patient.therapies.append(
                 Therapy(
@@ -198,6 +199,30 @@ def _concepts(patient: Patient, text: str, lo: int, hi: int, where: str) -> None
         ):
             patient.conditions.append(_condition(found, source))
             patient.conditions[-1].onset = onset
+
+
+def _drugs(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
+    """Drug names ("prednisone", "FOLFOX") with their classes; negation from context."""
+    from ..criteria.assertions import assert_span, clean_triggers, triggers
+    from .drugs import find_drugs
+
+    found = find_drugs(text[lo:hi])
+    if not found:
+        return
+    trig = clean_triggers(triggers(text, lo, hi))
+    for start, end, name, classes in found:
+        start, end = start + lo, end + lo
+        assertion = assert_span(text, start, end, trig, lo, hi)
+        if assertion.family or assertion.hypothetical:
+            continue
+        patient.therapies.append(
+            Therapy(
+                name=name,
+                classes=sorted(classes),
+                status="absent" if assertion.negated else "active",
+                source=Provenance(kind="note", ref=where, text=text[lo:hi], span=(start, end)),
+            )
+        )
 
 
 def _condition(found: Found, source: Provenance) -> Condition:
