@@ -124,8 +124,9 @@ def _site(match: TrialMatch) -> str:
 def print_ranking(report: MatchReport) -> None:
     summary = report.to_json()["verdicts"]
     where = f" near {report.near}" if report.near else ""
+    top = f"; top {len(report.trials)}" if len(report.trials) < report.candidates else ""
     console.print(
-        f"[bold]{report.candidates} candidate trial(s){where}[/]: "
+        f"[bold]{report.candidates} candidate trial(s){where}[/]{top}: "
         f"{summary['ELIGIBLE']} eligible, {summary['POSSIBLY_ELIGIBLE']} possibly eligible, "
         f"{summary['INELIGIBLE']} ineligible",
         highlight=False,
