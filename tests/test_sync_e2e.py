@@ -1,5 +1,5 @@
 """Sync end to end against a real HTTP server on 127.0.0.1 that serves real CT.gov records
-the way the API v2 does, with faults injected on demand."""
+the way the API v2 does, with faults injected on demand; on both store backends."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from trialscope.errors import FetchError
-from trialscope.store import ChangeKind, SQLiteStore
+from trialscope.store import ChangeKind, Store, is_postgres_url
 from trialscope.sync import CtgovClient, Politeness, Selection, SyncRunner
 
-from .conftest import needs_corpus, store_state
+from .conftest import Backend, needs_corpus, store_state
 from .ctgov_server.fixture import ServerHandle, ctgov_server  # noqa: F401
 
 pytestmark = needs_corpus
@@ -37,7 +38,7 @@ def server(ctgov_server: ServerHandle) -> Iterator[ServerHandle]:  # noqa: F811
 
 
 def runner(
-    store: SQLiteStore,
+    store: Store,
     server: ServerHandle,
     selection: Selection,
     name: str = "test",
@@ -49,7 +50,7 @@ def runner(
 
 
 def cli(
-    db: Path, server: ServerHandle, *args: str, ok: bool = True
+    db: str | Path, server: ServerHandle, *args: str, ok: bool = True
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TRIALSCOPE_CTGOV_URL": server.base_url, "TRIALSCOPE_SYNC_RATE": "0"}
     done = subprocess.run(
@@ -95,10 +96,10 @@ def study_requests(server: ServerHandle) -> list[dict[str, Any]]:
 # -- a first sync, paged ----------------------------------------------------------------
 
 
-def test_full_sync_pages_through_every_match(tmp_path: Path, server: ServerHandle) -> None:
+def test_full_sync_pages_through_every_match(backend: Backend, server: ServerHandle) -> None:
     expected = served_ids(server, **{"query.cond": "cancer"})
     server.clear_log()
-    with SQLiteStore(tmp_path / "s.db") as store:
+    with backend.open() as store:
         summary = runner(store, server, Selection(cond="cancer"), page_size=100).run()
         assert set(store.nct_ids()) == expected
         assert summary.counts["new"] == len(expected) and summary.pages >= 2
@@ -111,8 +112,8 @@ def test_full_sync_pages_through_every_match(tmp_path: Path, server: ServerHandl
     assert all("pageToken" in r["params"] for r in asked[1:])
 
 
-def test_cli_sync_status_and_dry_run(tmp_path: Path, server: ServerHandle) -> None:
-    db = tmp_path / "cli.db"
+def test_cli_sync_status_and_dry_run(backend: Backend, server: ServerHandle) -> None:
+    db = backend.location()
     server.clear_log()
     dry = cli(db, server, "--cond", "asthma", "--dry-run")
     assert "query.cond=asthma" in dry.stdout and "countTotal=true" in dry.stdout
@@ -129,8 +130,8 @@ def test_cli_sync_status_and_dry_run(tmp_path: Path, server: ServerHandle) -> No
     assert "Sync profiles" in cli(db, server, "status").stdout
 
 
-def test_cli_user_errors(tmp_path: Path, server: ServerHandle) -> None:
-    db = tmp_path / "e.db"
+def test_cli_user_errors(backend: Backend, server: ServerHandle) -> None:
+    db = backend.location()
     for args, message in [
         ((), "Nothing selected"),
         (("--profile", "nope"), "No sync profile named 'nope'"),
@@ -147,7 +148,7 @@ def test_cli_user_errors(tmp_path: Path, server: ServerHandle) -> None:
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "html", "truncate", "drop", "slow"])
 def test_each_fault_is_retried_and_the_sync_completes(
-    tmp_path: Path, server: ServerHandle, kind: str
+    backend: Backend, server: ServerHandle, kind: str
 ) -> None:
     expected = served_ids(server, **{"query.cond": "asthma"})
     extra: dict[str, Any] = {"retry_after": 1} if kind == "429" else {}
@@ -156,7 +157,7 @@ def test_each_fault_is_retried_and_the_sync_completes(
     server.add_fault(match="/api/v2/studies", kind=kind, times=1, **extra)
     server.clear_log()
     politeness = Politeness(rate=0, retries=3, backoff=0.01, timeout=1.5)
-    with SQLiteStore(tmp_path / "f.db") as store:
+    with backend.open() as store:
         started = time.monotonic()
         summary = runner(store, server, Selection(cond="asthma"), politeness=politeness).run()
         assert set(store.nct_ids()) == expected
@@ -165,9 +166,9 @@ def test_each_fault_is_retried_and_the_sync_completes(
         assert time.monotonic() - started >= 1.0, "Retry-After: 1 was honoured"
 
 
-def test_giving_up_names_the_url_and_keeps_the_work(tmp_path: Path, server: ServerHandle) -> None:
+def test_giving_up_names_the_url_and_keeps_the_work(backend: Backend, server: ServerHandle) -> None:
     expected = served_ids(server, **{"query.cond": "cancer"})
-    with SQLiteStore(tmp_path / "g.db") as store:
+    with backend.open() as store:
         sync = runner(store, server, Selection(cond="cancer"), page_size=100)
         # the first two pages go through, then the server keeps failing
         server.add_fault(match="/api/v2/studies", kind="pass", times=2)
@@ -184,9 +185,9 @@ def test_giving_up_names_the_url_and_keeps_the_work(tmp_path: Path, server: Serv
         assert resumed.counts["new"] == len(expected) - kept
 
 
-def test_cli_failure_is_a_message_not_a_traceback(tmp_path: Path, server: ServerHandle) -> None:
+def test_cli_failure_is_a_message_not_a_traceback(backend: Backend, server: ServerHandle) -> None:
     server.add_fault(match="/api/v2/studies", kind="500", times=50)
-    done = cli(tmp_path / "x.db", server, "--cond", "asthma", ok=False)
+    done = cli(backend.location(), server, "--cond", "asthma", ok=False)
     assert done.returncode == 1
     assert "failed after 4 attempts: HTTP 500" in done.stderr and "resume" in done.stderr
 
@@ -194,21 +195,27 @@ def test_cli_failure_is_a_message_not_a_traceback(tmp_path: Path, server: Server
 # -- kill and resume ---------------------------------------------------------------------
 
 
-def _pages_done(db: Path) -> int:
+def _pages_done(db: str) -> int:
+    # read with the driver alone: opening a store would migrate beside the running sync
+    query = "SELECT pages FROM sync_checkpoints"
     try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            row = conn.execute("SELECT pages FROM sync_checkpoints").fetchone()
-            return int(row[0]) if row else 0
-    except sqlite3.Error:
+        if is_postgres_url(db):
+            with psycopg.connect(db, connect_timeout=1) as pg:
+                row = pg.execute(query).fetchone()
+        else:
+            with sqlite3.connect(db, timeout=1) as conn:
+                row = conn.execute(query).fetchone()
+        return int(row[0]) if row else 0
+    except (sqlite3.Error, psycopg.Error):
         return 0
 
 
-def test_killed_sync_resumes_to_the_same_store(tmp_path: Path, server: ServerHandle) -> None:
-    straight = tmp_path / "straight.db"
+def test_killed_sync_resumes_to_the_same_store(backend: Backend, server: ServerHandle) -> None:
+    straight = backend.location()
     cli(straight, server, "--all", "--page-size", "40")
     expected = store_state(straight)
 
-    killed = tmp_path / "killed.db"
+    killed = backend.location()
     env = {**os.environ, "TRIALSCOPE_CTGOV_URL": server.base_url, "TRIALSCOPE_SYNC_RATE": "0"}
     # slow pages so the kill lands midway, whatever the machine's speed
     server.add_fault(match="/api/v2/studies", kind="slow", times=1000, delay=0.05)
@@ -218,7 +225,7 @@ def test_killed_sync_resumes_to_the_same_store(tmp_path: Path, server: ServerHan
             "-m",
             "trialscope",
             "--db",
-            str(killed),
+            killed,
             "sync",
             "--all",
             "--page-size",
@@ -244,9 +251,9 @@ def test_killed_sync_resumes_to_the_same_store(tmp_path: Path, server: ServerHan
 
 
 def test_incremental_run_picks_up_exactly_the_changed_records(
-    tmp_path: Path, server: ServerHandle
+    backend: Backend, server: ServerHandle
 ) -> None:
-    with SQLiteStore(tmp_path / "i.db") as store:
+    with backend.open() as store:
         first = runner(store, server, Selection(cond="asthma")).run()
         watermark = first.watermark_after
         assert watermark
@@ -279,10 +286,10 @@ def test_incremental_run_picks_up_exactly_the_changed_records(
 # -- single studies, aliases, history, bulk ---------------------------------------------
 
 
-def test_by_id_follows_alias_and_reports_404(tmp_path: Path, server: ServerHandle) -> None:
+def test_by_id_follows_alias_and_reports_404(backend: Backend, server: ServerHandle) -> None:
     target = sorted(served_ids(server, **{"query.cond": "asthma"}))[0]
     server.add_alias("NCT99999901", target)
-    with SQLiteStore(tmp_path / "a.db") as store:
+    with backend.open() as store:
         summary = runner(store, server, Selection(nct_ids=("NCT99999901", "NCT99999902"))).run()
         assert summary.aliases == [("NCT99999901", target)]
         assert summary.not_found == ["NCT99999902"]
@@ -290,7 +297,7 @@ def test_by_id_follows_alias_and_reports_404(tmp_path: Path, server: ServerHandl
         assert store.resolve_alias("NCT99999901") == target
 
 
-def test_history_backfills_dated_versions(tmp_path: Path, server: ServerHandle) -> None:
+def test_history_backfills_dated_versions(backend: Backend, server: ServerHandle) -> None:
     import httpx
 
     candidates = []
@@ -304,7 +311,7 @@ def test_history_backfills_dated_versions(tmp_path: Path, server: ServerHandle) 
             break
     assert candidates, "the AACT fixtures give some trials several versions"
     ids = tuple(n for n, _ in candidates)
-    with SQLiteStore(tmp_path / "h.db") as store:
+    with backend.open() as store:
         summary = runner(store, server, Selection(nct_ids=ids), history=True).run()
         for nct_id, count in candidates:
             assert len(store.versions(nct_id)) >= count - 1
@@ -326,11 +333,11 @@ def test_bulk_download_resumes_and_imports(tmp_path: Path, server: ServerHandle)
     assert len(downloads) >= 2, "the dropped download was resumed"
 
 
-def test_paged_sync_with_history_and_resume(tmp_path: Path, server: ServerHandle) -> None:
+def test_paged_sync_with_history_and_resume(backend: Backend, server: ServerHandle) -> None:
     with_history = server.info()["history"]
     nct_id = next(n for n, count in sorted(with_history.items()) if count >= 3)
     selection = Selection(term=nct_id)
-    with SQLiteStore(tmp_path / "ph.db") as store:
+    with backend.open() as store:
         # history requests fail for good after the page is stored: the checkpoint must
         # not move past the page, so the re-run fetches its history
         server.add_fault(match="/api/int/studies", kind="500", times=50)

@@ -9,9 +9,9 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trialscope.config import Settings
+from trialscope.config import Settings, default_db_path
 from trialscope.errors import UsageError
-from trialscope.store import Store
+from trialscope.store import Store, is_postgres_url
 from trialscope.sync import CtgovClient, Politeness, Selection, SyncRunner, SyncSummary, sync_bulk
 from trialscope.sync.bulk import bulk_url
 from trialscope.sync.client import request_url
@@ -233,6 +233,13 @@ def _run_one(runner: SyncRunner, as_json: bool, quiet: bool) -> dict[str, object
     return summary.as_dict()
 
 
+def _downloads_folder(db: str) -> Path:
+    """Beside an SQLite file; a PostgreSQL database has no folder: the user data folder."""
+    if is_postgres_url(db):
+        return default_db_path().parent / "downloads"
+    return Path(db.removeprefix("sqlite:///")).expanduser().resolve().parent / "downloads"
+
+
 def _run_bulk(
     store: Store,
     client: CtgovClient,
@@ -241,7 +248,7 @@ def _run_bulk(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    folder = Path(settings.db).expanduser().resolve().parent / "downloads"
+    folder = _downloads_folder(settings.db)
     if dry_run:
         typer.echo(f"GET {request_url(bulk_url(client), {'format': 'json.zip'})}  → {folder}")
         return
