@@ -113,6 +113,7 @@ def test_tools_are_listed_with_their_schemas(session: Session) -> None:
             "get_trial",
             "trial_changes",
             "explain_criteria",
+            "match_patient",
         }
     )
     search = tools["search_trials"].input_schema["properties"]

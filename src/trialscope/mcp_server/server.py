@@ -31,7 +31,8 @@ trialscope is an offline mirror of ClinicalTrials.gov. Find trials with search_t
 (words, condition, status, phase, a patient's age and sex, a place and radius), read one
 with get_trial (markdown: facts, eligibility, arms, locations, recent changes), follow what
 changed with trial_changes, and read eligibility criteria as computable constraints with
-explain_criteria. Each trial's page is also the resource trial://NCT........
+explain_criteria; match a patient (a note or structured facts) to trials, criterion by
+criterion, with match_patient. Each trial's page is also the resource trial://NCT........
 Everything comes from registry records; none of it is medical advice."""
 
 

@@ -25,7 +25,7 @@ from trialscope.web.app import Backend
 from trialscope.web.related import engine_for
 
 #: the tools the server offers, in the order clients list them
-TOOLS = ("search_trials", "get_trial", "trial_changes", "explain_criteria")
+TOOLS = ("search_trials", "get_trial", "trial_changes", "explain_criteria", "match_patient")
 
 _NCT = re.compile(r"^NCT\d{8}$")
 Codes = list[str] | None
@@ -221,3 +221,46 @@ class TrialTools:
             "stale": stored.stale,
             **stored.parsed.to_json(),
         }
+
+    def match_patient(
+        self,
+        note: Annotated[
+            str | None,
+            Field(max_length=50_000, description="A free-text clinical note about the patient."),
+        ] = None,
+        patient: Annotated[
+            dict[str, Any] | None,
+            Field(
+                description="Or a structured patient: age, sex, pregnant, ecog, conditions"
+                " (names), labs ({test: 'value unit'}), therapies, biomarkers, location;"
+                " or a FHIR R4 Bundle. With a note too, these fields win."
+            ),
+        ] = None,
+        trials: Annotated[
+            list[str] | None,
+            Field(max_length=50, description="Judge these NCT ids only (else a search)."),
+        ] = None,
+        near: Annotated[
+            str | None, Field(description="A place ('Lyon, France') or 'lat,lon'.")
+        ] = None,
+        radius_km: Annotated[
+            float | None, Field(gt=0, le=20_000, description="Distance from near, km.")
+        ] = None,
+        answers: Annotated[
+            dict[str, str | float | bool] | None,
+            Field(description="Answers to earlier questions by key, e.g. {'lab:wbc': 12}."),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=50, description="Trials in the ranking.")] = 10,
+    ) -> dict[str, Any]:
+        """Match one patient to trials (like `trialscope match --json`): each trial ELIGIBLE,
+        POSSIBLY_ELIGIBLE or INELIGIBLE with a score, every criterion's verdict (MET,
+        NOT_MET, UNKNOWN, NOT_APPLICABLE), reason and evidence (the patient fact and where
+        it came from, e.g. a note sentence), deciding criteria first; and `questions`: the
+        unknown facts ranked by how many verdicts each decides. Call again with `answers`
+        to settle them. Candidates are open trials for the patient's conditions unless
+        `trials` is given. The patient is not stored or logged."""
+        from trialscope.web.match_api import MatchRequest, build_patient, run_match
+
+        body = MatchRequest(trials=trials or [], near=near, radius_km=radius_km, limit=limit)
+        found = build_patient(patient, note, None, answers)
+        return run_match(self.backend, found, body).to_json()
