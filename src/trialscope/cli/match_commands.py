@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -115,10 +116,12 @@ def _counts(match: TrialMatch) -> str:
 
 
 def _site(match: TrialMatch) -> str:
+    """Distance and place of the nearest recruiting site (the facility is on the page)."""
     if match.nearest_site is None:
         return ""
     distance = f"{match.distance_km:,.0f} km · " if match.distance_km is not None else ""
-    return distance + match.nearest_site
+    parts = [p.strip() for p in match.nearest_site.split(",")]
+    return distance + ", ".join(parts[-2:])
 
 
 def print_ranking(report: MatchReport) -> None:
@@ -135,25 +138,25 @@ def print_ranking(report: MatchReport) -> None:
         console.print(f"[dim]{note}[/]", highlight=False)
     if not report.trials:
         return
-    table = Table(show_lines=False, title_justify="left", pad_edge=False)
+    table = Table(show_lines=False, pad_edge=False)
     table.add_column("#", justify="right")
     table.add_column("verdict")
     table.add_column("score", justify="right")
     table.add_column("trial", no_wrap=True)
-    table.add_column("title", ratio=3)
-    sites = any(m.nearest_site for m in report.trials)
-    if sites:
-        table.add_column("nearest recruiting site", ratio=2)
-    table.add_column("met/not/unk", justify="right")
+    table.add_column("title · nearest recruiting site", ratio=1)
+    table.add_column("✓/✗/?", justify="right", no_wrap=True)
     for rank, match in enumerate(report.trials, 1):
-        cells: list[str | Text] = [
+        title = Text(match.title)
+        if match.nearest_site:
+            title.append(f"\n{_site(match)}", style="dim")
+        table.add_row(
             str(rank),
             Text(VERDICT_WORDS[match.verdict], style=VERDICT_STYLE[match.verdict]),
             f"{match.score:.2f}",
             match.nct_id,
-            Text(match.title),
-        ]
-        table.add_row(*cells, *([Text(_site(match))] if sites else []), _counts(match))
+            title,
+            _counts(match),
+        )
     console.print(table)
 
 
@@ -208,16 +211,18 @@ def print_questions(questions: list[RankedQuestion], limit: int = 10) -> None:
         return
     console.print()
     console.print("[bold]Questions that settle the unknowns[/]")
+    grid = Table.grid(padding=(0, 2), pad_edge=False)
+    grid.add_column()
+    grid.add_column(no_wrap=True)
+    grid.add_column(style="dim", overflow="fold")
     for question in questions[:limit]:
         plural = "trial" if question.decides == 1 else "trials"
-        console.print(
-            Text.assemble(
-                f"  {question.text} ",
-                (f"decides {question.decides} {plural}", "bold"),
-                (f"   --answer {question.key}=", "dim"),
-                (_answer_hint(question), "dim"),
-            )
+        grid.add_row(
+            question.text,
+            Text(f"decides {question.decides} {plural}", style="bold"),
+            f"--answer {question.key}={_answer_hint(question)}",
         )
+    console.print(Padding(grid, (0, 0, 0, 2)))
     if len(questions) > limit:
         console.print(f"  [dim]… {len(questions) - limit} more (--json lists them all)[/]")
 
