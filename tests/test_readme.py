@@ -10,6 +10,7 @@ import typer
 from trialscope.cli import app
 from trialscope.cli import commands as _commands  # noqa: F401  (registers the commands)
 from trialscope.cli import criteria_commands as _criteria  # noqa: F401
+from trialscope.cli import match_commands as _match  # noqa: F401
 from trialscope.cli import mcp_commands as _mcp  # noqa: F401
 from trialscope.cli import search_commands as _search  # noqa: F401
 from trialscope.cli import serve_commands as _serve  # noqa: F401
