@@ -61,6 +61,7 @@ OPERATIONS = [
     "POST /api/v1/watches",
     "GET /api/v1/watches/{name}",
     "POST /api/v1/watches/{name}/run",
+    "POST /api/v1/match",
 ]
 
 
