@@ -242,6 +242,8 @@ def test_the_form_is_labelled_and_linked_from_the_nav(client: TestClient) -> Non
         assert name in names
     assert {"lab_platelets", "unit_creatinine", "lab_alt"} <= names
     assert "/match" in parse(client.get("/search").text).links
+    guide = client.get("/llms.txt").text  # agents learn of it too
+    assert "/api/v1/match" in guide and "`match_patient`" in guide
 
 
 def test_results_checklists_and_questions_carry_the_input(client: TestClient) -> None:
