@@ -104,6 +104,9 @@ def write(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
 
 
 def refresh(store: Store, place: Placer, on_progress: Callable[[int], None] | None) -> int:
+    # every search calls this: nothing queued must cost one read, not a write transaction
+    if store.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM search_dirty)").fetchone()[0]:
+        return 0
     done = 0
     while True:
         with store.transaction() as db:
