@@ -18,8 +18,9 @@ from trialscope.criteria.store import load_parse
 from trialscope.errors import UsageError
 from trialscope.search import Hit, SearchEngine, SortOrder
 from trialscope.search.options import SearchOptions
-from trialscope.store import FieldChange, Store
+from trialscope.store import Store
 from trialscope.timewindow import iso_utc, parse_since
+from trialscope.watch.core import change_json
 from trialscope.web.api import study_markdown
 from trialscope.web.app import Backend
 from trialscope.web.related import engine_for
@@ -62,18 +63,6 @@ def compact_hit(hit: Hit) -> dict[str, Any]:
             "distance_km": round(site.distance_km, 1),
         }
     return data
-
-
-def change_json(change: FieldChange) -> dict[str, Any]:
-    return {
-        "nct_id": change.nct_id,
-        "path": change.path,
-        "kind": str(change.kind),
-        "old": change.old,
-        "new": change.new,
-        "detected_at": iso_utc(change.detected_at) if change.detected_at else None,
-        "ct_date": change.ct_date,
-    }
 
 
 class TrialTools:
@@ -191,7 +180,7 @@ class TrialTools:
         return {
             "since": since_ts,
             "total": len(found),
-            "changes": [change_json(c) for c in found[:limit]],
+            "changes": [{"nct_id": c.nct_id, **change_json(c)} for c in found[:limit]],
         }
 
     def explain_criteria(
