@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 
+from trialscope.errors import PatientError
+from trialscope.web.match_api import MatchFailed, no_patient_in_logs
+
 from .conftest import ROOT, needs_corpus
 from .webapp import SEED, TestClient, build_db, client_for
 
@@ -316,3 +319,25 @@ def test_patient_data_is_never_logged_or_stored(
         assert "45-year-old" not in record.getMessage()
     for path in db.parent.iterdir():
         assert MARKER.encode() not in path.read_bytes(), path.name
+
+
+def test_an_unexpected_failure_loses_what_could_quote_the_patient(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def fails() -> None:
+        raise ValueError(f"could not read {MARKER}'s platelets")
+
+    with (
+        caplog.at_level(logging.DEBUG),
+        pytest.raises(MatchFailed) as raised,
+        no_patient_in_logs(),
+    ):
+        fails()
+    assert str(raised.value) == "matching failed (ValueError)"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    (record,) = [r for r in caplog.records if r.name == "trialscope.match"]
+    assert "in fails" in record.getMessage()  # where it failed, for a bug report
+    assert MARKER not in record.getMessage()
+    # a library error passes through untouched (it becomes the usual envelope)
+    with pytest.raises(PatientError), no_patient_in_logs():
+        raise PatientError("age", "is not a number")

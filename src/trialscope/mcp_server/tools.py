@@ -248,8 +248,14 @@ class TrialTools:
         unknown facts ranked by how many verdicts each decides. Call again with `answers`
         to settle them. Candidates are open trials for the patient's conditions unless
         `trials` is given. The patient is not stored or logged."""
-        from trialscope.web.match_api import MatchRequest, build_patient, run_match
+        from trialscope.web.match_api import (
+            MatchRequest,
+            build_patient,
+            no_patient_in_logs,
+            run_match,
+        )
 
         body = MatchRequest(trials=trials or [], near=near, radius_km=radius_km, limit=limit)
-        found = build_patient(patient, note, None, answers)
-        return run_match(self.backend, found, body).to_json()
+        with no_patient_in_logs():
+            found = build_patient(patient, note, None, answers)
+            return run_match(self.backend, found, body).to_json()

@@ -8,12 +8,16 @@ Bad patient input is a 422 in the one error envelope, naming the field at fault
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from trialscope.errors import PatientError, UsageError
+from trialscope.errors import PatientError, TrialscopeError, UsageError
 from trialscope.match import MatchReport, Patient, apply_answers, match_patient, read_note
 from trialscope.match.intake import patient_from_data
 from trialscope.match.run import OPEN_STATUSES
@@ -23,6 +27,7 @@ from .errors import ERROR_RESPONSES
 from .related import engine_for
 
 router = APIRouter(prefix="/api/v1", tags=["patient matching"], responses=ERROR_RESPONSES)
+log = logging.getLogger("trialscope.match")
 
 #: a note longer than this is not a clinical note
 MAX_NOTE = 50_000
@@ -163,6 +168,25 @@ class MatchReportOut(_Out):
 # -- building the patient ----------------------------------------------------------------
 
 
+class MatchFailed(RuntimeError):
+    """An unexpected failure while matching, without the original message or cause."""
+
+
+@contextmanager
+def no_patient_in_logs() -> Iterator[None]:
+    """Turn an unexpected exception into :class:`MatchFailed` before any handler logs it:
+    its message (a pydantic or ValueError text can quote the input) and chained cause are
+    dropped; the code lines of the traceback are logged, never the values."""
+    try:
+        yield
+    except TrialscopeError:
+        raise
+    except Exception as exc:
+        where = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("matching failed: %s\n%s", type(exc).__name__, where)
+        raise MatchFailed(f"matching failed ({type(exc).__name__})") from None
+
+
 def _in(part: str, exc: PatientError) -> PatientError:
     """The same error, its field named from the top of the request body."""
     field = exc.field if exc.field.startswith(part) else f"{part}.{exc.field}"
@@ -275,5 +299,6 @@ def match(
     ],
     state: Annotated[Backend, Depends(backend)],
 ) -> dict[str, Any]:
-    patient = build_patient(body.patient, body.note, body.fhir, body.answers)
-    return run_match(state, patient, body).to_json()
+    with no_patient_in_logs():
+        patient = build_patient(body.patient, body.note, body.fhir, body.answers)
+        return run_match(state, patient, body).to_json()

@@ -24,7 +24,7 @@ from trialscope.match.run import OPEN_STATUSES
 
 from .app import Backend, backend, templates
 from .errors import STATUS_BY_CODE
-from .match_api import MAX_NOTE, MatchRequest, build_patient, run_match
+from .match_api import MAX_NOTE, MatchRequest, build_patient, no_patient_in_logs, run_match
 
 router = APIRouter(include_in_schema=False)
 
@@ -234,4 +234,5 @@ async def match_results(request: Request, state: Annotated[Backend, Depends(back
 
 def _compute(state: Backend, form: MatchForm) -> MatchReport:
     """Read the patient and match (in a worker thread: it is CPU work)."""
-    return run_match(state, form.patient(), form.request())
+    with no_patient_in_logs():
+        return run_match(state, form.patient(), form.request())
