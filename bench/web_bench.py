@@ -52,7 +52,7 @@ def free_port() -> int:
         return port
 
 
-def serve(db: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def serve(db: str | Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "trialscope", "--db", str(db), "serve", "--host", "127.0.0.1",

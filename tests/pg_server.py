@@ -71,8 +71,9 @@ class PgServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start() -> PgServer | str:
-    """Start a server, or say why one cannot be started here."""
+def start(durable: bool = False) -> PgServer | str:
+    """Start a server, or say why one cannot be started here (``durable``: fsync on, as a
+    real deployment runs, for benchmarks)."""
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
     if initdb is None or pg_ctl is None:
         return "PostgreSQL server binaries not found (apt-get install postgresql)"
@@ -89,10 +90,9 @@ def start() -> PgServer | str:
         capture_output=True,
     )
     # durability off: a test database is thrown away, and fsync dominates its writes
-    options = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     started = subprocess.run(
         [*run, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
         capture_output=True,
