@@ -13,9 +13,11 @@ from .constraints import extract_constraints
 from .model import Item, Mention, ParsedCriteria
 from .segmenter import Segment, segment
 from .temporal import extract_windows
+from .vocabulary import available as vocabulary_available
+from .vocabulary import vocabulary_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 
 #: texts longer than this are cut: no real criteria text comes near it, and a parse
 #: must stay cheap whatever a record contains
@@ -30,7 +32,9 @@ def parse_criteria(text: str | None) -> ParsedCriteria:
     clean = CleanText(text)
     segments, saw_header = segment(clean.text)
     items = [_item(clean, i, seg, segments) for i, seg in enumerate(segments)]
-    flags = () if saw_header else ("no_header",)
+    flags: tuple[str, ...] = () if saw_header else ("no_header",)
+    if vocabulary_available():
+        flags += ("vocabulary",)  # items carry vocabulary mentions too
     return ParsedCriteria(PARSER_VERSION, tuple(items), flags)
 
 
@@ -46,7 +50,7 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
         if not any(c.span[0] < w.span[1] and w.span[0] < c.span[1] for c in constraints)
     ]
     hits = list(concept_lexicon().finditer(text, start, end))
-    found = clean_triggers(triggers(text, start, end)) if hits else []
+    found = clean_triggers(triggers(text, start, end))
     mentions = []
     for hit in hits:
         category, concept = hit.value
@@ -64,6 +68,7 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
                 family=ctx.family,
             )
         )
+    mentions.extend(vocabulary_mentions(text, start, end, to_source, constraints, found))
     reason = non_computable_reason(text, start, end)
     has_children = any(s.parent == index for s in segments)
     if reason is None and not constraints and not mentions and not windows:

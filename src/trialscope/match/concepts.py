@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from ..criteria.assertions import assert_span, clean_triggers, triggers
 from ..criteria.concepts import concept_lexicon
+from ..criteria.vocabulary import terminology
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +70,9 @@ _LEXICON_PARENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-@cache
 def vocabulary() -> _Vocabulary | None:
     """The disease vocabulary, or None when it cannot be loaded here."""
-    try:
-        from ..terminology import load_terminology
-    except ImportError:
-        return None
-    try:
-        return load_terminology()  # type: ignore[no-any-return]
-    except Exception:
-        return None
+    return terminology()  # type: ignore[no-any-return]
 
 
 def find_concepts(text: str, lo: int = 0, hi: int | None = None) -> list[Found]:
@@ -148,43 +141,6 @@ def ancestors(concept: str) -> frozenset[str]:
         return frozenset(vocab.ancestors(concept)) | {concept}
     except KeyError:
         return frozenset({concept})
-
-
-_GENERIC = frozenset(
-    {
-        "disease",
-        "syndrome",
-        "chronic disease",
-        "acute disease",
-        "disease attributes",
-        "pathologic processes",
-        "signs and symptoms",
-        "recurrence",
-        "disease progression",
-        "pathological conditions, signs and symptoms",
-        "neoplasms",
-        "infections",
-        "wounds and injuries",
-        "emergencies",
-        "critical illness",
-        "death",
-        "pain",
-    }
-)
-
-
-@cache
-def specific_enough(concept: str) -> bool:
-    """Vocabulary concepts at the roots ("Neoplasms", "Infections") or generic words
-    ("Disease", "Syndrome") relate everything to everything: matching on them is noise.
-    The lexicon's own general ids ("active infection", "malignancy") stay usable."""
-    vocab = vocabulary()
-    if vocab is None or concept.startswith(("lex:", "therapy:", "pregnancy:")):
-        return True
-    if vocab.name(concept).lower() in _GENERIC:
-        return False
-    depth = getattr(vocab, "depth", None)
-    return depth is None or int(depth(concept)) != 0
 
 
 def satisfies(patient_concept: str, wanted: str) -> bool:

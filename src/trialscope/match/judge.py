@@ -14,7 +14,6 @@ import datetime as dt
 import re
 
 from ..criteria import VARIABLES, Constraint, Item, Mention
-from .concepts import find_concepts, specific_enough
 from .facts import PatientFacts
 from .patient import Lab
 from .verdicts import Basis, CriterionResult, Evidence, Question, Verdict
@@ -48,7 +47,7 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
     mentions = sorted(
         (
             m
-            for m in (*item.mentions, *_vocabulary_mentions(item))
+            for m in item.mentions
             # sex is settled by the structured eligibility fields
             if m.category != "sex" and not _modifier(item, m)
         ),
@@ -461,33 +460,6 @@ def _inside_longer(mention: Mention, slot: list[Mention]) -> bool:
         o.span[0] <= start and end <= o.span[1] and (o.span[1] - o.span[0]) > (end - start)
         for o in slot
     )
-
-
-def _vocabulary_mentions(item: Item) -> list[Mention]:
-    """Conditions the disease vocabulary finds in the item beyond the parser's own
-    lexicon (which knows a few dozen): "chronic stable angina", "CVID", "claudication"."""
-    out = []
-    # the words of a lab bound ("TBI≤1.5 ULN") belong to the bound, not to a disease
-    bounds = [(c.span[0] - item.span[0], c.span[1] - item.span[0]) for c in item.constraints]
-    for found in find_concepts(item.text):
-        if found.concept.startswith(("lex:", "therapy:")) or not specific_enough(found.concept):
-            continue
-        if any(s < found.end and found.start < e for s, e in bounds):
-            continue
-        span = (item.span[0] + found.start, item.span[0] + found.end)
-        out.append(
-            Mention(
-                "condition",
-                found.concept,
-                found.text,
-                span,
-                found.negated,
-                found.historical,
-                found.hypothetical,
-                found.family,
-            )
-        )
-    return out
 
 
 def _condition(

@@ -1,0 +1,105 @@
+"""Disease-vocabulary mentions in criteria items: MeSH, Disease Ontology and OncoTree ids
+from ``trialscope.terminology``, beside the parser's own small lexicon.
+
+Tagging here, once per stored parse, spares the matcher from re-tagging every criterion
+for every patient (it was 60 % of the judging time). Roots ("Neoplasms", "Infections")
+and generic words ("Disease", "Syndrome") are left out: matching on them relates
+everything to everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from .assertions import assert_span
+from .model import Constraint, Mention, Span
+
+GENERIC = frozenset(
+    {
+        "disease",
+        "syndrome",
+        "chronic disease",
+        "acute disease",
+        "disease attributes",
+        "pathologic processes",
+        "signs and symptoms",
+        "recurrence",
+        "disease progression",
+        "pathological conditions, signs and symptoms",
+        "neoplasms",
+        "infections",
+        "wounds and injuries",
+        "emergencies",
+        "critical illness",
+        "death",
+        "pain",
+        "neoplasm metastasis",
+        "carcinoma",
+    }
+)
+
+
+@cache
+def terminology() -> Any | None:
+    """The disease vocabulary, or None when it cannot be loaded here (then only the
+    lexicon names conditions)."""
+    try:
+        from ..terminology import load_terminology
+
+        return load_terminology()
+    except Exception:
+        return None
+
+
+@cache
+def specific_enough(concept: str) -> bool:
+    vocab = terminology()
+    if vocab is None or concept.startswith(("lex:", "therapy:", "pregnancy:")):
+        return True
+    if str(vocab.name(concept)).lower() in GENERIC:
+        return False
+    return int(vocab.depth(concept)) != 0
+
+
+def vocabulary_mentions(
+    text: str,
+    start: int,
+    end: int,
+    to_source: Callable[[int, int], Span],
+    constraints: list[Constraint],
+    triggers: list[Any],
+) -> list[Mention]:
+    """Conditions the vocabulary finds in the item ``text[start:end]`` (cleaned text),
+    with ConText assertions, spans in the source. Words inside a lab bound ("TBI≤1.5
+    ULN") belong to the bound."""
+    vocab = terminology()
+    if vocab is None:
+        return []
+    out = []
+    for match in vocab.find(text[start:end]):
+        lo, hi = start + match.start, start + match.end
+        if not specific_enough(match.concept):
+            continue
+        span = to_source(lo, hi)
+        if any(c.span[0] < span[1] and span[0] < c.span[1] for c in constraints):
+            continue
+        ctx = assert_span(text, lo, hi, triggers, start, end)
+        out.append(
+            Mention(
+                category="condition",
+                concept=match.concept,
+                text=text[lo:hi],
+                span=span,
+                negated=ctx.negated,
+                historical=ctx.historical,
+                hypothetical=ctx.hypothetical,
+                family=ctx.family,
+            )
+        )
+    return out
+
+
+def available() -> bool:
+    return terminology() is not None
