@@ -24,6 +24,7 @@ from trialscope.store import (
 from trialscope.store.base import migrations
 from trialscope.store.fingerprint import content_hash
 
+from . import pg_server
 from .conftest import FIXTURES, Backend
 
 
@@ -245,3 +246,20 @@ def test_path_patterns_mean_the_same_on_both_backends(store: Store) -> None:
         "status.overallStatus"
     }
     assert store.changes(path_glob="status_overallStatus") == []  # _ is no wildcard
+
+
+def test_postgresql_reconnects_after_losing_its_connection(pg: pg_server.PgServer) -> None:
+    def drop(store: Store) -> None:
+        pid = store.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with pg.admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    with open_store(pg.new_database()) as store:
+        store.write_batch([incoming(seed_2026())])
+        drop(store)
+        assert store.count_studies() == 1  # outside a transaction: reopened, asked again
+        with pytest.raises(StoreError), store.transaction() as db:
+            db.execute("SELECT 1")
+            drop(store)
+            db.execute("SELECT 2")  # inside one: its earlier statements are gone, so an error
+        assert store.nct_ids() == ["NCT04416854"]

@@ -91,7 +91,7 @@ class PostgresSearchEngine(SearchEngine):
     @contextmanager
     def _snapshot(self) -> Iterator[Any]:
         # one snapshot: the total, the facets and the page see the same index state
-        with self.store.conn.raw.transaction():
+        with self.store.conn.transaction():
             self.db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield self.db
 

@@ -44,17 +44,51 @@ def _describe(exc: psycopg.Error) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-class PgConnection:
-    """A psycopg connection that speaks the store's SQL and raises StoreError."""
+def _connect(url: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, autocommit=True, application_name="trialscope")
 
-    def __init__(self, raw: psycopg.Connection[Any]) -> None:
-        self.raw = raw
+
+class PgConnection:
+    """A psycopg connection that speaks the store's SQL and raises StoreError.
+
+    A connection lost outside a transaction (the server restarted, an idle connection
+    was dropped) is reopened once, so a long-lived web worker recovers by itself.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.raw = _connect(url)
+        self._depth = 0
 
     def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor[Any]:
+        query = to_psycopg(sql)
         try:
-            return self.raw.execute(to_psycopg(sql), parameters)  # type: ignore[arg-type]
+            return self.raw.execute(query, parameters)  # type: ignore[arg-type]
+        except psycopg.OperationalError as exc:
+            if not self.raw.broken or self._in_transaction:
+                raise StoreError(f"Database error: {_describe(exc)}") from exc
+            lost = exc
         except psycopg.Error as exc:
             raise StoreError(f"Database error: {_describe(exc)}") from exc
+        try:
+            self.raw = _connect(self.url)
+            return self.raw.execute(query, parameters)  # type: ignore[arg-type]
+        except psycopg.Error as exc:
+            raise StoreError(f"Database connection lost: {_describe(lost)}") from exc
+
+    @property
+    def _in_transaction(self) -> bool:
+        # statements already sent in this transaction are gone with the connection
+        return self._depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            with self.raw.transaction():
+                yield
+        finally:
+            self._depth -= 1
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
         rows = list(parameters)
@@ -78,18 +112,17 @@ class PostgresStore(BaseStore):
         self.location = _redacted(url)
         self._now = now
         try:
-            raw = psycopg.connect(url, autocommit=True, application_name="trialscope")
+            self.conn = PgConnection(url)
         except psycopg.Error as exc:
             raise StoreError(
                 f"Cannot connect to the database at {self.location}: {_describe(exc)}",
                 hint="Check the URL given by --db or TRIALSCOPE_DB, and that PostgreSQL runs"
                 " and lets this user in (see docs/deployment.md).",
             ) from exc
-        self.conn = PgConnection(raw)
         try:
             self._migrate()
         except BaseException:
-            raw.close()
+            self.close()
             raise
 
     def close(self) -> None:
@@ -98,7 +131,7 @@ class PostgresStore(BaseStore):
     @contextmanager
     def transaction(self) -> Iterator[PgConnection]:
         try:
-            with self.conn.raw.transaction():
+            with self.conn.transaction():
                 yield self.conn
         except psycopg.Error as exc:  # the COMMIT itself (a serialisation failure, ...)
             raise StoreError(f"Database write failed: {_describe(exc)}") from exc
@@ -116,6 +149,9 @@ class PostgresStore(BaseStore):
         return f"{column} LIKE ? ESCAPE '\\'", glob_to_like(pattern)
 
     def _migrate(self) -> None:
+        scripts = migrations("postgres")
+        if self._applied() >= scripts[-1][0]:
+            return  # the common case, every time a worker thread connects: no lock taken
         # Workers starting together: one migrates, the others wait and find it done.
         with self.transaction() as db:
             db.execute("SELECT pg_advisory_xact_lock(?, 0)", (LOCK_MIGRATE,))
@@ -124,7 +160,7 @@ class PostgresStore(BaseStore):
                 " (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             current = self.schema_version
-            for number, script in migrations("postgres"):
+            for number, script in scripts:
                 if number > current:
                     try:
                         self.conn.raw.execute(script.encode())
@@ -136,6 +172,10 @@ class PostgresStore(BaseStore):
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                         (number, self._now()),
                     )
+
+    def _applied(self) -> int:
+        found = self.conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        return self.schema_version if found.fetchall()[0][0] else 0
 
     @property
     def schema_version(self) -> int:
