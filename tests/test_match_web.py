@@ -298,6 +298,9 @@ def test_bad_input_shows_the_form_again_naming_the_field(client: TestClient) -> 
     assert "alert" in page.roles
     assert "Please check “Platelet count”:" in response.text
     assert 'value="lots"' in response.text  # what was typed is kept
+    response = post(client, {"conditions": "leukemia", "near": "Paris", "radius": "0"})
+    assert response.status_code == 422
+    assert "Within (km)”:</strong> must be between 1 and 20,000 km." in response.text
     response = post(client, {"age": "", "note": "  "})
     assert response.status_code == 422
     assert "Send a structured patient, a free-text note" in response.text

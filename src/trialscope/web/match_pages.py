@@ -118,9 +118,12 @@ class MatchForm:
         radius = self.get("radius") or "100"
         near = self.get("near") or None
         statuses: list[str] | None = None if self.get("statuses") != "any" else []
+        radius_km = _number("radius", radius) if near else None
+        if radius_km is not None and not 0 < radius_km <= 20_000:
+            raise PatientError("radius", "must be between 1 and 20,000 km")
         return MatchRequest(
             near=near,
-            radius_km=_number("radius", radius) if near else None,
+            radius_km=radius_km,
             statuses=statuses,
             limit=20,
         )
