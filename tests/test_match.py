@@ -307,8 +307,10 @@ def test_answers_settle_unknowns(store: SQLiteStore) -> None:
 def test_match_patient_ranks_and_asks(store: SQLiteStore) -> None:
     report = match_patient(store, Patient.from_data(CRC_PATIENT), statuses=(), limit=50)
     assert report.trials, report.notes
-    order = [t.verdict for t in report.trials]
-    assert order == sorted(order, key=lambda v: list(TrialVerdict).index(v))
+    scores = [t.score for t in report.trials]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= t.topical <= 1 for t in report.trials)
+    assert any(t.topical == 1.0 for t in report.trials)  # colorectal trials cover the patient
     open_ = {t.nct_id for t in report.trials if t.verdict is TrialVerdict.POSSIBLY_ELIGIBLE}
     for question in report.questions:
         assert question.decides == len(question.trials) > 0

@@ -4,7 +4,10 @@ Candidates come from the search engine (the patient's conditions as a full-text 
 over the conditions field, restricted to recruiting trials open to the patient's age
 and sex, near a place if asked) or from an explicit list of NCT ids. Each candidate is
 judged criterion by criterion; the ranking score blends eligibility (0.55), topical
-relevance (0.3) and distance to the nearest recruiting site (0.15).
+relevance and distance to the nearest recruiting site (see ``WEIGHTS``). Topical fit is
+whether the trial's own conditions (its condition list and MeSH terms, through the
+vocabulary) cover one of the patient's: an ELIGIBLE verdict on a trial about another
+disease says little.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..criteria.store import load_parse
+from ..criteria.vocabulary import specific_enough
 from ..errors import NotFoundError, StudyNotFound, UsageError
 from ..search import SearchEngine
 from ..search.types import GeoFilter, Hit, SearchQuery
+from .concepts import ancestors, find_concepts, vocabulary
 from .facts import PatientFacts
 from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
 from .trials import eligibility_score, judge_trial
@@ -28,8 +33,7 @@ if TYPE_CHECKING:
 
 #: recruiting now or soon: the trials a patient could actually join
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
-WEIGHTS = {"eligibility": 0.55, "relevance": 0.3, "distance": 0.15}
-_ORDER = {TrialVerdict.ELIGIBLE: 0, TrialVerdict.POSSIBLY_ELIGIBLE: 1, TrialVerdict.INELIGIBLE: 2}
+WEIGHTS = {"topical": 0.3, "eligibility": 0.15, "relevance": 0.4, "distance": 0.15}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,12 @@ def match_patient(
     text = None
     if wanted:
         ids = wanted
+        text = query or _condition_query(patient)
+        if text:  # relevance of the named trials, for ranking them
+            engine = engine or SearchEngine(store)  # type: ignore[arg-type]
+            scoped = SearchQuery(text=text, nct_ids=tuple(wanted), limit=len(wanted),
+                                 with_facets=False, geo=geo)  # fmt: skip
+            hits = {h.nct_id: h for h in engine.search(scoped).hits}
     else:
         engine = engine or SearchEngine(store)  # type: ignore[arg-type]
         text = query or _condition_query(patient)
@@ -123,7 +133,7 @@ def match_patient(
             )
     matches = [_match_one(store, nct, facts, hits.get(nct), geo) for nct in dict.fromkeys(ids)]
     _score(matches, geo)
-    matches.sort(key=lambda m: (_ORDER[m.verdict], -m.score))
+    matches.sort(key=lambda m: -m.score)
     shown = matches[:limit] if not wanted else matches
     return MatchReport(
         trials=shown,
@@ -152,6 +162,7 @@ def _match_one(
     verdict, results, deciding = judge_trial(nct_id, study, parsed, facts)
     ident = study.get("protocolSection", {}).get("identificationModule", {})
     status = study.get("protocolSection", {}).get("statusModule", {}).get("overallStatus")
+    topical = _topical(study, facts)
     first = [r for r in results if r.index in deciding]
     rest = [r for r in results if r.index not in deciding]
     match = TrialMatch(
@@ -163,6 +174,7 @@ def _match_one(
         deciding=deciding,
         relevance=hit.score if hit is not None else None,
         status=status,
+        topical=topical,
     )
     if hit is not None and hit.nearest_site is not None:
         site = hit.nearest_site
@@ -183,12 +195,41 @@ def _score(matches: list[TrialMatch], geo: GeoFilter | None) -> None:
         else:
             distance = 0.5
         m.score = (
-            WEIGHTS["eligibility"] * eligibility
+            WEIGHTS["topical"] * m.topical
+            + WEIGHTS["eligibility"] * eligibility
             + WEIGHTS["relevance"] * relevance
             + WEIGHTS["distance"] * distance
         )
         if m.verdict is TrialVerdict.INELIGIBLE:
-            m.score *= 0.2
+            m.score *= 0.7
+
+
+def _topical(study: dict[str, Any], facts: PatientFacts) -> float:
+    """1.0 when a condition of the trial covers one of the patient's (the patient's is
+    the same or narrower), 0.6 when the trial's is narrower than the patient's, else 0."""
+    section = study.get("protocolSection", {})
+    names = section.get("conditionsModule", {}).get("conditions") or []
+    browse = study.get("derivedSection", {}).get("conditionBrowseModule", {})
+    concepts: set[str] = set()
+    for name in names:
+        concepts |= {f.concept for f in find_concepts(str(name))}
+    vocab = vocabulary()
+    if vocab is not None:
+        for mesh in browse.get("meshes") or []:
+            found = (
+                vocab.from_mesh_id(str(mesh.get("id", "")))
+                if hasattr(vocab, "from_mesh_id")
+                else None
+            )
+            if found:
+                concepts.add(found)
+    concepts = {c for c in concepts if specific_enough(c) and not c.startswith("therapy:")}
+    if any(facts.has(c) for c in concepts):
+        return 1.0
+    own = {fact.concept for facts_ in facts.present.values() for fact in facts_}
+    if any(own & ancestors(c) for c in concepts):
+        return 0.6
+    return 0.0
 
 
 def rank_questions(matches: list[TrialMatch]) -> list[RankedQuestion]:

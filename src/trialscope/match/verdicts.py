@@ -109,6 +109,8 @@ class TrialMatch:
     #: what decided an INELIGIBLE verdict, first; then the rest
     deciding: list[int] = field(default_factory=list)
     relevance: float | None = None
+    #: the trial's own conditions cover the patient's (1), are narrower (0.6), neither (0)
+    topical: float = 0.0
     distance_km: float | None = None
     nearest_site: str | None = None
     status: str | None = None
@@ -127,6 +129,7 @@ class TrialMatch:
             "verdict": self.verdict.value,
             "score": round(self.score, 4),
             "relevance": None if self.relevance is None else round(self.relevance, 4),
+            "topical": self.topical,
             "distance_km": None if self.distance_km is None else round(self.distance_km, 1),
             "nearest_site": self.nearest_site,
             "status": self.status,
