@@ -324,3 +324,16 @@ def test_match_patient_ranks_and_asks(store: SQLiteStore) -> None:
 def test_match_needs_something_to_search(store: SQLiteStore) -> None:
     with pytest.raises(UsageError):
         match_patient(store, Patient(age=40))
+
+
+def test_permissions_are_not_requirements() -> None:
+    man = {"age": 40, "sex": "male"}
+    allowed = verdict("Pregnant women may be entered into the study", {"age": 30, "sex": "female"})
+    assert allowed.verdict is Verdict.NOT_APPLICABLE
+    assert verdict("Patients must be 18 or older", man).verdict is Verdict.MET
+
+
+def test_times_normal_is_a_multiple_of_the_upper_limit() -> None:
+    result = verdict("ALT no greater than 2 times normal", CRC_PATIENT)  # 50 / 40 U/L
+    assert result.verdict is Verdict.MET
+    assert "ULN" in result.constraints[0]

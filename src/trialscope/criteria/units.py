@@ -22,7 +22,9 @@ _ULN = (
     r"(?:(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+)?(?:\(\s*)?"
     r"(?:I?ULN|UNL|upper\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal"
     r"(?:\s+(?:range|value|limits?))?(?:\s*\(\s*ULN\s*\))?|upper\s+normal\s+(?:limits?|values?|range)"
-    r"|normal\s+upper\s+limits?|(?<=[x×*✕])\s*N(?![A-Za-z]))(?:\s*\))?)"
+    r"|normal\s+upper\s+limits?|(?<=[x×*✕])\s*N(?![A-Za-z])"
+    # "2 times normal", "3 x normal": the normal meant is its upper limit
+    r"|(?<=times\s)(?:the\s+)?normal\b|(?<=[x×]\s)normal\b)(?:\s*\))?)"
 )
 _LLN = (
     r"(?:(?:the\s+)?(?:institutional\s+)?(?:\(\s*)?(?:LLN|lower\s+limits?\s+(?:of\s+)?"

@@ -38,7 +38,7 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
     answered = facts.patient.answers.get(f"criterion:{_slug(item.text)}")
     if answered is not None:
         return _result(item, kind, _yes(answered), "as answered", Basis.FACT)
-    not_applicable = _not_applicable(item, facts)
+    not_applicable = _not_applicable(item, facts, kind)
     if not_applicable is not None:
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
     parts: list[Part] = []
@@ -91,7 +91,17 @@ def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) 
     return CriterionResult(item.index, kind, item.text, item.span, verdict, reason, basis)
 
 
-def _not_applicable(item: Item, facts: PatientFacts) -> str | None:
+_PERMISSION = re.compile(
+    r"\b(?:may|can)\s+(?:also\s+)?(?:be\s+)?(?:entered|included|enrolled|eligible|participate)"
+    r"|\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b",
+    re.I,
+)
+
+
+def _not_applicable(item: Item, facts: PatientFacts, kind: str) -> str | None:
+    permission = _PERMISSION.search(item.text, 0, 60)
+    if permission and kind == "inclusion" and not item.constraints and "(" not in item.text[:60]:
+        return "permits, does not require"  # "Pregnant women may be entered, but ..."
     sex = facts.patient.sex
     text = item.text
     pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
