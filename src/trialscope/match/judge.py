@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from ..criteria import VARIABLES, Constraint, Item, Mention
 from .facts import PatientFacts
@@ -33,17 +35,26 @@ _KARNOFSKY_TO_ECOG = ((90, 0), (70, 1), (50, 2), (30, 3), (0, 4))
 _SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
 
 
-def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> CriterionResult:
-    kind = kind or item.kind
-    answered = facts.patient.answers.get(f"criterion:{_slug(item.text)}")
-    if answered is not None:
-        return _result(item, kind, _yes(answered), "as answered", Basis.FACT)
-    not_applicable = _not_applicable(item, facts, kind)
-    if not_applicable is not None:
-        return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
-    parts: list[Part] = []
-    if item.constraints:
-        parts.append(_constraints(item.constraints, facts))
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What an item says regardless of the patient, worked out once per item: registry
+    boilerplate ("Pregnant or breastfeeding") repeats across thousands of trials."""
+
+    slug: str
+    permission: bool
+    pregnancy_words: bool
+    female_words: bool
+    male_words: bool
+    men: bool
+    #: named things as slots (alternative ids for the same words), grouped into runs
+    #: that must all hold; the runs are alternatives
+    runs: tuple[tuple[tuple[Mention, ...], ...], ...]
+    refusal: bool
+
+
+@lru_cache(maxsize=100_000)
+def _reading(item: Item) -> _Reading:
+    text = item.text
     mentions = sorted(
         (
             m
@@ -53,11 +64,37 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
         ),
         key=lambda m: m.span,
     )
-    named = _named(item, mentions, facts, kind)
-    if named is not None:
-        parts.append(named)
+    pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
+    return _Reading(
+        slug=_slug(text),
+        permission=bool(_PERMISSION.search(text, 0, 60))
+        and not item.constraints
+        and "(" not in text[:60],
+        pregnancy_words=pregnancy_words,
+        female_words=pregnancy_words or bool(_FEMALE_ONLY.search(text)),
+        male_words=bool(_MALE_ONLY.search(text)),
+        men=bool(_MEN.search(text)),
+        runs=_runs(item, mentions),
+        refusal=bool(_REFUSAL.search(text)),
+    )
+
+
+def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> CriterionResult:
+    kind = kind or item.kind
+    reading = _reading(item)
+    answered = facts.patient.answers.get(f"criterion:{reading.slug}")
+    if answered is not None:
+        return _result(item, kind, _yes(answered), "as answered", Basis.FACT)
+    not_applicable = _not_applicable(reading, facts, kind)
+    if not_applicable is not None:
+        return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
+    parts: list[Part] = []
+    if item.constraints:
+        parts.append(_constraints(item.constraints, facts))
+    if reading.runs:
+        parts.append(_named(item, reading.runs, facts, kind))
     if item.non_computable_reason in ("consent", "compliance"):
-        parts.append(_consent(item, kind, facts))
+        parts.append(_consent(reading, facts))
     if not parts:
         return _nothing_recognised(item, kind, facts)
     verdict, reason, basis, evidence, questions = _combine(parts, item, kind)
@@ -91,6 +128,11 @@ def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) 
     return CriterionResult(item.index, kind, item.text, item.span, verdict, reason, basis)
 
 
+_REFUSAL = re.compile(
+    r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|could not|not willing|lack"
+    r"|unreliable|non-?complian|no\s+(?:written\s+|signed\s+)?(?:informed\s+)?consent)",
+    re.I,
+)
 _PERMISSION = re.compile(
     r"\b(?:may|can)\s+(?:also\s+)?(?:be\s+)?(?:entered|included|enrolled|eligible|participate)"
     r"|\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b",
@@ -98,17 +140,17 @@ _PERMISSION = re.compile(
 )
 
 
-def _not_applicable(item: Item, facts: PatientFacts, kind: str) -> str | None:
-    permission = _PERMISSION.search(item.text, 0, 60)
-    if permission and kind == "inclusion" and not item.constraints and "(" not in item.text[:60]:
+def _not_applicable(reading: _Reading, facts: PatientFacts, kind: str) -> str | None:
+    if reading.permission and kind == "inclusion":
         return "permits, does not require"  # "Pregnant women may be entered, but ..."
     sex = facts.patient.sex
-    text = item.text
-    pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
-    female_words = pregnancy_words or _FEMALE_ONLY.search(text)
-    if sex == "male" and female_words and (pregnancy_words or not _MALE_ONLY.search(text)):
+    if (
+        sex == "male"
+        and reading.female_words
+        and (reading.pregnancy_words or not reading.male_words)
+    ):
         return "about women; the patient is male"
-    if sex == "female" and _MEN.search(text) and not _FEMALE_ONLY.search(text):
+    if sex == "female" and reading.men and not reading.female_words:
         return "about men; the patient is female"
     return None
 
@@ -433,13 +475,11 @@ def _modifier(item: Item, mention: Mention) -> bool:
     return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
 
 
-def _named(item: Item, mentions: list[Mention], facts: PatientFacts, kind: str) -> Part | None:
+def _runs(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, ...], ...], ...]:
     """Named things in one item: runs joined by "or", commas or "and" are alternatives
     ("HIV, HBV or HCV infection"); names with no connective between them qualify each
     other and must all hold ("pregnant women affected by thalassemia"). The lexicon and
-    the vocabulary may both name the same words: either id matching is enough."""
-    if not mentions:
-        return None
+    the vocabulary may both name the same words (a slot): either id matching is enough."""
     slots: list[list[Mention]] = []
     for mention in mentions:
         if slots and mention.span[0] < max(m.span[1] for m in slots[-1]):
@@ -448,20 +488,30 @@ def _named(item: Item, mentions: list[Mention], facts: PatientFacts, kind: str) 
             slots.append([mention])
     # within a slot the longest phrase speaks: "brain metastasis" over "metastasis"
     slots = [[m for m in slot if not _inside_longer(m, slot)] for slot in slots]
-    groups: list[list[Part]] = []
+    runs: list[list[tuple[Mention, ...]]] = []
     previous: list[Mention] | None = None
     for slot in slots:
-        part = _either([_mention(item, m, facts, kind) for m in slot])
         if previous is not None:
             gap_start = max(m.span[1] for m in previous) - item.span[0]
             gap = item.text[gap_start : slot[0].span[0] - item.span[0]]
             if not _CONNECTIVE.search(gap):
-                groups[-1].append(part)
+                runs[-1].append(tuple(slot))
                 previous = slot
                 continue
-        groups.append([part])
+        runs.append([tuple(slot)])
         previous = slot
-    return _either([_both(group) for group in groups])
+    return tuple(tuple(run) for run in runs)
+
+
+def _named(
+    item: Item, runs: tuple[tuple[tuple[Mention, ...], ...], ...], facts: PatientFacts, kind: str
+) -> Part:
+    return _either(
+        [
+            _both([_either([_mention(item, m, facts, kind) for m in slot]) for slot in run])
+            for run in runs
+        ]
+    )
 
 
 def _inside_longer(mention: Mention, slot: list[Mention]) -> bool:
@@ -553,9 +603,7 @@ def _pregnancy(
     )
 
 
-def _consent(
-    item: Item, kind: str, facts: PatientFacts
-) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+def _consent(reading: _Reading, facts: PatientFacts) -> Part:
     will = facts.patient.will_consent
     if will is None:
         return (
@@ -565,16 +613,7 @@ def _consent(
             [],
             [_ask("will_consent", "Willing to give consent and attend the study visits?")],
         )
-    negative = bool(
-        re.search(
-            r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|"
-            r"could not|not willing|lack|unreliable|non-?complian|"
-            r"no\s+(?:written\s+|signed\s+)?(?:informed\s+)?consent)",
-            item.text,
-            re.I,
-        )
-    )
-    holds = will != negative
+    holds = will != reading.refusal
     ev = [
         Evidence(
             "will consent and comply" if will else "will not consent",

@@ -27,8 +27,9 @@ def judge_trial(
     """Verdict, every criterion's result (structured fields first), deciding indexes."""
     eligibility = study.get("protocolSection", {}).get("eligibilityModule", {}) or {}
     results = _structured(eligibility, facts)
+    parents = {item.parent for item in parsed.items if item.parent is not None}
     for item in parsed.items:
-        if _is_heading(item, parsed):
+        if _is_heading(item, parents):
             continue
         # no header (old PDQ-style text): every statement must hold, as for inclusions
         results.append(
@@ -52,10 +53,9 @@ def _blocks(result: CriterionResult) -> bool:
     return any(not q.key.startswith("criterion:") for q in result.questions)
 
 
-def _is_heading(item: Item, parsed: ParsedCriteria) -> bool:
+def _is_heading(item: Item, parents: set[int]) -> bool:
     """ "Patients must have all of:" only introduces its children."""
-    has_children = any(other.parent == item.index for other in parsed.items)
-    return has_children and not item.constraints and item.text.rstrip().endswith(":")
+    return item.index in parents and not item.constraints and item.text.rstrip().endswith(":")
 
 
 def _structured(eligibility: dict[str, Any], facts: PatientFacts) -> list[CriterionResult]:
