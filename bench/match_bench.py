@@ -88,7 +88,7 @@ def _judge_all(
     pairs = 0
     verdicts: dict[str, int] = {}
     for nct, study, parsed in trials:
-        verdict, results, _ = judge_trial(nct, study, parsed, facts)
+        verdict, results, _ = judge_trial(nct, _eligibility(study), parsed, facts)
         pairs += len(results)
         verdicts[verdict.value] = verdicts.get(verdict.value, 0) + 1
     return pairs, verdicts
@@ -175,7 +175,7 @@ def bench_store(db: str) -> dict[str, Any]:
     parses = {nct: load_parse(store, nct).parsed for nct in ids}
     t2 = time.perf_counter()
     for nct in ids:
-        judge_trial(nct, studies[nct], parses[nct], facts)
+        judge_trial(nct, _eligibility(studies[nct]), parses[nct], facts)
     t3 = time.perf_counter()
     store.close()
     return {
@@ -339,3 +339,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _eligibility(study: dict[str, Any]) -> dict[str, Any]:
+    return dict(study.get("protocolSection", {}).get("eligibilityModule", {}) or {})

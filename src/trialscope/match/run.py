@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..criteria import ParsedCriteria
 from ..criteria.store import load_parse
 from ..criteria.vocabulary import specific_enough
 from ..errors import NotFoundError, StudyNotFound, UsageError
@@ -151,36 +152,72 @@ def match_trial(store: Store, nct_id: str, patient: Patient | PatientFacts) -> T
     return _match_one(store, nct_id.strip().upper(), facts, None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class _TrialView:
+    """What matching needs of one trial version, none of it about the patient."""
+
+    title: str
+    status: str | None
+    eligibility: dict[str, Any]
+    parsed: ParsedCriteria
+    #: the trial's own condition concepts (condition list + MeSH terms)
+    concepts: frozenset[str]
+
+
+#: views by (NCT id, content hash): a long-lived server matches many patients against
+#: the same trials; decompressing and rebuilding a parse is most of the per-trial cost
+_VIEWS: dict[tuple[str, str], _TrialView] = {}
+_VIEWS_MAX = 50_000
+
+
+def _trial_view(store: Store, nct_id: str) -> _TrialView:
+    try:
+        info = store.current_version(nct_id)
+    except NotFoundError as exc:
+        raise StudyNotFound(nct_id) from exc
+    key = (nct_id, info.content_hash)
+    view = _VIEWS.get(key)
+    if view is not None:
+        return view
+    study = store.study_json(nct_id)
+    section = study.get("protocolSection", {})
+    ident = section.get("identificationModule", {})
+    view = _TrialView(
+        title=ident.get("briefTitle") or ident.get("officialTitle") or nct_id,
+        status=section.get("statusModule", {}).get("overallStatus"),
+        eligibility=section.get("eligibilityModule", {}) or {},
+        parsed=load_parse(store, nct_id, parse_if_missing=True).parsed,
+        concepts=_trial_concepts(study),
+    )
+    if len(_VIEWS) >= _VIEWS_MAX:
+        _VIEWS.pop(next(iter(_VIEWS)))  # oldest first: dicts keep insertion order
+    _VIEWS[key] = view
+    return view
+
+
 def _match_one(
     store: Store, nct_id: str, facts: PatientFacts, hit: Hit | None, geo: GeoFilter | None
 ) -> TrialMatch:
-    try:
-        study = store.study_json(nct_id)
-    except NotFoundError as exc:
-        raise StudyNotFound(nct_id) from exc
-    parsed = load_parse(store, nct_id, parse_if_missing=True).parsed
-    verdict, results, deciding = judge_trial(nct_id, study, parsed, facts)
-    ident = study.get("protocolSection", {}).get("identificationModule", {})
-    status = study.get("protocolSection", {}).get("statusModule", {}).get("overallStatus")
-    topical = _topical(study, facts)
+    view = _trial_view(store, nct_id)
+    verdict, results, deciding = judge_trial(nct_id, view.eligibility, view.parsed, facts)
     first = [r for r in results if r.index in deciding]
     rest = [r for r in results if r.index not in deciding]
     match = TrialMatch(
         nct_id=nct_id,
-        title=ident.get("briefTitle") or ident.get("officialTitle") or nct_id,
+        title=view.title,
         verdict=verdict,
         score=eligibility_score(verdict, results),
         criteria=first + rest,
         deciding=deciding,
         relevance=hit.score if hit is not None else None,
-        status=status,
-        topical=topical,
+        status=view.status,
+        topical=_topical(view.concepts, facts),
     )
     if hit is not None and hit.nearest_site is not None:
         site = hit.nearest_site
         match.distance_km = site.distance_km
         match.nearest_site = ", ".join(p for p in (site.facility, site.city, site.country) if p)
-    if not parsed.items:
+    if not view.parsed.items:
         match.notes.append("no eligibility criteria text in the record")
     return match
 
@@ -204,9 +241,7 @@ def _score(matches: list[TrialMatch], geo: GeoFilter | None) -> None:
             m.score *= 0.7
 
 
-def _topical(study: dict[str, Any], facts: PatientFacts) -> float:
-    """1.0 when a condition of the trial covers one of the patient's (the patient's is
-    the same or narrower), 0.6 when the trial's is narrower than the patient's, else 0."""
+def _trial_concepts(study: dict[str, Any]) -> frozenset[str]:
     section = study.get("protocolSection", {})
     names = section.get("conditionsModule", {}).get("conditions") or []
     browse = study.get("derivedSection", {}).get("conditionBrowseModule", {})
@@ -216,14 +251,15 @@ def _topical(study: dict[str, Any], facts: PatientFacts) -> float:
     vocab = vocabulary()
     if vocab is not None:
         for mesh in browse.get("meshes") or []:
-            found = (
-                vocab.from_mesh_id(str(mesh.get("id", "")))
-                if hasattr(vocab, "from_mesh_id")
-                else None
-            )
+            found = vocab.from_mesh_id(str(mesh.get("id", "")))
             if found:
                 concepts.add(found)
-    concepts = {c for c in concepts if specific_enough(c) and not c.startswith("therapy:")}
+    return frozenset(c for c in concepts if specific_enough(c) and not c.startswith("therapy:"))
+
+
+def _topical(concepts: frozenset[str], facts: PatientFacts) -> float:
+    """1.0 when a condition of the trial covers one of the patient's (the patient's is
+    the same or narrower), 0.6 when the trial's is narrower than the patient's, else 0."""
     if any(facts.has(c) for c in concepts):
         return 1.0
     own = {fact.concept for facts_ in facts.present.values() for fact in facts_}

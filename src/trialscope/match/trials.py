@@ -22,10 +22,10 @@ SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -3, -2, -1
 
 
 def judge_trial(
-    nct_id: str, study: dict[str, Any], parsed: ParsedCriteria, facts: PatientFacts
+    nct_id: str, eligibility: dict[str, Any], parsed: ParsedCriteria, facts: PatientFacts
 ) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
-    """Verdict, every criterion's result (structured fields first), deciding indexes."""
-    eligibility = study.get("protocolSection", {}).get("eligibilityModule", {}) or {}
+    """Verdict, every criterion's result (structured fields first), deciding indexes.
+    ``eligibility`` is the record's eligibilityModule."""
     results = _structured(eligibility, facts)
     parents = {item.parent for item in parsed.items if item.parent is not None}
     for item in parsed.items:
