@@ -31,7 +31,6 @@ NOTE = (
     f"Mr {MARKER} is a 45-year-old man with relapsed acute myeloid leukemia. ECOG 1. "
     "Platelets 80,000/uL. He denies HIV infection. Prior chemotherapy with cytarabine."
 )
-ORDER = {"ELIGIBLE": 0, "POSSIBLY_ELIGIBLE": 1, "INELIGIBLE": 2}
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +90,8 @@ def test_note_as_text_searches_ranks_and_quotes_sentences(db: Path) -> None:
     trials = report["trials"]
     assert 0 < len(trials) <= 5 < report["candidates"]
     assert "acute myeloid leukemia" in report["query"]
-    keys = [(ORDER[t["verdict"]], -t["score"]) for t in trials]
-    assert keys == sorted(keys)
+    scores = [t["score"] for t in trials]
+    assert scores == sorted(scores, reverse=True)  # best match first
     sources = [
         e["source"]
         for t in trials
