@@ -77,7 +77,7 @@ def test_text_report_matches_the_golden_file(db: Path) -> None:
     assert marks[0].startswith("✓ excl deciding:")
     assert sum(m.startswith("✓ excl deciding:") for m in marks) == 3
     assert "evidence: cytarabine (completed) — structured therapies[0]" in excluded
-    assert "--answer lab:wbc=NUMBER (10^9/L)" in text
+    assert "lab:wbc=NUMBER (10^9/L)" in text
     text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"  # rich pads cells
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(text, "utf-8")
@@ -140,7 +140,7 @@ def test_ask_turns_the_questions_into_a_questionnaire(db: Path) -> None:
     assert "Willing to give consent" in done.stderr
     first, second = done.stdout.split("With your answers", 1)
     assert "4/0/6" in first and "5/1/4" in second  # met / not met / unknown
-    assert "--answer lab:wbc" in first and "--answer lab:wbc" not in second
+    assert "lab:wbc=NUMBER" in first and "lab:wbc=NUMBER" not in second
 
 
 @pytest.mark.parametrize(

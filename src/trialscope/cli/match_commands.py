@@ -220,9 +220,10 @@ def print_questions(questions: list[RankedQuestion], limit: int = 10) -> None:
         grid.add_row(
             question.text,
             Text(f"decides {question.decides} {plural}", style="bold"),
-            f"--answer {question.key}={_answer_hint(question)}",
+            f"{question.key}={_answer_hint(question)}",
         )
     console.print(Padding(grid, (0, 0, 0, 2)))
+    console.print("  [dim]Answer with --answer KEY=VALUE (repeatable), or --ask.[/]")
     if len(questions) > limit:
         console.print(f"  [dim]… {len(questions) - limit} more (--json lists them all)[/]")
 
