@@ -337,3 +337,13 @@ def test_times_normal_is_a_multiple_of_the_upper_limit() -> None:
     result = verdict("ALT no greater than 2 times normal", CRC_PATIENT)  # 50 / 40 U/L
     assert result.verdict is Verdict.MET
     assert "ULN" in result.constraints[0]
+
+
+def test_words_before_a_name_narrow_it_and_an_answer_settles_it() -> None:
+    aml = read_note("A 45-year-old man with relapsed acute myeloid leukemia. ECOG 1.")
+    assert verdict("Acute myeloid leukemia", aml).verdict is Verdict.MET
+    narrowed = verdict("Patient with prolymphocytic T leukemia", aml)
+    assert narrowed.verdict is Verdict.UNKNOWN
+    (question,) = narrowed.questions
+    answered = apply_answers(aml, {question.key: "no"})
+    assert verdict("Patient with prolymphocytic T leukemia", answered).verdict is Verdict.NOT_MET

@@ -417,6 +417,21 @@ def _mention(
     else:
         present, absent, named = _condition(item, mention, facts)
     negate = mention.negated
+    if named.startswith(_KIND):
+        named = named.removeprefix(_KIND)
+        code = f"kind:{_slug(named)}"  # one key whichever id space named it
+        if facts.has(code) or facts.ruled_out(code):  # answered in the questionnaire
+            has = bool(facts.has(code))
+            verdict = Verdict.MET if has != negate else Verdict.NOT_MET
+            return verdict, f"{named}: {'yes' if has else 'no'} (answered)", Basis.FACT, [], []
+        question = _ask(f"{mention.category}:{code}", f"{named}?")
+        return (
+            Verdict.UNKNOWN,
+            f"patient has {absent[0].fact.split(' (')[0]}; is it {named}?",
+            Basis.NONE,
+            absent,
+            [question],
+        )
     if named.startswith(_UNSURE):
         named = named.removeprefix(_UNSURE)
         question = _ask(f"when:{mention.concept}", f"When was the {named}?", "date")
@@ -448,6 +463,7 @@ def _mention(
 
 
 _UNSURE = "\x00unsure:"
+_KIND = "\x00kind:"
 _CONNECTIVE = re.compile(r",|;|/|\bor\b|\band\b|\bnor\b|\(|\)|:", re.I)
 # words after a disease name that make it a modifier: "rabies vaccine", "HIV test"
 _MODIFIED = re.compile(
@@ -531,11 +547,18 @@ def _condition(
     today = facts.patient.as_of or dt.date.today()
     present = []
     unsure = []
+    narrower = []
+    qualifier = _qualifier(item, mention)
     for fact in facts.has(concept):
         condition = fact.condition
         if wants_active and condition.status == "history":
             continue
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
+        if qualifier and not all(w in condition.name.lower() for w in qualifier):
+            # "prolymphocytic T leukemia" for a patient with AML: the words before the
+            # name narrow it to a kind the vocabulary did not resolve
+            narrower.append(evidence)
+            continue
         if within is not None and condition.onset is not None:
             if (today - condition.onset).days > within:
                 continue  # "MI within 3 months": this one was longer ago
@@ -548,10 +571,50 @@ def _condition(
         present.append(evidence)
     if unsure and not present:
         return [], unsure, _UNSURE + mention.text
+    if narrower and not present:
+        return [], narrower, _KIND + " ".join((*reversed(qualifier), mention.text))
     absent = [
         Evidence(f"no {f.condition.name}", f.condition.source) for f in facts.ruled_out(concept)
     ]
     return present, absent, mention.text
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
+# words before a disease name that do not narrow it to a subtype
+_NOT_NARROWING_WORDS = """
+    a an the with of or and in to for by having have has had is are be been known
+    diagnosed diagnosis confirmed documented histologically cytologically pathologically
+    proven biopsy-proven active current currently ongoing history prior previous
+    untreated treated newly recent recently recurrent relapsed refractory advanced
+    metastatic locally stage measurable symptomatic asymptomatic uncontrolled controlled
+    clinically significant suspected any other patient patients subject subjects
+    participant participants adult adults pediatric children child women woman men man
+    male female diagnosed evidence presence present severe mild moderate unresectable
+    resectable inoperable operable primary secondary invasive documented established
+    existing underlying concomitant concurrent including e.g i.e such as who that
+"""
+_NOT_NARROWING = frozenset(_NOT_NARROWING_WORDS.split())
+
+
+def _qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
+    """Up to three words right before the name that narrow it ("prolymphocytic T"),
+    unless another name covers them ("colon cancer adenocarcinoma")."""
+    cut = mention.span[0]
+    for other in item.mentions:
+        if other.span[1] <= mention.span[0] and other.span[1] >= cut - 3:
+            return ()
+    text = item.text[: cut - item.span[0]]
+    words: list[str] = []
+    for _ in range(3):
+        match = _WORD_BEFORE.search(text)
+        if match is None:
+            break
+        word = match.group(1).lower()
+        if word in _NOT_NARROWING or (len(word) < 2 and not match.group(1).isupper()):
+            break
+        words.append(word)
+        text = text[: match.start()]
+    return tuple(words)
 
 
 def _therapy(mention: Mention, facts: PatientFacts) -> tuple[list[Evidence], list[Evidence], str]:
