@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..criteria import VARIABLES, Constraint, Item, Mention
+from ..criteria import Item, Mention
+from .bounds import ask, judge_bounds, verdict_of
 from .facts import PatientFacts
-from .patient import Lab
 from .verdicts import Basis, CriterionResult, Evidence, Question, Verdict
 
 _FEMALE_ONLY = re.compile(
@@ -29,10 +29,6 @@ _FEMALE_ONLY = re.compile(
 _MALE_ONLY = re.compile(r"\b(?:men|males?|prostat\w*|sperm\w*|testic\w*)\b", re.I)
 _MEN = re.compile(r"\b(?:men|males?)\b", re.I)
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
-# Karnofsky bands per ECOG grade (Oken et al. 1982 crosswalk)
-_KARNOFSKY_TO_ECOG = ((90, 0), (70, 1), (50, 2), (30, 3), (0, 4))
-
-_SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +80,13 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
     reading = _reading(item)
     answered = facts.patient.answers.get(f"criterion:{reading.slug}")
     if answered is not None:
-        return _result(item, kind, _yes(answered), "as answered", Basis.FACT)
+        return _result(item, kind, verdict_of(answered), "as answered", Basis.FACT)
     not_applicable = _not_applicable(reading, facts, kind)
     if not_applicable is not None:
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
     parts: list[Part] = []
     if item.constraints:
-        parts.append(_constraints(item.constraints, facts))
+        parts.append(judge_bounds(item.constraints, facts))
     if reading.runs:
         parts.append(_named(item, reading.runs, facts, kind))
     if item.non_computable_reason in ("consent", "compliance"):
@@ -213,196 +209,6 @@ def _both(parts: list[Part]) -> Part:
     return parts[0]
 
 
-# -- constraints ---------------------------------------------------------------------
-
-
-def _constraints(
-    constraints: tuple[Constraint, ...], facts: PatientFacts
-) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
-    evidence: list[Evidence] = []
-    questions: list[Question] = []
-    results: list[tuple[Verdict, str, str]] = []  # verdict, reason, joiner
-    for constraint in constraints:
-        if constraint.condition is not None:
-            continue  # conditional variants need the condition judged; base bound decides
-        if constraint.variable == "age" and constraint.operator == "=":
-            continue  # "75 years old" as a criterion is a lost bound; the record's limits rule
-        verdict, reason, ev, question = _constraint(constraint, facts)
-        results.append((verdict, reason, constraint.joiner))
-        evidence.extend(ev)
-        if question is not None:
-            questions.append(question)
-    if not results:
-        return Verdict.UNKNOWN, "conditional bounds only", Basis.NONE, evidence, questions
-    # fold left honouring "and"/"or" between consecutive constraints
-    verdict, reason, _ = results[0]
-    for nxt, nxt_reason, joiner in results[1:]:
-        if joiner == "or":
-            if nxt is Verdict.MET or verdict is Verdict.MET:
-                verdict, reason = Verdict.MET, reason if verdict is Verdict.MET else nxt_reason
-            elif nxt is Verdict.UNKNOWN or verdict is Verdict.UNKNOWN:
-                verdict, reason = Verdict.UNKNOWN, nxt_reason if nxt is Verdict.UNKNOWN else reason
-        else:
-            if Verdict.NOT_MET in (verdict, nxt):
-                reason = reason if verdict is Verdict.NOT_MET else nxt_reason
-                verdict = Verdict.NOT_MET
-            elif Verdict.UNKNOWN in (verdict, nxt):
-                reason = reason if verdict is Verdict.UNKNOWN else nxt_reason
-                verdict = Verdict.UNKNOWN
-            else:
-                reason = f"{reason}; {nxt_reason}"
-    basis = Basis.NONE if verdict is Verdict.UNKNOWN else Basis.FACT
-    return verdict, reason, basis, evidence, questions
-
-
-def _within(value: float, constraint: Constraint) -> bool:
-    low, high = constraint.low, constraint.high
-    if constraint.operator in ("<", "<=") and high is None:
-        low, high = None, low  # a bare upper bound may be stored in low
-    if constraint.operator == "=" and low is not None:
-        return abs(value - low.value) < 1e-9
-    if low is not None and (value < low.value or (value == low.value and not low.inclusive)):
-        return False
-    return not (
-        high is not None and (value > high.value or (value == high.value and not high.inclusive))
-    )
-
-
-def _constraint(
-    constraint: Constraint, facts: PatientFacts
-) -> tuple[Verdict, str, list[Evidence], Question | None]:
-    variable = VARIABLES.get(constraint.variable)
-    label = variable.label if variable else constraint.variable
-    wanted = constraint.describe()
-    patient = facts.patient
-    if constraint.variable == "age":
-        age = patient.age_years()
-        if age is None:
-            return Verdict.UNKNOWN, f"age not known ({wanted})", [], _ask("age", "Age?", "number")
-        ok = _within(age, constraint)
-        ev = [Evidence(f"age {age:g}", facts.source_of("age"))]
-        return _yes(ok), f"age {age:g} {'meets' if ok else 'fails'} {wanted}", ev, None
-    if constraint.variable in _SCALES:
-        return _performance(constraint, facts, wanted)
-    if variable is not None and variable.kind == "count":
-        count = _count(constraint.variable, facts)
-        if count is None:
-            return (
-                Verdict.UNKNOWN,
-                f"{label} not known ({wanted})",
-                [],
-                _ask(f"count:{constraint.variable}", f"{label}?", "number"),
-            )
-        ok = _within(float(count[0]), constraint)
-        return _yes(ok), f"{label} {count[0]} vs {wanted}", [count[1]], None
-    lab = patient.lab(constraint.variable) if variable is not None else None
-    if constraint.variable == "bmi" and lab is None:
-        lab = _bmi(facts)
-    if lab is None:
-        unit = variable.unit if variable else None
-        return (
-            Verdict.UNKNOWN,
-            f"{label} not known ({wanted})",
-            [],
-            _ask(f"lab:{constraint.variable}", f"{label}?", "number", unit),
-        )
-    if constraint.unit in ("x ULN", "x LLN"):
-        ratio = lab.times_limit(constraint.unit)  # type: ignore[arg-type]
-        limit = "upper" if constraint.unit == "x ULN" else "lower"
-        if ratio is None:
-            return (
-                Verdict.UNKNOWN,
-                f"{label} {lab.value:g} {lab.unit or ''} but no {limit} limit of normal to "
-                f"compare with {wanted}",
-                [Evidence(f"{label} {lab.value:g} {lab.unit or ''}".strip(), lab.source)],
-                _ask(
-                    f"ref:{constraint.variable}",
-                    f"{label}: the lab's {limit} limit of normal (reference range)?",
-                    "number",
-                    lab.unit,
-                ),
-            )
-        ok = _within(ratio, constraint)
-        ev = [Evidence(f"{label} {lab.value:g} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
-        return _yes(ok), f"{label} {ratio:.2f} x {limit} limit vs {wanted}", ev, None
-    value, unit = lab.canonical()
-    if constraint.unit and unit and constraint.unit != unit:
-        return (
-            Verdict.UNKNOWN,
-            f"{label} {lab.value:g} {lab.unit} cannot be compared with {wanted}",
-            [Evidence(f"{label} {lab.value:g} {lab.unit}", lab.source)],
-            None,
-        )
-    ok = _within(value, constraint)
-    shown = f"{value:g} {unit or ''}".strip()
-    ev = [Evidence(f"{label} {shown}", lab.source)]
-    return _yes(ok), f"{label} {shown} {'meets' if ok else 'fails'} {wanted}", ev, None
-
-
-def _performance(
-    constraint: Constraint, facts: PatientFacts, wanted: str
-) -> tuple[Verdict, str, list[Evidence], Question | None]:
-    patient = facts.patient
-    scale = constraint.variable
-    reading = patient.performance_score(scale)
-    converted = ""
-    if reading is None and scale in ("ecog", "who_ps"):
-        reading = patient.performance_score("who_ps" if scale == "ecog" else "ecog")
-        if reading is None:
-            kps = patient.performance_score("karnofsky")
-            if kps is not None:
-                grade = next(g for floor, g in _KARNOFSKY_TO_ECOG if kps.value >= floor)
-                ok = _within(float(grade), constraint)
-                ev = [Evidence(f"Karnofsky {kps.value:g} (about ECOG {grade})", kps.source)]
-                return _yes(ok), f"Karnofsky {kps.value:g} ≈ ECOG {grade} vs {wanted}", ev, None
-    if reading is None:
-        name = VARIABLES[scale].label
-        return (
-            Verdict.UNKNOWN,
-            f"{name} not known ({wanted})",
-            [],
-            _ask(f"performance:{scale}", f"{name}?", "number"),
-        )
-    ok = _within(reading.value, constraint)
-    ev = [Evidence(f"{reading.scale.upper()} {reading.value:g}{converted}", reading.source)]
-    return _yes(ok), f"{reading.scale.upper()} {reading.value:g} vs {wanted}", ev, None
-
-
-def _count(variable: str, facts: PatientFacts) -> tuple[int, Evidence] | None:
-    site = variable.removesuffix("_count").removesuffix("_metastases")
-    for condition in facts.patient.conditions:
-        if condition.lesion_count is None:
-            continue
-        sites = " ".join([*condition.metastasis_sites, condition.name]).lower()
-        if variable in ("lesion_count", "metastases_count") or site in sites:
-            return condition.lesion_count, Evidence(
-                f"{condition.name}: {condition.lesion_count} lesions", condition.source
-            )
-    if variable == "prior_lines":
-        lines = [t.line for t in facts.patient.therapies if t.line is not None]
-        if lines:
-            return max(lines), Evidence(f"{max(lines)} prior lines of therapy")
-    return None
-
-
-def _bmi(facts: PatientFacts) -> Lab | None:
-    weight, height = facts.patient.lab("weight"), facts.patient.lab("height")
-    if weight is None or height is None:
-        return None
-    kg, cm = weight.canonical()[0], height.canonical()[0]
-    return Lab(
-        test="bmi", value=round(kg / (cm / 100) ** 2, 1), unit="kg/m^2", source=weight.source
-    )
-
-
-def _yes(ok: bool) -> Verdict:
-    return Verdict.MET if ok else Verdict.NOT_MET
-
-
-def _ask(key: str, text: str, answer: str = "yes_no", unit: str | None = None) -> Question:
-    return Question(key=key, text=text, answer=answer, unit=unit)
-
-
 # -- named conditions, therapies, pregnancy -------------------------------------------
 
 
@@ -424,7 +230,7 @@ def _mention(
             has = bool(facts.has(code))
             verdict = Verdict.MET if has != negate else Verdict.NOT_MET
             return verdict, f"{named}: {'yes' if has else 'no'} (answered)", Basis.FACT, [], []
-        question = _ask(f"{mention.category}:{code}", f"{named}?")
+        question = ask(f"{mention.category}:{code}", f"{named}?")
         return (
             Verdict.UNKNOWN,
             f"patient has {absent[0].fact.split(' (')[0]}; is it {named}?",
@@ -434,7 +240,7 @@ def _mention(
         )
     if named.startswith(_UNSURE):
         named = named.removeprefix(_UNSURE)
-        question = _ask(f"when:{mention.concept}", f"When was the {named}?", "date")
+        question = ask(f"when:{mention.concept}", f"When was the {named}?", "date")
         return (
             Verdict.UNKNOWN,
             f"patient has {named}, but not when or for how long",
@@ -448,7 +254,7 @@ def _mention(
     if absent:
         verdict = Verdict.MET if negate else Verdict.NOT_MET
         return verdict, f"patient does not have {named}", Basis.FACT, absent, []
-    question = _ask(f"{mention.category}:{mention.concept}", f"{_title(mention)}?")
+    question = ask(f"{mention.category}:{mention.concept}", f"{_title(mention)}?")
     # a complete history rules out what it does not name -- for exclusions; for an
     # inclusion silence is not a "no" (experts label it "not enough information")
     if facts.patient.complete_history and not negate and kind == "exclusion":
@@ -640,29 +446,29 @@ def _pregnancy(
         key = f"pregnancy:{mention.concept}"
         if facts.has(key) or facts.ruled_out(key):
             holds = bool(facts.has(key)) != mention.negated
-            return _yes(holds), f"{mention.text}: as answered", Basis.FACT, [], []
-        question = _ask(f"pregnancy:{mention.concept}", f"{_title(mention)}?")
+            return verdict_of(holds), f"{mention.text}: as answered", Basis.FACT, [], []
+        question = ask(f"pregnancy:{mention.concept}", f"{_title(mention)}?")
         return Verdict.UNKNOWN, f"{mention.text}: not known", Basis.NONE, [], [question]
     value = getattr(patient, field)
     negate = mention.negated
     if value is not None:
         holds = bool(value) != negate
         ev = [Evidence(f"{field}: {'yes' if value else 'no'}", facts.source_of(field))]
-        return _yes(holds), f"{field}: {'yes' if value else 'no'}", Basis.FACT, ev, []
+        return verdict_of(holds), f"{field}: {'yes' if value else 'no'}", Basis.FACT, ev, []
     if patient.complete_history:
         return (
-            _yes(negate),
+            verdict_of(negate),
             f"{field} not mentioned in the patient's history",
             Basis.ABSENCE,
             [],
-            [_ask(field, f"{field.capitalize()}?")],
+            [ask(field, f"{field.capitalize()}?")],
         )
     return (
         Verdict.UNKNOWN,
         f"{field}: not known",
         Basis.NONE,
         [],
-        [_ask(field, "Pregnant?" if field == "pregnant" else "Breastfeeding?")],
+        [ask(field, "Pregnant?" if field == "pregnant" else "Breastfeeding?")],
     )
 
 
@@ -674,7 +480,7 @@ def _consent(reading: _Reading, facts: PatientFacts) -> Part:
             "consent and follow-up not yet asked",
             Basis.NONE,
             [],
-            [_ask("will_consent", "Willing to give consent and attend the study visits?")],
+            [ask("will_consent", "Willing to give consent and attend the study visits?")],
         )
     holds = will != reading.refusal
     ev = [
@@ -683,7 +489,7 @@ def _consent(reading: _Reading, facts: PatientFacts) -> Part:
             facts.source_of("will_consent"),
         )
     ]
-    return _yes(holds), "consent and compliance as stated", Basis.FACT, ev, []
+    return verdict_of(holds), "consent and compliance as stated", Basis.FACT, ev, []
 
 
 def _title(mention: Mention) -> str:

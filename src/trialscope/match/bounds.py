@@ -1,0 +1,213 @@
+"""Numeric bounds of a criterion against the patient: age, labs with units and ×ULN,
+performance status (ECOG / WHO / Karnofsky, with the Oken crosswalk), lesion counts,
+lines of therapy, BMI from weight and height.
+
+Each bound gives MET / NOT_MET / UNKNOWN with the evidence used and, when a fact is
+missing, the question that would settle it; a ×ULN bound against a reading without its
+reference range is UNKNOWN plus a question, never a guess.
+"""
+
+from __future__ import annotations
+
+from ..criteria import VARIABLES, Constraint
+from .facts import PatientFacts
+from .patient import Lab
+from .verdicts import Basis, Evidence, Question, Verdict
+
+Part = tuple[Verdict, str, Basis, list[Evidence], list[Question]]
+
+# Karnofsky bands per ECOG grade (Oken et al. 1982 crosswalk)
+_KARNOFSKY_TO_ECOG = ((90, 0), (70, 1), (50, 2), (30, 3), (0, 4))
+_SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
+
+
+def judge_bounds(
+    constraints: tuple[Constraint, ...], facts: PatientFacts
+) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+    evidence: list[Evidence] = []
+    questions: list[Question] = []
+    results: list[tuple[Verdict, str, str]] = []  # verdict, reason, joiner
+    for constraint in constraints:
+        if constraint.condition is not None:
+            continue  # conditional variants need the condition judged; base bound decides
+        if constraint.variable == "age" and constraint.operator == "=":
+            continue  # "75 years old" as a criterion is a lost bound; the record's limits rule
+        verdict, reason, ev, question = _constraint(constraint, facts)
+        results.append((verdict, reason, constraint.joiner))
+        evidence.extend(ev)
+        if question is not None:
+            questions.append(question)
+    if not results:
+        return Verdict.UNKNOWN, "conditional bounds only", Basis.NONE, evidence, questions
+    # fold left honouring "and"/"or" between consecutive constraints
+    verdict, reason, _ = results[0]
+    for nxt, nxt_reason, joiner in results[1:]:
+        if joiner == "or":
+            if nxt is Verdict.MET or verdict is Verdict.MET:
+                verdict, reason = Verdict.MET, reason if verdict is Verdict.MET else nxt_reason
+            elif nxt is Verdict.UNKNOWN or verdict is Verdict.UNKNOWN:
+                verdict, reason = Verdict.UNKNOWN, nxt_reason if nxt is Verdict.UNKNOWN else reason
+        else:
+            if Verdict.NOT_MET in (verdict, nxt):
+                reason = reason if verdict is Verdict.NOT_MET else nxt_reason
+                verdict = Verdict.NOT_MET
+            elif Verdict.UNKNOWN in (verdict, nxt):
+                reason = reason if verdict is Verdict.UNKNOWN else nxt_reason
+                verdict = Verdict.UNKNOWN
+            else:
+                reason = f"{reason}; {nxt_reason}"
+    basis = Basis.NONE if verdict is Verdict.UNKNOWN else Basis.FACT
+    return verdict, reason, basis, evidence, questions
+
+
+def _within(value: float, constraint: Constraint) -> bool:
+    low, high = constraint.low, constraint.high
+    if constraint.operator in ("<", "<=") and high is None:
+        low, high = None, low  # a bare upper bound may be stored in low
+    if constraint.operator == "=" and low is not None:
+        return abs(value - low.value) < 1e-9
+    if low is not None and (value < low.value or (value == low.value and not low.inclusive)):
+        return False
+    return not (
+        high is not None and (value > high.value or (value == high.value and not high.inclusive))
+    )
+
+
+def _constraint(
+    constraint: Constraint, facts: PatientFacts
+) -> tuple[Verdict, str, list[Evidence], Question | None]:
+    variable = VARIABLES.get(constraint.variable)
+    label = variable.label if variable else constraint.variable
+    wanted = constraint.describe()
+    patient = facts.patient
+    if constraint.variable == "age":
+        age = patient.age_years()
+        if age is None:
+            return Verdict.UNKNOWN, f"age not known ({wanted})", [], ask("age", "Age?", "number")
+        ok = _within(age, constraint)
+        ev = [Evidence(f"age {age:g}", facts.source_of("age"))]
+        return verdict_of(ok), f"age {age:g} {'meets' if ok else 'fails'} {wanted}", ev, None
+    if constraint.variable in _SCALES:
+        return _performance(constraint, facts, wanted)
+    if variable is not None and variable.kind == "count":
+        count = _count(constraint.variable, facts)
+        if count is None:
+            return (
+                Verdict.UNKNOWN,
+                f"{label} not known ({wanted})",
+                [],
+                ask(f"count:{constraint.variable}", f"{label}?", "number"),
+            )
+        ok = _within(float(count[0]), constraint)
+        return verdict_of(ok), f"{label} {count[0]} vs {wanted}", [count[1]], None
+    lab = patient.lab(constraint.variable) if variable is not None else None
+    if constraint.variable == "bmi" and lab is None:
+        lab = _bmi(facts)
+    if lab is None:
+        unit = variable.unit if variable else None
+        return (
+            Verdict.UNKNOWN,
+            f"{label} not known ({wanted})",
+            [],
+            ask(f"lab:{constraint.variable}", f"{label}?", "number", unit),
+        )
+    if constraint.unit in ("x ULN", "x LLN"):
+        ratio = lab.times_limit(constraint.unit)  # type: ignore[arg-type]
+        limit = "upper" if constraint.unit == "x ULN" else "lower"
+        if ratio is None:
+            return (
+                Verdict.UNKNOWN,
+                f"{label} {lab.value:g} {lab.unit or ''} but no {limit} limit of normal to "
+                f"compare with {wanted}",
+                [Evidence(f"{label} {lab.value:g} {lab.unit or ''}".strip(), lab.source)],
+                ask(
+                    f"ref:{constraint.variable}",
+                    f"{label}: the lab's {limit} limit of normal (reference range)?",
+                    "number",
+                    lab.unit,
+                ),
+            )
+        ok = _within(ratio, constraint)
+        ev = [Evidence(f"{label} {lab.value:g} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
+        return verdict_of(ok), f"{label} {ratio:.2f} x {limit} limit vs {wanted}", ev, None
+    value, unit = lab.canonical()
+    if constraint.unit and unit and constraint.unit != unit:
+        return (
+            Verdict.UNKNOWN,
+            f"{label} {lab.value:g} {lab.unit} cannot be compared with {wanted}",
+            [Evidence(f"{label} {lab.value:g} {lab.unit}", lab.source)],
+            None,
+        )
+    ok = _within(value, constraint)
+    shown = f"{value:g} {unit or ''}".strip()
+    ev = [Evidence(f"{label} {shown}", lab.source)]
+    return verdict_of(ok), f"{label} {shown} {'meets' if ok else 'fails'} {wanted}", ev, None
+
+
+def _performance(
+    constraint: Constraint, facts: PatientFacts, wanted: str
+) -> tuple[Verdict, str, list[Evidence], Question | None]:
+    patient = facts.patient
+    scale = constraint.variable
+    reading = patient.performance_score(scale)
+    converted = ""
+    if reading is None and scale in ("ecog", "who_ps"):
+        reading = patient.performance_score("who_ps" if scale == "ecog" else "ecog")
+        if reading is None:
+            kps = patient.performance_score("karnofsky")
+            if kps is not None:
+                grade = next(g for floor, g in _KARNOFSKY_TO_ECOG if kps.value >= floor)
+                ok = _within(float(grade), constraint)
+                ev = [Evidence(f"Karnofsky {kps.value:g} (about ECOG {grade})", kps.source)]
+                return (
+                    verdict_of(ok),
+                    f"Karnofsky {kps.value:g} ≈ ECOG {grade} vs {wanted}",
+                    ev,
+                    None,
+                )
+    if reading is None:
+        name = VARIABLES[scale].label
+        return (
+            Verdict.UNKNOWN,
+            f"{name} not known ({wanted})",
+            [],
+            ask(f"performance:{scale}", f"{name}?", "number"),
+        )
+    ok = _within(reading.value, constraint)
+    ev = [Evidence(f"{reading.scale.upper()} {reading.value:g}{converted}", reading.source)]
+    return verdict_of(ok), f"{reading.scale.upper()} {reading.value:g} vs {wanted}", ev, None
+
+
+def _count(variable: str, facts: PatientFacts) -> tuple[int, Evidence] | None:
+    site = variable.removesuffix("_count").removesuffix("_metastases")
+    for condition in facts.patient.conditions:
+        if condition.lesion_count is None:
+            continue
+        sites = " ".join([*condition.metastasis_sites, condition.name]).lower()
+        if variable in ("lesion_count", "metastases_count") or site in sites:
+            return condition.lesion_count, Evidence(
+                f"{condition.name}: {condition.lesion_count} lesions", condition.source
+            )
+    if variable == "prior_lines":
+        lines = [t.line for t in facts.patient.therapies if t.line is not None]
+        if lines:
+            return max(lines), Evidence(f"{max(lines)} prior lines of therapy")
+    return None
+
+
+def _bmi(facts: PatientFacts) -> Lab | None:
+    weight, height = facts.patient.lab("weight"), facts.patient.lab("height")
+    if weight is None or height is None:
+        return None
+    kg, cm = weight.canonical()[0], height.canonical()[0]
+    return Lab(
+        test="bmi", value=round(kg / (cm / 100) ** 2, 1), unit="kg/m^2", source=weight.source
+    )
+
+
+def verdict_of(ok: bool) -> Verdict:
+    return Verdict.MET if ok else Verdict.NOT_MET
+
+
+def ask(key: str, text: str, answer: str = "yes_no", unit: str | None = None) -> Question:
+    return Question(key=key, text=text, answer=answer, unit=unit)
