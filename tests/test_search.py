@@ -288,7 +288,22 @@ def test_user_text_becomes_a_safe_tsquery(text: str, expected: str | None) -> No
     assert tsquery_text(text) == expected
 
 
-def test_related_by_title_words_on_both(engine: SearchEngine) -> None:
-    kinesio = engine.related("NCT05013879", k=10)
-    assert kinesio and all(h.nct_id != "NCT05013879" for h in kinesio)
-    assert [h.score for h in kinesio] == sorted((h.score for h in kinesio), reverse=True)
+def test_related_trials_of_the_seed_trial(engine: SearchEngine) -> None:
+    related = engine.related("NCT04416854", k=10)
+    assert len(related) == 10 and all(h.nct_id != "NCT04416854" for h in related)
+    assert [h.score for h in related] == sorted((h.score for h in related), reverse=True)
+    # each shares a condition, MeSH or intervention term, or title words, with the seed
+
+    def terms(nct: str) -> set[tuple[str, str]]:
+        query = "SELECT kind, term FROM search_terms WHERE nct_id = ?"
+        return {(r[0], r[1]) for r in engine.db.execute(query, (nct,))}
+
+    def words(nct: str) -> set[str]:
+        (study,) = studies(engine, [nct])
+        titles = f"{study.brief_title} {study.official_title}".replace(":", " ")
+        return {w.lower() for w in titles.split() if len(w) > 3}
+
+    for hit in related:
+        assert terms(hit.nct_id) & terms("NCT04416854") or words(hit.nct_id) & words(
+            "NCT04416854"
+        ), hit

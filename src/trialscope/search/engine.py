@@ -450,7 +450,7 @@ class SearchEngine:
         own = self.db.execute(
             "SELECT kind, term FROM search_terms WHERE nct_id = ?", (nct_id,)
         ).fetchall()
-        total = max(1, int(self.db.execute("SELECT count(*) FROM search_docs").fetchone()[0]))
+        total = max(1, self._doc_count())
         scores: dict[str, float] = {}
         kind_weight = {"condition": 1.0, "mesh": 1.0, "intervention": 0.6, "intervention_mesh": 0.6}
         for kind, term in own:
@@ -481,6 +481,9 @@ class SearchEngine:
             )
         )
         return [_hit(n, scores[n], cards[n], None) for n in best if n in cards]
+
+    def _doc_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM search_docs").fetchone()[0])
 
     def _title_neighbours(self, nct_id: str) -> list[tuple[str, float]]:
         """Up to 50 trials whose titles share the study's title words, each with a bonus

@@ -18,6 +18,7 @@ with PostgreSQL's own full text, distance and facets.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -48,6 +49,15 @@ VECTORS = {
     "locn": "locn_tsv",
     "sponsor": "sponsor_tsv",
 }
+#: words in most trial titles: without IDF to discount them they would pull in
+#: thousands of titles (and seconds of ranking) for related trials
+_TITLE_STOP = """trial study phase patients patient randomized randomised controlled clinical safety
+    efficacy treatment therapy versus compared comparison effect effects evaluation
+    evaluate assessing assessment with after before during using subjects participants
+    healthy volunteers open label placebo double blind single multicenter multicentre
+    dose doses group groups pilot prospective retrospective observational investigate
+    investigation versus years adults children people human humans infected"""
+TITLE_STOP = frozenset(_TITLE_STOP.split())
 _KM = (
     "2 * 6371.0088 * asin(least(1.0, sqrt(power(sin(radians(s.lat - g.lat) / 2), 2)"
     " + cos(radians(g.lat)) * cos(radians(s.lat)) * power(sin(radians(s.lon - g.lon) / 2), 2))))"
@@ -87,6 +97,7 @@ class PostgresSearchEngine(SearchEngine):
 
     def _setup(self) -> None:
         """Nothing per connection: no functions to register, no temporary tables."""
+        self._counted: tuple[object, int] | None = None
 
     @contextmanager
     def _snapshot(self) -> Iterator[Any]:
@@ -174,18 +185,32 @@ class PostgresSearchEngine(SearchEngine):
         facets = shape_facets(statuses or [], types or [], sums, places or [])
         return int(total), facets
 
+    def _doc_count(self) -> int:
+        # count(*) reads the whole table on PostgreSQL: once per index generation
+        stamp = self._stamp(self.db)
+        if self._counted is None or self._counted[0] != stamp:
+            self._counted = (stamp, super()._doc_count())
+        return self._counted[1]
+
     def _title_neighbours(self, nct_id: str) -> list[tuple[str, float]]:
         title = self.db.execute(
             "SELECT title FROM search_docs WHERE nct_id = ?", (nct_id,)
         ).fetchone()
-        words = title_words(fold(title[0] or "") if title else "")
+        found = title_words(fold(title[0] or "") if title else "")
+        words = [f"'{w}'" for w in found if w.casefold() not in TITLE_STOP][:8]
         if not words:
             return []
+        # Without IDF a single shared common word ("study") would rank thousands of
+        # titles: with three words or more, two must be shared.
+        if len(words) >= 3:
+            query = " | ".join(f"({a} & {b})" for a, b in itertools.combinations(words, 2))
+        else:
+            query = " | ".join(words)
         rows = self.db.execute(
             f"SELECT d.nct_id, ts_rank_cd(d.titles_tsv, q, {NORMALISE}) FROM search_docs d"
             f" CROSS JOIN to_tsquery('{CONFIG}', ?) AS q WHERE d.titles_tsv @@ q"
             " AND d.nct_id <> ? ORDER BY 2 DESC, 1 LIMIT 50",
-            (" | ".join(f"'{w}'" for w in words), nct_id),
+            (query, nct_id),
         )
         # ts_rank_cd of a few shared title words is ~0.1-0.3; bm25/4 on SQLite is ~1-3
         return [(str(other), min(3.0, float(rank) * 10)) for other, rank in rows]

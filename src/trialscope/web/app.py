@@ -42,14 +42,16 @@ class Backend:
     """The store (and search engine) for the thread serving a request.
 
     A SQLite connection belongs to the thread that opened it, so each thread that
-    serves requests gets its own, opened on first use and closed at shutdown.
+    serves requests gets its own, opened on first use and closed at shutdown, or when
+    a new one is opened after its thread ended (the thread pool retires idle threads;
+    a PostgreSQL server would otherwise keep their connections).
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._opened: list[Store] = []
+        self._opened: list[tuple[threading.Thread, Store]] = []
 
     def store(self) -> Store:
         found: Store | None = getattr(self._local, "store", None)
@@ -57,7 +59,12 @@ class Backend:
             found = open_store(self.settings.db)
             self._local.store = found
             with self._lock:
-                self._opened.append(found)
+                gone = [s for thread, s in self._opened if not thread.is_alive()]
+                self._opened = [(t, s) for t, s in self._opened if t.is_alive()]
+                self._opened.append((threading.current_thread(), found))
+            for store in gone:
+                with contextlib.suppress(Exception):
+                    store.close()
         return found
 
     def per_thread(self, name: str, build: Callable[[Store], Any]) -> Any:
@@ -72,7 +79,7 @@ class Backend:
     def close(self) -> None:
         with self._lock:
             opened, self._opened = self._opened, []
-        for store in opened:
+        for _thread, store in opened:
             # closing another thread's connection may be refused; it goes with the process
             with contextlib.suppress(Exception):
                 store.close()
