@@ -235,6 +235,7 @@ def test_the_form_is_labelled_and_linked_from_the_nav(client: TestClient) -> Non
             "id": "match-form",
             "action": "/match",
             "method": "post",
+            "autocomplete": "off",  # the browser keeps no patient details for autofill
             "aria-describedby": "form-help",
         }
     ]
