@@ -148,6 +148,8 @@ def test_ask_turns_the_questions_into_a_questionnaire(db: Path) -> None:
     [
         (("nope/patient.yaml",), 1, "no such file"),
         (("{labs}",), 1, "unknown lab test"),
+        (("{unit}",), 1, "Patient field 'labs.platelets.unit': cannot convert 'furlongs'"),
+        (("{broken}",), 1, "line 2 column"),
         ((NOTE, "--trial", "NCT00000000"), 1, "No study NCT00000000 in this mirror."),
         ((NOTE, "--answer", "lab:wbc"), 2, "Cannot read the answer 'lab:wbc'"),
         ((NOTE, "--answer", "lab:wbc=lots"), 2, "must be a number"),
@@ -158,9 +160,14 @@ def test_ask_turns_the_questions_into_a_questionnaire(db: Path) -> None:
 def test_errors_are_a_message_and_a_hint(
     db: Path, tmp_path: Path, args: tuple[str, ...], code: int, message: str
 ) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("age: 45\nlabs:\n  sparkle: 3 mg/dL\n", "utf-8")
-    args = tuple(str(bad) if a == "{labs}" else a for a in args)
+    files = {
+        "{labs}": "age: 45\nlabs:\n  sparkle: 3 mg/dL\n",
+        "{unit}": "age: 45\nlabs:\n  platelets: 80 furlongs\n",
+        "{broken}": "age: 45\n labs: [\n",
+    }
+    for name, text in files.items():
+        (tmp_path / f"{name[1:-1]}.yaml").write_text(text, "utf-8")
+    args = tuple(str(tmp_path / f"{a[1:-1]}.yaml") if a in files else a for a in args)
     done = run(db, *args, code=code)
     assert message in done.stderr
     assert done.stderr.startswith("Error:")
