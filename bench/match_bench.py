@@ -337,9 +337,9 @@ def main() -> None:
         Path(args.json).write_text(json.dumps(result, indent=1))
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _eligibility(study: dict[str, Any]) -> dict[str, Any]:
     return dict(study.get("protocolSection", {}).get("eligibilityModule", {}) or {})
+
+
+if __name__ == "__main__":
+    main()
