@@ -347,3 +347,15 @@ def test_words_before_a_name_narrow_it_and_an_answer_settles_it() -> None:
     (question,) = narrowed.questions
     answered = apply_answers(aml, {question.key: "no"})
     assert verdict("Patient with prolymphocytic T leukemia", answered).verdict is Verdict.NOT_MET
+
+
+def test_therapy_timing_man_or_woman_and_micro_sign() -> None:
+    note = read_note("A 45-year-old man with relapsed AML. Prior chemotherapy with cytarabine.")
+    cytarabine = next(t for t in note.therapies if t.name == "cytarabine")
+    assert cytarabine.status == "completed" and "chemotherapy" in cytarabine.classes
+    washout = verdict("Chemotherapy within 28 days prior to enrollment", note, "exclusion")
+    assert washout.verdict is Verdict.UNKNOWN  # when did it end?
+    assert verdict("Prior chemotherapy", note, "exclusion").verdict is Verdict.MET
+    assert verdict("Man or woman aged 18 or over", note).verdict is Verdict.MET
+    lab = Patient.from_data({"labs": [{"test": "creatinine", "value": 80, "unit": "µmol/L"}]})
+    assert lab.labs[0].canonical() == (80.0, "umol/L")

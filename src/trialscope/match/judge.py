@@ -26,8 +26,8 @@ _FEMALE_ONLY = re.compile(
     r"oral contraceptives?|menarche)\b",
     re.I,
 )
-_MALE_ONLY = re.compile(r"\b(?:men|males?|prostat\w*|sperm\w*|testic\w*)\b", re.I)
-_MEN = re.compile(r"\b(?:men|males?)\b", re.I)
+_MALE_ONLY = re.compile(r"\b(?:m[ae]n|males?|prostat\w*|sperm\w*|testic\w*)\b", re.I)
+_MEN = re.compile(r"\b(?:m[ae]n|males?)\b", re.I)
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
 
 
@@ -219,7 +219,7 @@ def _mention(
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
         return _pregnancy(mention, facts)
     if mention.category == "prior_therapy":
-        present, absent, named = _therapy(mention, facts)
+        present, absent, named = _therapy(item, mention, facts)
     else:
         present, absent, named = _condition(item, mention, facts)
     negate = mention.negated
@@ -360,7 +360,7 @@ def _condition(
         if wants_active and condition.status == "history":
             continue
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
-        if qualifier and not all(w in condition.name.lower() for w in qualifier):
+        if qualifier and not all(w.lower() in condition.name.lower() for w in qualifier):
             # "prolymphocytic T leukemia" for a patient with AML: the words before the
             # name narrow it to a kind the vocabulary did not resolve
             narrower.append(evidence)
@@ -415,19 +415,31 @@ def _qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
         match = _WORD_BEFORE.search(text)
         if match is None:
             break
-        word = match.group(1).lower()
-        if word in _NOT_NARROWING or (len(word) < 2 and not match.group(1).isupper()):
+        word = match.group(1)
+        if word.lower() in _NOT_NARROWING or (len(word) < 2 and not match.group(1).isupper()):
             break
         words.append(word)
         text = text[: match.start()]
     return tuple(words)
 
 
-def _therapy(mention: Mention, facts: PatientFacts) -> tuple[list[Evidence], list[Evidence], str]:
-    present = [
-        Evidence(f"{t.name} ({t.status})", t.source)
-        for t in facts.therapy_classes.get(mention.concept, [])
-    ]
+def _therapy(
+    item: Item, mention: Mention, facts: PatientFacts
+) -> tuple[list[Evidence], list[Evidence], str]:
+    within = min((w.days for w in item.windows if w.relation == "within"), default=None)
+    today = facts.patient.as_of or dt.date.today()
+    present, unsure = [], []
+    for therapy in facts.therapy_classes.get(mention.concept, []):
+        evidence = Evidence(f"{therapy.name} ({therapy.status})", therapy.source)
+        last = therapy.end or therapy.start
+        if within is None or therapy.status == "active":
+            present.append(evidence)  # on it now: inside any "within N days" window
+        elif last is None:
+            unsure.append(evidence)  # "chemotherapy within 28 days": when did it end?
+        elif (today - last).days <= within:
+            present.append(evidence)
+    if unsure and not present:
+        return [], unsure, _UNSURE + mention.text
     absent = [
         Evidence(f"no {t.name}", t.source) for t in facts.therapy_absent.get(mention.concept, [])
     ]

@@ -81,6 +81,9 @@ _NUMBER_WORDS = {
     "several": 3,
 }
 _DAYS = {"day": 1, "week": 7, "month": 30.44, "year": 365.25}
+_PAST = re.compile(
+    r"\b(?:prior|previous(?:ly)?|former(?:ly)?|received|completed|was treated)\b", re.I
+)
 _AGE_UNITS = {"month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25}
 
 
@@ -219,7 +222,13 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
             Therapy(
                 name=name,
                 classes=sorted(classes),
-                status="absent" if assertion.negated else "active",
+                status="absent"
+                if assertion.negated
+                else (
+                    "completed"
+                    if assertion.historical or _PAST.search(text, lo, start)
+                    else "active"
+                ),
                 source=Provenance(kind="note", ref=where, text=text[lo:hi], span=(start, end)),
             )
         )

@@ -81,7 +81,7 @@ class Lab(_Model):
     def canonical(self) -> tuple[float, str | None]:
         """The value in the catalogue's canonical unit for this test."""
         variable = VARIABLES[self.test]
-        label = unit_label(self.unit) if self.unit else None
+        label = unit_label(self.unit.replace("µ", "u").replace("μ", "u")) if self.unit else None
         if self.unit and label is None:
             label = self.unit
         return to_canonical(self.value, label, variable)
@@ -256,6 +256,7 @@ def _check_lab(lab: Lab, field: str) -> None:
     lab.test = test
     variable = VARIABLES[test]
     if lab.unit:
+        lab.unit = lab.unit.replace("µ", "u").replace("μ", "u")  # micro sign, Greek mu
         label = unit_label(lab.unit) or lab.unit
         value, unit = to_canonical(lab.value, label, variable)
         if variable.unit is not None and unit != variable.unit:

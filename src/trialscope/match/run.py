@@ -70,6 +70,8 @@ class MatchReport:
     near: str | None = None
     elapsed_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: verdicts over every candidate judged, not only the trials shown
+    candidate_verdicts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         counts = {v.value: 0 for v in TrialVerdict}
@@ -81,6 +83,7 @@ class MatchReport:
             "near": self.near,
             "elapsed_ms": round(self.elapsed_ms, 1),
             "verdicts": counts,
+            "candidate_verdicts": self.candidate_verdicts,
             "notes": self.notes,
             "trials": [t.to_json() for t in self.trials],
             "questions": [q.to_json() for q in self.questions],
@@ -144,6 +147,9 @@ def match_patient(
         near=geo.label if geo else None,
         elapsed_ms=(time.perf_counter() - started) * 1000,
         notes=notes,
+        candidate_verdicts={
+            v.value: sum(1 for m in matches if m.verdict is v) for v in TrialVerdict
+        },
     )
 
 
