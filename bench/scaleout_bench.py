@@ -2,6 +2,7 @@
 workers on loopback, on SQLite and on PostgreSQL.
 
     python bench/scaleout_bench.py [--sqlite PATH] [--pg URL] [--seconds 10] [--connections 32]
+                                   [--timeout 2]
 
 Without --sqlite / --pg the shared corpus is imported into a temporary SQLite file and
 into a database on a PostgreSQL server started here (initdb into a temporary folder,
@@ -55,7 +56,7 @@ def import_corpus(db: str) -> None:
     )  # fmt: skip
 
 
-def run(name: str, db: str, ids: list[str], seconds: int, connections: int) -> None:
+def run(name: str, db: str, ids: list[str], args: argparse.Namespace) -> None:
     kinds = {
         "search API": [f"/api/v2/studies?{q}" for q in SEARCHES],
         "trial page": [f"/trials/{n}" for n in ids],
@@ -67,12 +68,16 @@ def run(name: str, db: str, ids: list[str], seconds: int, connections: int) -> N
                 status = httpx.get(root + path, timeout=60).status_code
                 assert status == 200, (name, path, status)
             for kind, paths in kinds.items():
-                wrk(root, paths, 2, connections)  # warm-up
-                figures = wrk(root, paths, seconds, connections)
+                wrk(root, paths, 2, args.connections, args.timeout)  # warm-up
+                figures = wrk(root, paths, args.seconds, args.connections, args.timeout)
                 print(f"{name:<10} {workers} worker(s)  {kind:<10} {figures}", flush=True)
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # requests still running past wrk's end
+                proc.kill()
+                proc.wait()
 
 
 def main() -> None:
@@ -81,6 +86,7 @@ def main() -> None:
     parser.add_argument("--pg", help="a postgresql:// store to use (default: import the corpus)")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--timeout", type=int, default=2, help="wrk: slower responses are errors")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk")
@@ -112,8 +118,8 @@ def main() -> None:
                 version = store.conn.execute("SHOW server_version").fetchone()[0]
                 count = store.count_studies()
             print(f"# PostgreSQL {version}, {count:,} studies")
-            run("SQLite", sqlite_db, ids, args.seconds, args.connections)
-            run("PostgreSQL", pg_db, ids, args.seconds, args.connections)
+            run("SQLite", sqlite_db, ids, args)
+            run("PostgreSQL", pg_db, ids, args)
         finally:
             if server is not None:
                 server.stop()

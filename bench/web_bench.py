@@ -70,11 +70,12 @@ def serve(db: str | Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start")
 
 
-def wrk(root: str, paths: list[str], seconds: int, connections: int) -> str:
+def wrk(root: str, paths: list[str], seconds: int, connections: int, timeout: int = 2) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % ", ".join(f'"{p}"' for p in paths))
     done = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script.name, root],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "-s",
+         script.name, root],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     os.unlink(script.name)
