@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from .cli_runner import run_cli
 from .conftest import CTGOV, FIXTURES, needs_corpus
 
 SEED_XML = CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"
@@ -17,18 +16,7 @@ LATER = FIXTURES / "NCT04416854.2026.v2.json"
 
 
 def run(db: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "trialscope", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
+    return run_cli(*args, db=db, code=0 if ok else None)
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ changed, and the criteria / reparse commands through ``python -m trialscope``.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from trialscope.errors import StudyNotFound
 from trialscope.importer import import_paths
 from trialscope.store import SQLiteStore
 
+from .cli_runner import run_cli
 from .conftest import CTGOV, FIXTURES, needs_corpus
 
 LATER = FIXTURES / "NCT04416854.2026.v2.json"
@@ -74,15 +73,7 @@ def test_unknown_study(store: SQLiteStore) -> None:
 
 
 def run(*args: str, db: Path | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
-    command = [sys.executable, "-m", "trialscope"]
-    if db is not None:
-        command += ["--db", str(db)]
-    done = subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=120)
-    assert "Traceback" not in done.stderr, done.stderr
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
+    return run_cli(*args, db=db, code=0 if ok else None)
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from .cli_runner import run_cli
 from .conftest import FIXTURES, needs_corpus
 from .webapp import build_db
 
@@ -41,20 +41,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run(
     db: Path, *args: str, code: int = 0, stdin: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
-    env["COLUMNS"] = "100"
-    done = subprocess.run(
-        [sys.executable, "-m", "trialscope", "--db", str(db), "match", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=300,
-        cwd=cwd,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
-    return done
+    return run_cli("match", *args, db=db, code=code, env={"COLUMNS": "100"}, stdin=stdin, cwd=cwd)
 
 
 def report_of(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:

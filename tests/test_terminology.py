@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from trialscope.terminology import Terminology, build_terminology, load_terminol
 from trialscope.terminology.curated import mesh_terms
 from trialscope.terminology.normalise import phrase_key, tokens
 
+from .cli_runner import run_cli
 from .conftest import CTGOV, SHARED_DATA
 
 VOCAB = SHARED_DATA / "vocab"
@@ -287,20 +286,8 @@ def test_missing_vocabulary_folder_is_a_config_error(tmp_path: Path) -> None:
 
 
 def run(*args: str, vocab: Path | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
-    if vocab is not None:
-        env["TRIALSCOPE_VOCAB_DIR"] = str(vocab)
-    done = subprocess.run(
-        [sys.executable, "-m", "trialscope", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
+    env = {} if vocab is None else {"TRIALSCOPE_VOCAB_DIR": str(vocab)}
+    return run_cli(*args, env=env, code=0 if ok else None)
 
 
 @needs_vocab

@@ -5,10 +5,8 @@ the JSON API, the search page's save form, and the CLI through its real entry po
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from trialscope.search.options import SearchOptions
 from trialscope.store import SQLiteStore
 from trialscope.watch import Watches, core
 
+from .cli_runner import run_cli
 from .conftest import CTGOV, FIXTURES, needs_corpus
 from .webapp import TestClient, client_for
 
@@ -265,17 +264,7 @@ def test_search_page_saves_a_search_and_links_its_feed(client: TestClient) -> No
 
 
 def cli(db: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "trialscope", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == code, done.stderr
-    return done
+    return run_cli(*args, db=db, code=code)
 
 
 def test_cli_round_trip(world: World) -> None:
