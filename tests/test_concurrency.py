@@ -10,11 +10,13 @@ import itertools
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from trialscope.store import open_store
@@ -178,3 +180,46 @@ def test_store_state_reads_both_backends(pg: pg_server.PgServer, tmp_path: Path)
             capture_output=True,
         )
     assert store_state(url) == store_state(path)
+
+
+def test_two_serve_workers_share_one_database(pg: pg_server.PgServer, tmp_path: Path) -> None:
+    """Both workers answer from the database, and neither serves totals cached before
+    another process changed the index (every refresh bumps a generation they key on)."""
+    url = pg.new_database()
+    run = [sys.executable, "-m", "trialscope", "--db", url]
+    older, newer = (
+        CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml",
+        FIXTURES / "NCT04416854.2026.v2.json",
+    )
+    subprocess.run([*run, "import", "--quiet", str(older)], check=True, capture_output=True)
+    port = pg_server._free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        serving = subprocess.Popen(
+            [*run, "serve", "--port", str(port), "--workers", "2"], stdout=out, stderr=out
+        )
+    base = f"http://127.0.0.1:{port}"
+    query = f"{base}/api/v2/studies?filter.overallStatus=RECRUITING&countTotal=true"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/llms.txt", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert serving.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+        def totals() -> set[int]:
+            # fresh connections, so the kernel spreads them over both workers
+            return {int(httpx.get(query, timeout=30).json()["totalCount"]) for _ in range(12)}
+
+        assert totals() == {1}
+        assert httpx.get(f"{base}/trials/NCT04416854", timeout=30).status_code == 200
+        subprocess.run([*run, "import", "--quiet", str(newer)], check=True, capture_output=True)
+        assert totals() == {0}  # the 2026 version is UNKNOWN, and every worker knows it
+    finally:
+        serving.terminate()
+        serving.wait(timeout=30)
+    assert "Traceback" not in log.read_text()
