@@ -87,6 +87,8 @@ class PgConnection:
         try:
             with self.raw.transaction():
                 yield
+        except psycopg.Error as exc:  # BEGIN or COMMIT (a serialisation failure, ...)
+            raise StoreError(f"Database transaction failed: {_describe(exc)}") from exc
         finally:
             self._depth -= 1
 
@@ -130,11 +132,8 @@ class PostgresStore(BaseStore):
 
     @contextmanager
     def transaction(self) -> Iterator[PgConnection]:
-        try:
-            with self.conn.transaction():
-                yield self.conn
-        except psycopg.Error as exc:  # the COMMIT itself (a serialisation failure, ...)
-            raise StoreError(f"Database write failed: {_describe(exc)}") from exc
+        with self.conn.transaction():
+            yield self.conn
 
     def _lock_studies(self, db: Any, nct_ids: Sequence[str]) -> None:
         if nct_ids:
