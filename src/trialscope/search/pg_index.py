@@ -32,6 +32,8 @@ SCOPED = {
 
 def fold(text: str) -> str:
     """Accents off (café → cafe), as SQLite's remove_diacritics does; case is to_tsvector's."""
+    if text.isascii():  # most registry text: nothing to fold, and this runs per character
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -25,7 +25,6 @@ from trialscope.store.base import BaseStore, migrations, utc_now
 #: advisory lock classes (the first key of pg_advisory_xact_lock(int, int))
 LOCK_STUDY = 7401
 LOCK_MIGRATE = 7402
-LOCK_INDEX = 7403
 
 
 @lru_cache(maxsize=1024)
