@@ -32,7 +32,7 @@ def find_bin(name: str) -> str | None:
     return candidates[0] if candidates else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -82,7 +82,7 @@ def start(durable: bool = False) -> PgServer | str:
     if os.geteuid() == 0:
         as_user = ["runuser", "-u", "postgres", "--"]
         shutil.chown(folder, "postgres")
-    data, port, user = folder / "data", _free_port(), "trialscope"
+    data, port, user = folder / "data", free_port(), "trialscope"
     run = [*as_user]
     subprocess.run(
         [*run, initdb, "-D", str(data), "-U", user, "-A", "trust", "-E", "UTF8", "--locale=C"],

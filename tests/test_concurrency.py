@@ -192,7 +192,7 @@ def test_two_serve_workers_share_one_database(pg: pg_server.PgServer, tmp_path: 
         FIXTURES / "NCT04416854.2026.v2.json",
     )
     subprocess.run([*run, "import", "--quiet", str(older)], check=True, capture_output=True)
-    port = pg_server._free_port()
+    port = pg_server.free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
         serving = subprocess.Popen(
