@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import glob
 import itertools
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,20 @@ from pathlib import Path
 import psycopg
 
 TEMPLATE = "trialscope_template"
+# Stops the server and removes its folder once the test process is gone, however it went
+# (a SIGKILLed or timed-out pytest runs no teardown; the server would outlive it).
+WATCHDOG = """
+import json, os, shutil, subprocess, sys, time
+parent, stop, folder = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+while True:
+    try:
+        os.kill(parent, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(1)
+subprocess.run(stop, capture_output=True)
+shutil.rmtree(folder, ignore_errors=True)
+"""
 
 
 def find_bin(name: str) -> str | None:
@@ -61,13 +77,12 @@ class PgServer:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}')
         return self.url(name)
 
+    def stop_command(self) -> list[str]:
+        data = str(self.folder / "data")
+        return [*self.as_user, self.pg_ctl, "-D", data, "-m", "immediate", "stop"]
+
     def stop(self) -> None:
-        data = self.folder / "data"
-        subprocess.run(
-            [*self.as_user, self.pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-            check=False,
-        )
+        subprocess.run(self.stop_command(), capture_output=True, check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -104,6 +119,14 @@ def start(durable: bool = False) -> PgServer | str:
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log}")
     server = PgServer(folder, port, user, as_user, pg_ctl)
+    stop = json.dumps(server.stop_command())
+    subprocess.Popen(
+        [sys.executable, "-c", WATCHDOG, str(os.getpid()), stop, str(folder)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     from trialscope.store.postgres import PostgresStore
 
     with server.admin() as conn:
