@@ -44,6 +44,10 @@ class Token(NamedTuple):
     end: int
 
 
+# letters whose case pair folds differently from themselves
+_CASE_ODDITIES = str.maketrans({"ı": "i", "\u0345": "ι"})
+
+
 def fold(text: str) -> str:
     """Lower case, Greek letters spelt out, accents removed."""
     lowered = text.casefold()
@@ -113,8 +117,12 @@ def tokens(text: str) -> Iterator[Token]:
 
 
 def phrase_key(text: str) -> str:
-    """A whole phrase's lookup key: its token keys joined by single spaces."""
-    return " ".join(t.key for t in tokens(text))
+    """A whole phrase's lookup key: its token keys joined by single spaces.
+
+    The text is folded before it is split, so that case changes which add or drop
+    combining marks ("ǰ".upper() is "J" + caron) cannot move a token boundary."""
+    folded = fold(text.translate(_CASE_ODDITIES))
+    return " ".join(t.key for t in tokens(folded))
 
 
 def uninvert(term: str) -> str:
