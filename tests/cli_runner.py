@@ -21,6 +21,8 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """``trialscope [--db DB] ARGS``; asserts the exit code unless ``code`` is None."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
+    # wide enough that rich never wraps a long temporary path in the middle of a message
+    clean["COLUMNS"] = "200"
     clean.update(env or {})
     command = [sys.executable, "-m", "trialscope"]
     if db is not None:
