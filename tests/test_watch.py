@@ -18,11 +18,11 @@ import pytest
 from trialscope.errors import NotFoundError, UsageError
 from trialscope.importer import import_paths
 from trialscope.search.options import SearchOptions
-from trialscope.store import SQLiteStore
+from trialscope.store import SQLiteStore, Store, open_store
 from trialscope.watch import Watches, core
 
 from .cli_runner import run_cli
-from .conftest import CTGOV, FIXTURES, needs_corpus
+from .conftest import CTGOV, FIXTURES, Backend, needs_corpus
 from .webapp import TestClient, client_for
 
 pytestmark = needs_corpus
@@ -48,11 +48,11 @@ def newcomer(folder: Path) -> Path:
 
 @dataclass
 class World:
-    db: Path
+    db: str | Path
     later: list[Path]
 
-    def store(self) -> SQLiteStore:
-        return SQLiteStore(self.db)
+    def store(self) -> Store:
+        return open_store(self.db)
 
     def import_later(self) -> None:
         with self.store() as store:
@@ -67,18 +67,27 @@ def world(tmp_path: Path) -> World:
     return World(db, [LATER, newcomer(tmp_path)])
 
 
+@pytest.fixture
+def any_world(backend: Backend, tmp_path: Path) -> World:
+    """The same world on each backend (SQLite file, PostgreSQL database)."""
+    location = backend.location()
+    with open_store(location) as store:
+        import_paths(store, [SEED_XML, CORPUS], workers=1)
+    return World(location, [LATER, newcomer(tmp_path)])
+
+
 # -- runs --------------------------------------------------------------------------------
 
 
-def test_a_run_reports_new_and_changed_trials_with_their_changes(world: World) -> None:
-    with world.store() as store:
+def test_a_run_reports_new_and_changed_trials_with_their_changes(any_world: World) -> None:
+    with any_world.store() as store:
         saved = Watches(store).add("colon", COLON)
         assert saved.members == 1 and saved.runs == 0
         quiet = Watches(store).run("colon")
     assert quiet.events == [] and quiet.left == [] and quiet.total == 1
 
-    world.import_later()
-    with world.store() as store:
+    any_world.import_later()
+    with any_world.store() as store:
         watches = Watches(store)
         run = watches.run("colon")
         again = watches.run("colon")
@@ -99,18 +108,20 @@ def test_a_run_reports_new_and_changed_trials_with_their_changes(world: World) -
     assert watch.runs == 3 and watch.members == 2 and watch.last_run_at == again.ran_at
 
 
-def test_a_trial_that_stops_matching_has_left(world: World) -> None:
-    with world.store() as store:
+def test_a_trial_that_stops_matching_has_left(any_world: World) -> None:
+    with any_world.store() as store:
         Watches(store).add("recruiting-colon", SearchOptions(cond="colon", status=("RECRUITING",)))
-    world.import_later()
-    with world.store() as store:
+    any_world.import_later()
+    with any_world.store() as store:
         run = Watches(store).run("recruiting-colon")
     assert run.left == [SEED]
     assert SEED not in {e.nct_id for e in run.events}
 
 
-def test_add_refuses_what_it_cannot_follow(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    with world.store() as store:
+def test_add_refuses_what_it_cannot_follow(
+    any_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with any_world.store() as store:
         watches = Watches(store)
         watches.add("colon", COLON)
         with pytest.raises(UsageError, match="exists already"):
