@@ -197,6 +197,19 @@ def _write(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
         [(rowid, *row.doc) for rowid, row in zip(rowids, rows, strict=True)],
     )
     db.executemany(
+        "INSERT INTO search_fts (rowid, title, official_title, acronym, summary, conditions,"
+        " keywords, interventions, outcomes, eligibility, sponsor, locations)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(rowid, *row.text) for rowid, row in zip(rowids, rows, strict=True)],
+    )
+    write_side_tables(db, rowids, rows)
+    db.execute(f"DELETE FROM search_dirty WHERE nct_id IN ({marks})", nct_ids)
+
+
+def write_side_tables(db: Connection, rowids: Sequence[int], rows: list[IndexRows]) -> None:
+    """The rows beside each document, the same on both backends: its result card, its
+    distinct places (facets), its sites (distance) and its terms (related trials)."""
+    db.executemany(
         "INSERT INTO search_cards (rowid, card) VALUES (?, ?)",
         [(rowid, row.card) for rowid, row in zip(rowids, rows, strict=True)],
     )
@@ -209,12 +222,6 @@ def _write(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
         ],
     )
     db.executemany(
-        "INSERT INTO search_fts (rowid, title, official_title, acronym, summary, conditions,"
-        " keywords, interventions, outcomes, eligibility, sponsor, locations)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(rowid, *row.text) for rowid, row in zip(rowids, rows, strict=True)],
-    )
-    db.executemany(
         "INSERT INTO search_sites (nct_id, facility, city, state, country, status, lat, lon,"
         " placed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [site for row in rows for site in row.sites],
@@ -223,7 +230,6 @@ def _write(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
         "INSERT INTO search_terms (nct_id, kind, term) VALUES (?, ?, ?)",
         [term for row in rows for term in row.terms],
     )
-    db.execute(f"DELETE FROM search_dirty WHERE nct_id IN ({marks})", nct_ids)
 
 
 def build_rows(store: Store, nct_ids: Sequence[str], place: Placer) -> list[IndexRows]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 
-from trialscope.search.index import BATCH, IndexRows, Placer, build_rows, places_of
+from trialscope.search.index import BATCH, IndexRows, Placer, build_rows, write_side_tables
 from trialscope.store import Store
 from trialscope.store.dbapi import Connection
 
@@ -82,27 +82,7 @@ def write(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
             for rowid, row in zip(rowids, rows, strict=True)
         ],
     )
-    db.executemany(
-        "INSERT INTO search_cards (rowid, card) VALUES (?, ?)",
-        [(rowid, row.card) for rowid, row in zip(rowids, rows, strict=True)],
-    )
-    db.executemany(
-        "INSERT INTO search_places (doc, kind, value) VALUES (?, ?, ?)",
-        [
-            (rowid, kind, value)
-            for rowid, row in zip(rowids, rows, strict=True)
-            for kind, value in places_of(row.sites)
-        ],
-    )
-    db.executemany(
-        "INSERT INTO search_sites (nct_id, facility, city, state, country, status, lat, lon,"
-        " placed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [site for row in rows for site in row.sites],
-    )
-    db.executemany(
-        "INSERT INTO search_terms (nct_id, kind, term) VALUES (?, ?, ?)",
-        [term for row in rows for term in row.terms],
-    )
+    write_side_tables(db, rowids, rows)
 
 
 def refresh(store: Store, place: Placer, on_progress: Callable[[int], None] | None) -> int:
