@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..criteria import Item, Mention
@@ -212,64 +212,58 @@ def _both(parts: list[Part]) -> Part:
 # -- named conditions, therapies, pregnancy -------------------------------------------
 
 
-def _mention(
-    item: Item, mention: Mention, facts: PatientFacts, kind: str
-) -> tuple[Verdict, str, Basis, list[Evidence], list[Question]]:
+@dataclass(slots=True)
+class _Seen:
+    """What the patient's record says about one thing an item names."""
+
+    named: str
+    present: list[Evidence] = field(default_factory=list)
+    absent: list[Evidence] = field(default_factory=list)
+    #: there, but the item's time window or duration cannot be checked against it
+    untimed: list[Evidence] = field(default_factory=list)
+    #: there as a broader kind than the item names (AML vs "prolymphocytic T leukemia")
+    broader: list[Evidence] = field(default_factory=list)
+    kind: str | None = None
+
+
+def _mention(item: Item, mention: Mention, facts: PatientFacts, kind: str) -> Part:
     """Whether the item's statement about ``mention`` holds for the patient."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
         return _pregnancy(mention, facts)
     if mention.category == "prior_therapy":
-        present, absent, named = _therapy(item, mention, facts)
+        seen = _therapy(item, mention, facts)
     else:
-        present, absent, named = _condition(item, mention, facts)
+        seen = _condition(item, mention, facts)
     negate = mention.negated
-    if named.startswith(_KIND):
-        named = named.removeprefix(_KIND)
-        code = f"kind:{_slug(named)}"  # one key whichever id space named it
+    named = seen.named
+    if seen.untimed and not seen.present:
+        question = ask(f"when:{mention.concept}", f"When was the {named}?", "date")
+        reason = f"patient has {named}, but not when or for how long"
+        return Verdict.UNKNOWN, reason, Basis.NONE, seen.untimed, [question]
+    if seen.kind is not None and not seen.present:
+        code = f"kind:{_slug(seen.kind)}"  # one key whichever id space named it
         if facts.has(code) or facts.ruled_out(code):  # answered in the questionnaire
             has = bool(facts.has(code))
             verdict = Verdict.MET if has != negate else Verdict.NOT_MET
-            return verdict, f"{named}: {'yes' if has else 'no'} (answered)", Basis.FACT, [], []
-        question = ask(f"{mention.category}:{code}", f"{named}?")
-        return (
-            Verdict.UNKNOWN,
-            f"patient has {absent[0].fact.split(' (')[0]}; is it {named}?",
-            Basis.NONE,
-            absent,
-            [question],
-        )
-    if named.startswith(_UNSURE):
-        named = named.removeprefix(_UNSURE)
-        question = ask(f"when:{mention.concept}", f"When was the {named}?", "date")
-        return (
-            Verdict.UNKNOWN,
-            f"patient has {named}, but not when or for how long",
-            Basis.NONE,
-            absent,
-            [question],
-        )
-    if present:
+            return verdict, f"{seen.kind}: {'yes' if has else 'no'} (answered)", Basis.FACT, [], []
+        question = ask(f"{mention.category}:{code}", f"{seen.kind}?")
+        reason = f"patient has {seen.broader[0].fact.split(' (')[0]}; is it {seen.kind}?"
+        return Verdict.UNKNOWN, reason, Basis.NONE, seen.broader, [question]
+    if seen.present:
         verdict = Verdict.NOT_MET if negate else Verdict.MET
-        return verdict, f"patient has {named}", Basis.FACT, present, []
-    if absent:
+        return verdict, f"patient has {named}", Basis.FACT, seen.present, []
+    if seen.absent:
         verdict = Verdict.MET if negate else Verdict.NOT_MET
-        return verdict, f"patient does not have {named}", Basis.FACT, absent, []
+        return verdict, f"patient does not have {named}", Basis.FACT, seen.absent, []
     question = ask(f"{mention.category}:{mention.concept}", f"{_title(mention)}?")
     # a complete history rules out what it does not name -- for exclusions; for an
     # inclusion silence is not a "no" (experts label it "not enough information")
     if facts.patient.complete_history and not negate and kind == "exclusion":
-        return (
-            Verdict.NOT_MET,
-            f"{named} is not in the patient's history",
-            Basis.ABSENCE,
-            [],
-            [question],
-        )
+        reason = f"{named} is not in the patient's history"
+        return Verdict.NOT_MET, reason, Basis.ABSENCE, [], [question]
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
 
 
-_UNSURE = "\x00unsure:"
-_KIND = "\x00kind:"
 _CONNECTIVE = re.compile(r",|;|/|\bor\b|\band\b|\bnor\b|\(|\)|:", re.I)
 # words after a disease name that make it a modifier: "rabies vaccine", "HIV test"
 _MODIFIED = re.compile(
@@ -344,17 +338,15 @@ def _inside_longer(mention: Mention, slot: list[Mention]) -> bool:
     )
 
 
-def _condition(
-    item: Item, mention: Mention, facts: PatientFacts
-) -> tuple[list[Evidence], list[Evidence], str]:
+def _condition(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
     wants_active = bool(_ACTIVE.search(item.text)) and not mention.historical
     within = min((w.days for w in item.windows if w.relation == "within"), default=None)
     today = facts.patient.as_of or dt.date.today()
-    present = []
-    unsure = []
-    narrower = []
+    seen = _Seen(mention.text)
     qualifier = _qualifier(item, mention)
+    if qualifier:
+        seen.kind = " ".join((*reversed(qualifier), mention.text))
     for fact in facts.has(concept):
         condition = fact.condition
         if wants_active and condition.status == "history":
@@ -363,26 +355,24 @@ def _condition(
         if qualifier and not all(w.lower() in condition.name.lower() for w in qualifier):
             # "prolymphocytic T leukemia" for a patient with AML: the words before the
             # name narrow it to a kind the vocabulary did not resolve
-            narrower.append(evidence)
+            seen.broader.append(evidence)
             continue
         if within is not None and condition.onset is not None:
             if (today - condition.onset).days > within:
                 continue  # "MI within 3 months": this one was longer ago
         elif within is not None and condition.status == "history":
-            unsure.append(evidence)  # past, but when?
+            seen.untimed.append(evidence)  # past, but when?
             continue
         if any(w.relation in ("duration", "at_least") for w in item.windows):
-            unsure.append(evidence)  # "fever for at least a week": duration not recorded
+            seen.untimed.append(evidence)  # "fever for at least a week": not recorded
             continue
-        present.append(evidence)
-    if unsure and not present:
-        return [], unsure, _UNSURE + mention.text
-    if narrower and not present:
-        return [], narrower, _KIND + " ".join((*reversed(qualifier), mention.text))
-    absent = [
+        seen.present.append(evidence)
+    seen.absent = [
         Evidence(f"no {f.condition.name}", f.condition.source) for f in facts.ruled_out(concept)
     ]
-    return present, absent, mention.text
+    if not seen.broader:
+        seen.kind = None  # nothing broader on record: the name alone decides
+    return seen
 
 
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
@@ -423,29 +413,25 @@ def _qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     return tuple(words)
 
 
-def _therapy(
-    item: Item, mention: Mention, facts: PatientFacts
-) -> tuple[list[Evidence], list[Evidence], str]:
+def _therapy(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
     within = min((w.days for w in item.windows if w.relation == "within"), default=None)
     today = facts.patient.as_of or dt.date.today()
-    present, unsure = [], []
+    seen = _Seen(mention.text)
     for therapy in facts.therapy_classes.get(mention.concept, []):
         evidence = Evidence(f"{therapy.name} ({therapy.status})", therapy.source)
         last = therapy.end or therapy.start
         if within is None or therapy.status == "active":
-            present.append(evidence)  # on it now: inside any "within N days" window
+            seen.present.append(evidence)  # on it now: inside any "within N days" window
         elif last is None:
-            unsure.append(evidence)  # "chemotherapy within 28 days": when did it end?
+            seen.untimed.append(evidence)  # "chemotherapy within 28 days": when did it end?
         elif (today - last).days <= within:
-            present.append(evidence)
-    if unsure and not present:
-        return [], unsure, _UNSURE + mention.text
-    absent = [
+            seen.present.append(evidence)
+    seen.absent = [
         Evidence(f"no {t.name}", t.source) for t in facts.therapy_absent.get(mention.concept, [])
     ]
-    if not present and not absent and facts.no_medications is not None:
-        absent = [Evidence("takes no medications", facts.no_medications.source)]
-    return present, absent, mention.text
+    if not seen.present and not seen.absent and facts.no_medications is not None:
+        seen.absent = [Evidence("takes no medications", facts.no_medications.source)]
+    return seen
 
 
 def _pregnancy(
