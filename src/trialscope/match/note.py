@@ -18,9 +18,11 @@ import re
 from collections import Counter
 
 from ..criteria import VARIABLES
+from ..criteria.assertions import assert_span, clean_triggers, triggers
 from ..criteria.cleantext import CleanText
 from ..criteria.constraints import extract_constraints
 from .concepts import Found, find_concepts
+from .drugs import find_drugs
 from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
 
 _SENTENCE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
@@ -200,15 +202,11 @@ def _concepts(patient: Patient, text: str, lo: int, hi: int, where: str) -> None
         elif found.category == "condition" or found.concept.startswith(
             ("MESH:", "DOID:", "ONCOTREE:")
         ):
-            patient.conditions.append(_condition(found, source))
-            patient.conditions[-1].onset = onset
+            patient.conditions.append(_condition(found, source, onset))
 
 
 def _drugs(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
     """Drug names ("prednisone", "FOLFOX") with their classes; negation from context."""
-    from ..criteria.assertions import assert_span, clean_triggers, triggers
-    from .drugs import find_drugs
-
     found = find_drugs(text[lo:hi])
     if not found:
         return
@@ -234,9 +232,11 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
         )
 
 
-def _condition(found: Found, source: Provenance) -> Condition:
+def _condition(found: Found, source: Provenance, onset: dt.date | None) -> Condition:
     status = "absent" if found.negated else ("history" if found.historical else "active")
-    return Condition(name=found.text, codes=[found.concept], status=status, source=source)
+    return Condition(
+        name=found.text, codes=[found.concept], status=status, onset=onset, source=source
+    )
 
 
 def _measurements(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
