@@ -1,5 +1,9 @@
 """Shared fixtures: the real corpus in ../shared/data, and a real store per test on each
-backend (an SQLite file, and a database on a PostgreSQL server this session starts)."""
+backend (an SQLite file, and a database on a PostgreSQL server this session starts).
+
+Under ``CI=true`` a skip is a failure (``ci_strict``): a missing corpus, PostgreSQL server
+or Chromium must not let CI pass on what it never ran. Locally they skip, with the reason
+in the summary (``-ra``)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ from trialscope.store import Store, open_store
 
 from . import pg_server
 
+# the hooks are found by name in a conftest, so importing them here installs them
+from .ci_strict import in_ci, pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 CTGOV = SHARED_DATA / "ctgov"
@@ -26,9 +33,16 @@ needs_corpus = pytest.mark.skipif(
     not CTGOV.is_dir(), reason=f"shared corpus not found at {CTGOV} (clone ../shared beside)"
 )
 
+ALL_BACKENDS = ("sqlite", "postgres")
+#: TRIALSCOPE_TEST_BACKENDS=sqlite runs the parametrised suites on SQLite only (not in CI)
+BACKENDS = tuple((os.environ.get("TRIALSCOPE_TEST_BACKENDS") or ",".join(ALL_BACKENDS)).split(","))
 
-#: TRIALSCOPE_TEST_BACKENDS=sqlite runs the parametrised suites on SQLite only
-BACKENDS = tuple((os.environ.get("TRIALSCOPE_TEST_BACKENDS") or "sqlite,postgres").split(","))
+
+def pytest_configure(config: pytest.Config) -> None:
+    if in_ci() and sorted(BACKENDS) != sorted(ALL_BACKENDS):
+        raise pytest.UsageError(
+            f"CI runs every backend: unset TRIALSCOPE_TEST_BACKENDS (it is {','.join(BACKENDS)})"
+        )
 
 
 @pytest.fixture(scope="session")
