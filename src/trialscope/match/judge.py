@@ -46,6 +46,8 @@ class _Reading:
     #: that must all hold; the runs are alternatives
     runs: tuple[tuple[tuple[Mention, ...], ...], ...]
     refusal: bool
+    #: "labs do not meet the following: ANC >= 1.5 ...": the bounds are requirements
+    requirement_list: bool
 
 
 @lru_cache(maxsize=100_000)
@@ -72,10 +74,34 @@ def _reading(item: Item) -> _Reading:
         men=bool(_MEN.search(text)),
         runs=_runs(item, mentions),
         refusal=bool(_REFUSAL.search(text)),
+        requirement_list=bool(item.constraints) and is_requirement_list(text),
     )
 
 
-def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> CriterionResult:
+_REQUIREMENT_LIST = re.compile(
+    r"\b(?:(?:do(?:es)?|did)\s+not|don't|doesn't|fail(?:s|ed|ing)?\s+to|not|cannot|unable\s+to)"
+    r"\s+(?:meet(?:s|ing)?|satisf(?:y|ies|ying)|fulfil+(?:s|ing)?|achieve|comply(?:ing)?\s+with)\b",
+    re.I,
+)
+
+
+def is_requirement_list(text: str) -> bool:
+    """An exclusion that lists requirements under "do not meet / fail to meet / not
+    satisfying the following": excluded only when a listed bound fails."""
+    return bool(_REQUIREMENT_LIST.search(text))
+
+
+def judge_item(
+    item: Item,
+    facts: PatientFacts,
+    kind: str | None = None,
+    *,
+    requirements: bool = False,
+    own: frozenset[str] = frozenset(),
+) -> CriterionResult:
+    """``requirements``: the item sits under an exclusion heading that lists
+    requirements ("Laboratory values not meeting the following:"); ``own``: the concepts
+    of the trial's own conditions ("other malignancies" means other than these)."""
     kind = kind or item.kind
     reading = _reading(item)
     answered = facts.patient.answers.get(f"criterion:{reading.slug}")
@@ -84,6 +110,8 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
     not_applicable = _not_applicable(reading, facts, kind)
     if not_applicable is not None:
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
+    if kind == "exclusion" and item.constraints and (requirements or reading.requirement_list):
+        return _failed_requirement(item, facts)
     parts: list[Part] = []
     if item.constraints:
         parts.append(judge_bounds(item.constraints, facts))
@@ -117,6 +145,27 @@ def judge_item(item: Item, facts: PatientFacts, kind: str | None = None) -> Crit
         evidence=tuple(evidence),
         constraints=tuple(c.describe() for c in item.constraints),
         questions=tuple(questions) if verdict is Verdict.UNKNOWN or basis is Basis.ABSENCE else (),
+    )
+
+
+def _failed_requirement(item: Item, facts: PatientFacts) -> CriterionResult:
+    """The inverse of the listed bounds: the exclusion applies when one of them fails."""
+    verdict, reason, basis, evidence, questions = judge_bounds(item.constraints, facts)
+    if verdict is Verdict.MET:
+        verdict, reason = Verdict.NOT_MET, f"meets every listed requirement: {reason}"
+    elif verdict is Verdict.NOT_MET:
+        verdict, reason = Verdict.MET, f"a listed requirement fails: {reason}"
+    return CriterionResult(
+        index=item.index,
+        kind="exclusion",
+        text=item.text,
+        span=item.span,
+        verdict=verdict,
+        reason=reason,
+        basis=basis,
+        evidence=tuple(evidence),
+        constraints=tuple(c.describe() for c in item.constraints),
+        questions=tuple(questions) if verdict is Verdict.UNKNOWN else (),
     )
 
 

@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..criteria import ParsedCriteria
 from ..criteria.store import load_parse
-from ..criteria.vocabulary import specific_enough
 from ..errors import NotFoundError, StudyNotFound, UsageError
 from ..search import SearchEngine
 from ..search.types import GeoFilter, Hit, SearchQuery
-from .concepts import ancestors, find_concepts, vocabulary
+from .concepts import ancestors
 from .facts import PatientFacts
 from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
-from .trials import eligibility_score, judge_trial
+from .trials import eligibility_score, judge_trial, own_concepts
 from .verdicts import TrialMatch, TrialVerdict
 
 if TYPE_CHECKING:
@@ -205,7 +204,9 @@ def _match_one(
     store: Store, nct_id: str, facts: PatientFacts, hit: Hit | None, geo: GeoFilter | None
 ) -> TrialMatch:
     view = _trial_view(store, nct_id)
-    verdict, results, deciding = judge_trial(nct_id, view.eligibility, view.parsed, facts)
+    verdict, results, deciding = judge_trial(
+        nct_id, view.eligibility, view.parsed, facts, own=view.concepts
+    )
     first = [r for r in results if r.index in deciding]
     rest = [r for r in results if r.index not in deciding]
     match = TrialMatch(
@@ -251,16 +252,7 @@ def _trial_concepts(study: dict[str, Any]) -> frozenset[str]:
     section = study.get("protocolSection", {})
     names = section.get("conditionsModule", {}).get("conditions") or []
     browse = study.get("derivedSection", {}).get("conditionBrowseModule", {})
-    concepts: set[str] = set()
-    for name in names:
-        concepts |= {f.concept for f in find_concepts(str(name))}
-    vocab = vocabulary()
-    if vocab is not None:
-        for mesh in browse.get("meshes") or []:
-            found = vocab.from_mesh_id(str(mesh.get("id", "")))
-            if found:
-                concepts.add(found)
-    return frozenset(c for c in concepts if specific_enough(c) and not c.startswith("therapy:"))
+    return own_concepts(names, [str(m.get("id", "")) for m in browse.get("meshes") or []])
 
 
 def _topical(concepts: frozenset[str], facts: PatientFacts) -> float:

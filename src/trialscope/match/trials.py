@@ -9,12 +9,15 @@ is met and no exclusion is, POSSIBLY_ELIGIBLE while computable unknowns remain.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..criteria import Item, ParsedCriteria
+from ..criteria.vocabulary import specific_enough
 from ..record.ages import age_in_years
+from .concepts import find_concepts, vocabulary
 from .facts import PatientFacts
-from .judge import judge_item
+from .judge import is_requirement_list, judge_item
 from .verdicts import Basis, CriterionResult, Evidence, Question, TrialVerdict, Verdict
 
 #: synthetic item indexes for the structured eligibility fields
@@ -22,18 +25,32 @@ SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -3, -2, -1
 
 
 def judge_trial(
-    nct_id: str, eligibility: dict[str, Any], parsed: ParsedCriteria, facts: PatientFacts
+    nct_id: str,
+    eligibility: dict[str, Any],
+    parsed: ParsedCriteria,
+    facts: PatientFacts,
+    *,
+    own: frozenset[str] = frozenset(),
 ) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
     """Verdict, every criterion's result (structured fields first), deciding indexes.
-    ``eligibility`` is the record's eligibilityModule."""
+    ``eligibility`` is the record's eligibilityModule; ``own`` the concepts of the
+    trial's own conditions (see :func:`own_concepts`), against which "other" is read."""
     results = _structured(eligibility, facts)
     parents = {item.parent for item in parsed.items if item.parent is not None}
+    by_index = {item.index: item for item in parsed.items}
     for item in parsed.items:
         if _is_heading(item, parents):
             continue
-        # no header (old PDQ-style text): every statement must hold, as for inclusions
+        parent = by_index.get(item.parent) if item.parent is not None else None
         results.append(
-            judge_item(item, facts, kind="inclusion" if item.kind == "unknown" else None)
+            judge_item(
+                item,
+                facts,
+                # no header (old PDQ-style text): every statement must hold, as for inclusions
+                kind="inclusion" if item.kind == "unknown" else None,
+                requirements=parent is not None and is_requirement_list(parent.text),
+                own=own,
+            )
         )
     deciding = [r.index for r in results if r.decides_against]
     if deciding:
@@ -43,6 +60,20 @@ def judge_trial(
     else:
         verdict = TrialVerdict.ELIGIBLE
     return verdict, results, deciding
+
+
+def own_concepts(names: Iterable[str], mesh_ids: Iterable[str] = ()) -> frozenset[str]:
+    """The concepts of a trial's own conditions: its condition list and MeSH terms."""
+    concepts: set[str] = set()
+    for name in names:
+        concepts |= {f.concept for f in find_concepts(str(name))}
+    vocab = vocabulary()
+    if vocab is not None:
+        for mesh in mesh_ids:
+            found = vocab.from_mesh_id(str(mesh))
+            if found:
+                concepts.add(found)
+    return frozenset(c for c in concepts if specific_enough(c) and not c.startswith("therapy:"))
 
 
 def _blocks(result: CriterionResult) -> bool:
