@@ -97,3 +97,21 @@ class PatientError(TrialscopeError):
         super().__init__(f"Patient field {field!r}: {problem}", hint=hint)
         self.field = field
         self.problem = problem
+
+
+class DataFileError(TrialscopeError):
+    """A curated table shipped with trialscope (``trialscope/data``) is malformed: names
+    the file, the line and the field at fault."""
+
+    code = "bad_data_file"
+
+    def __init__(self, file: str, line: int, field: str | None, problem: str) -> None:
+        where = f"{file}, line {line}" + (f", field {field!r}" if field else "")
+        super().__init__(
+            f"{where}: {problem}",
+            hint="See docs/data-files.md for the format of trialscope's data files.",
+        )
+        self.file = file
+        self.line = line
+        self.field = field
+        self.problem = problem

@@ -1,0 +1,260 @@
+"""The curated tables shipped with trialscope, and their one loader.
+
+The tables (criteria variables, drug names and classes, LOINC codes, UCUM units, the
+built-in vocabulary, the ranking weights) are data files in this package, so a clinician
+can review a change as a diff of rows rather than of Python. ``docs/data-files.md``
+describes each file. Two formats:
+
+- **TSV** for flat tables: a header line naming the columns, one row a line, cells
+  separated by one tab. ``#`` starts a comment line, blank lines are skipped. A list cell
+  separates its items with ``;``; a cell holding only ``-`` means "none"; an empty cell
+  is absent (the column's default, or an error if the column is required).
+- **YAML** where a row has nested parts (a variable with many aliases, the ranking
+  config): a list of mappings, or one mapping.
+
+Every row is checked by a pydantic model (:mod:`.schema`); a malformed row is a
+:class:`~trialscope.errors.DataFileError` naming the file, the line and the field. Files
+are read with :mod:`importlib.resources`, so an installed wheel finds them, and each is
+read and checked once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
+
+from ..errors import DataFileError
+
+__all__ = ["DataFileError", "Document", "Row", "data_files", "load_document", "load_rows"]
+
+NONE_CELL = "-"
+LIST_SEPARATOR = ";"
+
+
+class Row(BaseModel):
+    """One row of a data file; subclasses name the file in ``data_file``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: the file in this package the rows come from
+    data_file: ClassVar[str]
+    #: a field whose value must not repeat across rows (None: no such check)
+    unique: ClassVar[str | None] = None
+    _file: str = PrivateAttr(default="?")
+    _line: int = PrivateAttr(default=0)
+
+    @property
+    def line(self) -> int:
+        """The line of the data file the row starts on."""
+        return self._line
+
+    def error(self, field: str | None, problem: str) -> DataFileError:
+        """An error about this row, for checks that need more than one row or file."""
+        return DataFileError(self._file, self._line, field, problem)
+
+
+class Document(Row):
+    """A data file that is one mapping (a config), not a list of rows."""
+
+
+R = TypeVar("R", bound=Row)
+D = TypeVar("D", bound=Document)
+
+
+def data_files() -> list[str]:
+    """The names of every data file in this package."""
+    root = resources.files(__name__)
+    return sorted(p.name for p in root.iterdir() if p.name.endswith((".tsv", ".yaml")))
+
+
+@cache
+def load_rows(model: type[R]) -> tuple[R, ...]:
+    """The rows of ``model.data_file``, checked (cached: read once per process)."""
+    name = model.data_file
+    return parse_rows(resources.files(__name__).joinpath(name).read_text("utf-8"), name, model)
+
+
+@cache
+def load_document(model: type[D]) -> D:
+    """The one mapping of ``model.data_file``, checked (cached)."""
+    name = model.data_file
+    return parse_document(resources.files(__name__).joinpath(name).read_text("utf-8"), name, model)
+
+
+def parse_rows(text: str, file: str, model: type[R]) -> tuple[R, ...]:
+    """Rows from a data file's text; ``file`` names it in errors (TSV or YAML by suffix)."""
+    rows = _tsv_rows(text, file, model) if file.endswith(".tsv") else _yaml_rows(text, file, model)
+    if model.unique is not None:
+        seen: dict[Any, int] = {}
+        for row in rows:
+            value = getattr(row, model.unique)
+            if value in seen:
+                raise row.error(model.unique, f"{value!r} repeats line {seen[value]}")
+            seen[value] = row.line
+    return rows
+
+
+def parse_document(text: str, file: str, model: type[D]) -> D:
+    node = _yaml_node(text, file)
+    if not isinstance(node, yaml.MappingNode):
+        raise DataFileError(file, _line_of(node), None, "expected one mapping of settings")
+    return _checked(model, _construct(node, text), file, _line_of(node), _yaml_locator(node))
+
+
+# -- TSV
+
+
+def _tsv_rows(text: str, file: str, model: type[R]) -> tuple[R, ...]:
+    columns = list(model.model_fields)
+    header: list[str] | None = None
+    rows: list[R] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        cells = raw.split("\t")
+        if header is None:
+            header = [cell.strip() for cell in cells]
+            if header != columns:
+                raise DataFileError(
+                    file, number, None,
+                    f"the header must name the columns {', '.join(columns)} (tab-separated),"
+                    f" found {', '.join(header)}",
+                )  # fmt: skip
+            continue
+        if len(cells) != len(columns):
+            raise DataFileError(
+                file, number, None,
+                f"expected {len(columns)} tab-separated cells ({', '.join(columns)}),"
+                f" found {len(cells)}",
+            )  # fmt: skip
+        values = {col: _tsv_cell(cell) for col, cell in zip(columns, cells, strict=True)}
+        values = {col: value for col, value in values.items() if value != ""}
+        rows.append(_checked(model, values, file, number, _at_line(number)))
+    return tuple(rows)
+
+
+def _at_line(number: int) -> Callable[[Sequence[int | str]], int]:
+    """A TSV row is one line, whichever of its fields is wrong."""
+    return lambda _loc: number
+
+
+def _tsv_cell(cell: str) -> str | None:
+    cell = cell.strip()
+    return None if cell == NONE_CELL else cell
+
+
+def split_list(value: Any) -> Any:
+    """A list cell (``a; b; c``) -> its items; lists from YAML pass through. For
+    ``BeforeValidator`` on list fields."""
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(LIST_SEPARATOR) if item.strip())
+    return value
+
+
+# -- YAML
+
+
+def _yaml_rows(text: str, file: str, model: type[R]) -> tuple[R, ...]:
+    node = _yaml_node(text, file)
+    if not isinstance(node, yaml.SequenceNode):
+        raise DataFileError(file, _line_of(node), None, "expected a list of entries (- ...)")
+    data = _construct(node, text)
+    return tuple(
+        _checked(model, item, file, _line_of(item_node), _yaml_locator(item_node))
+        for item, item_node in zip(data, node.value, strict=True)
+    )
+
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_node(text: str, file: str) -> yaml.Node:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise DataFileError(file, line, None, f"not valid YAML: {exc.problem}") from exc
+    if node is None:
+        raise DataFileError(file, 1, None, "the file is empty")
+    _check_duplicate_keys(node, file)
+    return node
+
+
+def _construct(node: yaml.Node, text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_duplicate_keys(node: yaml.Node, file: str) -> None:
+    # YAML keeps the last of two equal keys without a word: a row edited twice would lose one
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                raise DataFileError(file, _line_of(key), str(key.value), "the key repeats")
+            seen.add(key.value)
+            _check_duplicate_keys(value, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_duplicate_keys(item, file)
+
+
+def _line_of(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _yaml_locator(root: yaml.Node) -> Callable[[Sequence[int | str]], int]:
+    """A pydantic error location (``("aliases", 3)``) -> the line of that node."""
+
+    def locate(loc: Sequence[int | str]) -> int:
+        node = root
+        for part in loc:
+            child = next(_children(node, part), None)
+            if child is None:
+                break
+            node = child
+        return _line_of(node)
+
+    return locate
+
+
+def _children(node: yaml.Node, part: int | str) -> Iterator[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        yield from (value for key, value in node.value if key.value == str(part))
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        yield node.value[part]
+
+
+# -- checking
+
+
+def _checked(
+    model: type[R],
+    values: Any,
+    file: str,
+    line: int,
+    locate: Callable[[Sequence[int | str]], int],
+) -> R:
+    if not isinstance(values, dict):
+        raise DataFileError(file, line, None, f"expected a mapping of fields, found {values!r}")
+    try:
+        row = model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(str(part) for part in loc) or None
+        problem = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] not in ("missing", "extra_forbidden"):
+            problem += f" (found {first['input']!r})"
+        raise DataFileError(file, locate(loc), field, problem) from exc
+    row._file, row._line = file, line
+    return row

@@ -1,0 +1,61 @@
+"""The row models of the data files: what each column may hold.
+
+One model per file (``data_file``); :func:`trialscope.data.load_rows` checks every row
+against it. Checks that span rows or files (a drug's class must exist, a LOINC code's
+variable must be in the catalogue) are made where the tables are put together and name
+the row's line too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+
+from . import Row, split_list
+
+#: a lower-case identifier (variable ids, drug class ids)
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+#: a short text on one line (labels, names)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\t\n]+$")]
+#: a phrase in the syntax of ``criteria/lexicon.py`` (``metastas{is|es}``, ``=AC``): one
+#: item of a ``;``-separated list, so it cannot hold ``;`` itself
+Phrase = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^;\t\n]+$")
+]
+Phrases = Annotated[tuple[Phrase, ...], BeforeValidator(split_list)]
+
+
+class VariableRow(Row):
+    """A variable a criterion can constrain (``criteria/catalogue.py``)."""
+
+    data_file = "criteria_variables.yaml"
+    unique = "id"
+
+    id: Id
+    label: Text
+    kind: Literal["numeric", "ordinal", "count"]
+    #: the canonical unit, a label ``criteria/units.py`` knows; absent for scores and ratios
+    unit: Text | None = None
+    #: g/mol: drives the analyte-specific mg/dL <-> umol/L conversions
+    molar_mass: Annotated[float, Field(gt=0)] | None = None
+    #: mEq/L -> mmol/L
+    valence: Annotated[int, Field(ge=1)] = 1
+    #: (low, high) in canonical units: a reading outside it is dropped
+    plausible: tuple[float, float] | None = None
+    #: the Facebook Clinical-Trial-Parser variables this one covers
+    ctp: Annotated[
+        tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_/]+$")], ...],
+        BeforeValidator(split_list),
+    ] = ()
+    aliases: Annotated[Phrases, Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> VariableRow:
+        if self.plausible is not None and self.plausible[0] > self.plausible[1]:
+            raise ValueError(f"plausible range {self.plausible} is low > high")
+        return self
+
+
+#: every data file's model; the tests check each file against its own
+MODELS: tuple[type[Row], ...] = (VariableRow,)

@@ -1,0 +1,101 @@
+"""The curated data files: every file checks, and a malformed row is a precise error."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from trialscope.data import Document, Row, data_files, load_document, load_rows, parse_rows
+from trialscope.data.schema import MODELS, VariableRow
+from trialscope.errors import DataFileError
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "src" / "trialscope" / "data"
+
+
+def test_every_data_file_has_a_model_and_every_model_a_file() -> None:
+    assert data_files() == sorted(model.data_file for model in MODELS)
+    assert len({model.data_file for model in MODELS}) == len(MODELS)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.data_file)
+def test_every_data_file_validates(model: type[Row]) -> None:
+    rows = (load_document(model),) if issubclass(model, Document) else load_rows(model)
+    assert rows, f"{model.data_file} has no rows"
+    assert all(isinstance(row, model) and row.line > 0 for row in rows)
+    # lines point at the row's own text
+    text = (DATA / model.data_file).read_text("utf-8").splitlines()
+    first = rows[0]
+    key = getattr(first, model.unique) if model.unique else None
+    if key is not None:
+        assert str(key) in text[first.line - 1]
+
+
+def test_the_wheel_ships_every_data_file() -> None:
+    """pyproject's package-data globs cover each file (a wheel built from it has them)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    globs = config["tool"]["setuptools"]["package-data"]["trialscope"]
+    for name in data_files():
+        assert any(fnmatch.fnmatch(f"data/{name}", glob) for glob in globs), name
+
+
+_VARIABLE = """\
+# a comment
+- id: age
+  label: Age
+  kind: numeric
+  unit: year
+  plausible: [0, 120]
+  aliases:
+    - age
+    - aged
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "problem"),
+    [
+        (_VARIABLE.replace("kind: numeric", "kind: numerik"), 4, "kind", "'numeric'"),
+        (_VARIABLE.replace("id: age", "id: Age"), 2, "id", "should match pattern"),
+        (_VARIABLE.replace("[0, 120]", "[120, 0]"), 2, None, "low > high"),
+        (_VARIABLE.replace("[0, 120]", "[0, lots]"), 6, "plausible.1", "valid number"),
+        (_VARIABLE.replace("    - aged", "    - aged; old"), 9, "aliases.1", "pattern"),
+        (_VARIABLE.replace("    - aged", "    - no"), 9, "aliases.1", "valid string"),
+        (_VARIABLE.replace("  label: Age\n", ""), 2, "label", "Field required"),
+        (_VARIABLE.replace("  unit: year", "  units: year"), 5, "units", "Extra inputs"),
+        (_VARIABLE.replace("  unit: year", "  unit: year\n  unit: y"), 6, "unit", "repeats"),
+        (_VARIABLE + _VARIABLE.replace("# a comment\n", ""), 10, "id", "repeats line 2"),
+        (
+            _VARIABLE.replace("  aliases:\n    - age\n    - aged\n", "  aliases: []\n"),
+            7,
+            "aliases",
+            "at least 1",
+        ),
+        # YAML's parser names the line where it gave up
+        (_VARIABLE.replace("label: Age", "label: [Age"), 4, None, "not valid YAML"),
+        ("id: age\n", 1, None, "expected a list"),
+        ("# nothing\n", 1, None, "empty"),
+    ],
+)
+def test_a_malformed_variable_names_file_line_and_field(
+    text: str, line: int, field: str | None, problem: str
+) -> None:
+    with pytest.raises(DataFileError) as caught:
+        parse_rows(text, "criteria_variables.yaml", VariableRow)
+    error = caught.value
+    assert (error.file, error.line, error.field) == ("criteria_variables.yaml", line, field)
+    assert problem in error.problem
+    assert str(error).startswith(f"criteria_variables.yaml, line {line}")
+
+
+def test_a_valid_variable_parses_to_typed_values() -> None:
+    (row,) = parse_rows(_VARIABLE, "criteria_variables.yaml", VariableRow)
+    assert row.plausible == (0.0, 120.0) and row.aliases == ("age", "aged")
+    assert row.line == 2 and row.unit == "year" and row.molar_mass is None
+
+
+def test_loading_is_cached() -> None:
+    assert load_rows(VariableRow) is load_rows(VariableRow)
