@@ -108,3 +108,31 @@ def test_requirements_listed_under_a_negated_heading() -> None:
     verdict, results = judge(text, low)
     assert find(results, "Platelets").verdict is Verdict.MET
     assert verdict is TrialVerdict.INELIGIBLE
+
+
+# -- 3. "other" is relative to the trial's own condition ----------------------------------
+
+#: NCT05797077's condition list, as its record gives it
+CRLM_CONDITIONS = ("Liver Metastases", "Circulating Tumor Cell", "Cancer, Therapy-Related",
+                   "Colorectal Cancer")  # fmt: skip
+
+
+def test_other_sites_and_malignancies_exclude_what_the_trial_is_not_about() -> None:
+    text = seed_criteria("NCT05797077")
+    eligibility = {"sex": "ALL", "minimumAge": "18 Years", "maximumAge": "75 Years"}
+    _, results = judge(text, CRLM_PATIENT, eligibility, CRLM_CONDITIONS)
+    sites = find(results, "Patients with distant metastases to other sites")
+    assert sites.verdict is Verdict.NOT_MET, sites.reason  # the liver is this trial's site
+    other = find(results, "Patients with a history of other malignant tumors")
+    assert other.verdict is Verdict.NOT_MET, other.reason  # colon cancer is the trial's own
+    tolerate = find(results, "Patients with severe liver or kidney dysfunction")
+    assert tolerate.verdict is Verdict.NOT_MET, tolerate.reason  # prior FOLFOX is no intolerance
+    assert all("FOLFOX" not in e.fact for e in tolerate.evidence)
+    # metastases elsewhere and a second cancer do count
+    more = [{"name": "peritoneal metastases"}, {"name": "breast cancer", "status": "history"}]
+    spread = {**CRLM_PATIENT, "conditions": [*CRLM_PATIENT["conditions"], *more]}
+    verdict, results = judge(text, spread, eligibility, CRLM_CONDITIONS)
+    assert find(results, "Patients with distant metastases to other sites").verdict is Verdict.MET
+    other = find(results, "Patients with a history of other malignant tumors")
+    assert other.verdict is Verdict.MET and "breast" in other.evidence[0].fact
+    assert verdict is TrialVerdict.INELIGIBLE

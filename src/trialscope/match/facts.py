@@ -8,6 +8,7 @@ hierarchy, not by string.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .concepts import ancestors, find_concepts
 from .patient import Condition, Patient, Provenance, Therapy
@@ -17,6 +18,13 @@ from .patient import Condition, Patient, Provenance, Therapy
 class ConditionFact:
     concept: str
     condition: Condition
+
+
+@lru_cache(maxsize=4096)
+def most_specific(concepts: frozenset[str]) -> frozenset[str]:
+    """Drop the concepts that are ancestors of another one: a trial listing "Cancer" beside
+    "Colorectal Cancer" is about colorectal cancer."""
+    return frozenset(c for c in concepts if not any(o != c and c in ancestors(o) for o in concepts))
 
 
 @dataclass(slots=True)
@@ -29,6 +37,8 @@ class PatientFacts:
     therapy_classes: dict[str, list[Therapy]] = field(default_factory=dict)
     therapy_absent: dict[str, list[Therapy]] = field(default_factory=dict)
     no_medications: Therapy | None = None
+    #: each condition's own concepts (not their ancestors), by ``id(condition)``
+    concepts_of: dict[int, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, patient: Patient) -> PatientFacts:
@@ -39,6 +49,7 @@ class PatientFacts:
                 concepts |= {f.concept for f in find_concepts(condition.name)}
             for stage_or_site in condition.metastasis_sites:
                 concepts |= {f.concept for f in find_concepts(f"{stage_or_site} metastases")}
+            facts.concepts_of[id(condition)] = frozenset(concepts)
             for concept in concepts:
                 fact = ConditionFact(concept, condition)
                 if condition.status == "absent":
@@ -62,6 +73,12 @@ class PatientFacts:
 
     def ruled_out(self, concept: str) -> list[ConditionFact]:
         return self.absent.get(concept, [])
+
+    def about(self, condition: Condition, own: frozenset[str]) -> bool:
+        """``condition`` is one of ``own`` (a trial's conditions), narrower or broader."""
+        mine = self.concepts_of.get(id(condition), frozenset())
+        own = most_specific(own)
+        return any(c in ancestors(t) or t in ancestors(c) for c in mine for t in own)
 
     def source_of(self, name: str) -> Provenance | None:
         return self.patient.provenance.get(name)

@@ -115,7 +115,7 @@ def judge_item(
     if item.constraints:
         parts.append(judge_bounds(item.constraints, facts))
     if reading.runs:
-        parts.append(named_part(item, reading.runs, facts, kind))
+        parts.append(named_part(item, reading.runs, facts, kind, own))
     if item.non_computable_reason in ("consent", "compliance"):
         parts.append(_consent(reading, facts))
     if not parts:

@@ -57,14 +57,16 @@ class _Seen:
     kind: str | None = None
 
 
-def _mention(item: Item, mention: Mention, facts: PatientFacts, kind: str) -> Part:
+def _mention(
+    item: Item, mention: Mention, facts: PatientFacts, kind: str, own: frozenset[str]
+) -> Part:
     """Whether the item's statement about ``mention`` holds for the patient."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
         return _pregnancy(mention, facts)
     if mention.category == "prior_therapy":
         seen = _therapy(item, mention, facts)
     else:
-        seen = _condition(item, mention, facts)
+        seen = _condition(item, mention, facts, own)
     negate = mention.negated
     named = seen.named
     if seen.untimed and not seen.present:
@@ -111,12 +113,25 @@ _EXCEPT = re.compile(
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
 
 
+# a therapy named as what the patient could take, not what they took: "diseases that
+# cannot tolerate chemotherapy", "contraindications to surgery", "eligible for ..."
+_THERAPY_OBJECT = re.compile(
+    r"\b(?:tolerat\w*|intoleran\w*|contra-?indicat\w*|unfit|unsuitable|suitable|candidates?|"
+    r"eligible|allerg\w*|hypersensitiv\w*|unable\s+to\s+(?:receive|undergo)|refus\w*|fit)"
+    r"\s+(?:for\s+|to\s+|of\s+|with\s+)?(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+
+
 def is_modifier(item: Item, mention: Mention) -> bool:
     """The named disease only qualifies another noun ("rabies vaccine", "anti-TB drugs",
-    "non-infectious"): the item is not about the patient having it."""
+    "non-infectious"), or the therapy is one the patient could take ("cannot tolerate
+    chemotherapy"): the item is not about the patient having it."""
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    if mention.category == "prior_therapy":
+        return bool(_THERAPY_OBJECT.search(item.text[max(0, start - 60) : start]))
     if mention.category != "condition":
         return False
-    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
     if _EXCEPT.search(item.text, 0, start):
         return True  # "... except basal cell carcinoma": named to be let through
     return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
@@ -151,11 +166,15 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
 
 
 def named_part(
-    item: Item, runs: tuple[tuple[tuple[Mention, ...], ...], ...], facts: PatientFacts, kind: str
+    item: Item,
+    runs: tuple[tuple[tuple[Mention, ...], ...], ...],
+    facts: PatientFacts,
+    kind: str,
+    own: frozenset[str] = frozenset(),
 ) -> Part:
     return either(
         [
-            both([either([_mention(item, m, facts, kind) for m in slot]) for slot in run])
+            both([either([_mention(item, m, facts, kind, own) for m in slot]) for slot in run])
             for run in runs
         ]
     )
@@ -169,8 +188,35 @@ def _inside_longer(mention: Mention, slot: list[Mention]) -> bool:
     )
 
 
-def _condition(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
+# "other malignancies", "another primary cancer", "metastases to other sites": other
+# than what the trial itself is about
+_OTHER_BEFORE = re.compile(
+    r"\b(?:other|another|additional|second|further)\b(?:\s+[\w-]+){0,3}\s*$", re.I
+)
+_OTHER_AFTER = re.compile(
+    r"\s*(?:[\w-]+\s+){0,2}?(?:to|in|at|of|involving|outside)\s+(?:the\s+|any\s+)?other\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[;:.(),]")
+
+
+def is_other(item: Item, mention: Mention) -> bool:
+    """The item names ``mention`` as another one than the trial's own."""
+    if mention.concept in ("other_malignancy", "lex:other_malignancy"):
+        return True
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    before = item.text[max(0, start - 60) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    return bool(_OTHER_BEFORE.search(before[cut:]) or _OTHER_AFTER.match(item.text, end))
+
+
+def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset[str]) -> _Seen:
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    # "other" is relative to the trial's own conditions: the patient's disease the trial
+    # is about cannot satisfy it (unknown without the trial, so left as it was)
+    other = bool(own) and is_other(item, mention)
+    if other and concept == "lex:other_malignancy":
+        concept = "lex:malignancy"
     wants_active = bool(_ACTIVE.search(item.text)) and not mention.historical
     within = min((w.days for w in item.windows if w.relation == "within"), default=None)
     today = facts.patient.as_of or dt.date.today()
@@ -181,6 +227,8 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
     for fact in facts.has(concept):
         condition = fact.condition
         if wants_active and condition.status == "history":
+            continue
+        if other and facts.about(condition, own):
             continue
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
         if qualifier and not all(w.lower() in condition.name.lower() for w in qualifier):
