@@ -23,9 +23,10 @@ from ..criteria.cleantext import CleanText
 from ..criteria.constraints import extract_constraints
 from .concepts import Found, find_concepts
 from .drugs import find_drugs
+from .lesions import add_lesions
 from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
+from .sentences import clauses, sentences
 
-_SENTENCE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|\n|$)")
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
 _AGE = re.compile(
     r"\b(\d{1,3}(?:\.\d)?)\s*[- ]?\s*(?:(years?|yrs?|y)[- ]?(?:old|o\b)|(yo|y/o|y\.o\.?)\b"
@@ -89,40 +90,46 @@ _PAST = re.compile(
 _AGE_UNITS = {"month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25}
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans; semicolons end a sentence too (they end negation scope)."""
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.start(), match.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
-
-
 def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
-    """Read a clinical note into a Patient. Never stores or logs the text."""
+    """Read a clinical note into a Patient. Never stores or logs the text.
+
+    Sentences come from :mod:`.sentences` (pysbd); each fact quotes its whole sentence.
+    Semicolons split a sentence into clauses, each a negation scope of its own."""
     patient = Patient(note=text, as_of=as_of, complete_history=True)
     spans = sentences(text)
     _demographics(patient, text, spans)
-    for number, (lo, hi) in enumerate(spans):
+    for number, sentence in enumerate(spans):
         where = f"sentence {number + 1}"
-        _concepts(patient, text, lo, hi, where)
-        _measurements(patient, text, lo, hi, where)
-        _drugs(patient, text, lo, hi, where)
-        if _NO_MEDICATIONS.search(text, lo, hi):
-            patient.therapies.append(
-                Therapy(
-                    name="any medication",
-                    classes=["medication"],
-                    status="absent",
-                    source=_prov(text, lo, hi, where),
+        for lo, hi in clauses(text, *sentence):
+            quote = _Quote(text, sentence, where)
+            _concepts(patient, text, lo, hi, quote)
+            _measurements(patient, text, lo, hi, quote)
+            _drugs(patient, text, lo, hi, quote)
+            if _NO_MEDICATIONS.search(text, lo, hi):
+                patient.therapies.append(
+                    Therapy(
+                        name="any medication",
+                        classes=["medication"],
+                        status="absent",
+                        source=quote(lo, hi),
+                    )
                 )
-            )
+    for number, sentence in enumerate(spans):
+        for lo, hi in clauses(text, *sentence):
+            add_lesions(patient, text, lo, hi, _Quote(text, sentence, f"sentence {number + 1}"))
     return patient
+
+
+class _Quote:
+    """Provenance for a fact of one sentence: the whole sentence quoted, the fact's own
+    span marked."""
+
+    def __init__(self, text: str, sentence: tuple[int, int], where: str) -> None:
+        self.sentence = text[sentence[0] : sentence[1]]
+        self.where = where
+
+    def __call__(self, start: int, end: int) -> Provenance:
+        return Provenance(kind="note", ref=self.where, text=self.sentence, span=(start, end))
 
 
 def _prov(text: str, lo: int, hi: int, where: str) -> Provenance:
@@ -184,12 +191,12 @@ def _onset(text: str, lo: int, hi: int, as_of: dt.date | None) -> dt.date | None
     return (as_of or dt.date.today()) - dt.timedelta(days=round(days))
 
 
-def _concepts(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
+def _concepts(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
     onset = _onset(text, lo, hi, patient.as_of)
     for found in find_concepts(text, lo, hi):
         if found.family or found.hypothetical:
             continue
-        source = Provenance(kind="note", ref=where, text=text[lo:hi], span=(found.start, found.end))
+        source = quote(found.start, found.end)
         if found.category == "prior_therapy":
             patient.therapies.append(
                 Therapy(
@@ -205,7 +212,7 @@ def _concepts(patient: Patient, text: str, lo: int, hi: int, where: str) -> None
             patient.conditions.append(_condition(found, source, onset))
 
 
-def _drugs(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
+def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
     """Drug names ("prednisone", "FOLFOX") with their classes; negation from context."""
     found = find_drugs(text[lo:hi])
     if not found:
@@ -227,7 +234,7 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
                     if assertion.historical or _PAST.search(text, lo, start)
                     else "active"
                 ),
-                source=Provenance(kind="note", ref=where, text=text[lo:hi], span=(start, end)),
+                source=quote(start, end),
             )
         )
 
@@ -239,7 +246,7 @@ def _condition(found: Found, source: Provenance, onset: dt.date | None) -> Condi
     )
 
 
-def _measurements(patient: Patient, text: str, lo: int, hi: int, where: str) -> None:
+def _measurements(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
     clean = CleanText(text[lo:hi])
     for constraint in extract_constraints(clean.text, 0, len(clean.text), clean.source_span):
         if constraint.variable == "age" or constraint.condition:
@@ -251,12 +258,7 @@ def _measurements(patient: Patient, text: str, lo: int, hi: int, where: str) -> 
         if bound is None:
             continue
         value = bound.value
-        source = Provenance(
-            kind="note",
-            ref=where,
-            text=text[lo:hi],
-            span=(lo + constraint.span[0], lo + constraint.span[1]),
-        )
+        source = quote(lo + constraint.span[0], lo + constraint.span[1])
         variable = VARIABLES[constraint.variable]
         if variable.id in ("ecog", "who_ps", "karnofsky", "lansky"):
             patient.performance.append(

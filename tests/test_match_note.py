@@ -1,0 +1,225 @@
+"""Reading free-text notes: sentence boundaries (pysbd), decimal values, lesion counts and
+metastasis sites, and a count criterion of a real trial decided from a note."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialscope.importer import import_paths
+from trialscope.match import Verdict, match_trial, read_note
+from trialscope.match.lesions import find_lesions
+from trialscope.match.patient import Lab
+from trialscope.match.sentences import sentences
+from trialscope.store import SQLiteStore
+
+from .conftest import CTGOV, needs_corpus
+
+
+def _canonical(test: str, value: float, unit: str) -> tuple[float, str | None]:
+    """The value as written, in the catalogue's unit (how the note reader stores it)."""
+    return Lab(test=test, value=value, unit=unit.removeprefix("x")).canonical()
+
+
+def _split(text: str) -> list[str]:
+    return [text[lo:hi] for lo, hi in sentences(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Hemoglobin 9.5 g/dL. ANC 1.5 x10^9/L.",
+            ["Hemoglobin 9.5 g/dL.", "ANC 1.5 x10^9/L."],
+        ),
+        (
+            "Seen by Dr. Smith on 3.4.2020. Platelets approx. 120 x10^9/L. No fever.",
+            ["Seen by Dr. Smith on 3.4.2020.", "Platelets approx. 120 x10^9/L.", "No fever."],
+        ),
+        (
+            "She has CRC, e.g. adenocarcinoma vs. NET. Temp. 38.5 C.",
+            ["She has CRC, e.g. adenocarcinoma vs. NET.", "Temp. 38.5 C."],
+        ),
+        ("Pt. is a 45 y.o. male. BP 140/90 mmHg.", ["Pt. is a 45 y.o. male.", "BP 140/90 mmHg."]),
+        # a line break ends a sentence even without a full stop; a semicolon does not
+        (
+            "Dx: CRC\nHb 9.5 g/dL\n\nNo fever; denies pain.",
+            ["Dx: CRC", "Hb 9.5 g/dL", "No fever; denies pain."],
+        ),
+    ],
+)
+def test_sentences_know_decimals_and_abbreviations(text: str, expected: list[str]) -> None:
+    assert _split(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "test", "value", "unit"),
+    [
+        ("Hemoglobin 9.5 g/dL. ANC 1.5 x10^9/L.", "hemoglobin", 9.5, "g/dL"),
+        ("Hemoglobin 9.5 g/dL. ANC 1.5 x10^9/L.", "anc", 1.5, "10^9/L"),
+        (
+            "A 60-year-old man. Total bilirubin 1.1 mg/dL. No fever.",
+            "total_bilirubin",
+            1.1,
+            "mg/dL",
+        ),
+        ("Seen by Dr. Lee. Creatinine 1.05 mg/dL.", "creatinine", 1.05, "mg/dL"),
+        ("Seen approx. 2 weeks ago. Platelets 98.5 x10^9/L.", "platelets", 98.5, "10^9/L"),
+    ],
+)
+def test_note_values_with_decimals(note: str, test: str, value: float, unit: str) -> None:
+    lab = read_note(note).lab(test)
+    assert lab is not None, test
+    assert lab.canonical() == pytest.approx(_canonical(test, value, unit))
+    # the evidence quotes the whole sentence, not a piece cut at the decimal point
+    assert lab.source.text in _split(note)
+    assert str(value) in lab.source.text
+
+
+_VARIABLES = [
+    ("Hemoglobin", "hemoglobin", "g/dL", (3, 25)),
+    ("Serum creatinine", "creatinine", "mg/dL", (0, 15)),
+    ("ANC", "anc", "x10^9/L", (0, 30)),
+    ("Total bilirubin", "total_bilirubin", "mg/dL", (0, 30)),
+]
+_FILLER = st.sampled_from(
+    [
+        "",
+        "Seen by Dr. Smith today.",
+        "She has CRC, e.g. adenocarcinoma.",
+        "Weight approx. 70 kg.",
+        "ECOG 1.",
+        "CEA 12.3 ng/mL.",
+        "No fever; denies pain.",
+    ]
+)
+
+
+@given(
+    variable=st.sampled_from(_VARIABLES),
+    whole=st.integers(0, 30),
+    fraction=st.integers(1, 99),
+    before=_FILLER,
+    after=_FILLER,
+)
+@settings(max_examples=120, deadline=None)
+def test_a_decimal_value_is_read_as_written(
+    variable: tuple[str, str, str, tuple[int, int]],
+    whole: int,
+    fraction: int,
+    before: str,
+    after: str,
+) -> None:
+    name, test, unit, (low, high) = variable
+    written = f"{min(max(whole, low), high - 1)}.{fraction}"
+    sentence = f"{name} {written} {unit}."
+    note = " ".join(part for part in (before, sentence, after) if part)
+    lab = read_note(note).lab(test)
+    assert lab is not None, note
+    assert lab.canonical()[0] == pytest.approx(_canonical(test, float(written), unit)[0]), note
+    assert lab.source.text == sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "site", "count"),
+    [
+        ("8 synchronous unresectable liver metastases", "liver", 8),
+        ("2 lesions in the liver", "liver", 2),
+        ("a brain metastasis", "brain", 1),
+        ("two pulmonary nodules", "lung", 2),
+        ("a solitary 3 cm liver metastasis", "liver", 1),
+        ("liver metastases (n = 4)", "liver", 4),
+        ("2 lesions", None, 2),
+        ("metastatic to the liver and lungs", "liver", None),
+    ],
+)
+def test_lesion_mentions(text: str, site: str | None, count: int | None) -> None:
+    first = find_lesions(text)[0]
+    assert (first.site, first.count) == (site, count)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["8 weeks ago liver metastases were found", "1.5 cm liver metastasis", "3 metastasis"],
+)
+def test_numbers_that_are_not_counts(text: str) -> None:
+    assert all(m.count is None for m in find_lesions(text))
+
+
+@pytest.mark.parametrize(
+    ("note", "name", "count", "sites"),
+    [
+        (
+            "A 61-year-old man with sigmoid adenocarcinoma and 8 synchronous unresectable "
+            "liver metastases.",
+            "liver metastases",
+            8,
+            ["liver"],
+        ),
+        (
+            "Liver metastases were found. MRI shows 2 lesions in the liver.",
+            "liver metastases",
+            2,
+            [],
+        ),
+        ("CT shows a brain metastasis.", "brain metastasis", 1, ["brain"]),
+        ("Colon cancer metastatic to the liver and lungs.", "lung metastases", None, ["lung"]),
+        ("Staging CT: 2 lesions.", "lesions", 2, []),
+    ],
+)
+def test_counts_and_sites_land_on_the_conditions(
+    note: str, name: str, count: int | None, sites: list[str]
+) -> None:
+    patient = read_note(note)
+    found = [c for c in patient.conditions if c.name.lower() == name]
+    assert found, [c.name for c in patient.conditions]
+    assert all(c.lesion_count == count and c.metastasis_sites == sites for c in found)
+    assert all(c.source.text in _split(note) for c in found)
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["No brain metastases.", "Her mother had 2 brain metastases.", "Rule out 2 liver lesions."],
+)
+def test_negated_or_family_counts_add_nothing(note: str) -> None:
+    assert all(c.lesion_count is None for c in read_note(note).conditions)
+
+
+# -- a count criterion of a real trial, decided from a note -------------------------------
+
+TRIAL = "NCT05144867"  # SRS for 1-3 brain metastases; excludes > 3
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
+    with SQLiteStore(tmp_path_factory.mktemp("note") / "n.db") as made:
+        import_paths(made, [CTGOV / "v2" / "DhanasaiBontu__clinical_trial_matchers.jsonl.gz"])
+        yield made
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("count_words", "inclusion", "exclusion"),
+    [
+        ("a brain metastasis", Verdict.MET, None),
+        ("2 brain metastases", Verdict.MET, None),
+        ("8 synchronous brain metastases", Verdict.NOT_MET, Verdict.MET),
+    ],
+)
+def test_a_count_criterion_is_decided_from_the_note(
+    store: SQLiteStore, count_words: str, inclusion: Verdict, exclusion: Verdict | None
+) -> None:
+    note = f"A 62-year-old woman with non-small cell lung cancer and {count_words}. ECOG 1."
+    match = match_trial(store, TRIAL, read_note(note))
+    counted = {
+        c.kind: c for c in match.criteria if "brain metasta" in c.text.lower() and "3" in c.text
+    }
+    assert counted["inclusion"].verdict is inclusion, counted["inclusion"].reason
+    if exclusion is not None:
+        assert counted["exclusion"].verdict is exclusion, counted["exclusion"].reason
+    without = match_trial(store, TRIAL, read_note(note.replace(count_words, "brain metastases")))
+    unknown = next(c for c in without.criteria if c.kind == "inclusion" and "1 to 3" in c.text)
+    assert unknown.verdict is Verdict.UNKNOWN  # no number written: the count is asked
