@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from trialscope.data import Document, Row, data_files, load_document, load_rows, parse_rows
-from trialscope.data.schema import MODELS, VariableRow
+from trialscope.data.schema import MODELS, DrugRow, VariableRow
 from trialscope.errors import DataFileError
+from trialscope.match import drugs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "trialscope" / "data"
@@ -99,3 +100,51 @@ def test_a_valid_variable_parses_to_typed_values() -> None:
 
 def test_loading_is_cached() -> None:
     assert load_rows(VariableRow) is load_rows(VariableRow)
+
+
+_DRUGS = "# drugs\nname\tclasses\taliases\ncisplatin\tplatinum\tcis-platinum; cddp\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "problem"),
+    [
+        (_DRUGS.replace("; cddp", "\tcddp"), 3, None, "found 4"),
+        (_DRUGS.replace("\tplatinum\t", "\tplatinum "), 3, None, "expected 3 tab-separated"),
+        (_DRUGS.replace("\t", "    "), 2, None, "header must name the columns"),
+        (_DRUGS.replace("\tplatinum", "\tPlatinum"), 3, "classes.0", "pattern"),
+        (_DRUGS.replace("\tplatinum", "\t"), 3, "classes", "Field required"),
+        (_DRUGS.replace("\tplatinum", "\t-"), 3, "classes", "valid tuple"),
+        (_DRUGS.replace("\tplatinum", "\t@"), 3, "classes.0", "pattern"),
+        (_DRUGS + "\n# again\ncisplatin\tplatinum\t\n", 6, "name", "repeats line 3"),
+    ],
+)
+def test_a_malformed_tsv_row_names_file_line_and_field(
+    text: str, line: int, field: str | None, problem: str
+) -> None:
+    with pytest.raises(DataFileError) as caught:
+        parse_rows(text, "drugs.tsv", DrugRow)
+    error = caught.value
+    assert (error.file, error.line, error.field) == ("drugs.tsv", line, field)
+    assert problem in error.problem
+
+
+def test_tsv_cells_split_into_lists() -> None:
+    (row,) = parse_rows(_DRUGS.replace("cddp", "cddp;  platinol ;"), "drugs.tsv", DrugRow)
+    assert row.classes == ("platinum",) and row.aliases == ("cis-platinum", "cddp", "platinol")
+    (bare,) = parse_rows(_DRUGS.replace("cis-platinum; cddp", ""), "drugs.tsv", DrugRow)
+    assert bare.aliases == () and bare.line == 3
+
+
+@pytest.mark.parametrize(
+    ("classes", "problem"),
+    [("platinum; platinium", "unknown class 'platinium'"), ("@cisplatinum", "no drug of that")],
+)
+def test_a_drug_naming_an_unknown_class_or_component_is_an_error(
+    classes: str, problem: str
+) -> None:
+    text = _DRUGS + f"regimen\t{classes}\t\n"
+    rows = parse_rows(text, "drugs.tsv", DrugRow)
+    with pytest.raises(DataFileError) as caught:
+        drugs._check_references(rows, drugs.CLASS_LABELS)
+    assert (caught.value.line, caught.value.field) == (4, "classes")
+    assert problem in caught.value.problem

@@ -57,5 +57,37 @@ class VariableRow(Row):
         return self
 
 
+#: a class id, or ``@name``: the classes of another drug (a regimen's component)
+ClassRef = Annotated[str, StringConstraints(pattern=r"^(?:[a-z][a-z0-9_]*|@[^;\t\n@]+)$")]
+
+
+class DrugRow(Row):
+    """A drug or regimen and its therapy classes (``match/drugs.py``)."""
+
+    data_file = "drugs.tsv"
+    unique = "name"
+
+    name: Phrase
+    classes: Annotated[tuple[ClassRef, ...], BeforeValidator(split_list), Field(min_length=1)]
+    aliases: Phrases = ()
+
+
+class DrugClassWordRow(DrugRow):
+    """A generic word for a class ("anticoagulants"); same columns as :class:`DrugRow`."""
+
+    data_file = "drug_class_words.tsv"
+
+
+class DrugClassRow(Row):
+    """A therapy class, its label and the broader classes it implies."""
+
+    data_file = "drug_classes.tsv"
+    unique = "id"
+
+    id: Id
+    label: Text
+    implies: Annotated[tuple[Id, ...], BeforeValidator(split_list)] = ()
+
+
 #: every data file's model; the tests check each file against its own
-MODELS: tuple[type[Row], ...] = (VariableRow,)
+MODELS: tuple[type[Row], ...] = (VariableRow, DrugRow, DrugClassWordRow, DrugClassRow)
