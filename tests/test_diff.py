@@ -142,8 +142,9 @@ def test_diff_is_empty_exactly_when_nothing_differs(a: dict[str, Any], b: dict[s
     empty = (None, "", [], {})
 
     def norm(study: dict[str, Any]) -> dict[str, Any]:
+        # Runs of whitespace say the same as one space (see test_same_meaning_is_no_change).
         return {
-            (m, k): v
+            (m, k): " ".join(v.split()) if isinstance(v, str) else v
             for m, body in study["protocolSection"].items()
             for k, v in body.items()
             if v not in empty or v is False or v == 0
@@ -181,3 +182,68 @@ def test_mesh_terms_are_keyed_by_term_so_legacy_and_v2_agree() -> None:
             {"id": "D003110", "term": "Colonic Neoplasms"},
         )
     ]
+
+
+def _date(day: str, kind: str) -> dict[str, str]:
+    return {"date": day, "type": kind}
+
+
+@pytest.mark.parametrize(
+    ("module", "key", "before", "after"),
+    [
+        # legacy XML calls a posting date ESTIMATED that v2 calls ACTUAL: the same day
+        (
+            "statusModule",
+            "lastUpdatePostDateStruct",
+            _date("2023-06-28", "ESTIMATED"),
+            _date("2023-06-28", "ACTUAL"),
+        ),
+        (
+            "statusModule",
+            "completionDateStruct",
+            _date("2025-12-31", "ESTIMATED"),
+            {"date": "2025-12-31"},
+        ),
+        ("designModule", "phases", ["PHASE1", "PHASE2"], ["PHASE2", "PHASE1"]),
+        ("eligibilityModule", "stdAges", ["ADULT", "OLDER_ADULT"], ["OLDER_ADULT", "ADULT"]),
+        (
+            "identificationModule",
+            "briefTitle",
+            "Liver  metastases\n trial",
+            "Liver metastases trial",
+        ),
+    ],
+)
+def test_same_meaning_is_no_change(
+    seed_2026: dict[str, Any], module: str, key: str, before: Any, after: Any
+) -> None:
+    older, newer = copy.deepcopy(seed_2026), copy.deepcopy(seed_2026)
+    _protocol(older, module)[key] = before
+    _protocol(newer, module)[key] = after
+    assert diff_studies(older, newer) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (_date("2025-12-31", "ESTIMATED"), _date("2026-06-30", "ESTIMATED")),
+        (_date("2025-12", "ESTIMATED"), _date("2025-12-15", "ACTUAL")),
+    ],
+)
+def test_a_moved_date_is_a_change(seed_2026: dict[str, Any], before: Any, after: Any) -> None:
+    older, newer = copy.deepcopy(seed_2026), copy.deepcopy(seed_2026)
+    _protocol(older, "statusModule")["completionDateStruct"] = before
+    _protocol(newer, "statusModule")["completionDateStruct"] = after
+    assert diff_studies(older, newer) == [
+        ("status.completionDate", ChangeKind.CHANGED, before, after)
+    ]
+
+
+def test_reordered_arm_labels_inside_an_intervention_are_no_change(
+    seed_2026: dict[str, Any],
+) -> None:
+    older, newer = copy.deepcopy(seed_2026), copy.deepcopy(seed_2026)
+    for study, labels in ((older, ["A", "B"]), (newer, ["B", "A"])):
+        for item in _protocol(study, "armsInterventionsModule")["interventions"]:
+            item["armGroupLabels"] = labels
+    assert diff_studies(older, newer) == []

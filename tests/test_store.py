@@ -4,6 +4,7 @@ versions chain, change log, quarantine, runs."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from trialscope.store import (
 )
 from trialscope.store.base import migrations
 from trialscope.store.fingerprint import content_hash
+from trialscope.sync.runner import _prepare as prepare_page
 
 from . import pg_server
 from .conftest import FIXTURES, Backend
@@ -145,6 +147,72 @@ def test_same_update_date_is_ordered_by_snapshot(store: Store) -> None:
         store.study_json("NCT04416854")["protocolSection"]["statusModule"]["overallStatus"]
         == "UNKNOWN"
     )
+
+
+_STATUS_HISTORY = (
+    ("RECRUITING", "2021-01-01"),
+    ("ACTIVE_NOT_RECRUITING", "2023-01-01"),
+    ("COMPLETED", "2025-01-01"),
+)
+
+
+@pytest.mark.parametrize("arrival", list(itertools.permutations(range(3))))
+def test_changes_are_listed_newest_version_first_whatever_the_arrival_order(
+    store: Store, arrival: tuple[int, ...]
+) -> None:
+    base = seed_2026()
+    versions = [with_status(base, status, day) for status, day in _STATUS_HISTORY]
+    for index in arrival:  # one import run per version
+        store.write_batch([incoming(versions[index])])
+    listed = [
+        (c.old, c.new)
+        for c in store.changes(["NCT04416854"], path_glob="status.overallStatus")
+        if c.kind is ChangeKind.CHANGED
+    ]
+    # Newest first, and the first line ends where the record is now.
+    assert listed == [
+        ("ACTIVE_NOT_RECRUITING", "COMPLETED"),
+        ("RECRUITING", "ACTIVE_NOT_RECRUITING"),
+    ]
+    dates = [c.ct_date for c in store.changes(["NCT04416854"], include_first_sight=False)]
+    assert dates == sorted(dates, reverse=True)
+    # The first version's fields come last, as "added".
+    everything = store.changes(["NCT04416854"])
+    assert everything[-1].kind is ChangeKind.ADDED
+    assert everything[0].kind is ChangeKind.CHANGED
+
+
+def test_same_date_status_change_without_an_update_post_is_listed_first(store: Store) -> None:
+    """Issue 12: CT.gov turned NCT04416854 from RECRUITING to UNKNOWN without a new update
+    post. Whatever arrives when, the log's first status line must end at UNKNOWN."""
+    base = seed_2026()
+    recruiting = with_status(base, "RECRUITING", "2020-06-04")
+    del recruiting["protocolSection"]["statusModule"]["lastKnownStatus"]
+    later = copy.deepcopy(base)
+    later["protocolSection"]["statusModule"]["whyStopped"] = "no contact"
+    later["derivedSection"]["miscInfoModule"]["versionHolder"] = "2026-12-01"
+    store.write_batch([incoming(base, snapshot="2026-05-11")])
+    # A sync: the current record as a page brings it (it must keep its versionHolder day,
+    # or it sorts before the history version of the same date) and a dated history version.
+    (page_record,), problems, _ = prepare_page([later], "https://ctgov.example/api/v2/studies")
+    assert not problems and page_record.snapshot_date == "2026-12-01"
+    store.write_batch([page_record, incoming(recruiting, snapshot="2020-06-04")])
+    status = store.changes(["NCT04416854"], path_glob="status.overallStatus")
+    assert (status[0].old, status[0].new) == ("RECRUITING", "UNKNOWN")
+    assert store.changes(["NCT04416854"], include_first_sight=False)[0].path == "status.whyStopped"
+    current = store.study_json("NCT04416854")["protocolSection"]["statusModule"]
+    assert current["overallStatus"] == "UNKNOWN" and current["whyStopped"] == "no contact"
+
+
+def test_studies_are_listed_most_recently_changed_first(store: Store) -> None:
+    base = seed_2026()
+    other = copy.deepcopy(base)
+    other["protocolSection"]["identificationModule"]["nctId"] = "NCT00000001"
+    store.write_batch([incoming(base), incoming(other)])
+    store.write_batch([incoming(with_status(base, "COMPLETED", "2026-01-10"))])
+    listed = [c.nct_id for c in store.changes()]
+    assert listed[0] == "NCT04416854"
+    assert listed == sorted(listed, key=lambda n: n != "NCT04416854")  # grouped per study
 
 
 def test_first_sight_changes_are_derived(store: Store) -> None:

@@ -78,7 +78,7 @@ def _classify(value: Any, position: str, raw: bytes | None) -> Iterator[MappedRe
         return
     if "protocolSection" in value:
         yield MappedRecord(
-            SourceFormat.V2, dict(value), position, verbatim=raw, snapshot_date=_v2_snapshot(value)
+            SourceFormat.V2, dict(value), position, verbatim=raw, snapshot_date=v2_snapshot(value)
         )
     elif isinstance(value.get("studies"), list):
         yield from _classify(value["studies"], f"{position}studies", None)
@@ -114,7 +114,8 @@ def _from_classic(study: Mapping[str, Any], position: str) -> MappedRecord | Rec
     )
 
 
-def _v2_snapshot(study: Mapping[str, Any]) -> str | None:
+def v2_snapshot(study: Mapping[str, Any]) -> str | None:
+    """The day CT.gov produced this v2 record (``derivedSection.miscInfoModule.versionHolder``)."""
     derived = study.get("derivedSection")
     misc = derived.get("miscInfoModule") if isinstance(derived, Mapping) else None
     holder = misc.get("versionHolder") if isinstance(misc, Mapping) else None

@@ -70,6 +70,28 @@ _CHAIN_ORDER = (
 )
 
 
+#: where a change sits in its study's history: (0 for a first sighting, else 1, then the
+#: newer version's chain key, then minus the change's own position), larger is newer
+_ChainPlace = tuple[int, str, int, str, int, int]
+
+
+def _in_version_order(ranked: Iterable[tuple[_ChainPlace, FieldChange]]) -> list[FieldChange]:
+    """Each study's changes newest version first; studies most recently changed first."""
+    by_study: dict[str, list[tuple[_ChainPlace, FieldChange]]] = {}
+    for place, change in ranked:
+        by_study.setdefault(change.nct_id, []).append((place, change))
+    oldest = datetime.min.replace(tzinfo=UTC)
+
+    def latest(nct_id: str) -> datetime:
+        return max(c.detected_at or oldest for _, c in by_study[nct_id])
+
+    ordered: list[FieldChange] = []
+    for nct_id in sorted(by_study, key=lambda n: (latest(n), n), reverse=True):
+        found = sorted(by_study[nct_id], key=lambda pair: pair[0], reverse=True)
+        ordered.extend(change for _, change in found)
+    return ordered
+
+
 class BaseStore(SyncStateMixin):
     """What both backends share: the version chain, change log, runs, quarantine, stats.
 
@@ -389,47 +411,59 @@ class BaseStore(SyncStateMixin):
         path_glob: str | None = None,
         include_first_sight: bool = True,
     ) -> list[FieldChange]:
-        """Field-level changes, newest first.
+        """Field-level changes, newest version first.
 
-        ``since`` is an ISO timestamp compared with when the change was detected;
-        ``path_glob`` uses shell wildcards (``status.*``). A study's first version
-        is reported as its watched fields ``added``, as seed 000 shows.
+        Within a study the order is the version chain's, newest link first, never the
+        order the links were stored in: an older version imported late splits a link
+        into two stored at the same moment, and only the chain knows which is newer.
+        Studies come most recently changed first. ``since`` is an ISO timestamp
+        compared with when the change was detected; ``path_glob`` uses shell
+        wildcards (``status.*``). A study's first version is reported as its watched
+        fields ``added``, as seed 000 shows, after all its later changes.
         """
         where: list[str] = []
         params: list[Any] = []
         ids = [n.upper() for n in nct_ids]
         if ids:
-            where.append(f"nct_id IN ({','.join('?' * len(ids))})")
+            where.append(f"c.nct_id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
         if since:
-            where.append("detected_at >= ?")
+            where.append("c.detected_at >= ?")
             params.append(since)
         if path_glob:
-            clause, pattern = self._glob("path", path_glob)
+            clause, pattern = self._glob("c.path", path_glob)
             where.append(clause)
             params.append(pattern)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self.conn.execute(
-            "SELECT nct_id, path, kind, old_value, new_value, detected_at, ct_date"
-            f" FROM changes{clause} ORDER BY detected_at DESC, id",
+            "SELECT c.nct_id, c.path, c.kind, c.old_value, c.new_value, c.detected_at,"
+            " c.ct_date, c.id, coalesce(v.last_update_post_date, ''), v.is_partial,"
+            " coalesce(v.snapshot_date, ''), v.id"
+            f" FROM changes c JOIN versions v ON v.id = c.to_version_id{clause}",
             params,
         ).fetchall()
-        found = [
-            FieldChange(
-                nct_id=r[0],
-                path=r[1],
-                kind=ChangeKind(r[2]),
-                old=None if r[3] is None else orjson.loads(r[3]),
-                new=None if r[4] is None else orjson.loads(r[4]),
-                detected_at=parse_timestamp(r[5]),
-                ct_date=r[6],
+        ranked: list[tuple[_ChainPlace, FieldChange]] = [
+            (
+                # The link's place: its newer version's chain key, then the diff's own order.
+                (1, r[8], -int(r[9]), r[10], int(r[11]), -int(r[7])),
+                FieldChange(
+                    nct_id=r[0],
+                    path=r[1],
+                    kind=ChangeKind(r[2]),
+                    old=None if r[3] is None else orjson.loads(r[3]),
+                    new=None if r[4] is None else orjson.loads(r[4]),
+                    detected_at=parse_timestamp(r[5]),
+                    ct_date=r[6],
+                ),
             )
             for r in rows
         ]
         if include_first_sight:
-            found.extend(self._first_sightings(ids, since, path_glob))
-        found.sort(key=lambda c: c.detected_at or datetime.min.replace(tzinfo=UTC), reverse=True)
-        return found
+            ranked.extend(
+                ((0, "", 0, "", 0, -n), change)
+                for n, change in enumerate(self._first_sightings(ids, since, path_glob))
+            )
+        return _in_version_order(ranked)
 
     def _first_sightings(
         self, ids: Sequence[str], since: str | None, path_glob: str | None

@@ -227,6 +227,34 @@ def _keyed(items: Sequence[Any], key: KeyFn) -> dict[str, Any]:
     return out
 
 
+def _canonical(value: JSON) -> JSON:
+    """What a value means, for deciding whether it changed.
+
+    A date struct is its date: CT.gov relabels the same day (legacy XML calls a
+    posting date ESTIMATED that v2 calls ACTUAL), and a log line "changed from
+    2023-06-28 to 2023-06-28" tells a reader nothing. Lists of plain values
+    (phases, age groups, arm labels) are compared as multisets, since a reordering
+    is no change either; runs of whitespace count as one space.
+    """
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, Mapping):
+        if value.keys() <= {"date", "type"} and isinstance(value.get("date"), str):
+            return value["date"].strip()
+        return {key: _canonical(item) for key, item in value.items() if not _is_empty(item)}
+    if isinstance(value, list):
+        items = [_canonical(item) for item in value]
+        if all(isinstance(item, str | int | float | bool) for item in items):
+            return sorted(items, key=repr)
+        return items
+    return value
+
+
+def same_meaning(old: JSON, new: JSON) -> bool:
+    """Whether two field values say the same thing (see ``_canonical``)."""
+    return bool(old == new or _canonical(old) == _canonical(new))
+
+
 def _compare(path: str, old: JSON, new: JSON) -> Iterator[Difference]:
     if _is_empty(old) and _is_empty(new):
         return
@@ -234,7 +262,7 @@ def _compare(path: str, old: JSON, new: JSON) -> Iterator[Difference]:
         yield path, ChangeKind.ADDED, None, new
     elif _is_empty(new):
         yield path, ChangeKind.REMOVED, old, None
-    elif old != new:
+    elif not same_meaning(old, new):
         yield path, ChangeKind.CHANGED, old, new
 
 

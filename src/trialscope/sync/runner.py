@@ -21,7 +21,7 @@ import orjson
 
 from trialscope.criteria.store import parse_pending
 from trialscope.errors import FetchError, RecordError, StudyGone
-from trialscope.formats.detect import MappedRecord, SourceFormat
+from trialscope.formats.detect import MappedRecord, SourceFormat, v2_snapshot
 from trialscope.formats.sources import Chunk
 from trialscope.pipeline import PreparePool, grouped, to_incoming
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
@@ -105,7 +105,10 @@ def _prepare(
         if not isinstance(study, dict) or "protocolSection" not in study:
             problems.append(QuarantinedRecord(source, where, "not a v2 study", orjson.dumps(study)))
             continue
-        mapped = MappedRecord(SourceFormat.V2, study, where, snapshot_date=snapshot)
+        # A page's record says which day CT.gov produced it; without that it would sort
+        # before a same-date history version and the chain would end on the older one.
+        day = snapshot or v2_snapshot(study)
+        mapped = MappedRecord(SourceFormat.V2, study, where, snapshot_date=day)
         try:
             records.append(to_incoming(mapped, f"{source}{where}"))
         except RecordError as exc:
