@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 
 from trialscope.data import Document, Row, data_files, load_document, load_rows, parse_rows
-from trialscope.data.schema import MODELS, DrugRow, VariableRow
+from trialscope.data.schema import (
+    MODELS,
+    DrugRow,
+    LoincLabRow,
+    MeshConceptRow,
+    UcumUnitRow,
+    VariableRow,
+)
 from trialscope.errors import DataFileError
-from trialscope.match import drugs
+from trialscope.match import drugs, fhir
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "trialscope" / "data"
@@ -147,4 +154,54 @@ def test_a_drug_naming_an_unknown_class_or_component_is_an_error(
     with pytest.raises(DataFileError) as caught:
         drugs._check_references(rows, drugs.CLASS_LABELS)
     assert (caught.value.line, caught.value.field) == (4, "classes")
+    assert problem in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "line", "field", "problem"),
+    [
+        (UcumUnitRow, "ucum\tlabel\n{score}\t\n", 2, "label", "Field required"),
+        (LoincLabRow, "loinc\tvariable\tunit\n777 3\tplatelets\t10*3/uL\n", 2, "loinc", "pattern"),
+        (
+            MeshConceptRow,
+            "ui\tname\tparent\tterms\nD009369\tNeoplasms\tneoplasm\tcancer\n",
+            2,
+            "parent",
+            "pattern",
+        ),
+        (
+            MeshConceptRow,
+            "ui\tname\tparent\tterms\nD009369\tNeoplasms\t-\t;\n",
+            2,
+            "terms",
+            "at least 1",
+        ),
+    ],
+)
+def test_other_tables_reject_malformed_rows(
+    model: type[Row], text: str, line: int, field: str, problem: str
+) -> None:
+    with pytest.raises(DataFileError) as caught:
+        parse_rows(text, model.data_file, model)
+    assert (caught.value.line, caught.value.field) == (line, field)
+    assert problem in caught.value.problem
+
+
+def test_a_dash_cell_is_none() -> None:
+    (row,) = parse_rows("ucum\tlabel\n{score}\t-\n", "ucum_units.tsv", UcumUnitRow)
+    assert row.label is None
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "problem"),
+    [("777-3\tplatelet\t10*3/uL", "variable", "'platelet' is not in"),
+     ("777-3\tplatelets\t10*3/ul", "unit", "'10*3/ul' is not in ucum_units.tsv")],
+)  # fmt: skip
+def test_a_loinc_code_must_name_a_known_variable_and_unit(
+    row: str, field: str, problem: str
+) -> None:
+    rows = parse_rows(f"loinc\tvariable\tunit\n{row}\n", "loinc_labs.tsv", LoincLabRow)
+    with pytest.raises(DataFileError) as caught:
+        fhir._loinc_labs(rows, fhir.UCUM_UNITS)
+    assert (caught.value.line, caught.value.field) == (2, field)
     assert problem in caught.value.problem

@@ -89,5 +89,72 @@ class DrugClassRow(Row):
     implies: Annotated[tuple[Id, ...], BeforeValidator(split_list)] = ()
 
 
+class LoincLabRow(Row):
+    """A LOINC code read as a lab or vital (``match/fhir.py``)."""
+
+    data_file = "loinc_labs.tsv"
+    unique = "loinc"
+
+    loinc: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,7}-[0-9]$")]
+    #: a variable id of ``criteria_variables.yaml``
+    variable: Id
+    #: the UCUM unit it is usually reported in (a code of ``ucum_units.tsv``)
+    unit: Text
+
+
+class UcumUnitRow(Row):
+    """A UCUM unit code -> the criteria unit label (``match/fhir.py``)."""
+
+    data_file = "ucum_units.tsv"
+    unique = "ucum"
+
+    ucum: Text
+    #: None (``-``): a unitless score or ratio
+    label: Text | None
+
+
+MeshUI = Annotated[str, StringConstraints(pattern=r"^D[0-9]{6,9}$")]
+
+
+class MeshConceptRow(Row):
+    """A MeSH descriptor and the everyday words for it (``terminology/curated.py``)."""
+
+    data_file = "vocabulary_mesh.tsv"
+    unique = "ui"
+
+    ui: MeshUI
+    name: Text
+    #: the parent used when MeSH itself is absent; None (``-``) for none
+    parent: MeshUI | None
+    terms: Annotated[Phrases, Field(min_length=1)]
+
+
+class OwnConceptRow(Row):
+    """A concept neither MeSH nor the Disease Ontology has (``terminology/curated.py``)."""
+
+    data_file = "vocabulary_own.tsv"
+    unique = "id"
+
+    id: Annotated[str, StringConstraints(pattern=r"^TS:[a-z0-9_]+$")]
+    name: Text
+    parents: Annotated[
+        tuple[
+            Annotated[str, StringConstraints(pattern=r"^(?:MESH:D[0-9]{6,9}|TS:[a-z0-9_]+)$")], ...
+        ],
+        BeforeValidator(split_list),
+        Field(min_length=1),
+    ]
+    terms: Annotated[Phrases, Field(min_length=1)]
+
+
 #: every data file's model; the tests check each file against its own
-MODELS: tuple[type[Row], ...] = (VariableRow, DrugRow, DrugClassWordRow, DrugClassRow)
+MODELS: tuple[type[Row], ...] = (
+    VariableRow,
+    DrugRow,
+    DrugClassWordRow,
+    DrugClassRow,
+    LoincLabRow,
+    UcumUnitRow,
+    MeshConceptRow,
+    OwnConceptRow,
+)

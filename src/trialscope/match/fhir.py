@@ -8,6 +8,9 @@ Karnofsky, pregnancy, breastfeeding, smoking), MedicationStatement / MedicationR
 (drug classes from :mod:`.drugs`) and Procedure (surgery / radiotherapy also become a
 therapy). Every fact's provenance names its resource (``Observation/abc``).
 
+The LOINC codes read as labs and the UCUM units understood are the data files
+``trialscope/data/loinc_labs.tsv`` and ``ucum_units.tsv``.
+
 Malformed input is a :class:`~trialscope.errors.PatientError` naming the entry, the
 resource and the field; things that are valid FHIR but not read (an unknown LOINC code,
 a resource type the matcher has no use for) go to :attr:`FhirPatient.warnings`.
@@ -17,13 +20,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
+from ..criteria.catalogue import BY_ID
 from ..criteria.units import unit_label
+from ..data import load_rows
+from ..data.schema import LoincLabRow, UcumUnitRow
 from ..errors import PatientError
 from .drugs import drug_classes
 from .intake import bare_number_unit, check_performance
@@ -40,66 +47,27 @@ from .patient import (
     _check_lab,
 )
 
-# LOINC code | catalogue variable | the UCUM unit it is usually reported in
-_LOINC_TABLE = """
-777-3 platelets 10*3/uL; 26515-7 platelets 10*3/uL; 49497-1 platelets 10*3/uL
-751-8 anc 10*3/uL; 26499-4 anc 10*3/uL; 753-4 anc 10*3/uL
-6690-2 wbc 10*3/uL; 26464-8 wbc 10*3/uL; 804-5 wbc 10*3/uL
-731-0 lymphocytes 10*3/uL; 26474-7 lymphocytes 10*3/uL; 711-2 eosinophils 10*3/uL
-718-7 hemoglobin g/dL; 20509-6 hemoglobin g/dL; 4544-3 hematocrit %; 20570-8 hematocrit %
-2160-0 creatinine mg/dL; 38483-4 creatinine mg/dL; 14682-9 creatinine umol/L
-33914-3 egfr mL/min/{1.73_m2}; 62238-1 egfr mL/min/{1.73_m2}; 98979-8 egfr mL/min/{1.73_m2}
-48642-3 egfr mL/min/{1.73_m2}; 48643-1 egfr mL/min/{1.73_m2}; 2164-2 crcl mL/min
-1742-6 alt U/L; 1920-8 ast U/L; 6768-6 alp U/L; 2324-2 ggt U/L
-1975-2 total_bilirubin mg/dL; 14631-6 total_bilirubin umol/L; 1968-7 direct_bilirubin mg/dL
-1751-7 albumin g/dL; 61151-7 albumin g/dL; 2862-1 albumin g/dL
-6301-6 inr {INR}; 34714-6 inr {INR}; 5902-2 prothrombin_time s; 3173-2 aptt s; 14979-9 aptt s
-4548-4 hba1c %; 17856-6 hba1c %; 59261-8 hba1c mmol/mol
-2345-7 glucose mg/dL; 2339-0 glucose mg/dL; 1558-6 glucose mg/dL; 14749-6 glucose mmol/L
-2823-3 potassium mmol/L; 6298-4 potassium mmol/L; 2951-2 sodium mmol/L; 2947-0 sodium mmol/L
-17861-6 calcium mg/dL; 49765-1 calcium mg/dL; 2000-8 calcium mmol/L
-19123-9 magnesium mg/dL; 2601-3 magnesium mEq/L; 2777-1 phosphate mg/dL
-3094-0 bun mg/dL; 6299-2 bun mg/dL; 3084-1 uric_acid mg/dL
-2093-3 total_cholesterol mg/dL; 13457-7 ldl mg/dL; 2089-1 ldl mg/dL; 18262-6 ldl mg/dL
-2085-9 hdl mg/dL; 2571-8 triglycerides mg/dL; 43396-1 non_hdl mg/dL
-2986-8 testosterone ng/dL; 2276-4 ferritin ng/mL; 48065-7 d_dimer ng/mL{FEU}
-10839-9 troponin ng/mL; 89579-7 troponin ng/L; 2857-1 psa ng/mL; 2532-0 ldh U/L; 14804-9 ldh U/L
-1988-5 crp mg/L; 30522-7 crp mg/L; 24467-3 cd4 {cells}/uL; 8123-2 cd4 {cells}/uL
-10230-1 lvef %; 18043-0 lvef %; 8806-2 lvef %; 8636-3 qtc ms; 8634-8 qtc ms
-39156-5 bmi kg/m2; 29463-7 weight kg; 3141-9 weight kg; 8302-2 height cm; 8306-3 height cm
-8480-6 sbp mm[Hg]; 8462-4 dbp mm[Hg]; 8867-4 heart_rate /min; 8310-5 temperature Cel
-9279-1 respiratory_rate /min; 59408-5 spo2 %; 2708-6 spo2 %; 20150-9 fev1 %
-"""
+
+def _ucum_units() -> dict[str, str | None]:
+    return {row.ucum: row.label for row in load_rows(UcumUnitRow)}
 
 
-def _loinc_table() -> dict[str, tuple[str, str]]:
-    out: dict[str, tuple[str, str]] = {}
-    for line in _LOINC_TABLE.strip().splitlines():
-        for entry in line.split(";"):
-            code, variable, unit = entry.split()
-            out[code] = (variable, unit)
-    return out
+def _loinc_labs(
+    rows: tuple[LoincLabRow, ...], units: Mapping[str, str | None]
+) -> dict[str, tuple[str, str]]:
+    """LOINC code -> (variable, unit); each variable in the catalogue, each unit known."""
+    for row in rows:
+        if row.variable not in BY_ID:
+            raise row.error("variable", f"{row.variable!r} is not in criteria_variables.yaml")
+        if row.unit not in units:
+            raise row.error("unit", f"{row.unit!r} is not in ucum_units.tsv")
+    return {row.loinc: (row.variable, row.unit) for row in rows}
 
-
-#: LOINC code -> (catalogue variable id, the UCUM unit it is usually reported in)
-LOINC_LABS: dict[str, tuple[str, str]] = _loinc_table()
 
 #: UCUM code -> the criteria unit label (None: a unitless score or ratio)
-UCUM_UNITS: dict[str, str | None] = {
-    "10*3/uL": "10^3/uL", "10*3/mm3": "10^3/uL", "10*9/L": "10^9/L", "10*12/L": "10^12/L",
-    "10*6/L": "10^6/L", "/uL": "/uL", "/mm3": "/uL", "{cells}/uL": "/uL", "/mL": "/mL",
-    "g/dL": "g/dL", "g/L": "g/L", "mg/dL": "mg/dL", "mg/L": "mg/L", "ug/mL": "mg/L",
-    "ug/L": "ug/L", "ug/dL": "ug/dL", "ng/mL": "ng/mL", "ng/mL{FEU}": "ng/mL",
-    "ug/mL{FEU}": "mg/L", "ng/dL": "ng/dL", "ng/L": "ng/L", "pg/mL": "pg/mL",
-    "mmol/L": "mmol/L", "umol/L": "umol/L", "nmol/L": "nmol/L", "pmol/L": "pmol/L",
-    "meq/L": "mEq/L", "mEq/L": "mEq/L", "mmol/mol": "mmol/mol",
-    "U/L": "U/L", "[IU]/L": "U/L", "[iU]/L": "U/L", "IU/L": "U/L", "U/mL": "U/mL",
-    "mL/min": "mL/min", "mL/min/{1.73_m2}": "mL/min/1.73m^2", "mL/min/1.73m2": "mL/min/1.73m^2",
-    "%": "%", "kg/m2": "kg/m^2", "mm[Hg]": "mmHg", "kg": "kg", "[lb_av]": "lb",
-    "cm": "cm", "m": "m", "[in_i]": "inch", "Cel": "degC", "[degF]": "degF",
-    "/min": "/min", "{beats}/min": "bpm", "{breaths}/min": "/min", "s": "s", "ms": "ms",
-    "1": None, "{ratio}": None, "{INR}": None, "{score}": None, "{index}": None,
-}  # fmt: skip
+UCUM_UNITS: dict[str, str | None] = _ucum_units()
+#: LOINC code -> (catalogue variable id, the UCUM unit it is usually reported in)
+LOINC_LABS: dict[str, tuple[str, str]] = _loinc_labs(load_rows(LoincLabRow), UCUM_UNITS)
 
 # value[x] types that are not a number: a lab given this way is skipped, not an error
 _OTHER_VALUES = ("CodeableConcept", "Boolean", "Range", "Ratio", "SampledData", "Time",
