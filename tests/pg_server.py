@@ -70,12 +70,17 @@ class PgServer:
     def admin(self) -> psycopg.Connection[tuple[object, ...]]:
         return psycopg.connect(self.url("postgres"), autocommit=True)
 
-    def new_database(self) -> str:
-        """A fresh, migrated database; returns its URL."""
+    def new_database(self, template: str = TEMPLATE) -> str:
+        """A fresh database copied from ``template`` (by default migrated and empty);
+        returns its URL. Nothing may be connected to the template meanwhile."""
         name = f"t{os.getpid()}_{next(self._names)}"
         with self.admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}')
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
+
+    @staticmethod
+    def name_of(url: str) -> str:
+        return url.rsplit("/", 1)[1]
 
     def stop_command(self) -> list[str]:
         data = str(self.folder / "data")

@@ -4,26 +4,25 @@ envelope and the OpenAPI description."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
 
-from trialscope.store import SQLiteStore
+from trialscope.store import Store, open_store
 
-from .conftest import needs_corpus
+from .conftest import Backend, needs_corpus
 from .webapp import SEED, TestClient, build_db, client_for
 
 pytestmark = needs_corpus
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_db(tmp_path_factory.mktemp("api"))
+def db(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> str:
+    return build_db(tmp_path_factory.mktemp("api"), backend)
 
 
 @pytest.fixture(scope="module")
-def client(db: Path) -> Iterator[TestClient]:
+def client(db: str) -> Iterator[TestClient]:
     with client_for(db) as opened:
         yield opened
 
@@ -45,11 +44,11 @@ def assert_envelope(response: object, status: int, code: str) -> dict[str, objec
 # -- one study ---------------------------------------------------------------------------
 
 
-def test_study_is_the_stored_json_byte_for_byte(client: TestClient, db: Path) -> None:
+def test_study_is_the_stored_json_byte_for_byte(client: TestClient, db: str) -> None:
     response = client.get(f"/api/v2/studies/{SEED}")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         assert response.content == store.study_bytes(SEED)
     assert client.get(f"/api/v2/studies/{SEED.lower()}").content == response.content
 
@@ -163,10 +162,10 @@ def test_unknown_route_and_method(client: TestClient) -> None:
     assert_envelope(client.post(f"/api/v2/studies/{SEED}"), 405, "method_not_allowed")
 
 
-def test_unexpected_failure_is_a_500_envelope(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_failure_is_a_500_envelope(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from trialscope.web.app import Backend
 
-    def broken(self: Backend) -> SQLiteStore:
+    def broken(self: Backend) -> Store:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(Backend, "store", broken)
@@ -224,7 +223,7 @@ def leaf(study: dict[str, object], *path: str) -> object:
     return node
 
 
-def test_search_answers_in_the_ctgov_shape(client: TestClient, db: Path) -> None:
+def test_search_answers_in_the_ctgov_shape(client: TestClient, db: str) -> None:
     body = studies(client, **{"query.cond": "colon cancer", "countTotal": "true"})
     assert set(body) <= {"studies", "nextPageToken", "totalCount"}
     assert isinstance(body["totalCount"], int) and body["totalCount"] >= 1
@@ -234,7 +233,7 @@ def test_search_answers_in_the_ctgov_shape(client: TestClient, db: Path) -> None
         for s in body["studies"]
         if leaf(s, "protocolSection", "identificationModule", "nctId") == SEED
     )  # type: ignore[union-attr, arg-type]
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         assert seed == orjson.loads(store.study_bytes(SEED))  # the stored JSON, whole
     assert "totalCount" not in studies(client, **{"query.cond": "colon cancer"})
 

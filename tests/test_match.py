@@ -28,9 +28,9 @@ from trialscope.match import (
 from trialscope.match.concepts import vocabulary
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
-from trialscope.store import SQLiteStore
+from trialscope.store import Store
 
-from .conftest import CTGOV, FIXTURES, SHARED_DATA, needs_corpus
+from .conftest import CTGOV, FIXTURES, SHARED_DATA, Backend, needs_corpus
 
 SEED = "NCT04416854"
 SIGIR = SHARED_DATA / "trialgpt" / "sigir" / "queries.jsonl"
@@ -261,8 +261,8 @@ def test_condition_hierarchy_and_synonyms(criterion: str, condition: str) -> Non
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
-    with SQLiteStore(tmp_path_factory.mktemp("match") / "m.db") as made:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open() as made:
         paths: list[Path] = [FIXTURES / f"{SEED}.2026.v2.json"]
         if CTGOV.is_dir():
             paths.append(CTGOV / "v2" / "DhanasaiBontu__clinical_trial_matchers.jsonl.gz")
@@ -270,7 +270,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
         yield made
 
 
-def test_seed_trial_checklist(store: SQLiteStore) -> None:
+def test_seed_trial_checklist(store: Store) -> None:
     match = match_trial(store, SEED, Patient.from_data(CRC_PATIENT))
     by_text = {c.text: c for c in match.criteria}
     assert by_text["Pathological diagnosis of colon cancer adenocarcinoma"].verdict is Verdict.MET
@@ -280,7 +280,7 @@ def test_seed_trial_checklist(store: SQLiteStore) -> None:
     assert "lab:total_bilirubin" in questions
 
 
-def test_ineligible_lists_deciding_criteria_first(store: SQLiteStore) -> None:
+def test_ineligible_lists_deciding_criteria_first(store: Store) -> None:
     old = {**CRC_PATIENT, "age": 80}
     match = match_trial(store, SEED, Patient.from_data(old))
     assert match.verdict is TrialVerdict.INELIGIBLE
@@ -288,7 +288,7 @@ def test_ineligible_lists_deciding_criteria_first(store: SQLiteStore) -> None:
     assert match.criteria[0].decides_against
 
 
-def test_answers_settle_unknowns(store: SQLiteStore) -> None:
+def test_answers_settle_unknowns(store: Store) -> None:
     patient = Patient.from_data(CRC_PATIENT)
     before = match_trial(store, SEED, patient)
     unknown = {q.key for c in before.criteria for q in c.questions if q.key.startswith("lab:")}
@@ -308,7 +308,7 @@ def test_answers_settle_unknowns(store: SQLiteStore) -> None:
 
 
 @needs_corpus
-def test_match_patient_ranks_and_asks(store: SQLiteStore) -> None:
+def test_match_patient_ranks_and_asks(store: Store) -> None:
     report = match_patient(store, Patient.from_data(CRC_PATIENT), statuses=(), limit=100)
     assert len(report.trials) == report.candidates  # every candidate shown
     assert report.trials, report.notes
@@ -326,7 +326,7 @@ def test_match_patient_ranks_and_asks(store: SQLiteStore) -> None:
     assert json.loads(json.dumps(data))["trials"][0]["criteria"]
 
 
-def test_match_needs_something_to_search(store: SQLiteStore) -> None:
+def test_match_needs_something_to_search(store: Store) -> None:
     with pytest.raises(UsageError):
         match_patient(store, Patient(age=40))
 

@@ -21,7 +21,7 @@ from mcp.shared.exceptions import MCPError
 
 from trialscope.mcp_server import TOOLS
 
-from .conftest import needs_corpus
+from .conftest import Backend, needs_corpus
 from .webapp import SEED, build_db
 
 pytestmark = needs_corpus
@@ -41,12 +41,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_db(tmp_path_factory.mktemp("mcp"))
+def db(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> str:
+    return build_db(tmp_path_factory.mktemp("mcp"), backend)
 
 
 @pytest.fixture(scope="module")
-def http_url(db: Path) -> Iterator[str]:
+def http_url(db: str) -> Iterator[str]:
     port = _free_port()
     proc = subprocess.Popen(
         [str(SCRIPT), "--db", str(db), "mcp", "--http", "--port", str(port)],
@@ -77,7 +77,7 @@ Session = Callable[[Callable[[Client], Awaitable[Any]]], Any]
 
 
 @pytest.fixture(params=["stdio", "http"])
-def session(request: pytest.FixtureRequest, db: Path) -> Session:
+def session(request: pytest.FixtureRequest, db: str) -> Session:
     """Runs ``script(client)`` in one client session over the transport under test."""
     if request.param == "stdio":
         target: Any = StdioServerParameters(

@@ -33,7 +33,7 @@ def web_schema(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from trialscope.config import Settings
     from trialscope.web import create_app
 
-    db: Path = build_db(tmp_path_factory.mktemp("schemathesis"))
+    db = build_db(tmp_path_factory.mktemp("schemathesis"))
     app = create_app(Settings(db=str(db)))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 

@@ -7,16 +7,15 @@ import itertools
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import textstat
 
 from trialscope.record import Study
 from trialscope.render import render_markdown
-from trialscope.store import SQLiteStore
+from trialscope.store import open_store
 
-from .conftest import needs_corpus
+from .conftest import Backend, needs_corpus
 from .webapp import HOSTILE, SCRIPT, SEED, TestClient, build_db, client_for
 
 pytestmark = needs_corpus
@@ -24,12 +23,12 @@ MAX_GRADE = 8.0
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_db(tmp_path_factory.mktemp("web"))
+def db(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> str:
+    return build_db(tmp_path_factory.mktemp("web"), backend)
 
 
 @pytest.fixture(scope="module")
-def client(db: Path) -> Iterator[TestClient]:
+def client(db: str) -> Iterator[TestClient]:
     with client_for(db) as opened:
         yield opened
 
@@ -191,9 +190,9 @@ def _grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(text))
 
 
-def test_patient_pages_read_at_grade_8_or_below(client: TestClient, db: Path) -> None:
+def test_patient_pages_read_at_grade_8_or_below(client: TestClient, db: str) -> None:
     """trialscope's own sentences (not the quoted registry text), for every trial."""
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         ids = store.nct_ids()
     grades = {}
     for nct in ids:
@@ -207,11 +206,11 @@ def test_patient_pages_read_at_grade_8_or_below(client: TestClient, db: Path) ->
     assert len(grades) >= 200
 
 
-def test_markdown_page_is_the_agent_page(client: TestClient, db: Path) -> None:
+def test_markdown_page_is_the_agent_page(client: TestClient, db: str) -> None:
     response = client.get(f"/trials/{SEED}.md")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/markdown; charset=utf-8"
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         expected = render_markdown(
             Study.from_json(store.study_bytes(SEED)),
             info=store.current_version(SEED),
@@ -221,7 +220,7 @@ def test_markdown_page_is_the_agent_page(client: TestClient, db: Path) -> None:
     assert response.text.startswith("---\ntitle: The Value of Palliative")
 
 
-def test_canonical_links_use_the_base_url(db: Path) -> None:
+def test_canonical_links_use_the_base_url(db: str) -> None:
     with client_for(db, base_url="https://mirror.example") as client:
         text = client.get(f"/trials/{SEED}.md").text
         assert f'canonical_url: "https://mirror.example/trials/{SEED}.md"' in text
