@@ -6,7 +6,6 @@ Kept bounded: 40 valid and 20 invalid requests per operation."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
