@@ -4,7 +4,9 @@
 
 Each pair is a free-text patient note (read with ``match.note.read_note``) and one
 criterion sentence of a trial, labelled by physicians (see ``match_gold.py``). Prints
-accuracy, the confusion matrix, the majority-class baseline and TrialGPT's figures.
+accuracy, the share of each gold class we get right, the confusion matrix, the
+majority-class baseline and TrialGPT's figures. ``--errors`` prints wrong pairs of the
+dev half only (``splits.py``); asked for the test half it refuses.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from match_gold import Pair, load_pairs, split
+from splits import HeldOutError, check_errors_allowed
 
 from trialscope.criteria import parse_criteria
 from trialscope.match.facts import PatientFacts
@@ -76,6 +79,11 @@ def evaluate(pairs: list[Pair]) -> dict[str, object]:
         if any(k == kind for k, _ in by_kind)
     )
     gpt4 = sum(1 for p in pairs if _gpt4(p) == p.gold)
+    per_class = {}
+    for label in VERDICTS:
+        total = sum(n for (gold, _), n in confusion.items() if gold == label)
+        hit = confusion.get((label, label), 0)
+        per_class[label] = {"pairs": total, "right": hit, "share": hit / total if total else None}
     return {
         "pairs": len(pairs),
         "patients": len(notes),
@@ -83,6 +91,7 @@ def evaluate(pairs: list[Pair]) -> dict[str, object]:
         "majority_class": {"label": majority[0], "accuracy": majority[1] / len(pairs)},
         "majority_per_kind_accuracy": kind_majority / len(pairs),
         "gpt4_on_these_pairs": gpt4 / len(pairs),
+        "per_class": per_class,
         "confusion": {f"{g}->{p}": n for (g, p), n in sorted(confusion.items())},
         "pairs_per_second": len(pairs) / elapsed,
         "_errors": errors,
@@ -117,6 +126,11 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=0, help="print N wrong pairs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.errors:
+        try:
+            check_errors_allowed(args.split)
+        except HeldOutError as exc:
+            parser.exit(2, f"error: {exc}\n")
     dev, test = split(load_pairs())
     chosen = {"dev": dev, "test": test, "all": dev + test}[args.split]
     report = evaluate(chosen)
@@ -131,6 +145,14 @@ def main() -> None:
             f"{report['majority_per_kind_accuracy']:.3f}, GPT-4 on these pairs "
             f"{report['gpt4_on_these_pairs']:.3f}; paper GPT-4 {GPT4_ACCURACY}, experts "
             f"{EXPERT_RANGE})"
+        )
+        print(
+            "right per gold class: "
+            + ", ".join(
+                f"{label} {c['right']}/{c['pairs']}"
+                + (f" ({c['share']:.3f})" if c["share"] is not None else "")
+                for label, c in report["per_class"].items()  # type: ignore[attr-defined]
+            )
         )
         print(_matrix(report["confusion"]))  # type: ignore[arg-type]
         print(f"{report['pairs_per_second']:.0f} pairs/s (note reading included)")

@@ -2,24 +2,24 @@
 physicians (Jin et al., Nature Communications 15, 2024; HF ncbi/TrialGPT-Criterion-
 Annotations; see ../shared/data/criteria/trialgpt_criterion_annotations/SOURCES.md).
 
-Split once 50/50 by patient with a fixed seed: ``dev`` for tuning, ``test`` for the
-figure we report. The patient notes come with numbered sentences ("0. A 58-year-old
-..."); the numbers are stripped before the note reaches the matcher.
+Split once 50/50 by patient with a fixed seed (``splits.criterion_split``): ``dev`` for
+tuning, ``test`` for the figure we report. The patient notes come with numbered sentences
+("0. A 58-year-old ..."); the numbers are stripped before the note reaches the matcher.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from splits import criterion_split
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 ANNOTATIONS = (
     SHARED / "criteria" / "trialgpt_criterion_annotations" / "trialgpt_criterion_annotations.json"
 )
-SEED = 6  # the issue's number; the split is made once and never changed
 _NUMBERED = re.compile(r"^\d+\.\s*", re.M)
 
 #: expert label -> the matcher's verdict for that criterion kind
@@ -69,11 +69,14 @@ def load_pairs() -> list[Pair]:
     ]
 
 
+def annotated_patients() -> list[str]:
+    """The patient ids of the annotations (read without their labels)."""
+    return sorted({row["patient_id"] for row in json.loads(ANNOTATIONS.read_text())})
+
+
 def split(pairs: list[Pair]) -> tuple[list[Pair], list[Pair]]:
-    """(dev, test): half the patients each, chosen once with ``SEED``."""
-    patients = sorted({p.patient_id for p in pairs})
-    random.Random(SEED).shuffle(patients)
-    dev_ids = set(patients[: len(patients) // 2])
+    """(dev, test): half the patients each (``splits.criterion_split``)."""
+    dev_ids, _ = criterion_split(p.patient_id for p in pairs)
     dev = [p for p in pairs if p.patient_id in dev_ids]
     test = [p for p in pairs if p.patient_id not in dev_ids]
     return dev, test

@@ -1,4 +1,4 @@
-"""Patient-to-trial ranking on the TREC / SIGIR patient topics (issue 6, item 7).
+"""Patient-to-trial ranking and trial-level verdicts on the TREC / SIGIR patient topics.
 
 Cohorts: SIGIR 2016 (Koopman & Zuccon), TREC Clinical Trials 2021 and 2022 as packaged by
 TrialGPT (``../shared/data/trialgpt``), and TREC Clinical Trials 2023
@@ -7,13 +7,12 @@ TrialGPT (``../shared/data/trialgpt``), and TREC Clinical Trials 2023
 trials that are in the store. Only those are ranked, three ways:
 
 * **matcher** -- ``match_patient(store, read_note(topic), trials=covered)``: every
-  criterion judged, sorted by verdict (eligible, possibly, ineligible) then score;
+  criterion judged, ranked by ``match_patient``'s own score (topical fit, eligibility,
+  search relevance, distance; an INELIGIBLE verdict scales it by 0.7);
 * **BM25** -- the search engine restricted to the covered ids, the query being the
   note's conditions (OR of phrases over the conditions field, as ``match_patient``
   builds it); a note with no condition found falls back to its content words (OR) over
   all text; trials the query does not hit follow in random order;
-* **matcher+BM25** -- the matcher's order with the BM25 score as its relevance part,
-  which is what ``match_patient`` does for the trials its own search finds;
 * **random** -- the exact expectation over random orders.
 
 Labels (TREC 2021-2023 and TrialGPT's SIGIR files): 2 eligible, 1 excluded (topically
@@ -22,8 +21,18 @@ NDCG@10 uses gain = label and a log2(rank + 1) discount, ideal order over the co
 subset; topics without any label >= 1 in their covered subset have no NDCG and are left
 out of its mean. P@10 divides by 10 (trec_eval), counted at label >= 1 and at label = 2.
 
+**Trial level** (TREC cohorts): of the covered pairs labelled 1 (excluded), the share the
+matcher calls INELIGIBLE; of those labelled 2 (eligible), the share it does *not* call
+INELIGIBLE -- each with its counts.
+
+What is held out is fixed in ``splits.py``: TREC 2022 is the held-out cohort, TREC 2021
+and 2023 are tuning cohorts, SIGIR loses the topics that are criterion-level dev
+patients. Per-topic rows and ``--errors`` are given for tuning cohorts only; asked for a
+held-out one, the script refuses.
+
     .venv/bin/python bench/match_rank_eval.py                # builds /tmp/rank.db if absent
     .venv/bin/python bench/match_rank_eval.py --db /tmp/rank.db --json out.json
+    .venv/bin/python bench/match_rank_eval.py --cohort trec_2021 --errors 20
 """
 
 from __future__ import annotations
@@ -43,9 +52,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from splits import (
+    RANKING_ROLES,
+    HeldOutError,
+    check_errors_allowed,
+    may_show_errors,
+    ranking_topics,
+)
+
 from trialscope.match import read_note
-from trialscope.match.run import WEIGHTS, _condition_query, match_patient
-from trialscope.match.verdicts import TrialVerdict
+from trialscope.match.run import _condition_query, match_patient
+from trialscope.match.verdicts import TrialMatch, TrialVerdict
 from trialscope.search import SearchEngine
 from trialscope.search.types import SearchQuery
 from trialscope.store import open_store
@@ -57,7 +76,6 @@ SOURCES = ["v2", "classic_api", "legacy_xml", "seeds"]
 COHORTS = ["sigir", "trec_2021", "trec_2022", "trec_2023"]
 K = 10
 SEED = 6
-_ORDER = {TrialVerdict.ELIGIBLE: 0, TrialVerdict.POSSIBLY_ELIGIBLE: 1, TrialVerdict.INELIGIBLE: 2}
 _STOP_WORDS = (
     "a an and are as at be been but by for from had has have he her his in is it its of on or"
     " she that the their there this to was were which with who will no not patient presents"
@@ -178,9 +196,13 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
     present = {r[0] for r in store.conn.execute("SELECT nct_id FROM studies")}
     out: dict[str, Any] = {"db": db, "studies": len(present), "cohorts": {}}
     for cohort in cohorts:
-        topics, qrels = load_cohort(cohort)
+        topics, qrels_all = load_cohort(cohort)
+        kept = set(ranking_topics(cohort, qrels_all))
+        qrels = {t: labels for t, labels in qrels_all.items() if t in kept}
+        open_book = may_show_errors(cohort)  # per-topic rows and errors: tuning cohorts only
         judged_all = sum(len(v) for v in qrels.values())
         per_topic = []
+        errors: list[dict[str, Any]] = []
         started = time.perf_counter()
         fallback = 0
         verdicts: Counter[str] = Counter()
@@ -193,24 +215,18 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
                 continue
             rng = random.Random(f"{SEED}:{topic}")
             covered = sorted(labels)
-            rng.shuffle(covered)  # ties (same verdict and score) fall in random order
+            rng.shuffle(covered)  # ties (same score) fall in random order
             patient = read_note(topics[topic])
             report = match_patient(store, patient, trials=covered)
             matcher = [m.nct_id for m in report.trials]
             bm25, kind = bm25_scores(engine, patient, topics[topic], covered)
             fallback += kind != "conditions"
             baseline = sorted(covered, key=lambda n: -bm25.get(n, float("-inf")))
-            best = max(bm25.values(), default=0.0)
-            hybrid_score = {}
             for m in report.trials:
-                relevance = bm25.get(m.nct_id, 0.0) / best if best > 0 else 0.5
-                bonus = WEIGHTS["relevance"] * (relevance - 0.5)
-                if m.verdict is TrialVerdict.INELIGIBLE:
-                    bonus *= 0.2
-                hybrid_score[m.nct_id] = (_ORDER[m.verdict], -(m.score + bonus))
                 verdicts[m.verdict.value] += 1
                 verdict_by_label[labels[m.nct_id]][m.verdict.value] += 1
-            hybrid = sorted(covered, key=lambda n: hybrid_score[n])
+                if open_book and _trial_level_error(labels[m.nct_id], m.verdict):
+                    errors.append(_error(topic, labels[m.nct_id], m))
             row = {
                 "topic": topic,
                 "covered": len(labels),
@@ -219,14 +235,13 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
                 "bm25_query": kind,
                 "matcher": scores(matcher, labels),
                 "bm25": scores(baseline, labels),
-                "matcher+bm25": scores(hybrid, labels),
                 "random": random_expectation(labels),
                 "matcher_top": [
                     (m.nct_id, labels[m.nct_id], m.verdict.value) for m in report.trials[:K]
                 ],
             }
             per_topic.append(row)
-            if verbose:
+            if verbose and open_book:
                 print(
                     f"  {topic}: {len(labels)} covered, ndcg matcher "
                     f"{_fmt(row['matcher']['ndcg'])} bm25 {_fmt(row['bm25']['ndcg'])}",
@@ -234,8 +249,10 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
                 )
         covered_total = sum(r["covered"] for r in per_topic)
         summary: dict[str, Any] = {
+            "role": RANKING_ROLES[cohort],
             "topics": len(topics),
-            "topics_judged": len(qrels),
+            "topics_judged": len(qrels_all),
+            "topics_dropped_as_criterion_dev": len(qrels_all) - len(qrels),
             "topics_covered": len(per_topic),
             "topics_with_relevant": sum(1 for r in per_topic if r["matcher"]["ndcg"] is not None),
             "judged": judged_all,
@@ -248,16 +265,56 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
             "bm25_fallback_to_note_words": fallback,
             "verdicts": dict(verdicts),
             "verdict_by_label": {str(k): dict(v) for k, v in sorted(verdict_by_label.items())},
+            "trial_level": trial_level(verdict_by_label),
             "seconds": round(time.perf_counter() - started, 1),
         }
-        for method in ("matcher", "bm25", "matcher+bm25", "random"):
+        for method in ("matcher", "bm25", "random"):
             summary[method] = {
                 metric: _mean([r[method][metric] for r in per_topic])
                 for metric in ("ndcg", "p_rel", "p_elig")
             }
-        out["cohorts"][cohort] = {"summary": summary, "topics": per_topic}
+        result: dict[str, Any] = {"summary": summary}
+        if open_book:
+            result["topics"] = per_topic
+            result["errors"] = errors
+        out["cohorts"][cohort] = result
     store.close()
     return out
+
+
+def trial_level(verdict_by_label: dict[int, Counter[str]]) -> dict[str, Any]:
+    """Excluded pairs (label 1) called INELIGIBLE; eligible pairs (label 2) not called so."""
+    ineligible = TrialVerdict.INELIGIBLE.value
+    excluded, eligible = verdict_by_label.get(1, Counter()), verdict_by_label.get(2, Counter())
+    n_excluded, n_eligible = sum(excluded.values()), sum(eligible.values())
+    caught = excluded[ineligible]
+    kept = n_eligible - eligible[ineligible]
+    return {
+        "excluded_pairs": n_excluded,
+        "excluded_called_ineligible": caught,
+        "excluded_share": caught / n_excluded if n_excluded else None,
+        "eligible_pairs": n_eligible,
+        "eligible_not_called_ineligible": kept,
+        "eligible_share": kept / n_eligible if n_eligible else None,
+    }
+
+
+def _trial_level_error(label: int, verdict: TrialVerdict) -> bool:
+    return (label == 1) != (verdict is TrialVerdict.INELIGIBLE) and label in (1, 2)
+
+
+def _error(topic: str, label: int, match: TrialMatch) -> dict[str, Any]:
+    by_index = {c.index: c for c in match.criteria}
+    deciding = [by_index[i] for i in match.deciding if i in by_index][:3]
+    return {
+        "topic": topic,
+        "nct_id": match.nct_id,
+        "label": label,
+        "verdict": match.verdict.value,
+        "deciding": [
+            f"[{c.kind}] {c.verdict.value}: {c.text[:160]} -- {c.reason}" for c in deciding
+        ],
+    }
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -288,28 +345,46 @@ def ensure_db(db: str) -> None:
 def print_table(result: dict[str, Any]) -> None:
     print(f"store: {result['db']} ({result['studies']:,} studies)\n")
     print(
-        "| cohort | topics covered / judged | covered judged trials (share) | labels 0/1/2 "
-        "| method | NDCG@10 | P@10 (>=1) | P@10 (=2) |"
+        "| cohort | role | topics covered / judged | covered judged trials (share) "
+        "| labels 0/1/2 | method | NDCG@10 | P@10 (>=1) | P@10 (=2) |"
     )
-    print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     for cohort, data in result["cohorts"].items():
         s = data["summary"]
         labels = s["covered_labels"]
+        dropped = s["topics_dropped_as_criterion_dev"]
         first = True
-        for method in ("matcher", "bm25", "matcher+bm25", "random"):
+        for method in ("matcher", "bm25", "random"):
             lead = (
-                f"| {cohort} | {s['topics_covered']} / {s['topics_judged']} "
-                f"({s['topics_with_relevant']} with a label >= 1) "
-                f"| {s['covered']:,} / {s['judged']:,} ({100 * s['covered_share']:.1f}%) "
+                f"| {cohort} | {s['role']} | {s['topics_covered']} / {s['topics_judged']} "
+                f"({s['topics_with_relevant']} with a label >= 1"
+                + (f"; {dropped} criterion-dev topics dropped" if dropped else "")
+                + f") | {s['covered']:,} / {s['judged']:,} ({100 * s['covered_share']:.1f}%) "
                 f"| {labels.get(0, 0)}/{labels.get(1, 0)}/{labels.get(2, 0)} "
                 if first
-                else "| | | | "
+                else "| | | | | "
             )
             first = False
             m = s[method]
             print(
                 f"{lead}| {method} | {_fmt(m['ndcg'])} | {_fmt(m['p_rel'])} | {_fmt(m['p_elig'])} |"
             )
+    print("\nTrial level (covered pairs; TREC targets on the held-out cohort: >= 0.60 / >= 0.95)\n")
+    print(
+        "| cohort | role | excluded (1) called INELIGIBLE | share "
+        "| eligible (2) not called INELIGIBLE | share |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for cohort, data in result["cohorts"].items():
+        if not cohort.startswith("trec"):
+            continue
+        s = data["summary"]
+        t = s["trial_level"]
+        print(
+            f"| {cohort} | {s['role']} | {t['excluded_called_ineligible']} / {t['excluded_pairs']} "
+            f"| {_fmt(t['excluded_share'])} | {t['eligible_not_called_ineligible']} / "
+            f"{t['eligible_pairs']} | {_fmt(t['eligible_share'])} |"
+        )
     print()
     for cohort, data in result["cohorts"].items():
         s = data["summary"]
@@ -321,17 +396,44 @@ def print_table(result: dict[str, Any]) -> None:
         )
 
 
+def print_errors(result: dict[str, Any], limit: int) -> None:
+    """Trial-level errors of the tuning cohorts (held-out ones carry none to print)."""
+    for cohort, data in result["cohorts"].items():
+        if "errors" not in data:
+            print(f"\n{cohort}: {data['summary']['role']}, errors not shown")
+            continue
+        errors = data["errors"]
+        print(f"\n{cohort}: {len(errors)} trial-level errors, first {min(limit, len(errors))}")
+        for error in errors[:limit]:
+            print(
+                f"  {error['topic']} {error['nct_id']} label {error['label']} -> {error['verdict']}"
+            )
+            for line in error["deciding"]:
+                print(f"      {line}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", default="/tmp/rank.db", help="store to use (built if absent)")
     ap.add_argument("--cohort", action="append", choices=COHORTS, help="default: all four")
     ap.add_argument("--json", metavar="FILE", help="write the full result (per topic too)")
     ap.add_argument("--limit-topics", type=int, help="first N judged topics per cohort")
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true", help="per topic (tuning cohorts)")
+    ap.add_argument(
+        "--errors", type=int, default=0, metavar="N", help="N trial-level errors (tuning cohorts)"
+    )
     args = ap.parse_args()
+    if args.errors and args.cohort:
+        for cohort in args.cohort:
+            try:
+                check_errors_allowed(cohort)
+            except HeldOutError as exc:
+                ap.exit(2, f"error: {exc}\n")
     ensure_db(args.db)
     result = run(args.db, args.cohort or COHORTS, args.verbose, args.limit_topics)
     print_table(result)
+    if args.errors:
+        print_errors(result, args.errors)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=str))
 
