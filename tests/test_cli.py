@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -44,6 +45,18 @@ def test_import_text_summary_and_warnings(tmp_path: Path) -> None:
     assert "Import summary" in done.stdout
     assert "quarantined" in done.stderr
     assert "nope.json" in done.stderr
+
+
+@needs_corpus
+def test_import_progress_counts_records_and_names_each_stage(tmp_path: Path) -> None:
+    # A terminal (FORCE_COLOR) gets the bar; two files of 124 records in all.
+    files = [CTGOV / "v2" / "genomoncology__biomcp.jsonl", SEED_XML]
+    done = run_cli("import", *map(str, files), db=tmp_path / "x.db", env={"FORCE_COLOR": "1"})
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", done.stderr)
+    assert "1/3 storing" in shown and "2/3 criteria" in shown and "3/3 index" in shown
+    records = json.loads(run(tmp_path / "y.db", "import", *map(str, files), "--json").stdout)
+    assert f"{records['records']} of {records['records']} records" in shown
+    assert "files" not in shown
 
 
 def test_import_of_nothing_readable_fails_cleanly(tmp_path: Path) -> None:
@@ -94,6 +107,7 @@ def test_read_commands_have_json(db: Path, command: list[str]) -> None:
     ("args", "code", "message"),
     [
         (["show", "NCT99999999"], 1, "No study NCT99999999"),
+        (["show", "garbage"], 2, "'garbage' is not an NCT id"),
         (["changes", "--since", "yesterday-ish"], 2, "Cannot read the time window"),
         (["quarantine", "show", "42"], 1, "No quarantine entry 42"),
         (["show", "NCT1", "--format", "pdf"], 2, "pdf"),

@@ -23,9 +23,25 @@ from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
 
 @dataclass
 class ImportProgress:
+    """How far an import is: ``records`` done in ``stage`` ("storing", then "criteria")."""
+
     records: int
     bytes_done: int
     total_bytes: int
+    stage: str = "storing"
+    #: records the stage will handle, when known (criteria); storing only estimates it
+    total_records: int | None = None
+
+    @property
+    def expected_records(self) -> int | None:
+        """The stage's total: known, or while storing projected from the bytes read."""
+        if self.total_records is not None:
+            return self.total_records
+        if self.bytes_done <= 0 or self.total_bytes <= 0:
+            return None
+        if self.bytes_done >= self.total_bytes:
+            return self.records
+        return max(self.records, round(self.records * self.total_bytes / self.bytes_done))
 
 
 @dataclass
@@ -138,5 +154,11 @@ def import_paths(
         if summary.status == "completed" and summary.nothing_read:
             summary.status = "nothing_read"
         store.finish_run(run_id, summary.status, summary.as_dict())
-    parse_pending(store, workers=workers)  # criteria of the versions that became current
+
+    def criteria_progress(done: int, total: int) -> None:
+        if on_progress:
+            on_progress(ImportProgress(done, 0, 0, stage="criteria", total_records=total))
+
+    # criteria of the versions that became current
+    parse_pending(store, workers=workers, on_progress=criteria_progress)
     return summary

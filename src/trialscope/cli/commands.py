@@ -17,6 +17,8 @@ from rich.progress import (
 from rich.table import Table
 
 from trialscope.config import Settings
+from trialscope.errors import UsageError
+from trialscope.formats.detect import NCT_ID
 from trialscope.importer import ImportProgress, ImportSummary, import_paths
 from trialscope.record import Study
 from trialscope.render.card import render_card
@@ -106,26 +108,27 @@ def import_command(
     store = st.store()
     show_bar = not quiet and not as_json and console.is_terminal
     with Progress(
-        TextColumn("[bold]importing"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[records]:,} records · {task.fields[rate]:,.0f}/s"),
+        TextColumn("{task.fields[count]}"),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
         console=err_console,
         disable=not show_bar,
         transient=True,
     ) as bar:
-        task = bar.add_task("import", total=None, records=0, rate=0.0)
+        task = bar.add_task(STAGES["storing"], total=None, count="")
 
         def advance(p: ImportProgress) -> None:
+            expected = p.expected_records
+            if bar.tasks[task].description != STAGES[p.stage]:
+                bar.reset(task, description=STAGES[p.stage])
             elapsed = bar.tasks[task].elapsed or 1e-9
             bar.update(
                 task,
-                total=p.total_bytes or None,
-                completed=p.bytes_done,
-                records=p.records,
-                rate=p.records / elapsed,
+                total=expected,
+                completed=p.records,
+                count=progress_count(p, p.records / elapsed),
             )
 
         summary = import_paths(
@@ -147,11 +150,29 @@ def import_command(
         raise typer.Exit(1)
 
 
+#: what the import's progress bar calls each stage
+STAGES = {"storing": "1/3 storing", "criteria": "2/3 criteria", "index": "3/3 index"}
+
+
+def progress_count(p: ImportProgress, rate: float) -> str:
+    """ "4,123 of about 9,150 records · 620/s": records, never files or bytes."""
+    expected = p.expected_records
+    unit = "records" if p.stage == "storing" else "studies"
+    if expected is None:
+        of = ""
+    elif p.total_records is None and p.bytes_done < p.total_bytes:
+        of = f" of about {expected:,}"
+    else:
+        of = f" of {expected:,}"
+    return f"{p.records:,}{of} {unit} · {rate:,.0f}/s"
+
+
 def refresh_index(store: Store, show_bar: bool) -> int:
     """Bring the search index up to date with what was just stored."""
     waiting = search_index.pending(store)
     with Progress(
-        TextColumn("[bold]indexing"),
+        TextColumn(f"[bold]{STAGES['index']}"),
+        TextColumn("{task.completed:,.0f} of {task.total:,.0f} studies"),
         BarColumn(),
         TaskProgressColumn(),
         TimeRemainingColumn(),
@@ -179,8 +200,13 @@ def show(
     ] = None,
 ) -> None:
     """Show one study as the agent markdown page, a card, its v2 JSON or plain text."""
-    store = state(ctx).store()
     nct = nct_id.strip().upper()
+    if not NCT_ID.match(nct):
+        raise UsageError(
+            f"{nct_id!r} is not an NCT id.",
+            hint="NCT ids look like NCT04416854 (8 digits); find one with trialscope search.",
+        )
+    store = state(ctx).store()
     if fmt is ShowFormat.JSON:
         typer.echo(store.study_bytes(nct).decode())
         return
