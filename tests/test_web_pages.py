@@ -215,9 +215,12 @@ def test_markdown_page_is_the_agent_page(client: TestClient, db: str) -> None:
             Study.from_json(store.study_bytes(SEED)),
             info=store.current_version(SEED),
             changes=store.changes([SEED]),
+            canonical_url=f"http://testserver/trials/{SEED}.md",  # the host that was asked
         )
     assert response.text == expected
     assert response.text.startswith("---\ntitle: The Value of Palliative")
+    api = client.get(f"/api/v2/studies/{SEED}", params={"format": "md"})
+    assert f'canonical_url: "http://testserver/trials/{SEED}.md"' in api.text
 
 
 def test_canonical_links_use_the_base_url(db: str) -> None:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from trialscope.record import Study
+from trialscope.record.freshness import Freshness, StaleReason, freshness
 from trialscope.vocab import label_of
+
+#: what a view says when the record gives no status or no phase: never a guess
+STATUS_NOT_GIVEN = "Status not given in the record"
+PHASE_NOT_GIVEN = "Phase not given in the record"
 
 RECRUITING_WORDS = {
     "RECRUITING": "Enrolling",
@@ -19,8 +25,31 @@ def _label(value: object) -> str:
 
 
 def status_word(status: object) -> str:
-    """Seed 001 says "Enrolling" where CT.gov says RECRUITING."""
-    return RECRUITING_WORDS.get(str(status), _label(status)) if status else "Unknown status"
+    """Seed 001 says "Enrolling" where CT.gov says RECRUITING; a missing status is
+    said to be missing (CT.gov's own UNKNOWN status reads "Unknown status")."""
+    return RECRUITING_WORDS.get(str(status), _label(status)) if status else STATUS_NOT_GIVEN
+
+
+def phase_words(study: Study) -> str | None:
+    """The phases the record gives; "Phase not given" for an interventional study
+    without any; None where phases do not belong (observational, expanded access)."""
+    if study.phases:
+        return ", ".join(_label(p) for p in study.phases)
+    if str(study.study_type or "") in {"OBSERVATIONAL", "EXPANDED_ACCESS"}:
+        return None
+    return PHASE_NOT_GIVEN
+
+
+def stale_note(found: Freshness) -> str | None:
+    """One line for views that are not for patients: "May be out of date: ..."."""
+    if not found.stale:
+        return None
+    why = []
+    if StaleReason.COMPLETION_PASSED in found.reasons:
+        why.append(f"completion date {found.completion_date} has passed")
+    if StaleReason.NOT_UPDATED in found.reasons:
+        why.append(f"not updated since {found.last_update}")
+    return f"May be out of date: {' and '.join(why)}"
 
 
 def age_range(min_age: str | None, max_age: str | None) -> str:
@@ -64,14 +93,14 @@ def _section(title: str, lines: Iterable[str]) -> list[str]:
     return [title, *(f"  {line}" for line in body), ""] if body else []
 
 
-def render_card(study: Study, *, nearest_site: str | None = None) -> str:
+def render_card(study: Study, *, nearest_site: str | None = None, today: date | None = None) -> str:
     """The fields of seed 001: status and phase, conditions, treatments, sponsor, ids."""
     protocol = study.protocol_section
     eligibility = protocol.eligibility_module if protocol else None
     ident = protocol.identification_module if protocol else None
     sponsors = protocol.sponsor_collaborators_module if protocol else None
     lead = sponsors.lead_sponsor if sponsors else None
-    phase = ", ".join(_label(p) for p in study.phases) or None
+    phase = phase_words(study)
     volunteers = None
     if eligibility and eligibility.healthy_volunteers is not None:
         volunteers = (
@@ -83,7 +112,10 @@ def render_card(study: Study, *, nearest_site: str | None = None) -> str:
     out = [study.brief_title or study.nct_id or "Untitled study", ""]
     if study.lead_sponsor:
         out += [study.lead_sponsor, ""]
-    out += _section("Status and phase", [status_word(study.overall_status), phase or ""])
+    stale = stale_note(freshness(study, today))
+    out += _section(
+        "Status and phase", [status_word(study.overall_status), phase or "", stale or ""]
+    )
     out += _section("Conditions", study.conditions)
     out += _section("Treatments", treatments(study))
     out += _section("Study type", [_label(study.study_type) if study.study_type else ""])

@@ -11,7 +11,10 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import yaml
+
 from trialscope.record import Study
+from trialscope.record.freshness import freshness
 from trialscope.record.modules import Outcome
 from trialscope.store.types import ChangeKind, FieldChange, VersionInfo
 from trialscope.timewindow import iso_utc
@@ -23,20 +26,44 @@ MIRROR_NOTE = (
     " and no editorial enrichment."
 )
 RECENT_DAYS = 30
-_YAML_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ,.()/+\-]*$")
-_YAML_WORDS = {"yes", "no", "true", "false", "null", "on", "off", "y", "n", "~"}
 
 
 def ctgov_url(nct_id: str) -> str:
     return CTGOV_STUDY_URL.format(nct_id=nct_id)
 
 
+# inside double quotes: the quote and backslash, line breaks (YAML 1.1 counts NEL, LS, PS)
+# and everything YAML does not allow as printable
+_YAML_UNSAFE = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]')
+_YAML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _YAML_ESCAPES:
+        return _YAML_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _plain_round_trips(value: str) -> bool:
+    """True when ``key: value`` reads back as this exact string under YAML 1.1 and 1.2
+    readers alike (so ``yes``, ``1.0``, ``2020-06-04``, ``a: b``, ``#x`` get quoted)."""
+    if not value or value != value.strip() or any(ch in value for ch in "\n\r\t"):
+        return False
+    try:
+        loaded = yaml.safe_load(f"key: {value}")
+    except yaml.YAMLError:
+        return False
+    # PyYAML leaves y/n as strings; other YAML 1.1 readers take them (and on/off) as bools
+    return loaded == {"key": value} and value.lower() not in {"on", "off", "y", "n"}
+
+
 def yaml_scalar(value: str) -> str:
-    """A YAML scalar: plain when that is unambiguous, else double-quoted."""
-    if _YAML_PLAIN.match(value) and value.lower() not in _YAML_WORDS and ": " not in value:
+    """A YAML scalar: plain when it reads back as the same string, else double-quoted."""
+    if _plain_round_trips(value):
         return value
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    return '"' + _YAML_UNSAFE.sub(_yaml_escape, value) + '"'
 
 
 def _fence(text: str) -> str:
@@ -52,7 +79,9 @@ def _paragraph(text: str | None) -> list[str]:
     return [text.strip()] if text and text.strip() else []
 
 
-def _frontmatter(study: Study, info: VersionInfo | None, canonical: str | None) -> list[str]:
+def _frontmatter(
+    study: Study, info: VersionInfo | None, canonical: str | None, now: datetime
+) -> list[str]:
     nct_id = study.nct_id or ""
     fields: list[tuple[str, str | None]] = [
         ("title", study.brief_title),
@@ -73,6 +102,11 @@ def _frontmatter(study: Study, info: VersionInfo | None, canonical: str | None) 
         lines.append(f"ct_last_update_post_date: {study.last_update_post_date}")
     if info is not None:
         lines.append(f'last_seen_at: "{iso_utc(info.last_seen)}"')
+    found = freshness(study, now.date())
+    if found.stale:
+        # a flag an agent can test: the record says people can join but is probably old
+        lines.append("possibly_stale: true")
+        lines.append(f"stale_reasons: [{', '.join(str(r) for r in found.reasons)}]")
     lines += [f"source: {SOURCE_NOTE}", "---"]
     return lines
 
@@ -190,7 +224,7 @@ def render_markdown(
     now = now or datetime.now(UTC)
     nct_id = study.nct_id or ""
     title = study.brief_title or study.official_title or nct_id
-    out = [*_frontmatter(study, info, canonical_url), f"# {_one_line(title)}", ""]
+    out = [*_frontmatter(study, info, canonical_url, now), f"# {_one_line(title)}", ""]
     if study.official_title:
         out += [f"**Official Title:** {_one_line(study.official_title)}", ""]
     out += [f"**NCT ID:** [{nct_id}]({ctgov_url(nct_id)})", ""]

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from trialscope.errors import NotFoundError
@@ -44,11 +44,17 @@ class StudyFormat(StrEnum):
     MD = "md"
 
 
-def study_markdown(state: Backend, nct: str) -> str:
-    """The agent page (seed 000) of a study, with its canonical link when configured."""
+def serving_base(state: Backend, request: Request) -> str:
+    """The public address: the configured ``base_url``, else the host that was asked."""
+    return state.settings.base_url or str(request.base_url).rstrip("/")
+
+
+def study_markdown(state: Backend, nct: str, base: str | None = None) -> str:
+    """The agent page (seed 000) of a study; its canonical link points at ``base``
+    (the serving host) when given, else at the configured base URL, else is left out."""
     store = state.store()
     study = Study.from_json(store.study_bytes(nct))
-    base = state.settings.base_url
+    base = base or state.settings.base_url
     return render_markdown(
         study,
         info=store.current_version(nct),
@@ -68,6 +74,7 @@ def markdown_response(text: str) -> Response:
     responses={200: {"content": _STUDY_CONTENT, "description": "The study"}},
 )
 def get_study(
+    request: Request,
     nct: NctId,
     state: Annotated[Backend, Depends(backend)],
     fmt: Annotated[
@@ -78,7 +85,7 @@ def get_study(
     """The stored v2 JSON, byte for byte as CT.gov sent it (``fields`` narrows it)."""
     nct = nct.upper()
     if fmt is StudyFormat.MD:
-        return markdown_response(study_markdown(state, nct))
+        return markdown_response(study_markdown(state, nct, serving_base(state, request)))
     data = state.store().study_bytes(nct)
     paths = parse_fields(fields or ())
     if paths:

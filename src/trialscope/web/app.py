@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from trialscope import __version__
 from trialscope.config import Settings
-from trialscope.render.card import RECRUITING_WORDS
+from trialscope.render.card import RECRUITING_WORDS, STATUS_NOT_GIVEN
 from trialscope.store import Store, open_store
 from trialscope.vocab import InterventionType, Phase, Status, StudyType, Vocab
 
@@ -99,9 +99,10 @@ def label(value: object) -> str | None:
 
 
 def status_label(value: object) -> str:
-    """Seed 001's words: "Enrolling" for RECRUITING, else CT.gov's label."""
+    """Seed 001's words: "Enrolling" for RECRUITING, else CT.gov's label; a missing
+    status is said to be missing."""
     if not value:
-        return "Unknown status"
+        return STATUS_NOT_GIVEN
     return RECRUITING_WORDS.get(str(value)) or label(value) or str(value)
 
 
@@ -161,10 +162,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    from . import api, api_search, feeds, match_api, match_pages, pages, search_pages
+    from . import api, api_search, feeds, match_api, match_pages, pages, plain, search_pages
 
     app.include_router(api_search.router)
     app.include_router(api.router)
+    app.include_router(plain.router)
     app.include_router(search_pages.router)
     app.include_router(pages.router)
     app.include_router(feeds.api)

@@ -10,13 +10,21 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from trialscope.record import Study
-from trialscope.render.card import age_range, enrollment_phrase, status_word, treatments
+from trialscope.record.freshness import freshness
+from trialscope.render.card import (
+    age_range,
+    enrollment_phrase,
+    phase_words,
+    stale_note,
+    status_word,
+    treatments,
+)
 from trialscope.render.markdown import RECENT_DAYS, ctgov_url
 from trialscope.store import FieldChange
 
-from .api import NCT_PATTERN, markdown_response, study_markdown
+from .api import NCT_PATTERN, markdown_response, serving_base, study_markdown
 from .app import Backend, backend, templates
-from .plain import patient_text
+from .plain import arm_summaries, plain_for
 from .related import related_hits
 from .textfmt import eligibility_lists
 
@@ -36,6 +44,8 @@ def _recent_changes(changes: list[FieldChange]) -> list[FieldChange]:
 def _facts(study: Study) -> dict[str, Any]:
     return {
         "status_word": status_word(study.overall_status),
+        "phase_words": phase_words(study),
+        "stale_note": stale_note(freshness(study)),
         "ages": age_range(study.min_age, study.max_age),
         "enrollment": enrollment_phrase(study),
         "treatments": treatments(study),
@@ -44,9 +54,11 @@ def _facts(study: Study) -> dict[str, Any]:
 
 
 @router.get("/trials/{nct}.md", response_class=PlainTextResponse)
-def trial_markdown(nct: NctId, state: Annotated[Backend, Depends(backend)]) -> Response:
-    """The agent page (seed 000/003) as text/markdown."""
-    return markdown_response(study_markdown(state, nct.upper()))
+def trial_markdown(
+    request: Request, nct: NctId, state: Annotated[Backend, Depends(backend)]
+) -> Response:
+    """The agent page (seed 000/003) as text/markdown, canonical link on this host."""
+    return markdown_response(study_markdown(state, nct.upper(), serving_base(state, request)))
 
 
 @router.get("/trials/{nct}", response_class=HTMLResponse)
@@ -80,18 +92,19 @@ def patient_page(
 ) -> Response:
     """The plain-language page (seed 004): own sentences, registry text quoted apart."""
     nct = nct.upper()
-    study = Study.from_json(state.store().study_bytes(nct))
+    store = state.store()
+    study = Study.from_json(store.study_bytes(nct))
     protocol = study.protocol_section
     eligibility = protocol.eligibility_module if protocol else None
     criteria = eligibility_lists(
-        state.store(), nct, eligibility.eligibility_criteria if eligibility else None
+        store, nct, eligibility.eligibility_criteria if eligibility else None
     )
-    needs = criteria.inclusion or criteria.other
     context = {
         "study": study,
         "p": protocol,
         "facts": _facts(study),
-        "plain": patient_text(study, needs=len(needs), limits=len(criteria.exclusion)),
+        "plain": plain_for(store, study),
+        "arms": arm_summaries(study),
         "criteria": criteria,
         "title": f"{study.brief_title or nct} (plain language)",
     }
