@@ -56,6 +56,7 @@ OPERATIONS = [
     "GET /api/v2/studies/{nct}/versions",
     "GET /api/v2/studies/{nct}/versions/{version_id}",
     "GET /api/v2/studies/{nct}/changes",
+    "GET /api/v2/studies/{nct}/plain",
     "GET /api/v1/watches",
     "POST /api/v1/watches",
     "GET /api/v1/watches/{name}",
