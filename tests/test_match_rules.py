@@ -5,15 +5,20 @@ severity qualifiers — each on real trial text (issue 11)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from trialscope.criteria import parse_criteria
-from trialscope.match import Patient, TrialVerdict, Verdict
-from trialscope.match.facts import PatientFacts
-from trialscope.match.trials import judge_trial, own_concepts
-from trialscope.match.verdicts import CriterionResult
+import pytest
 
-from .conftest import SHARED_DATA
+from trialscope.criteria import parse_criteria
+from trialscope.importer import import_paths
+from trialscope.match import Patient, TrialVerdict, Verdict, apply_answers, match_trial, read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.trials import HEALTHY_ITEM, judge_trial, own_concepts
+from trialscope.match.verdicts import CriterionResult
+from trialscope.store import SQLiteStore
+
+from .conftest import CTGOV, SHARED_DATA
 
 SEEDS = SHARED_DATA.parent / "seeds"
 
@@ -136,3 +141,97 @@ def test_other_sites_and_malignancies_exclude_what_the_trial_is_not_about() -> N
     other = find(results, "Patients with a history of other malignant tumors")
     assert other.verdict is Verdict.MET and "breast" in other.evidence[0].fact
     assert verdict is TrialVerdict.INELIGIBLE
+
+
+# -- on stored records ------------------------------------------------------------------
+
+#: NCT07254910 (CRC screening among American Indians in Oklahoma), NCT07026123 (PDAC)
+RECORDS = CTGOV / "v2" / "vjudyani__clinical-trial-eligibility-classifier.jsonl.gz"
+SCREENING, PDAC = "NCT07254910", "NCT07026123"
+METASTATIC_CRC = {**CRLM_PATIENT, "age": 62}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
+    with SQLiteStore(tmp_path_factory.mktemp("rules") / "r.db") as made:
+        import_paths(made, [RECORDS])
+        yield made
+
+
+# -- 4. compound criteria are judged whole ------------------------------------------------
+
+
+def test_a_met_age_does_not_make_a_compound_criterion_met(store: SQLiteStore) -> None:
+    match = match_trial(store, SCREENING, Patient.from_data(METASTATIC_CRC))
+    compound = next(c for c in match.criteria if c.text.startswith("Age 45-75 Live within"))
+    assert compound.verdict is Verdict.UNKNOWN, compound.reason
+    assert "catchment" in compound.reason and compound.questions
+    assert match.verdict is not TrialVerdict.ELIGIBLE
+    # a screening trial is for people without the disease it screens for
+    assert match.verdict is TrialVerdict.INELIGIBLE
+    assert "already has colon adenocarcinoma" in match.criteria[0].reason
+    # someone who fits: the answer to the unjudged part settles it
+    person = Patient.from_data({"age": 60, "sex": "female", "complete_history": True})
+    before = match_trial(store, SCREENING, person)
+    assert before.verdict is TrialVerdict.POSSIBLY_ELIGIBLE
+    key = next(c for c in before.criteria if c.text.startswith("Age 45-75")).questions[0].key
+    after = match_trial(store, SCREENING, apply_answers(person, {key: "yes"}))
+    assert after.verdict is TrialVerdict.ELIGIBLE
+
+
+def test_a_failed_part_makes_the_compound_criterion_not_met() -> None:
+    text = "Inclusion Criteria:\n* Age 45-75 Live within IHS Clinton Service Unit catchment area"
+    verdict, results = judge(text, {**METASTATIC_CRC, "age": 80})
+    assert find(results, "Age 45-75").verdict is Verdict.NOT_MET
+    assert verdict is TrialVerdict.INELIGIBLE
+
+
+# -- 5. the closed world on the known diagnosis --------------------------------------------
+
+
+def test_a_known_primary_rules_out_a_different_one(store: SQLiteStore) -> None:
+    match = match_trial(store, PDAC, Patient.from_data(METASTATIC_CRC))
+    pdac = [c for c in match.criteria if "metastatic PDAC" in c.text]
+    assert pdac and all(c.verdict is Verdict.NOT_MET for c in pdac)
+    assert "primary cancer is colon adenocarcinoma" in pdac[0].reason
+    assert match.verdict is TrialVerdict.INELIGIBLE
+
+
+@pytest.mark.parametrize(
+    ("conditions", "expected"),
+    [
+        ([{"name": "adenocarcinoma"}], Verdict.UNKNOWN),  # no primary site known
+        ([], Verdict.UNKNOWN),
+        ([{"name": "liver metastases"}], Verdict.UNKNOWN),  # a metastasis is no primary
+        ([{"name": "cancer of the digestive system"}], Verdict.UNKNOWN),  # broader: may be it
+        ([{"name": "rectal cancer"}], Verdict.NOT_MET),
+        ([{"name": "breast cancer"}], Verdict.NOT_MET),
+    ],
+)
+def test_primary_sites_come_from_the_vocabulary(
+    conditions: list[dict[str, str]], expected: Verdict
+) -> None:
+    text = "Inclusion Criteria:\n* Histologically confirmed pancreatic ductal adenocarcinoma"
+    _, results = judge(text, {"age": 60, "conditions": conditions})
+    assert find(results, "Histologically").verdict is expected
+
+
+def test_a_healthy_person_fits_no_disease_trial(store: SQLiteStore) -> None:
+    note = "Healthy volunteer, 50-year-old woman. No history of cancer. Takes no medications."
+    match = match_trial(store, PDAC, read_note(note))
+    assert match.verdict is TrialVerdict.INELIGIBLE
+    assert match.deciding[0] == HEALTHY_ITEM == match.criteria[0].index
+    assert "healthy volunteers" in match.criteria[0].reason
+    pdac = [c for c in match.criteria if "metastatic PDAC" in c.text]
+    assert all(c.verdict is Verdict.NOT_MET for c in pdac)
+    # "no history of cancer" alone rules out a cancer, not everything
+    _, results = judge(
+        "Inclusion Criteria:\n* Colorectal cancer\n* Type 2 diabetes",
+        {"age": 50, "conditions": [{"name": "cancer", "status": "absent"}]},
+    )
+    assert find(results, "Colorectal").verdict is Verdict.NOT_MET
+    assert find(results, "Type 2").verdict is Verdict.UNKNOWN
+    # "previously healthy" describes the time before the illness
+    sick = read_note("A previously healthy 50-year-old man with jaundice.")
+    _, results = judge("Inclusion Criteria:\n* Pancreatic cancer", sick.model_dump())
+    assert find(results, "Pancreatic").verdict is Verdict.UNKNOWN

@@ -39,6 +39,8 @@ class PatientFacts:
     no_medications: Therapy | None = None
     #: each condition's own concepts (not their ancestors), by ``id(condition)``
     concepts_of: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: what is worked out from the facts on first use (primary sites, healthy)
+    derived: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def of(cls, patient: Patient) -> PatientFacts:

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..criteria import Item, Mention
 from .bounds import ask, judge_bounds, verdict_of
+from .compound import UNJUDGED_WORDS, unjudged_words
 from .facts import PatientFacts
 from .named import Part, both, either, is_modifier, named_part, runs_of, slug
 from .verdicts import Basis, CriterionResult, Evidence, Question, Verdict
@@ -121,6 +122,19 @@ def judge_item(
     if not parts:
         return _nothing_recognised(item, kind, facts)
     verdict, reason, basis, evidence, questions = _combine(parts, item, kind)
+    if (
+        verdict is Verdict.MET
+        and kind != "exclusion"
+        and item.non_computable_reason not in ("consent", "compliance")
+    ):
+        rest = unjudged_words(item)
+        if len(rest) >= UNJUDGED_WORDS:
+            # a compound criterion is met only when every part is: the rest is asked
+            verdict, basis = Verdict.UNKNOWN, Basis.NONE
+            reason = f"{reason}; not judged: {' '.join(rest[:8])}{' …' if len(rest) > 8 else ''}"
+            questions.append(
+                Question(key=f"criterion:{reading.slug}", text=_as_question(item.text))
+            )
     if (
         verdict is Verdict.UNKNOWN
         and kind == "exclusion"

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 from ..criteria import Item, Mention
 from .bounds import ask, verdict_of
+from .concepts import ancestors
 from .facts import PatientFacts
+from .primary import different_primary, healthy
 from .verdicts import Basis, Evidence, Question, Verdict
 
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
@@ -69,6 +71,10 @@ def _mention(
         seen = _condition(item, mention, facts, own)
     negate = mention.negated
     named = seen.named
+    if mention.category == "condition" and not seen.present and not seen.absent:
+        closed = _closed_world(mention, facts, kind)
+        if closed is not None:
+            seen.absent, seen.kind = [closed], None
     if seen.untimed and not seen.present:
         question = ask(f"when:{mention.concept}", f"When was the {named}?", "date")
         reason = f"patient has {named}, but not when or for how long"
@@ -87,7 +93,14 @@ def _mention(
         return verdict, f"patient has {named}", Basis.FACT, seen.present, []
     if seen.absent:
         verdict = Verdict.MET if negate else Verdict.NOT_MET
-        return verdict, f"patient does not have {named}", Basis.FACT, seen.absent, []
+        fact = seen.absent[0].fact
+        if fact.startswith("primary cancer: "):
+            reason = f"the patient's primary cancer is {fact[16:]}, not {named}"
+        elif fact == "healthy":
+            reason = f"the patient is healthy: no {named}"
+        else:
+            reason = f"patient does not have {named}"
+        return verdict, reason, Basis.FACT, seen.absent, []
     question = ask(f"{mention.category}:{mention.concept}", f"{title(mention)}?")
     # a complete history rules out what it does not name -- for exclusions; for an
     # inclusion silence is not a "no" (experts label it "not enough information")
@@ -95,6 +108,30 @@ def _mention(
         reason = f"{named} is not in the patient's history"
         return Verdict.NOT_MET, reason, Basis.ABSENCE, [], [question]
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
+
+
+def _closed_world(mention: Mention, facts: PatientFacts, kind: str) -> Evidence | None:
+    """What rules a named disease out although the record does not name it: the
+    patient is healthy, or (for a required diagnosis) has a different primary cancer."""
+    well = healthy(facts)
+    if well is not None:
+        return well
+    if kind == "exclusion" or mention.historical:
+        return None  # a known primary says nothing about a past second cancer
+    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    return different_primary(concept, facts)
+
+
+def _slot(parts: list[Part]) -> Part:
+    """The ids one phrase carries: one matching is enough; a recorded fact against it
+    outweighs an id that knows nothing."""
+    for part in parts:
+        if part[0] is Verdict.MET:
+            return part
+    for part in parts:
+        if part[2] is Basis.FACT and part[0] is not Verdict.UNKNOWN:
+            return part
+    return either(parts)
 
 
 _CONNECTIVE = re.compile(r",|;|/|\bor\b|\band\b|\bnor\b|\(|\)|:", re.I)
@@ -174,7 +211,7 @@ def named_part(
 ) -> Part:
     return either(
         [
-            both([either([_mention(item, m, facts, kind, own) for m in slot]) for slot in run])
+            both([_slot([_mention(item, m, facts, kind, own) for m in slot]) for slot in run])
             for run in runs
         ]
     )
@@ -246,9 +283,11 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
             seen.untimed.append(evidence)  # "fever for at least a week": not recorded
             continue
         seen.present.append(evidence)
-    seen.absent = [
-        Evidence(f"no {f.condition.name}", f.condition.source) for f in facts.ruled_out(concept)
+    # "no history of cancer" rules out colorectal cancer too
+    ruled_out = facts.ruled_out(concept) or [
+        f for up in sorted(ancestors(concept)) for f in facts.ruled_out(up)
     ]
+    seen.absent = [Evidence(f"no {f.condition.name}", f.condition.source) for f in ruled_out]
     if not seen.broader:
         seen.kind = None  # nothing broader on record: the name alone decides
     return seen

@@ -25,7 +25,7 @@ from ..search.types import GeoFilter, Hit, SearchQuery
 from .concepts import ancestors
 from .facts import PatientFacts
 from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
-from .trials import eligibility_score, judge_trial, own_concepts
+from .trials import eligibility_score, judge_trial, own_concepts, screened_concepts
 from .verdicts import TrialMatch, TrialVerdict
 
 if TYPE_CHECKING:
@@ -167,6 +167,8 @@ class _TrialView:
     parsed: ParsedCriteria
     #: the trial's own condition concepts (condition list + MeSH terms)
     concepts: frozenset[str]
+    #: what a screening trial screens for ("CRC Screening")
+    screened: frozenset[str] = frozenset()
 
 
 #: views by (NCT id, content hash): a long-lived server matches many patients against
@@ -193,6 +195,7 @@ def _trial_view(store: Store, nct_id: str) -> _TrialView:
         eligibility=section.get("eligibilityModule", {}) or {},
         parsed=load_parse(store, nct_id, parse_if_missing=True).parsed,
         concepts=_trial_concepts(study),
+        screened=screened_concepts(section.get("conditionsModule", {}).get("conditions") or []),
     )
     if len(_VIEWS) >= _VIEWS_MAX:
         _VIEWS.pop(next(iter(_VIEWS)))  # oldest first: dicts keep insertion order
@@ -205,9 +208,11 @@ def _match_one(
 ) -> TrialMatch:
     view = _trial_view(store, nct_id)
     verdict, results, deciding = judge_trial(
-        nct_id, view.eligibility, view.parsed, facts, own=view.concepts
+        nct_id, view.eligibility, view.parsed, facts, own=view.concepts, screened=view.screened
     )
-    first = [r for r in results if r.index in deciding]
+    first = sorted(
+        (r for r in results if r.index in deciding), key=lambda r: deciding.index(r.index)
+    )
     rest = [r for r in results if r.index not in deciding]
     match = TrialMatch(
         nct_id=nct_id,

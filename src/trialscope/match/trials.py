@@ -9,6 +9,7 @@ is met and no exclusion is, POSSIBLY_ELIGIBLE while computable unknowns remain.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,10 +19,11 @@ from ..record.ages import age_in_years
 from .concepts import find_concepts, vocabulary
 from .facts import PatientFacts
 from .judge import is_requirement_list, judge_item
+from .primary import healthy
 from .verdicts import Basis, CriterionResult, Evidence, Question, TrialVerdict, Verdict
 
 #: synthetic item indexes for the structured eligibility fields
-SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -3, -2, -1
+SCREENED_ITEM, SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -4, -3, -2, -1
 
 
 def judge_trial(
@@ -31,11 +33,16 @@ def judge_trial(
     facts: PatientFacts,
     *,
     own: frozenset[str] = frozenset(),
+    screened: frozenset[str] = frozenset(),
 ) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
     """Verdict, every criterion's result (structured fields first), deciding indexes.
     ``eligibility`` is the record's eligibilityModule; ``own`` the concepts of the
-    trial's own conditions (see :func:`own_concepts`), against which "other" is read."""
+    trial's own conditions (see :func:`own_concepts`), against which "other" is read;
+    ``screened`` the diseases a screening trial looks for ("CRC Screening")."""
     results = _structured(eligibility, facts)
+    screen = _already_has(screened, facts)
+    if screen is not None:
+        results.insert(0, screen)
     parents = {item.parent for item in parsed.items if item.parent is not None}
     by_index = {item.index: item for item in parsed.items}
     for item in parsed.items:
@@ -53,6 +60,9 @@ def judge_trial(
             )
         )
     deciding = [r.index for r in results if r.decides_against]
+    if HEALTHY_ITEM in deciding:  # a healthy person: that is the reason, not each disease
+        deciding.remove(HEALTHY_ITEM)
+        deciding.insert(0, HEALTHY_ITEM)
     if deciding:
         verdict = TrialVerdict.INELIGIBLE
     elif any(_blocks(r) for r in results):
@@ -60,6 +70,30 @@ def judge_trial(
     else:
         verdict = TrialVerdict.ELIGIBLE
     return verdict, results, deciding
+
+
+def screened_concepts(names: Iterable[str]) -> frozenset[str]:
+    """What a screening trial looks for, from condition entries like "CRC Screening"."""
+    return own_concepts(n for n in names if re.search(r"\bscreen", str(n), re.I))
+
+
+def _already_has(screened: frozenset[str], facts: PatientFacts) -> CriterionResult | None:
+    """A screening trial is for people not diagnosed with what it screens for."""
+    for concept in sorted(screened):
+        found = [f for f in facts.has(concept) if f.condition.status == "active"]
+        if found:
+            condition = found[0].condition
+            return CriterionResult(
+                SCREENED_ITEM,
+                "inclusion",
+                "Screening trial: for people not diagnosed with what it screens for",
+                (0, 0),
+                Verdict.NOT_MET,
+                f"the patient already has {condition.name}",
+                Basis.FACT,
+                (Evidence(condition.name, condition.source),),
+            )
+    return None
 
 
 def own_concepts(names: Iterable[str], mesh_ids: Iterable[str] = ()) -> frozenset[str]:
@@ -81,6 +115,8 @@ def _blocks(result: CriterionResult) -> bool:
     whose answer is missing (items with nothing computable are for a human to review)."""
     if result.verdict is not Verdict.UNKNOWN or result.kind == "unknown":
         return False
+    if result.evidence:
+        return True  # judged in part ("age met; the rest not judged"): not settled
     return any(not q.key.startswith("criterion:") for q in result.questions)
 
 
@@ -129,15 +165,15 @@ def _structured(eligibility: dict[str, Any], facts: PatientFacts) -> list[Criter
                     Evidence(f"age {age:g}", facts.source_of("age")),
                 )
             )
-    healthy = eligibility.get("healthyVolunteers")
-    if healthy is False and patient.healthy_volunteer is True:
+    well = healthy(facts)
+    if eligibility.get("healthyVolunteers") is False and well is not None:
         out.append(
             _known(
                 HEALTHY_ITEM,
                 "Accepts healthy volunteers: no",
                 False,
                 "the trial does not take healthy volunteers",
-                Evidence("healthy volunteer"),
+                Evidence("healthy volunteer", well.source),
             )
         )
     return out

@@ -1,0 +1,76 @@
+"""What part of a criterion the matcher did not judge.
+
+An item is often several requirements in one ("Age 45-75 Live within IHS Clinton
+Service Unit catchment area Fluent in English ... Self report as American Indian"):
+the age bound being met says nothing about the rest. The words of an item that no
+bound and no named concept covers, less the words every criterion uses ("patients
+with histologically confirmed ..."), are its unjudged part; when there is enough of
+it, a met item is only as good as UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ..criteria import Item
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:st|nd|rd|th)\b")
+#: words that carry no requirement of their own in a criterion
+_FILLER_WORDS = """
+    a an the with without of or and in on to for by as at from into per via than then
+    that which who whom whose this these those their there it its is are be been being
+    was were has have having had must should shall will would can could may might do
+    does did not no nor any all each both either other others such also only least
+    more most less greater older younger over under above below between within after
+    before prior previous previously since until during while when where if unless
+    patient patients subject subjects participant participants person persons people
+    individual individuals adult adults man men woman women male males female females
+    child children pediatric study trial years year old aged age ages months month
+    weeks week days day time times current currently ongoing active history known
+    diagnosed diagnosis confirmed documented histologically cytologically
+    pathologically histological histologic pathological cytological proven
+    biopsy-proven evidence presence present disease diseases condition conditions
+    criteria criterion following include including included includes defined
+    definition according based per using use used equal equals level levels value
+    values grade grades stage score scores status type types new newly recent recently
+    clinically clinical significant severe mild moderate stable adequate normal
+    function functions acceptable eligible eligibility enrolled enrollment
+    enrolment entry screening baseline visit visits day treatment treatments
+    therapy therapies therapeutic agent agents drug drugs medication medications
+    due because including e.g i.e etc ie eg documented record records medical
+    investigator investigators opinion judgment judgement signed sign written
+    informed consent willing able ability comply compliance provide
+"""
+_FILLER = frozenset(_FILLER_WORDS.split())
+#: this many words no bound or concept covers make an unjudged part
+UNJUDGED_WORDS = 4
+
+
+# "at least two of the following: cough, purulent sputum ...": alternatives, one is enough
+_ALTERNATIVES = re.compile(r"\b(?:one|two|three|any|either)\s+(?:or\s+more\s+)?of\b", re.I)
+
+
+@lru_cache(maxsize=100_000)
+def unjudged_words(item: Item) -> tuple[str, ...]:
+    """The content words of ``item`` that nothing the parser recognised covers (none
+    when the item lists alternatives)."""
+    text = item.text
+    if _ALTERNATIVES.search(text):
+        return ()
+    covered = bytearray(len(text))
+    base = item.span[0]
+    spans = [c.span for c in item.constraints] + [m.span for m in item.mentions]
+    spans += [w.span for w in item.windows]
+    for start, end in spans:
+        for i in range(max(0, start - base), min(len(text), end - base)):
+            covered[i] = 1
+    words = []
+    for match in _WORD.finditer(text):
+        if any(covered[match.start() : match.end()]):
+            continue
+        word = match.group().lower()
+        if word in _FILLER or len(word) < 3:
+            continue
+        words.append(match.group())
+    return tuple(words)

@@ -1,0 +1,114 @@
+"""The closed world on a known diagnosis: a patient whose primary cancer is known does
+not have a different primary, and a healthy person has none of the diseases a trial
+asks for.
+
+Primary sites come from the vocabulary's hierarchy, not from a list of pairs: a cancer
+concept's sites are its ancestors under MeSH "Neoplasms by Site" (metastases excluded,
+they are not primaries). Two cancers are different primaries when neither's sites
+contain the other's: colon adenocarcinoma (… Intestinal, Colorectal, Colonic
+Neoplasms) and pancreatic ductal adenocarcinoma (… Pancreatic Neoplasms); a patient
+with "gastrointestinal cancer" is not known to lack colon cancer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .concepts import ancestors, vocabulary
+from .facts import PatientFacts
+from .patient import Condition, Provenance
+from .verdicts import Evidence
+
+#: MeSH "Neoplasms by Site" and "Neoplasm Metastasis"
+SITE_ROOT = "MESH:D009371"
+METASTASIS = "MESH:D009362"
+
+
+@cache
+def primary_sites(concept: str) -> frozenset[str]:
+    """The sites of a primary cancer concept; empty when it names no site, or a
+    metastasis."""
+    vocab = vocabulary()
+    if vocab is None or concept.startswith(("therapy:", "pregnancy:")):
+        return frozenset()
+    if concept.startswith("lex:"):
+        words = concept[4:].replace("_", " ")
+        whole = [m for m in vocab.find(words) if m.start == 0 and m.end == len(words)]
+        if not whole:
+            return frozenset()
+        concept = whole[0].concept
+    up = ancestors(concept)
+    if METASTASIS in up or "metasta" in concept.lower():
+        return frozenset()
+    return frozenset(a for a in up if a != SITE_ROOT and SITE_ROOT in ancestors(a))
+
+
+def known_primaries(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
+    """The patient's cancers that name a primary site, with their sites."""
+    cached = facts.derived.get("primaries")
+    if cached is None:
+        found: list[tuple[Condition, frozenset[str]]] = []
+        for condition in facts.patient.conditions:
+            if condition.status == "absent":
+                continue
+            sites: set[str] = set()
+            for concept in facts.concepts_of.get(id(condition), ()):
+                sites |= primary_sites(concept)
+            if sites:
+                found.append((condition, frozenset(sites)))
+        facts.derived["primaries"] = cached = found
+    return cached  # type: ignore[return-value]
+
+
+def different_primary(concept: str, facts: PatientFacts) -> Evidence | None:
+    """Evidence that the patient's known primary is not ``concept``'s (None: it may be)."""
+    wanted = primary_sites(concept)
+    if not wanted:
+        return None
+    known = known_primaries(facts)
+    if not known:
+        return None  # the primary is not known: stay unknown
+    for _, sites in known:
+        if wanted <= sites or sites <= wanted:
+            return None  # the same site, or one inside the other
+    condition = known[0][0]
+    return Evidence(f"primary cancer: {condition.name}", condition.source)
+
+
+# "healthy volunteer", "is healthy", "in good health" -- but not "otherwise healthy" or
+# "previously healthy", which describe the time before the illness the note is about
+_HEALTHY = re.compile(
+    r"\bhealthy\s+(?:volunteer|subject|individual|adult|person|participant|control)s?\b"
+    r"|\b(?:is|was|are|a|an|as)\s+(?:generally\s+)?healthy\b"
+    r"(?!\s+(?:diet|lifestyle|weight|until|before|prior|till))"
+    r"|\bin\s+good\s+(?:general\s+)?health\b",
+    re.I,
+)
+_NOT_HEALTHY = re.compile(r"\b(?:otherwise|previously|formerly)\s+healthy", re.I)
+
+
+def healthy(facts: PatientFacts) -> Evidence | None:
+    """Evidence that the patient is a healthy person (a volunteer with no disease)."""
+    if "healthy" not in facts.derived:
+        facts.derived["healthy"] = _healthy(facts)
+    return facts.derived["healthy"]  # type: ignore[return-value]
+
+
+def _healthy(facts: PatientFacts) -> Evidence | None:
+    patient = facts.patient
+    if patient.healthy_volunteer is True:
+        return Evidence("healthy volunteer", facts.source_of("healthy_volunteer"))
+    if patient.healthy_volunteer is False or not patient.note:
+        return None
+    note = patient.note
+    for match in _HEALTHY.finditer(note):
+        if _NOT_HEALTHY.search(note, max(0, match.start() - 12), match.end() + 12):
+            continue
+        lo = max(note.rfind(". ", 0, match.start()) + 2, note.rfind("\n", 0, match.start()) + 1)
+        ends = (note.find(". ", match.end()), note.find("\n", match.end()))
+        hi = min((i + 1 for i in ends if i >= 0), default=len(note))
+        sentence = note[lo:hi].strip()
+        source = Provenance(kind="note", ref="note", text=sentence, span=(lo, hi))
+        return Evidence("healthy", source)
+    return None
