@@ -223,3 +223,24 @@ def test_a_count_criterion_is_decided_from_the_note(
     without = match_trial(store, TRIAL, read_note(note.replace(count_words, "brain metastases")))
     unknown = next(c for c in without.criteria if c.kind == "inclusion" and "1 to 3" in c.text)
     assert unknown.verdict is Verdict.UNKNOWN  # no number written: the count is asked
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "status"),
+    [
+        ("Prior chemotherapy: no.", "chemotherapy", "absent"),
+        ("Tuberculosis: none", "tuberculosis", "absent"),
+        ("Stroke history: never.", "stroke", "absent"),
+        ("Insulin: no.", "insulin", "absent"),
+        ("Metformin: yes.", "metformin", "active"),
+        ("Comorbidities: hypertension.", "hypertension", "active"),
+        ("HIV: unknown.", "hiv", None),
+    ],
+)
+def test_questionnaire_answers(line: str, name: str, status: str | None) -> None:
+    patient = read_note(f"Patient with type 2 diabetes.\n{line}\nAge: 39.")
+    assert patient.age == 39
+    facts = [(c.name.lower(), c.status) for c in patient.conditions]
+    facts += [(t.name.lower(), t.status) for t in patient.therapies]
+    statuses = {s for n, s in facts if n == name}
+    assert statuses == ({status} if status else set()), facts

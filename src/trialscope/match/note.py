@@ -33,7 +33,14 @@ _AGE = re.compile(
     r"|(months?|weeks?|days?)[- ]old)",
     re.I,
 )
-_AGED = re.compile(r"\b(?:aged?|age of)\s+(\d{1,3})\b", re.I)
+_AGED = re.compile(r"\b(?:aged?|age of|age:)\s*(\d{1,3})\b(?!\s*(?:%|mm|cm|kg))", re.I)
+# a questionnaire line, "Prior chemotherapy: no." / "Tuberculosis: none" / "HIV: unknown":
+# what the label names is denied (or not known), though no negation word precedes it
+_ANSWER = re.compile(
+    r"^[^:]{2,80}:\s*(?:(?P<no>no|none|never|negative|denied|denies|absent|nil|not present)"
+    r"|(?P<unknown>unknown|not known|n/?a|not applicable))\s*[.!]?\s*$",
+    re.I,
+)
 _FEMALE = re.compile(
     r"\b(?:woman|women|female|girl|lady|mother|she|her|gravida|pregnant|postmenopausal)\b", re.I
 )
@@ -102,9 +109,13 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
         where = f"sentence {number + 1}"
         for lo, hi in clauses(text, *sentence):
             quote = _Quote(text, sentence, where)
-            _concepts(patient, text, lo, hi, quote)
+            answer = _ANSWER.match(text[lo:hi])
+            if answer is not None and answer.group("unknown"):
+                continue  # "HIV: unknown" says nothing either way
+            denied = answer is not None
+            _concepts(patient, text, lo, hi, quote, denied)
             _measurements(patient, text, lo, hi, quote)
-            _drugs(patient, text, lo, hi, quote)
+            _drugs(patient, text, lo, hi, quote, denied)
             if _NO_MEDICATIONS.search(text, lo, hi):
                 patient.therapies.append(
                     Therapy(
@@ -116,6 +127,8 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
                 )
     for number, sentence in enumerate(spans):
         for lo, hi in clauses(text, *sentence):
+            if _ANSWER.match(text[lo:hi]):
+                continue
             add_lesions(patient, text, lo, hi, _Quote(text, sentence, f"sentence {number + 1}"))
     return patient
 
@@ -191,7 +204,9 @@ def _onset(text: str, lo: int, hi: int, as_of: dt.date | None) -> dt.date | None
     return (as_of or dt.date.today()) - dt.timedelta(days=round(days))
 
 
-def _concepts(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
+def _concepts(
+    patient: Patient, text: str, lo: int, hi: int, quote: _Quote, denied: bool = False
+) -> None:
     onset = _onset(text, lo, hi, patient.as_of)
     for found in find_concepts(text, lo, hi):
         if found.family or found.hypothetical:
@@ -202,17 +217,19 @@ def _concepts(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> N
                 Therapy(
                     name=found.text,
                     classes=[found.concept.split(":", 1)[1]],
-                    status="absent" if found.negated else "completed",
+                    status="absent" if found.negated or denied else "completed",
                     source=source,
                 )
             )
         elif found.category == "condition" or found.concept.startswith(
             ("MESH:", "DOID:", "ONCOTREE:")
         ):
-            patient.conditions.append(_condition(found, source, onset))
+            patient.conditions.append(_condition(found, source, onset, denied))
 
 
-def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
+def _drugs(
+    patient: Patient, text: str, lo: int, hi: int, quote: _Quote, denied: bool = False
+) -> None:
     """Drug names ("prednisone", "FOLFOX") with their classes; negation from context."""
     found = find_drugs(text[lo:hi])
     if not found:
@@ -228,7 +245,7 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None
                 name=name,
                 classes=sorted(classes),
                 status="absent"
-                if assertion.negated
+                if assertion.negated or denied
                 else (
                     "completed"
                     if assertion.historical or _PAST.search(text, lo, start)
@@ -239,8 +256,11 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None
         )
 
 
-def _condition(found: Found, source: Provenance, onset: dt.date | None) -> Condition:
-    status = "absent" if found.negated else ("history" if found.historical else "active")
+def _condition(
+    found: Found, source: Provenance, onset: dt.date | None, denied: bool = False
+) -> Condition:
+    negated = found.negated or denied
+    status = "absent" if negated else ("history" if found.historical else "active")
     return Condition(
         name=found.text, codes=[found.concept], status=status, onset=onset, source=source
     )
