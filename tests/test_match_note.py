@@ -202,15 +202,22 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
 
 @needs_corpus
 @pytest.mark.parametrize(
-    ("count_words", "inclusion", "exclusion"),
+    ("count_words", "count", "inclusion", "exclusion"),
     [
-        ("a brain metastasis", Verdict.MET, None),
-        ("2 brain metastases", Verdict.MET, None),
-        ("8 synchronous brain metastases", Verdict.NOT_MET, Verdict.MET),
+        # the count part is met; "each with a maximum diameter of no more than 3 cm" is
+        # not judged, so the whole item stays UNKNOWN (and is asked)
+        ("a brain metastasis", 1, Verdict.UNKNOWN, None),
+        ("2 brain metastases", 2, Verdict.UNKNOWN, None),
+        # a failed count decides: the inclusion is NOT_MET and "> 3" excludes
+        ("8 synchronous brain metastases", 8, Verdict.NOT_MET, Verdict.MET),
     ],
 )
 def test_a_count_criterion_is_decided_from_the_note(
-    store: SQLiteStore, count_words: str, inclusion: Verdict, exclusion: Verdict | None
+    store: SQLiteStore,
+    count_words: str,
+    count: int,
+    inclusion: Verdict,
+    exclusion: Verdict | None,
 ) -> None:
     note = f"A 62-year-old woman with non-small cell lung cancer and {count_words}. ECOG 1."
     match = match_trial(store, TRIAL, read_note(note))
@@ -218,11 +225,13 @@ def test_a_count_criterion_is_decided_from_the_note(
         c.kind: c for c in match.criteria if "brain metasta" in c.text.lower() and "3" in c.text
     }
     assert counted["inclusion"].verdict is inclusion, counted["inclusion"].reason
+    assert f"Number of brain metastases {count} vs" in counted["inclusion"].reason
     if exclusion is not None:
         assert counted["exclusion"].verdict is exclusion, counted["exclusion"].reason
     without = match_trial(store, TRIAL, read_note(note.replace(count_words, "brain metastases")))
     unknown = next(c for c in without.criteria if c.kind == "inclusion" and "1 to 3" in c.text)
     assert unknown.verdict is Verdict.UNKNOWN  # no number written: the count is asked
+    assert "Number of brain metastases not known" in unknown.reason
 
 
 @pytest.mark.parametrize(
