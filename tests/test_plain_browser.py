@@ -1,0 +1,158 @@
+"""The plain-language page of each seed trial in real headless Chromium, on the real
+server (`trialscope serve` on a free loopback port): the sections a patient reads, the
+registry's criteria folded away but there, no sideways scrolling on a phone. Screenshots
+go to docs/screenshots/plain-<NCT>-{desktop,phone}.png (shown in the README)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from trialscope.importer import import_paths
+from trialscope.store import SQLiteStore
+
+from .conftest import FIXTURES
+from .test_browser import ARGS, CHROMIUM, DESKTOP, PHONE, SHOTS, _free_port, pytestmark
+from .test_plain_pages import SEED_IDS
+from .webapp import build_db
+
+__all__ = ["pytestmark"]
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("plain-browser")
+    db = build_db(folder)
+    with SQLiteStore(db) as store:
+        import_paths(store, [FIXTURES / "seed_trials.v2.jsonl"], workers=1)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
+    log_path = folder / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trialscope", "--db", str(db), "serve", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/llms.txt", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(Path(log_path).read_text("utf-8", "replace"))
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+SECTIONS = (
+    "Quick facts",
+    "What this trial studies",
+    "What is being tested",
+    "Who should consider this trial",
+    "Good fit",
+    "Not a fit",
+    "How to take part",
+)
+
+
+@pytest.mark.parametrize("nct", SEED_IDS)
+def test_plain_language_page_of_each_seed_trial(server: str, browser: Any, nct: str) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/trials/{nct}/patient")
+        for heading in SECTIONS:
+            assert page.get_by_role("heading", name=heading, exact=True).is_visible(), heading
+        good = page.locator(".fit.good").inner_text()
+        assert "You may fit if you are 18 years" in good
+        # no machine chips: no operators or variable names in our own words
+        own = " ".join(page.locator(".plain").all_inner_texts())
+        assert not any(mark in own for mark in ("≤", "≥", " = ", "_", "not computable"))
+        # the registry's criteria: folded away, quoted, and opened with one click
+        criteria = page.locator("details.registry-criteria")
+        assert not criteria.locator("blockquote.registry").first.is_visible()
+        criteria.locator("summary").click()
+        assert criteria.locator("blockquote.registry").first.is_visible()
+        status = page.locator('[data-field="status"]').inner_text()
+        assert status, nct
+        page.locator("details.registry-criteria summary").click()  # fold again for the shot
+        page.screenshot(path=str(SHOTS / f"plain-{nct}-desktop.png"), full_page=True)
+    finally:
+        context.close()
+
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    small = phone.new_page()
+    try:
+        small.goto(f"{server}/trials/{nct}/patient")
+        overflow = small.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (nct, overflow)
+        small.screenshot(path=str(SHOTS / f"plain-{nct}-phone.png"))
+    finally:
+        phone.close()
+
+
+def test_seed_004_says_what_is_missing_and_what_fits(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/trials/NCT06934018/patient")
+        body = page.locator("body").inner_text()
+        assert "The record does not give a recruitment status. Check with the study team." in body
+        for false_fact in ("does not take new people", "Unknown status", "no drug phase"):
+            assert false_fact not in body
+        good = page.locator(".fit.good").inner_text()
+        assert "Up to 5 tumours in the liver." in good
+        assert "Healthy liver function (Child-Pugh A)." in good
+        bad = page.locator(".fit.bad").inner_text()
+        assert "Cancer outside the liver that has not been treated." in bad
+    finally:
+        context.close()
+
+
+def test_stale_seed_trial_shows_the_warning(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/trials/NCT06120127/patient")  # recruiting; ended 2025-09-25
+        warning = page.locator(".stale-warning")
+        assert warning.is_visible()
+        assert "This record may be out of date." in warning.inner_text()
+        page.goto(f"{server}/trials/NCT06120127")
+        assert page.locator(".stale-warning").is_visible()
+    finally:
+        context.close()
