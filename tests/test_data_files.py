@@ -8,17 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from trialscope.data import Document, Row, data_files, load_document, load_rows, parse_rows
+from trialscope.data import (
+    Document,
+    Row,
+    data_files,
+    load_document,
+    load_rows,
+    parse_document,
+    parse_rows,
+)
 from trialscope.data.schema import (
     MODELS,
     DrugRow,
     LoincLabRow,
     MeshConceptRow,
+    RankingConfig,
     UcumUnitRow,
     VariableRow,
 )
 from trialscope.errors import DataFileError
-from trialscope.match import drugs, fhir
+from trialscope.match import drugs, fhir, run
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "trialscope" / "data"
@@ -205,3 +214,46 @@ def test_a_loinc_code_must_name_a_known_variable_and_unit(
         fhir._loinc_labs(rows, fhir.UCUM_UNITS)
     assert (caught.value.line, caught.value.field) == (2, field)
     assert problem in caught.value.problem
+
+
+_RANKING = (DATA / "ranking.yaml").read_text("utf-8")
+
+
+def _ranking_line(fragment: str) -> int:
+    return next(n for n, text in enumerate(_RANKING.splitlines(), 1) if text.startswith(fragment))
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment", "field", "problem"),
+    [
+        (("relevance: 0.4", "relevance: 0.5"), "  weights:", "score.weights", "sum to 1"),
+        (("ineligible_factor: 0.7", "ineligible_factor: 7"), "  ineligible_factor: 7",
+         "score.ineligible_factor", "less than or equal to 1"),
+        # a missing setting: the line of the section it belongs in
+        (("  narrower: 0.6", "  narrow: 0.6"), "topical:", "topical.narrower", "Field required"),
+        (("possibly_span: 0.6", "possibly_span: 0.8"), "eligibility:", "eligibility",
+         "at most 1"),
+        # a config that does not state its tuning cohort does not load
+        (("tuned_on: >-", "tuned: >-"), "tuned:", "tuned_on", "Field required"),
+    ],
+)  # fmt: skip
+def test_a_malformed_ranking_config_names_line_and_setting(
+    edit: tuple[str, str], fragment: str, field: str, problem: str
+) -> None:
+    assert edit[0] in _RANKING
+    text = _RANKING.replace(*edit)
+    with pytest.raises(DataFileError) as caught:
+        parse_document(text, "ranking.yaml", RankingConfig)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith(fragment))
+    assert (caught.value.line, caught.value.field) == (line, field)
+    assert problem in caught.value.problem
+
+
+def test_the_ranking_config_states_its_tuning_cohort_and_drives_the_matcher() -> None:
+    config = load_document(RankingConfig)
+    assert "TREC Clinical Trials 2021" in config.tuned_on
+    assert "held out" in config.tuned_on
+    assert "docs/accuracy.md" in config.tuning_record
+    assert config.score.weights.model_dump() == run.WEIGHTS
+    assert run.RANKING is config
+    assert _ranking_line("tuned_on:") < _ranking_line("score:")

@@ -20,10 +20,10 @@ read and checked once per process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
@@ -72,18 +72,29 @@ def data_files() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name.endswith((".tsv", ".yaml")))
 
 
-@cache
 def load_rows(model: type[R]) -> tuple[R, ...]:
     """The rows of ``model.data_file``, checked (cached: read once per process)."""
-    name = model.data_file
-    return parse_rows(resources.files(__name__).joinpath(name).read_text("utf-8"), name, model)
+    return cast(tuple[R, ...], _load_rows(model))
+
+
+def load_document(model: type[D]) -> D:
+    """The one mapping of ``model.data_file``, checked (cached)."""
+    return cast(D, _load_document(model))
+
+
+# functools.cache keeps no type variables, hence the typed wrappers above
+@cache
+def _load_rows(model: type[Row]) -> tuple[Row, ...]:
+    return parse_rows(_read(model.data_file), model.data_file, model)
 
 
 @cache
-def load_document(model: type[D]) -> D:
-    """The one mapping of ``model.data_file``, checked (cached)."""
-    name = model.data_file
-    return parse_document(resources.files(__name__).joinpath(name).read_text("utf-8"), name, model)
+def _load_document(model: type[Document]) -> Document:
+    return parse_document(_read(model.data_file), model.data_file, model)
+
+
+def _read(name: str) -> str:
+    return resources.files(__name__).joinpath(name).read_text("utf-8")
 
 
 def parse_rows(text: str, file: str, model: type[R]) -> tuple[R, ...]:
@@ -213,25 +224,29 @@ def _line_of(node: yaml.Node) -> int:
 
 
 def _yaml_locator(root: yaml.Node) -> Callable[[Sequence[int | str]], int]:
-    """A pydantic error location (``("aliases", 3)``) -> the line of that node."""
+    """A pydantic error location (``("aliases", 3)``) -> the line of that entry: the
+    line of its key in a mapping, of its item in a list."""
 
     def locate(loc: Sequence[int | str]) -> int:
-        node = root
+        node, line = root, _line_of(root)
         for part in loc:
-            child = next(_children(node, part), None)
-            if child is None:
+            found = _child(node, part)
+            if found is None:
                 break
-            node = child
-        return _line_of(node)
+            node, line = found
+        return line
 
     return locate
 
 
-def _children(node: yaml.Node, part: int | str) -> Iterator[yaml.Node]:
+def _child(node: yaml.Node, part: int | str) -> tuple[yaml.Node, int] | None:
     if isinstance(node, yaml.MappingNode):
-        yield from (value for key, value in node.value if key.value == str(part))
+        for key, value in node.value:
+            if key.value == str(part):
+                return value, _line_of(key)
     elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        yield node.value[part]
+        return node.value[part], _line_of(node.value[part])
+    return None
 
 
 # -- checking

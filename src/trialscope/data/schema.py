@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from . import Row, split_list
+from . import Document, Row, split_list
 
 #: a lower-case identifier (variable ids, drug class ids)
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -147,6 +154,79 @@ class OwnConceptRow(Row):
     terms: Annotated[Phrases, Field(min_length=1)]
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScoreWeights(_Settings):
+    """The parts of a trial's score; each part is 0..1 and the weights sum to 1."""
+
+    topical: Share
+    eligibility: Share
+    relevance: Share
+    distance: Share
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> ScoreWeights:
+        total = self.topical + self.eligibility + self.relevance + self.distance
+        if abs(total - 1) > 1e-9:
+            raise ValueError(f"the weights must sum to 1 (they sum to {total:g})")
+        return self
+
+
+class ScoreSettings(_Settings):
+    weights: ScoreWeights
+    #: an INELIGIBLE trial's score is multiplied by this (it is not sorted last)
+    ineligible_factor: Share
+    #: the relevance part when the search gave the trial no score
+    relevance_unknown: Share
+    #: the distance part when there is no place or no site distance
+    distance_unknown: Share
+    #: the radius (km) of "near" when the patient gives a place but no radius
+    default_radius_km: Annotated[float, Field(gt=0)]
+
+
+class TopicalSettings(_Settings):
+    #: a condition of the trial is the patient's or broader
+    covers: Share
+    #: a condition of the trial is narrower than the patient's
+    narrower: Share
+
+
+class EligibilitySettings(_Settings):
+    """``match/trials.py``'s eligibility part: the share of criteria settled in the
+    patient's favour, each counted by how it was settled."""
+
+    settled_by_fact: Share
+    settled_by_absence: Share
+    needs_reading: Share
+    no_criteria: Share
+    #: POSSIBLY_ELIGIBLE maps the share into floor + span * share (below ELIGIBLE's 1)
+    possibly_floor: Share
+    possibly_span: Share
+
+    @model_validator(mode="after")
+    def _possibly_below_one(self) -> EligibilitySettings:
+        if self.possibly_floor + self.possibly_span > 1:
+            raise ValueError("possibly_floor + possibly_span must be at most 1")
+        return self
+
+
+class RankingConfig(Document):
+    """How ``match_patient`` orders trials, and the cohort the numbers were tuned on."""
+
+    data_file = "ranking.yaml"
+
+    tuned_on: Text
+    tuning_record: Text
+    score: ScoreSettings
+    topical: TopicalSettings
+    eligibility: EligibilitySettings
+
+
 #: every data file's model; the tests check each file against its own
 MODELS: tuple[type[Row], ...] = (
     VariableRow,
@@ -157,4 +237,5 @@ MODELS: tuple[type[Row], ...] = (
     UcumUnitRow,
     MeshConceptRow,
     OwnConceptRow,
+    RankingConfig,
 )

@@ -3,11 +3,13 @@
 Candidates come from the search engine (the patient's conditions as a full-text query
 over the conditions field, restricted to recruiting trials open to the patient's age
 and sex, near a place if asked) or from an explicit list of NCT ids. Each candidate is
-judged criterion by criterion; the ranking score blends eligibility (0.55), topical
-relevance and distance to the nearest recruiting site (see ``WEIGHTS``). Topical fit is
-whether the trial's own conditions (its condition list and MeSH terms, through the
-vocabulary) cover one of the patient's: an ELIGIBLE verdict on a trial about another
-disease says little.
+judged criterion by criterion; the ranking score blends topical fit, eligibility, search
+relevance and distance to the nearest recruiting site with the weights of the ranking
+config (``trialscope/data/ranking.yaml``, which names the cohort they were tuned on;
+``WEIGHTS`` here), and an INELIGIBLE verdict scales the score down rather than sorting the
+trial last. Topical fit is whether the trial's own conditions (its condition list and
+MeSH terms, through the vocabulary) cover one of the patient's: an ELIGIBLE verdict on a
+trial about another disease says little.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..criteria import ParsedCriteria
 from ..criteria.store import load_parse
+from ..data import load_document
+from ..data.schema import RankingConfig
 from ..errors import NotFoundError, StudyNotFound, UsageError
 from ..search import SearchEngine
 from ..search.types import GeoFilter, Hit, SearchQuery
@@ -33,7 +37,10 @@ if TYPE_CHECKING:
 
 #: recruiting now or soon: the trials a patient could actually join
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
-WEIGHTS = {"topical": 0.3, "eligibility": 0.15, "relevance": 0.4, "distance": 0.15}
+#: the ranking config: weights, factors and the cohort they were tuned on
+RANKING: RankingConfig = load_document(RankingConfig)
+#: part -> weight of a trial's score (topical, eligibility, relevance, distance)
+WEIGHTS: dict[str, float] = RANKING.score.weights.model_dump()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,13 +243,15 @@ def _match_one(
 
 def _score(matches: list[TrialMatch], geo: GeoFilter | None) -> None:
     best = max((m.relevance for m in matches if m.relevance is not None), default=None)
+    settings = RANKING.score
     for m in matches:
         eligibility = m.score
-        relevance = (m.relevance / best) if best and m.relevance is not None else 0.5
+        relevance = settings.relevance_unknown
+        if best and m.relevance is not None:
+            relevance = m.relevance / best
+        distance = settings.distance_unknown
         if geo is not None and m.distance_km is not None:
             distance = max(0.0, 1.0 - m.distance_km / max(geo.radius_km, 1.0))
-        else:
-            distance = 0.5
         m.score = (
             WEIGHTS["topical"] * m.topical
             + WEIGHTS["eligibility"] * eligibility
@@ -250,7 +259,7 @@ def _score(matches: list[TrialMatch], geo: GeoFilter | None) -> None:
             + WEIGHTS["distance"] * distance
         )
         if m.verdict is TrialVerdict.INELIGIBLE:
-            m.score *= 0.7
+            m.score *= settings.ineligible_factor
 
 
 def _trial_concepts(study: dict[str, Any]) -> frozenset[str]:
@@ -261,13 +270,14 @@ def _trial_concepts(study: dict[str, Any]) -> frozenset[str]:
 
 
 def _topical(concepts: frozenset[str], facts: PatientFacts) -> float:
-    """1.0 when a condition of the trial covers one of the patient's (the patient's is
-    the same or narrower), 0.6 when the trial's is narrower than the patient's, else 0."""
+    """``covers`` (1) when a condition of the trial covers one of the patient's (the
+    patient's is the same or narrower), ``narrower`` (0.6) when the trial's is narrower
+    than the patient's, else 0 (the values: ``RANKING.topical``)."""
     if any(facts.has(c) for c in concepts):
-        return 1.0
+        return RANKING.topical.covers
     own = {fact.concept for facts_ in facts.present.values() for fact in facts_}
     if any(own & ancestors(c) for c in concepts):
-        return 0.6
+        return RANKING.topical.narrower
     return 0.0
 
 
@@ -331,7 +341,9 @@ def _geo(patient: Patient, near: str | None, radius_km: float | None) -> GeoFilt
     from ..search.gazetteer import locate_place
 
     location = patient.location
-    radius = radius_km or (location.radius_km if location else None) or 100.0
+    radius = (
+        radius_km or (location.radius_km if location else None) or RANKING.score.default_radius_km
+    )
     if near:
         place = locate_place(near)
         return GeoFilter(place.lat, place.lon, radius, place.label)

@@ -15,6 +15,8 @@ from typing import Any
 
 from ..criteria import Item, ParsedCriteria
 from ..criteria.vocabulary import specific_enough
+from ..data import load_document
+from ..data.schema import RankingConfig
 from ..record.ages import age_in_years
 from .concepts import find_concepts, vocabulary
 from .facts import PatientFacts
@@ -208,17 +210,20 @@ def _unknown(index: int, text: str, question: Question) -> CriterionResult:
 def eligibility_score(verdict: TrialVerdict, results: list[CriterionResult]) -> float:
     """0..1: how sure the patient can join. INELIGIBLE is 0; otherwise the share of
     judged criteria settled in the patient's favour, known facts counting more than
-    assumptions from absence."""
+    assumptions from absence (the counts: ``eligibility`` in ``data/ranking.yaml``)."""
     if verdict is TrialVerdict.INELIGIBLE:
         return 0.0
+    counts = load_document(RankingConfig).eligibility
     judged = [r for r in results if r.kind in ("inclusion", "exclusion")]
     if not judged:
-        return 0.5
+        return counts.no_criteria
     weight = 0.0
     for r in judged:
         if r.verdict in (Verdict.MET, Verdict.NOT_MET, Verdict.NOT_APPLICABLE):
-            weight += 1.0 if r.basis is Basis.FACT else 0.8
+            weight += counts.settled_by_fact if r.basis is Basis.FACT else counts.settled_by_absence
         elif not _blocks(r):
-            weight += 0.5  # needs a human read, not a missing fact
+            weight += counts.needs_reading  # needs a human read, not a missing fact
     share = weight / len(judged)
-    return share if verdict is TrialVerdict.ELIGIBLE else 0.25 + 0.6 * share
+    if verdict is TrialVerdict.ELIGIBLE:
+        return share
+    return counts.possibly_floor + counts.possibly_span * share
