@@ -33,6 +33,16 @@ class UsageError(TrialscopeError):
     code = "usage_error"
 
 
+class PlaceNotFound(UsageError):
+    """A place name the offline gazetteer does not know; ``suggestions`` are close names."""
+
+    code = "place_not_found"
+
+    def __init__(self, message: str, *, hint: str | None, suggestions: list[str]) -> None:
+        super().__init__(message, hint=hint)
+        self.suggestions = suggestions
+
+
 class NotFoundError(TrialscopeError):
     code = "not_found"
 

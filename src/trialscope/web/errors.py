@@ -27,6 +27,7 @@ STATUS_BY_CODE = {
     "not_found": 404,
     "study_not_found": 404,
     "usage_error": 400,
+    "place_not_found": 400,
     "bad_parameter": 400,
     "bad_record": 400,
     "bad_source": 400,
