@@ -253,3 +253,19 @@ def test_questionnaire_answers(line: str, name: str, status: str | None) -> None
     facts += [(t.name.lower(), t.status) for t in patient.therapies]
     statuses = {s for n, s in facts if n == name}
     assert statuses == ({status} if status else set()), facts
+
+
+@pytest.mark.parametrize(
+    ("note", "name", "status"),
+    [
+        ("Breast cancer, ER negative, PR negative, HER2 positive.", "breast cancer", "active"),
+        ("The tumor was HER2-positive and ER/PR negative.", "tumor", "active"),
+        ("Colon adenocarcinoma, KRAS status was negative.", "colon adenocarcinoma", "active"),
+        ("She has triple negative breast cancer.", "triple negative breast cancer", "active"),
+        ("HIV negative.", "hiv", "absent"),  # an infection's negative test is its absence
+        ("No tumor. KRAS negative.", "tumor", "absent"),
+    ],
+)
+def test_a_marker_result_does_not_negate_the_tumour(note: str, name: str, status: str) -> None:
+    found = {c.status for c in read_note(note).conditions if c.name.lower() == name}
+    assert found == {status}

@@ -94,6 +94,18 @@ _DAYS = {"day": 1, "week": 7, "month": 30.44, "year": 365.25}
 _PAST = re.compile(
     r"\b(?:prior|previous(?:ly)?|former(?:ly)?|received|completed|was treated)\b", re.I
 )
+# "ER/PR negative.", "KRAS negative, BRAF negative": a marker's result, not a negation of the
+# tumour named before it ("Breast cancer, ER negative" is breast cancer). The result word is
+# blanked (same length) before concepts are found; a result joined to the disease name
+# ("HER2-negative breast cancer") is left for the finder.
+_MARKER_RESULT = re.compile(
+    r"\b(?:ER|PR|PgR|HER-?2(?:/neu)?|ER\s*/\s*PR|hormone[- ]receptors?|(?:o?estrogen|"
+    r"progesterone)[- ]receptors?|EGFR|KRAS|NRAS|BRAF|ALK|ROS-?1|PD-?L1|BRCA[12]?|MSI(?:-H)?|"
+    r"MMR|p16|p53|TP53|JAK2|FLT3|NPM1|IDH[12]?|c-?KIT|KIT|RET|NTRK[123]?|CD\d{1,3})"
+    r"(?:\s*(?:status|expression|mutation|amplification|testing|test))?\s*(?:was|is|were|:)?"
+    r"[\s-]*(?P<result>negative|neg)(?=\s*(?:[.,;:)]|and\b|or\b|$))",
+    re.I,
+)
 _AGE_UNITS = {"month": 1 / 12, "week": 1 / 52.18, "day": 1 / 365.25}
 
 
@@ -104,6 +116,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
     Semicolons split a sentence into clauses, each a negation scope of its own."""
     patient = Patient(note=text, as_of=as_of, complete_history=True)
     spans = sentences(text)
+    scan = _MARKER_RESULT.sub(lambda m: _blank(m, "result"), text)  # same offsets as text
     _demographics(patient, text, spans)
     for number, sentence in enumerate(spans):
         where = f"sentence {number + 1}"
@@ -113,9 +126,9 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
             if answer is not None and answer.group("unknown"):
                 continue  # "HIV: unknown" says nothing either way
             denied = answer is not None
-            _concepts(patient, text, lo, hi, quote, denied)
+            _concepts(patient, scan, lo, hi, quote, denied)
             _measurements(patient, text, lo, hi, quote)
-            _drugs(patient, text, lo, hi, quote, denied)
+            _drugs(patient, scan, lo, hi, quote, denied)
             if _NO_MEDICATIONS.search(text, lo, hi):
                 patient.therapies.append(
                     Therapy(
@@ -129,8 +142,16 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
         for lo, hi in clauses(text, *sentence):
             if _ANSWER.match(text[lo:hi]):
                 continue
-            add_lesions(patient, text, lo, hi, _Quote(text, sentence, f"sentence {number + 1}"))
+            add_lesions(patient, scan, lo, hi, _Quote(text, sentence, f"sentence {number + 1}"))
     return patient
+
+
+def _blank(match: re.Match[str], group: str) -> str:
+    """The match with one group's characters replaced by spaces (offsets kept)."""
+    start, end = match.span(group)
+    whole = match.group()
+    offset = match.start()
+    return whole[: start - offset] + " " * (end - start) + whole[end - offset :]
 
 
 class _Quote:
