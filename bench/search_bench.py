@@ -1,17 +1,22 @@
 """Search benchmark: 50 representative queries with filters, p50/p95 latency and RSS.
 
-    python bench/search_bench.py [--scale 500000] [--db PATH] [--keep]
+    python bench/search_bench.py [--scale 500000] [--db PATH] [--keep] [--ranking FILE]
 
 First over the shared corpus, then (with --scale) over a scale-up store of real
 records with rewritten NCT ids (bench/import_bench.py's generator), imported and
 indexed with the real CLI. Each query's first run is timed
 on its own (nothing cached for it), then 5 more runs (median per query); both
 are reported as p50/p95 over the 50 queries.
+
+``--ranking FILE`` guards refactors of the engine: the top 10 of every query (ids and
+scores) and the related trials of a few studies over the shared corpus are written to FILE
+the first time, and compared with it on later runs (exit 1 if anything moved).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -20,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,10 +147,44 @@ def measure(store_path: Path, label: str) -> None:
         )
 
 
+RELATED_OF = ("NCT04416854", "NCT04388332", "NCT05013879", "NCT00000620")
+
+
+def ranking(store_path: Path) -> dict[str, list[list[object]]]:
+    """Top 10 (id, score) of every benchmark query, and the related trials of a few."""
+    found: dict[str, list[list[object]]] = {}
+    with SQLiteStore(store_path) as store:
+        engine = SearchEngine(store)
+        for number, query in enumerate(queries()):
+            hits = engine.search(replace(query, limit=10)).hits
+            found[f"query {number}"] = [[h.nct_id, h.score] for h in hits]
+        known = set(store.nct_ids())
+        for nct_id in RELATED_OF:
+            if nct_id in known:
+                found[f"related {nct_id}"] = [[h.nct_id, h.score] for h in engine.related(nct_id)]
+    return found
+
+
+def check_ranking(store_path: Path, saved: Path) -> None:
+    now = ranking(store_path)
+    if not saved.exists():
+        saved.write_text(json.dumps(now, indent=1))
+        print(f"ranking of {len(now)} queries written to {saved}")
+        return
+    before = json.loads(saved.read_text())
+    moved = [key for key in before if before[key] != now.get(key)]
+    print(f"ranking: {len(before) - len(moved)} of {len(before)} top-10 lists unchanged")
+    for key in moved:
+        print(f"  {key}: {before[key]} -> {now.get(key)}")
+    if moved:
+        raise SystemExit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=0, help="records in the scale-up store")
     parser.add_argument("--db", type=Path, help="reuse (or build and keep) the scale-up store here")
+    parser.add_argument("--ranking", type=Path, help="write, or compare with, the top 10s here")
     args = parser.parse_args()
     if not CTGOV.is_dir():
         raise SystemExit(f"shared corpus not found at {CTGOV}")
@@ -158,6 +198,8 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
+        if args.ranking:
+            check_ranking(corpus, args.ranking)
         measure(corpus, "shared corpus")
         if args.scale:
             target = args.db or folder / "scale.db"

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import typer
 
-from trialscope.cli import app
-from trialscope.cli import commands as _commands  # noqa: F401  (registers the commands)
-from trialscope.cli import criteria_commands as _criteria  # noqa: F401
-from trialscope.cli import match_commands as _match  # noqa: F401
-from trialscope.cli import mcp_commands as _mcp  # noqa: F401
-from trialscope.cli import search_commands as _search  # noqa: F401
-from trialscope.cli import serve_commands as _serve  # noqa: F401
-from trialscope.cli import sync_commands as _sync  # noqa: F401
-from trialscope.cli import watch_commands as _watch  # noqa: F401
+from trialscope.cli import app  # the package registers every command
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text("utf-8")

@@ -17,7 +17,7 @@ import pytest
 
 from trialscope.errors import NotFoundError, UsageError
 from trialscope.importer import import_paths
-from trialscope.search.options import SearchOptions
+from trialscope.search.request import SearchRequest
 from trialscope.store import SQLiteStore, Store, open_store
 from trialscope.watch import Watches, core
 
@@ -32,7 +32,7 @@ NEWCOMER = "NCT99999902"
 SEED_XML = CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"
 LATER = FIXTURES / "NCT04416854.2026.v2.json"
 CORPUS = CTGOV / "v2" / "genomoncology__biomcp.jsonl"
-COLON = SearchOptions(cond="colon cancer")
+COLON = SearchRequest(cond="colon cancer")
 
 
 def newcomer(folder: Path) -> Path:
@@ -110,7 +110,7 @@ def test_a_run_reports_new_and_changed_trials_with_their_changes(any_world: Worl
 
 def test_a_trial_that_stops_matching_has_left(any_world: World) -> None:
     with any_world.store() as store:
-        Watches(store).add("recruiting-colon", SearchOptions(cond="colon", status=("RECRUITING",)))
+        Watches(store).add("recruiting-colon", SearchRequest(cond="colon", status=("RECRUITING",)))
     any_world.import_later()
     with any_world.store() as store:
         run = Watches(store).run("recruiting-colon")
@@ -130,7 +130,7 @@ def test_add_refuses_what_it_cannot_follow(
             watches.add("no spaces", COLON)
         monkeypatch.setattr(core, "MAX_MEMBERS", 3)
         with pytest.raises(UsageError, match="a saved search follows at most 3"):
-            watches.add("everything", SearchOptions())
+            watches.add("everything", SearchRequest())
         with pytest.raises(NotFoundError, match="No saved search named 'nope'"):
             watches.run("nope")
         watches.remove("colon")
@@ -140,7 +140,7 @@ def test_add_refuses_what_it_cannot_follow(
 
 
 def test_search_options_round_trip_and_refuse_bad_json() -> None:
-    options = SearchOptions(
+    options = SearchRequest(
         text="liver metastases", status=("recruiting",), age=62.0, sex="female", near="Lyon"
     )
     assert options.status == ("RECRUITING",) and options.sex == "FEMALE"
@@ -153,7 +153,7 @@ def test_search_options_round_trip_and_refuse_bad_json() -> None:
         "near": "Lyon",
         "radius": "100km",
     }
-    assert SearchOptions.from_json(stored) == options
+    assert SearchRequest.from_json(stored) == options
     assert options.describe() == (
         "'liver metastases' --status RECRUITING --age 62 --sex FEMALE --near Lyon --radius 100km"
     )
@@ -169,7 +169,7 @@ def test_search_options_round_trip_and_refuse_bad_json() -> None:
         ({"updated_since": "last week"}, "Cannot read the date"),
     ):
         with pytest.raises(UsageError, match=message):
-            SearchOptions.from_json(bad)
+            SearchRequest.from_json(bad)
 
 
 # -- the feed and the web ----------------------------------------------------------------

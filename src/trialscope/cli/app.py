@@ -83,19 +83,9 @@ def main() -> None:
 
     Typer handles usage errors, --help and exit codes itself; everything the
     library raises on purpose derives from TrialscopeError and is caught here.
+    The commands are registered by importing the ``trialscope.cli`` package, whose
+    ``__init__`` lists every command group.
     """
-    from . import (  # noqa: F401  (registers the commands)
-        commands,
-        criteria_commands,
-        match_commands,
-        mcp_commands,
-        search_commands,
-        serve_commands,
-        sync_commands,
-        terms_commands,
-        watch_commands,
-    )
-
     try:
         app(prog_name="trialscope")
     except UsageError as exc:

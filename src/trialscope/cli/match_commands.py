@@ -31,7 +31,7 @@ from trialscope.match import (
 )
 from trialscope.match.intake import load_patient
 from trialscope.match.run import OPEN_STATUSES
-from trialscope.search.options import parse_radius
+from trialscope.search.request import parse_radius
 
 from .app import app, state
 from .output import console, err_console, print_json

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from trialscope.render.markdown import change_line
-from trialscope.search.options import SearchOptions
+from trialscope.search.request import SearchRequest
 from trialscope.store import ChangeKind, FieldChange
 from trialscope.watch import Watches, WatchRun, run_all
 from trialscope.watch.core import WatchEvent
 
 from .app import app, state
+from .options import JsonFlag, with_search_options
 from .output import console, print_json
-from .search_commands import with_search_options
 
 watch_app = typer.Typer(
     help="Saved searches: new and changed trials since the last run, as text, JSON or Atom.",
@@ -23,15 +23,13 @@ watch_app = typer.Typer(
 )
 app.add_typer(watch_app, name="watch")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
 
 @watch_app.command("add")
 @with_search_options
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A name: letters, digits, '-' or '_'.")],
-    options: SearchOptions,
+    request: SearchRequest,
     as_json: JsonFlag = False,
 ) -> None:
     """Save a search under NAME (the options of `trialscope search`).
@@ -40,12 +38,12 @@ def add(
     result set or changes after this. Example: trialscope watch add liver-mets
     --cond "liver metastases" --status RECRUITING
     """
-    watch = Watches(state(ctx).store()).add(name, options)
+    watch = Watches(state(ctx).store()).add(name, request)
     if as_json:
         print_json(watch.to_json())
         return
     console.print(
-        f"Saved [bold]{watch.name}[/]: {watch.options.describe()}\n"
+        f"Saved [bold]{watch.name}[/]: {watch.request.describe()}\n"
         f"{watch.members:,} trial(s) match now. `trialscope watch run {watch.name}` reports"
         " what is new or changed from here on; the web app serves it as"
         f" /feeds/{watch.name}.atom",
@@ -64,7 +62,7 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         console.print("No saved searches. Add one: trialscope watch add NAME --cond ...")
         return
     for w in found:
-        console.print(f"[bold]{w.name}[/]  {w.options.describe()}", highlight=False)
+        console.print(f"[bold]{w.name}[/]  {w.request.describe()}", highlight=False)
         console.print(
             f"  {w.members:,} trial(s) · {w.runs} run(s) · last {w.last_run_at}", style="dim"
         )

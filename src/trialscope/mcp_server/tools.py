@@ -8,7 +8,11 @@ message and hint (see ``server.tool_errors``). Adding a tool is a method and its
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
+from collections.abc import Callable
+from inspect import Parameter
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -17,7 +21,7 @@ from trialscope.criteria import parse_criteria
 from trialscope.criteria.store import load_parse
 from trialscope.errors import UsageError
 from trialscope.search import Hit, SearchEngine, SortOrder
-from trialscope.search.options import SearchOptions
+from trialscope.search.request import SearchRequest, Surface
 from trialscope.store import Store
 from trialscope.timewindow import iso_utc, parse_since
 from trialscope.watch.core import change_json
@@ -29,7 +33,25 @@ from trialscope.web.related import engine_for
 TOOLS = ("search_trials", "get_trial", "trial_changes", "explain_criteria", "match_patient")
 
 _NCT = re.compile(r"^NCT\d{8}$")
-Codes = list[str] | None
+
+
+def search_signature(*extra: Parameter) -> inspect.Signature:
+    """``search_trials``'s parameters: one per :class:`SearchRequest` field, named and
+    described as the request declares (``Surface.mcp``), then ``extra``."""
+    params: list[Parameter] = []
+    for _, info, surface in SearchRequest.surfaces():
+        listed = info.annotation == tuple[str, ...]
+        annotation = list[str] | None if listed else info.annotation
+        checks = [m for m in info.metadata if not isinstance(m, Surface)]
+        params.append(
+            Parameter(
+                surface.mcp,
+                Parameter.KEYWORD_ONLY,
+                default=None if listed else info.default,
+                annotation=Annotated[annotation, *checks, Field(description=info.description)],
+            )
+        )
+    return inspect.Signature([*params, *extra], return_annotation=dict[str, Any])
 
 
 def nct(value: str) -> str:
@@ -65,6 +87,47 @@ def compact_hit(hit: Hit) -> dict[str, Any]:
     return data
 
 
+#: the MCP tool's own parameters after the request's: paging and order
+_SEARCH_EXTRA = (
+    Parameter(
+        "sort",
+        Parameter.KEYWORD_ONLY,
+        default="relevance",
+        annotation=Annotated[
+            Literal["relevance", "distance", "last_update", "start_date"],
+            Field(description="Order of the hits."),
+        ],
+    ),
+    Parameter(
+        "limit",
+        Parameter.KEYWORD_ONLY,
+        default=10,
+        annotation=Annotated[int, Field(ge=1, le=50, description="How many hits.")],
+    ),
+)
+
+
+class SignedMethod:
+    """A tool method taking ``**arguments`` whose parameters (the tool's input schema, as
+    the MCP SDK reads it from the signature) are built from :class:`SearchRequest`."""
+
+    def __init__(self, method: Callable[..., dict[str, Any]]) -> None:
+        self.method = method
+        self.signature = search_signature(*_SEARCH_EXTRA)
+
+    def __get__(self, instance: object, owner: type | None = None) -> Callable[..., Any]:
+        method = self.method
+        if instance is None:
+            return method
+
+        @functools.wraps(method)
+        def bound(**arguments: Any) -> dict[str, Any]:
+            return method(instance, **arguments)
+
+        bound.__signature__ = self.signature  # type: ignore[attr-defined]
+        return bound
+
+
 class TrialTools:
     """The tools over one database; every call uses its thread's own connection."""
 
@@ -79,61 +142,16 @@ class TrialTools:
     def engine(self) -> SearchEngine:
         return engine_for(self.backend)
 
-    def search_trials(
-        self,
-        query: Annotated[
-            str | None, Field(description='Words anywhere in the record; "phrases", OR.')
-        ] = None,
-        condition: Annotated[str | None, Field(description="Condition or disease.")] = None,
-        intervention: Annotated[str | None, Field(description="Treatment or drug.")] = None,
-        sponsor: Annotated[str | None, Field(description="Sponsor or collaborator.")] = None,
-        status: Annotated[
-            Codes, Field(description="Overall statuses: RECRUITING, NOT_YET_RECRUITING, ...")
-        ] = None,
-        phase: Annotated[Codes, Field(description="PHASE1, PHASE2, PHASE3, PHASE4, ...")] = None,
-        study_type: Annotated[Codes, Field(description="INTERVENTIONAL, OBSERVATIONAL")] = None,
-        age: Annotated[
-            float | None, Field(ge=0, le=130, description="Patient age in years.")
-        ] = None,
-        sex: Annotated[Literal["female", "male"] | None, Field(description="Patient sex.")] = None,
-        healthy_volunteers: Annotated[
-            bool | None, Field(description="Only trials that take healthy volunteers.")
-        ] = None,
-        country: Annotated[str | None, Field(description="Country of a site.")] = None,
-        near: Annotated[
-            str | None, Field(description="A place ('Lyon, France') or 'lat,lon'.")
-        ] = None,
-        radius: Annotated[str, Field(description="Distance from near: 100km, 50mi.")] = "100km",
-        site_status: Annotated[
-            Codes, Field(description="Only sites with this status count, e.g. RECRUITING.")
-        ] = None,
-        sort: Annotated[
-            Literal["relevance", "distance", "last_update", "start_date"],
-            Field(description="Order of the hits."),
-        ] = "relevance",
-        limit: Annotated[int, Field(ge=1, le=50, description="How many hits.")] = 10,
-    ) -> dict[str, Any]:
+    @SignedMethod
+    def search_trials(self, **arguments: Any) -> dict[str, Any]:
         """Search the mirror of ClinicalTrials.gov: ranked full text with filters and distance
         (like `trialscope search`). Returns the number of matches and compact hits: NCT id,
         title, status, phases, conditions, sponsor, and the nearest site with its distance
         when `near` is given. Read a hit in full with get_trial."""
-        options = SearchOptions(
-            text=query,
-            cond=condition,
-            intr=intervention,
-            sponsor=sponsor,
-            status=tuple(status or ()),
-            site_status=tuple(site_status or ()),
-            phase=tuple(phase or ()),
-            study_type=tuple(study_type or ()),
-            age=age,
-            sex=sex,
-            healthy=healthy_volunteers,
-            country=country,
-            near=near,
-            radius=radius,
-        )
-        search = options.to_query(sort=SortOrder(sort), limit=limit, with_facets=False)
+        sort = SortOrder(arguments.pop("sort", "relevance"))
+        limit = int(arguments.pop("limit", 10))
+        request = SearchRequest.from_mcp({k: v for k, v in arguments.items() if v is not None})
+        search = request.to_query(sort=sort, limit=limit, with_facets=False)
         result = self.engine.search(search)
         return {
             "total": result.total,

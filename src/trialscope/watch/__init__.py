@@ -4,7 +4,7 @@ Public API::
 
     from trialscope.watch import Watches
     watches = Watches(store)
-    watches.add("liver-mets", SearchOptions(cond="liver metastases", status=("RECRUITING",)))
+    watches.add("liver-mets", SearchRequest(cond="liver metastases", status=("RECRUITING",)))
     run = watches.run("liver-mets")     # WatchRun: new and changed trials, field changes
     atom_feed(watch, watches.events("liver-mets"), ...)   # trialscope.watch.atom
 """

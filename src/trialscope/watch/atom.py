@@ -81,7 +81,7 @@ def atom_feed(
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", f"{TAG}watch/{watch.name}")
     _text(feed, "title", f"trialscope: {watch.name}")
-    _text(feed, "subtitle", f"New and changed trials for: {watch.options.describe()}")
+    _text(feed, "subtitle", f"New and changed trials for: {watch.request.describe()}")
     newest = max([e.found_at for e in events] + [watch.last_run_at])
     _text(feed, "updated", newest)
     _link(feed, self_url, "self", "application/atom+xml")

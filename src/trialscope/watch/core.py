@@ -1,6 +1,6 @@
 """Saved searches: add, list, remove, and run them against the mirror (migration 0006).
 
-A watch keeps its search as typed (:class:`SearchOptions`) and the result set of its last
+A watch keeps its search as typed (:class:`SearchRequest`) and the result set of its last
 run, each trial with the version it had then. A run searches again and records an event
 for every trial that is new to the result set and every member whose current version
 changed, with the field-level changes the store logged since the previous run. Adding a
@@ -20,7 +20,7 @@ import orjson
 
 from trialscope.errors import NotFoundError, UsageError
 from trialscope.search import SearchEngine
-from trialscope.search.options import SearchOptions
+from trialscope.search.request import SearchRequest
 from trialscope.store import FieldChange
 from trialscope.timewindow import iso_utc
 
@@ -39,7 +39,7 @@ _CHUNK = 500
 @dataclass(frozen=True, slots=True)
 class Watch:
     name: str
-    options: SearchOptions
+    request: SearchRequest
     created_at: str
     last_run_at: str
     runs: int
@@ -48,8 +48,8 @@ class Watch:
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "search": self.options.to_json(),
-            "description": self.options.describe(),
+            "search": self.request.to_json(),
+            "description": self.request.describe(),
             "created_at": self.created_at,
             "last_run_at": self.last_run_at,
             "runs": self.runs,
@@ -183,7 +183,7 @@ class Watches:
 
     # -- changing ------------------------------------------------------------------
 
-    def add(self, name: str, options: SearchOptions) -> Watch:
+    def add(self, name: str, request: SearchRequest) -> Watch:
         """Save a search and take its first snapshot."""
         check_name(name)
         exists = self.store.conn.execute("SELECT 1 FROM watches WHERE name = ?", (name,)).fetchone()
@@ -192,13 +192,13 @@ class Watches:
                 f"A saved search named {name!r} exists already.",
                 hint=f"Pick another name, or `trialscope watch remove {name}` first.",
             )
-        members = self._members(options)
+        members = self._members(request)
         now = _now()
         with self.store.transaction() as db:
             db.execute(
                 "INSERT INTO watches (name, options, created_at, last_run_at, runs)"
                 " VALUES (?, ?, ?, ?, 0)",
-                (name, orjson.dumps(options.to_json()).decode(), now, now),
+                (name, orjson.dumps(request.to_json()).decode(), now, now),
             )
             _put_members(db, name, members)
         return self.get(name)
@@ -218,7 +218,7 @@ class Watches:
                 "SELECT nct_id, version_id FROM watch_members WHERE watch = ?", (name,)
             ).fetchall()
         )
-        current = self._members(watch.options)
+        current = self._members(watch.request)
         now = _now()
         events: list[WatchEvent] = []
         for nct_id, version_id in current.items():
@@ -257,12 +257,12 @@ class Watches:
 
     # -- helpers -------------------------------------------------------------------
 
-    def _members(self, options: SearchOptions) -> dict[str, int]:
+    def _members(self, request: SearchRequest) -> dict[str, int]:
         """Every trial the search finds now → its current version id."""
         found: list[str] = []
         cursor: str | None = None
         while True:
-            query = options.to_query(limit=_PAGE, cursor=cursor, with_facets=False)
+            query = request.to_query(limit=_PAGE, cursor=cursor, with_facets=False)
             result = self.engine.search(query)
             if result.total > MAX_MEMBERS:
                 raise UsageError(
@@ -315,8 +315,8 @@ def _put_members(db: Any, name: str, members: dict[str, int]) -> None:
 
 
 def _watch(row: Sequence[Any]) -> Watch:
-    options = SearchOptions.from_json(orjson.loads(row[1]))
-    return Watch(str(row[0]), options, str(row[2]), str(row[3]), int(row[4]), int(row[5]))
+    request = SearchRequest.from_json(orjson.loads(row[1]))
+    return Watch(str(row[0]), request, str(row[2]), str(row[3]), int(row[4]), int(row[5]))
 
 
 def _event(row: Sequence[Any]) -> WatchEvent:

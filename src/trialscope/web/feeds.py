@@ -16,14 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import QueryParams
 
-from trialscope.search.options import SearchOptions
+from trialscope.search.request import SearchRequest
 from trialscope.watch import NAME_PATTERN, Watch, Watches
 from trialscope.watch.atom import atom_feed, entry_html
 
 from .app import Backend, backend, templates
 from .errors import ERROR_RESPONSES
 from .related import engine_for
-from .search_pages import SearchForm
+from .search_pages import SearchForm, request_params
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["saved searches"], responses=ERROR_RESPONSES)
@@ -31,62 +31,15 @@ api = APIRouter(prefix="/api/v1", tags=["saved searches"], responses=ERROR_RESPO
 WatchName = Annotated[str, Path(pattern=NAME_PATTERN, description="Name of a saved search")]
 #: entries in a feed and on a watch's page
 FEED_ENTRIES = 100
-#: the web form's list fields → the search option each one sets
-_FORM_LISTS = {
-    "status": "status",
-    "phase": "phase",
-    "type": "study_type",
-    "itype": "intervention_type",
-    "site_status": "site_status",
-}
 
 
 def watches_for(state: Backend) -> Watches:
     return Watches(state.store(), engine_for(state))
 
 
-def form_options(form: SearchForm) -> SearchOptions:
-    """What the search page asked, as saved-search options (validated as the page does)."""
-    form.query()
-    lists = form.lists
-    return SearchOptions(
-        text=form.q or None,
-        cond=form.cond or None,
-        intr=form.intr or None,
-        status=tuple(lists.get("status", ())),
-        site_status=tuple(lists.get("site_status", ())),
-        phase=tuple(lists.get("phase", ())),
-        study_type=tuple(lists.get("type", ())),
-        intervention_type=tuple(lists.get("itype", ())),
-        age=float(form.age) if form.age else None,
-        sex=form.sex or None,
-        healthy=True if form.hv else None,
-        country=form.country or None,
-        near=form.near or None,
-        radius=f"{form.radius or '50'}{form.unit}",
-    )
-
-
-def search_url(options: SearchOptions) -> str:
-    """The search page for these options (those the page has: sponsor, state, city,
-    results and update date are CLI and API filters only)."""
-    pairs: list[tuple[str, str]] = []
-    for name, key in (("text", "q"), ("cond", "cond"), ("intr", "intr"), ("sex", "sex")):
-        value = getattr(options, name)
-        if value:
-            pairs.append((key, value))
-    if options.age is not None:
-        pairs.append(("age", f"{options.age:g}"))
-    if options.healthy:
-        pairs.append(("hv", "yes"))
-    if options.country:
-        pairs.append(("country", options.country))
-    if options.near:
-        unit = "mi" if options.radius.strip().lower().endswith(("mi", "miles", "mile")) else "km"
-        number = options.radius.strip().lower().rstrip("kmiles ").strip() or "100"
-        pairs += [("near", options.near), ("radius", number), ("unit", unit)]
-    for field, option in _FORM_LISTS.items():
-        pairs += [(field, code) for code in getattr(options, option)]
+def search_url(request: SearchRequest) -> str:
+    """The search page that asks this saved search."""
+    pairs = request_params(request)
     return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
@@ -110,7 +63,7 @@ def feed(
         watches.events(name, FEED_ENTRIES),
         base_url=base,
         self_url=f"{base}/feeds/{name}.atom",
-        search_url=base + search_url(watch.options),
+        search_url=base + search_url(watch.request),
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
@@ -124,8 +77,8 @@ async def save_search(request: Request, state: Annotated[Backend, Depends(backen
     body = (await request.body())[:20_000].decode("utf-8", "replace")
     fields = dict(parse_qsl(body))
     name = fields.get("name", "").strip()
-    options = form_options(SearchForm.from_params(QueryParams(fields.get("search", ""))))
-    watches_for(state).add(name, options)
+    wanted = SearchForm.from_params(QueryParams(fields.get("search", ""))).request()
+    watches_for(state).add(name, wanted)
     return RedirectResponse(f"/watches/{name}", status_code=303)
 
 
@@ -139,7 +92,7 @@ def watch_page(
     context = {
         "watch": watch,
         "entries": [(e, entry_html(e)) for e in events],
-        "search_url": search_url(watch.options),
+        "search_url": search_url(watch.request),
         "feed_url": f"/feeds/{name}.atom",
         "title": f"Saved search {name}",
     }
@@ -153,9 +106,7 @@ class NewWatch(BaseModel):
     name: str = Field(pattern=NAME_PATTERN, description="Letters, digits, '-' or '_'")
     search: dict[str, Any] = Field(
         default_factory=dict,
-        description="Options of `trialscope search`: text, cond, intr, sponsor, status,"
-        " site_status, phase, study_type, intervention_type, age, sex, healthy, country,"
-        " state, city, near, radius, has_results, updated_since",
+        description="Options of `trialscope search`: " + ", ".join(SearchRequest.model_fields),
         examples=[{"cond": "liver metastases", "status": ["RECRUITING"]}],
     )
 
@@ -167,8 +118,8 @@ def list_watches(state: Annotated[Backend, Depends(backend)]) -> dict[str, Any]:
 
 @api.post("/watches", status_code=201, summary="Save a search (its snapshot is taken now)")
 def add_watch(body: NewWatch, state: Annotated[Backend, Depends(backend)]) -> dict[str, Any]:
-    options = SearchOptions.from_json(body.search)
-    watch: Watch = watches_for(state).add(body.name, options)
+    request = SearchRequest.from_json(body.search)
+    watch: Watch = watches_for(state).add(body.name, request)
     return watch.to_json()
 
 

@@ -11,8 +11,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import QueryParams
 
 from trialscope.errors import UsageError
-from trialscope.search import GeoFilter, SearchQuery, SearchResult, SortOrder, locate_place
-from trialscope.vocab import InterventionType, Phase, RecruitmentStatus, Status, StudyType
+from trialscope.search import SearchQuery, SearchResult, SortOrder
+from trialscope.search.request import (
+    MAX_ITEMS,
+    MAX_TEXT,
+    SearchRequest,
+    plain_number,
+    split_radius,
+)
 
 from .app import Backend, backend, templates
 from .related import engine_for
@@ -20,40 +26,53 @@ from .related import engine_for
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-KM_PER_MILE = 1.609344
 _SORTS = {
     "relevance": SortOrder.RELEVANCE,
     "distance": SortOrder.DISTANCE,
     "updated": SortOrder.LAST_UPDATE,
     "start": SortOrder.START_DATE,
 }
-#: form field → (facet name, vocabulary, legend)
+_LIST = tuple[str, ...]
+#: form field → (facet name, vocabulary, legend), from the request's lists of codes
 FACETS: dict[str, tuple[str, Any, str]] = {
-    "status": ("overall_status", Status, "Trial status"),
-    "phase": ("phase", Phase, "Phase"),
-    "type": ("study_type", StudyType, "Study type"),
-    "itype": ("intervention_type", InterventionType, "Intervention type"),
-    "site_status": ("site_status", RecruitmentStatus, "Site status"),
+    s.form: (s.facet or name, s.codes, s.legend)
+    for name, info, s in SearchRequest.surfaces()
+    if info.annotation == _LIST
 }
+#: the radius's number, shown in the form until someone types another
+_RADIUS, _UNIT = split_radius(SearchRequest.model_fields["radius"].default)
+
+
+def request_params(request: SearchRequest) -> list[tuple[str, str]]:
+    """The form fields that ask for ``request`` (the inverse of ``SearchForm.request``)."""
+    pairs: list[tuple[str, str]] = []
+    for name, _, surface in SearchRequest.surfaces():
+        value = getattr(request, name)
+        if name == "radius":
+            if request.near or value != SearchRequest.model_fields[name].default:
+                number, unit = split_radius(value)
+                pairs += [(surface.form, number), ("unit", unit)]
+        elif isinstance(value, tuple):
+            pairs += [(surface.form, code) for code in value]
+        elif isinstance(value, bool):
+            pairs.append((surface.form, "yes" if value else "no"))
+        elif isinstance(value, float):
+            pairs.append((surface.form, plain_number(value)))
+        elif value is not None:
+            pairs.append((surface.form, str(value)))
+    return pairs
 
 
 @dataclass
 class SearchForm:
-    """What the form asked, kept as text so it can be shown back as typed."""
+    """What the form asked, kept as typed so it can be shown back: one text per field of
+    :class:`SearchRequest` (under its form name), a list per list of codes, the radius's
+    unit, and the page's own sort and cursor."""
 
-    q: str = ""
-    cond: str = ""
-    intr: str = ""
-    age: str = ""
-    sex: str = ""
-    hv: bool = False
-    near: str = ""
-    radius: str = "50"
-    unit: str = "km"
-    country: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
     sort: str = "relevance"
     cursor: str = ""
-    lists: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_request(cls, request: Request) -> SearchForm:
@@ -63,85 +82,52 @@ class SearchForm:
     def from_params(cls, params: QueryParams) -> SearchForm:
         """From a query string (the page's own, or one a saved-search form posts)."""
 
-        def text(name: str, default: str = "") -> str:
-            return (params.get(name) or default).strip()[:300]
+        def text(name: str) -> str:
+            return (params.get(name) or "").strip()[:MAX_TEXT]
 
-        lists = {name: [v for v in params.getlist(name) if v][:30] for name in FACETS}
-        return cls(
-            q=text("q"),
-            cond=text("cond"),
-            intr=text("intr"),
-            age=text("age"),
-            sex=text("sex").upper(),
-            hv=params.get("hv") == "yes",
-            near=text("near"),
-            radius=text("radius", "50"),
-            unit="mi" if params.get("unit") == "mi" else "km",
-            country=text("country"),
-            sort=text("sort", "relevance"),
-            cursor=text("cursor"),
-            lists=lists,
-        )
+        values: dict[str, str] = {}
+        lists: dict[str, list[str]] = {}
+        for _, info, surface in SearchRequest.surfaces():
+            if info.annotation == _LIST:
+                lists[surface.form] = [v for v in params.getlist(surface.form) if v][:MAX_ITEMS]
+            else:
+                values[surface.form] = text(surface.form)
+        values["radius"] = values["radius"] or _RADIUS
+        values["unit"] = "mi" if params.get("unit") == "mi" else "km"
+        return cls(values, lists, sort=text("sort") or "relevance", cursor=text("cursor"))
+
+    def request(self) -> SearchRequest:
+        """The search the form asks for; a bad field is a UsageError the page explains."""
+        data: dict[str, Any] = {}
+        for name, info, surface in SearchRequest.surfaces():
+            if info.annotation == _LIST:
+                data[name] = self.lists.get(surface.form, [])
+                continue
+            typed = self.values.get(surface.form, "")
+            if name == "radius":
+                data[name] = (typed or _RADIUS) + self.values.get("unit", _UNIT)
+            elif info.annotation == bool | None:
+                data[name] = {"yes": True, "no": False}.get(typed)
+            elif typed:
+                data[name] = typed
+        return SearchRequest.from_values(data)
 
     def query(self) -> tuple[SearchQuery, str | None]:
         """The engine query, and the place's label when one was given."""
-        for name, (_, vocab, legend) in FACETS.items():
-            unknown = [v for v in self.lists[name] if v not in vocab._value2member_map_]
-            if unknown:
-                raise UsageError(f"Unknown {legend.lower()} {unknown[0]!r}.")
-        age = None
-        if self.age:
-            try:
-                age = float(self.age)
-            except ValueError:
-                age = -1.0
-            if not 0 <= age <= 130:
-                raise UsageError(f"The age {self.age!r} is not a number of years from 0 to 130.")
-        geo = None
-        place = None
-        if self.near:
-            try:
-                radius = float(self.radius or "50")
-            except ValueError:
-                radius = -1.0
-            if not 0 < radius <= 20000:
-                raise UsageError(f"The distance {self.radius!r} is not a number above 0.")
-            found = locate_place(self.near)
-            place = found.label
-            km = radius * (KM_PER_MILE if self.unit == "mi" else 1.0)
-            geo = GeoFilter(lat=found.lat, lon=found.lon, radius_km=km, label=found.label)
+        request = self.request()
         sort = _SORTS.get(self.sort, SortOrder.RELEVANCE)
-        if sort is SortOrder.DISTANCE and geo is None:
+        if sort is SortOrder.DISTANCE and not request.near:
             sort = SortOrder.RELEVANCE
-        query = SearchQuery(
-            text=self.q or None,
-            cond=self.cond or None,
-            intr=self.intr or None,
-            statuses=tuple(self.lists["status"]),
-            phases=tuple(self.lists["phase"]),
-            study_types=tuple(self.lists["type"]),
-            intervention_types=tuple(self.lists["itype"]),
-            site_statuses=tuple(self.lists["site_status"]),
-            age_years=age,
-            sex=self.sex if self.sex in ("FEMALE", "MALE") else None,
-            healthy_volunteers=True if self.hv else None,
-            country=self.country or None,
-            geo=geo,
-            sort=sort,
-            limit=PAGE_SIZE,
-            cursor=self.cursor or None,
-        )
-        return query, place
+        query = request.to_query(sort=sort, limit=PAGE_SIZE, cursor=self.cursor or None)
+        return query, query.geo.label if query.geo else None
 
     def params(self, **override: str) -> str:
         """This search's query string (without the cursor unless given)."""
         pairs: list[tuple[str, str]] = []
-        for name in ("q", "cond", "intr", "age", "sex", "near", "radius", "unit", "country"):
-            value = str(getattr(self, name))
-            if value and not (name in ("radius", "unit") and not self.near):
+        near = self.values.get("near")
+        for name, value in self.values.items():
+            if value and not (name in ("radius", "unit") and not near):
                 pairs.append((name, value))
-        if self.hv:
-            pairs.append(("hv", "yes"))
         for name, values in self.lists.items():
             pairs += [(name, v) for v in values]
         if self.sort != "relevance":
@@ -197,7 +183,7 @@ def search_page(request: Request, state: Annotated[Backend, Depends(backend)]) -
         if result and result.next_cursor
         else None,
         "first_url": f"/search?{form.params()}" if form.cursor else None,
-        "title": "Find clinical trials" if not form.q else f"{form.q} — trials",
+        "title": f"{q} — trials" if (q := form.values.get("q")) else "Find clinical trials",
     }
     status = 400 if problem else 200
     return templates(request).TemplateResponse(request, "search.html", context, status_code=status)
