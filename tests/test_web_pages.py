@@ -247,7 +247,7 @@ def test_unknown_trial_is_a_404_page_for_browsers_and_json_for_clients(
 ) -> None:
     html = client.get("/trials/NCT00000000", headers={"accept": "text/html"})
     assert html.status_code == 404
-    assert "No study NCT00000000 in this mirror." in html.text
+    assert "We could not find trial NCT00000000." in html.text
     assert html.headers["content-type"].startswith("text/html")
     data = client.get("/trials/NCT00000000", headers={"accept": "application/json"})
     assert data.status_code == 404

@@ -24,7 +24,7 @@ from trialscope.render.card import RECRUITING_WORDS, STATUS_NOT_GIVEN
 from trialscope.store import Store, open_store
 from trialscope.vocab import InterventionType, Phase, Status, StudyType, Vocab
 
-from .errors import ErrorBody, install_error_handlers
+from .errors import ErrorBody, PeopleText, install_error_handlers
 from .textfmt import paragraphs
 
 HERE = Path(__file__).parent
@@ -153,9 +153,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.templates = _templates(settings)
 
-    def render_error(request: Request, body: ErrorBody) -> str:
+    def render_error(request: Request, body: ErrorBody, people: PeopleText) -> str:
         page = app.state.templates.get_template("error.html")
-        html: str = page.render(request=request, error=body, title=body.message)
+        html: str = page.render(request=request, error=body, people=people, title=people.message)
         return html
 
     app.state.render_error = render_error

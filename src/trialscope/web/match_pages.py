@@ -53,6 +53,8 @@ CRITERION_TEXT = {
 }
 MARKS = {Verdict.MET: "✓", Verdict.NOT_MET: "✗", Verdict.UNKNOWN: "?", Verdict.NOT_APPLICABLE: "–"}
 KIND_TEXT = {"inclusion": "Must have", "exclusion": "Must not have"}
+#: evidence lines shown under one criterion; more are counted, not listed
+MAX_EVIDENCE = 3
 
 
 @dataclass
@@ -61,11 +63,14 @@ class MatchForm:
 
     values: dict[str, str] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    #: fields longer than the page reads, cut to their first characters (said on the page)
+    cut: list[str] = field(default_factory=list)
 
     @classmethod
     def from_form(cls, form: FormData) -> MatchForm:
         values: dict[str, str] = {}
         answers: dict[str, str] = {}
+        cut: list[str] = []
         for name, raw in form.multi_items():
             if not isinstance(raw, str):
                 continue
@@ -78,8 +83,10 @@ class MatchForm:
                     answers.pop(key, None)
             elif value:
                 limit = MAX_NOTE if name in ("note", "conditions") else 200
+                if len(value) > limit and name in _KNOWN:
+                    cut.append(name)
                 values[name[:40]] = value[:limit]
-        return cls(values, answers)
+        return cls(values, answers, cut)
 
     def get(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
@@ -176,6 +183,11 @@ def criterion_view(match: TrialMatch) -> list[dict[str, Any]]:
         for item in result.evidence:
             where = item.source.describe() if item.source is not None else ""
             evidence[f"{item.fact} — {where}" if where else item.fact] = None
+        lines = list(evidence)
+        if len(lines) > MAX_EVIDENCE:
+            # A long note repeats itself; the page stays readable whatever its length.
+            more = len(lines) - MAX_EVIDENCE
+            lines = [*lines[:MAX_EVIDENCE], f"… and {more} more in the note"]
         rows.append(
             {
                 "kind": KIND_TEXT.get(result.kind, "Criterion"),
@@ -185,7 +197,7 @@ def criterion_view(match: TrialMatch) -> list[dict[str, Any]]:
                 "deciding": result.index in match.deciding,
                 "text": " ".join(result.text.replace("\\<", "<").replace("\\>", ">").split()),
                 "reason": result.reason,
-                "evidence": list(evidence),
+                "evidence": lines,
             }
         )
     return rows
@@ -210,6 +222,8 @@ def _render(
         "hidden": form.hidden(),
         "hidden_for_questions": form.hidden(skip=shown),
         "error": error,
+        "cut": [field_label(name) for name in form.cut],
+        "max_note": MAX_NOTE,
         "error_field": field_label(error.field) if isinstance(error, PatientError) else None,
         "open_statuses": ", ".join(s.replace("_", " ").lower() for s in OPEN_STATUSES),
     }
