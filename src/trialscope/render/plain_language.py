@@ -19,16 +19,16 @@ from datetime import date
 from typing import Any
 
 from trialscope.criteria import Constraint, Item, ParsedCriteria
-from trialscope.criteria.concepts import concept_lexicon
+from trialscope.criteria.vocabulary import terminology
 from trialscope.record import Study, format_partial_date, parse_age
 from trialscope.record.ages import Age
 from trialscope.record.freshness import Freshness, StaleReason, freshness
 from trialscope.vocab import label_of
 
 from .card import PHASE_NOT_GIVEN, STATUS_NOT_GIVEN, status_word
+from .plain_disease import disease_concepts, disease_phrase, join_words, record_disease
 from .plain_phrases import (
     ARM_KINDS,
-    CANCERS,
     CONDITION_REASONS,
     CONSTRAINT_PHRASES,
     INTERVENTION_KINDS,
@@ -36,7 +36,6 @@ from .plain_phrases import (
     LAB_GROUPS,
     PREGNANCY_REASONS,
     QUALIFIERS,
-    SPREAD,
     THERAPY_REASONS,
     lab_sentence,
 )
@@ -197,54 +196,6 @@ def _study_type_line(study: Study) -> list[str]:
     return []
 
 
-# --- the disease in lay terms ---------------------------------------------------------
-
-
-def _lexicon_conditions(texts: Iterable[str]) -> list[str]:
-    found: list[str] = []
-    lexicon = concept_lexicon()
-    for text in texts:
-        for hit in lexicon.finditer(text):
-            category, concept = hit.value
-            if category == "condition" and concept not in found:
-                found.append(concept)
-    return found
-
-
-def disease_concepts(study: Study, parsed: ParsedCriteria | None) -> list[str]:
-    """The parser lexicon's condition ids the trial is about: named in its conditions or
-    title, or asserted (not negated) in an inclusion criterion."""
-    named = _lexicon_conditions([*study.conditions, study.brief_title or ""])
-    if parsed is not None:
-        for item in parsed.of_kind("inclusion"):
-            for mention in item.mentions:
-                positive = not (mention.negated or mention.hypothetical or mention.family)
-                if mention.category == "condition" and positive and mention.concept not in named:
-                    named.append(mention.concept)
-    return named
-
-
-def disease_phrase(named: list[str]) -> str | None:
-    """The disease in lay words, when the lexicon names a cancer or where one has
-    spread: "colorectal cancer that has spread to the liver"."""
-    cancers = [CANCERS[c] for c in named if c in CANCERS]
-    spread = [SPREAD[c] for c in named if c in SPREAD]
-    if cancers:
-        cancer = cancers[0]
-        if spread:
-            return f"{cancer} that has spread to {_join(spread[:2])}"
-        return cancer
-    if spread:
-        return f"cancer that has spread to {_join(spread[:2])}"
-    return None
-
-
-def _join(parts: list[str], word: str = "and") -> str:
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + f" {word} " + parts[-1]
-
-
 # --- needs and reasons from the parsed criteria ---------------------------------------
 
 
@@ -397,7 +348,7 @@ def _tested(study: Study) -> list[str]:
         for kind, count in kinds.items():
             one, many = INTERVENTION_KINDS.get(kind, INTERVENTION_OTHER)
             phrases.append(one if count == 1 else f"{count} {many}")
-        lines.append(f"The study looks at {_join(phrases)}.")
+        lines.append(f"The study looks at {join_words(phrases)}.")
     elif str(study.study_type or "") == "INTERVENTIONAL":
         lines.append("The record does not list what the study gives people.")
     arms = (module.arm_groups if module else None) or []
@@ -467,9 +418,16 @@ def plain_language(
     if design and design.design_info and design.design_info.primary_purpose:
         purpose = str(design.design_info.primary_purpose)
     concepts = disease_concepts(study, parsed)
-    text.disease = disease_phrase(concepts)
-    if text.disease:
+    text.disease = disease_phrase(concepts) or record_disease(study, terminology())
+    eligibility = protocol.eligibility_module if protocol else None
+    healthy = eligibility.healthy_volunteers if eligibility else None
+    # a prevention or screening study, or one open to healthy people, is about a
+    # disease without being only for people who have it
+    for_patients = healthy is not True and purpose not in {"PREVENTION", "SCREENING"}
+    if text.disease and for_patients:
         text.studies.append(f"The study is for people with {text.disease}.")
+    elif text.disease:
+        text.studies.append(f"The study is about {text.disease}.")
     elif study.conditions:
         text.studies.append(
             _count_line(
@@ -485,16 +443,14 @@ def plain_language(
     text.studies.extend(_phase_lines(study)[1:])
     text.tested = [*_tested(study), *_design_lines(study)]
 
-    eligibility = protocol.eligibility_module if protocol else None
     fit, unfit = age_fit(study)
     text.good_fit.append(fit)
     sex_fit, sex_unfit = _sex_fit(str(eligibility.sex) if eligibility and eligibility.sex else None)
     if sex_fit:
         text.good_fit.append(sex_fit)
-    healthy = eligibility.healthy_volunteers if eligibility else None
     if healthy is True:
         text.good_fit.append("People who are healthy can join too.")
-    if text.disease:
+    if text.disease and for_patients:
         text.good_fit.append(f"You may fit if you have {text.disease}.")
     needs = _needs(parsed) if parsed else []
     if needs:

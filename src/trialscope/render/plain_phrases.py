@@ -327,3 +327,20 @@ ARM_KINDS: dict[str, str] = {
     "NO_INTERVENTION": "gets no study treatment, to compare",
     "OTHER": "gets care the record lists below",
 }
+
+#: people's names in disease names: they keep their capital in a sentence
+EPONYMS = frozenset(
+    {
+        "addison", "alzheimer", "asperger", "barrett", "basedow", "becker", "behcet", "behçet",
+        "bell", "blackfan", "burkitt", "chagas", "charcot", "creutzfeldt", "crohn", "cushing",
+        "diamond", "down", "duchenne", "dupuytren", "ebola", "ewing", "fabry", "fanconi",
+        "fraumeni", "gaucher", "gehrig", "graves", "guillain", "barre", "barré", "hashimoto",
+        "hirschsprung", "hodgkin", "huntington", "hurler", "jakob", "kaposi", "kawasaki",
+        "klinefelter", "leber", "lennox", "gastaut", "li", "lou", "lyme", "lynch", "marfan",
+        "meniere", "ménière", "merkel", "niemann", "nile", "paget", "parkinson", "perthes",
+        "peyronie", "pick", "pompe", "prader", "raynaud", "rett", "sachs", "sezary", "sézary",
+        "sjogren", "sjögren", "stargardt", "still", "tay", "tourette", "turner", "waldenstrom",
+        "waldenström", "west", "wilms", "willebrand", "willi", "wilson", "zika", "zollinger",
+        "ellison",
+    }
+)  # fmt: skip
