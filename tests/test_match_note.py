@@ -9,8 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trialscope.criteria import parse_criteria
 from trialscope.importer import import_paths
 from trialscope.match import Verdict, match_trial, read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
 from trialscope.match.lesions import find_lesions
 from trialscope.match.patient import Lab
 from trialscope.match.sentences import sentences
@@ -269,3 +272,11 @@ def test_questionnaire_answers(line: str, name: str, status: str | None) -> None
 def test_a_marker_result_does_not_negate_the_tumour(note: str, name: str, status: str) -> None:
     found = {c.status for c in read_note(note).conditions if c.name.lower() == name}
     assert found == {status}
+
+
+@pytest.mark.parametrize(("weeks", "verdict"), [(11, Verdict.MET), (30, Verdict.NOT_MET)])
+def test_weeks_of_gestation_decide_a_gestational_age_bound(weeks: int, verdict: Verdict) -> None:
+    patient = read_note(f"A 27-year-old woman at {weeks} weeks gestation has anemia.")
+    facts = PatientFacts.of(patient)
+    item = parse_criteria("Pregnant, with gestational age <23 weeks").items[0]
+    assert judge_item(item, facts, kind="inclusion").verdict is verdict

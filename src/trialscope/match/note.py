@@ -203,9 +203,18 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
         if _NOT_PREGNANT.search(text, lo, hi):
             patient.pregnant = False
             patient.provenance["pregnant"] = _prov(text, lo, hi, where)
-        elif _GESTATION.search(text, lo, hi) and patient.sex != "male":
+        elif (gestation := _GESTATION.search(text, lo, hi)) and patient.sex != "male":
             patient.pregnant = True
             patient.provenance["pregnant"] = _prov(text, lo, hi, where)
+            if gestation.group(1) and patient.lab("gestational_age") is None:
+                patient.labs.append(
+                    Lab(
+                        test="gestational_age",
+                        value=float(gestation.group(1)),
+                        unit="week",
+                        source=_prov(text, lo, hi, where),
+                    )
+                )
         if _CONSENT.search(text, lo, hi) or _NO_CONSENT.search(text, lo, hi):
             patient.will_consent = _NO_CONSENT.search(text, lo, hi) is None
             patient.provenance["will_consent"] = _prov(text, lo, hi, where)
