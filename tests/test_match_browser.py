@@ -18,6 +18,12 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
     && !e.getAttribute('aria-label'))
   .map(e => e.name)"""
 
+#: checklist rows marked with a cross that do not rule the patient out
+STRAY_CROSSES = """() => [...document.querySelectorAll('ul.checklist li')]
+  .filter(li => li.querySelector('.mark').textContent.trim() === '✗'
+    && !li.classList.contains('effect-bad'))
+  .map(li => li.innerText)"""
+
 
 def fill_patient(page: Any) -> None:
     page.get_by_label("Age (years)").fill("45")
@@ -62,6 +68,15 @@ def test_match_a_patient_and_answer_a_question(server: str, browser: Any) -> Non
         # evidence names where each fact came from: a form field, a note sentence
         assert page.get_by_text("Evidence: ECOG 1 — structured ecog").count() >= 1
         assert page.get_by_text('— note sentence 1: "He denies HIV infection."').count() >= 1
+        # marks read from the patient's side: a red cross only where the patient is
+        # ruled out; the HIV exclusion the note denies does not apply
+        assert page.evaluate(STRAY_CROSSES) == []
+        hiv = page.locator("ul.checklist li", has_text="HIV").filter(has_text="Must not have")
+        assert hiv.count() >= 1
+        assert (hiv.first.locator(".verdict-line").text_content() or "").startswith(
+            "Does not apply"
+        )
+        assert (hiv.first.locator(".mark").text_content() or "").strip() == "–"
         assert page.evaluate(UNLABELLED) == []
         shot(page, "match-desktop")
 

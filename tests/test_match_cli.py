@@ -61,8 +61,10 @@ def test_text_report_matches_the_golden_file(db: Path) -> None:
         for line in excluded.splitlines()
         if line.startswith("  ") and line[2] in "✓✗?–"
     ]
-    assert marks[0].startswith("✓ excl deciding:")
-    assert sum(m.startswith("✓ excl deciding:") for m in marks) == 3
+    assert marks[0].startswith("✗ excl deciding:")  # an exclusion that applies rules out
+    assert sum(m.startswith("✗ excl deciding:") for m in marks) == 3
+    # an exclusion that does not apply is no cross against the patient
+    assert not any(m.startswith("✗") and "deciding" not in m for m in marks)
     assert "evidence: cytarabine (completed) — structured therapies[0]" in excluded
     assert "lab:wbc=NUMBER (10^9/L)" in text
     text = "\n".join(line.rstrip() for line in text.splitlines()) + "\n"  # rich pads cells
@@ -126,7 +128,7 @@ def test_ask_turns_the_questions_into_a_questionnaire(db: Path) -> None:
     assert "must be a number, not 'many'" in done.stderr  # asked again, then 12 taken
     assert "Willing to give consent" in done.stderr
     first, second = done.stdout.split("With your answers", 1)
-    assert "3/0/7" in first and "4/1/5" in second  # met / not met / unknown
+    assert "3/0/7" in first and "4/0/5" in second  # fits / rules out / unknown
     assert "lab:wbc=NUMBER" in first and "lab:wbc=NUMBER" not in second
 
 

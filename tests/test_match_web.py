@@ -99,7 +99,12 @@ def test_structured_patient_near_a_place_and_given_trials(client: TestClient) ->
     first = excluded["criteria"][0]
     assert first["index"] in excluded["deciding"]
     assert first["kind"] == "exclusion" and first["verdict"] == "MET"
+    assert first["mark"] == "rules out"  # the patient's side of an exclusion that applies
     assert first["evidence"][0]["source"]["kind"] == "structured"
+    marks = {(c["kind"], c["verdict"]): c["mark"] for t in report["trials"] for c in t["criteria"]}
+    assert marks.get(("exclusion", "NOT_MET"), "does not apply") == "does not apply"
+    assert marks.get(("inclusion", "MET")) == "fits"
+    assert sum(excluded["marks"].values()) == len(excluded["criteria"])
 
 
 def test_answers_rerun_the_match(client: TestClient) -> None:

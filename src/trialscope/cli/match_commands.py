@@ -20,12 +20,12 @@ from rich.text import Text
 from trialscope.errors import UsageError
 from trialscope.match import (
     CriterionResult,
+    Mark,
     MatchReport,
     Patient,
     RankedQuestion,
     TrialMatch,
     TrialVerdict,
-    Verdict,
     apply_answers,
     match_patient,
 )
@@ -38,12 +38,13 @@ from .output import console, err_console, print_json
 
 Opt = typer.Option
 
-#: the checklist's marks: the verdict of the criterion's own statement
+#: the checklist's marks, from the patient's side: an exclusion that is not met does
+#: not apply to the patient, it is no cross against them
 MARKS = {
-    Verdict.MET: "✓",
-    Verdict.NOT_MET: "✗",
-    Verdict.UNKNOWN: "?",
-    Verdict.NOT_APPLICABLE: "–",
+    Mark.FITS: ("✓", "green"),
+    Mark.RULES_OUT: ("✗", "red"),
+    Mark.UNKNOWN: ("?", "yellow"),
+    Mark.DOES_NOT_APPLY: ("–", "dim"),
 }
 VERDICT_WORDS = {
     TrialVerdict.ELIGIBLE: "eligible",
@@ -57,10 +58,7 @@ VERDICT_STYLE = {
 }
 #: how many open questions the interactive questionnaire asks per round
 ASK_AT_MOST = 12
-LEGEND = (
-    "✓ met  ✗ not met  ? unknown  – not applicable"
-    "  (an exclusion that is met rules the patient out)"
-)
+LEGEND = "✓ fits  ✗ rules out  ? unknown  – does not apply (for this patient)"
 _ESCAPED = re.compile(r"\\([<>*_#\[\]()\\-])")
 
 
@@ -102,17 +100,9 @@ def save_patient(patient: Patient, path: Path) -> None:
 # -- text output ------------------------------------------------------------------------
 
 
-def _favourable(result: CriterionResult) -> bool | None:
-    """Whether this result counts for the patient (True), against (False), or neither."""
-    if result.verdict in (Verdict.UNKNOWN, Verdict.NOT_APPLICABLE):
-        return None
-    met = result.verdict is Verdict.MET
-    return met if result.kind != "exclusion" else not met
-
-
 def _counts(match: TrialMatch) -> str:
-    c = match.counts()
-    return f"{c['MET']}/{c['NOT_MET']}/{c['UNKNOWN']}"
+    c = match.marks()
+    return f"{c[Mark.FITS]}/{c[Mark.RULES_OUT]}/{c[Mark.UNKNOWN]}"
 
 
 def _site(match: TrialMatch) -> str:
@@ -191,18 +181,16 @@ def print_checklist(match: TrialMatch) -> None:
     grid.add_column(no_wrap=True)
     grid.add_column()
     for result in match.criteria:
-        good = _favourable(result)
-        style = {True: "green", False: "red", None: "yellow"}[good]
-        if result.verdict is Verdict.NOT_APPLICABLE:
-            style = "dim"
+        symbol, style = MARKS[result.mark]
         body = Text()
         if result.index in match.deciding:
             body.append("deciding: ", style="bold red")
         body.append(clean(result.text))
-        body.append(f"\n{result.reason}", style="italic")
+        body.append(f"\n{result.mark.value}", style=f"bold {style}")
+        body.append(f": {result.reason}", style="italic")
         for line in evidence_lines(result):
             body.append(f"\nevidence: {line}", style="dim")
-        grid.add_row("", Text(MARKS[result.verdict], style=f"bold {style}"), result.kind[:4], body)
+        grid.add_row("", Text(symbol, style=f"bold {style}"), result.kind[:4], body)
     console.print(grid)
 
 

@@ -16,11 +16,20 @@ from __future__ import annotations
 from .note import read_note
 from .patient import Patient, Provenance
 from .run import MatchReport, RankedQuestion, apply_answers, match_patient, match_trial
-from .verdicts import CriterionResult, Evidence, Question, TrialMatch, TrialVerdict, Verdict
+from .verdicts import (
+    CriterionResult,
+    Evidence,
+    Mark,
+    Question,
+    TrialMatch,
+    TrialVerdict,
+    Verdict,
+)
 
 __all__ = [
     "CriterionResult",
     "Evidence",
+    "Mark",
     "MatchReport",
     "Patient",
     "Provenance",

@@ -29,7 +29,7 @@ from ..search.types import GeoFilter, Hit, SearchQuery
 from .concepts import ancestors
 from .facts import PatientFacts
 from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
-from .trials import eligibility_score, judge_trial, own_concepts, screened_concepts
+from .trials import blocks, eligibility_score, judge_trial, own_concepts, screened_concepts
 from .verdicts import TrialMatch, TrialVerdict
 
 if TYPE_CHECKING:
@@ -220,13 +220,15 @@ def _match_one(
     first = sorted(
         (r for r in results if r.index in deciding), key=lambda r: deciding.index(r.index)
     )
-    rest = [r for r in results if r.index not in deciding]
+    # then what is still open, then the rest
+    open_ = [r for r in results if r.index not in deciding and blocks(r)]
+    rest = [r for r in results if r.index not in deciding and not blocks(r)]
     match = TrialMatch(
         nct_id=nct_id,
         title=view.title,
         verdict=verdict,
         score=eligibility_score(verdict, results),
-        criteria=first + rest,
+        criteria=first + open_ + rest,
         deciding=deciding,
         relevance=hit.score if hit is not None else None,
         status=view.status,

@@ -67,7 +67,7 @@ def judge_trial(
         deciding.insert(0, HEALTHY_ITEM)
     if deciding:
         verdict = TrialVerdict.INELIGIBLE
-    elif any(_blocks(r) for r in results):
+    elif any(blocks(r) for r in results):
         verdict = TrialVerdict.POSSIBLY_ELIGIBLE
     else:
         verdict = TrialVerdict.ELIGIBLE
@@ -112,7 +112,7 @@ def own_concepts(names: Iterable[str], mesh_ids: Iterable[str] = ()) -> frozense
     return frozenset(c for c in concepts if specific_enough(c) and not c.startswith("therapy:"))
 
 
-def _blocks(result: CriterionResult) -> bool:
+def blocks(result: CriterionResult) -> bool:
     """An unknown that stands between the patient and ELIGIBLE: a computable criterion
     whose answer is missing (items with nothing computable are for a human to review)."""
     if result.verdict is not Verdict.UNKNOWN or result.kind == "unknown":
@@ -221,7 +221,7 @@ def eligibility_score(verdict: TrialVerdict, results: list[CriterionResult]) -> 
     for r in judged:
         if r.verdict in (Verdict.MET, Verdict.NOT_MET, Verdict.NOT_APPLICABLE):
             weight += counts.settled_by_fact if r.basis is Basis.FACT else counts.settled_by_absence
-        elif not _blocks(r):
+        elif not blocks(r):
             weight += counts.needs_reading  # needs a human read, not a missing fact
     share = weight / len(judged)
     if verdict is TrialVerdict.ELIGIBLE:

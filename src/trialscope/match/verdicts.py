@@ -26,6 +26,16 @@ class TrialVerdict(StrEnum):
     INELIGIBLE = "INELIGIBLE"
 
 
+class Mark(StrEnum):
+    """A criterion's verdict read from the patient's side: an exclusion that is NOT_MET
+    does not apply to the patient (good news), one that is MET rules them out."""
+
+    FITS = "fits"
+    RULES_OUT = "rules out"
+    UNKNOWN = "unknown"
+    DOES_NOT_APPLY = "does not apply"
+
+
 class Basis(StrEnum):
     """How a verdict was reached: from a recorded fact, from the absence of one in a
     complete history, or not at all."""
@@ -84,6 +94,17 @@ class CriterionResult:
             self.kind == "exclusion" and self.verdict is Verdict.MET
         )
 
+    @property
+    def mark(self) -> Mark:
+        """What this criterion means for the patient."""
+        if self.decides_against:
+            return Mark.RULES_OUT
+        if self.verdict is Verdict.UNKNOWN:
+            return Mark.UNKNOWN
+        if self.verdict is Verdict.MET and self.kind != "exclusion":
+            return Mark.FITS
+        return Mark.DOES_NOT_APPLY  # an exclusion not met, or not applicable
+
     def to_json(self) -> dict[str, Any]:
         return {
             "index": self.index,
@@ -91,6 +112,7 @@ class CriterionResult:
             "text": self.text,
             "span": list(self.span),
             "verdict": self.verdict.value,
+            "mark": self.mark.value,
             "reason": self.reason,
             "basis": self.basis.value,
             "evidence": [e.to_json() for e in self.evidence],
@@ -122,6 +144,13 @@ class TrialMatch:
             out[result.verdict.value] += 1
         return out
 
+    def marks(self) -> dict[str, int]:
+        """Criteria by what they mean for the patient (fits, rules out, ...)."""
+        out = {m.value: 0 for m in Mark}
+        for result in self.criteria:
+            out[result.mark.value] += 1
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
             "nct_id": self.nct_id,
@@ -134,6 +163,7 @@ class TrialMatch:
             "nearest_site": self.nearest_site,
             "status": self.status,
             "counts": self.counts(),
+            "marks": self.marks(),
             "deciding": self.deciding,
             "notes": self.notes,
             "criteria": [c.to_json() for c in self.criteria],

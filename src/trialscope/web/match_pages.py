@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from trialscope.errors import PatientError, TrialscopeError
-from trialscope.match import MatchReport, Patient, TrialMatch, TrialVerdict, Verdict
+from trialscope.match import Mark, MatchReport, Patient, TrialMatch, TrialVerdict
 from trialscope.match.run import OPEN_STATUSES
 
 from .app import Backend, backend, templates
@@ -45,13 +45,21 @@ VERDICT_TEXT = {
     TrialVerdict.POSSIBLY_ELIGIBLE: "Possibly eligible",
     TrialVerdict.INELIGIBLE: "Not eligible",
 }
-CRITERION_TEXT = {
-    Verdict.MET: "Met",
-    Verdict.NOT_MET: "Not met",
-    Verdict.UNKNOWN: "Unknown",
-    Verdict.NOT_APPLICABLE: "Does not apply",
+#: each criterion from the patient's side: an exclusion that is not met does not apply
+#: to the patient, it is no red cross against them
+MARK_TEXT = {
+    Mark.FITS: "Fits",
+    Mark.RULES_OUT: "Rules the patient out",
+    Mark.UNKNOWN: "Unknown",
+    Mark.DOES_NOT_APPLY: "Does not apply",
 }
-MARKS = {Verdict.MET: "✓", Verdict.NOT_MET: "✗", Verdict.UNKNOWN: "?", Verdict.NOT_APPLICABLE: "–"}
+MARKS = {Mark.FITS: "✓", Mark.RULES_OUT: "✗", Mark.UNKNOWN: "?", Mark.DOES_NOT_APPLY: "–"}
+EFFECTS = {
+    Mark.FITS: "good",
+    Mark.RULES_OUT: "bad",
+    Mark.UNKNOWN: "open",
+    Mark.DOES_NOT_APPLY: "na",
+}
 KIND_TEXT = {"inclusion": "Must have", "exclusion": "Must not have"}
 #: evidence lines shown under one criterion; more are counted, not listed
 MAX_EVIDENCE = 3
@@ -172,13 +180,6 @@ def criterion_view(match: TrialMatch) -> list[dict[str, Any]]:
     """Each criterion of a trial as the checklist shows it (deciding ones first)."""
     rows = []
     for result in match.criteria:
-        against = result.decides_against
-        if result.verdict in (Verdict.UNKNOWN,):
-            effect = "open"
-        elif result.verdict is Verdict.NOT_APPLICABLE:
-            effect = "na"
-        else:
-            effect = "bad" if against else "good"
         evidence: dict[str, None] = {}
         for item in result.evidence:
             where = item.source.describe() if item.source is not None else ""
@@ -191,9 +192,9 @@ def criterion_view(match: TrialMatch) -> list[dict[str, Any]]:
         rows.append(
             {
                 "kind": KIND_TEXT.get(result.kind, "Criterion"),
-                "mark": MARKS[result.verdict],
-                "verdict": CRITERION_TEXT[result.verdict],
-                "effect": effect,
+                "mark": MARKS[result.mark],
+                "verdict": MARK_TEXT[result.mark],
+                "effect": EFFECTS[result.mark],
                 "deciding": result.index in match.deciding,
                 "text": " ".join(result.text.replace("\\<", "<").replace("\\>", ">").split()),
                 "reason": result.reason,
