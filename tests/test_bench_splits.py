@@ -58,12 +58,17 @@ def test_sigir_drops_the_criterion_dev_patients() -> None:
 
 
 @needs_gold
-def test_tests_read_only_dev_half_patients() -> None:
-    named = set()
-    for path in Path(__file__).parent.glob("*.py"):
-        named |= set(re.findall(r"sigir-\d{5,6}", path.read_text()))
-    named.discard("sigir-20141")  # named above as the example of a test-half patient
+def test_tests_and_benches_read_only_dev_half_patients() -> None:
+    named: set[str] = set()
+    held_out: set[str] = set()
+    for path in [*Path(__file__).parent.glob("*.py"), *BENCH.glob("*.py")]:
+        if path.name == Path(__file__).name:
+            continue  # this file names sigir-20141 as the example of a test-half patient
+        text = path.read_text()
+        named |= set(re.findall(r"sigir-\d{5,6}", text))
+        held_out |= set(re.findall(r"trec-2022\d+", text))
     assert named and named <= splits.criterion_dev_patients()
+    assert not held_out  # no TREC 2022 topic is read by name
 
 
 @needs_gold
