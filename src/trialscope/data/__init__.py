@@ -26,7 +26,7 @@ from importlib import resources
 from typing import Any, ClassVar, TypeVar, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DataFileError
 
@@ -45,17 +45,19 @@ class Row(BaseModel):
     data_file: ClassVar[str]
     #: a field whose value must not repeat across rows (None: no such check)
     unique: ClassVar[str | None] = None
-    _file: str = PrivateAttr(default="?")
-    _line: int = PrivateAttr(default=0)
+    # where the row was read; no defaults: pydantic would copy them into every row
+    _file: str
+    _line: int
 
     @property
     def line(self) -> int:
-        """The line of the data file the row starts on."""
-        return self._line
+        """The line of the data file the row starts on (0: not read from a file)."""
+        return int((self.__pydantic_private__ or {}).get("_line", 0))
 
     def error(self, field: str | None, problem: str) -> DataFileError:
         """An error about this row, for checks that need more than one row or file."""
-        return DataFileError(self._file, self._line, field, problem)
+        where = self.__pydantic_private__ or {}
+        return DataFileError(where.get("_file", "?"), self.line, field, problem)
 
 
 class Document(Row):
