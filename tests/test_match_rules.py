@@ -5,6 +5,10 @@ severity qualifiers — each on real trial text (issue 11)."""
 
 from __future__ import annotations
 
+import gzip
+import html
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -235,3 +239,45 @@ def test_a_healthy_person_fits_no_disease_trial(store: SQLiteStore) -> None:
     sick = read_note("A previously healthy 50-year-old man with jaundice.")
     _, results = judge("Inclusion Criteria:\n* Pancreatic cancer", sick.model_dump())
     assert find(results, "Pancreatic").verdict is Verdict.UNKNOWN
+
+
+# -- 7. cohort headings, severity qualifiers, negated inclusions ------------------------------
+
+
+def legacy_criteria(nct_id: str, file: str) -> str:
+    """The criteria textblock of a legacy XML record in the shared corpus."""
+    with gzip.open(CTGOV / "legacy_xml" / file, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            xml = json.loads(line).get("xml", "")
+            if f"<nct_id>{nct_id}</nct_id>" in xml:
+                found = re.search(r"<criteria>\s*<textblock>(.*?)</textblock>", xml, re.S)
+                assert found is not None
+                return html.unescape(found.group(1))
+    raise AssertionError(f"{nct_id} not in {file}")
+
+
+@pytest.mark.parametrize(
+    ("age", "karnofsky", "expected"),
+    [
+        (50, 90, Verdict.MET),  # under 65: the 90-100 % arm, the 65-70 items do not apply
+        (50, 80, Verdict.NOT_MET),
+        (67, 80, Verdict.MET),  # 65-70: 80-100 % is enough, the under-65 items do not apply
+    ],
+)
+def test_cohort_headings_apply_to_their_cohort_only(
+    age: int, karnofsky: int, expected: Verdict
+) -> None:
+    text = legacy_criteria("NCT00005984", "reesewang25__enrollment_and_studylength.jsonl.gz")
+    patient = {"age": age, "conditions": [{"name": "chronic myelogenous leukemia"}],
+               "performance": [{"scale": "karnofsky", "value": karnofsky}]}  # fmt: skip
+    _, results = judge(text, patient)
+    karnofsky_items = [r for t, r in results.items() if t.startswith("Karnofsky")]
+    applying = [r for r in karnofsky_items if r.verdict is not Verdict.NOT_APPLICABLE]
+    assert len(karnofsky_items) == 2 and len(applying) == 1, karnofsky_items
+    assert applying[0].verdict is expected, applying[0].reason
+    heads = [r for t, r in results.items() if t == "Age 65-70 years:"]
+    assert heads and all(
+        r.verdict is (Verdict.MET if age >= 65 else Verdict.NOT_APPLICABLE) for r in heads
+    )
+    lvef = find(results, "LVEF at least 45%")
+    assert (lvef.verdict is Verdict.NOT_APPLICABLE) is (age < 65)

@@ -18,6 +18,7 @@ from ..criteria.vocabulary import specific_enough
 from ..data import load_document
 from ..data.schema import RankingConfig
 from ..record.ages import age_in_years
+from .cohorts import outside_result, read_cohorts
 from .concepts import find_concepts, vocabulary
 from .facts import PatientFacts
 from .judge import is_requirement_list, judge_item
@@ -47,7 +48,16 @@ def judge_trial(
         results.insert(0, screen)
     parents = {item.parent for item in parsed.items if item.parent is not None}
     by_index = {item.index: item for item in parsed.items}
+    cohorts = read_cohorts(parsed.items, facts)
     for item in parsed.items:
+        if item.index in cohorts.headings:
+            shown = cohorts.headings[item.index]
+            if shown is not None:
+                results.append(shown)
+            continue
+        if item.index in cohorts.outside:
+            results.append(outside_result(item, cohorts.outside[item.index]))
+            continue
         if _is_heading(item, parents):
             continue
         parent = by_index.get(item.parent) if item.parent is not None else None
