@@ -20,6 +20,7 @@ from trialscope.data import (
 from trialscope.data.schema import (
     MODELS,
     DrugRow,
+    FhirCodeRow,
     LoincLabRow,
     MeshConceptRow,
     RankingConfig,
@@ -46,9 +47,9 @@ def test_every_data_file_validates(model: type[Row]) -> None:
     # lines point at the row's own text
     text = (DATA / model.data_file).read_text("utf-8").splitlines()
     first = rows[0]
-    key = getattr(first, model.unique) if model.unique else None
-    if key is not None:
-        assert str(key) in text[first.line - 1]
+    fields = (model.unique,) if isinstance(model.unique, str) else model.unique or ()
+    for field in fields:
+        assert str(getattr(first, field)) in text[first.line - 1]
 
 
 def test_the_wheel_ships_every_data_file() -> None:
@@ -194,6 +195,33 @@ def test_other_tables_reject_malformed_rows(
         parse_rows(text, model.data_file, model)
     assert (caught.value.line, caught.value.field) == (line, field)
     assert problem in caught.value.problem
+
+
+_CODES = "kind\tcode\tmeans\necog_answer\tLA9622-7\t0\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "problem"),
+    [
+        (_CODES.replace("\t0", "\t6"), 2, None, "one of 0, 1, 2, 3, 4, 5, not '6'"),
+        (_CODES.replace("ecog_answer", "ecog"), 2, "kind", "'code_system'"),
+        (_CODES + "smoking_status\t77176002\tcurrent\n", 3, None, "active, history, absent"),
+        (_CODES + "code_system\thttp://loinc.org\tloinc\n", 3, None, "upper case"),
+        (_CODES + "ecog_answer\tLA9622-7\t1\n", 3, "code", "repeats line 2"),
+    ],
+)
+def test_a_malformed_fhir_code_names_line_and_problem(
+    text: str, line: int, field: str | None, problem: str
+) -> None:
+    with pytest.raises(DataFileError) as caught:
+        parse_rows(text, "fhir_codes.tsv", FhirCodeRow)
+    assert (caught.value.line, caught.value.field) == (line, field)
+    assert problem in caught.value.problem
+
+
+def test_the_same_code_may_mean_things_in_two_kinds() -> None:
+    text = _CODES + "answer\tLA9622-7\tyes\n"
+    assert len(parse_rows(text, "fhir_codes.tsv", FhirCodeRow)) == 2
 
 
 def test_a_dash_cell_is_none() -> None:

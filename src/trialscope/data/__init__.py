@@ -43,8 +43,8 @@ class Row(BaseModel):
 
     #: the file in this package the rows come from
     data_file: ClassVar[str]
-    #: a field whose value must not repeat across rows (None: no such check)
-    unique: ClassVar[str | None] = None
+    #: a field (or fields) whose value must not repeat across rows (None: no such check)
+    unique: ClassVar[str | tuple[str, ...] | None] = None
     # where the row was read; no defaults: pydantic would copy them into every row
     _file: str
     _line: int
@@ -103,11 +103,13 @@ def parse_rows(text: str, file: str, model: type[R]) -> tuple[R, ...]:
     """Rows from a data file's text; ``file`` names it in errors (TSV or YAML by suffix)."""
     rows = _tsv_rows(text, file, model) if file.endswith(".tsv") else _yaml_rows(text, file, model)
     if model.unique is not None:
+        fields = (model.unique,) if isinstance(model.unique, str) else model.unique
         seen: dict[Any, int] = {}
         for row in rows:
-            value = getattr(row, model.unique)
+            value = tuple(getattr(row, field) for field in fields)
             if value in seen:
-                raise row.error(model.unique, f"{value!r} repeats line {seen[value]}")
+                shown = " ".join(map(str, value))
+                raise row.error(fields[-1], f"{shown!r} repeats line {seen[value]}")
             seen[value] = row.line
     return rows
 

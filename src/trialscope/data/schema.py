@@ -154,6 +154,34 @@ class OwnConceptRow(Row):
     terms: Annotated[Phrases, Field(min_length=1)]
 
 
+FhirCodeKind = Literal["code_system", "ecog_answer", "smoking_status", "answer"]
+_MEANINGS: dict[str, tuple[str, ...]] = {
+    "ecog_answer": ("0", "1", "2", "3", "4", "5"),
+    "smoking_status": ("active", "history", "absent"),
+    "answer": ("yes", "no"),
+}
+
+
+class FhirCodeRow(Row):
+    """A code the FHIR reader understands beside LOINC labs (``match/fhir.py``)."""
+
+    data_file = "fhir_codes.tsv"
+    unique = ("kind", "code")
+
+    kind: FhirCodeKind
+    code: Text
+    means: Text
+
+    @model_validator(mode="after")
+    def _means_fits_kind(self) -> FhirCodeRow:
+        allowed = _MEANINGS.get(self.kind)
+        if allowed is not None and self.means not in allowed:
+            raise ValueError(f"a {self.kind} means one of {', '.join(allowed)}, not {self.means!r}")
+        if self.kind == "code_system" and not self.means.isupper():
+            raise ValueError(f"a code system's prefix is upper case (SNOMED), not {self.means!r}")
+        return self
+
+
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -235,6 +263,7 @@ MODELS: tuple[type[Row], ...] = (
     DrugClassRow,
     LoincLabRow,
     UcumUnitRow,
+    FhirCodeRow,
     MeshConceptRow,
     OwnConceptRow,
     RankingConfig,

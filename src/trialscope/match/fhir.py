@@ -8,8 +8,9 @@ Karnofsky, pregnancy, breastfeeding, smoking), MedicationStatement / MedicationR
 (drug classes from :mod:`.drugs`) and Procedure (surgery / radiotherapy also become a
 therapy). Every fact's provenance names its resource (``Observation/abc``).
 
-The LOINC codes read as labs and the UCUM units understood are the data files
-``trialscope/data/loinc_labs.tsv`` and ``ucum_units.tsv``.
+The LOINC codes read as labs, the UCUM units understood and the other codes read
+(coding systems, ECOG and smoking answers, yes/no answers) are the data files
+``trialscope/data/loinc_labs.tsv``, ``ucum_units.tsv`` and ``fhir_codes.tsv``.
 
 Malformed input is a :class:`~trialscope.errors.PatientError` naming the entry, the
 resource and the field; things that are valid FHIR but not read (an unknown LOINC code,
@@ -22,7 +23,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from pydantic import ValidationError
@@ -30,7 +31,7 @@ from pydantic import ValidationError
 from ..criteria.catalogue import BY_ID
 from ..criteria.units import unit_label
 from ..data import load_rows
-from ..data.schema import LoincLabRow, UcumUnitRow
+from ..data.schema import FhirCodeRow, LoincLabRow, UcumUnitRow
 from ..errors import PatientError
 from .drugs import drug_classes
 from .intake import bare_number_unit, check_performance
@@ -75,32 +76,27 @@ _OTHER_VALUES = ("CodeableConcept", "Boolean", "Range", "Ratio", "SampledData", 
 _NUMBER = re.compile(r"\s*([<>]=?|≤|≥)?\s*(\d+(?:\.\d+)?)\s*(.*)")
 _ECOG, _KARNOFSKY, _LANSKY = "89247-1", "89243-0", "89262-0"
 _PREGNANCY, _SMOKING, _BP_PANEL = "82810-3", "72166-2", "85354-9"
+
+
+def _fhir_codes() -> dict[str, dict[str, str]]:
+    """kind -> code -> meaning, from ``data/fhir_codes.tsv``."""
+    out: dict[str, dict[str, str]] = {}
+    for row in load_rows(FhirCodeRow):
+        out.setdefault(row.kind, {})[row.code] = row.means
+    return out
+
+
+_CODES = _fhir_codes()
 # ECOG answer list (LL529-9): LA code -> grade
-_ECOG_ANSWERS = {
-    "LA9622-7": 0, "LA9623-5": 1, "LA9624-3": 2, "LA9625-0": 3, "LA9626-8": 4, "LA9627-6": 5,
-}  # fmt: skip
-_YES = {"77386006", "373066001", "LA33-6", "Y", "yes", "true", "pregnant"}
-_NO = {"60001007", "373067005", "LA32-8", "N", "no", "false", "not pregnant"}
+_ECOG_ANSWERS = {code: int(grade) for code, grade in _CODES.get("ecog_answer", {}).items()}
+_YES = {code for code, means in _CODES.get("answer", {}).items() if means == "yes"}
+_NO = {code for code, means in _CODES.get("answer", {}).items() if means == "no"}
 # tobacco smoking status answers (SNOMED) -> condition status
 _SMOKER: dict[str, ConditionStatus] = {
-    "449868002": "active", "428041000124106": "active", "77176002": "active",
-    "428071000124103": "active", "428061000124105": "active", "8517006": "history",
-    "266919005": "absent",
-}  # fmt: skip
-_CODE_SYSTEMS = {
-    "http://snomed.info/sct": "SNOMED",
-    "http://hl7.org/fhir/sid/icd-10": "ICD10",
-    "http://hl7.org/fhir/sid/icd-10-cm": "ICD10",
-    "http://hl7.org/fhir/sid/icd-o-3": "ICDO3",
-    "http://id.nlm.nih.gov/mesh": "MESH",
-    "https://www.nlm.nih.gov/mesh": "MESH",
-    "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl": "NCIT",
-    "http://loinc.org": "LOINC",
-    "http://www.nlm.nih.gov/research/umls/rxnorm": "RXNORM",
-    "http://www.whocc.no/atc": "ATC",
-    "http://www.ama-assn.org/go/cpt": "CPT",
-    "http://www.cms.gov/Medicare/Coding/ICD10": "ICD10PCS",
+    code: cast(ConditionStatus, status) for code, status in _CODES.get("smoking_status", {}).items()
 }
+# coding system URI -> the prefix of the patient's codes
+_CODE_SYSTEMS = _CODES.get("code_system", {})
 _READ = {"Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest"}
 _READ |= {"Procedure", "Medication"}
 _METASTASIS = re.compile(r"metasta|secondary\s+malignant|secondary\s+neoplasm", re.IGNORECASE)
