@@ -280,9 +280,3 @@ def test_weeks_of_gestation_decide_a_gestational_age_bound(weeks: int, verdict: 
     facts = PatientFacts.of(patient)
     item = parse_criteria("Pregnant, with gestational age <23 weeks").items[0]
     assert judge_item(item, facts, kind="inclusion").verdict is verdict
-
-
-def test_the_later_of_two_undated_readings_is_the_latest() -> None:
-    patient = read_note("Hb 9.0 g/dL, platelets 119 x10^9/L. Two weeks later the Hb is 8.9 g/dL.")
-    assert patient.lab("hemoglobin").canonical() == (89.0, "g/L")  # type: ignore[union-attr]
-    assert patient.lab("platelets").canonical() == (119.0, "10^9/L")  # type: ignore[union-attr]

@@ -206,18 +206,17 @@ class Patient(_Model):
         return float(years)
 
     def lab(self, variable: str) -> Lab | None:
-        """The latest reading of one test: undated readings count as oldest, and of two
-        with the same date the one listed later (a note's "repeated 2 weeks later")."""
+        """The latest reading of one test (undated readings count as oldest)."""
         readings = [lab for lab in self.labs if lab.test == variable]
         if not readings:
             return None
-        return max(reversed(readings), key=lambda lab: lab.date or dt.date.min)
+        return max(readings, key=lambda lab: lab.date or dt.date.min)
 
     def performance_score(self, scale: str) -> Performance | None:
         readings = [p for p in self.performance if p.scale == scale]
         if not readings:
             return None
-        return max(reversed(readings), key=lambda p: p.date or dt.date.min)
+        return max(readings, key=lambda p: p.date or dt.date.min)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Patient:
