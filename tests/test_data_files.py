@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
+import os
+import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -50,6 +55,55 @@ def test_every_data_file_validates(model: type[Row]) -> None:
     fields = (model.unique,) if isinstance(model.unique, str) else model.unique or ()
     for field in fields:
         assert str(getattr(first, field)) in text[first.line - 1]
+
+
+_FROM_THE_WHEEL = """
+import trialscope
+from trialscope.data import Document, load_document, load_rows
+from trialscope.data.schema import MODELS
+import trialscope.criteria.catalogue, trialscope.match.drugs, trialscope.match.fhir
+import trialscope.match.run, trialscope.terminology.curated
+assert trialscope.__file__.startswith(SITE), trialscope.__file__
+for model in MODELS:
+    loaded = load_document(model) if issubclass(model, Document) else load_rows(model)
+    assert loaded, model.data_file
+trialscope.match.drugs.drug_classes("cisplatin")
+print(len(MODELS))
+"""
+
+
+def test_an_installed_wheel_finds_every_data_file(tmp_path: Path) -> None:
+    """Build the real wheel (setuptools, no network), check it holds every file of the
+    package, unpack it as site-packages would hold it, and load every table from there in
+    a fresh interpreter."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
+         "-w", str(wheels), str(source)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    (wheel,) = wheels.glob("trialscope-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        archive.extractall(site)
+    # every file of the package ships, not only the data files (templates, migrations, ...)
+    package = ROOT / "src"
+    wanted = {str(p.relative_to(package)) for p in (package / "trialscope").rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts}  # fmt: skip
+    assert wanted <= set(names), sorted(wanted - set(names))
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    code = f"SITE = {str(site)!r}\n{_FROM_THE_WHEEL}"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(len(MODELS))
 
 
 def test_the_wheel_ships_every_data_file() -> None:
