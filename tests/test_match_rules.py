@@ -281,3 +281,65 @@ def test_cohort_headings_apply_to_their_cohort_only(
     )
     lvef = find(results, "LVEF at least 45%")
     assert (lvef.verdict is Verdict.NOT_APPLICABLE) is (age < 65)
+
+
+def judge_one(
+    criterion: str, patient: dict[str, Any], kind: str, conditions: tuple[str, ...] = ()
+) -> CriterionResult:
+    """One criterion line as the given kind, against the trial's own conditions."""
+    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    _, results = judge(f"{header}\n* {criterion}", patient, conditions=conditions)
+    return find(results, criterion[:20])
+
+
+COPD = {"age": 66, "conditions": [{"name": "COPD"}], "complete_history": True}
+
+
+@pytest.mark.parametrize(
+    ("fev1", "expected"),
+    [(None, Verdict.UNKNOWN), (40, Verdict.MET), (70, Verdict.NOT_MET)],
+)
+def test_severity_is_not_satisfied_by_a_bare_diagnosis(
+    fev1: float | None, expected: Verdict
+) -> None:
+    labs = [] if fev1 is None else [{"test": "fev1", "value": fev1, "unit": "%"}]
+    result = judge_one("Severe COPD (FEV1 < 50%)", {**COPD, "labs": labs}, "exclusion")
+    assert result.verdict is expected, result.reason
+    if expected is Verdict.UNKNOWN:
+        assert {"condition:kind:severe-copd", "lab:fev1"} <= {q.key for q in result.questions}
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [("hypertension", Verdict.UNKNOWN), ("uncontrolled hypertension", Verdict.MET)],
+)
+def test_uncontrolled_needs_saying(condition: str, expected: Verdict) -> None:
+    patient = {"age": 60, "conditions": [{"name": condition}], "complete_history": True}
+    assert judge_one("Uncontrolled hypertension", patient, "exclusion").verdict is expected
+
+
+FOLFOX = {"name": "FOLFOX", "classes": ["chemotherapy"], "status": "completed", "end": "2024-01-01"}
+THERAPY = {"age": 60, "as_of": "2026-12-01", "complete_history": True, "therapies": [FOLFOX]}
+
+
+@pytest.mark.parametrize(
+    ("criterion", "expected"),
+    [
+        ("No concurrent chemotherapy", Verdict.MET),  # finished: not concurrent
+        ("No prior chemotherapy within 6 months", Verdict.MET),  # ended almost 3 years ago
+        ("No prior chemotherapy within 5 years", Verdict.NOT_MET),
+        ("No prior chemotherapy", Verdict.NOT_MET),
+    ],
+)
+def test_negated_inclusions_with_time_windows(criterion: str, expected: Verdict) -> None:
+    result = judge_one(criterion, THERAPY, "inclusion")
+    assert result.verdict is expected, result.reason
+
+
+def test_negated_inclusion_of_other_malignancies() -> None:
+    crc = {"age": 60, "conditions": [{"name": "colon adenocarcinoma"}], "complete_history": True}
+    criterion = "No other prior invasive malignancies within 5 years"
+    result = judge_one(criterion, crc, "inclusion", CRLM_CONDITIONS)
+    assert result.verdict is Verdict.MET, result.reason  # the colon cancer is the trial's own
+    second = {**crc, "conditions": [*crc["conditions"], {"name": "breast cancer"}]}
+    assert judge_one(criterion, second, "inclusion", CRLM_CONDITIONS).verdict is Verdict.NOT_MET

@@ -116,7 +116,11 @@ def judge_item(
     if item.constraints:
         parts.append(judge_bounds(item.constraints, facts))
     if reading.runs:
-        parts.append(named_part(item, reading.runs, facts, kind, own))
+        named = named_part(item, reading.runs, facts, kind, own)
+        if parts and _defined_by_bound(named, parts[0]):
+            # "severe COPD (FEV1 < 50%)": the bound says how severe; it decides
+            named = (parts[0][0], named[1], Basis.FACT, named[3], [])
+        parts.append(named)
     if item.non_computable_reason in ("consent", "compliance"):
         parts.append(_consent(reading, facts))
     if not parts:
@@ -238,6 +242,18 @@ def _nothing_recognised(item: Item, kind: str, facts: PatientFacts) -> Criterion
         reason,
         Basis.NONE,
         questions=(question,),
+    )
+
+
+def _defined_by_bound(named: Part, bounds: Part) -> bool:
+    """The named condition is there but of an unsaid kind ("severe COPD?"), and the
+    item's bound, judged, is what defines that kind."""
+    return (
+        named[0] is Verdict.UNKNOWN
+        and bool(named[3])
+        and bool(named[4])
+        and all(q.key.startswith("condition:kind:") for q in named[4])
+        and bounds[0] in (Verdict.MET, Verdict.NOT_MET)
     )
 
 

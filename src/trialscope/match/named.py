@@ -18,6 +18,7 @@ from ..criteria import Item, Mention
 from .bounds import ask, verdict_of
 from .concepts import ancestors
 from .facts import PatientFacts
+from .patient import Condition
 from .primary import different_primary, healthy
 from .verdicts import Basis, Evidence, Question, Verdict
 
@@ -98,6 +99,8 @@ def _mention(
             reason = f"the patient's primary cancer is {fact[16:]}, not {named}"
         elif fact == "healthy":
             reason = f"the patient is healthy: no {named}"
+        elif fact.endswith(("not now", "before the window")):
+            reason = f"no {named} in the time the criterion asks about"
         else:
             reason = f"patient does not have {named}"
         return verdict, reason, Basis.FACT, seen.absent, []
@@ -107,6 +110,15 @@ def _mention(
     if facts.patient.complete_history and not negate and kind == "exclusion":
         reason = f"{named} is not in the patient's history"
         return Verdict.NOT_MET, reason, Basis.ABSENCE, [], [question]
+    if (
+        facts.patient.complete_history
+        and negate
+        and kind != "exclusion"
+        and is_other(item, mention)
+    ):
+        # "no other malignancy within 5 years": an exclusion in disguise, read the same way
+        reason = f"{named} is not in the patient's history"
+        return Verdict.MET, reason, Basis.ABSENCE, [], [question]
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
 
 
@@ -261,6 +273,11 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
     qualifier = _qualifier(item, mention)
     if qualifier:
         seen.kind = " ".join((*reversed(qualifier), mention.text))
+    severity = _severity(item, mention)
+    if severity and not qualifier:
+        named_with = mention.text.lower().startswith(severity)
+        seen.kind = mention.text if named_with else f"{severity} {mention.text}"
+    earlier: list[Evidence] = []  # there, but outside the window the item asks about
     for fact in facts.has(concept):
         condition = fact.condition
         if wants_active and condition.status == "history":
@@ -273,9 +290,15 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
             # name narrow it to a kind the vocabulary did not resolve
             seen.broader.append(evidence)
             continue
+        if severity and not _said(severity, condition):
+            # "severe COPD (FEV1 < 50%)": a bare diagnosis of COPD does not say how severe
+            seen.broader.append(evidence)
+            continue
         if within is not None and condition.onset is not None:
             if (today - condition.onset).days > within:
-                continue  # "MI within 3 months": this one was longer ago
+                # "MI within 3 months": this one was longer ago
+                earlier.append(Evidence(f"{condition.name} ({condition.onset})", condition.source))
+                continue
         elif within is not None and condition.status == "history":
             seen.untimed.append(evidence)  # past, but when?
             continue
@@ -288,9 +311,44 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
         f for up in sorted(ancestors(concept)) for f in facts.ruled_out(up)
     ]
     seen.absent = [Evidence(f"no {f.condition.name}", f.condition.source) for f in ruled_out]
+    if not seen.present and not seen.untimed and not seen.broader:
+        seen.absent += earlier
     if not seen.broader:
         seen.kind = None  # nothing broader on record: the name alone decides
     return seen
+
+
+# words that make a diagnosis a more serious kind of itself
+_SEVERITY = re.compile(
+    r"\b(severe(?:ly)?|uncontrolled|poorly[- ]controlled|(?:clinically\s+)?unstable|"
+    r"decompensated|end[- ]stage|life[- ]threatening)\s+(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+
+
+_SEVERITY_FIRST = re.compile(
+    r"(severe(?:ly)?|uncontrolled|poorly[- ]controlled|unstable|decompensated|end[- ]stage)"
+    r"\s+\S",
+    re.I,
+)
+
+
+def _severity(item: Item, mention: Mention) -> str | None:
+    own = _SEVERITY_FIRST.match(mention.text)  # the vocabulary's "uncontrolled hypertension"
+    if own is not None:
+        return own.group(1).lower()
+    start = mention.span[0] - item.span[0]
+    before = item.text[max(0, start - 40) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    found = _SEVERITY.search(before[cut:])
+    return found.group(1).lower() if found else None
+
+
+def _said(severity: str, condition: Condition) -> bool:
+    """The record describes the condition as that severe."""
+    word = severity.split()[-1][:6]  # "uncontr", "severe", "decomp"
+    text = f"{condition.name} {condition.source.text or ''}".lower()
+    return word in text
 
 
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
@@ -331,22 +389,37 @@ def _qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     return tuple(words)
 
 
+# "no concurrent chemotherapy": what the patient takes now, not what they took
+_CONCURRENT = re.compile(r"\b(?:concurrent|concomitant|simultaneous)\w*", re.I)
+
+
 def _therapy(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
     within = min((w.days for w in item.windows if w.relation == "within"), default=None)
     today = facts.patient.as_of or dt.date.today()
     seen = _Seen(mention.text)
+    start = mention.span[0] - item.span[0]
+    concurrent = bool(_CONCURRENT.search(item.text[max(0, start - 40) : start]))
+    earlier: list[Evidence] = []  # taken, but outside the window the item asks about
     for therapy in facts.therapy_classes.get(mention.concept, []):
         evidence = Evidence(f"{therapy.name} ({therapy.status})", therapy.source)
         last = therapy.end or therapy.start
-        if within is None or therapy.status == "active":
+        if concurrent and therapy.status != "active":
+            earlier.append(Evidence(f"{therapy.name} ({therapy.status}), not now", therapy.source))
+        elif within is None or therapy.status == "active":
             seen.present.append(evidence)  # on it now: inside any "within N days" window
         elif last is None:
             seen.untimed.append(evidence)  # "chemotherapy within 28 days": when did it end?
         elif (today - last).days <= within:
             seen.present.append(evidence)
+        else:
+            earlier.append(
+                Evidence(f"{therapy.name} (last {last}), before the window", therapy.source)
+            )
     seen.absent = [
         Evidence(f"no {t.name}", t.source) for t in facts.therapy_absent.get(mention.concept, [])
     ]
+    if not seen.present and not seen.untimed:
+        seen.absent += earlier
     if not seen.present and not seen.absent and facts.no_medications is not None:
         seen.absent = [Evidence("takes no medications", facts.no_medications.source)]
     return seen
