@@ -280,3 +280,24 @@ def test_weeks_of_gestation_decide_a_gestational_age_bound(weeks: int, verdict: 
     facts = PatientFacts.of(patient)
     item = parse_criteria("Pregnant, with gestational age <23 weeks").items[0]
     assert judge_item(item, facts, kind="inclusion").verdict is verdict
+
+
+_WORD = st.sampled_from(["fever", "cough", "creatinine", "stable", "liver", "seen", "today"])
+_INSIDE = st.sampled_from(["Dr. Lee", "approx. 3 cm", "e.g. CEA", "vs. baseline", "x10^9/L"])
+
+
+@st.composite
+def _sentence(draw: st.DrawFn) -> str:
+    """A capitalised sentence with a decimal and, maybe, an abbreviation inside it."""
+    words = draw(st.lists(_WORD, min_size=1, max_size=4))
+    value = f"{draw(st.integers(0, 300))}.{draw(st.integers(0, 99))}"
+    inside = draw(st.none() | _INSIDE)
+    parts = [*words[:1], value, *([inside] if inside else []), *words[1:]]
+    text = " ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+@given(st.lists(_sentence(), min_size=1, max_size=5))
+@settings(max_examples=100, deadline=None)
+def test_sentences_come_back_as_written(written: list[str]) -> None:
+    assert _split(" ".join(written)) == written
