@@ -146,7 +146,12 @@ def test_lesion_mentions(text: str, site: str | None, count: int | None) -> None
 
 @pytest.mark.parametrize(
     "text",
-    ["8 weeks ago liver metastases were found", "1.5 cm liver metastasis", "3 metastasis"],
+    [
+        "8 weeks ago liver metastases were found",
+        "1.5 cm liver metastasis",
+        "3 metastasis",
+        "She has 3 children, liver metastases were found.",
+    ],
 )
 def test_numbers_that_are_not_counts(text: str) -> None:
     assert all(m.count is None for m in find_lesions(text))

@@ -59,7 +59,7 @@ _NOT_A_DESCRIBER = (
     r"|weeks?|days?|hours?|cycles?|lines?|courses?|doses?|times?|mg|g|ml|patients?|sites?)"
 )
 _DESCRIBERS = (
-    r"(?:(?:\d+(?:\.\d+)?\s*(?:cm|mm)|(?!" + _NOT_A_DESCRIBER + r"\b)[a-z][a-z-]*),?\s+){0,4}?"
+    r"(?:(?:\d+(?:\.\d+)?\s*(?:cm|mm)|(?!" + _NOT_A_DESCRIBER + r"\b)[a-z][a-z-]*)\s+){0,4}?"
 )
 _NOUN = (
     r"(?P<noun>metastas[ie]s|metastatic (?:lesions?|deposits?|foci)|mets|lesions?|nodules?"
