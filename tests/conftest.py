@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from trialscope.store import Store, open_store
+from trialscope.store.codec import decompress
 
 from . import pg_server
 
@@ -114,6 +115,57 @@ def store_state(location: str | Path) -> dict[str, Any]:
                     " JOIN versions b ON b.id = c.to_version_id"
                 )
             ),
+        }
+
+
+#: what the index keeps of a study beside its full text (all but the rowid, which differs)
+DOC_COLUMNS = (
+    "nct_id, overall_status, phases, study_type, intervention_types, min_age_years,"
+    " max_age_years, sex, healthy_volunteers, start_date, last_update, has_results"
+)
+#: the full text of a study: FTS5 rows on SQLite, weighted and scoped vectors on PostgreSQL
+FULL_TEXT = {
+    "sqlite": "SELECT d.nct_id, f.* FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid",
+    "postgres": "SELECT nct_id, title, tsv::text, cond_tsv::text, intr_tsv::text,"
+    " titles_tsv::text, locn_tsv::text, sponsor_tsv::text FROM search_docs",
+}
+
+
+def derived_state(location: str | Path) -> dict[str, Any]:
+    """What a store derives from its versions, to compare an interrupted-then-resumed run
+    with an uninterrupted one: every criteria parse (by study and content hash, with the
+    parsed JSON) and the whole search index by study (row ids legitimately differ)."""
+    with open_store(location) as opened:
+        conn = opened.conn
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return sorted((tuple(r) for r in conn.execute(sql)), key=repr)
+
+        return {
+            "parses": sorted(
+                (str(r[0]), str(r[1]), r[2], r[3], r[4], decompress(bytes(r[5])))
+                for r in conn.execute(
+                    "SELECT c.nct_id, v.content_hash, c.parser_version, c.items,"
+                    " c.constraints, c.data FROM criteria_parses c"
+                    " JOIN versions v ON v.id = c.version_id"
+                )
+            ),
+            "docs": rows(f"SELECT {DOC_COLUMNS} FROM search_docs"),
+            "text": rows(FULL_TEXT[opened.dialect]),
+            "cards": rows(
+                "SELECT d.nct_id, c.card FROM search_cards c JOIN search_docs d"
+                " ON d.rowid = c.rowid"
+            ),
+            "places": rows(
+                "SELECT d.nct_id, p.kind, p.value FROM search_places p JOIN search_docs d"
+                " ON d.rowid = p.doc"
+            ),
+            "sites": rows(
+                "SELECT nct_id, facility, city, state, country, status, lat, lon, placed"
+                " FROM search_sites"
+            ),
+            "terms": rows("SELECT nct_id, kind, term FROM search_terms"),
+            "dirty": rows("SELECT nct_id FROM search_dirty"),
         }
 
 

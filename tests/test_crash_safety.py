@@ -1,44 +1,131 @@
-"""SIGKILL an import midway, run it again: the store equals an uninterrupted run's."""
+"""SIGKILL an import in each of its stages (storing versions, parsing their criteria,
+indexing them for search) and run it again: the versions, the criteria parses and the
+search index equal an uninterrupted run's, on both backends."""
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .conftest import CTGOV, needs_corpus, store_state
+import psycopg
+import pytest
+
+from .conftest import CTGOV, Backend, derived_state, needs_corpus, store_state
 
 pytestmark = needs_corpus
 
 # AACT's many dated versions exercise the version chain; the big file gives volume.
-INPUTS = [
-    CTGOV / "legacy_xml" / "ctti-clinicaltrials__aact.jsonl.gz",
-    CTGOV / "legacy_xml" / "reesewang25__enrollment_and_studylength.jsonl.gz",
-]
+AACT = CTGOV / "legacy_xml" / "ctti-clinicaltrials__aact.jsonl.gz"
+BIG = CTGOV / "legacy_xml" / "reesewang25__enrollment_and_studylength.jsonl.gz"
+#: enough studies that criteria parsing runs a process pool (2,000) and that each stage
+#: takes several of its transactions (batches of 500), so a kill can land between them
+BIG_RECORDS = 2400
 
 
-def _command(db: Path) -> list[str]:
-    return [sys.executable, "-m", "trialscope", "--db", str(db), "import", "--quiet", "--json"]
+@dataclass(frozen=True)
+class Stage:
+    """A stage of `trialscope import`: the row count that shows it has written something,
+    and whether it runs worker processes."""
+
+    name: str
+    progress: str
+    at_least: int
+    pooled: bool
+
+
+STAGES = {
+    "import": Stage("import", "SELECT count(*) FROM versions", 500, pooled=True),
+    "criteria": Stage("criteria", "SELECT count(*) FROM criteria_parses", 1, pooled=True),
+    "index": Stage("index", "SELECT count(*) FROM search_docs", 1, pooled=False),
+}
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """AACT's versions and the first records of the big file (a copy in a temp folder)."""
+    part = tmp_path_factory.mktemp("inputs") / "reesewang25_part.jsonl"
+    with gzip.open(BIG, "rb") as source, open(part, "wb") as out:
+        out.writelines(itertools.islice(source, BIG_RECORDS))
+    return [AACT, part]
+
+
+def _command(location: str, inputs: list[Path]) -> list[str]:
+    run = [sys.executable, "-m", "trialscope", "--db", location, "import", "--quiet", "--json"]
+    return [*run, *map(str, inputs)]
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "TRIALSCOPE_BATCH_SIZE": "50"}
+    # two workers whatever the machine, so the stages that can use a pool do
+    return {**os.environ, "TRIALSCOPE_BATCH_SIZE": "50", "TRIALSCOPE_WORKERS": "2"}
 
 
-def _import(db: Path) -> None:
-    subprocess.run([*_command(db), *map(str, INPUTS)], check=True, env=_env(), capture_output=True)
+def _import(location: str, inputs: list[Path]) -> None:
+    done = subprocess.run(_command(location, inputs), env=_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
-def _stored_versions(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            return int(conn.execute("SELECT count(*) FROM versions").fetchone()[0])
-    except sqlite3.Error:
-        return 0
+@dataclass
+class Expected:
+    store: dict[str, Any]
+    derived: dict[str, Any]
+
+    def count(self, stage: Stage) -> int:
+        return {
+            "import": len(self.store["versions"]),
+            "criteria": len(self.derived["parses"]),
+            "index": len(self.derived["docs"]),
+        }[stage.name]
+
+
+@pytest.fixture(scope="module")
+def expected(backend: Backend, inputs: list[Path]) -> Expected:
+    """The state of an uninterrupted import, on this backend."""
+    location = backend.location()
+    _import(location, inputs)
+    found = Expected(store_state(location), derived_state(location))
+    studies = len(found.store["current"])
+    assert studies > BIG_RECORDS
+    # every current version parsed, every study indexed, nothing left waiting
+    assert len(found.derived["parses"]) == studies
+    assert len(found.derived["docs"]) == studies
+    assert found.derived["terms"] and found.derived["sites"] and found.derived["places"]
+    assert found.derived["dirty"] == []
+    return found
+
+
+@pytest.fixture
+def counter(backend: Backend) -> Iterator[Any]:
+    """count(location, sql): a row count read beside a running import (0 before its
+    database or table exists)."""
+    opened: list[psycopg.Connection[Any]] = []
+
+    def count(location: str, sql: str) -> int:
+        try:
+            if backend.server is None:
+                uri = f"file:{location}?mode=ro"
+                with closing(sqlite3.connect(uri, uri=True, timeout=1)) as conn:
+                    return int(conn.execute(sql).fetchone()[0])
+            if not opened:
+                opened.append(psycopg.connect(location, autocommit=True))
+            row = opened[0].execute(sql).fetchone()
+            return int(row[0]) if row else 0
+        except (sqlite3.Error, psycopg.Error):
+            return 0
+
+    yield count
+    for conn in opened:
+        conn.close()
 
 
 def _children(pid: int) -> list[int]:
@@ -55,28 +142,33 @@ def _alive(pid: int) -> bool:
     return "Z" not in state  # a zombie has exited
 
 
-def test_killed_import_resumes_to_the_same_store(tmp_path: Path) -> None:
-    straight = tmp_path / "straight.db"
-    _import(straight)
-    expected = store_state(straight)
-    assert len(expected["current"]) > 6000
-
-    killed = tmp_path / "killed.db"
-    proc = subprocess.Popen([*_command(killed), *map(str, INPUTS)], env=_env())
-    deadline = time.monotonic() + 120
-    while _stored_versions(killed) < 500 and time.monotonic() < deadline:
-        time.sleep(0.05)
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_import_killed_in_each_stage_resumes_to_the_same_state(
+    backend: Backend, inputs: list[Path], expected: Expected, counter: Any, stage: str
+) -> None:
+    killed_in = STAGES[stage]
+    location = backend.location()
+    proc = subprocess.Popen(_command(location, inputs), env=_env())
+    deadline = time.monotonic() + 600
+    while counter(location, killed_in.progress) < killed_in.at_least:
+        assert proc.poll() is None, f"the import ended before its {stage} stage was killed"
+        assert time.monotonic() < deadline, f"the {stage} stage never started"
+        time.sleep(0.02)
     workers = _children(proc.pid)
-    assert workers, "the import runs a worker pool"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    if killed_in.pooled:
+        assert workers, f"the {stage} stage runs a worker pool"
     # its workers notice their parent is gone and exit instead of lingering as orphans
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in workers if _alive(pid)]
-    partial = _stored_versions(killed)
-    assert 0 < partial < len(expected["versions"]), "the kill must land midway"
+    assert not [pid for pid in workers if _alive(pid)], f"orphans of the {stage} stage"
+    written = counter(location, killed_in.progress)
+    assert 0 < written < expected.count(killed_in), f"the kill must land midway ({stage})"
 
-    _import(killed)
-    assert store_state(killed) == expected
+    _import(location, inputs)
+    assert store_state(location) == expected.store
+    resumed = derived_state(location)
+    for part, rows in expected.derived.items():
+        assert resumed[part] == rows, part
