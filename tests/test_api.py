@@ -271,6 +271,7 @@ def test_status_ids_and_fields_filters(client: TestClient) -> None:
     body = studies(
         client, **{"filter.overallStatus": "RECRUITING", "fields": "NCTId,OverallStatus"}
     )
+    assert body["studies"]
     for study in body["studies"]:  # type: ignore[attr-defined]
         assert study == {
             "protocolSection": {
@@ -362,6 +363,7 @@ def test_checked_filters_page_and_count_like_the_others(client: TestClient) -> N
         token = page.get("nextPageToken")
     assert len(seen) == len(set(seen)) == first["totalCount"]
     counts = studies(client, **{**params, "pageSize": "1000", "fields": "EnrollmentCount"})
+    assert counts["studies"]
     for study in counts["studies"]:  # type: ignore[attr-defined]
         assert (
             100 <= leaf(study, "protocolSection", "designModule", "enrollmentInfo", "count") <= 500

@@ -6,7 +6,9 @@ and change log must be whole."""
 
 from __future__ import annotations
 
+import http.client
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from trialscope.store import open_store
@@ -182,6 +185,28 @@ def test_store_state_reads_both_backends(pg: pg_server.PgServer, tmp_path: Path)
     assert store_state(url) == store_state(path)
 
 
+def _get_from_a_worker(port: int, path: str, workers: list[psutil.Process]) -> tuple[int, Any]:
+    """GET ``path`` on a fresh connection; returns which worker process accepted it (the
+    one holding the server end of the connection) and the JSON it answered."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.connect()
+        assert conn.sock is not None
+        mine = conn.sock.getsockname()
+        conn.request("GET", path)
+        response = conn.getresponse()  # the connection is accepted and answered
+        owner = [
+            w.pid
+            for w in workers
+            if any(c.raddr and tuple(c.raddr) == mine for c in w.net_connections("tcp"))
+        ]
+        assert response.status == 200, response.read()
+        assert len(owner) == 1, f"no single worker holds the connection: {owner}"
+        return owner[0], json.loads(response.read())
+    finally:
+        conn.close()
+
+
 def test_two_serve_workers_share_one_database(pg: pg_server.PgServer, tmp_path: Path) -> None:
     """Both workers answer from the database, and neither serves totals cached before
     another process changed the index (every refresh bumps a generation they key on)."""
@@ -199,7 +224,7 @@ def test_two_serve_workers_share_one_database(pg: pg_server.PgServer, tmp_path: 
             [*run, "serve", "--port", str(port), "--workers", "2"], stdout=out, stderr=out
         )
     base = f"http://127.0.0.1:{port}"
-    query = f"{base}/api/v2/studies?filter.overallStatus=RECRUITING&countTotal=true"
+    query = "/api/v2/studies?filter.overallStatus=RECRUITING&countTotal=true"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -210,15 +235,31 @@ def test_two_serve_workers_share_one_database(pg: pg_server.PgServer, tmp_path: 
                 pass
             assert serving.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
+        # the processes that accept connections on the shared socket
+        workers = [
+            w
+            for w in psutil.Process(serving.pid).children()
+            if any(c.status == psutil.CONN_LISTEN for c in w.net_connections("tcp"))
+        ]
+        assert len(workers) == 2, workers
 
-        def totals() -> set[int]:
-            # fresh connections, so the kernel spreads them over both workers
-            return {int(httpx.get(query, timeout=30).json()["totalCount"]) for _ in range(12)}
+        def totals() -> dict[int, set[int]]:
+            """Each worker's totals, asking on fresh connections until both have answered
+            (the kernel hands each connection to whichever worker accepts it first)."""
+            seen: dict[int, set[int]] = defaultdict(set)
+            for _ in range(200):
+                pid, body = _get_from_a_worker(port, query, workers)
+                seen[pid].add(int(body["totalCount"]))
+                if set(seen) == {w.pid for w in workers}:
+                    break
+            assert set(seen) == {w.pid for w in workers}, f"answered by {set(seen)}"
+            return dict(seen)
 
-        assert totals() == {1}
+        assert set(map(frozenset, totals().values())) == {frozenset({1})}
         assert httpx.get(f"{base}/trials/NCT04416854", timeout=30).status_code == 200
         subprocess.run([*run, "import", "--quiet", str(newer)], check=True, capture_output=True)
-        assert totals() == {0}  # the 2026 version is UNKNOWN, and every worker knows it
+        # the 2026 version is UNKNOWN, and every worker knows it
+        assert set(map(frozenset, totals().values())) == {frozenset({0})}
     finally:
         serving.terminate()
         serving.wait(timeout=30)

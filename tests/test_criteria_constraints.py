@@ -158,7 +158,9 @@ def test_blood_pressure_splits_into_systolic_and_diastolic() -> None:
 
 def test_spans_point_into_the_original_text() -> None:
     text = "* ANC≥1.5\\*109/L；PLT≥90\\*109/L"
-    for c in constraints(text):
+    found = constraints(text)
+    assert len(found) == 2
+    for c in found:
         assert text[c.span[0] : c.span[1]].startswith(("ANC", "PLT"))
         assert text[c.span[0] : c.span[1]].endswith("/L")
 

@@ -317,6 +317,7 @@ def test_match_patient_ranks_and_asks(store: Store) -> None:
     assert all(0 <= t.topical <= 1 for t in report.trials)
     assert any(t.topical == 1.0 for t in report.trials)  # colorectal trials cover the patient
     open_ = {t.nct_id for t in report.trials if t.verdict is TrialVerdict.POSSIBLY_ELIGIBLE}
+    assert report.questions, "possibly eligible trials leave questions to ask"
     for question in report.questions:
         assert question.decides == len(question.trials) > 0
         assert set(question.trials) <= open_  # only open verdicts have questions

@@ -227,7 +227,7 @@ def test_a_healthy_person_fits_no_disease_trial(store: SQLiteStore) -> None:
     assert match.deciding[0] == HEALTHY_ITEM == match.criteria[0].index
     assert "healthy volunteers" in match.criteria[0].reason
     pdac = [c for c in match.criteria if "metastatic PDAC" in c.text]
-    assert all(c.verdict is Verdict.NOT_MET for c in pdac)
+    assert pdac and all(c.verdict is Verdict.NOT_MET for c in pdac)
     # "no history of cancer" alone rules out a cancer, not everything
     _, results = judge(
         "Inclusion Criteria:\n* Colorectal cancer\n* Type 2 diabetes",

@@ -279,7 +279,7 @@ def test_results_checklists_and_questions_carry_the_input(client: TestClient) ->
     visible_fields_are_labelled(page)
     # no patient detail in any link or form action
     assert all(MARKER not in link and "age=" not in link for link in page.links)
-    assert all(f.get("method") == "post" for f in page.forms)
+    assert page.forms and all(f.get("method") == "post" for f in page.forms)
     # the questions form carries the original input as hidden fields
     questions = html.split('id="questions"', 1)[1].split("</form>", 1)[0]
     hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', questions))

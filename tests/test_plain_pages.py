@@ -158,6 +158,7 @@ def test_plain_api_is_the_patient_page_words(client: TestClient) -> None:
     assert data["status_fact"] == "Unknown status"  # CT.gov's own UNKNOWN
     assert data["freshness"]["stale"] is False
     own = " ".join(page(client, f"/trials/{SEED}/patient").own)
+    assert data["good_fit"]
     assert all(" ".join(s.split()) in " ".join(own.split()) for s in data["good_fit"])
     missing = client.get("/api/v2/studies/NCT00000000/plain")
     assert missing.status_code == 404

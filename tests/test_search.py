@@ -109,10 +109,12 @@ def test_age_falls_within_the_trial_limits(engine: SearchEngine, age: float) -> 
 
 def test_sex_and_healthy_volunteers(engine: SearchEngine) -> None:
     males = engine.search(SearchQuery(sex="MALE", limit=200)).hits
+    assert males
     for study in studies(engine, [h.nct_id for h in males]):
         module = study.protocol_section.eligibility_module if study.protocol_section else None
         assert module is None or module.sex is None or str(module.sex) in ("ALL", "MALE")
     healthy = engine.search(SearchQuery(healthy_volunteers=True, limit=200)).hits
+    assert healthy
     for study in studies(engine, [h.nct_id for h in healthy]):
         module = study.protocol_section.eligibility_module if study.protocol_section else None
         assert module is not None and module.healthy_volunteers is True
