@@ -12,6 +12,7 @@ import orjson
 
 from trialscope.errors import RecordError
 from trialscope.formats.classic import classic_to_v2
+from trialscope.formats.encoding import strip_utf8_bom, why_not_utf8
 from trialscope.formats.legacy_values import partial_date
 from trialscope.formats.legacy_xml import legacy_download_date, legacy_xml_to_v2
 
@@ -46,9 +47,9 @@ def records_in_chunk(raw: bytes) -> Iterator[MappedRecord | RecordError]:
         yield _from_xml(raw, "")
         return
     try:
-        value = orjson.loads(raw)
+        value = orjson.loads(strip_utf8_bom(raw))
     except orjson.JSONDecodeError as exc:
-        yield RecordError(f"malformed JSON: {exc}")
+        yield RecordError(why_not_utf8(raw) or f"malformed JSON: {exc}")
         return
     yield from _classify(value, "", raw)
 

@@ -16,6 +16,7 @@ from lxml import etree
 
 from trialscope.errors import RecordError
 from trialscope.formats import legacy_values as lv
+from trialscope.formats.encoding import NotText, why_not_utf8, wide_codec, wide_to_utf8
 from trialscope.formats.legacy_xml_support import (
     _block,
     _compact,
@@ -73,6 +74,11 @@ def _to_bytes(xml: bytes | str) -> bytes:
         # lxml refuses str with an encoding declaration; the text is already decoded anyway.
         text = _XML_DECL.sub("", xml.lstrip("\ufeff"), count=1)
         return _to_bytes(text.lstrip().encode("utf-8"))
+    if codec := wide_codec(xml[:4]):
+        try:
+            xml = wide_to_utf8(xml, codec)
+        except NotText as exc:
+            raise RecordError(f"not UTF-8 and not readable text: {exc}") from exc
     if xml.startswith(b"\xef\xbb\xbf"):
         xml = xml[3:]
     # results are not mapped (only their presence is), so skip parsing them: they are over a
@@ -94,7 +100,9 @@ def _parse(xml: bytes | str) -> _El:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise RecordError(f"not well-formed XML: {exc}") from exc
+        # An XML file that declares no encoding must be UTF-8; say what it looks like instead.
+        wrong = None if b"encoding=" in data[:200] else why_not_utf8(data)
+        raise RecordError(wrong or f"not well-formed XML: {exc}") from exc
     if root is None:
         raise RecordError("not XML: empty document")
     if root.tag != "clinical_study":

@@ -24,6 +24,14 @@ import ijson
 import orjson
 from stream_unzip import stream_unzip
 
+from trialscope.formats.encoding import (
+    NotText,
+    strip_utf8_bom,
+    why_not_utf8,
+    wide_codec,
+    wide_to_utf8,
+)
+
 #: Documents above this size are streamed with ijson rather than loaded whole.
 BIG_DOCUMENT = 32 * 1024 * 1024
 #: File names that sit beside records but are plainly not records.
@@ -136,11 +144,29 @@ class SourceReader:
                     yield from _read_zip(path)
                 elif magic.startswith(_GZIP_MAGIC):
                     with gzip.GzipFile(fileobj=handle, mode="rb") as unzipped:
-                        yield from _read_stream(source, unzipped, size=None)
+                        codec = wide_codec(unzipped.peek(4)[:4])
+                        if codec:
+                            yield from _read_wide(source, unzipped.read(), codec)
+                        else:
+                            yield from _read_stream(source, unzipped, size=None)
+                elif codec := wide_codec(magic):
+                    yield from _read_wide(source, handle.read(), codec)
                 else:
                     yield from _read_stream(source, handle, size=_size(path))
-        except OSError as exc:
-            yield Problem(source, "file", f"unreadable file: {exc.strerror or exc}")
+        except (OSError, EOFError, zlib.error) as exc:
+            yield Problem(
+                source, "file", f"unreadable file: {getattr(exc, 'strerror', None) or exc}"
+            )
+
+
+def _read_wide(source: str, data: bytes, codec: str) -> Iterator[Item]:
+    """A UTF-16/32 file (a Windows editor's "Unicode"), read as the UTF-8 it says."""
+    try:
+        converted = wide_to_utf8(data, codec)
+    except NotText as exc:
+        yield Problem(source, "file", f"not UTF-8 and not readable text: {exc}", data[:4096])
+        return
+    yield from _read_stream(source, io.BytesIO(converted), size=len(converted))
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -181,6 +207,7 @@ def _read_stream(source: str, stream: Readable, size: int | None) -> Iterator[It
     except (OSError, EOFError, zlib.error) as exc:
         yield Problem(source, "start", f"unreadable or corrupt compressed stream: {exc}")
         return
+    first_line = strip_utf8_bom(first_line)  # JSON parsers refuse it; XML does not need it
     first = _first_significant(first_line)
     if first == b"<":
         try:
@@ -279,7 +306,7 @@ def _salvage_lines(source: str, data: bytes, exc: orjson.JSONDecodeError) -> Ite
             if line.strip():
                 yield Chunk(source, f"line {number}", line)
         return
-    yield Problem(source, "document", f"malformed JSON: {exc}", data)
+    yield Problem(source, "document", why_not_utf8(data) or f"malformed JSON: {exc}", data)
 
 
 def _stream_document(source: str, stream: io.RawIOBase, head: bytes) -> Iterator[Item]:
@@ -356,6 +383,13 @@ def _member_items(where: str, data: bytes) -> Iterator[Item]:
         except (OSError, EOFError, zlib.error) as exc:
             yield Problem(where, "member", f"corrupt gzip member: {exc}")
             return
+    if codec := wide_codec(data[:4]):
+        try:
+            data = wide_to_utf8(data, codec)
+        except NotText as exc:
+            yield Problem(where, "member", f"not UTF-8 and not readable text: {exc}", data[:4096])
+            return
+    data = strip_utf8_bom(data)
     first = _first_significant(data[:4096])
     if first == b"<":
         yield Chunk(where, "member", data)
