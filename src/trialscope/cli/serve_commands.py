@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from typing import Annotated
 
 import typer
 
 from trialscope.config import ENV_PREFIX, Settings
+from trialscope.errors import ConfigError
 
 from .app import app, state
 from .output import err_console
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Fail with one clear line when ``host:port`` cannot be listened on (busy, not ours).
+
+    Uvicorn would log the bind error between its startup and shutdown lines; a person
+    reading that needs only which port is busy and how to pick another.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"Cannot listen on {host!r}: not a known address ({exc.strerror})."
+        ) from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as uvicorn binds: a port left in TIME_WAIT by a previous run is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"Port {port} on {host} is already in use; pick another with --port"
+                    f" {port + 1 if port < 65535 else 8000} (or TRIALSCOPE_PORT)."
+                ) from exc
+            if exc.errno == errno.EACCES:
+                raise ConfigError(
+                    f"Not allowed to listen on port {port}: ports below 1024 need root;"
+                    " use --port 8000."
+                ) from exc
+            raise ConfigError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from exc
 
 
 @app.command()
@@ -42,6 +77,7 @@ def serve(
     )
     st.store()  # open (and migrate) the database now: a bad path fails here, not per request
     st.close()
+    check_can_listen(settings.host, settings.port)
     # Workers are separate processes that build the app from the environment.
     os.environ[ENV_PREFIX + "DB"] = settings.db
     if settings.base_url:

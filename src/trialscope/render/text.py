@@ -41,6 +41,16 @@ def _facts(pairs: Iterable[tuple[str, object]]) -> list[str]:
     return [f"  {label}: {value}" for label, value in pairs if value not in (None, "", [])]
 
 
+def _enrollment(study: Study) -> str | None:
+    """ "80 participants (estimated)": a target is not a count, so the type stays."""
+    design = study.protocol_section.design_module if study.protocol_section else None
+    info = design.enrollment_info if design else None
+    if info is None or info.count is None:
+        return None
+    kind = {"ESTIMATED": "estimated", "ACTUAL": "actual"}.get(str(info.type or ""))
+    return f"{info.count} participants" + (f" ({kind})" if kind else "")
+
+
 def render_text(study: Study) -> str:
     p = study.protocol_section
     ident = p.identification_module if p else None
@@ -68,7 +78,7 @@ def render_text(study: Study) -> str:
             [
                 ("Recruitment status", label_of(study.overall_status)),
                 ("Phase", ", ".join(label_of(x) or "" for x in study.phases)),
-                ("Enrollment", study.enrollment_count),
+                ("Enrollment", _enrollment(study)),
                 ("Study type", label_of(study.study_type)),
                 ("Start date", study.start_date),
                 ("Primary completion date", study.primary_completion_date),
