@@ -87,7 +87,7 @@ def test_seed_004_missing_status_and_phase_are_said_to_be_missing() -> None:
 
 def test_seed_004_what_is_tested_in_plain_words() -> None:
     view = view_of(seed_trials()["NCT06934018"])
-    assert "The study looks at 2 surgeries or other procedures and a medicine." in view.tested
+    assert "The study looks at 2 kinds of surgery or hands-on care and a medicine." in view.tested
     assert "The team compares the new approach with another choice." in view.tested
 
 

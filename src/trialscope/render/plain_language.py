@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from trialscope.criteria import Constraint, Item, ParsedCriteria
+from trialscope.criteria import VARIABLES, Constraint, Item, ParsedCriteria
 from trialscope.criteria.vocabulary import terminology
 from trialscope.record import Study, format_partial_date, parse_age
 from trialscope.record.ages import Age
@@ -199,11 +199,36 @@ def _study_type_line(study: Study) -> list[str]:
 # --- needs and reasons from the parsed criteria ---------------------------------------
 
 
+def _plausible(constraint: Constraint) -> bool:
+    """A bound outside what the variable can be (a weight of 2500 kg) is a misreading."""
+    variable = VARIABLES.get(constraint.variable)
+    if variable is None or variable.plausible is None:
+        return True
+    low, high = variable.plausible
+    bounds = [b.value for b in (constraint.low, constraint.high) if b is not None]
+    return all(low <= value <= high for value in bounds)
+
+
 def _constraint_phrase(constraint: Constraint) -> str | None:
     phrase = CONSTRAINT_PHRASES.get(constraint.variable)
-    if phrase is None or constraint.condition is not None:
+    if phrase is None or constraint.condition is not None or not _plausible(constraint):
         return None
     return phrase(constraint)
+
+
+def _one_each(items: Iterable[Item]) -> list[str]:
+    """One phrase per constraint kind. A kind bounded differently in different places
+    (weight bands per age group, one count per cohort) is left to the quoted list:
+    several plain lines would contradict each other."""
+    by_kind: dict[str, list[str]] = {}
+    for item in items:
+        for constraint in item.constraints:
+            phrase = _constraint_phrase(constraint)
+            if phrase:
+                found = by_kind.setdefault(constraint.variable, [])
+                if phrase not in found:
+                    found.append(phrase)
+    return [found[0] for found in by_kind.values() if len(found) == 1]
 
 
 def _lab_groups(items: Iterable[Item]) -> list[str]:
@@ -237,13 +262,9 @@ def _within(item: Item) -> str:
 
 
 def _needs(parsed: ParsedCriteria) -> list[str]:
-    needs: list[str] = []
     items = parsed.of_kind("inclusion")
-    for item in items:
-        for constraint in item.constraints:
-            phrase = _constraint_phrase(constraint)
-            if phrase and phrase not in needs:
-                needs.append(phrase)
+    # "class 3 or worse" is how an exclusion reads; in an inclusion list it is a misreading
+    needs = [phrase for phrase in _one_each(items) if "or worse" not in phrase]
     groups = _lab_groups(items)
     if groups:
         needs.append(lab_sentence(groups))
@@ -279,11 +300,9 @@ def _reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
                 if mention.category == "prior_therapy" and mention.historical:
                     therapy = THERAPY_REASONS.get(mention.concept)
                     if therapy:
-                        add(f"earlier treatment with {therapy}")
-        for constraint in item.constraints:
-            phrase = _constraint_phrase(constraint)
-            if phrase:
-                add(phrase)
+                        add(f"having had {therapy} before")
+    for phrase in _one_each(parsed.of_kind("exclusion")):
+        add(phrase)
     for item in parsed.of_kind("inclusion"):
         for mention in item.mentions:
             absent = CONDITION_REASONS.get(mention.concept)
@@ -303,6 +322,11 @@ def _age_words(age: Age) -> str:
 def age_fit(study: Study) -> tuple[str, str | None]:
     """The good-fit and not-a-fit sentences about age."""
     low, high = parse_age(study.min_age), parse_age(study.max_age)
+    # "0 years" is no lower limit; "100 years" or more (CT.gov forms say 120) no upper one
+    if low is not None and low.value == 0:
+        low = None
+    if high is not None and high.years >= 100:
+        high = None
     if low and high:
         return (
             f"You may fit if you are {_age_words(low)} to {_age_words(high)} old.",
@@ -352,7 +376,10 @@ def _tested(study: Study) -> list[str]:
     elif str(study.study_type or "") == "INTERVENTIONAL":
         lines.append("The record does not list what the study gives people.")
     arms = (module.arm_groups if module else None) or []
-    if len(arms) == 1:
+    observational = str(study.study_type or "") == "OBSERVATIONAL"
+    if len(arms) > 1 and observational:
+        lines.append(f"The study follows {len(arms)} groups of people.")
+    elif len(arms) == 1 and not observational:
         lines.append("Everyone in the study gets the same plan.")
     elif len(arms) > 1:
         lines.append(f"People are put in {len(arms)} groups. Each group gets its own plan.")

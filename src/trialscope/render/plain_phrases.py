@@ -90,6 +90,8 @@ def _count(one: str, many: str) -> Callable[[Constraint], str | None]:
 
     def phrase(c: Constraint) -> str | None:
         low, top = _low(c), _high(c)
+        if top is not None and low is not None and low == top:
+            return f"exactly 1 {one}" if low == 1 else f"exactly {_n(low)} {many}"
         if top is not None and low is not None and low > 0:
             return f"{_n(low)} to {_n(top)} {many}"
         if top is not None:
@@ -307,7 +309,7 @@ INTERVENTION_KINDS: dict[str, tuple[str, str]] = {
     "DRUG": ("a medicine", "medicines"),
     "BIOLOGICAL": ("a medicine made from living cells", "medicines made from living cells"),
     "DEVICE": ("a medical device", "medical devices"),
-    "PROCEDURE": ("a surgery or other procedure", "surgeries or other procedures"),
+    "PROCEDURE": ("a surgery or other hands-on care", "kinds of surgery or hands-on care"),
     "RADIATION": ("a radiation treatment", "radiation treatments"),
     "BEHAVIORAL": ("a way to change habits", "ways to change habits"),
     "DIETARY_SUPPLEMENT": ("a food supplement", "food supplements"),
