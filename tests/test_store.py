@@ -215,6 +215,33 @@ def test_studies_are_listed_most_recently_changed_first(store: Store) -> None:
     assert listed == sorted(listed, key=lambda n: n != "NCT04416854")  # grouped per study
 
 
+def test_a_stored_change_with_the_same_meaning_is_not_listed(store: Store) -> None:
+    """Stores written before dates were compared by day keep such rows; they are not shown."""
+    base = seed_2026()
+    store.write_batch([incoming(base)])
+    store.write_batch([incoming(with_status(base, "COMPLETED", "2026-01-10"))])
+    versions = [v.version_id for v in store.versions("NCT04416854")]
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO changes (nct_id, from_version_id, to_version_id, path, kind, old_value,"
+            " new_value, detected_at, ct_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                "NCT04416854",
+                versions[0],
+                versions[1],
+                "status.startDate",
+                "changed",
+                '{"date": "2020-04-01", "type": "ESTIMATED"}',
+                '{"date": "2020-04-01", "type": "ACTUAL"}',
+                "2026-01-11T00:00:00.000Z",
+                "2026-01-10",
+            ),
+        )
+    listed = store.changes(["NCT04416854"], include_first_sight=False)
+    assert "status.startDate" not in {c.path for c in listed}
+    assert {c.path for c in listed} == {"status.overallStatus", "status.lastUpdatePostDate"}
+
+
 def test_first_sight_changes_are_derived(store: Store) -> None:
     store.write_batch([incoming(seed_2026())])
     found = store.changes(["NCT04416854"])

@@ -20,7 +20,7 @@ import orjson
 from trialscope.errors import NotFoundError, StudyNotFound
 from trialscope.store.codec import compress, decompress
 from trialscope.store.dbapi import Connection
-from trialscope.store.diff import Difference, diff_studies, first_sight
+from trialscope.store.diff import Difference, diff_studies, first_sight, same_meaning
 from trialscope.store.sync_state import Checkpoint, SyncStateMixin
 from trialscope.store.types import (
     ChangeKind,
@@ -442,22 +442,21 @@ class BaseStore(SyncStateMixin):
             f" FROM changes c JOIN versions v ON v.id = c.to_version_id{clause}",
             params,
         ).fetchall()
-        ranked: list[tuple[_ChainPlace, FieldChange]] = [
-            (
-                # The link's place: its newer version's chain key, then the diff's own order.
-                (1, r[8], -int(r[9]), r[10], int(r[11]), -int(r[7])),
-                FieldChange(
-                    nct_id=r[0],
-                    path=r[1],
-                    kind=ChangeKind(r[2]),
-                    old=None if r[3] is None else orjson.loads(r[3]),
-                    new=None if r[4] is None else orjson.loads(r[4]),
-                    detected_at=parse_timestamp(r[5]),
-                    ct_date=r[6],
-                ),
+        ranked: list[tuple[_ChainPlace, FieldChange]] = []
+        for r in rows:
+            change = FieldChange(
+                nct_id=r[0],
+                path=r[1],
+                kind=ChangeKind(r[2]),
+                old=None if r[3] is None else orjson.loads(r[3]),
+                new=None if r[4] is None else orjson.loads(r[4]),
+                detected_at=parse_timestamp(r[5]),
+                ct_date=r[6],
             )
-            for r in rows
-        ]
+            if change.kind is ChangeKind.CHANGED and same_meaning(change.old, change.new):
+                continue  # stored by an older diff that counted a relabelled date as a change
+            # The link's place: its newer version's chain key, then the diff's own order.
+            ranked.append(((1, r[8], -int(r[9]), r[10], int(r[11]), -int(r[7])), change))
         if include_first_sight:
             ranked.extend(
                 ((0, "", 0, "", 0, -n), change)
