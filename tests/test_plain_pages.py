@@ -19,6 +19,7 @@ from trialscope.render.card import STATUS_NOT_GIVEN, phase_words, status_word
 from trialscope.render.plain_language import NO_STATUS
 from trialscope.store import SQLiteStore
 
+from .cli_runner import run_cli
 from .conftest import FIXTURES, needs_corpus
 from .test_plain_language import machine_words
 from .webapp import SEED, TestClient, build_db, client_for
@@ -191,3 +192,16 @@ def test_no_view_states_a_status_or_phase_the_record_does_not_give(
         markdown = client.get(f"/trials/{nct}.md").text
         assert ("possibly_stale: true" in markdown) is stale, nct
         assert not machine_words(" ".join(patient.own)), nct
+
+
+def test_cli_shows_the_same_plain_words(client: TestClient, db: Path) -> None:
+    done = run_cli("show", "NCT06934018", "--format", "plain", db=db)
+    text = done.stdout
+    assert text.startswith("Impact of surgical margin width")
+    assert NO_STATUS in text
+    assert f"Status: {STATUS_NOT_GIVEN}" in text
+    assert "  - Up to 5 tumours in the liver." in text
+    assert "  - Cancer outside the liver that has not been treated." in text
+    assert not machine_words(text.split("\n", 1)[1])
+    stale = run_cli("show", "NCT06120127", "--format", "plain", db=db).stdout
+    assert "Warning: This record may be out of date." in stale

@@ -23,6 +23,7 @@ from trialscope.importer import ImportProgress, ImportSummary, import_paths
 from trialscope.record import Study
 from trialscope.render.card import render_card
 from trialscope.render.markdown import change_line, render_markdown
+from trialscope.render.plain_language import plain_for, render_plain_text
 from trialscope.render.text import render_text
 from trialscope.search import index as search_index
 from trialscope.store import FieldChange, Store
@@ -39,6 +40,7 @@ class ShowFormat(StrEnum):
     CARD = "card"
     JSON = "json"
     TEXT = "text"
+    PLAIN = "plain"
 
 
 # -- import -------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def show(
     ctx: typer.Context,
     nct_id: Annotated[str, typer.Argument(help="NCT id, e.g. NCT04416854.")],
     fmt: Annotated[
-        ShowFormat, typer.Option("--format", "-f", help="md (agent page), card, json, text.")
+        ShowFormat, typer.Option("--format", "-f", help="md (agent page), card, json, text, plain.")
     ] = ShowFormat.MD,
     base_url: Annotated[
         str | None,
@@ -215,6 +217,8 @@ def show(
         typer.echo(render_card(study), nl=False)
     elif fmt is ShowFormat.TEXT:
         typer.echo(render_text(study), nl=False)
+    elif fmt is ShowFormat.PLAIN:  # the patient page's words (render/plain_language.py)
+        typer.echo(render_plain_text(plain_for(store, study), study.brief_title), nl=False)
     else:
         settings = Settings.resolve(db=state(ctx).db, base_url=base_url)
         canonical = f"{settings.base_url}/trials/{nct}.md" if settings.base_url else None

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialscope.criteria import VARIABLES, Constraint, Item, ParsedCriteria
 from trialscope.criteria.vocabulary import terminology
+from trialscope.errors import NotFoundError
 from trialscope.record import Study, format_partial_date, parse_age
 from trialscope.record.ages import Age
 from trialscope.record.freshness import Freshness, StaleReason, freshness
@@ -39,6 +40,9 @@ from .plain_phrases import (
     THERAPY_REASONS,
     lab_sentence,
 )
+
+if TYPE_CHECKING:
+    from trialscope.store import Store
 
 #: at most this many needs and reasons are written out; the quoted list has them all
 MAX_POINTS = 6
@@ -551,3 +555,49 @@ def phase_fact(study: Study) -> str | None:
     if str(study.study_type or "") in {"OBSERVATIONAL", "EXPANDED_ACCESS"}:
         return None
     return PHASE_NOT_GIVEN
+
+
+def stored_parse(store: Store, nct_id: str) -> ParsedCriteria | None:
+    """The criteria parse the import stored (an older parser's too); None when there is
+    none. Never parses nor writes: views stay read-only and fast."""
+    from trialscope.criteria.store import load_parse
+
+    try:
+        return load_parse(store, nct_id, parse_if_missing=False).parsed
+    except NotFoundError:
+        return None
+
+
+def plain_for(store: Store, study: Study, today: date | None = None) -> PlainLanguage:
+    """:func:`plain_language` of a stored study, from its stored criteria parse."""
+    return plain_language(study, stored_parse(store, study.nct_id or ""), today=today)
+
+
+_TEXT_SECTIONS = (
+    ("What this trial studies", ("studies",)),
+    ("What is being tested", ("tested",)),
+    ("Good fit", ("good_fit", "needs")),
+    ("Not a fit", ("not_fit", "reasons")),
+    ("Why it matters", ("why",)),
+    ("How to take part", ("join", "steps")),
+)
+
+
+def render_plain_text(view: PlainLanguage, title: str | None = None) -> str:
+    """The plain-language view as text (``trialscope show --format plain``)."""
+    out = [title or view.nct_id, ""]
+    out += [*view.lead, *([f"Warning: {view.stale}"] if view.stale else []), ""]
+    out += [f"Status: {view.status_fact}"]
+    if view.phase_fact:
+        out.append(f"Phase: {view.phase_fact}")
+    out.append("")
+    for heading, names in _TEXT_SECTIONS:
+        lines: list[str] = []
+        for name in names:
+            items = getattr(view, name)
+            bullet = "  - " if name in {"needs", "reasons", "steps"} else ""
+            lines += [f"{bullet}{line}" for line in items]
+        if lines:
+            out += [heading, *lines, ""]
+    out.append("The study's own criteria: trialscope show " + view.nct_id + " --format text")
+    return "\n".join(out) + "\n"

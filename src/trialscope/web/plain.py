@@ -7,38 +7,20 @@ parse still speaks; none at all leaves only the record's structured fields).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from trialscope.criteria import ParsedCriteria
-from trialscope.errors import NotFoundError
 from trialscope.record import Study
-from trialscope.render.plain_language import PlainLanguage, arm_summaries, plain_language
+from trialscope.render.plain_language import arm_summaries, plain_for
 
 from .app import Backend, backend
 from .errors import ERROR_RESPONSES
 
-if TYPE_CHECKING:
-    from trialscope.store import Store
-
-__all__ = ["arm_summaries", "plain_for", "router", "stored_parse"]
+__all__ = ["arm_summaries", "plain_for", "router"]
 
 router = APIRouter(prefix="/api/v2", tags=["studies"], responses=ERROR_RESPONSES)
 _NCT = r"^[Nn][Cc][Tt][0-9]{8}$"
-
-
-def stored_parse(store: Store, nct_id: str) -> ParsedCriteria | None:
-    from trialscope.criteria.store import load_parse
-
-    try:
-        return load_parse(store, nct_id, parse_if_missing=False).parsed
-    except NotFoundError:
-        return None
-
-
-def plain_for(store: Store, study: Study) -> PlainLanguage:
-    return plain_language(study, stored_parse(store, study.nct_id or ""))
 
 
 @router.get(
