@@ -232,7 +232,7 @@ def _nothing_recognised(item: Item, kind: str, facts: PatientFacts) -> Criterion
         if item.non_computable_reason
         else "no computable fact in this criterion"
     )
-    question = Question(key=f"criterion:{slug(item.text)}", text=_as_question(item.text))
+    question = Question(key=f"criterion:{_reading(item).slug}", text=_as_question(item.text))
     return CriterionResult(
         item.index,
         kind,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..criteria import Item, Mention
 from .bounds import ask, verdict_of
@@ -259,26 +260,53 @@ def is_other(item: Item, mention: Mention) -> bool:
     return bool(_OTHER_BEFORE.search(before[cut:]) or _OTHER_AFTER.match(item.text, end))
 
 
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the words around a name in an item say, whoever the patient is."""
+
+    other: bool = False
+    active: bool = False
+    within: float | None = None
+    qualifier: tuple[str, ...] = ()
+    severity: str | None = None
+
+
+_NO_CONTEXT = _Context()
+
+
+@lru_cache(maxsize=200_000)
+def _context(item: Item, mention: Mention) -> _Context:
+    return _Context(
+        other=is_other(item, mention),
+        active=bool(_ACTIVE.search(item.text)),
+        within=min((w.days for w in item.windows if w.relation == "within"), default=None),
+        qualifier=_qualifier(item, mention),
+        severity=_severity(item, mention),
+    )
+
+
 def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset[str]) -> _Seen:
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
     # "other" is relative to the trial's own conditions: the patient's disease the trial
     # is about cannot satisfy it (unknown without the trial, so left as it was)
-    other = bool(own) and is_other(item, mention)
-    if other and concept == "lex:other_malignancy":
+    if own and concept == "lex:other_malignancy":
         concept = "lex:malignancy"
-    wants_active = bool(_ACTIVE.search(item.text)) and not mention.historical
-    within = min((w.days for w in item.windows if w.relation == "within"), default=None)
-    today = facts.patient.as_of or dt.date.today()
     seen = _Seen(mention.text)
-    qualifier = _qualifier(item, mention)
+    found = facts.has(concept)
+    # what the words around the name say is read only when the patient has the thing
+    context = _context(item, mention) if found else _NO_CONTEXT
+    other = bool(own) and context.other
+    wants_active = context.active and not mention.historical
+    within = context.within
+    today = facts.patient.as_of or dt.date.today()
+    qualifier, severity = context.qualifier, context.severity
     if qualifier:
         seen.kind = " ".join((*reversed(qualifier), mention.text))
-    severity = _severity(item, mention)
     if severity and not qualifier:
         named_with = mention.text.lower().startswith(severity)
         seen.kind = mention.text if named_with else f"{severity} {mention.text}"
     earlier: list[Evidence] = []  # there, but outside the window the item asks about
-    for fact in facts.has(concept):
+    for fact in found:
         condition = fact.condition
         if wants_active and condition.status == "history":
             continue
@@ -307,9 +335,9 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
             continue
         seen.present.append(evidence)
     # "no history of cancer" rules out colorectal cancer too
-    ruled_out = facts.ruled_out(concept) or [
-        f for up in sorted(ancestors(concept)) for f in facts.ruled_out(up)
-    ]
+    ruled_out = facts.ruled_out(concept)
+    if not ruled_out and facts.absent:
+        ruled_out = [f for up in sorted(ancestors(concept)) for f in facts.ruled_out(up)]
     seen.absent = [Evidence(f"no {f.condition.name}", f.condition.source) for f in ruled_out]
     if not seen.present and not seen.untimed and not seen.broader:
         seen.absent += earlier
@@ -397,10 +425,11 @@ def _therapy(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
     within = min((w.days for w in item.windows if w.relation == "within"), default=None)
     today = facts.patient.as_of or dt.date.today()
     seen = _Seen(mention.text)
+    taken = facts.therapy_classes.get(mention.concept, [])
     start = mention.span[0] - item.span[0]
-    concurrent = bool(_CONCURRENT.search(item.text[max(0, start - 40) : start]))
+    concurrent = bool(taken) and bool(_CONCURRENT.search(item.text[max(0, start - 40) : start]))
     earlier: list[Evidence] = []  # taken, but outside the window the item asks about
-    for therapy in facts.therapy_classes.get(mention.concept, []):
+    for therapy in taken:
         evidence = Evidence(f"{therapy.name} ({therapy.status})", therapy.source)
         last = therapy.end or therapy.start
         if concurrent and therapy.status != "active":

@@ -109,6 +109,6 @@ def _healthy(facts: PatientFacts) -> Evidence | None:
         ends = (note.find(". ", match.end()), note.find("\n", match.end()))
         hi = min((i + 1 for i in ends if i >= 0), default=len(note))
         sentence = note[lo:hi].strip()
-        source = Provenance(kind="note", ref="note", text=sentence, span=(lo, hi))
+        source = Provenance(kind="note", text=sentence, span=(lo, hi))
         return Evidence("healthy", source)
     return None
