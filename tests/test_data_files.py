@@ -12,6 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trialscope.data import (
     Document,
@@ -339,3 +341,59 @@ def test_the_ranking_config_states_its_tuning_cohort_and_drives_the_matcher() ->
     assert config.score.weights.model_dump() == run.WEIGHTS
     assert run.RANKING is config
     assert _ranking_line("tuned_on:") < _ranking_line("score:")
+
+
+# a cell of only "-" means none, so no word is "-" alone
+_WORD = (
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-/'+ ", min_size=1, max_size=12)
+    .map(str.strip)
+    .filter(lambda word: word not in ("", "-"))
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            _WORD,
+            st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=1, max_size=3),
+            st.lists(_WORD, max_size=4),
+        ),
+        max_size=6,
+        unique_by=lambda row: row[0],
+    )
+)
+def test_tsv_rows_round_trip(rows: list[tuple[str, list[str], list[str]]]) -> None:
+    text = "name\tclasses\taliases\n" + "".join(
+        f"{name}\t{'; '.join(classes)}\t{'; '.join(aliases)}\n" for name, classes, aliases in rows
+    )
+    parsed = parse_rows(text, "drugs.tsv", DrugRow)
+    assert [(r.name, list(r.classes), list(r.aliases)) for r in parsed] == rows
+    assert [r.line for r in parsed] == list(range(2, len(rows) + 2))
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=300), st.sampled_from([("drugs.tsv", DrugRow), ("x.yaml", VariableRow)]))
+def test_any_text_loads_or_is_a_data_file_error(text: str, target: tuple[str, type[Row]]) -> None:
+    """Whatever is in the file, the loader answers rows or a DataFileError, nothing else."""
+    name, model = target
+    try:
+        parse_rows(text, name, model)
+    except DataFileError as error:
+        assert error.file == name and error.line >= 0
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("- id: age\n  label: \x1f\n", 2, "not allowed"),
+        ("- id: age\n  label: 2024-13-45\n", 1, "month must be in 1..12"),
+        ("- !!python/object:os.system\n  id: age\n", 1, "could not determine a constructor"),
+        ("- ? [a]\n  : b\n", 1, "unhashable"),
+        ("- id: age\n  label: 2024-01-05\n", 2, "valid string"),
+    ],
+)
+def test_broken_yaml_is_a_data_file_error(text: str, line: int, problem: str) -> None:
+    with pytest.raises(DataFileError) as caught:
+        parse_rows(text, "criteria_variables.yaml", VariableRow)
+    assert caught.value.line == line
+    assert problem in caught.value.problem

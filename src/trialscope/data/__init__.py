@@ -30,7 +30,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DataFileError
 
-__all__ = ["DataFileError", "Document", "Row", "data_files", "load_document", "load_rows"]
+__all__ = [
+    "DataFileError",
+    "Document",
+    "Row",
+    "data_files",
+    "load_document",
+    "load_rows",
+    "parse_document",
+    "parse_rows",
+    "split_list",
+]
 
 NONE_CELL = "-"
 LIST_SEPARATOR = ";"
@@ -115,10 +125,11 @@ def parse_rows(text: str, file: str, model: type[R]) -> tuple[R, ...]:
 
 
 def parse_document(text: str, file: str, model: type[D]) -> D:
+    """The one mapping of a YAML data file's text, checked; ``file`` names it in errors."""
     node = _yaml_node(text, file)
     if not isinstance(node, yaml.MappingNode):
         raise DataFileError(file, _line_of(node), None, "expected one mapping of settings")
-    return _checked(model, _construct(node, text), file, _line_of(node), _yaml_locator(node))
+    return _checked(model, _construct(node, text, file), file, _line_of(node), _yaml_locator(node))
 
 
 # -- TSV
@@ -178,7 +189,7 @@ def _yaml_rows(text: str, file: str, model: type[R]) -> tuple[R, ...]:
     node = _yaml_node(text, file)
     if not isinstance(node, yaml.SequenceNode):
         raise DataFileError(file, _line_of(node), None, "expected a list of entries (- ...)")
-    data = _construct(node, text)
+    data = _construct(node, text, file)
     return tuple(
         _checked(model, item, file, _line_of(item_node), _yaml_locator(item_node))
         for item, item_node in zip(data, node.value, strict=True)
@@ -191,32 +202,47 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def _yaml_node(text: str, file: str) -> yaml.Node:
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        raise DataFileError(file, line, None, f"not valid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, text, file) from exc
     if node is None:
         raise DataFileError(file, 1, None, "the file is empty")
     _check_duplicate_keys(node, file)
     return node
 
 
-def _construct(node: yaml.Node, text: str) -> Any:
+def _construct(node: yaml.Node, text: str, file: str) -> Any:
     loader = _Loader(text)
     try:
         return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, text, file) from exc
+    except ValueError as exc:  # a value YAML reads as a date but is none (2024-13-45)
+        raise DataFileError(file, _line_of(node), None, f"not valid YAML: {exc}") from exc
     finally:
         loader.dispose()
+
+
+def _yaml_error(exc: yaml.YAMLError, text: str, file: str) -> DataFileError:
+    line, problem = 1, str(exc)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = str(exc.problem or exc.context)
+    elif isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        problem = f"character {exc.character!r} is not allowed"
+    return DataFileError(file, line, None, f"not valid YAML: {problem}")
 
 
 def _check_duplicate_keys(node: yaml.Node, file: str) -> None:
     # YAML keeps the last of two equal keys without a word: a row edited twice would lose one
     if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
+        seen: set[str] = set()
         for key, value in node.value:
-            if key.value in seen:
-                raise DataFileError(file, _line_of(key), str(key.value), "the key repeats")
-            seen.add(key.value)
+            if isinstance(key, yaml.ScalarNode):  # other keys fail when constructed
+                if key.value in seen:
+                    raise DataFileError(file, _line_of(key), key.value, "the key repeats")
+                seen.add(key.value)
             _check_duplicate_keys(value, file)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
