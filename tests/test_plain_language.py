@@ -22,7 +22,13 @@ from hypothesis import strategies as st
 from trialscope.criteria import VARIABLES, parse_criteria
 from trialscope.record import Study
 from trialscope.record.freshness import StaleReason, freshness
-from trialscope.render.card import PHASE_NOT_GIVEN, STATUS_NOT_GIVEN, render_card
+from trialscope.render.card import (
+    PHASE_NOT_GIVEN,
+    STATUS_NOT_GIVEN,
+    phase_words,
+    render_card,
+    status_word,
+)
 from trialscope.render.markdown import render_markdown, yaml_scalar
 from trialscope.render.plain_language import (
     NO_STATUS,
@@ -31,7 +37,7 @@ from trialscope.render.plain_language import (
     plain_language,
 )
 
-from .conftest import CTGOV, FIXTURES, needs_corpus
+from .conftest import CTGOV, FIXTURES, ROOT, needs_corpus
 
 TODAY = date(2026, 12, 4)
 MAX_GRADE = 8.0
@@ -338,3 +344,38 @@ def test_a_prevention_study_is_about_a_disease_not_for_people_who_have_it() -> N
     )
     assert "The study is about COVID-19." in view.studies
     assert not any("you have COVID-19" in s for s in view.good_fit)
+
+
+def test_seed_003_frontmatter_quotes_only_what_it_must() -> None:
+    """Our record of seed 003's trial renders the seed's frontmatter lines as written."""
+    seed = (ROOT.parent / "shared" / "seeds" / "003_8c60683f0ed3b3b4.txt").read_text("utf-8")
+    ours = render_markdown(
+        seed_trials()["NCT06873178"],
+        canonical_url="https://parkinsonspathways.com/agent/trials/NCT06873178.md",
+        now=datetime(2026, 5, 20, tzinfo=UTC),
+    )
+    wanted = [line for line in seed.split("---\n")[1].splitlines() if "last_seen_at" not in line]
+    got = ours.split("---\n")[1].splitlines()
+    assert "overall_status: ACTIVE_NOT_RECRUITING" in got
+    assert got == wanted
+
+
+@pytest.mark.slow
+@needs_corpus
+def test_cards_and_markdown_state_only_the_records_status_and_phase() -> None:
+    for study in corpus_studies():
+        card = render_card(study, today=TODAY)
+        section = card.split("Status and phase\n", 1)[1].split("\n\n", 1)[0]
+        lines = [line.strip() for line in section.splitlines()]
+        assert lines[0] == status_word(study.overall_status), study.nct_id
+        assert (lines[0] == STATUS_NOT_GIVEN) is (study.overall_status is None), study.nct_id
+        phase = phase_words(study)
+        if phase:  # the record's phases, or "Phase not given in the record"
+            assert lines[1] == phase, study.nct_id
+        if not study.phases:
+            assert not re.search(r"Phase \d", section), study.nct_id
+        front = yaml.safe_load(render_markdown(study).split("---\n")[1])
+        assert front.get("overall_status") == (
+            str(study.overall_status) if study.overall_status else None
+        ), study.nct_id
+        assert front.get("phase") == study.phase_label, study.nct_id
