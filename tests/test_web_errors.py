@@ -114,3 +114,16 @@ def test_a_very_long_note_gives_a_bounded_readable_page(client: TestClient) -> N
     for block in re.findall(r"(?:<p class=\"evidence\">.*?</p>\s*)+", page.text, re.S):
         assert block.count('class="evidence"') <= 4  # three and "… and N more in the note"
     assert "more in the note" in text
+
+
+@pytest.mark.parametrize("data", [{"age": "40"}, {"note": "x"}, {}])
+def test_the_match_page_shows_no_command_line_hints(
+    client: TestClient, data: dict[str, str]
+) -> None:
+    page = client.post("/match", data=data)
+    assert page.status_code in (400, 422)
+    alert = re.search(r'<div class="alert".*?</div>', page.text, re.S)
+    assert alert, page.text[:2000]
+    text = " ".join(re.sub(r"<[^>]+>", " ", alert.group(0)).split())
+    assert "Please check" in text
+    assert "--" not in text and not TECHNICAL.search(text), text

@@ -100,7 +100,8 @@ _TECHNICAL = re.compile(r"trialscope |`|--\w|/api\b|/docs|\[0-9\]|\\d|\^|\$|patt
 _NCT = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
 
 
-def _for_people(text: str | None) -> str | None:
+def for_people(text: str | None) -> str | None:
+    """``text`` if a patient can act on it; None for a command line, code or pattern."""
     return None if text is None or _TECHNICAL.search(text) else text
 
 
@@ -112,8 +113,8 @@ def people_text(status: int, message: str, hint: str | None) -> PeopleText:
         )
     if status >= 500:
         return PeopleText("Something went wrong on our side.", "Please try again in a minute.")
-    if status in (400, 422) and _for_people(message):
-        return PeopleText(message, _for_people(hint))
+    if status in (400, 422) and for_people(message):
+        return PeopleText(message, for_people(hint))
     return PeopleText(
         "We could not read that request.",
         "Check the address, or start again from the search page.",

@@ -23,7 +23,7 @@ from trialscope.match import Mark, MatchReport, Patient, TrialMatch, TrialVerdic
 from trialscope.match.run import OPEN_STATUSES
 
 from .app import Backend, backend, templates
-from .errors import STATUS_BY_CODE
+from .errors import STATUS_BY_CODE, for_people
 from .match_api import MAX_NOTE, MatchRequest, build_patient, no_patient_in_logs, run_match
 
 router = APIRouter(include_in_schema=False)
@@ -223,6 +223,8 @@ def _render(
         "hidden": form.hidden(),
         "hidden_for_questions": form.hidden(skip=shown),
         "error": error,
+        # the library's hints may name CLI options ("--trial"); the page shows only plain ones
+        "error_hint": for_people(error.hint) if error else None,
         "cut": [field_label(name) for name in form.cut],
         "max_note": MAX_NOTE,
         "error_field": field_label(error.field) if isinstance(error, PatientError) else None,
