@@ -84,6 +84,8 @@ _CA_PROVINCES = {
 }
 #: places smaller than this are not offered as suggestions (too many near-homonyms)
 SUGGEST_FROM_POPULATION = 15_000
+#: suggestions score within this many points (of 100) of the closest name
+SUGGEST_WITHIN = 10
 _COORDINATES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 #: lat, lon, country code, admin1 code, population, the place's own spelling
@@ -325,7 +327,12 @@ def suggest_places(text: str, limit: int = 5) -> list[str]:
     close = process.extract(
         wanted, names, scorer=fuzz.ratio, processor=None, limit=limit * 8, score_cutoff=70
     )
-    ranked = sorted(close, key=lambda hit: (-round(hit[1]), hit[2]))
+    # Only the near-best: after "Boston" for "Bostn", "Boshan, China" is noise.
+    best = max((hit[1] for hit in close), default=0.0)
+    ranked = sorted(
+        (hit for hit in close if hit[1] >= best - SUGGEST_WITHIN),
+        key=lambda hit: (-round(hit[1]), hit[2]),
+    )
     found: list[str] = []
     for _, _, index in ranked:
         _, display, code, admin1 = known[index]
