@@ -16,16 +16,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from trialscope import service
 from trialscope.config import Settings
 from trialscope.errors import UsageError
 from trialscope.formats.detect import NCT_ID
 from trialscope.importer import ImportProgress, ImportSummary, import_paths
-from trialscope.record import Study
-from trialscope.render.card import render_card
-from trialscope.render.markdown import change_line, render_markdown
-from trialscope.render.plain_language import plain_for, render_plain_text
-from trialscope.render.text import render_text
-from trialscope.search import index as search_index
+from trialscope.render.markdown import change_line
 from trialscope.store import FieldChange, Store
 from trialscope.timewindow import iso_utc, parse_since
 
@@ -170,8 +166,7 @@ def progress_count(p: ImportProgress, rate: float) -> str:
 
 
 def refresh_index(store: Store, show_bar: bool) -> int:
-    """Bring the search index up to date with what was just stored."""
-    waiting = search_index.pending(store)
+    """Bring the search index up to date with what was just stored, with a progress bar."""
     with Progress(
         TextColumn(f"[bold]{STAGES['index']}"),
         TextColumn("{task.completed:,.0f} of {task.total:,.0f} studies"),
@@ -179,11 +174,15 @@ def refresh_index(store: Store, show_bar: bool) -> int:
         TaskProgressColumn(),
         TimeRemainingColumn(),
         console=err_console,
-        disable=not show_bar or waiting == 0,
+        disable=not show_bar,
         transient=True,
     ) as bar:
-        task = bar.add_task("index", total=waiting)
-        return search_index.refresh(store, lambda done: bar.update(task, completed=done))
+        task = bar.add_task("index", total=None, visible=False)
+
+        def advance(done: int, waiting: int) -> None:
+            bar.update(task, total=waiting, completed=done, visible=True)
+
+        return service.refresh_index(store, advance)
 
 
 # -- show -----------------------------------------------------------------------------
@@ -211,26 +210,15 @@ def show(
     store = state(ctx).store()
     if fmt is ShowFormat.JSON:
         typer.echo(store.study_bytes(nct).decode())
-        return
-    study = Study.from_json(store.study_bytes(nct))
-    if fmt is ShowFormat.CARD:
-        typer.echo(render_card(study), nl=False)
+    elif fmt is ShowFormat.CARD:
+        typer.echo(service.card_page(store, nct), nl=False)
     elif fmt is ShowFormat.TEXT:
-        typer.echo(render_text(study), nl=False)
+        typer.echo(service.text_page(store, nct), nl=False)
     elif fmt is ShowFormat.PLAIN:  # the patient page's words (render/plain_language.py)
-        typer.echo(render_plain_text(plain_for(store, study), study.brief_title), nl=False)
+        typer.echo(service.plain_page(store, nct), nl=False)
     else:
         settings = Settings.resolve(db=state(ctx).db, base_url=base_url)
-        canonical = f"{settings.base_url}/trials/{nct}.md" if settings.base_url else None
-        typer.echo(
-            render_markdown(
-                study,
-                info=store.current_version(nct),
-                changes=store.changes([nct]),
-                canonical_url=canonical,
-            ),
-            nl=False,
-        )
+        typer.echo(service.agent_page(store, nct, base_url=settings.base_url), nl=False)
 
 
 # -- changes and versions -------------------------------------------------------------

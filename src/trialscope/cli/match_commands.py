@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import yaml
@@ -27,11 +27,10 @@ from trialscope.match import (
     TrialMatch,
     TrialVerdict,
     apply_answers,
-    match_patient,
 )
 from trialscope.match.intake import load_patient
-from trialscope.match.run import OPEN_STATUSES
 from trialscope.search.request import parse_radius
+from trialscope.service import MatchScope, run_match
 
 from .app import app, state
 from .output import console, err_console, print_json
@@ -333,21 +332,21 @@ def match(
     """
     if any_status and statuses:
         raise UsageError("Give --status or --any-status, not both.")
-    wanted_statuses = () if any_status else tuple(s.upper() for s in statuses or OPEN_STATUSES)
+    wanted_statuses = () if any_status else tuple(statuses) if statuses else None
     radius_km = parse_radius(radius) if radius else None
     patient = read_patient(patient_source)
     if answer:
         patient = apply_answers(patient, parse_answers(answer))
     store = state(ctx).store()
-    options: dict[str, Any] = {
-        "trials": trials or (),
-        "query": query,
-        "near": near,
-        "radius_km": radius_km,
-        "statuses": wanted_statuses,
-        "limit": limit,
-    }
-    report = match_patient(store, patient, **options)
+    scope = MatchScope(
+        trials=tuple(trials or ()),
+        query=query,
+        near=near,
+        radius_km=radius_km,
+        statuses=wanted_statuses,
+        limit=limit,
+    )
+    report = run_match(store, patient, scope)
     shown = checklists if checklists is not None else len(trials) if trials else 3
     asked: set[str] = set()
     while interactive:
@@ -357,7 +356,7 @@ def match(
         if not answers:
             break
         patient = apply_answers(patient, answers)
-        report = match_patient(store, patient, **options)
+        report = run_match(store, patient, scope)
         if not as_json:
             console.rule("[bold]With your answers[/]")
     if save is not None:

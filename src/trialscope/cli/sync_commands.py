@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trialscope.config import Settings, default_db_path
-from trialscope.errors import UsageError
-from trialscope.store import Store, is_postgres_url
-from trialscope.sync import CtgovClient, Politeness, Selection, SyncRunner, SyncSummary, sync_bulk
+from trialscope.config import Settings
+from trialscope.service import downloads_folder, selection_from, sync_targets
+from trialscope.store import Store
+from trialscope.sync import CtgovClient, Politeness, SyncRunner, SyncSummary, sync_bulk
 from trialscope.sync.bulk import bulk_url
 from trialscope.sync.client import request_url
 from trialscope.sync.runner import SyncProgress
@@ -28,64 +27,6 @@ sync_app = typer.Typer(
 app.add_typer(sync_app, name="sync")
 
 Opt = typer.Option
-
-
-def _selection(
-    cond: str | None,
-    term: str | None,
-    intr: str | None,
-    locn: str | None,
-    status: list[str] | None,
-    nct: list[str] | None,
-    everything: bool,
-) -> Selection | None:
-    given = cond or term or intr or locn or status or nct or everything
-    if not given:
-        return None
-    return Selection(
-        cond=cond,
-        term=term,
-        intr=intr,
-        locn=locn,
-        status=tuple(s.strip().upper() for s in status or ()),
-        nct_ids=tuple(n.strip().upper() for n in nct or ()),
-        everything=everything,
-    )
-
-
-def _targets(
-    store: Store, profile: str | None, selection: Selection | None, resume: bool
-) -> list[tuple[str, Selection]]:
-    """Which profiles to run, with their selections."""
-    if profile and selection:
-        return [(profile, selection)]
-    if profile:
-        saved = store.profile(profile)
-        if saved is None:
-            raise UsageError(
-                f"No sync profile named {profile!r}.",
-                hint="Create it with a selection, e.g. "
-                f"`trialscope sync --profile {profile} --cond 'liver metastases'`.",
-            )
-        return [(profile, Selection.from_json(saved.selection))]
-    if selection:
-        return [(selection.describe(), selection)]
-    if resume:
-        pending = store.checkpoints()
-        if not pending:
-            raise UsageError("There is no unfinished sync to resume.")
-        return [(cp.profile, _saved_selection(store, cp.profile)) for cp in pending]
-    raise UsageError(
-        "Nothing selected to sync.",
-        hint="Give --cond/--term/--intr/--locn/--status, --nct ID, --all, --profile NAME,"
-        " --resume or --bulk. See `trialscope sync --help`.",
-    )
-
-
-def _saved_selection(store: Store, profile: str) -> Selection:
-    saved = store.profile(profile)
-    assert saved is not None
-    return Selection.from_json(saved.selection)
 
 
 def _print_summary(summary: SyncSummary) -> None:
@@ -178,14 +119,22 @@ def sync(
         rate=settings.sync_rate, retries=retries, backoff=backoff, timeout=timeout
     )
     client = CtgovClient(settings.ctgov_url, politeness)
-    selection = _selection(cond, term, intr, locn, status, nct, everything)
+    selection = selection_from(
+        cond=cond,
+        term=term,
+        intr=intr,
+        locn=locn,
+        status=status or (),
+        nct=nct or (),
+        everything=everything,
+    )
     with client:
         if bulk:
             _run_bulk(st.store(), client, settings, dry_run, as_json, quiet)
             return
         store = st.store()
         results = []
-        for name, chosen in _targets(store, profile, selection, resume):
+        for name, chosen in sync_targets(store, profile, selection, resume=resume):
             runner = SyncRunner(
                 store,
                 client,
@@ -233,13 +182,6 @@ def _run_one(runner: SyncRunner, as_json: bool, quiet: bool) -> dict[str, object
     return summary.as_dict()
 
 
-def _downloads_folder(db: str) -> Path:
-    """Beside an SQLite file; a PostgreSQL database has no folder: the user data folder."""
-    if is_postgres_url(db):
-        return default_db_path().parent / "downloads"
-    return Path(db.removeprefix("sqlite:///")).expanduser().resolve().parent / "downloads"
-
-
 def _run_bulk(
     store: Store,
     client: CtgovClient,
@@ -248,7 +190,7 @@ def _run_bulk(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    folder = _downloads_folder(settings.db)
+    folder = downloads_folder(settings.db)
     if dry_run:
         typer.echo(f"GET {request_url(bulk_url(client), {'format': 'json.zip'})}  → {folder}")
         return

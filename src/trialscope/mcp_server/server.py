@@ -21,7 +21,7 @@ from mcp_types import ToolAnnotations
 from trialscope import __version__
 from trialscope.config import Settings
 from trialscope.errors import NotFoundError, TrialscopeError
-from trialscope.web.app import Backend
+from trialscope.service import Backend
 
 from .tools import TOOLS, TrialTools, nct
 

@@ -22,12 +22,17 @@ from trialscope.criteria.store import load_parse
 from trialscope.errors import UsageError
 from trialscope.search import Hit, SearchEngine, SortOrder
 from trialscope.search.request import SearchRequest, Surface
+from trialscope.service import (
+    Backend,
+    MatchScope,
+    agent_page,
+    build_patient,
+    no_patient_in_logs,
+    run_match,
+)
 from trialscope.store import Store
 from trialscope.timewindow import iso_utc, parse_since
 from trialscope.watch.core import change_json
-from trialscope.web.api import study_markdown
-from trialscope.web.app import Backend
-from trialscope.web.related import engine_for
 
 #: the tools the server offers, in the order clients list them
 TOOLS = ("search_trials", "get_trial", "trial_changes", "explain_criteria", "match_patient")
@@ -140,7 +145,7 @@ class TrialTools:
 
     @property
     def engine(self) -> SearchEngine:
-        return engine_for(self.backend)
+        return self.backend.engine()
 
     @SignedMethod
     def search_trials(self, **arguments: Any) -> dict[str, Any]:
@@ -167,7 +172,7 @@ class TrialTools:
         """One trial as its agent markdown page (like `trialscope show`): YAML frontmatter,
         key facts, summary, eligibility, arms, interventions, outcomes, locations and the
         field changes of the last 30 days."""
-        return study_markdown(self.backend, nct(nct_id))
+        return agent_page(self.store, nct(nct_id), base_url=self.backend.settings.base_url)
 
     def trial_changes(
         self,
@@ -266,14 +271,7 @@ class TrialTools:
         unknown facts ranked by how many verdicts each decides. Call again with `answers`
         to settle them. Candidates are open trials for the patient's conditions unless
         `trials` is given. The patient is not stored or logged."""
-        from trialscope.web.match_api import (
-            MatchRequest,
-            build_patient,
-            no_patient_in_logs,
-            run_match,
-        )
-
-        body = MatchRequest(trials=trials or [], near=near, radius_km=radius_km, limit=limit)
+        scope = MatchScope(trials=tuple(trials or ()), near=near, radius_km=radius_km, limit=limit)
         with no_patient_in_logs():
             found = build_patient(patient, note, None, answers)
-            return run_match(self.backend, found, body).to_json()
+            return run_match(self.store, found, scope, engine=self.engine).to_json()

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from trialscope.errors import NotFoundError
-from trialscope.record import Study
-from trialscope.render import render_markdown
+from trialscope.service import agent_page
 from trialscope.store import FieldChange, VersionInfo
 from trialscope.timewindow import iso_utc, parse_since
 
@@ -52,15 +51,7 @@ def serving_base(state: Backend, request: Request) -> str:
 def study_markdown(state: Backend, nct: str, base: str | None = None) -> str:
     """The agent page (seed 000) of a study; its canonical link points at ``base``
     (the serving host) when given, else at the configured base URL, else is left out."""
-    store = state.store()
-    study = Study.from_json(store.study_bytes(nct))
-    base = base or state.settings.base_url
-    return render_markdown(
-        study,
-        info=store.current_version(nct),
-        changes=store.changes([nct]),
-        canonical_url=f"{base}/trials/{nct}.md" if base else None,
-    )
+    return agent_page(state.store(), nct, base_url=base or state.settings.base_url)
 
 
 def markdown_response(text: str) -> Response:

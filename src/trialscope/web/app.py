@@ -6,12 +6,9 @@ it with uvicorn (``create_app_from_env`` is the factory its workers import).
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -21,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from trialscope import __version__
 from trialscope.config import Settings
 from trialscope.render.card import RECRUITING_WORDS, STATUS_NOT_GIVEN
-from trialscope.store import Store, open_store
+from trialscope.service import Backend as Backend  # the shells import it from here
 from trialscope.vocab import InterventionType, Phase, Status, StudyType, Vocab
 
 from .errors import ErrorBody, PeopleText, install_error_handlers
@@ -36,53 +33,6 @@ A self-hosted mirror of ClinicalTrials.gov.
 client can point at this mirror. Every error comes in one envelope:
 `{"error": {"code", "message", "hint", "status"}}`.
 """
-
-
-class Backend:
-    """The store (and search engine) for the thread serving a request.
-
-    A SQLite connection belongs to the thread that opened it, so each thread that
-    serves requests gets its own, opened on first use and closed at shutdown, or when
-    a new one is opened after its thread ended (the thread pool retires idle threads;
-    a PostgreSQL server would otherwise keep their connections).
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._opened: list[tuple[threading.Thread, Store]] = []
-
-    def store(self) -> Store:
-        found: Store | None = getattr(self._local, "store", None)
-        if found is None:
-            found = open_store(self.settings.db)
-            self._local.store = found
-            with self._lock:
-                gone = [s for thread, s in self._opened if not thread.is_alive()]
-                self._opened = [(t, s) for t, s in self._opened if t.is_alive()]
-                self._opened.append((threading.current_thread(), found))
-            for store in gone:
-                with contextlib.suppress(Exception):
-                    store.close()
-        return found
-
-    def per_thread(self, name: str, build: Callable[[Store], Any]) -> Any:
-        """An object built once per thread from this thread's store (a search engine)."""
-        cache: dict[str, Any] | None = getattr(self._local, "extras", None)
-        if cache is None:
-            cache = self._local.extras = {}
-        if name not in cache:
-            cache[name] = build(self.store())
-        return cache[name]
-
-    def close(self) -> None:
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for _thread, store in opened:
-            # closing another thread's connection may be refused; it goes with the process
-            with contextlib.suppress(Exception):
-                store.close()
 
 
 #: labels of the plain strings search hits carry (status, phase, type codes)

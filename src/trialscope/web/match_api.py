@@ -8,30 +8,40 @@ Bad patient input is a 422 in the one error envelope, naming the field at fault
 
 from __future__ import annotations
 
-import logging
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from trialscope.errors import PatientError, TrialscopeError, UsageError
-from trialscope.match import MatchReport, Patient, apply_answers, match_patient, read_note
-from trialscope.match.intake import patient_from_data
+from trialscope.match import MatchReport, Patient
 from trialscope.match.run import OPEN_STATUSES
+from trialscope.service import (
+    MAX_NOTE,
+    Answer,
+    Backend,
+    MatchFailed,
+    MatchScope,
+    build_patient,
+    no_patient_in_logs,
+)
+from trialscope.service import run_match as match_in
 
-from .app import Backend, backend
+from .app import backend
 from .errors import ERROR_RESPONSES
-from .related import engine_for
+
+__all__ = [
+    "MAX_NOTE",
+    "MatchFailed",
+    "MatchRequest",
+    "build_patient",
+    "match",
+    "no_patient_in_logs",
+    "router",
+    "run_match",
+    "scope_of",
+]
 
 router = APIRouter(prefix="/api/v1", tags=["patient matching"], responses=ERROR_RESPONSES)
-log = logging.getLogger("trialscope.match")
-
-#: a note longer than this is not a clinical note
-MAX_NOTE = 50_000
-Answer = str | float | bool
 
 EXAMPLE_PATIENT: dict[str, Any] = {
     "age": 45,
@@ -165,105 +175,22 @@ class MatchReportOut(_Out):
     questions: list[RankedQuestionOut]
 
 
-# -- building the patient ----------------------------------------------------------------
+# -- the patient and the run (trialscope.service) ---------------------------------------
 
 
-class MatchFailed(RuntimeError):
-    """An unexpected failure while matching, without the original message or cause."""
-
-
-@contextmanager
-def no_patient_in_logs() -> Iterator[None]:
-    """Turn an unexpected exception into :class:`MatchFailed` before any handler logs it:
-    its message (a pydantic or ValueError text can quote the input) and chained cause are
-    dropped; the code lines of the traceback are logged, never the values."""
-    try:
-        yield
-    except TrialscopeError:
-        raise
-    except Exception as exc:
-        where = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("matching failed: %s\n%s", type(exc).__name__, where)
-        raise MatchFailed(f"matching failed ({type(exc).__name__})") from None
-
-
-def _in(part: str, exc: PatientError) -> PatientError:
-    """The same error, its field named from the top of the request body."""
-    field = exc.field if exc.field.startswith(part) else f"{part}.{exc.field}"
-    return PatientError(field, exc.problem, hint=exc.hint)
-
-
-def merge(base: Patient, extra: Patient) -> Patient:
-    """``extra``'s fields over ``base``: values replace, lists and mappings add up."""
-    merged = base.model_copy(deep=True)
-    for name in extra.model_fields_set:
-        value = getattr(extra, name)
-        if isinstance(value, list):
-            getattr(merged, name).extend(value)
-        elif isinstance(value, dict):
-            getattr(merged, name).update(value)
-        else:
-            setattr(merged, name, value)
-    return Patient.model_validate(merged.model_dump())
-
-
-def build_patient(
-    structured: dict[str, Any] | None = None,
-    note: str | None = None,
-    fhir: dict[str, Any] | None = None,
-    answers: dict[str, Answer] | None = None,
-) -> Patient:
-    """The patient a request describes; PatientError names the field at fault."""
-    if fhir is not None and (structured or note):
-        raise PatientError(
-            "fhir", "give a FHIR Bundle alone", hint="Send either fhir, or patient and/or note."
-        )
-    found: Patient | None = None
-    if fhir is not None:
-        if fhir.get("resourceType") != "Bundle":
-            raise PatientError("fhir.resourceType", "expected a FHIR R4 Bundle")
-        try:
-            found = patient_from_data(fhir)
-        except PatientError as exc:
-            raise _in("fhir", exc) from exc
-    if note and note.strip():
-        found = read_note(note)
-    if structured:
-        try:
-            extra = patient_from_data(structured)
-        except PatientError as exc:
-            raise _in("patient", exc) from exc
-        found = extra if found is None else merge(found, extra)
-    if found is None:
-        raise PatientError(
-            "patient",
-            "no patient given",
-            hint="Send a structured patient, a free-text note, or a FHIR Bundle.",
-        )
-    if answers:
-        found = apply_answers(found, answers)
-    return found
+def scope_of(body: MatchRequest) -> MatchScope:
+    return MatchScope(
+        trials=tuple(body.trials),
+        query=body.query,
+        near=body.near,
+        radius_km=body.radius_km,
+        statuses=None if body.statuses is None else tuple(body.statuses),
+        limit=body.limit,
+    )
 
 
 def run_match(state: Backend, patient: Patient, body: MatchRequest) -> MatchReport:
-    wanted = [t.strip() for t in body.trials if t.strip()]
-    for nct in wanted:
-        if not (nct.upper().startswith("NCT") and nct[3:].isdigit() and len(nct) == 11):
-            raise UsageError(
-                f"{nct!r} is not an NCT id.", hint="NCT ids look like NCT04416854 (8 digits)."
-            )
-    statuses = OPEN_STATUSES if body.statuses is None else tuple(s.upper() for s in body.statuses)
-    return match_patient(
-        state.store(),
-        patient,
-        trials=wanted,
-        query=body.query or None,
-        near=body.near or None,
-        radius_km=body.radius_km,
-        statuses=statuses,
-        limit=body.limit,
-        engine=engine_for(state),
-    )
+    return match_in(state.store(), patient, scope_of(body), engine=state.engine())
 
 
 @router.post(

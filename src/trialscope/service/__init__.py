@@ -1,0 +1,63 @@
+"""The service layer: what the CLI, the web app and the MCP server all do, once.
+
+The shells parse their own input and format their own output; everything between (the
+per-thread store of a server, the search engine choice, a study's pages, a patient from a
+note + structured fields + FHIR and a match run, what a sync request means, refreshing
+the search index, related trials) is here. It imports no shell (no typer, FastAPI,
+Jinja or MCP).
+"""
+
+from trialscope.service.backend import Backend, open_engine
+from trialscope.service.index import pending_index, refresh_index
+from trialscope.service.matching import (
+    MAX_NOTE,
+    Answer,
+    MatchFailed,
+    MatchScope,
+    build_patient,
+    checked_trials,
+    merge_patients,
+    no_patient_in_logs,
+    run_match,
+)
+from trialscope.service.pages import (
+    agent_page,
+    canonical_url,
+    card_page,
+    plain_page,
+    text_page,
+)
+from trialscope.service.related import clear_related_cache, related_trials
+from trialscope.service.sync_targets import (
+    SyncTarget,
+    downloads_folder,
+    selection_from,
+    sync_targets,
+)
+
+__all__ = [
+    "MAX_NOTE",
+    "Answer",
+    "Backend",
+    "MatchFailed",
+    "MatchScope",
+    "SyncTarget",
+    "agent_page",
+    "build_patient",
+    "canonical_url",
+    "card_page",
+    "checked_trials",
+    "clear_related_cache",
+    "downloads_folder",
+    "merge_patients",
+    "no_patient_in_logs",
+    "open_engine",
+    "pending_index",
+    "plain_page",
+    "refresh_index",
+    "related_trials",
+    "run_match",
+    "selection_from",
+    "sync_targets",
+    "text_page",
+]

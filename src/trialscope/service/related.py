@@ -1,0 +1,44 @@
+"""Related trials (seed 002's "More Related Trials"), cached for a minute.
+
+Finding them costs more than the rest of a trial page, and they change only when the
+index does, so each process keeps them for ``CACHE_SECONDS`` (at most ``CACHE_SIZE``
+entries) in a cache every server thread shares, behind one lock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from cachetools import TTLCache
+
+from trialscope.errors import TrialscopeError
+from trialscope.search import Hit
+
+from .backend import Backend
+
+CACHE_SECONDS = 60.0
+CACHE_SIZE = 5000
+_cache: TTLCache[tuple[str, str, int], list[Hit]] = TTLCache(CACHE_SIZE, CACHE_SECONDS)
+_lock = threading.Lock()
+
+
+def related_trials(backend: Backend, nct_id: str, k: int = 5) -> list[Hit]:
+    """The top ``k`` trials like ``nct_id``; none (rather than a failed page) when the
+    index cannot answer for this trial."""
+    key = (backend.settings.db, nct_id.upper(), k)
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        hits = backend.engine().related(nct_id, k=k)
+    except TrialscopeError:
+        return []
+    with _lock:
+        _cache[key] = hits
+    return hits
+
+
+def clear_related_cache() -> None:
+    with _lock:
+        _cache.clear()
