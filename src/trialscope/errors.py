@@ -27,6 +27,12 @@ class ConfigError(TrialscopeError):
     code = "config_error"
 
 
+class VocabularyError(ConfigError):
+    """The disease vocabulary (MeSH, DO, OncoTree files or its cache) cannot be loaded."""
+
+    code = "vocabulary_error"
+
+
 class UsageError(TrialscopeError):
     """The user asked for something that cannot be done as asked."""
 

@@ -13,7 +13,6 @@ from .constraints import extract_constraints
 from .model import Item, Mention, ParsedCriteria
 from .segmenter import Segment, segment
 from .temporal import extract_windows
-from .vocabulary import available as vocabulary_available
 from .vocabulary import vocabulary_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
@@ -33,8 +32,7 @@ def parse_criteria(text: str | None) -> ParsedCriteria:
     segments, saw_header = segment(clean.text)
     items = [_item(clean, i, seg, segments) for i, seg in enumerate(segments)]
     flags: tuple[str, ...] = () if saw_header else ("no_header",)
-    if vocabulary_available():
-        flags += ("vocabulary",)  # items carry vocabulary mentions too
+    flags += ("vocabulary",)  # items carry vocabulary mentions too
     return ParsedCriteria(PARSER_VERSION, tuple(items), flags)
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .assertions import assert_span
 from .model import Constraint, Mention, Span
+
+if TYPE_CHECKING:
+    from trialscope.terminology import Terminology
 
 GENERIC = frozenset(
     {
@@ -42,25 +45,22 @@ GENERIC = frozenset(
 
 
 @cache
-def terminology() -> Any | None:
-    """The disease vocabulary, or None when it cannot be loaded here (then only the
-    lexicon names conditions)."""
-    try:
-        from ..terminology import load_terminology
+def terminology() -> Terminology:
+    """The disease vocabulary; a VocabularyError (with a hint) when it cannot be loaded:
+    parses made without it would silently lack every condition it names."""
+    from ..terminology import load_terminology
 
-        return load_terminology()
-    except Exception:
-        return None
+    return load_terminology()
 
 
 @cache
 def specific_enough(concept: str) -> bool:
     vocab = terminology()
-    if vocab is None or concept.startswith(("lex:", "therapy:", "pregnancy:")):
+    if concept.startswith(("lex:", "therapy:", "pregnancy:")):
         return True
-    if str(vocab.name(concept)).lower() in GENERIC:
+    if vocab.name(concept).lower() in GENERIC:
         return False
-    return int(vocab.depth(concept)) != 0
+    return vocab.depth(concept) != 0
 
 
 def vocabulary_mentions(
@@ -75,8 +75,6 @@ def vocabulary_mentions(
     with ConText assertions, spans in the source. Words inside a lab bound ("TBI≤1.5
     ULN") belong to the bound."""
     vocab = terminology()
-    if vocab is None:
-        return []
     out = []
     for match in vocab.find(text[start:end]):
         lo, hi = start + match.start, start + match.end
@@ -99,7 +97,3 @@ def vocabulary_mentions(
             )
         )
     return out
-
-
-def available() -> bool:
-    return terminology() is not None

@@ -71,9 +71,9 @@ _LEXICON_PARENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def vocabulary() -> _Vocabulary | None:
-    """The disease vocabulary, or None when it cannot be loaded here."""
-    return terminology()  # type: ignore[no-any-return]
+def vocabulary() -> _Vocabulary:
+    """The disease vocabulary (a VocabularyError with a hint when it cannot be loaded)."""
+    return terminology()
 
 
 def find_concepts(text: str, lo: int = 0, hi: int | None = None) -> list[Found]:
@@ -89,13 +89,9 @@ def find_concepts(text: str, lo: int = 0, hi: int | None = None) -> list[Found]:
         found.append(
             _found(text, hit.start, hit.end, f"{prefix}:{concept}", concept, category, trig, lo, hi)
         )
-    vocab = vocabulary()
-    if vocab is not None:
-        for match in vocab.find(text[lo:hi]):
-            start, end = match.start + lo, match.end + lo
-            found.append(
-                _found(text, start, end, match.concept, match.name, "condition", trig, lo, hi)
-            )
+    for match in vocabulary().find(text[lo:hi]):
+        start, end = match.start + lo, match.end + lo
+        found.append(_found(text, start, end, match.concept, match.name, "condition", trig, lo, hi))
     found.sort(key=lambda f: (f.start, -f.end))
     return found
 
@@ -135,11 +131,10 @@ def ancestors(concept: str) -> frozenset[str]:
         for parent in _LEXICON_PARENTS.get(key, ()):
             up |= ancestors(f"lex:{parent}")
         return frozenset(up)
-    vocab = vocabulary()
-    if vocab is None or ":" not in concept or concept.startswith(("therapy:", "pregnancy:")):
+    if ":" not in concept or concept.startswith(("therapy:", "pregnancy:")):
         return frozenset({concept})
     try:
-        return frozenset(vocab.ancestors(concept)) | {concept}
+        return frozenset(vocabulary().ancestors(concept)) | {concept}
     except KeyError:
         return frozenset({concept})
 

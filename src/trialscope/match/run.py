@@ -14,10 +14,13 @@ trial about another disease says little.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from cachetools import LRUCache
 
 from ..criteria import ParsedCriteria
 from ..criteria.store import load_parse
@@ -179,9 +182,10 @@ class _TrialView:
 
 
 #: views by (NCT id, content hash): a long-lived server matches many patients against
-#: the same trials; decompressing and rebuilding a parse is most of the per-trial cost
-_VIEWS: dict[tuple[str, str], _TrialView] = {}
-_VIEWS_MAX = 50_000
+#: the same trials; decompressing and rebuilding a parse is most of the per-trial cost.
+#: Server threads share it, so every access holds the lock.
+_VIEWS: LRUCache[tuple[str, str], _TrialView] = LRUCache(maxsize=50_000)
+_VIEWS_LOCK = threading.Lock()
 
 
 def _trial_view(store: Store, nct_id: str) -> _TrialView:
@@ -190,7 +194,8 @@ def _trial_view(store: Store, nct_id: str) -> _TrialView:
     except NotFoundError as exc:
         raise StudyNotFound(nct_id) from exc
     key = (nct_id, info.content_hash)
-    view = _VIEWS.get(key)
+    with _VIEWS_LOCK:
+        view = _VIEWS.get(key)
     if view is not None:
         return view
     study = store.study_json(nct_id)
@@ -204,9 +209,8 @@ def _trial_view(store: Store, nct_id: str) -> _TrialView:
         concepts=_trial_concepts(study),
         screened=screened_concepts(section.get("conditionsModule", {}).get("conditions") or []),
     )
-    if len(_VIEWS) >= _VIEWS_MAX:
-        _VIEWS.pop(next(iter(_VIEWS)))  # oldest first: dicts keep insertion order
-    _VIEWS[key] = view
+    with _VIEWS_LOCK:
+        _VIEWS[key] = view
     return view
 
 

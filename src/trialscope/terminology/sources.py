@@ -5,15 +5,17 @@ OncoTree. Each returns plain records; ``build.py`` merges them into one concept 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import json
 import re
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from trialscope.errors import ConfigError
+from trialscope.errors import VocabularyError
 
 #: MeSH branches that hold conditions: C (Diseases), F03 (Mental Disorders), and the
 #: behavioural symptoms and addictions of F01 that CT.gov also indexes trials under
@@ -22,6 +24,41 @@ DISEASE_TREES = ("C", "F03", "F01.145.126", "F01.145.527")
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+(EXACT|NARROW|RELATED|BROAD)\s*(\S*)')
 # a field too large for csv's default limit would be a corrupt file, not a long term list
 csv.field_size_limit(10_000_000)
+
+#: what a truncated, corrupt or foreign file makes the readers below raise
+BROKEN_FILE = (
+    OSError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    EOFError,
+    csv.Error,
+    zlib.error,
+)
+_Reader = TypeVar("_Reader", bound=Callable[..., Iterator[Any]])
+
+
+def unreadable(path: Path, exc: BaseException) -> VocabularyError:
+    return VocabularyError(
+        f"The vocabulary file {path} cannot be read ({type(exc).__name__}: {exc}).",
+        hint="Replace it with an intact copy (see SOURCES.md in the vocabulary folder), point"
+        " TRIALSCOPE_VOCAB_DIR at another folder, or unset it for the built-in vocabulary.",
+    )
+
+
+def _reader(read: _Reader) -> _Reader:
+    """A reader whose broken input is a VocabularyError naming the file (its first
+    argument), raised when the records are read."""
+
+    @functools.wraps(read)
+    def guarded(path: Path, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        try:
+            yield from read(path, *args, **kwargs)
+        except BROKEN_FILE as exc:
+            raise unreadable(path, exc) from exc
+
+    return cast(_Reader, guarded)
 
 
 @dataclass
@@ -65,7 +102,7 @@ def find_sources(folder: Path | None) -> SourceFiles:
     if folder is None:
         return SourceFiles()
     if not folder.is_dir():
-        raise ConfigError(
+        raise VocabularyError(
             f"The vocabulary folder {folder} does not exist.",
             hint="Point TRIALSCOPE_VOCAB_DIR at ../shared/data/vocab, or unset it to use the"
             " built-in vocabulary.",
@@ -93,6 +130,7 @@ def _animal(row: dict[str, str]) -> bool:
     return row["name"].endswith(", Animal") or all(t.startswith("C22") for t in trees)
 
 
+@_reader
 def read_mesh(path: Path) -> Iterator[Source]:
     """Descriptors with a C or F03 tree number; parents come from the tree numbers."""
     with path.open(encoding="utf-8", newline="") as handle:
@@ -128,16 +166,19 @@ def read_mesh(path: Path) -> Iterator[Source]:
 def mesh_tree_depths(path: Path) -> dict[str, int]:
     """MeSH UI → the smallest number of levels of its disease tree numbers (C04 = 1)."""
     depths: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
-            levels = [
-                t.count(".") + 1 for t in _split(row["tree_numbers"]) if t.startswith(DISEASE_TREES)
-            ]
-            if levels:
-                depths[f"MESH:{row['ui']}"] = min(levels)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+                trees = _split(row["tree_numbers"])
+                levels = [t.count(".") + 1 for t in trees if t.startswith(DISEASE_TREES)]
+                if levels:
+                    depths[f"MESH:{row['ui']}"] = min(levels)
+    except BROKEN_FILE as exc:
+        raise unreadable(path, exc) from exc
     return depths
 
 
+@_reader
 def read_mesh_scr(path: Path) -> Iterator[Source]:
     """Supplementary concepts (mostly rare diseases) under the descriptors they map to."""
     with path.open(encoding="utf-8", newline="") as handle:
@@ -162,6 +203,7 @@ def _xref(value: str) -> str | None:
     return None
 
 
+@_reader
 def read_obo(path: Path) -> Iterator[Source]:
     """Non-obsolete [Term] stanzas of a Disease Ontology OBO file (gzip)."""
     with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -204,6 +246,7 @@ def _quoted_tsv(path: Path) -> Iterator[list[str]]:
         yield from reader
 
 
+@_reader
 def read_do_report(report: Path, xrefs: Path | None, known: set[str]) -> Iterator[Source]:
     """DO classes newer than the full OBO release: label, parents (by label) and xrefs."""
     rows = list(_quoted_tsv(report))
@@ -224,6 +267,7 @@ def read_do_report(report: Path, xrefs: Path | None, known: set[str]) -> Iterato
     yield from found.values()
 
 
+@_reader
 def read_oncotree(path: Path) -> Iterator[Source]:
     """Cancer types (level 2 and below: level 1 nodes are tissues such as "Bowel")."""
     root: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from typing import Any
 
 import platformdirs
 
-from trialscope.errors import ConfigError
+from trialscope.errors import VocabularyError
 
 from . import build, curated, normalise, sources
 from .build import MAX_TOKENS
@@ -53,7 +53,7 @@ class Terminology:
             self._exact: dict[str, int] = marshal.loads(blobs["exact"])
             self.counts: dict[str, int] = marshal.loads(blobs["counts"])
         except (sqlite3.Error, KeyError, ValueError, EOFError) as exc:
-            raise ConfigError(
+            raise VocabularyError(
                 f"The terminology cache {path} is unreadable ({exc}).",
                 hint="Rebuild it: trialscope terms --build",
             ) from exc
@@ -201,7 +201,13 @@ def build_terminology(vocab_dir: Path | None, *, force: bool = False) -> Path:
     path = cache_path(files)
     if force or not path.exists():
         graph = build.build_graph(files)
-        build.write(path, graph, {"source_files": len(files.present())})
+        try:
+            build.write(path, graph, {"source_files": len(files.present())})
+        except (OSError, sqlite3.Error) as exc:
+            raise VocabularyError(
+                f"Cannot write the vocabulary cache {path} ({exc}).",
+                hint="Free some disk space or make the folder writable (XDG_CACHE_HOME moves it).",
+            ) from exc
     return path
 
 
@@ -212,7 +218,9 @@ def _load(vocab_dir: Path | None) -> Terminology:
 
 def load_terminology(vocab_dir: str | Path | None = None) -> Terminology:
     """The process-wide vocabulary: from ``vocab_dir`` (default: the configured
-    ``vocab_dir`` setting), or the built-in table when there is none."""
+    ``vocab_dir`` setting), or the built-in table when there is none. A folder or file
+    that cannot be read is a :class:`~trialscope.errors.VocabularyError` with a hint,
+    never a silent fallback."""
     if vocab_dir is None:
         from trialscope.config import default_vocab_dir
 
