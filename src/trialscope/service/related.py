@@ -7,6 +7,7 @@ entries) in a cache every server thread shares, behind one lock.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from cachetools import TTLCache
@@ -20,11 +21,12 @@ CACHE_SECONDS = 60.0
 CACHE_SIZE = 5000
 _cache: TTLCache[tuple[str, str, int], list[Hit]] = TTLCache(CACHE_SIZE, CACHE_SECONDS)
 _lock = threading.Lock()
+log = logging.getLogger("trialscope.related")
 
 
 def related_trials(backend: Backend, nct_id: str, k: int = 5) -> list[Hit]:
-    """The top ``k`` trials like ``nct_id``; none (rather than a failed page) when the
-    index cannot answer for this trial."""
+    """The top ``k`` trials like ``nct_id``; none (rather than a failed trial page, of
+    which they are a side panel) when the index cannot answer, with a warning logged."""
     key = (backend.settings.db, nct_id.upper(), k)
     with _lock:
         cached = _cache.get(key)
@@ -32,7 +34,8 @@ def related_trials(backend: Backend, nct_id: str, k: int = 5) -> list[Hit]:
         return cached
     try:
         hits = backend.engine().related(nct_id, k=k)
-    except TrialscopeError:
+    except TrialscopeError as exc:
+        log.warning("related trials of %s unavailable: %s", nct_id, exc.message)
         return []
     with _lock:
         _cache[key] = hits
