@@ -114,6 +114,8 @@ def test_card_and_text_pages(held: service.Backend) -> None:
     assert card.startswith(title)
     assert "Status and phase" in card
     assert title in text and len(text) > len(card)
+    plain = service.plain_page(held.store(), SEED)
+    assert plain.startswith(title) and "Status:" in plain
 
 
 # -- the patient and the match --------------------------------------------------------------
