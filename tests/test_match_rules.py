@@ -343,3 +343,13 @@ def test_negated_inclusion_of_other_malignancies() -> None:
     assert result.verdict is Verdict.MET, result.reason  # the colon cancer is the trial's own
     second = {**crc, "conditions": [*crc["conditions"], {"name": "breast cancer"}]}
     assert judge_one(criterion, second, "inclusion", CRLM_CONDITIONS).verdict is Verdict.NOT_MET
+
+
+def test_words_about_spread_and_primary_are_read_from_the_whole_record() -> None:
+    _, results = judge(seed_criteria("NCT06120127"), CRLM_PATIENT)
+    crlm = find(results, "pathological and imaging confirmed colorectal")
+    assert crlm.verdict is Verdict.MET, crlm.reason  # colon primary + liver metastases
+    _, results = judge(seed_criteria("NCT05797077"), CRLM_PATIENT, conditions=CRLM_CONDITIONS)
+    resected = find(results, "Patients with liver metastatic colorectal cancer")
+    assert resected.verdict is Verdict.UNKNOWN  # the R0 resection is what is open
+    assert [q.key for q in resected.questions] == ["prior_therapy:surgery"], resected.reason

@@ -41,8 +41,11 @@ _FILLER_WORDS = """
     due because including e.g i.e etc ie eg documented record records medical
     investigator investigators opinion judgment judgement signed sign written
     informed consent willing able ability comply compliance provide
+    imaging radiologically radiological radiographically radiographic
 """
 _FILLER = frozenset(_FILLER_WORDS.split())
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s*$")
+_ASIDE = re.compile(r"\([^()]{0,120}\)")
 #: this many words no bound or concept covers make an unjudged part
 UNJUDGED_WORDS = 4
 
@@ -65,6 +68,19 @@ def unjudged_words(item: Item) -> tuple[str, ...]:
     for start, end in spans:
         for i in range(max(0, start - base), min(len(text), end - base)):
             covered[i] = 1
+    for mention in item.mentions:
+        # the words right before a name narrow it and are judged with it
+        # ("colorectal liver metastases", "prolymphocytic T leukemia")
+        start = at = mention.span[0] - base
+        for _ in range(3):
+            previous = _WORD_BEFORE.search(text, 0, at)
+            if previous is None or previous.group(1).lower() in _FILLER:
+                break
+            at = previous.start()
+        covered[at:start] = b"\x01" * (start - at)
+    for aside in _ASIDE.finditer(text):
+        # "(synchronous or heterochronous)", "(including those with ...)": an aside
+        covered[aside.start() : aside.end()] = b"\x01" * (aside.end() - aside.start())
     words = []
     for match in _WORD.finditer(text):
         if any(covered[match.start() : match.end()]):

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..criteria import Item, Mention
 from .bounds import ask, verdict_of
-from .concepts import ancestors
+from .concepts import ancestors, find_concepts
 from .facts import PatientFacts
 from .patient import Condition
 from .primary import different_primary, healthy
@@ -313,7 +313,7 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
         if other and facts.about(condition, own):
             continue
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
-        if qualifier and not all(w.lower() in condition.name.lower() for w in qualifier):
+        if qualifier and not all(_recorded(w, condition, facts) for w in qualifier):
             # "prolymphocytic T leukemia" for a patient with AML: the words before the
             # name narrow it to a kind the vocabulary did not resolve
             seen.broader.append(evidence)
@@ -370,6 +370,31 @@ def _severity(item: Item, mention: Mention) -> str | None:
     cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
     found = _SEVERITY.search(before[cut:])
     return found.group(1).lower() if found else None
+
+
+def _recorded(word: str, condition: Condition, facts: PatientFacts) -> bool:
+    """A narrowing word is what the record says: in the condition's own name, or, for
+    words about spread ("liver metastatic colorectal cancer"), in another condition of
+    the patient ("liver metastases")."""
+    word = word.lower()
+    if word in condition.name.lower():
+        return True
+    if len(word) <= 3:
+        return False
+    stem = word[:6]
+    if any(
+        stem in other.name.lower() and "metasta" in other.name.lower()
+        for other in facts.patient.conditions
+        if other.status != "absent"
+    ):
+        return True
+    # "colorectal liver metastases" for a patient with colon cancer: the primary named
+    return any(facts.has(c) for c in _cancer_named(word))
+
+
+@lru_cache(maxsize=4096)
+def _cancer_named(word: str) -> tuple[str, ...]:
+    return tuple(f.concept for f in find_concepts(f"{word} cancer") if f.start == 0)
 
 
 def _said(severity: str, condition: Condition) -> bool:
