@@ -1,11 +1,15 @@
 """A disease vocabulary that cannot be loaded is an error with a hint, never a silent
 fallback: broken copies of the real vocabulary files, loaded directly and through the
-command line (the criteria parser and the matcher needed it, and once dropped it quietly)."""
+command line (the criteria parser and the matcher needed it, and once dropped it quietly);
+and threads that ask for it at once share one build."""
 
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -125,3 +129,43 @@ def test_the_cli_reports_a_missing_vocabulary_folder(tmp_path: Path) -> None:
         code=1,
     )
     assert "does not exist" in done.stderr and "Hint" in done.stderr
+
+
+_CONCURRENT_LOAD = """
+import sys, threading
+from pathlib import Path
+from trialscope.terminology import load_terminology
+start = threading.Barrier(8)
+got = []
+def load():
+    start.wait()
+    got.append(load_terminology(Path(sys.argv[1])))
+threads = [threading.Thread(target=load) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(got), len({id(t) for t in got}), got[0].counts["concepts"])
+"""
+
+
+def test_threads_loading_at_once_share_one_build(tmp_path: Path) -> None:
+    """Eight threads of a fresh server ask for the vocabulary together (built-in table, an
+    empty cache folder): one build, one object, one intact cache file, no leftovers."""
+    cache = tmp_path / "cache"
+    empty = tmp_path / "no-vocab"
+    empty.mkdir()
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", _CONCURRENT_LOAD, str(empty)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded, distinct, concepts = map(int, done.stdout.split())
+    assert (loaded, distinct) == (8, 1)
+    assert concepts > 100
+    files = sorted(p.name for p in cache.rglob("*") if p.is_file())
+    assert len(files) == 1 and files[0].startswith("terminology-"), files

@@ -216,6 +216,11 @@ def _load(vocab_dir: Path | None) -> Terminology:
     return Terminology(build_terminology(vocab_dir))
 
 
+#: server threads asking at once wait for one build: a build's temporary file is named by
+#: process, so two threads of one process would write the same file
+_LOADING = threading.Lock()
+
+
 def load_terminology(vocab_dir: str | Path | None = None) -> Terminology:
     """The process-wide vocabulary: from ``vocab_dir`` (default: the configured
     ``vocab_dir`` setting), or the built-in table when there is none. A folder or file
@@ -227,4 +232,5 @@ def load_terminology(vocab_dir: str | Path | None = None) -> Terminology:
         chosen = default_vocab_dir()
     else:
         chosen = Path(vocab_dir)
-    return _load(chosen.resolve() if chosen else None)
+    with _LOADING:
+        return _load(chosen.resolve() if chosen else None)
