@@ -379,3 +379,15 @@ def test_cards_and_markdown_state_only_the_records_status_and_phase() -> None:
             str(study.overall_status) if study.overall_status else None
         ), study.nct_id
         assert front.get("phase") == study.phase_label, study.nct_id
+
+
+@pytest.mark.parametrize(
+    ("nct_id", "reason"),
+    [
+        ("NCT06120127", "Seizures that are not under control."),  # "uncontrolled epilepsy"
+        ("NCT05797077", "Cancer that has spread to places other than the liver."),
+        ("NCT06873178", "Cancer outside the liver."),
+    ],
+)
+def test_reasons_read_as_the_criteria_mean_them(nct_id: str, reason: str) -> None:
+    assert reason in view_of(seed_trials()[nct_id]).reasons

@@ -37,6 +37,7 @@ from .plain_phrases import (
     LAB_GROUPS,
     PREGNANCY_REASONS,
     QUALIFIERS,
+    SPREAD,
     THERAPY_REASONS,
     lab_sentence,
 )
@@ -247,12 +248,15 @@ def _lab_groups(items: Iterable[Item]) -> list[str]:
 
 def _qualified(item: Item, start: int, reason: str) -> str:
     """Add "that has not been treated" when the item says so right before the name."""
+    if " that " in reason or "recent" in reason:
+        return reason  # the phrase already says how it is
     before = item.text[max(0, start - item.span[0] - 30) : max(0, start - item.span[0])].lower()
-    if "under control" in reason or "recent" in reason:
-        return reason  # the phrase already says it
-    for word, words in QUALIFIERS:
+    # "seizures", "blood clots" are several things; "a ...", "cancer ..." one
+    first = reason.split()[0]
+    several = first not in {"a", "an", "another"} and first.endswith("s")
+    for word, one, many in QUALIFIERS:
         if word in before.split()[-3:]:
-            return f"{reason} {words}"
+            return f"{reason} {many if several else one}"
     return reason
 
 
@@ -285,6 +289,8 @@ def _reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
         if text not in reasons:
             reasons.append(text)
 
+    # a trial about cancer that has spread to the liver excludes spread elsewhere
+    sites = [SPREAD[c] for c in disease if c in SPREAD and c != "distant_metastases"]
     for item in parsed.of_kind("exclusion"):
         positive = [m for m in item.mentions if not (m.negated or m.hypothetical or m.family)]
         for mention in positive:
@@ -292,6 +298,8 @@ def _reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
                 continue
             if mention.category == "condition" and mention.concept in CONDITION_REASONS:
                 reason = CONDITION_REASONS[mention.concept]
+                if mention.concept == "distant_metastases" and sites:
+                    reason = f"cancer that has spread to places other than {join_words(sites)}"
                 if mention.concept == "other_malignancy":
                     reason += _within(item)
                 add(_qualified(item, mention.span[0], reason))

@@ -296,12 +296,13 @@ THERAPY_REASONS: dict[str, str] = {
     "transplantation": "a stem cell or liver transplant",
 }
 
-#: words right before a named condition that change what it means to the reader
-QUALIFIERS: tuple[tuple[str, str], ...] = (
-    ("untreated", "that has not been treated"),
-    ("uncontrolled", "that is not under control"),
-    ("symptomatic", "that causes symptoms"),
-    ("active", "that is active now"),
+#: words right before a named condition that change what it means to the reader, and the
+#: clause they add (for one thing, for several)
+QUALIFIERS: tuple[tuple[str, str, str], ...] = (
+    ("untreated", "that has not been treated", "that have not been treated"),
+    ("uncontrolled", "that is not under control", "that are not under control"),
+    ("symptomatic", "that causes symptoms", "that cause symptoms"),
+    ("active", "that is active now", "that are active now"),
 )
 
 #: intervention types -> what is tested, as a noun phrase
