@@ -353,3 +353,33 @@ def test_words_about_spread_and_primary_are_read_from_the_whole_record() -> None
     resected = find(results, "Patients with liver metastatic colorectal cancer")
     assert resected.verdict is Verdict.UNKNOWN  # the R0 resection is what is open
     assert [q.key for q in resected.questions] == ["prior_therapy:surgery"], resected.reason
+
+
+def test_the_closed_world_stays_closed_only_where_it_should() -> None:
+    # "is healthy" in a note about a new illness is no healthy volunteer
+    sick = read_note("A 57-year-old man with epigastric pain. He is healthy with no allergies.")
+    verdict, results = judge(
+        "Inclusion Criteria:\n* Acute pancreatitis", sick.model_dump(), {"healthyVolunteers": False}
+    )
+    assert find(results, "Acute pancreatitis").verdict is Verdict.UNKNOWN
+    assert verdict is not TrialVerdict.INELIGIBLE
+    # one organ, another kind: papillary thyroid cancer is a thyroid cancer
+    thyroid = {"age": 70, "conditions": [{"name": "papillary thyroid cancer"}]}
+    _, results = judge(
+        "Inclusion Criteria:\n* Thyroid cancer", thyroid, conditions=("Thyroid Cancer",)
+    )
+    assert find(results, "Thyroid cancer").verdict is not Verdict.NOT_MET
+    # cancers a breast cancer trial lets through are no requirement of another primary
+    text = (
+        "Inclusion Criteria:\n* Breast cancer\n* No other malignancy within 5 years except:\n"
+        "  * Squamous cell skin cancer\n  * In situ cervical cancer\n"
+    )
+    breast = {"age": 50, "sex": "female", "conditions": [{"name": "breast cancer"}]}
+    verdict, results = judge(text, breast, conditions=("Breast Cancer",))
+    assert find(results, "Squamous cell skin cancer").verdict is not Verdict.NOT_MET
+    assert verdict is not TrialVerdict.INELIGIBLE
+    # a permission is no requirement
+    steroids = {"age": 45, "therapies": [{"name": "dexamethasone", "classes": ["corticosteroid"],
+                                          "status": "completed"}]}  # fmt: skip
+    _, results = judge("Inclusion Criteria:\n* Concurrent corticosteroids allowed", steroids)
+    assert find(results, "Concurrent corticosteroids").verdict is Verdict.NOT_APPLICABLE

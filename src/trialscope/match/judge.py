@@ -197,7 +197,8 @@ _REFUSAL = re.compile(
 )
 _PERMISSION = re.compile(
     r"\b(?:may|can)\s+(?:also\s+)?(?:be\s+)?(?:entered|included|enrolled|eligible|participate)"
-    r"|\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b",
+    r"|\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b"
+    r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s*[.;]?\s*$",  # "Concurrent corticosteroids allowed"
     re.I,
 )
 

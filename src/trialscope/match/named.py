@@ -18,7 +18,7 @@ from functools import lru_cache
 from ..criteria import Item, Mention
 from .bounds import ask, verdict_of
 from .concepts import ancestors, find_concepts
-from .facts import PatientFacts
+from .facts import PatientFacts, most_specific
 from .patient import Condition
 from .primary import different_primary, healthy
 from .verdicts import Basis, Evidence, Question, Verdict
@@ -74,7 +74,7 @@ def _mention(
     negate = mention.negated
     named = seen.named
     if mention.category == "condition" and not seen.present and not seen.absent:
-        closed = _closed_world(mention, facts, kind)
+        closed = _closed_world(item, mention, facts, kind, own)
         if closed is not None:
             seen.absent, seen.kind = [closed], None
     if seen.untimed and not seen.present:
@@ -123,15 +123,22 @@ def _mention(
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
 
 
-def _closed_world(mention: Mention, facts: PatientFacts, kind: str) -> Evidence | None:
+def _closed_world(
+    item: Item, mention: Mention, facts: PatientFacts, kind: str, own: frozenset[str]
+) -> Evidence | None:
     """What rules a named disease out although the record does not name it: the
-    patient is healthy, or (for a required diagnosis) has a different primary cancer."""
+    patient is healthy, or (for the trial's own diagnosis) has a different primary."""
     well = healthy(facts)
     if well is not None:
         return well
-    if kind == "exclusion" or mention.historical:
-        return None  # a known primary says nothing about a past second cancer
+    if kind == "exclusion" or mention.historical or item.parent is not None:
+        # a known primary says nothing about a past second cancer, and items under a
+        # heading are often alternatives or exceptions ("except: basal cell skin cancer")
+        return None
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    specific = most_specific(own)
+    if own and not any(concept in ancestors(t) or t in ancestors(concept) for t in specific):
+        return None  # not the disease the trial is about: another cancer, named in passing
     return different_primary(concept, facts)
 
 

@@ -44,6 +44,13 @@ def primary_sites(concept: str) -> frozenset[str]:
     return frozenset(a for a in up if a != SITE_ROOT and SITE_ROOT in ancestors(a))
 
 
+@cache
+def _body_system(site: str) -> bool:
+    """A top site under Neoplasms by Site (Digestive System Neoplasms): sharing only these
+    does not make two cancers one primary (colon and pancreas)."""
+    return not (primary_sites(site) - {site})
+
+
 def known_primaries(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
     """The patient's cancers that name a primary site, with their sites."""
     cached = facts.derived.get("primaries")
@@ -72,6 +79,8 @@ def different_primary(concept: str, facts: PatientFacts) -> Evidence | None:
     for _, sites in known:
         if wanted <= sites or sites <= wanted:
             return None  # the same site, or one inside the other
+        if any(not _body_system(site) for site in wanted & sites):
+            return None  # an organ in common (thyroid, brain): a kind, not another primary
     condition = known[0][0]
     return Evidence(f"primary cancer: {condition.name}", condition.source)
 
@@ -101,6 +110,8 @@ def _healthy(facts: PatientFacts) -> Evidence | None:
         return Evidence("healthy volunteer", facts.source_of("healthy_volunteer"))
     if patient.healthy_volunteer is False or not patient.note:
         return None
+    if any(c.status != "absent" for c in patient.conditions):
+        return None  # "He is healthy" in a note about his abdominal pain
     note = patient.note
     for match in _HEALTHY.finditer(note):
         if _NOT_HEALTHY.search(note, max(0, match.start() - 12), match.end() + 12):
