@@ -252,6 +252,10 @@ def test_a_count_criterion_is_decided_from_the_note(
         ("Metformin: yes.", "metformin", "active"),
         ("Comorbidities: hypertension.", "hypertension", "active"),
         ("HIV: unknown.", "hiv", None),
+        ("Tuberculosis: past.", "tuberculosis", "history"),
+        ("Ketoacidosis history: yes.", "ketoacidosis", "history"),
+        ("Stroke history: stroke 12 years ago.", "stroke", "history"),
+        ("Prior radiotherapy: yes.", "radiotherapy", "completed"),
     ],
 )
 def test_questionnaire_answers(line: str, name: str, status: str | None) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from typing import Literal
 
 from ..criteria import VARIABLES
 from ..criteria.assertions import assert_span, clean_triggers, triggers
@@ -24,7 +25,7 @@ from ..criteria.constraints import extract_constraints
 from .concepts import Found, find_concepts
 from .drugs import find_drugs
 from .lesions import add_lesions
-from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
+from .patient import Condition, ConditionStatus, Lab, Patient, Performance, Provenance, Therapy
 from .sentences import clauses, sentences
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
@@ -34,13 +35,20 @@ _AGE = re.compile(
     re.I,
 )
 _AGED = re.compile(r"\b(?:aged?|age of|age:)\s*(\d{1,3})\b(?!\s*(?:%|mm|cm|kg))", re.I)
-# a questionnaire line, "Prior chemotherapy: no." / "Tuberculosis: none" / "HIV: unknown":
-# what the label names is denied (or not known), though no negation word precedes it
+# a questionnaire line, "Prior chemotherapy: no." / "Tuberculosis: none" / "HIV: unknown" /
+# "Tuberculosis: past" / "Ketoacidosis history: yes": what the label names is denied, not
+# known, or past, though no negation or history word comes before it
 _ANSWER = re.compile(
-    r"^[^:]{2,80}:\s*(?:(?P<no>no|none|never|negative|denied|denies|absent|nil|not present)"
-    r"|(?P<unknown>unknown|not known|n/?a|not applicable))\s*[.!]?\s*$",
+    r"^(?P<label>[^:]{2,80}):\s*(?:(?P<no>no|none|never|negative|denied|denies|absent|nil"
+    r"|not present)|(?P<unknown>unknown|not known|n/?a|not applicable)|(?P<past>past|previous"
+    r"|history|in the past|resolved|former|remote|cured)|(?P<yes>yes|positive|present))"
+    r"\s*[.!]?\s*$",
     re.I,
 )
+# "Stroke history: stroke 12 years ago", "Prior radiotherapy: yes": a past thing
+_HISTORY_LABEL = re.compile(r"^[^:]{0,60}\b(?:history|prior|previous|past)\b[^:]{0,40}:\s*\S", re.I)
+#: what a questionnaire line says about the things it names
+Said = Literal["denied", "past"] | None
 _FEMALE = re.compile(
     r"\b(?:woman|women|female|girl|lady|mother|she|her|gravida|pregnant|postmenopausal)\b", re.I
 )
@@ -125,10 +133,10 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
             answer = _ANSWER.match(text[lo:hi])
             if answer is not None and answer.group("unknown"):
                 continue  # "HIV: unknown" says nothing either way
-            denied = answer is not None
-            _concepts(patient, scan, lo, hi, quote, denied)
+            said = _said(answer, text[lo:hi])
+            _concepts(patient, scan, lo, hi, quote, said)
             _measurements(patient, text, lo, hi, quote)
-            _drugs(patient, scan, lo, hi, quote, denied)
+            _drugs(patient, scan, lo, hi, quote, said)
             if _NO_MEDICATIONS.search(text, lo, hi):
                 patient.therapies.append(
                     Therapy(
@@ -140,7 +148,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
                 )
     for number, sentence in enumerate(spans):
         for lo, hi in clauses(text, *sentence):
-            if _ANSWER.match(text[lo:hi]):
+            if _said(_ANSWER.match(text[lo:hi]), text[lo:hi]) == "denied":
                 continue
             add_lesions(patient, scan, lo, hi, _Quote(text, sentence, f"sentence {number + 1}"))
     return patient
@@ -234,8 +242,16 @@ def _onset(text: str, lo: int, hi: int, as_of: dt.date | None) -> dt.date | None
     return (as_of or dt.date.today()) - dt.timedelta(days=round(days))
 
 
+def _said(answer: re.Match[str] | None, clause: str) -> Said:
+    if answer is not None and answer.group("no"):
+        return "denied"
+    if (answer is not None and answer.group("past")) or _HISTORY_LABEL.match(clause):
+        return "past"
+    return None
+
+
 def _concepts(
-    patient: Patient, text: str, lo: int, hi: int, quote: _Quote, denied: bool = False
+    patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: Said = None
 ) -> None:
     onset = _onset(text, lo, hi, patient.as_of)
     for found in find_concepts(text, lo, hi):
@@ -247,19 +263,17 @@ def _concepts(
                 Therapy(
                     name=found.text,
                     classes=[found.concept.split(":", 1)[1]],
-                    status="absent" if found.negated or denied else "completed",
+                    status="absent" if found.negated or said == "denied" else "completed",
                     source=source,
                 )
             )
         elif found.category == "condition" or found.concept.startswith(
             ("MESH:", "DOID:", "ONCOTREE:")
         ):
-            patient.conditions.append(_condition(found, source, onset, denied))
+            patient.conditions.append(_condition(found, source, onset, said))
 
 
-def _drugs(
-    patient: Patient, text: str, lo: int, hi: int, quote: _Quote, denied: bool = False
-) -> None:
+def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: Said = None) -> None:
     """Drug names ("prednisone", "FOLFOX") with their classes; negation from context."""
     found = find_drugs(text[lo:hi])
     if not found:
@@ -275,10 +289,10 @@ def _drugs(
                 name=name,
                 classes=sorted(classes),
                 status="absent"
-                if assertion.negated or denied
+                if assertion.negated or said == "denied"
                 else (
                     "completed"
-                    if assertion.historical or _PAST.search(text, lo, start)
+                    if assertion.historical or said == "past" or _PAST.search(text, lo, start)
                     else "active"
                 ),
                 source=quote(start, end),
@@ -287,10 +301,13 @@ def _drugs(
 
 
 def _condition(
-    found: Found, source: Provenance, onset: dt.date | None, denied: bool = False
+    found: Found, source: Provenance, onset: dt.date | None, said: Said = None
 ) -> Condition:
-    negated = found.negated or denied
-    status = "absent" if negated else ("history" if found.historical else "active")
+    status: ConditionStatus = "active"
+    if found.negated or said == "denied":
+        status = "absent"
+    elif found.historical or said == "past":
+        status = "history"
     return Condition(
         name=found.text, codes=[found.concept], status=status, onset=onset, source=source
     )
