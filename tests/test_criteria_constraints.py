@@ -172,3 +172,10 @@ def test_spans_point_into_the_original_text() -> None:
 )  # fmt: skip
 def test_no_numeric_constraint_where_there_is_none(text: str) -> None:
     assert constraints(text) == []
+
+
+def test_a_performance_field_is_not_read_as_the_age_before_it() -> None:
+    # PDQ-style "PATIENT CHARACTERISTICS: Age: Any age Performance status: ECOG 0-4"
+    text = "Age: Any age Performance status: ECOG 0-4 Life expectancy: Not specified"
+    found = [c.describe() for c in parse_criteria(text).constraints]
+    assert found and all(c.startswith("ecog") for c in found), found

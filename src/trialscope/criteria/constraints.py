@@ -182,6 +182,10 @@ def _with_operator(cmp: Comparison, op: Op, start: int) -> Comparison:
     )
 
 
+_SCALES = frozenset({"ecog", "who_ps", "karnofsky", "lansky"})
+_SCALE_WORDS = re.compile(r"\b(?:performance|ecog|kps|status:)", re.I)
+
+
 def _read_after(
     text: str, pos: int, end: int, variable: Variable, *, between: bool = False
 ) -> Comparison | None:
@@ -194,6 +198,8 @@ def _read_after(
         filler = _FILLER.match(text, at, end)
         if filler is None or filler.end() == at:
             return None
+        if variable.id not in _SCALES and _SCALE_WORDS.search(filler.group()):
+            return None  # "Age: Any age Performance status: ECOG 0-4" is no age bound
         at = filler.end()
     return None
 
