@@ -25,7 +25,6 @@ from trialscope.match import (
     match_trial,
     read_note,
 )
-from trialscope.match.concepts import vocabulary
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
 from trialscope.store import Store
@@ -240,7 +239,6 @@ def test_window_excludes_an_old_event() -> None:
 
 
 @needs_vocabulary
-@pytest.mark.skipif(vocabulary() is None, reason="vocabulary not available")
 @pytest.mark.parametrize(
     ("criterion", "condition"),
     [
