@@ -179,3 +179,14 @@ def test_a_performance_field_is_not_read_as_the_age_before_it() -> None:
     text = "Age: Any age Performance status: ECOG 0-4 Life expectancy: Not specified"
     found = [c.describe() for c in parse_criteria(text).constraints]
     assert found and all(c.startswith("ecog") for c in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Minimum weight of 40 kg.", "weight >= 40 kg"),
+        ("Maximum age of 70 years", "age <= 70 year"),
+    ],
+)
+def test_minimum_or_maximum_before_the_name_is_the_operator(text: str, expected: str) -> None:
+    assert [c.describe() for c in parse_criteria(text).constraints] == [expected]

@@ -122,7 +122,7 @@ _COUNT_BEFORE = re.compile(
 )
 _PRE_BEFORE = re.compile(
     r"\b((?:over|above|under|below|older\s+than|younger\s+than|greater\s+than|more\s+than"
-    r"|less\s+than|at\s+least|at\s+most|up\s+to|[<>≤≥]=?))\s*(?:the\s+)?$",
+    r"|less\s+than|at\s+least|at\s+most|up\s+to|minimum|maximum|[<>≤≥]=?))\s*(?:the\s+)?$",
     re.IGNORECASE,
 )
 _BETWEEN_BEFORE = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.IGNORECASE)
