@@ -35,10 +35,16 @@ from .plain_phrases import (
     INTERVENTION_KINDS,
     INTERVENTION_OTHER,
     LAB_GROUPS,
+    NO_PHASE,
+    PHASE_NA,
+    PHASE_SENTENCES,
     PREGNANCY_REASONS,
+    PURPOSE_SENTENCES,
     QUALIFIERS,
     SPREAD,
     THERAPY_REASONS,
+    WHY_OTHER,
+    WHY_SENTENCES,
     lab_sentence,
 )
 
@@ -66,35 +72,6 @@ STATUS_SENTENCES = {
     "APPROVED_FOR_MARKETING": "The record says the treatment is now approved for sale.",
     "WITHHELD": "The record does not show its status to the public.",
 }
-
-_PHASES = {
-    "EARLY_PHASE1": "It is an early phase 1 study: one of the first tests in people.",
-    "PHASE1": "It is a phase 1 study. It checks if a new treatment is safe and finds a good dose.",
-    "PHASE2": "It is a phase 2 study. It checks if a treatment works and is safe.",
-    "PHASE3": "It is a phase 3 study. It compares a treatment with the usual care.",
-    "PHASE4": "It is a phase 4 study. The treatment is already in use. The study learns more.",
-}
-_NO_PHASE = "The record does not give a study phase."
-_PHASE_NA = "The record says study phases do not apply. Phases are used for drug studies."
-
-_PURPOSE = {
-    "TREATMENT": "The goal is to find a better way to treat a health problem.",
-    "PREVENTION": "The goal is to find a way to stop a health problem before it starts.",
-    "DIAGNOSTIC": "The goal is to find a better way to tell if someone has a health problem.",
-    "SUPPORTIVE_CARE": "The goal is to help people feel better while they get care.",
-    "SCREENING": "The goal is to find a health problem early, before signs show up.",
-    "BASIC_SCIENCE": "The goal is to learn how the body or an illness works.",
-    "HEALTH_SERVICES_RESEARCH": "The goal is to learn how to give care in a better way.",
-    "DEVICE_FEASIBILITY": "The goal is to see if a new device can be used.",
-}
-_WHY = {
-    "TREATMENT": "If it works, people with this health problem may get a better treatment.",
-    "PREVENTION": "If it works, fewer people may get this health problem.",
-    "DIAGNOSTIC": "If it works, doctors may find this health problem sooner.",
-    "SUPPORTIVE_CARE": "If it works, people may feel better during their care.",
-    "SCREENING": "If it works, more people may learn early that they have this problem.",
-}
-_WHY_OTHER = "What the team learns may help doctors care for people in the future."
 
 
 @dataclass(slots=True)
@@ -185,14 +162,14 @@ def _phase_lines(study: Study) -> list[str]:
         return ["This is an expanded access program. It lets some people get a new drug."]
     codes = [str(p) for p in study.phases]
     if not codes:
-        return [_NO_PHASE]
+        return [NO_PHASE]
     if codes == ["NA"]:
-        return [_PHASE_NA]
+        return [PHASE_NA]
     known = [c for c in codes if c != "NA"]
     if len(known) > 1:
         numbers = " and ".join(c.removeprefix("PHASE") for c in known)
-        return [f"It is a phase {numbers} study.", _PHASES.get(known[-1], "")]
-    return [_PHASES.get(known[0], f"The record gives the phase {known[0].lower()}.")]
+        return [f"It is a phase {numbers} study.", PHASE_SENTENCES.get(known[-1], "")]
+    return [PHASE_SENTENCES.get(known[0], f"The record gives the phase {known[0].lower()}.")]
 
 
 def _study_type_line(study: Study) -> list[str]:
@@ -477,8 +454,8 @@ def plain_language(
         )
     else:
         text.studies.append("The record does not name the health problem it studies.")
-    if str(study.study_type or "") != "OBSERVATIONAL" and purpose in _PURPOSE:
-        text.studies.append(_PURPOSE[purpose])
+    if str(study.study_type or "") != "OBSERVATIONAL" and purpose in PURPOSE_SENTENCES:
+        text.studies.append(PURPOSE_SENTENCES[purpose])
     text.studies.extend(_phase_lines(study)[1:])
     text.tested = [*_tested(study), *_design_lines(study)]
 
@@ -506,7 +483,7 @@ def plain_language(
         text.not_fit.append("Things that may keep you out:")
         text.reasons = [f"{_cap(reason)}." for reason in reasons[:MAX_POINTS]]
 
-    text.why.append(_WHY.get(purpose, _WHY_OTHER))
+    text.why.append(WHY_SENTENCES.get(purpose, WHY_OTHER))
     text.why.extend(_enrollment_lines(study))
     if study.has_results is True:
         text.why.append("The results of this study have been posted.")

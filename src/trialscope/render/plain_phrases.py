@@ -12,6 +12,38 @@ from collections.abc import Callable
 
 from trialscope.criteria import Constraint
 
+# --- phase, purpose -------------------------------------------------------------------
+
+PHASE_SENTENCES = {
+    "EARLY_PHASE1": "It is an early phase 1 study: one of the first tests in people.",
+    "PHASE1": "It is a phase 1 study. It checks if a new treatment is safe and finds a good dose.",
+    "PHASE2": "It is a phase 2 study. It checks if a treatment works and is safe.",
+    "PHASE3": "It is a phase 3 study. It compares a treatment with the usual care.",
+    "PHASE4": "It is a phase 4 study. The treatment is already in use. The study learns more.",
+}
+NO_PHASE = "The record does not give a study phase."
+PHASE_NA = "The record says study phases do not apply. Phases are used for drug studies."
+
+PURPOSE_SENTENCES = {
+    "TREATMENT": "The goal is to find a better way to treat a health problem.",
+    "PREVENTION": "The goal is to find a way to stop a health problem before it starts.",
+    "DIAGNOSTIC": "The goal is to find a better way to tell if someone has a health problem.",
+    "SUPPORTIVE_CARE": "The goal is to help people feel better while they get care.",
+    "SCREENING": "The goal is to find a health problem early, before signs show up.",
+    "BASIC_SCIENCE": "The goal is to learn how the body or an illness works.",
+    "HEALTH_SERVICES_RESEARCH": "The goal is to learn how to give care in a better way.",
+    "DEVICE_FEASIBILITY": "The goal is to see if a new device can be used.",
+}
+WHY_SENTENCES = {
+    "TREATMENT": "If it works, people with this health problem may get a better treatment.",
+    "PREVENTION": "If it works, fewer people may get this health problem.",
+    "DIAGNOSTIC": "If it works, doctors may find this health problem sooner.",
+    "SUPPORTIVE_CARE": "If it works, people may feel better during their care.",
+    "SCREENING": "If it works, more people may learn early that they have this problem.",
+}
+WHY_OTHER = "What the team learns may help doctors care for people in the future."
+
+
 # --- constraint kinds -----------------------------------------------------------------
 
 
