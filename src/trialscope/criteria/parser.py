@@ -16,7 +16,7 @@ from .temporal import extract_windows
 from .vocabulary import vocabulary_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 5
+PARSER_VERSION = 6
 
 #: texts longer than this are cut: no real criteria text comes near it, and a parse
 #: must stay cheap whatever a record contains

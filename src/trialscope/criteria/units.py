@@ -57,7 +57,7 @@ _OTHER = (
     r"(?:mm\s*\.?\s*/?\s*hg|mmhg|cm\s*h2o|kg\s*[./·]\s*m\s*(?:\^?\s*-?\s*2|²)|kg\s*/\s*m\s*\^?\s*2|kg\s*/\s*m²|kg\s*/\s*sq\.?\s*m"
     r"|kg\s*/\s*m(?![a-z])|%|percent|per\s*cent|msecs?|milliseconds?|ms(?![a-z])|seconds?|secs?"
     r"|s(?![a-zA-Z])|kilograms?|kgs?|lbs?|pounds?|cm(?![a-z])|centimet(?:er|re)s?|mm(?![a-zA-Z])"
-    r"|millimet(?:er|re)s?|inch(?:es)?|°\s*[CF]|º\s*[CF]|degrees?\s+(?:celsius|centigrade|C|F|"
+    r"|millimet(?:er|re)s?|inch(?:es)?|°\s*[CF]|º\s*[CF]|deg\s*[CF](?![a-z])|degrees?\s+(?:celsius|centigrade|C|F|"
     r"fahrenheit)|bpm|beats?\s*(?:/|per)\s*min(?:ute)?|breaths?\s*(?:/|per)\s*min(?:ute)?"
     r"|/\s*min(?:ute)?|points?|lines?)"
 )
@@ -170,8 +170,9 @@ _LABEL_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^mmol\s*/\s*mol", "mmol/mol"),
         (r"^millimoles?\s+per", "mmol/L"),
         (r"^micromoles?\s+per", "umol/L"),
-        (r"^mmol|^mm$", "mmol/L"),
-        (r"^(?:u|mc|micro)mol|^um$", "umol/L"),
+        # 'mM' is millimolar, 'mm' millimetres (the rules are case-blind, these two are not)
+        (r"^mmol|(?-i:^mM$)", "mmol/L"),
+        (r"^(?:u|mc|micro)mol|(?-i:^uM$)", "umol/L"),
         (r"^nmol", "nmol/L"),
         (r"^pmol", "pmol/L"),
         (r"^mol", "mol/L"),
@@ -190,9 +191,10 @@ _LABEL_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?:lbs?|pounds?)$", "lb"),
         (r"^(?:cm|centimet)", "cm"),
         (r"^(?:mm|millimet)", "mm"),
+        (r"^(?:m|met(?:er|re)s?)$", "m"),
         (r"^inch", "inch"),
-        (r"[°º]\s*c|celsius|centigrade|degrees?\s+c", "degC"),
-        (r"[°º]\s*f|fahrenheit|degrees?\s+f", "degF"),
+        (r"[°º]\s*c|celsius|centigrade|degrees?\s+c|^deg\s*c$", "degC"),
+        (r"[°º]\s*f|fahrenheit|degrees?\s+f|^deg\s*f$", "degF"),
         (r"^bpm|^beats", "bpm"),
         (r"^breaths|^/\s*min", "/min"),
         (r"^points?", "points"),
