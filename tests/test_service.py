@@ -17,7 +17,7 @@ import pytest
 
 from trialscope import service
 from trialscope.config import Settings
-from trialscope.errors import PatientError, UsageError
+from trialscope.errors import NotFoundError, PatientError, UsageError
 from trialscope.importer import import_paths
 from trialscope.store import Store, open_store
 from trialscope.sync import Selection
@@ -312,3 +312,20 @@ def test_the_core_and_the_service_import_no_shell(package: str) -> None:
                 continue
             for name in names:
                 assert not name.startswith(SHELL_MODULES), f"{path.name} imports {name}"
+
+
+# -- field changes ----------------------------------------------------------------------------
+
+
+@needs_corpus
+def test_field_changes_of_a_trial_and_of_all(held: service.Backend) -> None:
+    store = held.store()
+    mine = service.field_changes(store, [SEED.lower()], field="status.*", first_sight=False)
+    assert mine.since is None
+    assert mine.changes and {c.nct_id for c in mine.changes} == {SEED}
+    assert all(c.path.startswith("status.") for c in mine.changes)
+    everything = service.field_changes(store, since="3650d")
+    assert everything.since is not None and everything.since.endswith("Z")
+    assert len(everything.changes) > len(mine.changes)
+    with pytest.raises(NotFoundError):
+        service.field_changes(store, ["NCT00000000"])

@@ -23,7 +23,7 @@ from trialscope.formats.detect import NCT_ID
 from trialscope.importer import ImportProgress, ImportSummary, import_paths
 from trialscope.render.markdown import change_line
 from trialscope.store import FieldChange, Store
-from trialscope.timewindow import iso_utc, parse_since
+from trialscope.timewindow import iso_utc
 
 from .app import app, state
 from .output import console, err_console, print_json
@@ -257,10 +257,10 @@ def changes(
 ) -> None:
     """Field-level changes between consecutive versions, newest first."""
     store = state(ctx).store()
-    since_ts = iso_utc(parse_since(since)) if since else None
-    found = store.changes(
-        nct_ids or (), since=since_ts, path_glob=field, include_first_sight=first_sight
-    )[:limit]
+    listed = service.field_changes(
+        store, nct_ids or (), since=since, field=field, first_sight=first_sight
+    )
+    found = listed.changes[:limit]
     if as_json:
         print_json([_change_dict(c) for c in found])
         return

@@ -27,11 +27,11 @@ from trialscope.service import (
     MatchScope,
     agent_page,
     build_patient,
+    field_changes,
     no_patient_in_logs,
     run_match,
 )
 from trialscope.store import Store
-from trialscope.timewindow import iso_utc, parse_since
 from trialscope.watch.core import change_json
 
 #: the tools the server offers, in the order clients list them
@@ -194,16 +194,11 @@ class TrialTools:
         changes`): path (status.overallStatus, eligibility.criteria, locations.<site>, ...),
         kind (added, removed, changed), old and new values, when the mirror saw it."""
         ids = [nct(nct_id)] if nct_id else []
-        if ids:
-            self.store.current_version(ids[0])  # a clear error for an unknown trial
-        since_ts = iso_utc(parse_since(since))
-        found = self.store.changes(
-            ids, since=since_ts, path_glob=field, include_first_sight=first_sight
-        )
+        found = field_changes(self.store, ids, since=since, field=field, first_sight=first_sight)
         return {
-            "since": since_ts,
-            "total": len(found),
-            "changes": [{"nct_id": c.nct_id, **change_json(c)} for c in found[:limit]],
+            "since": found.since,
+            "total": len(found.changes),
+            "changes": [{"nct_id": c.nct_id, **change_json(c)} for c in found.changes[:limit]],
         }
 
     def explain_criteria(

@@ -1,13 +1,14 @@
 """The service layer: what the CLI, the web app and the MCP server all do, once.
 
-The shells parse their own input and format their own output; everything between (the
-per-thread store of a server, the search engine choice, a study's pages, a patient from a
-note + structured fields + FHIR and a match run, what a sync request means, refreshing
-the search index, related trials) is here. It imports no shell (no typer, FastAPI,
-Jinja or MCP).
+The shells parse their own input and format their own output; everything between is
+here: the per-thread store of a server, the search engine choice, a study's pages and
+changes, a patient from a note + structured fields + FHIR and a match run, what a sync
+request means, refreshing the search index, related trials. It imports no shell (no
+typer, FastAPI, Jinja or MCP).
 """
 
 from trialscope.service.backend import Backend, open_engine
+from trialscope.service.changes import ChangeList, field_changes
 from trialscope.service.index import pending_index, refresh_index
 from trialscope.service.matching import (
     MAX_NOTE,
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_NOTE",
     "Answer",
     "Backend",
+    "ChangeList",
     "MatchFailed",
     "MatchScope",
     "SyncTarget",
@@ -49,6 +51,7 @@ __all__ = [
     "checked_trials",
     "clear_related_cache",
     "downloads_folder",
+    "field_changes",
     "merge_patients",
     "no_patient_in_logs",
     "open_engine",

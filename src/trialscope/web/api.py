@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from trialscope.errors import NotFoundError
-from trialscope.service import agent_page
+from trialscope.service import agent_page, field_changes
 from trialscope.store import FieldChange, VersionInfo
-from trialscope.timewindow import iso_utc, parse_since
+from trialscope.timewindow import iso_utc
 
 from .app import Backend, backend
 from .errors import ERROR_RESPONSES
@@ -151,10 +151,6 @@ def get_changes(
     ] = True,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
-    store = state.store()
-    store.current_version(nct)  # 404 for an unknown study
-    since_ts = iso_utc(parse_since(since)) if since else None
-    found = store.changes([nct], since=since_ts, path_glob=field, include_first_sight=first_sight)[
-        :limit
-    ]
-    return {"nctId": nct.upper(), "changes": [change_dict(c) for c in found]}
+    # an unknown study is a 404
+    found = field_changes(state.store(), [nct], since=since, field=field, first_sight=first_sight)
+    return {"nctId": nct.upper(), "changes": [change_dict(c) for c in found.changes[:limit]]}
