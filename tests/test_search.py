@@ -23,8 +23,8 @@ from trialscope.search import (
     distance_km,
     locate_place,
 )
-from trialscope.search.engine import fts_expression
-from trialscope.search.pg_engine import tsquery_text
+from trialscope.search.pg_dialect import tsquery_text
+from trialscope.search.sqlite_dialect import fts_expression
 
 from .conftest import CTGOV, FIXTURES, Backend, needs_corpus
 

@@ -21,7 +21,7 @@ from trialscope.criteria import parse_criteria
 from trialscope.criteria.store import load_parse
 from trialscope.errors import UsageError
 from trialscope.search import Hit, SearchEngine, SortOrder
-from trialscope.search.request import SearchRequest, Surface
+from trialscope.search.request import SearchRequest
 from trialscope.service import (
     Backend,
     MatchScope,
@@ -47,7 +47,8 @@ def search_signature(*extra: Parameter) -> inspect.Signature:
     for _, info, surface in SearchRequest.surfaces():
         listed = info.annotation == tuple[str, ...]
         annotation = list[str] | None if listed else info.annotation
-        checks = [m for m in info.metadata if not isinstance(m, Surface)]
+        # bounds (ge, le) only: the request's own validators run in SearchRequest.from_mcp
+        checks = [m for m in info.metadata if type(m).__module__ == "annotated_types"]
         params.append(
             Parameter(
                 surface.mcp,

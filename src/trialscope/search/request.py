@@ -26,7 +26,9 @@ from typing import Annotated, Any
 
 import orjson
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -113,8 +115,44 @@ def plain_number(value: float) -> str:
     return short if float(short) == value else repr(value)
 
 
-Text = str | None
-Codes = tuple[str, ...]
+def _plain_text(value: str | None, info: ValidationInfo) -> str | None:
+    """Blank is unset; surrounding spaces go; at most MAX_TEXT characters."""
+    if value is None:
+        return None
+    if len(value) > MAX_TEXT:
+        raise _Refused(f"The search option {info.field_name!r} must be {_expected(Text)}.")
+    return value.strip() or None
+
+
+def _one_or_many(value: Any, info: ValidationInfo) -> Any:
+    # a single code typed where a list goes; JSON (a stored watch) must be a list
+    if info.mode == "python" and (value is None or isinstance(value, str)):
+        return () if value is None else (value,)
+    # strict JSON takes an array for a tuple, but it reaches this check as a list
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _known_codes(value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    """Upper case, blanks dropped, each one of its field's vocabulary (``Surface.codes``)."""
+    if len(value) > MAX_ITEMS or any(len(v) > MAX_TEXT for v in value):
+        raise _Refused(f"The search option {info.field_name!r} must be {_expected(Codes)}.")
+    codes = tuple(c for v in value if (c := v.strip().upper()))
+    surface = SearchRequest.surface(info.field_name or "")
+    vocab = surface.codes
+    if vocab is not None:
+        for code in codes:
+            if code not in vocab._value2member_map_:
+                raise _Refused(
+                    f"Unknown {surface.legend.lower()} {code!r}.",
+                    hint="Use one of: " + ", ".join(vocab._value2member_map_) + ".",
+                )
+    return codes
+
+
+#: free text: a new text field needs only this type (and its Surface)
+Text = Annotated[str | None, AfterValidator(_plain_text)]
+#: codes of a vocabulary: a new list field needs only this type and a Surface naming it
+Codes = Annotated[tuple[str, ...], BeforeValidator(_one_or_many), AfterValidator(_known_codes)]
 
 
 class SearchRequest(BaseModel):
@@ -213,43 +251,6 @@ class SearchRequest(BaseModel):
     ] = None
 
     # -- checks and normal forms ------------------------------------------------------
-
-    @field_validator("text", "cond", "intr", "sponsor", "sex", "country", "state", "city",
-                     "near", "updated_since")  # fmt: skip
-    @classmethod
-    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        if len(value) > MAX_TEXT:
-            raise _Refused(f"The search option {info.field_name!r} must be {_expected(Text)}.")
-        return value.strip() or None
-
-    @field_validator("status", "phase", "study_type", "intervention_type", "site_status",
-                     mode="before")  # fmt: skip
-    @classmethod
-    def _one_or_many(cls, value: Any, info: ValidationInfo) -> Any:
-        # a single code typed where a list goes; JSON (a stored watch) must be a list
-        if info.mode == "python" and (value is None or isinstance(value, str)):
-            return () if value is None else (value,)
-        # strict JSON takes an array for a tuple, but it reaches this check as a list
-        return tuple(value) if isinstance(value, list) else value
-
-    @field_validator("status", "phase", "study_type", "intervention_type", "site_status")
-    @classmethod
-    def _codes(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        if len(value) > MAX_ITEMS or any(len(v) > MAX_TEXT for v in value):
-            raise _Refused(f"The search option {info.field_name!r} must be {_expected(Codes)}.")
-        codes = tuple(c for v in value if (c := v.strip().upper()))
-        surface = cls.surface(info.field_name or "")
-        vocab = surface.codes
-        if vocab is not None:
-            for code in codes:
-                if code not in vocab._value2member_map_:
-                    raise _Refused(
-                        f"Unknown {surface.legend.lower()} {code!r}.",
-                        hint="Use one of: " + ", ".join(vocab._value2member_map_) + ".",
-                    )
-        return codes
 
     @field_validator("sex")
     @classmethod

@@ -1,5 +1,5 @@
-"""The search engine on PostgreSQL: the SQLite engine's filters, paging and caching,
-with PostgreSQL's own full text, distance and facets.
+"""Search on PostgreSQL: weighted tsvectors, one statement for totals and facets, distance
+in SQL, and index batches claimed with ``SKIP LOCKED``.
 
 - **Ranking**: ``ts_rank_cd`` (cover density: how many query words and how close
   together) over a weighted tsvector (A: title, acronym, conditions; B:
@@ -14,33 +14,41 @@ with PostgreSQL's own full text, distance and facets.
 - **One match set per search** without temporary tables (they would bloat: autovacuum
   never visits them): totals and facets come from one statement over a materialised
   CTE, and the page from a second one with LIMIT.
+- **Index writes**: several processes may refresh at once: each claims its batch of
+  dirty studies with ``FOR UPDATE SKIP LOCKED`` and indexes it in the same
+  transaction, so no study is indexed twice at the same time and none is lost. Each
+  study's fields go into one weighted vector for ranking and one plain vector per field
+  group for scoped searches.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from trialscope.search.engine import (
-    _TOKENS,
-    _WORDS,
-    SearchEngine,
-    _Plan,
+from trialscope.search.plan import (
+    TOKENS,
+    WORDS,
+    Plan,
+    TextMatch,
     facet_tests,
     shape_facets,
     title_words,
 )
-from trialscope.search.pg_index import CONFIG, fold
-from trialscope.search.types import SearchQuery
-from trialscope.store.postgres import PostgresStore
+from trialscope.search.rows import DocRow, IndexRows, TextRow
+from trialscope.search.types import GeoFilter, SearchQuery
+from trialscope.store import Store
+from trialscope.store.dbapi import Connection
 
+CONFIG = "english"
 #: ts_rank_cd weights of D, C, B, A
 RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
 #: normalisation 1: rank divided by 1 + log(document length), as BM25 damps long texts
 NORMALISE = 1
-#: search field → tsvector column
+#: SearchQuery text field → the tsvector column it searches
 VECTORS = {
     "text": "tsv",
     "cond": "cond_tsv",
@@ -49,6 +57,22 @@ VECTORS = {
     "locn": "locn_tsv",
     "sponsor": "sponsor_tsv",
 }
+#: text fields per weight of ``tsv``, A first
+WEIGHTED: tuple[tuple[str, ...], ...] = (
+    ("title", "acronym", "conditions"),
+    ("interventions", "official_title", "keywords"),
+    ("summary", "sponsor"),
+    ("outcomes", "locations", "eligibility"),
+)
+#: text fields per scoped vector, in column order
+SCOPED: dict[str, tuple[str, ...]] = {
+    "cond_tsv": ("conditions", "keywords"),
+    "intr_tsv": ("interventions",),
+    "titles_tsv": ("title", "official_title", "acronym"),
+    "locn_tsv": ("locations",),
+    "sponsor_tsv": ("sponsor",),
+}
+assert {f for group in WEIGHTED for f in group} == set(TextRow._fields)
 #: words in most trial titles: without IDF to discount them they would pull in
 #: thousands of titles (and seconds of ranking) for related trials
 _TITLE_STOP = """trial study phase patients patient randomized randomised controlled clinical safety
@@ -62,6 +86,25 @@ _KM = (
     "2 * 6371.0088 * asin(least(1.0, sqrt(power(sin(radians(s.lat - g.lat) / 2), 2)"
     " + cos(radians(g.lat)) * cos(radians(s.lat)) * power(sin(radians(s.lon - g.lon) / 2), 2))))"
 )
+_VECTOR = f"to_tsvector('{CONFIG}', ?)"
+_WEIGHTED = " || ".join(f"setweight({_VECTOR}, '{w}')" for w in "ABCD")
+_INSERT_DOC = (
+    f"INSERT INTO search_docs (rowid, {', '.join(DocRow._fields)}, title, tsv,"
+    f" {', '.join(SCOPED)}) VALUES ({', '.join('?' * (len(DocRow._fields) + 2))},"
+    f" {_WEIGHTED}, {', '.join([_VECTOR] * len(SCOPED))})"
+)
+
+
+def fold(text: str) -> str:
+    """Accents off (café → cafe), as SQLite's remove_diacritics does; case is to_tsvector's."""
+    if text.isascii():  # most registry text: nothing to fold, and this runs per character
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _joined(text: TextRow, fields: Sequence[str]) -> str:
+    return fold("\n".join(value for f in fields if (value := getattr(text, f))))
 
 
 def tsquery_text(text: str) -> str | None:
@@ -72,11 +115,11 @@ def tsquery_text(text: str) -> str | None:
     """
     groups: list[list[str]] = []
     after_or = False
-    for token in _TOKENS.findall(fold(text)):
+    for token in TOKENS.findall(fold(text)):
         if token == "OR" and groups and not after_or:
             after_or = True
             continue
-        words = _WORDS.findall(token)
+        words = WORDS.findall(token)
         if not words:
             continue
         term = " <-> ".join(f"'{w}'" for w in words)
@@ -90,27 +133,35 @@ def tsquery_text(text: str) -> str | None:
     return " & ".join(parts) or None
 
 
-class PostgresSearchEngine(SearchEngine):
-    """``SearchEngine(store)`` for a PostgreSQL store."""
+class PostgresDialect:
+    """The SQL only PostgreSQL runs, for the search engine and the index writer."""
 
-    store: PostgresStore
+    name = "postgres"
 
-    def _setup(self) -> None:
-        """Nothing per connection: no functions to register, no temporary tables."""
+    def __init__(self) -> None:
+        #: the document count and the index generation it was counted at
         self._counted: tuple[object, int] | None = None
 
-    @contextmanager
-    def _snapshot(self) -> Iterator[Any]:
-        # one snapshot: the total, the facets and the page see the same index state
-        with self.store.conn.transaction():
-            self.db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield self.db
+    # -- searching ------------------------------------------------------------------
 
-    def _stamp(self, db: Any) -> object:
+    def prepare(self, db: Any) -> None:
+        """Nothing per connection: no functions to register, no temporary tables."""
+
+    @contextmanager
+    def snapshot(self, db: Any) -> Iterator[Any]:
+        # one snapshot: the total, the facets and the page see the same index state
+        with db.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield db
+
+    def stamp(self, db: Any) -> object:
         # bumped by every refresh, in any worker (SQLite's data_version has no equivalent)
         return db.execute("SELECT generation FROM search_state").fetchone()[0]
 
-    def _text_match(self, texts: list[tuple[str, str]]) -> tuple[str, str, list[Any], str] | None:
+    def run(self, db: Any, statement: tuple[str, list[Any]]) -> Any:
+        return db.execute(*statement)  # user text only reaches SQL as tsquery parameters
+
+    def text_match(self, texts: list[tuple[str, str]]) -> TextMatch | None:
         found = [(VECTORS[name], q) for name, value in texts if (q := tsquery_text(value))]
         if not found:
             return None
@@ -121,30 +172,30 @@ class PostgresSearchEngine(SearchEngine):
             for i, (column, _) in enumerate(found)
         )
         # negated: the shared ORDER BY sorts ascending, as for bm25
-        return (
+        return TextMatch(
             f"search_docs d CROSS JOIN (SELECT {queries}) AS tq",
             where,
             [q for _, q in found],
             f"-({ranks})",
         )
 
-    @staticmethod
-    def _same_text(column: str) -> str:
+    def same_text(self, column: str) -> str:
         return f"lower({column}) = lower(?)"  # served by the lower(country) index
 
-    def _near(self, db: Any, q: SearchQuery) -> tuple[str, list[Any], str]:
-        assert q.geo is not None
-        where, params = self._near_sites(q)
+    def near(
+        self, db: Any, geo: GeoFilter, where: list[str], params: list[Any]
+    ) -> tuple[str, list[Any], str]:
+        """A WITH clause: studies with a matching site within the radius, nearest km."""
         head = (
             "WITH near AS (SELECT nct_id, min(km) AS km FROM (SELECT s.nct_id, "
             f"{_KM} AS km FROM search_sites s CROSS JOIN (SELECT ?::float8 AS lat,"
             f" ?::float8 AS lon) AS g WHERE {' AND '.join(where)}) AS x WHERE km <= ?"
             " GROUP BY nct_id) "
         )
-        return head, [q.geo.lat, q.geo.lon, *params, q.geo.radius_km], "near"
+        return head, [geo.lat, geo.lon, *params, geo.radius_km], "near"
 
-    def _first_page(
-        self, db: Any, plan: _Plan, query: SearchQuery, limit: int, offset: int
+    def first_page(
+        self, db: Any, plan: Plan, query: SearchQuery, limit: int, offset: int
     ) -> tuple[list[Any], int, dict[str, dict[str, int]]]:
         matches = f"SELECT d.rowid FROM {plan.source} WHERE {plan.where}"
         if not query.with_facets:
@@ -158,7 +209,7 @@ class PostgresSearchEngine(SearchEngine):
             rows = db.execute(page_sql, [*page_params, limit, offset]).fetchall()
         return rows, total, facets
 
-    def _totals_and_facets(self, db: Any, plan: _Plan) -> tuple[int, dict[str, dict[str, int]]]:
+    def _totals_and_facets(self, db: Any, plan: Plan) -> tuple[int, dict[str, dict[str, int]]]:
         """Every match once (a materialised CTE), counted and grouped in one statement."""
         head = plan.head.rstrip() + "," if plan.head else "WITH"
         counts = ", ".join(f"count(*) FILTER (WHERE {test})" for test in facet_tests())
@@ -185,17 +236,16 @@ class PostgresSearchEngine(SearchEngine):
         facets = shape_facets(statuses or [], types or [], sums, places or [])
         return int(total), facets
 
-    def _doc_count(self) -> int:
+    def doc_count(self, db: Any) -> int:
         # count(*) reads the whole table on PostgreSQL: once per index generation
-        stamp = self._stamp(self.db)
+        stamp = self.stamp(db)
         if self._counted is None or self._counted[0] != stamp:
-            self._counted = (stamp, super()._doc_count())
+            count = int(db.execute("SELECT count(*) FROM search_docs").fetchone()[0])
+            self._counted = (stamp, count)
         return self._counted[1]
 
-    def _title_neighbours(self, nct_id: str) -> list[tuple[str, float]]:
-        title = self.db.execute(
-            "SELECT title FROM search_docs WHERE nct_id = ?", (nct_id,)
-        ).fetchone()
+    def title_neighbours(self, db: Any, nct_id: str) -> list[tuple[str, float]]:
+        title = db.execute("SELECT title FROM search_docs WHERE nct_id = ?", (nct_id,)).fetchone()
         found = title_words(fold(title[0] or "") if title else "")
         words = [f"'{w}'" for w in found if w.casefold() not in TITLE_STOP][:8]
         if not words:
@@ -206,7 +256,7 @@ class PostgresSearchEngine(SearchEngine):
             query = " | ".join(f"({a} & {b})" for a, b in itertools.combinations(words, 2))
         else:
             query = " | ".join(words)
-        rows = self.db.execute(
+        rows = db.execute(
             f"SELECT d.nct_id, ts_rank_cd(d.titles_tsv, q, {NORMALISE}) FROM search_docs d"
             f" CROSS JOIN to_tsquery('{CONFIG}', ?) AS q WHERE d.titles_tsv @@ q"
             " AND d.nct_id <> ? ORDER BY 2 DESC, 1 LIMIT 50",
@@ -214,3 +264,50 @@ class PostgresSearchEngine(SearchEngine):
         )
         # ts_rank_cd of a few shared title words is ~0.1-0.3; bm25/4 on SQLite is ~1-3
         return [(str(other), min(3.0, float(rank) * 10)) for other, rank in rows]
+
+    # -- writing the index ----------------------------------------------------------
+
+    @contextmanager
+    def claim(self, store: Store, size: int) -> Iterator[tuple[Connection, list[str]]]:
+        """A batch of queued studies no other process holds, dequeued in the transaction
+        that indexes them; every worker's cached totals are keyed on the generation."""
+        with store.transaction() as db:
+            nct_ids = [
+                str(r[0])
+                for r in db.execute(
+                    "DELETE FROM search_dirty WHERE nct_id IN (SELECT nct_id FROM search_dirty"
+                    " LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING nct_id",
+                    (size,),
+                )
+            ]
+            yield db, nct_ids
+            if nct_ids:
+                db.execute("UPDATE search_state SET generation = generation + 1")
+
+    def delete_text(self, db: Connection, old_rowids: str, nct_ids: list[str]) -> None:
+        """Nothing: the vectors live in the ``search_docs`` rows themselves."""
+
+    def new_rowids(self, db: Connection, count: int) -> Sequence[int]:
+        return [
+            int(r[0])
+            for r in db.execute(
+                "SELECT nextval(pg_get_serial_sequence('search_docs', 'rowid'))"
+                " FROM generate_series(1, ?)",
+                (count,),
+            )
+        ]
+
+    def insert_docs(self, db: Connection, rowids: Sequence[int], rows: list[IndexRows]) -> None:
+        db.executemany(
+            _INSERT_DOC,
+            [
+                (
+                    rowid,
+                    *row.doc,
+                    row.text.title,
+                    *(_joined(row.text, fields) for fields in WEIGHTED),
+                    *(_joined(row.text, fields) for fields in SCOPED.values()),
+                )
+                for rowid, row in zip(rowids, rows, strict=True)
+            ],
+        )
