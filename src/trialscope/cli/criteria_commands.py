@@ -15,9 +15,9 @@ from trialscope.criteria.store import load_parse, parse_counts, parse_pending
 from trialscope.errors import UsageError
 
 from .app import app, state
+from .options import JsonFlag
 from .output import console, print_json
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 _NCT = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
 
 

@@ -14,9 +14,9 @@ from trialscope.errors import UsageError
 from trialscope.terminology import Terminology, build_terminology, load_terminology
 
 from .app import app, state
+from .options import JsonFlag
 from .output import console, print_json
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 SYNONYMS_SHOWN = 4
 ANCESTORS_SHOWN = 8
 
