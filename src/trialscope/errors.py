@@ -39,6 +39,10 @@ class UsageError(TrialscopeError):
     code = "usage_error"
 
 
+class NotAnNctId(UsageError):
+    """Text given as a trial id is not ``NCT`` and eight digits."""
+
+
 class PlaceNotFound(UsageError):
     """A place name the offline gazetteer does not know; ``suggestions`` are close names."""
 
@@ -72,12 +76,6 @@ class RecordError(TrialscopeError):
     """One input record is malformed; the importer quarantines it and goes on."""
 
     code = "bad_record"
-
-
-class SourceError(TrialscopeError):
-    """A whole input (file, archive) cannot be read."""
-
-    code = "bad_source"
 
 
 class SyncError(TrialscopeError):

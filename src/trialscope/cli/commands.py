@@ -18,9 +18,8 @@ from rich.table import Table
 
 from trialscope import service
 from trialscope.config import Settings
-from trialscope.errors import UsageError
-from trialscope.formats.detect import NCT_ID
 from trialscope.importer import ImportProgress, ImportSummary, import_paths
+from trialscope.record.ids import normalise_nct_id
 from trialscope.render.markdown import change_line
 from trialscope.store import FieldChange, Store
 from trialscope.timewindow import iso_utc
@@ -201,12 +200,7 @@ def show(
     ] = None,
 ) -> None:
     """Show one study as the agent markdown page, a card, its v2 JSON or plain text."""
-    nct = nct_id.strip().upper()
-    if not NCT_ID.match(nct):
-        raise UsageError(
-            f"{nct_id!r} is not an NCT id.",
-            hint="NCT ids look like NCT04416854 (8 digits); find one with trialscope search.",
-        )
+    nct = normalise_nct_id(nct_id)
     store = state(ctx).store()
     if fmt is ShowFormat.JSON:
         typer.echo(store.study_bytes(nct).decode())

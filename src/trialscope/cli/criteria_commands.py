@@ -3,7 +3,6 @@ constraints) and ``reparse`` (redo stored parses after the parser changed)."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import typer
@@ -13,12 +12,11 @@ from rich.text import Text
 from trialscope.criteria import PARSER_VERSION, Item, ParsedCriteria, parse_criteria
 from trialscope.criteria.store import load_parse, parse_counts, parse_pending
 from trialscope.errors import UsageError
+from trialscope.record.ids import normalise_nct_id
 
 from .app import app, state
 from .options import JsonFlag
 from .output import console, print_json
-
-_NCT = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
 
 
 def _facts(item: Item) -> Text:
@@ -87,11 +85,7 @@ def criteria(
             _print_table(parsed, "Criteria")
         return
     assert nct_id is not None
-    nct = nct_id.strip().upper()
-    if not _NCT.match(nct):
-        raise UsageError(
-            f"{nct_id!r} is not an NCT id.", hint="NCT ids look like NCT04416854 (8 digits)."
-        )
+    nct = normalise_nct_id(nct_id)
     stored = load_parse(state(ctx).store(), nct)
     if as_json:
         payload: dict[str, Any] = {

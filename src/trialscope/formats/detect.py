@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,15 +14,13 @@ from trialscope.formats.classic import classic_to_v2
 from trialscope.formats.encoding import strip_utf8_bom, why_not_utf8
 from trialscope.formats.legacy_values import partial_date
 from trialscope.formats.legacy_xml import legacy_download_date, legacy_xml_to_v2
+from trialscope.record.ids import NCT_ID
 
 
 class SourceFormat(StrEnum):
     V2 = "ctgov_v2"
     CLASSIC = "ctgov_classic"
     LEGACY_XML = "ctgov_legacy_xml"
-
-
-NCT_ID = re.compile(r"^NCT\d{8}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +128,6 @@ def nct_id_of(study: Mapping[str, Any]) -> str:
     if not nct_id:
         raise RecordError("record without an NCT id (protocolSection.identificationModule.nctId)")
     nct_id = str(nct_id).strip().upper()
-    if not NCT_ID.match(nct_id):
+    if NCT_ID.fullmatch(nct_id) is None:
         raise RecordError(f"malformed NCT id {nct_id!r}: expected NCT followed by 8 digits")
     return nct_id

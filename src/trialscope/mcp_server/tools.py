@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 from collections.abc import Callable
 from inspect import Parameter
 from typing import Annotated, Any, Literal
@@ -20,6 +19,7 @@ from pydantic import Field
 from trialscope.criteria import parse_criteria
 from trialscope.criteria.store import load_parse
 from trialscope.errors import UsageError
+from trialscope.record.ids import normalise_nct_id
 from trialscope.search import Hit, SearchEngine, SortOrder
 from trialscope.search.request import SearchRequest
 from trialscope.service import (
@@ -36,8 +36,6 @@ from trialscope.watch.core import change_json
 
 #: the tools the server offers, in the order clients list them
 TOOLS = ("search_trials", "get_trial", "trial_changes", "explain_criteria", "match_patient")
-
-_NCT = re.compile(r"^NCT\d{8}$")
 
 
 def search_signature(*extra: Parameter) -> inspect.Signature:
@@ -62,12 +60,7 @@ def search_signature(*extra: Parameter) -> inspect.Signature:
 
 def nct(value: str) -> str:
     """An NCT id as stored (``nct04416854`` → ``NCT04416854``), or a clear error."""
-    found = value.strip().upper()
-    if not _NCT.match(found):
-        raise UsageError(
-            f"{value!r} is not an NCT id.", hint="NCT ids look like NCT04416854 (8 digits)."
-        )
-    return found
+    return normalise_nct_id(value)
 
 
 def compact_hit(hit: Hit) -> dict[str, Any]:

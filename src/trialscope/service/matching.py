@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from trialscope.errors import PatientError, TrialscopeError, UsageError
+from trialscope.errors import PatientError, TrialscopeError
 from trialscope.match import MatchReport, Patient, apply_answers, match_patient, read_note
 from trialscope.match.intake import patient_from_data
 from trialscope.match.run import OPEN_STATUSES
+from trialscope.record.ids import normalise_nct_id
 from trialscope.search import SearchEngine
 from trialscope.store import Store
 
@@ -134,13 +135,7 @@ class MatchScope:
 
 def checked_trials(trials: tuple[str, ...]) -> list[str]:
     """NCT ids as stored, or a UsageError naming the first that is not one."""
-    wanted = [t.strip().upper() for t in trials if t.strip()]
-    for nct in wanted:
-        if not (nct.startswith("NCT") and nct[3:].isdigit() and len(nct) == 11):
-            raise UsageError(
-                f"{nct!r} is not an NCT id.", hint="NCT ids look like NCT04416854 (8 digits)."
-            )
-    return wanted
+    return [normalise_nct_id(t) for t in trials if t.strip()]
 
 
 def run_match(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from trialscope.errors import UsageError
+from trialscope.record.ids import NCT_ID
 from trialscope.vocab import Status
 
-NCT_ID = re.compile(r"^NCT\d{8}$")
 STATUS_VALUES = frozenset(status.value for status in Status)
 
 
@@ -34,7 +33,7 @@ class Selection:
                 f"Unknown status {', '.join(bad)}.",
                 hint=f"Use CT.gov values: {', '.join(sorted(STATUS_VALUES))}.",
             )
-        bad_ids = [n for n in self.nct_ids if not NCT_ID.match(n)]
+        bad_ids = [n for n in self.nct_ids if NCT_ID.fullmatch(n) is None]
         if bad_ids:
             raise UsageError(
                 f"Not an NCT id: {', '.join(bad_ids)}.", hint="NCT ids look like NCT04416854."

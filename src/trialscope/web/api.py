@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from trialscope.errors import NotFoundError
+from trialscope.record.ids import NCT_ID_ANY_CASE
 from trialscope.service import agent_page, field_changes
 from trialscope.store import FieldChange, VersionInfo
 from trialscope.timewindow import iso_utc
@@ -20,7 +21,7 @@ from .fields import parse_fields, project
 
 router = APIRouter(prefix="/api/v2", tags=["studies"], responses=ERROR_RESPONSES)
 
-NCT_PATTERN = r"^[Nn][Cc][Tt][0-9]{8}$"
+NCT_PATTERN = NCT_ID_ANY_CASE
 NctId = Annotated[
     str, Path(pattern=NCT_PATTERN, description="NCT id, e.g. NCT04416854", examples=["NCT04416854"])
 ]

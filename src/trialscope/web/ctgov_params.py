@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from trialscope.record.ids import HINT as NCT_HINT
+from trialscope.record.ids import is_nct_id
 from trialscope.search import GeoFilter, SearchQuery, SortOrder
 from trialscope.vocab import Status
 
@@ -49,7 +51,6 @@ KNOWN = frozenset(
         "markupFormat",
     }
 )
-_NCT = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
 _GEO = re.compile(
     r"^\s*distance\(\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,"
     r"\s*(\d+(?:\.\d+)?)\s*(mi|km|m|ft)?\s*\)\s*$",
@@ -142,9 +143,9 @@ def _geo(text: str) -> GeoFilter:
 
 def _ids(values: list[str]) -> tuple[str, ...]:
     ids = split_list(values)
-    bad = [i for i in ids if not _NCT.match(i)]
+    bad = [i for i in ids if not is_nct_id(i)]
     if bad:
-        raise BadParameter(f"Not an NCT id: {bad[0]!r}.", hint="NCT ids look like NCT04416854.")
+        raise BadParameter(f"Not an NCT id: {bad[0]!r}.", hint=NCT_HINT)
     return tuple(i.upper() for i in ids)
 
 
@@ -293,7 +294,7 @@ def plan_from_params(params: Mapping[str, list[str]]) -> Plan:
     ident = _one(params, "query.id")
     if ident:
         ids = split_list([ident])
-        if all(_NCT.match(i) for i in ids):
+        if all(is_nct_id(i) for i in ids):
             query = replace(query, nct_ids=query.nct_ids + tuple(i.upper() for i in ids))
         else:
             query = replace(query, text=ident)

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trialscope.errors import StudyNotFound, TrialscopeError, UsageError
+from trialscope.record.ids import is_nct_id
 
 log = logging.getLogger("trialscope.web")
 
@@ -97,7 +98,6 @@ class PeopleText:
 SEARCH_ADVICE = "Check the number, or search by disease."
 #: marks of text written for developers: commands, code, routes, patterns
 _TECHNICAL = re.compile(r"trialscope |`|--\w|/api\b|/docs|\[0-9\]|\\d|\^|\$|pattern|\{\d")
-_NCT = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
 
 
 def for_people(text: str | None) -> str | None:
@@ -174,7 +174,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     first = details[0] if details else {"loc": "request", "msg": "invalid"}
     people = None
     nct = request.path_params.get("nct")
-    if first["loc"] == "path.nct" and isinstance(nct, str) and not _NCT.match(nct):
+    if first["loc"] == "path.nct" and isinstance(nct, str) and not is_nct_id(nct):
         people = PeopleText(
             f"“{nct[:40]}” is not a trial number.",
             "Trial numbers look like NCT04416854: NCT and 8 digits. " + SEARCH_ADVICE,

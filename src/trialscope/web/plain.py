@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 
 from trialscope.record import Study
+from trialscope.record.ids import NCT_ID_ANY_CASE
 from trialscope.render.plain_language import arm_summaries, plain_for
 
 from .app import Backend, backend
@@ -20,7 +21,6 @@ from .errors import ERROR_RESPONSES
 __all__ = ["arm_summaries", "plain_for", "router"]
 
 router = APIRouter(prefix="/api/v2", tags=["studies"], responses=ERROR_RESPONSES)
-_NCT = r"^[Nn][Cc][Tt][0-9]{8}$"
 
 
 @router.get(
@@ -28,7 +28,7 @@ _NCT = r"^[Nn][Cc][Tt][0-9]{8}$"
     summary="One study in plain language: fit, what is tested, status and staleness",
 )
 def get_plain(
-    nct: Annotated[str, Path(pattern=_NCT, examples=["NCT04416854"])],
+    nct: Annotated[str, Path(pattern=NCT_ID_ANY_CASE, examples=["NCT04416854"])],
     state: Annotated[Backend, Depends(backend)],
 ) -> dict[str, Any]:
     """trialscope's own sentences (as on the patient page) and ``freshness``: whether
