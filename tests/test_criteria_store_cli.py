@@ -50,7 +50,7 @@ def test_stale_parses_are_redone_and_fresh_ones_left_alone(store: SQLiteStore) -
     import_paths(store, [LATER])
     assert parse_pending(store) == 0
     with store.transaction() as db:
-        db.execute("UPDATE criteria_parses SET parser_version = 0")
+        db.execute("UPDATE criteria_parses SET parse_key = '0-older'")
     assert parse_counts(store)["stale"] == 1
     assert parse_pending(store) == 1
     assert parse_counts(store)["current"] == 1

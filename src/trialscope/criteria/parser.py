@@ -1,10 +1,16 @@
 """Eligibility text -> :class:`ParsedCriteria`: segment, then read each item.
 
-:data:`PARSER_VERSION` goes up whenever a change to this package changes what a
-parse contains; stored parses with a lower number are stale (``trialscope reparse``).
+:data:`PARSER_VERSION` goes up whenever a change to this package's code changes what a
+parse contains. A stored parse carries :func:`parse_key`, the version plus a hash of the
+data files the parser reads (:data:`PARSER_DATA_FILES`), so editing a data file makes the
+stored parses stale too, without raising the version by hand (``trialscope reparse``).
 """
 
 from __future__ import annotations
+
+from functools import cache
+
+from trialscope.data import data_digest
 
 from .assertions import assert_span, clean_triggers, triggers
 from .cleantext import CleanText
@@ -17,10 +23,19 @@ from .vocabulary import vocabulary_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
 PARSER_VERSION = 6
+#: the package data files whose content a parse depends on (tests check none is missing)
+PARSER_DATA_FILES = ("criteria_variables.yaml", "vocabulary_mesh.tsv", "vocabulary_own.tsv")
 
 #: texts longer than this are cut: no real criteria text comes near it, and a parse
 #: must stay cheap whatever a record contains
 MAX_CHARS = 200_000
+
+
+@cache
+def parse_key() -> str:
+    """``PARSER_VERSION`` and a hash of the parser's data files: a stored parse with
+    another key is stale."""
+    return f"{PARSER_VERSION}-{data_digest(PARSER_DATA_FILES)[:16]}"
 
 
 def parse_criteria(text: str | None) -> ParsedCriteria:

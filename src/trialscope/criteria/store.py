@@ -1,9 +1,10 @@
 """Parses kept beside record versions (table ``criteria_parses``, migration 0004).
 
-:func:`parse_pending` parses every current version that has no parse, or a parse by an
-older :data:`PARSER_VERSION`; the importer and the sync runner call it when they finish,
-so only what a run made current is parsed. :func:`load_parse` reads one back for the
-CLI, the web app and the matcher.
+:func:`parse_pending` parses every current version that has no parse, or a stale one
+(its parse key, :func:`~trialscope.criteria.parser.parse_key`: the parser version and a
+hash of its data files, is not the running parser's); the importer and the sync runner
+call it when they finish, so only what a run made current is parsed. :func:`load_parse`
+reads one back for the CLI, the web app and the matcher.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from trialscope.store.sqlite import utc_now
 
 from .model import ParsedCriteria
 from .parser import PARSER_VERSION, parse_criteria
+from .parser import parse_key as current_parse_key
 
 if TYPE_CHECKING:
     from trialscope.store import Store
@@ -39,10 +41,11 @@ class StoredParse:
     parser_version: int
     parsed_at: str
     parsed: ParsedCriteria
+    parse_key: str | None = None
 
     @property
     def stale(self) -> bool:
-        return self.parser_version < PARSER_VERSION
+        return self.parse_key != current_parse_key()
 
 
 def criteria_text(study: dict[str, Any]) -> str | None:
@@ -58,8 +61,8 @@ def _pending(
     where = ["1 = 1"]
     params: list[Any] = []
     if not everything:
-        where.append("(c.version_id IS NULL OR c.parser_version < ?)")
-        params.append(PARSER_VERSION)
+        where.append("(c.version_id IS NULL OR c.parse_key IS NULL OR c.parse_key <> ?)")
+        params.append(current_parse_key())
     if nct_ids is not None:
         ids = sorted({n.upper() for n in nct_ids})
         if not ids:
@@ -101,6 +104,7 @@ def parse_pending(
     done = 0
     pool = _pool(workers) if workers > 1 and len(todo) >= POOL_MIN else None
     seen: dict[str, tuple[int, int, bytes]] = {}
+    key = current_parse_key()
     try:
         for at in range(0, len(todo), BATCH):
             chunk = todo[at : at + BATCH]
@@ -110,17 +114,18 @@ def parse_pending(
             seen.update(zip(fresh, results, strict=True))
             # in version order: concurrent parsers (PostgreSQL) lock rows in one order
             rows = sorted(
-                (version_id, nct_id, PARSER_VERSION, utc_now(), *seen[text])
+                (version_id, nct_id, PARSER_VERSION, key, utc_now(), *seen[text])
                 for (nct_id, version_id), text in zip(chunk, texts, strict=True)
             )
             if len(seen) > 4 * BATCH:
                 seen.clear()  # bounded memory; copies are usually near each other
             with store.transaction() as db:
                 db.executemany(
-                    "INSERT INTO criteria_parses (version_id, nct_id, parser_version, parsed_at,"
-                    " items, constraints, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO criteria_parses (version_id, nct_id, parser_version, parse_key,"
+                    " parsed_at, items, constraints, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (version_id) DO UPDATE SET"
-                    " parser_version = excluded.parser_version, parsed_at = excluded.parsed_at,"
+                    " parser_version = excluded.parser_version, parse_key = excluded.parse_key,"
+                    " parsed_at = excluded.parsed_at,"
                     " items = excluded.items, constraints = excluded.constraints,"
                     " data = excluded.data",
                     rows,
@@ -151,7 +156,7 @@ def load_parse(store: Store, nct_id: str, *, parse_if_missing: bool = True) -> S
     """
     nct = nct_id.upper()
     row = _row(store, nct)
-    if row is None or ((row[2] is None or row[2] < PARSER_VERSION) and parse_if_missing):
+    if row is None or (row[5] != current_parse_key() and parse_if_missing):
         if store.conn.execute("SELECT 1 FROM studies WHERE nct_id = ?", (nct,)).fetchone() is None:
             raise StudyNotFound(nct)
         if parse_if_missing:
@@ -160,12 +165,14 @@ def load_parse(store: Store, nct_id: str, *, parse_if_missing: bool = True) -> S
     if row is None or row[4] is None:
         raise StudyNotFound(nct)
     data = orjson.loads(decompress(row[4]))
-    return StoredParse(nct, int(row[1]), int(row[2]), str(row[3]), ParsedCriteria.from_json(data))
+    parsed = ParsedCriteria.from_json(data)
+    return StoredParse(nct, int(row[1]), int(row[2]), str(row[3]), parsed, row[5])
 
 
 def _row(store: Store, nct: str) -> tuple[Any, ...] | None:
     found = store.conn.execute(
-        "SELECT s.nct_id, s.current_version_id, c.parser_version, c.parsed_at, c.data"
+        "SELECT s.nct_id, s.current_version_id, c.parser_version, c.parsed_at, c.data,"
+        " c.parse_key"
         " FROM studies s LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id"
         " WHERE s.nct_id = ?",
         (nct,),
@@ -177,9 +184,10 @@ def parse_counts(store: Store) -> dict[str, int]:
     """How many current versions are parsed, stale, or not parsed yet."""
     row = store.conn.execute(
         "SELECT count(*), sum(CASE WHEN c.version_id IS NULL THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN c.parser_version < ? THEN 1 ELSE 0 END)"
+        " sum(CASE WHEN c.version_id IS NOT NULL"
+        " AND (c.parse_key IS NULL OR c.parse_key <> ?) THEN 1 ELSE 0 END)"
         " FROM studies s LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id",
-        (PARSER_VERSION,),
+        (current_parse_key(),),
     ).fetchone()
     total, missing, stale = (int(v or 0) for v in row)
     return {

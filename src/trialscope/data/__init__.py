@@ -20,6 +20,7 @@ read and checked once per process.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
@@ -34,6 +35,7 @@ __all__ = [
     "DataFileError",
     "Document",
     "Row",
+    "data_digest",
     "data_files",
     "load_document",
     "load_rows",
@@ -82,6 +84,14 @@ def data_files() -> list[str]:
     """The names of every data file in this package."""
     root = resources.files(__name__)
     return sorted(p.name for p in root.iterdir() if p.name.endswith((".tsv", ".yaml")))
+
+
+def data_digest(names: Sequence[str]) -> str:
+    """A SHA-256 of these data files' names and contents: it changes when one is edited."""
+    digest = hashlib.sha256()
+    for name in sorted(names):
+        digest.update(name.encode() + b"\0" + _read(name).encode() + b"\0")
+    return digest.hexdigest()
 
 
 def load_rows(model: type[R]) -> tuple[R, ...]:
