@@ -7,7 +7,6 @@ written anywhere unless ``--save PATH`` asks for it; the database is only read.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +28,7 @@ from trialscope.match import (
     apply_answers,
 )
 from trialscope.match.intake import load_patient
+from trialscope.record.markdown import unescape_markdown
 from trialscope.search.request import parse_radius
 from trialscope.service import MatchScope, run_match
 
@@ -58,7 +58,6 @@ VERDICT_STYLE = {
 #: how many open questions the interactive questionnaire asks per round
 ASK_AT_MOST = 12
 LEGEND = "✓ fits  ✗ rules out  ? unknown  – does not apply (for this patient)"
-_ESCAPED = re.compile(r"\\([<>*_#\[\]()\\-])")
 
 
 def read_patient(source: str) -> Patient:
@@ -151,7 +150,7 @@ def print_ranking(report: MatchReport) -> None:
 
 def clean(text: str) -> str:
     """Criteria text on one line, CT.gov's markdown escapes (``\\<``) undone."""
-    return _ESCAPED.sub(r"\1", " ".join(text.split()))
+    return unescape_markdown(" ".join(text.split()))
 
 
 def evidence_lines(result: CriterionResult) -> list[str]:

@@ -16,11 +16,12 @@ import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
+from trialscope.record.markdown import MARKDOWN_ESCAPE
+
 from .model import Span
 
-# Characters markdown escapes in CT.gov text; the backslash is dropped.
-_ESCAPE = re.compile(r"\\([<>*^_\[\]~\-#.+()!|=`{}])")
-_SPECIAL = re.compile(r"\\[<>*^_\[\]~\-#.+()!|=`{}]|[^\x00-\x7f]+")
+# markdown escapes (the backslash is dropped) and runs of non-ASCII characters
+_SPECIAL = re.compile(MARKDOWN_ESCAPE.pattern + r"|[^\x00-\x7f]+")
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 

@@ -22,7 +22,7 @@ from .temporal import extract_windows
 from .vocabulary import vocabulary_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 6
+PARSER_VERSION = 7
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = ("criteria_variables.yaml", "vocabulary_mesh.tsv", "vocabulary_own.tsv")
 

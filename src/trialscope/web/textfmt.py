@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trialscope.errors import NotFoundError
+from trialscope.record.markdown import unescape_markdown
 
 if TYPE_CHECKING:
     from trialscope.store import Store
 
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|=])")
 _BULLET = re.compile(r"^(\s*)(?:[*\-•·▪●]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+(.*)$")
 _HEADER = re.compile(
     r"^\s*[#*_ ]*(?:key\s+|main\s+|major\s+|general\s+|other\s+)?"
@@ -27,21 +27,16 @@ _HEADER = re.compile(
 )
 
 
-def unescape(text: str) -> str:
-    """Undo CT.gov's markdown backslash escapes (``\\<`` → ``<``)."""
-    return _MD_ESCAPE.sub(r"\1", text)
-
-
 def paragraphs(text: str | None) -> list[str]:
     """Blank-line separated paragraphs, escapes undone; line breaks inside kept."""
     if not text or not text.strip():
         return []
     blocks = re.split(r"\n\s*\n", text.strip())
-    return [unescape(block.strip("\n")).strip() for block in blocks if block.strip()]
+    return [unescape_markdown(block.strip("\n")).strip() for block in blocks if block.strip()]
 
 
 def one_line(text: str | None) -> str:
-    return " ".join(unescape(text or "").split())
+    return " ".join(unescape_markdown(text or "").split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +99,18 @@ def split_criteria(text: str | None) -> Criteria:
             target = found.inclusion if header.group(1).lower() == "inclusion" else found.exclusion
             rest = (header.group("rest") or "").strip()
             if rest:
-                target.append(Item(unescape(rest)))
+                target.append(Item(unescape_markdown(rest)))
             previous_blank = True
             continue
         bullet = _BULLET.match(line)
         if bullet:
             level = 1 if len(bullet.group(1).expandtabs(4)) >= 2 else 0
-            target.append(Item(unescape(bullet.group(2).strip()), level))
+            target.append(Item(unescape_markdown(bullet.group(2).strip()), level))
         elif target and not previous_blank:
             last = target[-1]
-            target[-1] = Item(f"{last.text} {unescape(line.strip())}", last.level)
+            target[-1] = Item(f"{last.text} {unescape_markdown(line.strip())}", last.level)
         else:
-            target.append(Item(unescape(line.strip())))
+            target.append(Item(unescape_markdown(line.strip())))
         previous_blank = False
     return found
 
