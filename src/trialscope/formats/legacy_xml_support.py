@@ -205,7 +205,7 @@ def _contact(el: _El, role: str | None = "CONTACT") -> dict[str, Any]:
         elif tag == "role":
             role = lv.role(child.text) or role
         else:
-            key = _CONTACT_KEYS.get(tag)  # type: ignore[arg-type]
+            key = _CONTACT_KEYS.get(tag)
             value = _clean(child.text) if key else None
             if value:
                 out[key] = value  # type: ignore[index]

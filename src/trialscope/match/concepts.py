@@ -137,8 +137,3 @@ def ancestors(concept: str) -> frozenset[str]:
         return frozenset(vocabulary().ancestors(concept)) | {concept}
     except KeyError:
         return frozenset({concept})
-
-
-def satisfies(patient_concept: str, wanted: str) -> bool:
-    """The patient's concept is ``wanted`` or narrower than it."""
-    return wanted in ancestors(patient_concept)

@@ -328,9 +328,7 @@ def _measurements(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) 
         source = quote(lo + constraint.span[0], lo + constraint.span[1])
         variable = VARIABLES[constraint.variable]
         if variable.id in ("ecog", "who_ps", "karnofsky", "lansky"):
-            patient.performance.append(
-                Performance(scale=variable.id, value=value, source=source)  # type: ignore[arg-type]
-            )
+            patient.performance.append(Performance(scale=variable.id, value=value, source=source))
             continue
         if variable.kind == "count" or constraint.unit in ("x ULN", "x LLN"):
             continue

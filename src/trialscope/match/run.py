@@ -124,12 +124,12 @@ def match_patient(
         ids = wanted
         text = query or _condition_query(patient)
         if text:  # relevance of the named trials, for ranking them
-            engine = engine or SearchEngine(store)  # type: ignore[arg-type]
+            engine = engine or SearchEngine(store)
             scoped = SearchQuery(text=text, nct_ids=tuple(wanted), limit=len(wanted),
                                  with_facets=False, geo=geo)  # fmt: skip
             hits = {h.nct_id: h for h in engine.search(scoped).hits}
     else:
-        engine = engine or SearchEngine(store)  # type: ignore[arg-type]
+        engine = engine or SearchEngine(store)
         text = query or _condition_query(patient)
         if not text:
             raise UsageError(
@@ -384,7 +384,7 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
             lab.reference_high = _number(key, raw)
         elif kind == "performance":
             updated.performance.append(
-                Performance(scale=rest, value=_number(key, raw), source=source)  # type: ignore[arg-type]
+                Performance(scale=rest, value=_number(key, raw), source=source)
             )
         elif kind in ("age",):
             updated.age = _number(key, raw)

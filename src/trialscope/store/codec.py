@@ -21,7 +21,7 @@ def _codecs() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
     if pair is None:
         pair = (zstandard.ZstdCompressor(level=LEVEL), zstandard.ZstdDecompressor())
         _local.pair = pair
-    return pair  # type: ignore[no-any-return]
+    return pair
 
 
 def compress(data: bytes) -> bytes:

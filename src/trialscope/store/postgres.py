@@ -62,7 +62,7 @@ class PgConnection:
     def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor[Any]:
         query = to_psycopg(sql)
         try:
-            return self.raw.execute(query, parameters)  # type: ignore[arg-type]
+            return self.raw.execute(query, parameters)
         except psycopg.OperationalError as exc:
             if not self.raw.broken or self._in_transaction:
                 raise StoreError(f"Database error: {_describe(exc)}") from exc
@@ -71,7 +71,7 @@ class PgConnection:
             raise StoreError(f"Database error: {_describe(exc)}") from exc
         try:
             self.raw = _connect(self.url)
-            return self.raw.execute(query, parameters)  # type: ignore[arg-type]
+            return self.raw.execute(query, parameters)
         except psycopg.Error as exc:
             raise StoreError(f"Database connection lost: {_describe(lost)}") from exc
 
@@ -97,7 +97,7 @@ class PgConnection:
             return
         try:
             with self.raw.cursor() as cur:
-                cur.executemany(to_psycopg(sql), rows)  # type: ignore[arg-type]
+                cur.executemany(to_psycopg(sql), rows)
         except psycopg.Error as exc:
             raise StoreError(f"Database error: {_describe(exc)}") from exc
 
