@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from trialscope.errors import UsageError
+from trialscope.search import related
 from trialscope.search.dialect import SearchDialect, dialect_for
 from trialscope.search.gazetteer import distance_km
 from trialscope.search.index import IndexWriter
@@ -77,6 +78,7 @@ class SearchEngine:
         done = self.index.refresh()
         if done:
             self._generation += 1
+            related.refresh(self.store)
         return done
 
     # -- searching -----------------------------------------------------------------------
@@ -232,35 +234,17 @@ class SearchEngine:
     # -- related trials --------------------------------------------------------------------
 
     def related(self, nct_id: str, k: int = 5) -> list[Hit]:
-        """Trials sharing the most informative conditions, MeSH terms and interventions,
-        plus title words, weighted by how rare each is (IDF)."""
+        """The trials most like ``nct_id`` (trialscope.search.related), as stored when the
+        index was refreshed; computed now only when its list is missing."""
         self.refresh()
         nct_id = nct_id.upper()
-        own = self.db.execute(
-            "SELECT kind, term FROM search_terms WHERE nct_id = ?", (nct_id,)
-        ).fetchall()
-        total = max(1, self.dialect.doc_count(self.db))
-        scores: dict[str, float] = {}
-        kind_weight = {"condition": 1.0, "mesh": 1.0, "intervention": 0.6, "intervention_mesh": 0.6}
-        for kind, term in own:
-            others = [
-                r[0]
-                for r in self.db.execute(
-                    "SELECT DISTINCT nct_id FROM search_terms WHERE kind = ? AND term = ?"
-                    " AND nct_id != ? LIMIT 5000",
-                    (kind, term, nct_id),
-                )
-            ]
-            if not others:
-                continue
-            weight = kind_weight.get(kind, 0.5) * math.log(1 + total / len(others))
-            for other in others:
-                scores[other] = scores.get(other, 0.0) + weight
-        for other, bonus in self.dialect.title_neighbours(self.db, nct_id):
-            scores[other] = scores.get(other, 0.0) + bonus
-        best = sorted(scores, key=lambda n: (-scores[n], n))[:k]
-        if not best:
+        found = related.stored(self.db, nct_id, k)
+        if found is None:
+            found = related.compute_one(self.store, nct_id, k)
+        if not found:
             return []
+        best = [n for n, _ in found]
+        scores = dict(found)
         marks = ",".join("?" * len(best))
         cards = dict(
             self.db.execute(

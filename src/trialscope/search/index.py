@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from trialscope.errors import TrialscopeError
 from trialscope.record import Study
+from trialscope.search import related
 from trialscope.search.dialect import SearchDialect, dialect_for
 from trialscope.search.gazetteer import locate_site
 from trialscope.search.rows import IndexRows, Placer, SiteRow, TermRow, places_of, rows_for
@@ -112,6 +113,7 @@ class IndexWriter:
         db.execute(f"DELETE FROM search_places WHERE doc IN ({old})", nct_ids)
         for table in ("search_docs", "search_sites", "search_terms"):
             db.execute(f"DELETE FROM {table} WHERE nct_id IN ({marks})", nct_ids)
+        related.mark_dirty(db, nct_ids)  # its related trials follow, in the same transaction
         if not rows:
             return
         rowids = self.dialect.new_rowids(db, len(rows))

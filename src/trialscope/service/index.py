@@ -1,10 +1,12 @@
-"""Bring the search index up to date after records were stored (import, sync)."""
+"""Bring the search index, and the related trials stored with it, up to date after
+records were stored (import, sync)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from trialscope.search import index as search_index
+from trialscope.search import related
 from trialscope.store import Store
 
 #: told (studies indexed so far, studies waiting at the start)
@@ -17,11 +19,14 @@ def pending_index(store: Store) -> int:
 
 
 def refresh_index(store: Store, on_progress: IndexProgress | None = None) -> int:
-    """Index every study waiting; returns how many were (re)indexed."""
+    """Index every study waiting, then store the related trials of every study the
+    index (re)wrote (or a stopped run left queued); returns how many were (re)indexed."""
     waiting = search_index.pending(store)
-    if waiting == 0:
-        return 0
-    if on_progress is None:
-        return search_index.refresh(store)
-    on_progress(0, waiting)
-    return search_index.refresh(store, lambda done: on_progress(done, waiting))
+    done = 0
+    if waiting and on_progress is None:
+        done = search_index.refresh(store)
+    elif waiting and on_progress is not None:
+        on_progress(0, waiting)
+        done = search_index.refresh(store, lambda n: on_progress(n, waiting))
+    related.refresh(store)
+    return done
