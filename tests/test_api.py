@@ -97,16 +97,16 @@ def test_versions_oldest_first(client: TestClient) -> None:
     body = client.get(f"/api/v2/studies/{SEED}/versions").json()
     assert body["nctId"] == SEED
     versions = body["versions"]
-    assert [v["sourceFormat"] for v in versions] == ["ctgov_legacy_xml", "ctgov_v2"]
-    assert {"versionId", "contentHash", "firstSeen", "lastSeen", "partial"} <= set(versions[0])
-    first = client.get(f"/api/v2/studies/{SEED}/versions/{versions[0]['versionId']}")
+    assert [v["source_format"] for v in versions] == ["ctgov_legacy_xml", "ctgov_v2"]
+    assert {"version_id", "content_hash", "first_seen", "last_seen", "partial"} <= set(versions[0])
+    first = client.get(f"/api/v2/studies/{SEED}/versions/{versions[0]['version_id']}")
     assert first.status_code == 200
     assert first.json()["protocolSection"]["statusModule"]["overallStatus"] == "RECRUITING"
 
 
 def test_version_of_another_study_is_not_found(client: TestClient) -> None:
     versions = client.get(f"/api/v2/studies/{SEED}/versions").json()["versions"]
-    response = client.get(f"/api/v2/studies/NCT99999901/versions/{versions[0]['versionId']}")
+    response = client.get(f"/api/v2/studies/NCT99999901/versions/{versions[0]['version_id']}")
     assert_envelope(response, 404, "not_found")
 
 
@@ -120,7 +120,7 @@ def test_changes_filtered_by_field(client: TestClient) -> None:
         c for c in body["changes"] if c["path"] == "status.overallStatus" and c["kind"] == "changed"
     )
     assert (status["old"], status["new"]) == ("RECRUITING", "UNKNOWN")
-    assert status["ctDate"] == "2020-06-04"
+    assert status["ct_date"] == "2020-06-04"
     none = client.get(
         f"/api/v2/studies/{SEED}/changes", params={"since": "2999-01-01", "firstSight": "false"}
     )

@@ -137,7 +137,7 @@ def test_search_trials_near_a_place(session: Session) -> None:
     found = result.structured_content
     assert found["near"]["place"].startswith("Shanghai")
     hit = next(h for h in found["hits"] if h["nct_id"] == SEED)
-    assert hit["title"].startswith("The Value of Palliative Primary Tumor Resection")
+    assert hit["brief_title"].startswith("The Value of Palliative Primary Tumor Resection")
     assert hit["phases"] == ["PHASE3"]
     assert hit["nearest_site"]["city"] == "Shanghai"
     assert hit["nearest_site"]["distance_km"] < 50
@@ -154,7 +154,7 @@ def test_search_trials_filters(session: Session) -> None:
 
     every, recruiting = session(script)
     assert every["total"] > recruiting["total"] > 0
-    assert {h["status"] for h in recruiting["hits"]} == {"RECRUITING"}
+    assert {h["overall_status"] for h in recruiting["hits"]} == {"RECRUITING"}
 
 
 def test_get_trial_is_the_agent_page(session: Session) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -21,7 +21,7 @@ from trialscope.config import Settings
 from trialscope.importer import ImportProgress, ImportSummary, import_paths
 from trialscope.record.ids import normalise_nct_id
 from trialscope.render.markdown import change_line
-from trialscope.store import FieldChange, Store
+from trialscope.store import Store
 from trialscope.timewindow import iso_utc
 
 from .app import app, state
@@ -218,18 +218,6 @@ def show(
 # -- changes and versions -------------------------------------------------------------
 
 
-def _change_dict(change: FieldChange) -> dict[str, Any]:
-    return {
-        "nct_id": change.nct_id,
-        "path": change.path,
-        "kind": str(change.kind),
-        "old": change.old,
-        "new": change.new,
-        "detected_at": iso_utc(change.detected_at) if change.detected_at else None,
-        "ct_date": change.ct_date,
-    }
-
-
 @app.command()
 def changes(
     ctx: typer.Context,
@@ -256,7 +244,7 @@ def changes(
     )
     found = listed.changes[:limit]
     if as_json:
-        print_json([_change_dict(c) for c in found])
+        print_json([c.to_json() for c in found])
         return
     if not found:
         console.print("No changes match.")
@@ -277,21 +265,8 @@ def versions(
 ) -> None:
     """Every stored version of a study, oldest first (the last is current)."""
     found = state(ctx).store().versions(nct_id.strip())
-    rows = [
-        {
-            "version_id": v.version_id,
-            "ct_last_update_post_date": v.last_update_post_date,
-            "source_format": v.source_format,
-            "source": v.source,
-            "content_hash": v.content_hash,
-            "first_seen": iso_utc(v.first_seen),
-            "last_seen": iso_utc(v.last_seen),
-            "partial": v.is_partial,
-        }
-        for v in found
-    ]
     if as_json:
-        print_json(rows)
+        print_json([v.to_json() for v in found])
         return
     table = Table(title=f"Versions of {nct_id.upper()}", title_justify="left")
     for column in ("#", "CT.gov update", "format", "hash", "first seen", "source"):

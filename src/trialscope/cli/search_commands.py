@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from trialscope.search import Hit, SearchEngine, SortOrder
+from trialscope.search import SearchEngine, SortOrder
 from trialscope.search.request import SearchRequest
 from trialscope.search.types import SearchResult
 
@@ -15,36 +15,6 @@ from .options import JsonFlag, with_search_options
 from .output import console, print_json
 
 Opt = typer.Option
-
-__all__ = ["hit_json"]
-
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "nct_id": hit.nct_id,
-        "score": hit.score,
-        "brief_title": hit.brief_title,
-        "overall_status": hit.overall_status,
-        "phases": list(hit.phases),
-        "study_type": hit.study_type,
-        "conditions": list(hit.conditions),
-        "interventions": list(hit.interventions),
-        "lead_sponsor": hit.lead_sponsor,
-        "last_update_post_date": hit.last_update_post_date,
-        "start_date": hit.start_date,
-        "nearest_site": None,
-    }
-    if hit.nearest_site is not None:
-        site = hit.nearest_site
-        data["nearest_site"] = {
-            "facility": site.facility,
-            "city": site.city,
-            "state": site.state,
-            "country": site.country,
-            "status": site.status,
-            "distance_km": site.distance_km,
-        }
-    return data
 
 
 def _print(result: SearchResult, place: str | None) -> None:
@@ -97,7 +67,7 @@ def search(
         print_json(
             {
                 "total": result.total,
-                "hits": [hit_json(h) for h in result.hits],
+                "hits": [h.to_json() for h in result.hits],
                 "facets": result.facets,
                 "next_cursor": result.next_cursor,
                 "near": None
@@ -126,6 +96,6 @@ def related(
     store.current_version(nct_id)  # a clear error for an unknown id
     hits = SearchEngine(store).related(nct_id, k=limit)
     if as_json:
-        print_json([hit_json(h) for h in hits])
+        print_json([h.to_json() for h in hits])
         return
     _print(SearchResult(hits=hits, total=len(hits)), None)

@@ -20,7 +20,7 @@ from trialscope.criteria import parse_criteria
 from trialscope.criteria.store import load_parse
 from trialscope.errors import UsageError
 from trialscope.record.ids import normalise_nct_id
-from trialscope.search import Hit, SearchEngine, SortOrder
+from trialscope.search import SearchEngine, SortOrder
 from trialscope.search.request import SearchRequest
 from trialscope.service import (
     Backend,
@@ -32,7 +32,6 @@ from trialscope.service import (
     run_match,
 )
 from trialscope.store import Store
-from trialscope.watch.core import change_json
 
 #: the tools the server offers, in the order clients list them
 TOOLS = ("search_trials", "get_trial", "trial_changes", "explain_criteria", "match_patient")
@@ -61,29 +60,6 @@ def search_signature(*extra: Parameter) -> inspect.Signature:
 def nct(value: str) -> str:
     """An NCT id as stored (``nct04416854`` → ``NCT04416854``), or a clear error."""
     return normalise_nct_id(value)
-
-
-def compact_hit(hit: Hit) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "nct_id": hit.nct_id,
-        "title": hit.brief_title,
-        "status": hit.overall_status,
-        "phases": list(hit.phases),
-        "conditions": list(hit.conditions[:5]),
-        "sponsor": hit.lead_sponsor,
-        "last_update": hit.last_update_post_date,
-    }
-    site = hit.nearest_site
-    if site is not None:
-        data["nearest_site"] = {
-            "facility": site.facility,
-            "city": site.city,
-            "state": site.state,
-            "country": site.country,
-            "status": site.status,
-            "distance_km": round(site.distance_km, 1),
-        }
-    return data
 
 
 #: the MCP tool's own parameters after the request's: paging and order
@@ -144,7 +120,7 @@ class TrialTools:
     @SignedMethod
     def search_trials(self, **arguments: Any) -> dict[str, Any]:
         """Search the mirror of ClinicalTrials.gov: ranked full text with filters and distance
-        (like `trialscope search`). Returns the number of matches and compact hits: NCT id,
+        (like `trialscope search`). Returns the number of matches and the hits: NCT id,
         title, status, phases, conditions, sponsor, and the nearest site with its distance
         when `near` is given. Read a hit in full with get_trial."""
         sort = SortOrder(arguments.pop("sort", "relevance"))
@@ -157,7 +133,7 @@ class TrialTools:
             "near": None
             if search.geo is None
             else {"place": search.geo.label, "radius_km": round(search.geo.radius_km, 1)},
-            "hits": [compact_hit(h) for h in result.hits],
+            "hits": [h.to_json() for h in result.hits],
         }
 
     def get_trial(
@@ -192,7 +168,7 @@ class TrialTools:
         return {
             "since": found.since,
             "total": len(found.changes),
-            "changes": [{"nct_id": c.nct_id, **change_json(c)} for c in found.changes[:limit]],
+            "changes": [c.to_json() for c in found.changes[:limit]],
         }
 
     def explain_criteria(

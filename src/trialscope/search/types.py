@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class SortOrder(StrEnum):
@@ -92,6 +93,26 @@ class Hit:
     last_update_post_date: str | None
     start_date: str | None
     nearest_site: NearestSite | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON form: CLI ``--json`` and MCP ``search_trials``."""
+        site = self.nearest_site
+        return {
+            "nct_id": self.nct_id,
+            "score": self.score,
+            "brief_title": self.brief_title,
+            "overall_status": self.overall_status,
+            "phases": list(self.phases),
+            "study_type": self.study_type,
+            "conditions": list(self.conditions),
+            "interventions": list(self.interventions),
+            "lead_sponsor": self.lead_sponsor,
+            "last_update_post_date": self.last_update_post_date,
+            "start_date": self.start_date,
+            "nearest_site": None
+            if site is None
+            else {**asdict(site), "distance_km": round(site.distance_km, 1)},
+        }
 
 
 @dataclass(frozen=True, slots=True)

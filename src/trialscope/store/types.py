@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from trialscope.store.codec import compress, decompress
+from trialscope.timewindow import iso_utc
 
 
 class ChangeKind(StrEnum):
@@ -36,6 +37,18 @@ class FieldChange:
     #: CT.gov last update post date of the newer version, when known (YYYY-MM-DD)
     ct_date: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON form: CLI ``--json``, the API, MCP and saved-search events."""
+        return {
+            "nct_id": self.nct_id,
+            "path": self.path,
+            "kind": str(self.kind),
+            "old": self.old,
+            "new": self.new,
+            "detected_at": iso_utc(self.detected_at) if self.detected_at else None,
+            "ct_date": self.ct_date,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class VersionInfo:
@@ -50,6 +63,20 @@ class VersionInfo:
     first_seen: datetime
     last_seen: datetime
     is_partial: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON form: CLI ``--json`` and the API."""
+        return {
+            "nct_id": self.nct_id,
+            "version_id": self.version_id,
+            "ct_last_update_post_date": self.last_update_post_date,
+            "source_format": self.source_format,
+            "source": self.source,
+            "content_hash": self.content_hash,
+            "first_seen": iso_utc(self.first_seen),
+            "last_seen": iso_utc(self.last_seen),
+            "partial": self.is_partial,
+        }
 
 
 class Outcome(StrEnum):

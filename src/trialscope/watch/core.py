@@ -21,7 +21,6 @@ import orjson
 from trialscope.errors import NotFoundError, UsageError
 from trialscope.search import SearchEngine
 from trialscope.search.request import SearchRequest
-from trialscope.store import FieldChange
 from trialscope.timewindow import iso_utc
 
 if TYPE_CHECKING:
@@ -111,17 +110,6 @@ class WatchRun:
 
 def _now() -> str:
     return iso_utc(datetime.now(UTC))
-
-
-def change_json(change: FieldChange) -> dict[str, Any]:
-    return {
-        "path": change.path,
-        "kind": str(change.kind),
-        "old": change.old,
-        "new": change.new,
-        "detected_at": iso_utc(change.detected_at) if change.detected_at else None,
-        "ct_date": change.ct_date,
-    }
 
 
 def check_name(name: str) -> str:
@@ -301,7 +289,7 @@ class Watches:
             kind=kind,
             title=card[0] if card else None,
             status=card[1] if card else None,
-            changes=[change_json(c) for c in changes],
+            changes=[c.to_json() for c in changes],
             updated=iso_utc(info.first_seen),
             found_at=now,
         )

@@ -12,8 +12,6 @@ from fastapi.responses import PlainTextResponse, Response
 from trialscope.errors import NotFoundError
 from trialscope.record.ids import NCT_ID_ANY_CASE
 from trialscope.service import agent_page, field_changes
-from trialscope.store import FieldChange, VersionInfo
-from trialscope.timewindow import iso_utc
 
 from .app import Backend, backend
 from .errors import ERROR_RESPONSES
@@ -85,35 +83,11 @@ def get_study(
     return Response(data, media_type=_JSON)
 
 
-def version_dict(v: VersionInfo) -> dict[str, Any]:
-    return {
-        "versionId": v.version_id,
-        "ctLastUpdatePostDate": v.last_update_post_date,
-        "sourceFormat": v.source_format,
-        "source": v.source,
-        "contentHash": v.content_hash,
-        "firstSeen": iso_utc(v.first_seen),
-        "lastSeen": iso_utc(v.last_seen),
-        "partial": v.is_partial,
-    }
-
-
-def change_dict(c: FieldChange) -> dict[str, Any]:
-    return {
-        "path": c.path,
-        "kind": str(c.kind),
-        "old": c.old,
-        "new": c.new,
-        "detectedAt": iso_utc(c.detected_at) if c.detected_at else None,
-        "ctDate": c.ct_date,
-    }
-
-
 @router.get("/studies/{nct}/versions", summary="Every stored version of a study, oldest first")
 def get_versions(nct: NctId, state: Annotated[Backend, Depends(backend)]) -> dict[str, Any]:
     """The last version listed is the current one."""
     found = state.store().versions(nct)
-    return {"nctId": nct.upper(), "versions": [version_dict(v) for v in found]}
+    return {"nctId": nct.upper(), "versions": [v.to_json() for v in found]}
 
 
 @router.get(
@@ -154,4 +128,4 @@ def get_changes(
 ) -> dict[str, Any]:
     # an unknown study is a 404
     found = field_changes(state.store(), [nct], since=since, field=field, first_sight=first_sight)
-    return {"nctId": nct.upper(), "changes": [change_dict(c) for c in found.changes[:limit]]}
+    return {"nctId": nct.upper(), "changes": [c.to_json() for c in found.changes[:limit]]}
