@@ -134,7 +134,8 @@ FULL_TEXT = {
 def derived_state(location: str | Path) -> dict[str, Any]:
     """What a store derives from its versions, to compare an interrupted-then-resumed run
     with an uninterrupted one: every criteria parse (by study and content hash, with the
-    parsed JSON) and the whole search index by study (row ids legitimately differ)."""
+    parsed JSON), the whole search index by study (row ids legitimately differ) and the
+    stored related trials."""
     with open_store(location) as opened:
         conn = opened.conn
 
@@ -166,6 +167,12 @@ def derived_state(location: str | Path) -> dict[str, Any]:
             ),
             "terms": rows("SELECT nct_id, kind, term FROM search_terms"),
             "dirty": rows("SELECT nct_id FROM search_dirty"),
+            "related_features": rows("SELECT nct_id, kind, feature FROM related_features"),
+            "related_lists": rows("SELECT nct_id, neighbours FROM related_lists"),
+            "related": rows(
+                "SELECT nct_id, rank, other, score, title_similarity FROM related_trials"
+            ),
+            "related_dirty": rows("SELECT nct_id FROM related_dirty"),
         }
 
 

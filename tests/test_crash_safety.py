@@ -1,6 +1,7 @@
 """SIGKILL an import in each of its stages (storing versions, parsing their criteria,
-indexing them for search) and run it again: the versions, the criteria parses and the
-search index equal an uninterrupted run's, on both backends."""
+indexing them for search, storing their related trials) and run it again: the versions,
+the criteria parses, the search index and the related trials equal an uninterrupted
+run's, on both backends."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ STAGES = {
     "import": Stage("import", "SELECT count(*) FROM versions", 500, pooled=True),
     "criteria": Stage("criteria", "SELECT count(*) FROM criteria_parses", 1, pooled=True),
     "index": Stage("index", "SELECT count(*) FROM search_docs", 1, pooled=False),
+    "related": Stage("related", "SELECT count(*) FROM related_lists", 1, pooled=False),
 }
 
 
@@ -85,6 +87,7 @@ class Expected:
             "import": len(self.store["versions"]),
             "criteria": len(self.derived["parses"]),
             "index": len(self.derived["docs"]),
+            "related": len(self.derived["related_lists"]),
         }[stage.name]
 
 
@@ -100,7 +103,8 @@ def expected(backend: Backend, inputs: list[Path]) -> Expected:
     assert len(found.derived["parses"]) == studies
     assert len(found.derived["docs"]) == studies
     assert found.derived["terms"] and found.derived["sites"] and found.derived["places"]
-    assert found.derived["dirty"] == []
+    assert found.derived["dirty"] == [] and found.derived["related_dirty"] == []
+    assert len(found.derived["related_lists"]) == studies
     return found
 
 
