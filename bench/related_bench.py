@@ -34,7 +34,7 @@ from web_bench import FOLDERS, serve
 from trialscope.criteria.vocabulary import terminology
 from trialscope.search import SearchEngine
 from trialscope.search import related as related_stage
-from trialscope.search.engine import title_words
+from trialscope.search.plan import title_words
 from trialscope.store import SQLiteStore
 
 K = 5
