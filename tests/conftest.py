@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 
-from trialscope.store import Store, open_store
-from trialscope.store.codec import decompress
-
-from . import pg_server
+from tests import pg_server
 
 # the hooks are found by name in a conftest, so importing them here installs them
-from .ci_strict import in_ci, pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
+from tests.ci_strict import in_ci, pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
+from trialscope.store import Store, open_store
+from trialscope.store.codec import decompress
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

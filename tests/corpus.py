@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from .conftest import CTGOV
+from tests.conftest import CTGOV
 
 
 def _lines(path: Path) -> list[bytes]:

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
+from tests.conftest import Backend, needs_corpus
+from tests.webapp import SEED, TestClient, build_db, client_for
 from trialscope.store import Store, open_store
-
-from .conftest import Backend, needs_corpus
-from .webapp import SEED, TestClient, build_db, client_for
 
 pytestmark = needs_corpus
 

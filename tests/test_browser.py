@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import ROOT, needs_corpus
-from .webapp import HOSTILE, SEED, build_db
+from tests.conftest import ROOT, needs_corpus
+from tests.webapp import HOSTILE, SEED, build_db
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "docs" / "screenshots"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from .cli_runner import run_cli
-from .conftest import CTGOV, FIXTURES, needs_corpus
+from tests.cli_runner import run_cli
+from tests.conftest import CTGOV, FIXTURES, needs_corpus
 
 SEED_XML = CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"
 LATER = FIXTURES / "NCT04416854.2026.v2.json"

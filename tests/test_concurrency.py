@@ -22,11 +22,10 @@ import httpx
 import psutil
 import pytest
 
+from tests import pg_server
+from tests.conftest import CTGOV, FIXTURES, needs_corpus, store_state
+from tests.ctgov_server.fixture import ServerHandle, ctgov_server  # noqa: F401
 from trialscope.store import open_store
-
-from . import pg_server
-from .conftest import CTGOV, FIXTURES, needs_corpus, store_state
-from .ctgov_server.fixture import ServerHandle, ctgov_server  # noqa: F401
 
 pytestmark = needs_corpus
 

@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from .conftest import CTGOV, Backend, derived_state, needs_corpus, store_state
+from tests.conftest import CTGOV, Backend, derived_state, needs_corpus, store_state
 
 pytestmark = needs_corpus
 

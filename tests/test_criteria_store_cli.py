@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_cli
+from tests.conftest import CTGOV, FIXTURES, needs_corpus
 from trialscope.criteria import PARSER_VERSION
 from trialscope.criteria.store import load_parse, parse_counts, parse_pending
 from trialscope.errors import StudyNotFound
 from trialscope.importer import import_paths
 from trialscope.store import SQLiteStore
-
-from .cli_runner import run_cli
-from .conftest import CTGOV, FIXTURES, needs_corpus
 
 LATER = FIXTURES / "NCT04416854.2026.v2.json"
 SEED_XML = CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"

@@ -15,11 +15,10 @@ import httpx
 import orjson
 import pytest
 
+from tests.conftest import CTGOV, needs_corpus
+from tests.ctgov_server.fixture import ServerHandle, ctgov_server, running_server  # noqa: F401
 from trialscope.errors import RecordError
 from trialscope.formats.legacy_xml import legacy_xml_to_v2
-
-from .conftest import CTGOV, needs_corpus
-from .ctgov_server.fixture import ServerHandle, ctgov_server, running_server  # noqa: F401
 
 pytestmark = needs_corpus
 

@@ -10,10 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import FIXTURES
 from trialscope.store.diff import WATCHED_ON_FIRST_SIGHT, diff_studies, first_sight
 from trialscope.store.types import ChangeKind
-
-from .conftest import FIXTURES
 
 
 @pytest.fixture

@@ -16,11 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import CTGOV, Backend, needs_corpus
 from trialscope.formats.encoding import why_not_utf8, wide_codec, wide_to_utf8
 from trialscope.importer import import_paths
 from trialscope.store import Store
-
-from .conftest import CTGOV, Backend, needs_corpus
 
 SEED_XML = CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"
 #: a v2 file of the corpus that holds records with Latin-1 letters (è, ô)

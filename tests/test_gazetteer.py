@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.cli_runner import run_cli
 from trialscope.errors import PlaceNotFound, UsageError
 from trialscope.search.gazetteer import distance_km, locate_place, normalise, suggest_places
-
-from .cli_runner import run_cli
 
 
 @pytest.mark.parametrize(

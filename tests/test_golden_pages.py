@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CTGOV, FIXTURES, needs_corpus
 from trialscope.importer import import_paths
 from trialscope.record import Study
 from trialscope.render import render_card, render_markdown, render_text
 from trialscope.store import SQLiteStore
-
-from .conftest import CTGOV, FIXTURES, needs_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"

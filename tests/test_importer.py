@@ -13,11 +13,10 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.conftest import CTGOV, FIXTURES, Backend, catalog_record_ids, needs_corpus, record_paths
+from tests.corpus import classic_records, legacy_wrappers, nct_of, v2_records
 from trialscope.importer import import_paths
 from trialscope.store import ChangeKind, Store
-
-from .conftest import CTGOV, FIXTURES, Backend, catalog_record_ids, needs_corpus, record_paths
-from .corpus import classic_records, legacy_wrappers, nct_of, v2_records
 
 pytestmark = needs_corpus
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import CTGOV, FIXTURES, SHARED_DATA, Backend, needs_corpus
 from trialscope.criteria import parse_criteria
 from trialscope.errors import PatientError, UsageError
 from trialscope.importer import import_paths
@@ -28,8 +29,6 @@ from trialscope.match import (
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
 from trialscope.store import Store
-
-from .conftest import CTGOV, FIXTURES, SHARED_DATA, Backend, needs_corpus
 
 SEED = "NCT04416854"
 SIGIR = SHARED_DATA / "trialgpt" / "sigir" / "queries.jsonl"

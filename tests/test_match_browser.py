@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .test_browser import PHONE, browser, pytestmark, server, shot  # noqa: F401  (fixtures)
+from tests.test_browser import PHONE, browser, pytestmark, server, shot  # noqa: F401  (fixtures)
 
 NOTE = "He denies HIV infection. Prior chemotherapy with cytarabine."
 

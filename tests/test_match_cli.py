@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from .cli_runner import run_cli
-from .conftest import FIXTURES, Backend, needs_corpus
-from .webapp import build_db, files_beside, stored_anywhere
+from tests.cli_runner import run_cli
+from tests.conftest import FIXTURES, Backend, needs_corpus
+from tests.webapp import build_db, files_beside, stored_anywhere
 
 pytestmark = needs_corpus
 

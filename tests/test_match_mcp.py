@@ -7,7 +7,7 @@ from typing import Any
 
 from mcp import Client
 
-from .test_mcp import Session, _text, db, http_url, session  # noqa: F401  (fixtures)
+from tests.test_mcp import Session, _text, db, http_url, session  # noqa: F401  (fixtures)
 
 POSSIBLE, EXCLUDED = "NCT05918692", "NCT04789655"
 NOTE = (

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import CTGOV, needs_corpus
 from trialscope.criteria import parse_criteria
 from trialscope.importer import import_paths
 from trialscope.match import Verdict, match_trial, read_note
@@ -18,8 +19,6 @@ from trialscope.match.lesions import find_lesions
 from trialscope.match.patient import Lab
 from trialscope.match.sentences import sentences
 from trialscope.store import SQLiteStore
-
-from .conftest import CTGOV, needs_corpus
 
 
 def _canonical(test: str, value: float, unit: str) -> tuple[float, str | None]:

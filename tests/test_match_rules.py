@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CTGOV, SHARED_DATA
 from trialscope.criteria import parse_criteria
 from trialscope.importer import import_paths
 from trialscope.match import Patient, TrialVerdict, Verdict, apply_answers, match_trial, read_note
@@ -21,8 +22,6 @@ from trialscope.match.facts import PatientFacts
 from trialscope.match.trials import HEALTHY_ITEM, judge_trial, own_concepts
 from trialscope.match.verdicts import CriterionResult
 from trialscope.store import SQLiteStore
-
-from .conftest import CTGOV, SHARED_DATA
 
 SEEDS = SHARED_DATA.parent / "seeds"
 

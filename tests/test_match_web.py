@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import ROOT, Backend, needs_corpus
+from tests.webapp import SEED, TestClient, build_db, client_for, stored_anywhere
 from trialscope.errors import PatientError
 from trialscope.web.match_api import MatchFailed, no_patient_in_logs
-
-from .conftest import ROOT, Backend, needs_corpus
-from .webapp import SEED, TestClient, build_db, client_for, stored_anywhere
 
 pytestmark = needs_corpus
 

@@ -19,10 +19,9 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 
+from tests.conftest import Backend, needs_corpus
+from tests.webapp import SEED, build_db
 from trialscope.mcp_server import TOOLS
-
-from .conftest import Backend, needs_corpus
-from .webapp import SEED, build_db
 
 pytestmark = needs_corpus
 

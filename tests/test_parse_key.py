@@ -10,13 +10,12 @@ import textwrap
 import pytest
 
 import trialscope.data as data
+from tests.conftest import FIXTURES
 from trialscope.criteria import PARSER_VERSION
 from trialscope.criteria.parser import PARSER_DATA_FILES, parse_key
 from trialscope.criteria.store import load_parse, parse_counts, parse_pending
 from trialscope.importer import import_paths
 from trialscope.store import Store
-
-from .conftest import FIXTURES
 
 LATER = FIXTURES / "NCT04416854.2026.v2.json"
 

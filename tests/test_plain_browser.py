@@ -16,13 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import FIXTURES
+from tests.test_browser import ARGS, CHROMIUM, DESKTOP, PHONE, SHOTS, _free_port, pytestmark
+from tests.test_plain_pages import SEED_IDS
+from tests.webapp import build_db
 from trialscope.importer import import_paths
 from trialscope.store import SQLiteStore
-
-from .conftest import FIXTURES
-from .test_browser import ARGS, CHROMIUM, DESKTOP, PHONE, SHOTS, _free_port, pytestmark
-from .test_plain_pages import SEED_IDS
-from .webapp import build_db
 
 __all__ = ["pytestmark"]
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")

@@ -19,6 +19,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import CTGOV, FIXTURES, ROOT, needs_corpus
 from trialscope.criteria import VARIABLES, parse_criteria
 from trialscope.record import Study
 from trialscope.record.freshness import StaleReason, freshness
@@ -36,8 +37,6 @@ from trialscope.render.plain_language import (
     PlainLanguage,
     plain_language,
 )
-
-from .conftest import CTGOV, FIXTURES, ROOT, needs_corpus
 
 TODAY = date(2026, 12, 4)
 MAX_GRADE = 8.0

@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.cli_runner import run_cli
+from tests.conftest import FIXTURES, needs_corpus
+from tests.test_plain_language import machine_words
+from tests.webapp import SEED, TestClient, build_db, client_for
 from trialscope.importer import import_paths
 from trialscope.record import Study
 from trialscope.record.freshness import freshness
@@ -19,11 +23,6 @@ from trialscope.render.card import STATUS_NOT_GIVEN, phase_words, status_word
 from trialscope.render.plain_language import NO_STATUS
 from trialscope.store import SQLiteStore
 from trialscope.vocab import label_of
-
-from .cli_runner import run_cli
-from .conftest import FIXTURES, needs_corpus
-from .test_plain_language import machine_words
-from .webapp import SEED, TestClient, build_db, client_for
 
 pytestmark = needs_corpus
 SEED_IDS = ("NCT04416854", "NCT05797077", "NCT06120127", "NCT06873178", "NCT06934018")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CTGOV, FIXTURES, Backend, needs_corpus
 from trialscope.criteria.vocabulary import terminology
 from trialscope.importer import import_paths
 from trialscope.search import SearchEngine
@@ -18,8 +19,6 @@ from trialscope.search import related as related_stage
 from trialscope.service import refresh_index
 from trialscope.store import Store
 from trialscope.terminology import Terminology
-
-from .conftest import CTGOV, FIXTURES, Backend, needs_corpus
 
 pytestmark = needs_corpus
 

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import FIXTURES
 from trialscope.record import Study
 from trialscope.render.text import render_text
-
-from .conftest import FIXTURES
 
 
 def _seed() -> dict[str, Any]:

@@ -14,9 +14,9 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from .cli_runner import run_cli
-from .conftest import Backend, needs_corpus
-from .webapp import SEED, build_db, client_for
+from tests.cli_runner import run_cli
+from tests.conftest import Backend, needs_corpus
+from tests.webapp import SEED, build_db, client_for
 
 pytestmark = needs_corpus
 

@@ -10,12 +10,11 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.conftest import CTGOV, needs_corpus
 from trialscope.errors import RecordError
 from trialscope.formats.classic import classic_to_v2
 from trialscope.formats.legacy_xml import legacy_xml_to_v2
 from trialscope.record import Study
-
-from .conftest import CTGOV, needs_corpus
 
 pytestmark = needs_corpus
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import needs_corpus
-from .webapp import build_db
+from tests.conftest import needs_corpus
+from tests.webapp import build_db
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from tests.conftest import CTGOV, FIXTURES, Backend, needs_corpus
 from trialscope.errors import UsageError
 from trialscope.importer import import_paths
 from trialscope.record import Study
@@ -25,8 +26,6 @@ from trialscope.search import (
 )
 from trialscope.search.pg_dialect import tsquery_text
 from trialscope.search.sqlite_dialect import fts_expression
-
-from .conftest import CTGOV, FIXTURES, Backend, needs_corpus
 
 pytestmark = needs_corpus
 

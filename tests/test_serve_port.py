@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from .cli_runner import run_cli
+from tests.cli_runner import run_cli
 
 
 def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:

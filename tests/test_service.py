@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_cli
+from tests.conftest import CTGOV, FIXTURES, Backend, needs_corpus
 from trialscope import service
 from trialscope.config import Settings
 from trialscope.errors import NotFoundError, PatientError, UsageError
 from trialscope.importer import import_paths
 from trialscope.store import Store, open_store
 from trialscope.sync import Selection
-
-from .cli_runner import run_cli
-from .conftest import CTGOV, FIXTURES, Backend, needs_corpus
 
 SEED = "NCT04416854"
 #: acute myeloid leukemia trials in the corpus file below

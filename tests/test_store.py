@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
+from tests import pg_server
+from tests.conftest import FIXTURES, Backend
 from trialscope.errors import ConfigError, NotFoundError, StoreError, StudyNotFound
 from trialscope.store import (
     ChangeKind,
@@ -25,9 +27,6 @@ from trialscope.store import (
 from trialscope.store.base import migrations
 from trialscope.store.fingerprint import content_hash
 from trialscope.sync.runner import _prepare as prepare_page
-
-from . import pg_server
-from .conftest import FIXTURES, Backend
 
 
 def seed_2026() -> dict[str, Any]:

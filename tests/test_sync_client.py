@@ -13,11 +13,10 @@ import httpx
 import orjson
 import pytest
 
+from tests.conftest import needs_corpus
+from tests.corpus import nct_of, v2_records
 from trialscope.errors import FetchError, StudyGone
 from trialscope.sync.client import CtgovClient, Politeness, internal_base
-
-from .conftest import needs_corpus
-from .corpus import nct_of, v2_records
 
 BASE = "https://ctgov.test/api/v2"
 Handler = Callable[[httpx.Request], httpx.Response]

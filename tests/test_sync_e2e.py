@@ -18,12 +18,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.conftest import Backend, needs_corpus, store_state
+from tests.ctgov_server.fixture import ServerHandle, ctgov_server  # noqa: F401
 from trialscope.errors import FetchError
 from trialscope.store import ChangeKind, Store, is_postgres_url
 from trialscope.sync import CtgovClient, Politeness, Selection, SyncRunner
-
-from .conftest import Backend, needs_corpus, store_state
-from .ctgov_server.fixture import ServerHandle, ctgov_server  # noqa: F401
 
 pytestmark = needs_corpus
 

@@ -13,13 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.cli_runner import run_cli
+from tests.conftest import CTGOV, SHARED_DATA
 from trialscope.errors import ConfigError
 from trialscope.terminology import Terminology, build_terminology, load_terminology
 from trialscope.terminology.curated import mesh_terms
 from trialscope.terminology.normalise import phrase_key, tokens
-
-from .cli_runner import run_cli
-from .conftest import CTGOV, SHARED_DATA
 
 VOCAB = SHARED_DATA / "vocab"
 needs_vocab = pytest.mark.skipif(

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_cli
+from tests.conftest import SHARED_DATA
 from trialscope.errors import ConfigError, VocabularyError
 from trialscope.terminology import load_terminology
-
-from .cli_runner import run_cli
-from .conftest import SHARED_DATA
 
 VOCAB = SHARED_DATA / "vocab"
 pytestmark = pytest.mark.skipif(

@@ -15,15 +15,14 @@ from typing import Any
 import feedparser
 import pytest
 
+from tests.cli_runner import run_cli
+from tests.conftest import CTGOV, FIXTURES, Backend, needs_corpus
+from tests.webapp import TestClient, client_for
 from trialscope.errors import NotFoundError, UsageError
 from trialscope.importer import import_paths
 from trialscope.search.request import SearchRequest
 from trialscope.store import SQLiteStore, Store, open_store
 from trialscope.watch import Watches, core
-
-from .cli_runner import run_cli
-from .conftest import CTGOV, FIXTURES, Backend, needs_corpus
-from .webapp import TestClient, client_for
 
 pytestmark = needs_corpus
 

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import Backend, needs_corpus
+from tests.webapp import TestClient, build_db, client_for
 from trialscope.web.errors import readable_query
-
-from .conftest import Backend, needs_corpus
-from .webapp import TestClient, build_db, client_for
 
 pytestmark = needs_corpus
 HTML = {"accept": "text/html"}

@@ -11,12 +11,11 @@ from html.parser import HTMLParser
 import pytest
 import textstat
 
+from tests.conftest import Backend, needs_corpus
+from tests.webapp import HOSTILE, SCRIPT, SEED, TestClient, build_db, client_for
 from trialscope.record import Study
 from trialscope.render import render_markdown
 from trialscope.store import open_store
-
-from .conftest import Backend, needs_corpus
-from .webapp import HOSTILE, SCRIPT, SEED, TestClient, build_db, client_for
 
 pytestmark = needs_corpus
 MAX_GRADE = 8.0

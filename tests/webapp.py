@@ -13,11 +13,10 @@ import warnings
 from contextlib import closing
 from pathlib import Path
 
+from tests.conftest import CTGOV, FIXTURES, Backend
 from trialscope.config import Settings
 from trialscope.importer import import_paths
 from trialscope.store import open_store
-
-from .conftest import CTGOV, FIXTURES, Backend
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

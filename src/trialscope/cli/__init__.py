@@ -4,9 +4,7 @@ Every command group is registered here, in one list: importing a module adds its
 commands to :data:`app` (``trialscope.cli.app``), so a new group is one more import.
 """
 
-from trialscope.cli.app import app, main
-
-from . import (  # noqa: F401  (each registers its commands on app)
+from trialscope.cli import (  # noqa: F401  (each registers its commands on app)
     commands,
     criteria_commands,
     match_commands,
@@ -17,5 +15,6 @@ from . import (  # noqa: F401  (each registers its commands on app)
     terms_commands,
     watch_commands,
 )
+from trialscope.cli.app import app, main
 
 __all__ = ["app", "main"]

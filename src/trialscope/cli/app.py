@@ -9,11 +9,10 @@ from typing import Annotated
 import typer
 
 from trialscope import __version__
+from trialscope.cli.output import print_error
 from trialscope.config import Settings
 from trialscope.errors import TrialscopeError, UsageError
 from trialscope.store import Store, open_store
-
-from .output import print_error
 
 app = typer.Typer(
     name="trialscope",

@@ -9,14 +9,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from trialscope.cli.app import app, state
+from trialscope.cli.options import JsonFlag
+from trialscope.cli.output import console, print_json
 from trialscope.criteria import PARSER_VERSION, Item, ParsedCriteria, parse_criteria
 from trialscope.criteria.store import load_parse, parse_counts, parse_pending
 from trialscope.errors import UsageError
 from trialscope.record.ids import normalise_nct_id
-
-from .app import app, state
-from .options import JsonFlag
-from .output import console, print_json
 
 
 def _facts(item: Item) -> Text:

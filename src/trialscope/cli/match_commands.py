@@ -16,6 +16,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from trialscope.cli.app import app, state
+from trialscope.cli.output import console, err_console, print_json
 from trialscope.errors import UsageError
 from trialscope.match import (
     CriterionResult,
@@ -31,9 +33,6 @@ from trialscope.match.intake import load_patient
 from trialscope.record.markdown import unescape_markdown
 from trialscope.search.request import parse_radius
 from trialscope.service import MatchScope, run_match
-
-from .app import app, state
-from .output import console, err_console, print_json
 
 Opt = typer.Option
 

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
+from trialscope.cli.app import app, state
+from trialscope.cli.output import err_console
 from trialscope.config import Settings
-
-from .app import app, state
-from .output import err_console
 
 
 @app.command()

@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
+from trialscope.cli.app import app, state
+from trialscope.cli.options import JsonFlag, with_search_options
+from trialscope.cli.output import console, print_json
 from trialscope.search import SearchEngine, SortOrder
 from trialscope.search.request import SearchRequest
 from trialscope.search.types import SearchResult
-
-from .app import app, state
-from .options import JsonFlag, with_search_options
-from .output import console, print_json
 
 Opt = typer.Option
 

@@ -9,11 +9,10 @@ from typing import Annotated
 
 import typer
 
+from trialscope.cli.app import app, state
+from trialscope.cli.output import err_console
 from trialscope.config import ENV_PREFIX, Settings
 from trialscope.errors import ConfigError
-
-from .app import app, state
-from .output import err_console
 
 
 def check_can_listen(host: str, port: int) -> None:

@@ -8,6 +8,9 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from trialscope.cli.app import app, state
+from trialscope.cli.commands import refresh_index
+from trialscope.cli.output import console, err_console, print_json
 from trialscope.config import Settings
 from trialscope.service import downloads_folder, selection_from, sync_targets
 from trialscope.store import Store
@@ -15,10 +18,6 @@ from trialscope.sync import CtgovClient, Politeness, SyncRunner, SyncSummary, sy
 from trialscope.sync.bulk import bulk_url
 from trialscope.sync.client import request_url
 from trialscope.sync.runner import SyncProgress
-
-from .app import app, state
-from .commands import refresh_index
-from .output import console, err_console, print_json
 
 sync_app = typer.Typer(
     help="Sync studies from the ClinicalTrials.gov API v2 (full, incremental, resumable).",

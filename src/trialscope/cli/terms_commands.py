@@ -10,12 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
+from trialscope.cli.app import app, state
+from trialscope.cli.options import JsonFlag
+from trialscope.cli.output import console, print_json
 from trialscope.errors import UsageError
 from trialscope.terminology import Terminology, build_terminology, load_terminology
-
-from .app import app, state
-from .options import JsonFlag
-from .output import console, print_json
 
 SYNONYMS_SHOWN = 4
 ANCESTORS_SHOWN = 8

@@ -7,15 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from trialscope.cli.app import app, state
+from trialscope.cli.options import JsonFlag, with_search_options
+from trialscope.cli.output import console, print_json
 from trialscope.render.markdown import change_line
 from trialscope.search.request import SearchRequest
 from trialscope.store import ChangeKind, FieldChange
 from trialscope.watch import Watches, WatchRun, run_all
 from trialscope.watch.core import WatchEvent
-
-from .app import app, state
-from .options import JsonFlag, with_search_options
-from .output import console, print_json
 
 watch_app = typer.Typer(
     help="Saved searches: new and changed trials since the last run, as text, JSON or Atom.",

@@ -12,9 +12,9 @@ Stored parses: ``trialscope.criteria.store`` (``parse_pending``, ``load_parse``)
 
 from __future__ import annotations
 
-from .catalogue import BY_ID as VARIABLES
-from .catalogue import Variable
-from .model import (
+from trialscope.criteria.catalogue import BY_ID as VARIABLES
+from trialscope.criteria.catalogue import Variable
+from trialscope.criteria.model import (
     Bound,
     Constraint,
     Item,
@@ -24,7 +24,7 @@ from .model import (
     Span,
     TemporalWindow,
 )
-from .parser import PARSER_VERSION, parse_criteria
+from trialscope.criteria.parser import PARSER_VERSION, parse_criteria
 
 __all__ = [
     "PARSER_VERSION",

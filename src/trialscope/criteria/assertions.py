@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from .lexicon import Lexicon
+from trialscope.criteria.lexicon import Lexicon
 
 Direction = Literal["forward", "backward", "both", "terminate", "pseudo"]
 Category = Literal["negated", "historical", "hypothetical", "family", "none"]

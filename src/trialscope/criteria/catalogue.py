@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from ..data import load_rows
-from ..data.schema import VariableRow
-from .lexicon import Lexicon
+from trialscope.criteria.lexicon import Lexicon
+from trialscope.data import load_rows
+from trialscope.data.schema import VariableRow
 
 VariableKind = Literal["numeric", "ordinal", "count"]
 

@@ -16,9 +16,8 @@ import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
+from trialscope.criteria.model import Span
 from trialscope.record.markdown import MARKDOWN_ESCAPE
-
-from .model import Span
 
 # markdown escapes (the backslash is dropped) and runs of non-ASCII characters
 _SPECIAL = re.compile(MARKDOWN_ESCAPE.pattern + r"|[^\x00-\x7f]+")

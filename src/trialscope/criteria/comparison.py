@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .units import UNIT_PATTERN, unit_label
+from trialscope.criteria.units import UNIT_PATTERN, unit_label
 
 Op = Literal[">", ">=", "<", "<=", "="]
 

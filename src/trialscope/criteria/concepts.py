@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .lexicon import Lexicon
+from trialscope.criteria.lexicon import Lexicon
 
 _CONDITIONS: dict[str, str] = {
     "brain_metastases": "brain metastas{is|es}; brain mets; cns metastas{is|es}; cerebral "

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .catalogue import BY_ID, Variable, variable_lexicon
-from .comparison import (
+from trialscope.criteria.catalogue import BY_ID, Variable, variable_lexicon
+from trialscope.criteria.comparison import (
     NUMBER,
     PRE_OPERATOR,
     PRE_OPS,
@@ -25,9 +25,9 @@ from .comparison import (
     ValueKind,
     read_comparison,
 )
-from .lexicon import Hit
-from .model import Bound, Constraint, Joiner, Span
-from .units import assumed_unit, to_canonical
+from trialscope.criteria.lexicon import Hit
+from trialscope.criteria.model import Bound, Constraint, Joiner, Span
+from trialscope.criteria.units import assumed_unit, to_canonical
 
 _FILLER = re.compile(
     r"\s*(?:\((?:[^()\d<>≤≥=;]{0,60})\)|[)\]]|(?:levels?|category|physiological|cardiac|function|goal|counts?|values?|concentrations?|scores?"

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from functools import cache
 
+from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
+from trialscope.criteria.cleantext import CleanText
+from trialscope.criteria.concepts import concept_lexicon, non_computable_reason
+from trialscope.criteria.constraints import extract_constraints
+from trialscope.criteria.model import Item, Mention, ParsedCriteria
+from trialscope.criteria.segmenter import Segment, segment
+from trialscope.criteria.temporal import extract_windows
+from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
-
-from .assertions import assert_span, clean_triggers, triggers
-from .cleantext import CleanText
-from .concepts import concept_lexicon, non_computable_reason
-from .constraints import extract_constraints
-from .model import Item, Mention, ParsedCriteria
-from .segmenter import Segment, segment
-from .temporal import extract_windows
-from .vocabulary import vocabulary_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
 PARSER_VERSION = 7

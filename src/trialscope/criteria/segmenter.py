@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import ItemKind
+from trialscope.criteria.model import ItemKind
 
 _HEADER = re.compile(
     r"^[ \t]*(?:#+\s*)?(?:\*\*)?[ \t]*(?:(?:key|main|major|general|specific|additional|other"

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from trialscope.criteria.model import ParsedCriteria
+from trialscope.criteria.parser import PARSER_VERSION, parse_criteria
+from trialscope.criteria.parser import parse_key as current_parse_key
 from trialscope.errors import StudyNotFound
 from trialscope.store.codec import compress, decompress
 from trialscope.store.sqlite import utc_now
-
-from .model import ParsedCriteria
-from .parser import PARSER_VERSION, parse_criteria
-from .parser import parse_key as current_parse_key
 
 if TYPE_CHECKING:
     from trialscope.store import Store

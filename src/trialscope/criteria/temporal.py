@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .comparison import NUMBER, parse_number
-from .model import Span, TemporalWindow
+from trialscope.criteria.comparison import NUMBER, parse_number
+from trialscope.criteria.model import Span, TemporalWindow
 
 _UNIT = r"(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h|d)(?![A-Za-z])"
 _ANY_UNIT = re.compile(

@@ -15,7 +15,7 @@ import re
 from functools import cache, lru_cache
 from typing import Any
 
-from .catalogue import BY_ID, Variable
+from trialscope.criteria.catalogue import BY_ID, Variable
 
 _X = r"(?:[x×*✕]|times|-?\s*fold)"
 _ULN = (

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .assertions import assert_span
-from .model import Constraint, Mention, Span
+from trialscope.criteria.assertions import assert_span
+from trialscope.criteria.model import Constraint, Mention, Span
 
 if TYPE_CHECKING:
     from trialscope.terminology import Terminology
@@ -48,7 +48,7 @@ GENERIC = frozenset(
 def terminology() -> Terminology:
     """The disease vocabulary; a VocabularyError (with a hint) when it cannot be loaded:
     parses made without it would silently lack every condition it names."""
-    from ..terminology import load_terminology
+    from trialscope.terminology import load_terminology
 
     return load_terminology()
 

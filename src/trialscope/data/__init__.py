@@ -29,7 +29,7 @@ from typing import Any, ClassVar, TypeVar, cast
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import DataFileError
+from trialscope.errors import DataFileError
 
 __all__ = [
     "DataFileError",

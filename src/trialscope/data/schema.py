@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from . import Document, Row, split_list
+from trialscope.data import Document, Row, split_list
 
 #: a lower-case identifier (variable ids, drug class ids)
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]

@@ -13,10 +13,16 @@ Nothing about the patient is written to the store or to logs.
 
 from __future__ import annotations
 
-from .note import read_note
-from .patient import Patient, Provenance
-from .run import MatchReport, RankedQuestion, apply_answers, match_patient, match_trial
-from .verdicts import (
+from trialscope.match.note import read_note
+from trialscope.match.patient import Patient, Provenance
+from trialscope.match.run import (
+    MatchReport,
+    RankedQuestion,
+    apply_answers,
+    match_patient,
+    match_trial,
+)
+from trialscope.match.verdicts import (
     CriterionResult,
     Evidence,
     Mark,

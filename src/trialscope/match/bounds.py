@@ -9,10 +9,10 @@ reference range is UNKNOWN plus a question, never a guess.
 
 from __future__ import annotations
 
-from ..criteria import VARIABLES, Constraint
-from .facts import PatientFacts
-from .patient import Lab
-from .verdicts import Basis, Evidence, Question, Verdict
+from trialscope.criteria import VARIABLES, Constraint
+from trialscope.match.facts import PatientFacts
+from trialscope.match.patient import Lab
+from trialscope.match.verdicts import Basis, Evidence, Question, Verdict
 
 Part = tuple[Verdict, str, Basis, list[Evidence], list[Question]]
 

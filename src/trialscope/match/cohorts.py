@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..criteria import Item
-from .facts import PatientFacts
-from .judge import judge_item
-from .verdicts import Basis, CriterionResult, Verdict
+from trialscope.criteria import Item
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+from trialscope.match.verdicts import Basis, CriterionResult, Verdict
 
 #: a heading is short and ends with a colon
 _HEADING_LENGTH = 80

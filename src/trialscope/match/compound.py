@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..criteria import Item
+from trialscope.criteria import Item
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:st|nd|rd|th)\b")
 #: words that carry no requirement of their own in a criterion

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
-from ..criteria.assertions import assert_span, clean_triggers, triggers
-from ..criteria.concepts import concept_lexicon
-from ..criteria.vocabulary import terminology
+from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
+from trialscope.criteria.concepts import concept_lexicon
+from trialscope.criteria.vocabulary import terminology
 
 
 @dataclass(frozen=True, slots=True)

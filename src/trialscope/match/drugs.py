@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from ..criteria.lexicon import Lexicon
-from ..data import load_rows
-from ..data.schema import DrugClassRow, DrugClassWordRow, DrugRow
+from trialscope.criteria.lexicon import Lexicon
+from trialscope.data import load_rows
+from trialscope.data.schema import DrugClassRow, DrugClassWordRow, DrugRow
 
 
 def _class_rows() -> tuple[DrugClassRow, ...]:

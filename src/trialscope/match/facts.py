@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .concepts import ancestors, find_concepts
-from .patient import Condition, Patient, Provenance, Therapy
+from trialscope.match.concepts import ancestors, find_concepts
+from trialscope.match.patient import Condition, Patient, Provenance, Therapy
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,14 +28,14 @@ from typing import Any, cast
 import orjson
 from pydantic import ValidationError
 
-from ..criteria.catalogue import BY_ID
-from ..criteria.units import unit_label
-from ..data import load_rows
-from ..data.schema import FhirCodeRow, LoincLabRow, UcumUnitRow
-from ..errors import PatientError
-from .drugs import drug_classes
-from .intake import bare_number_unit, check_performance
-from .patient import (
+from trialscope.criteria.catalogue import BY_ID
+from trialscope.criteria.units import unit_label
+from trialscope.data import load_rows
+from trialscope.data.schema import FhirCodeRow, LoincLabRow, UcumUnitRow
+from trialscope.errors import PatientError
+from trialscope.match.drugs import drug_classes
+from trialscope.match.intake import bare_number_unit, check_performance
+from trialscope.match.patient import (
     Condition,
     ConditionStatus,
     Lab,

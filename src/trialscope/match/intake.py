@@ -52,11 +52,11 @@ import orjson
 import yaml
 from pydantic import ValidationError
 
-from ..criteria import VARIABLES
-from ..criteria.units import assumed_unit
-from ..errors import PatientError
-from .drugs import drug_classes
-from .patient import Lab, Patient, _check_lab, resolve_test
+from trialscope.criteria import VARIABLES
+from trialscope.criteria.units import assumed_unit
+from trialscope.errors import PatientError
+from trialscope.match.drugs import drug_classes
+from trialscope.match.patient import Lab, Patient, _check_lab, resolve_test
 
 _STRUCTURED = {".yaml", ".yml", ".json"}
 _SCALES = ("ecog", "karnofsky", "lansky", "who_ps")
@@ -93,7 +93,7 @@ def patient_from_data(data: Any, *, as_of: dt.date | None = None) -> Patient:
     """A parsed YAML / JSON document (or web form): a structured patient, shorthands
     expanded, or a FHIR Bundle."""
     if isinstance(data, dict) and "resourceType" in data:
-        from .fhir import patient_from_fhir
+        from trialscope.match.fhir import patient_from_fhir
 
         return patient_from_fhir(data, as_of=as_of)
     if not isinstance(data, dict | None):
@@ -179,7 +179,9 @@ def _from_text(text: str, name: str, as_of: dt.date | None) -> Patient:
 
 
 def _read_note(text: str, as_of: dt.date | None) -> Patient:
-    from .note import read_note  # the note reader is heavier; only load it for notes
+    from trialscope.match.note import (
+        read_note,  # the note reader is heavier; only load it for notes
+    )
 
     return read_note(text, as_of=as_of)
 

@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..criteria import Item, Mention
-from .bounds import ask, judge_bounds, verdict_of
-from .compound import UNJUDGED_WORDS, unjudged_words
-from .facts import PatientFacts
-from .named import Part, both, either, is_modifier, named_part, runs_of, slug
-from .verdicts import Basis, CriterionResult, Evidence, Question, Verdict
+from trialscope.criteria import Item, Mention
+from trialscope.match.bounds import ask, judge_bounds, verdict_of
+from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words
+from trialscope.match.facts import PatientFacts
+from trialscope.match.named import Part, both, either, is_modifier, named_part, runs_of, slug
+from trialscope.match.verdicts import Basis, CriterionResult, Evidence, Question, Verdict
 
 _FEMALE_ONLY = re.compile(
     r"\b(?:pregnan\w*|breast[- ]?feeding|lactat\w*|nursing|child[- ]?bearing|contracepti\w*|"

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..criteria.assertions import assert_span, clean_triggers, triggers
-from .patient import Condition, Patient, Provenance
+from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
+from trialscope.match.patient import Condition, Patient, Provenance
 
 #: site as the count variables name it -> the words notes use for it
 SITES: dict[str, tuple[str, ...]] = {

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..criteria import Item, Mention
-from .bounds import ask, verdict_of
-from .concepts import ancestors, find_concepts
-from .facts import PatientFacts, most_specific
-from .patient import Condition
-from .primary import different_primary, healthy
-from .verdicts import Basis, Evidence, Question, Verdict
+from trialscope.criteria import Item, Mention
+from trialscope.match.bounds import ask, verdict_of
+from trialscope.match.concepts import ancestors, find_concepts
+from trialscope.match.facts import PatientFacts, most_specific
+from trialscope.match.patient import Condition
+from trialscope.match.primary import different_primary, healthy
+from trialscope.match.verdicts import Basis, Evidence, Question, Verdict
 
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
 

@@ -18,15 +18,23 @@ import re
 from collections import Counter
 from typing import Literal
 
-from ..criteria import VARIABLES
-from ..criteria.assertions import assert_span, clean_triggers, triggers
-from ..criteria.cleantext import CleanText
-from ..criteria.constraints import extract_constraints
-from .concepts import Found, find_concepts
-from .drugs import find_drugs
-from .lesions import add_lesions
-from .patient import Condition, ConditionStatus, Lab, Patient, Performance, Provenance, Therapy
-from .sentences import clauses, sentences
+from trialscope.criteria import VARIABLES
+from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
+from trialscope.criteria.cleantext import CleanText
+from trialscope.criteria.constraints import extract_constraints
+from trialscope.match.concepts import Found, find_concepts
+from trialscope.match.drugs import find_drugs
+from trialscope.match.lesions import add_lesions
+from trialscope.match.patient import (
+    Condition,
+    ConditionStatus,
+    Lab,
+    Patient,
+    Performance,
+    Provenance,
+    Therapy,
+)
+from trialscope.match.sentences import clauses, sentences
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
 _AGE = re.compile(

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..criteria import VARIABLES
-from ..criteria.units import to_canonical, unit_label
-from ..errors import PatientError
+from trialscope.criteria import VARIABLES
+from trialscope.criteria.units import to_canonical, unit_label
+from trialscope.errors import PatientError
 
 Sex = Literal["female", "male"]
 ConditionStatus = Literal["active", "history", "absent"]
@@ -229,7 +229,7 @@ class Patient(_Model):
 
 def resolve_test(name: str) -> str | None:
     """A lab name as people write it (``Platelet count``, ``ALT``) -> catalogue id."""
-    from ..criteria.catalogue import variable_lexicon
+    from trialscope.criteria.catalogue import variable_lexicon
 
     key = name.strip()
     if key in VARIABLES:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .concepts import ancestors, vocabulary
-from .facts import PatientFacts
-from .patient import Condition, Provenance
-from .verdicts import Evidence
+from trialscope.match.concepts import ancestors, vocabulary
+from trialscope.match.facts import PatientFacts
+from trialscope.match.patient import Condition, Provenance
+from trialscope.match.verdicts import Evidence
 
 #: MeSH "Neoplasms by Site" and "Neoplasm Metastasis"
 SITE_ROOT = "MESH:D009371"

@@ -22,21 +22,27 @@ from typing import TYPE_CHECKING, Any
 
 from cachetools import LRUCache
 
-from ..criteria import ParsedCriteria
-from ..criteria.store import load_parse
-from ..data import load_document
-from ..data.schema import RankingConfig
-from ..errors import NotFoundError, StudyNotFound, UsageError
-from ..search import SearchEngine
-from ..search.types import GeoFilter, Hit, SearchQuery
-from .concepts import ancestors
-from .facts import PatientFacts
-from .patient import Condition, Lab, Patient, Performance, Provenance, Therapy
-from .trials import blocks, eligibility_score, judge_trial, own_concepts, screened_concepts
-from .verdicts import TrialMatch, TrialVerdict
+from trialscope.criteria import ParsedCriteria
+from trialscope.criteria.store import load_parse
+from trialscope.data import load_document
+from trialscope.data.schema import RankingConfig
+from trialscope.errors import NotFoundError, StudyNotFound, UsageError
+from trialscope.match.concepts import ancestors
+from trialscope.match.facts import PatientFacts
+from trialscope.match.patient import Condition, Lab, Patient, Performance, Provenance, Therapy
+from trialscope.match.trials import (
+    blocks,
+    eligibility_score,
+    judge_trial,
+    own_concepts,
+    screened_concepts,
+)
+from trialscope.match.verdicts import TrialMatch, TrialVerdict
+from trialscope.search import SearchEngine
+from trialscope.search.types import GeoFilter, Hit, SearchQuery
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from trialscope.store import Store
 
 #: recruiting now or soon: the trials a patient could actually join
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
@@ -344,7 +350,7 @@ def _search(
 
 
 def _geo(patient: Patient, near: str | None, radius_km: float | None) -> GeoFilter | None:
-    from ..search.gazetteer import locate_place
+    from trialscope.search.gazetteer import locate_place
 
     location = patient.location
     radius = (

@@ -13,17 +13,24 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..criteria import Item, ParsedCriteria
-from ..criteria.vocabulary import specific_enough
-from ..data import load_document
-from ..data.schema import RankingConfig
-from ..record.ages import age_in_years
-from .cohorts import outside_result, read_cohorts
-from .concepts import find_concepts, vocabulary
-from .facts import PatientFacts
-from .judge import is_requirement_list, judge_item
-from .primary import healthy
-from .verdicts import Basis, CriterionResult, Evidence, Question, TrialVerdict, Verdict
+from trialscope.criteria import Item, ParsedCriteria
+from trialscope.criteria.vocabulary import specific_enough
+from trialscope.data import load_document
+from trialscope.data.schema import RankingConfig
+from trialscope.match.cohorts import outside_result, read_cohorts
+from trialscope.match.concepts import find_concepts, vocabulary
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import is_requirement_list, judge_item
+from trialscope.match.primary import healthy
+from trialscope.match.verdicts import (
+    Basis,
+    CriterionResult,
+    Evidence,
+    Question,
+    TrialVerdict,
+    Verdict,
+)
+from trialscope.record.ages import age_in_years
 
 #: synthetic item indexes for the structured eligibility fields
 SCREENED_ITEM, SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -4, -3, -2, -1

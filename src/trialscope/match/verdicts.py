@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .patient import Provenance
+from trialscope.match.patient import Provenance
 
 
 class Verdict(StrEnum):

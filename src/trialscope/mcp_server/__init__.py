@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from .server import RESOURCE_TEMPLATE, build_server, serve_http, serve_stdio
-from .tools import TOOLS, TrialTools
+from trialscope.mcp_server.server import RESOURCE_TEMPLATE, build_server, serve_http, serve_stdio
+from trialscope.mcp_server.tools import TOOLS, TrialTools
 
 __all__ = ["RESOURCE_TEMPLATE", "TOOLS", "TrialTools", "build_server", "serve_http", "serve_stdio"]

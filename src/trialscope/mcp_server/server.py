@@ -21,9 +21,8 @@ from mcp_types import ToolAnnotations
 from trialscope import __version__
 from trialscope.config import Settings
 from trialscope.errors import NotFoundError, TrialscopeError
+from trialscope.mcp_server.tools import TOOLS, TrialTools, nct
 from trialscope.service import Backend
-
-from .tools import TOOLS, TrialTools, nct
 
 RESOURCE_TEMPLATE = "trial://{nct_id}"
 INSTRUCTIONS = """\

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from .dates import parse_partial_date
-from .model import Study
+from trialscope.record.dates import parse_partial_date
+from trialscope.record.model import Study
 
 #: statuses that say people can (or soon can) join
 OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION"})

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from trialscope.criteria import ParsedCriteria
 from trialscope.criteria.concepts import concept_lexicon
 from trialscope.record import Study
-
-from .plain_phrases import CANCERS, EPONYMS, SPREAD
+from trialscope.render.plain_phrases import CANCERS, EPONYMS, SPREAD
 
 
 def _lexicon_conditions(texts: Iterable[str]) -> list[str]:

@@ -24,11 +24,14 @@ from trialscope.errors import NotFoundError
 from trialscope.record import Study, format_partial_date, parse_age
 from trialscope.record.ages import Age
 from trialscope.record.freshness import Freshness, StaleReason, freshness
-from trialscope.vocab import label_of
-
-from .card import PHASE_NOT_GIVEN, STATUS_NOT_GIVEN, status_word
-from .plain_disease import disease_concepts, disease_phrase, join_words, record_disease
-from .plain_phrases import (
+from trialscope.render.card import PHASE_NOT_GIVEN, STATUS_NOT_GIVEN, status_word
+from trialscope.render.plain_disease import (
+    disease_concepts,
+    disease_phrase,
+    join_words,
+    record_disease,
+)
+from trialscope.render.plain_phrases import (
     ARM_KINDS,
     CONDITION_REASONS,
     CONSTRAINT_PHRASES,
@@ -47,6 +50,7 @@ from .plain_phrases import (
     WHY_SENTENCES,
     lab_sentence,
 )
+from trialscope.vocab import label_of
 
 if TYPE_CHECKING:
     from trialscope.store import Store

@@ -14,8 +14,7 @@ from cachetools import TTLCache
 
 from trialscope.errors import TrialscopeError
 from trialscope.search import Hit
-
-from .backend import Backend
+from trialscope.service.backend import Backend
 
 CACHE_SECONDS = 60.0
 CACHE_SIZE = 5000

@@ -7,7 +7,7 @@ there is when no vocabulary folder is configured).
     term.subsumes("MESH:D008175", "MESH:D002289")  # lung neoplasms ⊇ NSCLC
 """
 
-from .terminology import (
+from trialscope.terminology.terminology import (
     ConceptMatch,
     Terminology,
     build_terminology,

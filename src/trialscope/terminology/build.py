@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import curated
-from .normalise import normalise_word, phrase_key, tokens, uninvert
-from .sources import (
+from trialscope.terminology import curated
+from trialscope.terminology.normalise import normalise_word, phrase_key, tokens, uninvert
+from trialscope.terminology.sources import (
     Source,
     SourceFiles,
     mesh_tree_depths,

@@ -12,8 +12,8 @@ checked against MeSH 2024 by the tests.
 
 from __future__ import annotations
 
-from ..data import load_rows
-from ..data.schema import MeshConceptRow, OwnConceptRow
+from trialscope.data import load_rows
+from trialscope.data.schema import MeshConceptRow, OwnConceptRow
 
 #: concepts neither vocabulary has: (id, name, parent ids, terms joined by "; ")
 OWN_CONCEPTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = tuple(

@@ -19,11 +19,10 @@ from typing import Any
 import platformdirs
 
 from trialscope.errors import VocabularyError
-
-from . import build, curated, normalise, sources
-from .build import MAX_TOKENS
-from .normalise import tokens
-from .sources import SourceFiles, find_sources
+from trialscope.terminology import build, curated, normalise, sources
+from trialscope.terminology.build import MAX_TOKENS
+from trialscope.terminology.normalise import tokens
+from trialscope.terminology.sources import SourceFiles, find_sources
 
 _MESH_UI = re.compile(r"^(?:MESH:)?([DC])0*(\d+)$", re.IGNORECASE)
 # CT.gov pads old 7-character UIs to 10: D000054198 is D054198. The last old-style UI is

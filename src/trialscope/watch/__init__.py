@@ -11,6 +11,14 @@ Public API::
 
 from __future__ import annotations
 
-from .core import MAX_MEMBERS, NAME_PATTERN, Watch, Watches, WatchEvent, WatchRun, run_all
+from trialscope.watch.core import (
+    MAX_MEMBERS,
+    NAME_PATTERN,
+    Watch,
+    Watches,
+    WatchEvent,
+    WatchRun,
+    run_all,
+)
 
 __all__ = ["MAX_MEMBERS", "NAME_PATTERN", "Watch", "WatchEvent", "WatchRun", "Watches", "run_all"]

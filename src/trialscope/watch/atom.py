@@ -10,8 +10,7 @@ from xml.etree import ElementTree as ET
 import orjson
 
 from trialscope import __version__
-
-from .core import Watch, WatchEvent
+from trialscope.watch.core import Watch, WatchEvent
 
 ATOM = "http://www.w3.org/2005/Atom"
 #: tag: URIs (RFC 4151) name entries apart from any host the mirror is served under

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from trialscope.record import parse_age
-
-from .errors import BadParameter
-from .fields import _BY_NAME
+from trialscope.web.errors import BadParameter
+from trialscope.web.fields import _BY_NAME
 
 Node = Any  # Area | Text | And | Or | Not
 

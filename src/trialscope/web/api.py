@@ -12,10 +12,9 @@ from fastapi.responses import PlainTextResponse, Response
 from trialscope.errors import NotFoundError
 from trialscope.record.ids import NCT_ID_ANY_CASE
 from trialscope.service import agent_page, field_changes
-
-from .app import Backend, backend
-from .errors import ERROR_RESPONSES
-from .fields import parse_fields, project
+from trialscope.web.app import Backend, backend
+from trialscope.web.errors import ERROR_RESPONSES
+from trialscope.web.fields import parse_fields, project
 
 router = APIRouter(prefix="/api/v2", tags=["studies"], responses=ERROR_RESPONSES)
 

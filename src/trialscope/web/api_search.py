@@ -12,13 +12,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from trialscope.search import SearchEngine, SearchResult
-
-from .advanced import And, matches
-from .app import Backend, backend
-from .ctgov_params import Plan, encode_token, plan_from_params
-from .errors import ERROR_RESPONSES, BadParameter
-from .fields import project
-from .related import engine_for
+from trialscope.web.advanced import And, matches
+from trialscope.web.app import Backend, backend
+from trialscope.web.ctgov_params import Plan, encode_token, plan_from_params
+from trialscope.web.errors import ERROR_RESPONSES, BadParameter
+from trialscope.web.fields import project
+from trialscope.web.related import engine_for
 
 router = APIRouter(prefix="/api/v2", tags=["studies"], responses=ERROR_RESPONSES)
 

@@ -20,9 +20,8 @@ from trialscope.config import Settings
 from trialscope.render.card import RECRUITING_WORDS, STATUS_NOT_GIVEN
 from trialscope.service import Backend as Backend  # the shells import it from here
 from trialscope.vocab import InterventionType, Phase, Status, StudyType, Vocab
-
-from .errors import ErrorBody, PeopleText, install_error_handlers
-from .textfmt import paragraphs
+from trialscope.web.errors import ErrorBody, PeopleText, install_error_handlers
+from trialscope.web.textfmt import paragraphs
 
 HERE = Path(__file__).parent
 DESCRIPTION = """\
@@ -112,7 +111,16 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    from . import api, api_search, feeds, match_api, match_pages, pages, plain, search_pages
+    from trialscope.web import (
+        api,
+        api_search,
+        feeds,
+        match_api,
+        match_pages,
+        pages,
+        plain,
+        search_pages,
+    )
 
     app.include_router(api_search.router)
     app.include_router(api.router)

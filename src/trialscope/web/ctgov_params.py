@@ -23,10 +23,18 @@ from trialscope.record.ids import HINT as NCT_HINT
 from trialscope.record.ids import is_nct_id
 from trialscope.search import GeoFilter, SearchQuery, SortOrder
 from trialscope.vocab import Status
-
-from .advanced import AGE_FIELDS, And, Area, Node, Or, Text, age_years, parse_expression
-from .errors import BadParameter
-from .fields import Path, parse_fields
+from trialscope.web.advanced import (
+    AGE_FIELDS,
+    And,
+    Area,
+    Node,
+    Or,
+    Text,
+    age_years,
+    parse_expression,
+)
+from trialscope.web.errors import BadParameter
+from trialscope.web.fields import Path, parse_fields
 
 KNOWN = frozenset(
     {

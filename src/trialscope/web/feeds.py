@@ -19,11 +19,10 @@ from starlette.datastructures import QueryParams
 from trialscope.search.request import SearchRequest
 from trialscope.watch import NAME_PATTERN, Watch, Watches
 from trialscope.watch.atom import atom_feed, entry_html
-
-from .app import Backend, backend, templates
-from .errors import ERROR_RESPONSES
-from .related import engine_for
-from .search_pages import SearchForm, request_params
+from trialscope.web.app import Backend, backend, templates
+from trialscope.web.errors import ERROR_RESPONSES
+from trialscope.web.related import engine_for
+from trialscope.web.search_pages import SearchForm, request_params
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["saved searches"], responses=ERROR_RESPONSES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import BadParameter
+from trialscope.web.errors import BadParameter
 
 Path = tuple[str, ...]
 

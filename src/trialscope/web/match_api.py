@@ -25,9 +25,8 @@ from trialscope.service import (
     no_patient_in_logs,
 )
 from trialscope.service import run_match as match_in
-
-from .app import backend
-from .errors import ERROR_RESPONSES
+from trialscope.web.app import backend
+from trialscope.web.errors import ERROR_RESPONSES
 
 __all__ = [
     "MAX_NOTE",

@@ -21,10 +21,15 @@ from starlette.datastructures import FormData
 from trialscope.errors import PatientError, TrialscopeError
 from trialscope.match import Mark, MatchReport, Patient, TrialMatch, TrialVerdict
 from trialscope.match.run import OPEN_STATUSES
-
-from .app import Backend, backend, templates
-from .errors import STATUS_BY_CODE, for_people
-from .match_api import MAX_NOTE, MatchRequest, build_patient, no_patient_in_logs, run_match
+from trialscope.web.app import Backend, backend, templates
+from trialscope.web.errors import STATUS_BY_CODE, for_people
+from trialscope.web.match_api import (
+    MAX_NOTE,
+    MatchRequest,
+    build_patient,
+    no_patient_in_logs,
+    run_match,
+)
 
 router = APIRouter(include_in_schema=False)
 

@@ -21,12 +21,11 @@ from trialscope.render.card import (
 )
 from trialscope.render.markdown import RECENT_DAYS, ctgov_url
 from trialscope.store import FieldChange
-
-from .api import NCT_PATTERN, markdown_response, serving_base, study_markdown
-from .app import Backend, backend, templates
-from .plain import arm_summaries, plain_for
-from .related import related_hits
-from .textfmt import eligibility_lists
+from trialscope.web.api import NCT_PATTERN, markdown_response, serving_base, study_markdown
+from trialscope.web.app import Backend, backend, templates
+from trialscope.web.plain import arm_summaries, plain_for
+from trialscope.web.related import related_hits
+from trialscope.web.textfmt import eligibility_lists
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,9 +14,8 @@ from fastapi import APIRouter, Depends, Path
 from trialscope.record import Study
 from trialscope.record.ids import NCT_ID_ANY_CASE
 from trialscope.render.plain_language import arm_summaries, plain_for
-
-from .app import Backend, backend
-from .errors import ERROR_RESPONSES
+from trialscope.web.app import Backend, backend
+from trialscope.web.errors import ERROR_RESPONSES
 
 __all__ = ["arm_summaries", "plain_for", "router"]
 

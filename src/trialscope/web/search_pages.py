@@ -19,9 +19,8 @@ from trialscope.search.request import (
     plain_number,
     split_radius,
 )
-
-from .app import Backend, backend, templates
-from .related import engine_for
+from trialscope.web.app import Backend, backend, templates
+from trialscope.web.related import engine_for
 
 router = APIRouter(include_in_schema=False)
 
