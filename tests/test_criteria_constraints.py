@@ -4,6 +4,8 @@ Chia corpora): variable, operator, bounds in the canonical unit, conditions, joi
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trialscope.criteria import Constraint, parse_criteria
 
@@ -190,3 +192,66 @@ def test_a_performance_field_is_not_read_as_the_age_before_it() -> None:
 )
 def test_minimum_or_maximum_before_the_name_is_the_operator(text: str, expected: str) -> None:
     assert [c.describe() for c in parse_criteria(text).constraints] == [expected]
+
+
+# -- a count bound after a qualifier: "number of X before chemotherapy was more than N" --
+
+COUNT_PHRASES = [
+    # seed 004 (NCT06934018), exclusion
+    ("The number of liver metastases before chemotherapy was more than 5;", ">", 5, None),
+    ("The number of liver metastases was more than 5", ">", 5, None),
+    ("The number of liver metastases was more than five", ">", 5, None),
+    ("The number of liver metastases is less than 4", "<", None, 4),
+    ("Number of liver metastases at diagnosis at least 3", ">=", 3, None),
+    ("number of hepatic metastases prior to surgery was fewer than 4", "<", None, 4),
+    ("Number of liver metastases on MRI ≥ 3", ">=", 3, None),
+    ("Liver metastases before chemotherapy: more than 5", ">", 5, None),
+    ("5 or more liver metastases", ">=", 5, None),
+    ("more than five liver metastases", ">", 5, None),
+    ("more than 5 liver metastases before chemotherapy", ">", 5, None),
+]
+
+
+@pytest.mark.parametrize(("text", "operator", "low", "high"), COUNT_PHRASES)
+def test_a_count_bound_after_a_qualifier(
+    text: str, operator: str, low: float | None, high: float | None
+) -> None:
+    found = one(text, "liver_metastases_count")
+    assert found.operator == operator, found.describe()
+    assert (found.low.value if found.low else None) == low, found.describe()
+    assert (found.high.value if found.high else None) == high, found.describe()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a size, not a count; and no number at all
+        "The number of liver metastases before chemotherapy was more than 5 cm",
+        "Liver metastases before chemotherapy were treated",
+        "Liver metastases after surgery must be confirmed by biopsy",
+    ],
+)
+def test_a_qualifier_without_a_count_gives_no_count(text: str) -> None:
+    found = [c.describe() for c in constraints(text) if c.variable == "liver_metastases_count"]
+    assert found == [], found
+
+
+@given(
+    n=st.integers(min_value=1, max_value=30),
+    qualifier=st.sampled_from(
+        ["", " before chemotherapy", " at diagnosis", " on MRI", " prior to surgery"]
+    ),
+    verb=st.sampled_from([" was", " is", " were", ":", ""]),
+    words=st.sampled_from(
+        [("more than", ">"), ("less than", "<"), ("at least", ">="), ("no more than", "<=")]
+    ),
+)
+def test_number_of_liver_metastases_over_n(
+    n: int, qualifier: str, verb: str, words: tuple[str, str]
+) -> None:
+    phrase, operator = words
+    text = f"The number of liver metastases{qualifier}{verb} {phrase} {n};"
+    found = one(text, "liver_metastases_count")
+    assert found.operator == operator, (text, found.describe())
+    bound = found.low if operator.startswith(">") else found.high
+    assert bound is not None and bound.value == n, (text, found.describe())

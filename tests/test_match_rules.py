@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CTGOV, SHARED_DATA
+from tests.conftest import CTGOV, FIXTURES, SHARED_DATA
 from trialscope.criteria import parse_criteria
 from trialscope.importer import import_paths
 from trialscope.match import Patient, TrialVerdict, Verdict, apply_answers, match_trial, read_note
 from trialscope.match.facts import PatientFacts
 from trialscope.match.trials import HEALTHY_ITEM, judge_trial, own_concepts
 from trialscope.match.verdicts import CriterionResult
+from trialscope.record import Study
 from trialscope.store import SQLiteStore
 
 SEEDS = SHARED_DATA.parent / "seeds"
@@ -382,3 +383,24 @@ def test_the_closed_world_stays_closed_only_where_it_should() -> None:
                                           "status": "completed"}]}  # fmt: skip
     _, results = judge("Inclusion Criteria:\n* Concurrent corticosteroids allowed", steroids)
     assert find(results, "Concurrent corticosteroids").verdict is Verdict.NOT_APPLICABLE
+
+
+# -- a count bound in an exclusion: seed 004's "more than 5 liver metastases" -------------
+
+
+def test_eight_liver_metastases_fail_the_count_and_meet_the_exclusion() -> None:
+    lines = (FIXTURES / "seed_trials.v2.jsonl").read_bytes().splitlines()
+    study = next(s for s in map(Study.from_json, lines) if s.nct_id == "NCT06934018")
+    module = study.protocol_section.eligibility_module if study.protocol_section else None
+    text = module.eligibility_criteria if module else None
+    assert text
+    metastases = {"name": "liver metastases", "lesion_count": 8}
+    eight = {**CRLM_PATIENT, "conditions": [{"name": "colon adenocarcinoma"}, metastases]}
+    verdict, results = judge(text, eight)
+    at_most = find(results, "The number of liver metastases was less than or equal to 5")
+    assert at_most.verdict is Verdict.NOT_MET, at_most.reason
+    more_than = find(results, "The number of liver metastases before chemotherapy")
+    assert more_than.verdict is Verdict.MET, more_than.reason
+    assert more_than.constraints == ("liver_metastases_count > 5",), more_than.constraints
+    assert "8" in more_than.reason
+    assert verdict is TrialVerdict.INELIGIBLE

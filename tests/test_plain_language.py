@@ -75,6 +75,8 @@ def test_seed_004_fit_is_written_from_the_parsed_criteria() -> None:
         assert need in view.needs, view.needs
     assert "Cancer outside the liver that has not been treated." in view.reasons, view.reasons
     assert "Another cancer in the last 5 years." in view.reasons
+    # "The number of liver metastases before chemotherapy was more than 5" (issue 12)
+    assert "More than 5 tumours in the liver before chemotherapy." in view.reasons
     # the disease itself is never a reason to be left out
     assert not any("spread to the liver" in r for r in view.reasons)
 

@@ -128,6 +128,15 @@ _PRE_BEFORE = re.compile(
 _BETWEEN_BEFORE = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.IGNORECASE)
 _NUMBER_OF = re.compile(r"(?:number|count|total)\s+of\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 _SLASH_SECOND = re.compile(r"[ \t]*/[ \t]*(\d{2,3})")
+# "number of liver metastases before chemotherapy was more than 5": a short time or
+# imaging qualifier between a count's noun and its comparison (words only, no number)
+_COUNT_QUALIFIER = re.compile(
+    r"[ \t]+(?:before|after|prior\s+to|at|on|during|following|since|from)[ \t]+"
+    r"(?:[A-Za-z][A-Za-z-]*[ \t]*){1,4}?(?=(?:was|were|is|are|must|should|shall|will|:"
+    r"|[<>≤≥=]|(?:more|less|fewer|greater|higher|lower|no|not|at\s+(?:least|most)|up\s+to"
+    r"|over|under|above|below|exceed\w*)(?![A-Za-z])))",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +417,8 @@ def _blood_pressure(text: str, cmp: Comparison, hit: Hit[str], end: int) -> list
 
 
 def _count(text: str, start: int, end: int, hit: Hit[str], variable: Variable) -> list[_Found]:
-    """ "≤ 5 liver metastases", "at least one measurable lesion", "number of ... ≤ 5"."""
+    """ "≤ 5 liver metastases", "at least one measurable lesion", "number of ... ≤ 5",
+    "number of liver metastases before chemotherapy was more than 5"."""
     window = text[max(start, hit.start - 60) : hit.start]
     before = _COUNT_BEFORE.search(window)
     if before:
@@ -417,6 +427,8 @@ def _count(text: str, start: int, end: int, hit: Hit[str], variable: Variable) -
         if cmp is not None and (cmp.raw_unit is None or cmp.unit == "lines"):
             return [_Found(variable, cmp, (hit.start, hit.end))]
     cmp = _read_after(text, hit.end, end, variable)
+    if cmp is None and (qualifier := _COUNT_QUALIFIER.match(text, hit.end, end)):
+        cmp = _read_after(text, qualifier.end(), end, variable)
     if cmp is None or (cmp.raw_unit is not None and cmp.unit != "lines"):
         return []
     number_of = _NUMBER_OF.search(text, max(start, hit.start - 40), hit.start)

@@ -272,7 +272,9 @@ def _reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
 
     # a trial about cancer that has spread to the liver excludes spread elsewhere
     sites = [SPREAD[c] for c in disease if c in SPREAD and c != "distant_metastases"]
-    for item in parsed.of_kind("exclusion"):
+    exclusions = parsed.of_kind("exclusion")
+    bounds = set(_one_each(exclusions))
+    for item in exclusions:
         positive = [m for m in item.mentions if not (m.negated or m.hypothetical or m.family)]
         for mention in positive:
             if mention.category == "condition" and mention.concept in disease:
@@ -294,8 +296,11 @@ def _reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
                     therapy = THERAPY_REASONS.get(mention.concept)
                     if therapy:
                         add(f"having had {therapy} before")
-    for phrase in _one_each(parsed.of_kind("exclusion")):
-        add(phrase)
+        # excluding bounds in the trial's own order, beside the conditions it names
+        for constraint in item.constraints:
+            phrase = _constraint_phrase(constraint)
+            if phrase in bounds:
+                add(phrase)
     for item in parsed.of_kind("inclusion"):
         for mention in item.mentions:
             absent = CONDITION_REASONS.get(mention.concept)

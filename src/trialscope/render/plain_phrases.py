@@ -8,6 +8,7 @@ the plain words, so a patient can find it in the quoted criteria and ask about i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from trialscope.criteria import Constraint
@@ -117,11 +118,24 @@ def _asa(c: Constraint) -> str | None:
     return f"fit enough for surgery (ASA grade {_n(top)} or lower)" if top is not None else None
 
 
+#: "liver metastases before chemotherapy was more than 5": when the count was taken
+_COUNTED_WHEN = re.compile(
+    r"\b(?:before|prior\s+to)\s+(chemotherapy|surgery|treatment|radiotherapy|radiation)\b", re.I
+)
+_WHEN_WORDS = {"radiotherapy": "radiation"}
+
+
 def _count(one: str, many: str) -> Callable[[Constraint], str | None]:
     """Counts of tumours, lesions or earlier treatments."""
 
     def phrase(c: Constraint) -> str | None:
+        counted = _counted(c)
+        return None if counted is None else counted + _when(c)
+
+    def _counted(c: Constraint) -> str | None:
         low, top = _low(c), _high(c)
+        if top is None and c.low is not None and not c.low.inclusive and c.low.value >= 1:
+            return f"more than {_n(c.low.value)} {many}"  # as written: "more than 5"
         if top is not None and low is not None and low == top:
             return f"exactly 1 {one}" if low == 1 else f"exactly {_n(low)} {many}"
         if top is not None and low is not None and low > 0:
@@ -133,6 +147,14 @@ def _count(one: str, many: str) -> Callable[[Constraint], str | None]:
         return None
 
     return phrase
+
+
+def _when(c: Constraint) -> str:
+    found = _COUNTED_WHEN.search(c.text)
+    if found is None:
+        return ""
+    word = found.group(1).lower()
+    return f" before {_WHEN_WORDS.get(word, word)}"
 
 
 def _above(c: Constraint, unit: str = "") -> str | None:
