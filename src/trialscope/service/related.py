@@ -1,8 +1,9 @@
 """Related trials (seed 002's "More Related Trials"), cached for a minute.
 
-Finding them costs more than the rest of a trial page, and they change only when the
-index does, so each process keeps them for ``CACHE_SECONDS`` (at most ``CACHE_SIZE``
-entries) in a cache every server thread shares, behind one lock.
+They are computed when the index is refreshed and stored (trialscope.search.related), so
+a lookup is one indexed read plus the cards; each process still keeps the answers for
+``CACHE_SECONDS`` (at most ``CACHE_SIZE`` entries) in a cache every server thread shares,
+behind one lock, so a list refreshed meanwhile shows within that minute.
 """
 
 from __future__ import annotations
