@@ -1,12 +1,15 @@
 """End to end in real headless Chromium (Debian's package, driven by Playwright; no
 browser is ever downloaded): the real server (`trialscope serve` in a subprocess on a free
 loopback port), a search, a filter, a trial, its patient page and its markdown page, at
-desktop and phone width. Screenshots go to docs/screenshots/ (shown in the README)."""
+desktop and phone width. Screenshots go to the test's tmp folder, so a run leaves the
+working tree clean; ``TRIALSCOPE_SCREENSHOTS=docs/screenshots make test`` writes them
+where the README shows them."""
 
 from __future__ import annotations
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -21,7 +24,12 @@ from tests.conftest import ROOT, needs_corpus
 from tests.webapp import HOSTILE, SEED, build_db
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "docs" / "screenshots"
+#: a folder (relative to the repository root) to write the screenshots to instead of
+#: the test's tmp folder: ``TRIALSCOPE_SCREENSHOTS=docs/screenshots``
+SHOTS_ENV = "TRIALSCOPE_SCREENSHOTS"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: a rendered page, not a blank or a broken image: the smallest real shot is ~68 kB
+MIN_SHOT_BYTES = 20_000
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -107,16 +115,45 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def shot(page: Any, name: str, *, full: bool = False) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+def shots_folder(tmp_path: Path) -> Path:
+    """Where a test's screenshots go: its tmp folder unless ``TRIALSCOPE_SCREENSHOTS``
+    names one."""
+    chosen = os.environ.get(SHOTS_ENV)
+    folder = ROOT / chosen if chosen else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    return shots_folder(tmp_path)
+
+
+def assert_png(path: Path, width: int, min_height: int) -> None:
+    """``path`` is a real PNG of the viewport's width and at least ``min_height`` tall."""
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert data[12:16] == b"IHDR", f"{path} has no PNG header chunk"
+    found_width, found_height = struct.unpack(">II", data[16:24])
+    assert found_width == width, (path, found_width, width)
+    assert found_height >= min_height, (path, found_height, min_height)
+    assert len(data) >= MIN_SHOT_BYTES, (path, len(data))
+
+
+def shot(page: Any, folder: Path, name: str, *, full: bool = False) -> Path:
+    """Take a screenshot into ``folder`` and check it was written as a real PNG."""
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full)
+    viewport = page.viewport_size
+    assert_png(path, viewport["width"], viewport["height"])
+    return path
 
 
 def result_count(page: Any) -> int:
     return int(page.locator("#summary strong").inner_text().replace(",", ""))
 
 
-def test_search_filter_open_a_trial_and_its_views(server: str, page: Any) -> None:
+def test_search_filter_open_a_trial_and_its_views(server: str, page: Any, shots: Path) -> None:
     page.goto(f"{server}/")
     assert page.title() == "Find clinical trials · trialscope"
     everything = result_count(page)
@@ -134,7 +171,7 @@ def test_search_filter_open_a_trial_and_its_views(server: str, page: Any) -> Non
         recruiting.check()
     assert "status=RECRUITING" in page.url
     assert result_count(page) <= found
-    shot(page, "search-desktop")
+    shot(page, shots, "search-desktop")
 
     # open the first result
     first = page.locator("article.card h3 a").first
@@ -159,7 +196,7 @@ def test_search_filter_open_a_trial_and_its_views(server: str, page: Any) -> Non
     assert f"nct_id: {nct}" in text
 
 
-def test_near_a_place_and_the_seed_trial_pages(server: str, page: Any) -> None:
+def test_near_a_place_and_the_seed_trial_pages(server: str, page: Any, shots: Path) -> None:
     page.goto(f"{server}/search")
     page.get_by_label("Near a place").fill("Shanghai")
     page.get_by_label("Within").fill("100")
@@ -170,9 +207,9 @@ def test_near_a_place_and_the_seed_trial_pages(server: str, page: Any) -> None:
 
     page.goto(f"{server}/trials/{SEED}")
     assert page.locator("#eligibility ol").first.locator("li").count() == 8
-    shot(page, "trial-desktop")
+    shot(page, shots, "trial-desktop")
     page.goto(f"{server}/trials/{SEED}/patient")
-    shot(page, "patient-desktop", full=True)
+    shot(page, shots, "patient-desktop", full=True)
 
 
 def test_registry_markup_never_runs(server: str, page: Any) -> None:
@@ -183,7 +220,7 @@ def test_registry_markup_never_runs(server: str, page: Any) -> None:
     assert page.dialogs == []
 
 
-def test_phone_width_has_no_sideways_scrolling(server: str, browser: Any) -> None:
+def test_phone_width_has_no_sideways_scrolling(server: str, browser: Any, shots: Path) -> None:
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     phone = context.new_page()
     try:
@@ -197,7 +234,7 @@ def test_phone_width_has_no_sideways_scrolling(server: str, browser: Any) -> Non
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, (path, overflow)
-            shot(phone, name)
+            shot(phone, shots, name)
     finally:
         context.close()
 
@@ -215,3 +252,27 @@ def test_pages_read_without_javascript(server: str, browser: Any) -> None:
         assert plain.locator("h1").inner_text().startswith("The Value of Palliative")
     finally:
         context.close()
+
+
+def test_screenshots_stay_in_the_tmp_folder_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SHOTS_ENV, raising=False)
+    default = shots_folder(tmp_path / "test")
+    assert default.is_dir() and default.is_relative_to(tmp_path), default
+    assert not default.resolve().is_relative_to(ROOT.resolve())
+    monkeypatch.setenv(SHOTS_ENV, str(tmp_path / "asked"))
+    assert shots_folder(tmp_path / "other") == tmp_path / "asked"
+    monkeypatch.setenv(SHOTS_ENV, "docs/screenshots")
+    assert shots_folder(tmp_path / "other") == ROOT / "docs" / "screenshots"
+
+
+def test_a_screenshot_that_is_no_png_is_caught(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(b"GIF89a" + bytes(MIN_SHOT_BYTES))
+    with pytest.raises(AssertionError, match="not a PNG"):
+        assert_png(blank, 1280, 900)
+    tiny = tmp_path / "tiny.png"
+    tiny.write_bytes(PNG_SIGNATURE + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 1280, 900))
+    with pytest.raises(AssertionError):
+        assert_png(tiny, 1280, 900)

@@ -6,9 +6,17 @@ patient never in the address bar; no sideways scrolling on a phone."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
-from tests.test_browser import PHONE, browser, pytestmark, server, shot  # noqa: F401  (fixtures)
+from tests.test_browser import (  # noqa: F401  (fixtures)
+    PHONE,
+    browser,
+    pytestmark,
+    server,
+    shot,
+    shots,
+)
 
 NOTE = "He denies HIV infection. Prior chemotherapy with cytarabine."
 
@@ -36,7 +44,11 @@ def fill_patient(page: Any) -> None:
     page.get_by_label("Clinical note (optional)").fill(NOTE)
 
 
-def test_match_a_patient_and_answer_a_question(server: str, browser: Any) -> None:  # noqa: F811
+def test_match_a_patient_and_answer_a_question(
+    server: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+    shots: Path,  # noqa: F811
+) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
@@ -78,7 +90,7 @@ def test_match_a_patient_and_answer_a_question(server: str, browser: Any) -> Non
         )
         assert (hiv.first.locator(".mark").text_content() or "").strip() == "–"
         assert page.evaluate(UNLABELLED) == []
-        shot(page, "match-desktop")
+        shot(page, shots, "match-desktop")
 
         # answer the top question and update: it is settled, the rest of the input kept
         questions = page.locator("form#questions")
@@ -120,7 +132,7 @@ def test_bad_value_is_named_and_the_input_kept(server: str, browser: Any) -> Non
         context.close()
 
 
-def test_results_fit_a_phone(server: str, browser: Any) -> None:  # noqa: F811
+def test_results_fit_a_phone(server: str, browser: Any, shots: Path) -> None:  # noqa: F811
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     phone = context.new_page()
     try:
@@ -133,6 +145,6 @@ def test_results_fit_a_phone(server: str, browser: Any) -> None:  # noqa: F811
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, overflow
-        shot(phone, "match-phone")
+        shot(phone, shots, "match-phone")
     finally:
         context.close()

@@ -1,7 +1,8 @@
 """The plain-language page of each seed trial in real headless Chromium, on the real
 server (`trialscope serve` on a free loopback port): the sections a patient reads, the
 registry's criteria folded away but there, no sideways scrolling on a phone. Screenshots
-go to docs/screenshots/plain-<NCT>-{desktop,phone}.png (shown in the README)."""
+plain-<NCT>-{desktop,phone}.png go to the test's tmp folder, or with
+``TRIALSCOPE_SCREENSHOTS=docs/screenshots`` where the README shows them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.test_browser import ARGS, CHROMIUM, DESKTOP, PHONE, SHOTS, _free_port, pytestmark
+from tests.test_browser import (  # noqa: F401  (the shots fixture)
+    ARGS,
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    _free_port,
+    pytestmark,
+    shot,
+    shots,
+)
 from tests.test_plain_pages import SEED_IDS
 from tests.webapp import build_db
 from trialscope.importer import import_paths
@@ -88,7 +98,12 @@ SECTIONS = (
 
 
 @pytest.mark.parametrize("nct", SEED_IDS)
-def test_plain_language_page_of_each_seed_trial(server: str, browser: Any, nct: str) -> None:
+def test_plain_language_page_of_each_seed_trial(
+    server: str,
+    browser: Any,
+    nct: str,
+    shots: Path,  # noqa: F811
+) -> None:
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     try:
@@ -108,7 +123,7 @@ def test_plain_language_page_of_each_seed_trial(server: str, browser: Any, nct: 
         status = page.locator('[data-field="status"]').inner_text()
         assert status, nct
         page.locator("details.registry-criteria summary").click()  # fold again for the shot
-        page.screenshot(path=str(SHOTS / f"plain-{nct}-desktop.png"), full_page=True)
+        shot(page, shots, f"plain-{nct}-desktop", full=True)
     finally:
         context.close()
 
@@ -120,7 +135,7 @@ def test_plain_language_page_of_each_seed_trial(server: str, browser: Any, nct: 
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (nct, overflow)
-        small.screenshot(path=str(SHOTS / f"plain-{nct}-phone.png"))
+        shot(small, shots, f"plain-{nct}-phone")
     finally:
         phone.close()
 
