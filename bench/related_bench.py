@@ -34,10 +34,14 @@ from web_bench import FOLDERS, serve
 from trialscope.criteria.vocabulary import terminology
 from trialscope.search import SearchEngine
 from trialscope.search import related as related_stage
-from trialscope.search.plan import title_words
+from trialscope.search.plan import WORDS
 from trialscope.store import SQLiteStore
 
 K = 5
+
+
+def title_words(title: str) -> list[str]:
+    return [w for w in WORDS.findall(title) if len(w) > 3][:12]
 
 
 def legacy_related(db: sqlite3.Connection, nct_id: str, k: int = K) -> list[str]:

@@ -61,12 +61,6 @@ class SearchDialect(Protocol):
     ) -> tuple[list[Any], int, Facets]:
         """The page rows (nct_id, score, card), the total and the facets of a search."""
 
-    def doc_count(self, db: Any) -> int:
-        """How many documents the index holds."""
-
-    def title_neighbours(self, db: Any, nct_id: str) -> list[tuple[str, float]]:
-        """Up to 50 trials sharing title words with this one, each with a bonus of <= 3."""
-
     # -- writing the index ----------------------------------------------------------
 
     def claim(

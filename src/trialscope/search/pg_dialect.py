@@ -23,7 +23,6 @@ in SQL, and index batches claimed with ``SKIP LOCKED``.
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +35,6 @@ from trialscope.search.plan import (
     TextMatch,
     facet_tests,
     shape_facets,
-    title_words,
 )
 from trialscope.search.rows import DocRow, IndexRows, TextRow
 from trialscope.search.types import GeoFilter, SearchQuery
@@ -73,15 +71,6 @@ SCOPED: dict[str, tuple[str, ...]] = {
     "sponsor_tsv": ("sponsor",),
 }
 assert {f for group in WEIGHTED for f in group} == set(TextRow._fields)
-#: words in most trial titles: without IDF to discount them they would pull in
-#: thousands of titles (and seconds of ranking) for related trials
-_TITLE_STOP = """trial study phase patients patient randomized randomised controlled clinical safety
-    efficacy treatment therapy versus compared comparison effect effects evaluation
-    evaluate assessing assessment with after before during using subjects participants
-    healthy volunteers open label placebo double blind single multicenter multicentre
-    dose doses group groups pilot prospective retrospective observational investigate
-    investigation versus years adults children people human humans infected"""
-TITLE_STOP = frozenset(_TITLE_STOP.split())
 _KM = (
     "2 * 6371.0088 * asin(least(1.0, sqrt(power(sin(radians(s.lat - g.lat) / 2), 2)"
     " + cos(radians(g.lat)) * cos(radians(s.lat)) * power(sin(radians(s.lon - g.lon) / 2), 2))))"
@@ -137,10 +126,6 @@ class PostgresDialect:
     """The SQL only PostgreSQL runs, for the search engine and the index writer."""
 
     name = "postgres"
-
-    def __init__(self) -> None:
-        #: the document count and the index generation it was counted at
-        self._counted: tuple[object, int] | None = None
 
     # -- searching ------------------------------------------------------------------
 
@@ -235,35 +220,6 @@ class PostgresDialect:
         total, statuses, types, sums, places = row
         facets = shape_facets(statuses or [], types or [], sums, places or [])
         return int(total), facets
-
-    def doc_count(self, db: Any) -> int:
-        # count(*) reads the whole table on PostgreSQL: once per index generation
-        stamp = self.stamp(db)
-        if self._counted is None or self._counted[0] != stamp:
-            count = int(db.execute("SELECT count(*) FROM search_docs").fetchone()[0])
-            self._counted = (stamp, count)
-        return self._counted[1]
-
-    def title_neighbours(self, db: Any, nct_id: str) -> list[tuple[str, float]]:
-        title = db.execute("SELECT title FROM search_docs WHERE nct_id = ?", (nct_id,)).fetchone()
-        found = title_words(fold(title[0] or "") if title else "")
-        words = [f"'{w}'" for w in found if w.casefold() not in TITLE_STOP][:8]
-        if not words:
-            return []
-        # Without IDF a single shared common word ("study") would rank thousands of
-        # titles: with three words or more, two must be shared.
-        if len(words) >= 3:
-            query = " | ".join(f"({a} & {b})" for a, b in itertools.combinations(words, 2))
-        else:
-            query = " | ".join(words)
-        rows = db.execute(
-            f"SELECT d.nct_id, ts_rank_cd(d.titles_tsv, q, {NORMALISE}) FROM search_docs d"
-            f" CROSS JOIN to_tsquery('{CONFIG}', ?) AS q WHERE d.titles_tsv @@ q"
-            " AND d.nct_id <> ? ORDER BY 2 DESC, 1 LIMIT 50",
-            (query, nct_id),
-        )
-        # ts_rank_cd of a few shared title words is ~0.1-0.3; bm25/4 on SQLite is ~1-3
-        return [(str(other), min(3.0, float(rank) * 10)) for other, rank in rows]
 
     # -- writing the index ----------------------------------------------------------
 

@@ -111,7 +111,3 @@ def shape_facets(
         if len(bucket) < 30:
             bucket[str(value)] = int(count)
     return facets
-
-
-def title_words(title: str) -> list[str]:
-    return [w for w in WORDS.findall(title) if len(w) > 3][:12]

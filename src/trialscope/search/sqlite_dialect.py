@@ -28,7 +28,6 @@ from trialscope.search.plan import (
     TextMatch,
     facet_tests,
     shape_facets,
-    title_words,
 )
 from trialscope.search.rows import DocRow, IndexRows, TextRow
 from trialscope.search.types import GeoFilter, SearchQuery, SortOrder
@@ -215,31 +214,6 @@ class SqliteDialect:
             " CROSS JOIN search_places p ON p.doc = h.rowid GROUP BY 1, 2 ORDER BY 3 DESC, 2"
         ).fetchall()
         return shape_facets(grouped("status"), grouped("study_type"), values, places)
-
-    def doc_count(self, db: Any) -> int:
-        return int(db.execute("SELECT count(*) FROM search_docs").fetchone()[0])
-
-    def title_neighbours(self, db: Any, nct_id: str) -> list[tuple[str, float]]:
-        """Up to 50 trials whose titles share the study's title words, each with a bonus
-        of at most 3 (about one rare shared term)."""
-        title = db.execute(
-            "SELECT f.title FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid"
-            " WHERE d.nct_id = ?",
-            (nct_id,),
-        ).fetchone()
-        words = title_words(title[0] if title else "")
-        if not words:
-            return []
-        expression = "{title official_title} : (" + " OR ".join(f'"{w}"' for w in words) + ")"
-        return [
-            (other, min(3.0, -float(rank) / 4))
-            for other, rank in db.execute(
-                "SELECT d.nct_id, bm25(search_fts) FROM search_fts"
-                " JOIN search_docs d ON d.rowid = search_fts.rowid"
-                " WHERE search_fts MATCH ? AND d.nct_id != ? ORDER BY 2 LIMIT 50",
-                (expression, nct_id),
-            )
-        ]
 
     # -- writing the index ----------------------------------------------------------
 
