@@ -388,12 +388,27 @@ def test_the_closed_world_stays_closed_only_where_it_should() -> None:
 # -- a count bound in an exclusion: seed 004's "more than 5 liver metastases" -------------
 
 
-def test_eight_liver_metastases_fail_the_count_and_meet_the_exclusion() -> None:
+def seed_004_criteria() -> str:
     lines = (FIXTURES / "seed_trials.v2.jsonl").read_bytes().splitlines()
     study = next(s for s in map(Study.from_json, lines) if s.nct_id == "NCT06934018")
     module = study.protocol_section.eligibility_module if study.protocol_section else None
-    text = module.eligibility_criteria if module else None
-    assert text
+    assert module is not None and module.eligibility_criteria
+    return module.eligibility_criteria
+
+
+def test_two_liver_metastases_are_not_excluded_by_more_than_five() -> None:
+    # the exclusion counts liver metastases: having some (or chemotherapy) is not enough
+    metastases = {"name": "liver metastases", "lesion_count": 2}
+    two = {**CRLM_PATIENT, "conditions": [{"name": "colon adenocarcinoma"}, metastases]}
+    _, results = judge(seed_004_criteria(), two)
+    at_most = find(results, "The number of liver metastases was less than or equal to 5")
+    assert at_most.verdict is Verdict.MET, at_most.reason
+    more_than = find(results, "The number of liver metastases before chemotherapy")
+    assert more_than.verdict is Verdict.NOT_MET, more_than.reason
+
+
+def test_eight_liver_metastases_fail_the_count_and_meet_the_exclusion() -> None:
+    text = seed_004_criteria()
     metastases = {"name": "liver metastases", "lesion_count": 8}
     eight = {**CRLM_PATIENT, "conditions": [{"name": "colon adenocarcinoma"}, metastases]}
     verdict, results = judge(text, eight)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from trialscope.criteria import Item, Mention
+from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.match.bounds import ask, judge_bounds, verdict_of
 from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words
 from trialscope.match.facts import PatientFacts
@@ -29,6 +29,7 @@ _FEMALE_ONLY = re.compile(
 )
 _MALE_ONLY = re.compile(r"\b(?:m[ae]n|males?|prostat\w*|sperm\w*|testic\w*)\b", re.I)
 _MEN = re.compile(r"\b(?:m[ae]n|males?)\b", re.I)
+COUNT_VARIABLES = frozenset(v.id for v in VARIABLES.values() if v.kind == "count")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ def _reading(item: Item) -> _Reading:
             m
             for m in item.mentions
             # sex is settled by the structured eligibility fields
-            if m.category != "sex" and not is_modifier(item, m)
+            if m.category != "sex" and not is_modifier(item, m) and not _counted(item, m)
         ),
         key=lambda m: m.span,
     )
@@ -75,6 +76,19 @@ def _reading(item: Item) -> _Reading:
         runs=runs_of(item, mentions),
         refusal=bool(_REFUSAL.search(text)),
         requirement_list=bool(item.constraints) and is_requirement_list(text),
+    )
+
+
+def _counted(item: Item, mention: Mention) -> bool:
+    """In an exclusion, words inside a count bound ("the number of liver metastases
+    before chemotherapy was more than 5") are what is counted: the bound decides, not
+    having liver metastases or chemotherapy at all."""
+    if item.kind != "exclusion":
+        return False
+    start, end = mention.span
+    return any(
+        c.variable in COUNT_VARIABLES and c.span[0] <= start and end <= c.span[1]
+        for c in item.constraints
     )
 
 
