@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -12,7 +11,7 @@ from trialscope.cli.options import JsonFlag, with_search_options
 from trialscope.cli.output import console, print_json
 from trialscope.render.markdown import change_line
 from trialscope.search.request import SearchRequest
-from trialscope.store import ChangeKind, FieldChange
+from trialscope.store import FieldChange
 from trialscope.watch import Watches, WatchRun, run_all
 from trialscope.watch.core import WatchEvent
 
@@ -67,25 +66,11 @@ def list_(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         )
 
 
-def _field_change(data: dict[str, Any], nct_id: str) -> FieldChange:
-    """A stored change back as the store's type, for the one-line format `changes` prints."""
-    detected = data.get("detected_at")
-    return FieldChange(
-        nct_id=nct_id,
-        path=data["path"],
-        kind=ChangeKind(data["kind"]),
-        old=data.get("old"),
-        new=data.get("new"),
-        detected_at=datetime.fromisoformat(detected.replace("Z", "+00:00")) if detected else None,
-        ct_date=data.get("ct_date"),
-    )
-
-
 def _print_event(event: WatchEvent) -> None:
     label = "[green]new[/]" if event.kind == "new" else "[yellow]changed[/]"
     console.print(f"  {label} [bold cyan]{event.nct_id}[/]  {event.title or ''}", highlight=False)
     for data in event.changes[:20]:
-        line = change_line(_field_change(data, event.nct_id)).removeprefix("- ")
+        line = change_line(FieldChange.from_json(data, event.nct_id)).removeprefix("- ")
         console.print(f"      {line}", highlight=False)
     if len(event.changes) > 20:
         console.print(f"      … {len(event.changes) - 20} more (--json lists all)", style="dim")

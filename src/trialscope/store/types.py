@@ -49,6 +49,22 @@ class FieldChange:
             "ct_date": self.ct_date,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any], nct_id: str | None = None) -> FieldChange:
+        """A change back from :meth:`to_json` (``nct_id`` for forms stored without one)."""
+        detected = data.get("detected_at")
+        return cls(
+            nct_id=str(data.get("nct_id") or nct_id),
+            path=data["path"],
+            kind=ChangeKind(data["kind"]),
+            old=data.get("old"),
+            new=data.get("new"),
+            detected_at=datetime.fromisoformat(detected.replace("Z", "+00:00"))
+            if detected
+            else None,
+            ct_date=data.get("ct_date"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class VersionInfo:
