@@ -42,3 +42,8 @@ def test_anything_else_is_a_usage_error_with_a_hint(text: str) -> None:
 def test_near_misses_are_refused(text: str) -> None:
     assert not is_nct_id(text)
     assert re.match(NCT_ID_ANY_CASE, text) is None
+
+
+def test_the_error_quotes_what_was_typed() -> None:
+    with pytest.raises(NotAnNctId, match="^'garbage' is not an NCT id"):
+        normalise_nct_id("  garbage ")

@@ -173,7 +173,7 @@ def test_match_given_trials_and_a_search(held: service.Backend) -> None:
 
 
 def test_a_bad_nct_id_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="'BANANA' is not an NCT id"):
+    with pytest.raises(UsageError, match="'banana' is not an NCT id"):
         service.checked_trials(("NCT04416854", " banana "))
     assert service.checked_trials((" nct04416854 ", "")) == ["NCT04416854"]
 

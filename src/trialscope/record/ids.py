@@ -29,5 +29,5 @@ def normalise_nct_id(text: str) -> str:
     :class:`~trialscope.errors.NotAnNctId` with a hint."""
     found = text.strip().upper()
     if NCT_ID.fullmatch(found) is None:
-        raise NotAnNctId(f"{found[:60]!r} is not an NCT id.", hint=HINT)
+        raise NotAnNctId(f"{text.strip()[:60]!r} is not an NCT id.", hint=HINT)
     return found
