@@ -45,5 +45,5 @@ def test_near_misses_are_refused(text: str) -> None:
 
 
 def test_the_error_quotes_what_was_typed() -> None:
-    with pytest.raises(NotAnNctId, match="^'garbage' is not an NCT id"):
+    with pytest.raises(NotAnNctId, match=r"^'garbage' is not an NCT id"):
         normalise_nct_id("  garbage ")
