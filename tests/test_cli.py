@@ -53,7 +53,8 @@ def test_import_progress_counts_records_and_names_each_stage(tmp_path: Path) -> 
     files = [CTGOV / "v2" / "genomoncology__biomcp.jsonl", SEED_XML]
     done = run_cli("import", *map(str, files), db=tmp_path / "x.db", env={"FORCE_COLOR": "1"})
     shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", done.stderr)
-    assert "1/3 storing" in shown and "2/3 criteria" in shown and "3/3 index" in shown
+    assert "1/4 storing" in shown and "2/4 criteria" in shown and "3/4 index" in shown
+    assert "4/4 related trials" in shown
     records = json.loads(run(tmp_path / "y.db", "import", *map(str, files), "--json").stdout)
     assert f"{records['records']} of {records['records']} records" in shown
     assert "files" not in shown

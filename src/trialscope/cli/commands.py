@@ -147,7 +147,12 @@ def import_command(
 
 
 #: what the import's progress bar calls each stage
-STAGES = {"storing": "1/3 storing", "criteria": "2/3 criteria", "index": "3/3 index"}
+STAGES = {
+    "storing": "1/4 storing",
+    "criteria": "2/4 criteria",
+    "index": "3/4 index",
+    "related": "4/4 related trials",
+}
 
 
 def progress_count(p: ImportProgress, rate: float) -> str:
@@ -166,7 +171,7 @@ def progress_count(p: ImportProgress, rate: float) -> str:
 def refresh_index(store: Store, show_bar: bool) -> int:
     """Bring the search index up to date with what was just stored, with a progress bar."""
     with Progress(
-        TextColumn(f"[bold]{STAGES['index']}"),
+        TextColumn("[bold]{task.description}"),
         TextColumn("{task.completed:,.0f} of {task.total:,.0f} studies"),
         BarColumn(),
         TaskProgressColumn(),
@@ -175,12 +180,17 @@ def refresh_index(store: Store, show_bar: bool) -> int:
         disable=not show_bar,
         transient=True,
     ) as bar:
-        task = bar.add_task("index", total=None, visible=False)
+        task = bar.add_task(STAGES["index"], total=None, visible=False)
 
         def advance(done: int, waiting: int) -> None:
             bar.update(task, total=waiting, completed=done, visible=True)
 
-        return service.refresh_index(store, advance)
+        related = bar.add_task(STAGES["related"], total=None, visible=False)
+
+        def advance_related(done: int, waiting: int) -> None:
+            bar.update(related, total=waiting, completed=done, visible=True)
+
+        return service.refresh_index(store, advance, advance_related)
 
 
 # -- show -----------------------------------------------------------------------------

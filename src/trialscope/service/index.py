@@ -18,9 +18,14 @@ def pending_index(store: Store) -> int:
     return search_index.pending(store)
 
 
-def refresh_index(store: Store, on_progress: IndexProgress | None = None) -> int:
+def refresh_index(
+    store: Store,
+    on_progress: IndexProgress | None = None,
+    on_related: IndexProgress | None = None,
+) -> int:
     """Index every study waiting, then store the related trials of every study the
-    index (re)wrote (or a stopped run left queued); returns how many were (re)indexed."""
+    index (re)wrote (or a stopped run left queued); returns how many were (re)indexed.
+    ``on_related`` is told (lists stored so far, studies queued) during the second part."""
     waiting = search_index.pending(store)
     done = 0
     if waiting and on_progress is None:
@@ -28,5 +33,10 @@ def refresh_index(store: Store, on_progress: IndexProgress | None = None) -> int
     elif waiting and on_progress is not None:
         on_progress(0, waiting)
         done = search_index.refresh(store, lambda n: on_progress(n, waiting))
-    related.refresh(store)
+    queued = related.pending(store)
+    if queued and on_related is not None:
+        on_related(0, queued)
+        related.refresh(store, lambda n: on_related(n, max(n, queued)))
+    elif queued:
+        related.refresh(store)
     return done
