@@ -154,6 +154,7 @@ def test_seed_004_says_what_is_missing_and_what_fits(server: str, browser: Any) 
         assert "Healthy liver function (Child-Pugh A)." in good
         bad = page.locator(".fit.bad").inner_text()
         assert "Cancer outside the liver that has not been treated." in bad
+        assert "More than 5 tumours in the liver before chemotherapy." in bad
     finally:
         context.close()
 
