@@ -166,6 +166,8 @@ def test_search_options_round_trip_and_refuse_bad_json() -> None:
         ({"sex": "other"}, "Unknown sex"),
         ({"near": "Lyon", "radius": "far"}, "Cannot read the radius"),
         ({"updated_since": "last week"}, "Cannot read the date"),
+        ({"": -9223372036854775809}, "exceeds 64-bit range"),
+        ({"age": 2**64}, "exceeds 64-bit range"),
     ):
         with pytest.raises(UsageError, match=message):
             SearchRequest.from_json(bad)
@@ -244,6 +246,15 @@ def test_watches_api(client: TestClient) -> None:
     # agents learn of both from /llms.txt
     guide = client.get("/llms.txt").text
     assert "/api/v1/watches" in guide and "trialscope mcp" in guide
+
+
+def test_a_number_beyond_64_bits_is_a_usage_error_not_a_crash(client: TestClient) -> None:
+    body = {"name": "0", "search": {"": -9223372036854775809}}
+    response = client.post("/api/v1/watches", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "usage_error" and "64-bit" in error["message"]
+    assert client.get("/api/v1/watches/0").status_code == 404  # nothing was saved
 
 
 def test_search_page_saves_a_search_and_links_its_feed(client: TestClient) -> None:

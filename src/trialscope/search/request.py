@@ -374,7 +374,11 @@ class SearchRequest(BaseModel):
         if not isinstance(data, dict):
             raise UsageError("Search options must be a JSON object.")
         try:
-            return cls.model_validate_json(orjson.dumps(data), strict=True)
+            encoded = orjson.dumps(data)
+        except orjson.JSONEncodeError as exc:  # an integer beyond 64 bits
+            raise UsageError(f"Cannot read the search options: {exc}.") from None
+        try:
+            return cls.model_validate_json(encoded, strict=True)
         except ValidationError as exc:
             raise _usage_error(exc) from None
 
