@@ -103,7 +103,9 @@ class Place:
 
 def normalise(name: str) -> str:
     """Lower case, no accents, single spaces: how names are compared."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    # compatibility caseless form (Unicode D145): decompose before folding too, so a letter
+    # such as MATHEMATICAL FRAKTUR A folds like "A" and a second pass changes nothing
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", name).casefold())
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
 
