@@ -7,6 +7,7 @@ where the README shows them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -57,39 +58,46 @@ def _free_port() -> int:
         return port
 
 
+@contextlib.contextmanager
+def serving(db: Path, folder: Path) -> Iterator[str]:
+    """``trialscope serve`` on ``db`` in a subprocess on a free loopback port, until the
+    block ends; its log goes to ``folder/server.log`` and is shown if it fails to start."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
+    log_path = folder / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trialscope", "--db", str(db), "serve", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/llms.txt", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log_path.read_text("utf-8", "replace"))
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser")
-    db = build_db(folder)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
-    log = open(folder / "server.log", "wb")  # noqa: SIM115  (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trialscope", "--db", str(db), "serve", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/llms.txt", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((folder / "server.log").read_text("utf-8", "replace"))
-            time.sleep(0.2)
+    with serving(build_db(folder), folder) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

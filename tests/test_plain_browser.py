@@ -6,25 +6,19 @@ plain-<NCT>-{desktop,phone}.png go to the test's tmp folder, or with
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.test_browser import (  # noqa: F401  (the shots fixture)
-    ARGS,
-    CHROMIUM,
+from tests.test_browser import (  # noqa: F401  (the shots and browser fixtures)
     DESKTOP,
     PHONE,
-    _free_port,
+    browser,
     pytestmark,
+    serving,
     shot,
     shots,
 )
@@ -34,7 +28,6 @@ from trialscope.importer import import_paths
 from trialscope.store import SQLiteStore
 
 __all__ = ["pytestmark"]
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
 
 @pytest.fixture(scope="module")
@@ -43,47 +36,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = build_db(folder)
     with SQLiteStore(db) as store:
         import_paths(store, [FIXTURES / "seed_trials.v2.jsonl"], workers=1)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIALSCOPE_")}
-    log_path = folder / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "trialscope", "--db", str(db), "serve", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/llms.txt", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(Path(log_path).read_text("utf-8", "replace"))
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with serving(db, folder) as base:
+        yield base
 
 
 SECTIONS = (
@@ -100,7 +54,7 @@ SECTIONS = (
 @pytest.mark.parametrize("nct", SEED_IDS)
 def test_plain_language_page_of_each_seed_trial(
     server: str,
-    browser: Any,
+    browser: Any,  # noqa: F811
     nct: str,
     shots: Path,  # noqa: F811
 ) -> None:
@@ -140,7 +94,7 @@ def test_plain_language_page_of_each_seed_trial(
         phone.close()
 
 
-def test_seed_004_says_what_is_missing_and_what_fits(server: str, browser: Any) -> None:
+def test_seed_004_says_what_is_missing_and_what_fits(server: str, browser: Any) -> None:  # noqa: F811
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
@@ -159,7 +113,7 @@ def test_seed_004_says_what_is_missing_and_what_fits(server: str, browser: Any) 
         context.close()
 
 
-def test_stale_seed_trial_shows_the_warning(server: str, browser: Any) -> None:
+def test_stale_seed_trial_shows_the_warning(server: str, browser: Any) -> None:  # noqa: F811
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     try:
