@@ -1,6 +1,6 @@
 """The service layer every shell calls, on real stores of both backends with real records:
 the per-thread store holder, the agent page, patient assembly and the match run, sync
-targets, the index refresh, and the shared related-trials cache; and the MCP entry path,
+targets, the index refresh, and related trials read from their stored lists; and the MCP entry path,
 which must not load the web stack."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from trialscope import service
 from trialscope.config import Settings
 from trialscope.errors import NotFoundError, PatientError, UsageError
 from trialscope.importer import import_paths
+from trialscope.search import related as related_stage
 from trialscope.store import Store, open_store
 from trialscope.sync import Selection
 
@@ -236,7 +237,6 @@ def test_refresh_index_reports_progress_then_has_nothing_to_do(backend: Backend)
 
 @needs_corpus
 def test_related_trials_are_shared_across_threads(held: service.Backend) -> None:
-    service.clear_related_cache()
     # indexed first, as after an import: on PostgreSQL a thread that finds another one
     # indexing skips the locked rows and would answer from the unfinished index
     service.refresh_index(held.store())
@@ -245,11 +245,31 @@ def test_related_trials_are_shared_across_threads(held: service.Backend) -> None
     assert answers[0] and len(answers[0]) <= 3
     assert all([h.nct_id for h in a] == [h.nct_id for h in answers[0]] for a in answers)
     assert AML_TRIAL not in {h.nct_id for h in answers[0]}
-    # later calls get the cached list itself
-    assert service.related_trials(held, AML_TRIAL.lower(), 3) is service.related_trials(
-        held, AML_TRIAL, 3
-    )
     assert service.related_trials(held, "NCT00000000", 3) == []
+
+
+@needs_corpus
+def test_related_trials_show_a_refreshed_list_at_once(held: service.Backend) -> None:
+    store = held.store()
+    service.refresh_index(store)
+    first = [h.nct_id for h in service.related_trials(held, AML_TRIAL, 3)]
+    assert first and [h.nct_id for h in service.related_trials(held, AML_TRIAL.lower(), 3)] == (
+        first
+    )
+    # a stored list that changes (as a refresh rewrites it) is read on the next visit
+    with store.transaction() as db:
+        db.execute(
+            "DELETE FROM related_trials WHERE nct_id = ? AND other = ?", (AML_TRIAL, first[0])
+        )
+    shown = [h.nct_id for h in service.related_trials(held, AML_TRIAL, 3)]
+    assert shown and first[0] not in shown and shown[0] == first[1]
+    # and the list the next refresh stores again, without waiting
+    with store.transaction() as db:
+        related_stage.mark_dirty(db, [AML_TRIAL])
+    assert related_stage.pending(store) == 1
+    service.refresh_index(store)
+    assert related_stage.pending(store) == 0
+    assert [h.nct_id for h in service.related_trials(held, AML_TRIAL, 3)] == first
 
 
 # -- the MCP entry path loads no web stack --------------------------------------------------

@@ -28,7 +28,7 @@ from trialscope.service.pages import (
     plain_page,
     text_page,
 )
-from trialscope.service.related import clear_related_cache, related_trials
+from trialscope.service.related import related_trials
 from trialscope.service.sync_targets import (
     SyncTarget,
     downloads_folder,
@@ -49,7 +49,6 @@ __all__ = [
     "canonical_url",
     "card_page",
     "checked_trials",
-    "clear_related_cache",
     "downloads_folder",
     "field_changes",
     "merge_patients",
