@@ -18,6 +18,7 @@ from rich.table import Table
 
 from trialscope import service
 from trialscope.cli.app import app, state
+from trialscope.cli.options import JsonFlag
 from trialscope.cli.output import console, err_console, print_json
 from trialscope.config import Settings
 from trialscope.importer import ImportProgress, ImportSummary, import_paths
@@ -25,8 +26,6 @@ from trialscope.record.ids import normalise_nct_id
 from trialscope.render.markdown import change_line
 from trialscope.store import Store
 from trialscope.timewindow import iso_utc
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
 class ShowFormat(StrEnum):

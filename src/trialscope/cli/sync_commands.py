@@ -10,6 +10,7 @@ from rich.table import Table
 
 from trialscope.cli.app import app, state
 from trialscope.cli.commands import refresh_index
+from trialscope.cli.options import JsonFlag
 from trialscope.cli.output import console, err_console, print_json
 from trialscope.config import Settings
 from trialscope.service import downloads_folder, selection_from, sync_targets
@@ -101,7 +102,7 @@ def sync(
         float, Opt(help="First retry delay in seconds (doubles each time).", min=0)
     ] = 1.0,
     timeout: Annotated[float, Opt(help="Seconds to wait for an answer.", min=0.1)] = 30.0,
-    as_json: Annotated[bool, Opt("--json", help="Print JSON instead of text.")] = False,
+    as_json: JsonFlag = False,
     quiet: Annotated[bool, Opt("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Sync a selection of studies (saved as a profile with its watermark).
@@ -231,7 +232,7 @@ def _run_bulk(
 @sync_app.command("status")
 def sync_status(
     ctx: typer.Context,
-    as_json: Annotated[bool, Opt("--json", help="Print JSON instead of text.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Profiles, their watermarks, the last run's outcome and unfinished syncs."""
     store = state(ctx).store()
