@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import SHARED_DATA
 from trialscope.criteria import Item, ParsedCriteria, parse_criteria
+from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"no seed pages at {SEEDS}")
@@ -275,3 +276,38 @@ def test_vocabulary_mentions_beside_the_lexicon() -> None:
                for m in angina.mentions)  # fmt: skip
     # "TBI" is the bilirubin of the bound, not traumatic brain injury
     assert not any(m.concept.startswith("MESH:") for m in labs.mentions)
+
+
+# Real disease names with "non" in them: the prefix qualifies the name, it does not negate it.
+_NON_DISEASE_NAMES = [
+    ("Non-Hodgkin's lymphoma", "lymphoma"),
+    ("non-small cell lung cancer", "lung cancer"),
+    ("non-muscle-invasive bladder cancer", "bladder cancer"),
+    ("non-squamous NSCLC", "NSCLC"),
+    ("Non-clear cell renal cell carcinoma", "renal cell carcinoma"),
+    ("non-metastatic castration-resistant prostate cancer", "prostate cancer"),
+    ("non-alcoholic steatohepatitis", "steatohepatitis"),
+    ("Non-germinal center B-cell diffuse large B-cell lymphoma", "lymphoma"),
+    ("non-melanoma skin cancer", "skin cancer"),
+]
+
+
+def _negated(text: str, mention: str) -> bool:
+    start = text.index(mention)
+    found = clean_triggers(triggers(text, 0, len(text)))
+    return assert_span(text, start, start + len(mention), found, 0, len(text)).negated
+
+
+@pytest.mark.parametrize(("text", "mention"), _NON_DISEASE_NAMES)
+def test_a_non_prefix_in_a_disease_name_does_not_negate_it(text: str, mention: str) -> None:
+    assert not _negated(f"Patients with {text}", mention)
+    # a real negation before the name still negates it
+    assert _negated(f"No prior {text}", mention)
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [("non-smoker", "smoker"), ("non pregnant women", "pregnant"), ("Non-diabetic", "diabetic")],
+)
+def test_a_non_prefix_negates_the_word_it_is_attached_to(text: str, mention: str) -> None:
+    assert _negated(text, mention)
