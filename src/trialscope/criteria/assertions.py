@@ -68,8 +68,9 @@ _PRIORITY = {"pseudo": 0, "terminate": 1, "forward": 2, "backward": 2, "both": 2
 _CLAUSE_END = re.compile(r";|:|\.(?=\s|$)|\n")
 _MAX_WORDS = 12
 _WORD = re.compile(r"\S+")
-# "non" is a prefix: it negates only the word it is attached to ("non-smoker"), never
+# "non-" is a prefix: it negates only the word it is attached to ("non-smoker"), never
 # the disease name that word qualifies ("non-squamous NSCLC", "non-clear cell RCC").
+# A free-standing "non" ("Cases non vaccinated with ...") keeps a clause scope.
 _PREFIX_NEGATION = "non"
 _PREFIX_GAP = re.compile(r"[\s\-]*")
 
@@ -133,7 +134,7 @@ def assert_span(
         if trig.direction == "terminate":
             break
         if trig.direction in ("forward", "both") and trig.category != "none":
-            if text[trig.start : trig.end].lower() == _PREFIX_NEGATION:
+            if text[trig.start : trig.end + 1].lower() == _PREFIX_NEGATION + "-":
                 if _PREFIX_GAP.fullmatch(text, trig.end, start):
                     flags[trig.category] = True
                 continue

@@ -21,7 +21,7 @@ from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 9
+PARSER_VERSION = 10
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = ("criteria_variables.yaml", "vocabulary_mesh.tsv", "vocabulary_own.tsv")
 
