@@ -419,3 +419,31 @@ def test_eight_liver_metastases_fail_the_count_and_meet_the_exclusion() -> None:
     assert more_than.constraints == ("liver_metastases_count > 5",), more_than.constraints
     assert "8" in more_than.reason
     assert verdict is TrialVerdict.INELIGIBLE
+
+
+# -- permission sentences never rule a patient out ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [("Inclusion", "Patients may have received prior chemotherapy"),
+     ("Inclusion", "Patients may have had prior surgery"),
+     ("Inclusion", "Prior hormonal therapy permitted"),
+     ("Exclusion", "Prior chemotherapy is allowed"),
+     ("Exclusion", "Patients may have received prior radiotherapy")],
+)  # fmt: skip
+def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
+    untreated = {**CRLM_PATIENT, "therapies": []}
+    for patient in (CRLM_PATIENT, untreated):
+        _, results = judge(f"{kind} Criteria:\n- {text}", patient)
+        assert find(results, text).verdict is Verdict.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Active brain metastases; treated brain metastases are allowed",
+     "Prior chemotherapy is not allowed"],
+)  # fmt: skip
+def test_an_exclusion_that_forbids_is_still_judged(text: str) -> None:
+    _, results = judge(f"Exclusion Criteria:\n- {text}", CRLM_PATIENT)
+    assert find(results, text).verdict is not Verdict.NOT_APPLICABLE

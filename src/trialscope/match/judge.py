@@ -39,6 +39,7 @@ class _Reading:
 
     slug: str
     permission: bool
+    whole_permission: bool
     pregnancy_words: bool
     female_words: bool
     male_words: bool
@@ -67,8 +68,12 @@ def _reading(item: Item) -> _Reading:
     return _Reading(
         slug=slug(text),
         permission=bool(_PERMISSION.search(text, 0, 60))
+        and not _FORBIDDEN.search(text)
         and not item.constraints
         and "(" not in text[:60],
+        # an exclusion that only permits ("Prior chemotherapy is allowed") excludes no one;
+        # "Active brain metastases; treated ones are allowed" still excludes
+        whole_permission=not _PERMISSION_LIMITED.search(text),
         pregnancy_words=pregnancy_words,
         female_words=pregnancy_words or bool(_FEMALE_ONLY.search(text)),
         male_words=bool(_MALE_ONLY.search(text)),
@@ -211,15 +216,23 @@ _REFUSAL = re.compile(
 )
 _PERMISSION = re.compile(
     r"\b(?:may|can)\s+(?:also\s+)?(?:be\s+)?(?:entered|included|enrolled|eligible|participate)"
+    # "Patients may have received prior chemotherapy"
+    r"|(?<!who )(?<!that )\b(?:may|can)\s+(?:also\s+)?have\b"
     r"|\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b"
     r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s*[.;]?\s*$",  # "Concurrent corticosteroids allowed"
     re.I,
 )
 
 
+_FORBIDDEN = re.compile(r"\bnot\s+(?:be\s+)?(?:allowed|permitted|eligible|acceptable)\b", re.I)
+_PERMISSION_LIMITED = re.compile(r";|\b(?:unless|except|but|however|only)\b", re.I)
+
+
 def _not_applicable(reading: _Reading, facts: PatientFacts, kind: str) -> str | None:
     if reading.permission and kind == "inclusion":
         return "permits, does not require"  # "Pregnant women may be entered, but ..."
+    if reading.permission and reading.whole_permission and kind == "exclusion":
+        return "permits, does not exclude"
     sex = facts.patient.sex
     if (
         sex == "male"
