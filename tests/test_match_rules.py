@@ -447,3 +447,18 @@ def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
 def test_an_exclusion_that_forbids_is_still_judged(text: str) -> None:
     _, results = judge(f"Exclusion Criteria:\n- {text}", CRLM_PATIENT)
     assert find(results, text).verdict is not Verdict.NOT_APPLICABLE
+
+
+# -- a bare heading is not a requirement --------------------------------------------------
+
+
+@pytest.mark.parametrize("heading", ["Chemotherapy:", "Prior radiotherapy:", "Surgery:"])
+@pytest.mark.parametrize("kind", ["Inclusion", "Exclusion"])
+def test_a_bare_heading_never_decides(kind: str, heading: str) -> None:
+    # the heading's points were flattened into siblings, so it has no children
+    text = f"{kind} Criteria:\n- {heading}\n- Age 18 or older\n"
+    for patient in (CRLM_PATIENT, {**CRLM_PATIENT, "therapies": []}):
+        verdict, results = judge(text, patient)
+        assert find(results, heading).verdict is Verdict.NOT_APPLICABLE
+        if kind == "Inclusion":
+            assert verdict is not TrialVerdict.INELIGIBLE

@@ -67,6 +67,9 @@ def judge_trial(
             continue
         if _is_heading(item, parents):
             continue
+        if _is_bare_heading(item):
+            results.append(_not_a_criterion(item))
+            continue
         parent = by_index.get(item.parent) if item.parent is not None else None
         results.append(
             judge_item(
@@ -142,6 +145,24 @@ def blocks(result: CriterionResult) -> bool:
 def _is_heading(item: Item, parents: set[int]) -> bool:
     """ "Patients must have all of:" only introduces its children."""
     return item.index in parents and not item.constraints and item.text.rstrip().endswith(":")
+
+
+_HEADING_WORDS = 4
+
+
+def _is_bare_heading(item: Item) -> bool:
+    """ "Chemotherapy:" with nothing under it (its points were flattened into siblings):
+    a label, not a requirement, so it never decides."""
+    text = item.text.strip()
+    return text.endswith(":") and not item.constraints and len(text[:-1].split()) <= _HEADING_WORDS
+
+
+def _not_a_criterion(item: Item) -> CriterionResult:
+    kind = "inclusion" if item.kind == "unknown" else item.kind
+    return CriterionResult(
+        item.index, kind, item.text, item.span, Verdict.NOT_APPLICABLE,
+        "a heading, not a criterion", Basis.FACT,
+    )  # fmt: skip
 
 
 def _structured(eligibility: dict[str, Any], facts: PatientFacts) -> list[CriterionResult]:
