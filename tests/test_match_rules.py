@@ -429,6 +429,8 @@ def test_eight_liver_metastases_fail_the_count_and_meet_the_exclusion() -> None:
     [("Inclusion", "Patients may have received prior chemotherapy"),
      ("Inclusion", "Patients may have had prior surgery"),
      ("Inclusion", "Prior hormonal therapy permitted"),
+     ("Inclusion", "Sentinel node biopsy without further axillary surgery is allowed"),
+     ("Inclusion", "Prior adjuvant chemotherapy allowed if completed 6 months ago"),
      ("Exclusion", "Prior chemotherapy is allowed"),
      ("Exclusion", "Patients may have received prior radiotherapy")],
 )  # fmt: skip
@@ -442,7 +444,9 @@ def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["Active brain metastases; treated brain metastases are allowed",
-     "Prior chemotherapy is not allowed"],
+     "Prior chemotherapy is not allowed",
+     "Prior chemotherapy allowed if completed 4 weeks before",
+     "Any treatment with immunosuppressants within 6 months. Inhaled steroids are allowed."],
 )  # fmt: skip
 def test_an_exclusion_that_forbids_is_still_judged(text: str) -> None:
     _, results = judge(f"Exclusion Criteria:\n- {text}", CRLM_PATIENT)

@@ -67,7 +67,7 @@ def _reading(item: Item) -> _Reading:
     pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
     return _Reading(
         slug=slug(text),
-        permission=bool(_PERMISSION.search(text, 0, 60))
+        permission=bool(_PERMISSION.search(text, 0, 60) or _ends_permitting(text))
         and not _FORBIDDEN.search(text)
         and not item.constraints
         and "(" not in text[:60],
@@ -82,6 +82,12 @@ def _reading(item: Item) -> _Reading:
         refusal=bool(_REFUSAL.search(text)),
         requirement_list=bool(item.constraints) and is_requirement_list(text),
     )
+
+
+def _ends_permitting(text: str) -> bool:
+    """One sentence that ends "... is allowed": a later sentence permitting an exception
+    ("... within 6 months. Inhaled steroids are allowed.") leaves the first one standing."""
+    return bool(_PERMISSION_AT_END.search(text)) and not _SENTENCE_BREAK.search(text)
 
 
 def _counted(item: Item, mention: Mention) -> bool:
@@ -219,13 +225,22 @@ _PERMISSION = re.compile(
     # "Patients may have received prior chemotherapy"
     r"|(?<!who )(?<!that )\b(?:may|can)\s+(?:also\s+)?have\b"
     r"|\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b"
-    r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s*[.;]?\s*$",  # "Concurrent corticosteroids allowed"
+    r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s*[.;]?\s*$"  # "Concurrent corticosteroids allowed"
+    r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s+(?:if|provided|as\s+long\s+as)\b",
+    re.I,
+)
+# "Sentinel node biopsy without further axillary surgery is allowed."
+_PERMISSION_AT_END = re.compile(
+    r"\b(?:is|are|will\s+(?:also\s+)?be)\s+(?:also\s+)?(?:allowed|permitted|eligible)\s*[.:]?\s*$",
     re.I,
 )
 
 
 _FORBIDDEN = re.compile(r"\bnot\s+(?:be\s+)?(?:allowed|permitted|eligible|acceptable)\b", re.I)
-_PERMISSION_LIMITED = re.compile(r";|\b(?:unless|except|but|however|only)\b", re.I)
+_SENTENCE_BREAK = re.compile(r"[.;]\s+\S")
+_PERMISSION_LIMITED = re.compile(
+    r";|\b(?:unless|except|but|however|only|if|provided|as\s+long\s+as)\b", re.I
+)
 
 
 def _not_applicable(reading: _Reading, facts: PatientFacts, kind: str) -> str | None:
