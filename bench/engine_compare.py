@@ -49,7 +49,7 @@ from import_bench import CTGOV, RECORD_FOLDERS  # noqa: E402
 from search_bench import queries  # noqa: E402
 
 from trialscope.search import SearchEngine, SearchQuery, SortOrder  # noqa: E402
-from trialscope.search.plan import TOKENS, WORDS  # noqa: E402
+from trialscope.search.plan import query_phrases  # noqa: E402
 from trialscope.search.sqlite_dialect import COLUMNS, TEXT_SCOPES, WEIGHTS  # noqa: E402
 from trialscope.store import SQLiteStore  # noqa: E402
 
@@ -181,16 +181,7 @@ def build_fts5(store_path: Path, target: Path) -> float:
 def _text_query(index: Any, text: str, scope: str | None) -> Any | None:
     """The engine's text semantics: phrases and words ANDed, an OR kept, over the scope's
     fields (every column when None) with the engine's weights as boosts."""
-    parts: list[str] = []
-    for token in TOKENS.findall(text):
-        if token == "OR" and parts and parts[-1] != "OR":
-            parts.append("OR")
-            continue
-        words = WORDS.findall(token)
-        if words:
-            parts.append('"' + " ".join(words) + '"')
-    while parts and parts[-1] == "OR":
-        parts.pop()
+    parts = query_phrases(text)
     if not parts:
         return None
     joined: list[str] = []

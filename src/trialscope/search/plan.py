@@ -16,6 +16,24 @@ TOKENS = re.compile(r'"[^"]*"|\S+')
 #: the words inside a token (punctuation never reaches the query syntax)
 WORDS = re.compile(r"\w+", re.UNICODE)
 
+
+def query_phrases(text: str) -> list[str]:
+    """The user's text as ``"quoted phrases"`` (one per word or phrase) with a bare ``OR``
+    kept between two of them: the common ground of FTS5's and tantivy's query syntax, so
+    no punctuation of the user's ever reaches either."""
+    parts: list[str] = []
+    for token in TOKENS.findall(text):
+        if token == "OR" and parts and parts[-1] != "OR":
+            parts.append("OR")
+            continue
+        words = WORDS.findall(token)
+        if words:
+            parts.append('"' + " ".join(words) + '"')
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    return parts
+
+
 #: ascending: scores are "lower is better" on both backends (bm25, negated ts_rank_cd)
 ORDER = {
     SortOrder.RELEVANCE: "{score}, {updated} DESC, {row}",

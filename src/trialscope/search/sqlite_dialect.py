@@ -22,11 +22,10 @@ from trialscope.errors import UsageError
 from trialscope.search.gazetteer import distance_km
 from trialscope.search.plan import (
     ORDER,
-    TOKENS,
-    WORDS,
     Plan,
     TextMatch,
     facet_tests,
+    query_phrases,
     shape_facets,
 )
 from trialscope.search.rows import DocRow, IndexRows, TextRow
@@ -75,16 +74,7 @@ _INSERT_TEXT = (
 
 def fts_expression(text: str, scope: str | None) -> str | None:
     """User text → a safe FTS5 query: quoted phrases and words, AND by default, OR kept."""
-    parts: list[str] = []
-    for token in TOKENS.findall(text):
-        if token == "OR" and parts and parts[-1] != "OR":
-            parts.append("OR")
-            continue
-        words = WORDS.findall(token)
-        if words:
-            parts.append('"' + " ".join(words) + '"')
-    while parts and parts[-1] == "OR":
-        parts.pop()
+    parts = query_phrases(text)
     if not parts:
         return None
     expression = " ".join(parts)
