@@ -392,3 +392,41 @@ def test_cards_and_markdown_state_only_the_records_status_and_phase() -> None:
 )
 def test_reasons_read_as_the_criteria_mean_them(nct_id: str, reason: str) -> None:
     assert reason in view_of(seed_trials()[nct_id]).reasons
+
+
+def _study_with(exclusion: str) -> Study:
+    record = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT00000001", "briefTitle": "A breast cancer study"},
+            "conditionsModule": {"conditions": ["Breast Cancer"]},
+            "eligibilityModule": {
+                "eligibilityCriteria": "Inclusion Criteria:\n\n* Breast cancer\n\n"
+                f"Exclusion Criteria:\n\n* {exclusion}\n"
+            },
+        }
+    }
+    return Study.model_validate(record)
+
+
+@pytest.mark.parametrize(
+    ("exclusion", "reason"),
+    [
+        # NCT06760637: only a recurrence within 12 months of adjuvant hormone treatment
+        (
+            "Have received prior (neo)adjuvant endocrine therapy (ET) and had recurrence "
+            "during or within 12 months after the last dose of ET.",
+            "Having had hormone treatment before, in some cases.",
+        ),
+        ("Prior adjuvant chemotherapy.", "Having had chemotherapy before, in some cases."),
+        (
+            "Chemotherapy within 4 weeks prior to the first dose of study drug.",
+            "Having had chemotherapy in the last 4 weeks.",
+        ),
+        ("Prior chemotherapy.", "Having had chemotherapy before."),
+    ],
+)
+def test_an_earlier_treatment_is_no_broader_than_the_criterion(exclusion: str, reason: str) -> None:
+    reasons = view_of(_study_with(exclusion)).reasons
+    assert reason in reasons
+    broad = "Having had chemotherapy before."
+    assert reason == broad or broad not in reasons

@@ -13,12 +13,14 @@ anything else that wants the same words; no shell imports.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from trialscope.criteria import VARIABLES, Constraint, Item, ParsedCriteria
+from trialscope.criteria.model import TemporalWindow
 from trialscope.criteria.vocabulary import terminology
 from trialscope.errors import NotFoundError
 from trialscope.record import Study, format_partial_date, parse_age
@@ -244,10 +246,43 @@ def _qualified(item: Item, start: int, reason: str) -> str:
 def _within(item: Item) -> str:
     for window in item.windows:
         if window.relation == "within" and window.amount and window.unit:
-            unit = window.unit.rstrip("s")
-            amount = f"{window.amount:g}"
-            return f" in the last {amount} {unit}{'' if amount == '1' else 's'}"
+            return _within_words(window)
     return ""
+
+
+def _within_words(window: TemporalWindow) -> str:
+    unit = window.unit.rstrip("s")
+    amount = f"{window.amount:g}"
+    return f" in the last {amount} {unit}{'' if amount == '1' else 's'}"
+
+
+#: a window measured from one of these reads as "in the last N" to a patient
+_NOW_ANCHORS = (
+    "enrol", "registration", "randomi", "study entry", "entry", "first dose", "screening",
+    "consent", "day 1", "start of", "study treatment", "study drug", "inclusion", "baseline",
+)  # fmt: skip
+#: a setting or a condition that narrows which earlier treatment keeps someone out
+_NARROWED = re.compile(
+    r"\b(?:\(?neo\)?-?adjuvant|adjuvant|maintenance|first[- ]line|second[- ]line|unless|"
+    r"except|if|when|and\s+(?:had\s+)?(?:recurrence|relapse|progression|progressed|"
+    r"relapsed|recurred|failed)|for\s+(?:the\s+)?(?:advanced|metastatic|recurrent)|"
+    r"in\s+the\s+(?:advanced|metastatic|recurrent)\s+setting)\b",
+    re.IGNORECASE,
+)
+
+
+def _therapy_reason(item: Item, therapy: str) -> str:
+    """ "having had X before", said no more broadly than the criterion: a window from
+    now becomes "in the last N"; a window from another event, a setting ("adjuvant")
+    or a condition ("and had recurrence") becomes "in some cases", never dropped."""
+    for window in item.windows:
+        anchor = (window.anchor or "").lower()
+        relative_to_now = not anchor or any(word in anchor for word in _NOW_ANCHORS)
+        if window.relation == "within" and window.amount and window.unit and relative_to_now:
+            return f"having had {therapy}{_within_words(window)}"
+    if item.windows or _NARROWED.search(item.text):
+        return f"having had {therapy} before, in some cases"
+    return f"having had {therapy} before"
 
 
 def _needs(parsed: ParsedCriteria) -> list[str]:
@@ -295,7 +330,7 @@ def _reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
                 if mention.category == "prior_therapy" and mention.historical:
                     therapy = THERAPY_REASONS.get(mention.concept)
                     if therapy:
-                        add(f"having had {therapy} before")
+                        add(_therapy_reason(item, therapy))
         # excluding bounds in the trial's own order, beside the conditions it names
         for constraint in item.constraints:
             phrase = _constraint_phrase(constraint)
