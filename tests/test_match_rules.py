@@ -466,3 +466,33 @@ def test_a_bare_heading_never_decides(kind: str, heading: str) -> None:
         assert find(results, heading).verdict is Verdict.NOT_APPLICABLE
         if kind == "Inclusion":
             assert verdict is not TrialVerdict.INELIGIBLE
+
+
+def test_eligible_says_how_many_criteria_a_person_still_has_to_read(tmp_path: Any) -> None:
+    # NCT06386939's wording: a free-text inclusion nothing can compute
+    criteria = (
+        "Inclusion Criteria:\n\n* Age 20 to 70 years\n* Mild, Moderate and Severe Acanthosis\n\n"
+        "Exclusion Criteria:\n\n* BMI >40 kg/m²\n"
+    )
+    record = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT00000002", "briefTitle": "Acanthosis in T2D"},
+            "statusModule": {"overallStatus": "RECRUITING"},
+            "conditionsModule": {"conditions": ["Type 2 Diabetes"]},
+            "eligibilityModule": {"eligibilityCriteria": criteria},
+        }
+    }
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    bmi = {"test": "bmi", "value": 33, "unit": "kg/m2"}
+    person = Patient.from_data({"age": 58, "sex": "male", "labs": [bmi], "complete_history": True})
+    with SQLiteStore(tmp_path / "one.db") as one:
+        import_paths(one, [path])
+        match = match_trial(one, "NCT00000002", person)
+    assert match.verdict is TrialVerdict.ELIGIBLE
+    assert [c.text for c in match.criteria if c.verdict is Verdict.UNKNOWN] == [
+        "Mild, Moderate and Severe Acanthosis"
+    ]
+    assert "fits every criterion trialscope could check; 1 more needs a person to review" in (
+        match.notes
+    )

@@ -37,7 +37,7 @@ from trialscope.match.trials import (
     own_concepts,
     screened_concepts,
 )
-from trialscope.match.verdicts import TrialMatch, TrialVerdict
+from trialscope.match.verdicts import TrialMatch, TrialVerdict, Verdict
 from trialscope.search import SearchEngine
 from trialscope.search.types import GeoFilter, Hit, SearchQuery
 
@@ -250,6 +250,13 @@ def _match_one(
         match.nearest_site = ", ".join(p for p in (site.facility, site.city, site.country) if p)
     if not view.parsed.items:
         match.notes.append("no eligibility criteria text in the record")
+    unread = sum(1 for r in results if r.verdict is Verdict.UNKNOWN)
+    if verdict is TrialVerdict.ELIGIBLE and unread:
+        # "eligible" covers what could be checked; say what a person still has to read
+        match.notes.append(
+            f"fits every criterion trialscope could check; {unread} more "
+            f"{'needs' if unread == 1 else 'need'} a person to review"
+        )
     return match
 
 
