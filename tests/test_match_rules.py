@@ -17,7 +17,15 @@ import pytest
 from tests.conftest import CTGOV, FIXTURES, SHARED_DATA
 from trialscope.criteria import parse_criteria
 from trialscope.importer import import_paths
-from trialscope.match import Patient, TrialVerdict, Verdict, apply_answers, match_trial, read_note
+from trialscope.match import (
+    Patient,
+    TrialVerdict,
+    Verdict,
+    apply_answers,
+    match_patient,
+    match_trial,
+    read_note,
+)
 from trialscope.match.facts import PatientFacts
 from trialscope.match.trials import HEALTHY_ITEM, judge_trial, own_concepts
 from trialscope.match.verdicts import CriterionResult
@@ -496,3 +504,91 @@ def test_eligible_says_how_many_criteria_a_person_still_has_to_read(tmp_path: An
     assert "fits every criterion trialscope could check; 1 more needs a person to review" in (
         match.notes
     )
+
+
+# -- healthy people ------------------------------------------------------------------------
+
+HEALTHY_NOTE = "Healthy 30-year-old woman, not pregnant, no medical history, non-smoker."
+#: NCT05563090's cohorts: diabetic, prediabetic, and healthy participants
+COHORT_CRITERIA = (
+    "Inclusion Criteria:\n\n* Aged 21-75 years old, inclusive;\n"
+    "* Type II Diabetes Mellitus with or without hypertension and dyslipidemia\n"
+    "* Healthy or sub-healthy subject without clinically diagnosed chronic conditions such as "
+    "diabetes, hypertension or dyslipidemia\n\nExclusion Criteria:\n\n"
+    "* Subjects who are pregnant or lactating\n"
+)
+
+
+def judge_note(
+    criteria: str, note: str, eligibility: dict[str, Any]
+) -> tuple[TrialVerdict, dict[str, CriterionResult]]:
+    facts = PatientFacts.of(read_note(note))
+    verdict, results, _ = judge_trial("NCT", eligibility, parse_criteria(criteria), facts)
+    return verdict, {" ".join(r.text.split()): r for r in results}
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        HEALTHY_NOTE,
+        "A 25 year old healthy man.",
+        "A healthy 25-year-old man, no past medical history.",
+    ],
+)
+def test_a_note_describing_a_healthy_person_is_read_as_healthy(note: str) -> None:
+    verdict, results = judge_note(
+        "Inclusion Criteria:\n* Type 2 diabetes", note, {"healthyVolunteers": False}
+    )
+    assert verdict is TrialVerdict.INELIGIBLE
+    assert results["Accepts healthy volunteers: no"].verdict is Verdict.NOT_MET
+    evidence = results["Type 2 diabetes"].evidence[0]
+    assert evidence.source is not None and note.startswith(evidence.source.text or "")
+
+
+def test_with_or_without_names_nothing_the_patient_must_have_or_lack() -> None:
+    item = parse_criteria(
+        "Inclusion Criteria:\n* Type II Diabetes Mellitus with or without hypertension and "
+        "dyslipidemia"
+    ).items[0]
+    named = {m.text.lower() for m in item.mentions}
+    assert named and all("diabetes" in n for n in named), named
+    _, results = judge_note(COHORT_CRITERIA, HEALTHY_NOTE, {})
+    diabetes = results["Type II Diabetes Mellitus with or without hypertension and dyslipidemia"]
+    assert diabetes.verdict is Verdict.NOT_MET  # no "no hypertension" satisfies it
+
+
+def test_a_healthy_volunteer_is_judged_by_the_healthy_cohort_not_the_disease_ones() -> None:
+    verdict, results = judge_note(COHORT_CRITERIA, HEALTHY_NOTE, {"healthyVolunteers": True})
+    diabetes = results["Type II Diabetes Mellitus with or without hypertension and dyslipidemia"]
+    assert diabetes.verdict is Verdict.NOT_APPLICABLE
+    assert "takes healthy volunteers" in diabetes.reason
+    assert verdict is TrialVerdict.ELIGIBLE
+    # a record that says so but describes only patients: its criteria stand
+    only_patients = "Inclusion Criteria:\n* All patients receiving chemotherapy for solid cancer"
+    verdict, _ = judge_note(only_patients, HEALTHY_NOTE, {"healthyVolunteers": True})
+    assert verdict is TrialVerdict.INELIGIBLE
+
+
+def test_a_healthy_person_is_matched_to_trials_that_take_healthy_volunteers(
+    tmp_path: Any,
+) -> None:
+    def record(nct: str, volunteers: bool) -> dict[str, Any]:
+        eligibility = {"eligibilityCriteria": COHORT_CRITERIA, "healthyVolunteers": volunteers}
+        return {
+            "protocolSection": {
+                "identificationModule": {"nctId": nct, "briefTitle": f"Diabetes study {nct}"},
+                "statusModule": {"overallStatus": "RECRUITING"},
+                "conditionsModule": {"conditions": ["Type 2 Diabetes"]},
+                "eligibilityModule": eligibility,
+            }
+        }
+
+    path = tmp_path / "two.jsonl"
+    lines = [record("NCT00000011", True), record("NCT00000012", False)]
+    path.write_text("\n".join(json.dumps(r) for r in lines), encoding="utf-8")
+    with SQLiteStore(tmp_path / "two.db") as two:
+        import_paths(two, [path])
+        report = match_patient(two, read_note(HEALTHY_NOTE))
+    assert [m.nct_id for m in report.trials] == ["NCT00000011"]
+    assert report.trials[0].verdict is TrialVerdict.ELIGIBLE
+    assert any("healthy volunteers" in n for n in report.notes)

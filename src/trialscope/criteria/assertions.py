@@ -19,7 +19,7 @@ from typing import Literal
 from trialscope.criteria.lexicon import Lexicon
 
 Direction = Literal["forward", "backward", "both", "terminate", "pseudo"]
-Category = Literal["negated", "historical", "hypothetical", "family", "none"]
+Category = Literal["negated", "historical", "hypothetical", "family", "optional", "none"]
 
 # (phrase, category, direction)
 _RULES: tuple[tuple[str, Category, Direction], ...] = (
@@ -48,6 +48,9 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
     # family
     (r"family\s+history\s+of|family\s+member|first\s+degree\s+relative|first\s+degree\s+relatives|mother|father"
      r"|sibling|siblings|parent|parents", "family", "forward"),
+    # optional: "T2DM with or without hypertension" neither requires nor excludes it
+    (r"with\s+or\s+without|with/without|with\s+and\s+without|regardless\s+of"
+     r"|irrespective\s+of|whether\s+or\s+not", "optional", "forward"),
     # termination: ends any scope
     (r"but|however|except|except\s+for|apart\s+from|aside\s+from|although|though|unless"
      r"|other\s+than|with\s+the\s+exception\s+of|which|who|yet|still|whereas|nevertheless"
@@ -67,6 +70,8 @@ _PRIORITY = {"pseudo": 0, "terminate": 1, "forward": 2, "backward": 2, "both": 2
 # Clause ends: semicolon, sentence end, colon; a negation never crosses them.
 _CLAUSE_END = re.compile(r";|:|\.(?=\s|$)|\n")
 _MAX_WORDS = 12
+#: "with or without" reaches a short list ("hypertension and dyslipidemia"), no further
+_OPTIONAL_WORDS = 5
 _WORD = re.compile(r"\S+")
 # "non-" is a prefix: it negates only the word it is attached to ("non-smoker"), never
 # the disease name that word qualifies ("non-squamous NSCLC", "non-clear cell RCC").
@@ -117,13 +122,15 @@ class Assertion:
     historical: bool = False
     hypothetical: bool = False
     family: bool = False
+    #: named only as something that may or may not be present: it decides nothing
+    optional: bool = False
 
 
 def assert_span(
     text: str, start: int, end: int, found: list[Trigger], lo: int, hi: int
 ) -> Assertion:
     """Assertions for the mention ``text[start:end]`` inside the item ``[lo, hi)``."""
-    flags = {"negated": False, "historical": False, "hypothetical": False, "family": False}
+    flags = dict.fromkeys(("negated", "historical", "hypothetical", "family", "optional"), False)
     clause_lo = lo
     for m in _CLAUSE_END.finditer(text, lo, start):
         clause_lo = m.end()
@@ -139,7 +146,8 @@ def assert_span(
                     flags[trig.category] = True
                 continue
             words = len(_WORD.findall(text, trig.end, start))
-            if words <= _MAX_WORDS:
+            limit = _OPTIONAL_WORDS if trig.category == "optional" else _MAX_WORDS
+            if words <= limit:
                 flags[trig.category] = True
     for trig in (t for t in found if end <= t.start and t.end <= clause_hi):
         if trig.direction == "terminate":

@@ -21,7 +21,7 @@ from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 10
+PARSER_VERSION = 11
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = ("criteria_variables.yaml", "vocabulary_mesh.tsv", "vocabulary_own.tsv")
 
@@ -67,6 +67,8 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
     for hit in hits:
         category, concept = hit.value
         ctx = assert_span(text, hit.start, hit.end, found, start, end)
+        if ctx.optional:
+            continue  # "with or without X": X is no requirement either way
         mentions.append(
             Mention(
                 category=category,

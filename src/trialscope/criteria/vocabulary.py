@@ -84,6 +84,8 @@ def vocabulary_mentions(
         if any(c.span[0] < span[1] and span[0] < c.span[1] for c in constraints):
             continue
         ctx = assert_span(text, lo, hi, triggers, start, end)
+        if ctx.optional:
+            continue
         out.append(
             Mention(
                 category="condition",

@@ -91,7 +91,12 @@ _HEALTHY = re.compile(
     r"\bhealthy\s+(?:volunteer|subject|individual|adult|person|participant|control)s?\b"
     r"|\b(?:is|was|are|a|an|as)\s+(?:generally\s+)?healthy\b"
     r"(?!\s+(?:diet|lifestyle|weight|until|before|prior|till))"
-    r"|\bin\s+good\s+(?:general\s+)?health\b",
+    r"|\bin\s+good\s+(?:general\s+)?health\b"
+    # "Healthy 30-year-old woman", "A healthy 25 year old man": the person, described
+    r"|(?:^|[.!?]\s+|\n)(?:an?\s+)?healthy\s+(?:\d+[- ]?(?:year|yr)|young|adult|man|woman|male|"
+    r"female)"
+    r"|\b(?:year|yr)s?[- ]old\s+healthy\s+(?:man|woman|male|female|adult|person|individual)\b"
+    r"|\bno\s+(?:significant\s+|past\s+|prior\s+)?medical\s+history\b",
     re.I,
 )
 _NOT_HEALTHY = re.compile(r"\b(?:otherwise|previously|formerly)\s+healthy", re.I)
@@ -116,7 +121,9 @@ def _healthy(facts: PatientFacts) -> Evidence | None:
     for match in _HEALTHY.finditer(note):
         if _NOT_HEALTHY.search(note, max(0, match.start() - 12), match.end() + 12):
             continue
-        lo = max(note.rfind(". ", 0, match.start()) + 2, note.rfind("\n", 0, match.start()) + 1)
+        # the sentence around it ("-1 + 2" would cut the first letter of the note)
+        stop = note.rfind(". ", 0, match.start())
+        lo = max(stop + 2 if stop >= 0 else 0, note.rfind("\n", 0, match.start()) + 1)
         ends = (note.find(". ", match.end()), note.find("\n", match.end()))
         hi = min((i + 1 for i in ends if i >= 0), default=len(note))
         sentence = note[lo:hi].strip()

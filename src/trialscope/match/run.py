@@ -30,6 +30,7 @@ from trialscope.errors import NotFoundError, StudyNotFound, UsageError
 from trialscope.match.concepts import ancestors
 from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import Condition, Lab, Patient, Performance, Provenance, Therapy
+from trialscope.match.primary import healthy
 from trialscope.match.trials import (
     blocks,
     eligibility_score,
@@ -137,18 +138,22 @@ def match_patient(
     else:
         engine = engine or SearchEngine(store)
         text = query or _condition_query(patient)
-        if not text:
+        volunteer = not text and healthy(facts) is not None
+        if not text and not volunteer:
             raise UsageError(
                 "The patient has no condition to search trials for.",
                 hint="Give --trial NCT... or a search text with --query, or add conditions.",
             )
-        found = _search(engine, patient, text, statuses, geo, candidates)
+        found = _search(engine, patient, text, statuses, geo, candidates, volunteer)
         hits = {h.nct_id: h for h in found}
         ids = list(hits)
+        if volunteer:
+            notes.append("A healthy person: candidates are trials that accept healthy volunteers.")
         if not ids:
+            wanted_text = f"{text!r}" if text else "healthy volunteers"
             notes.append(
                 f"No {'/'.join(s.lower() for s in statuses) or ''} trial matches "
-                f"{text!r}{' near ' + geo.label if geo and geo.label else ''}."
+                f"{wanted_text}{' near ' + geo.label if geo and geo.label else ''}."
             )
     matches = [_match_one(store, nct, facts, hits.get(nct), geo) for nct in dict.fromkeys(ids)]
     _score(matches, geo)
@@ -339,7 +344,10 @@ def _search(
     statuses: tuple[str, ...],
     geo: GeoFilter | None,
     candidates: int,
+    volunteer: bool = False,
 ) -> list[Hit]:
+    """Candidates open to the patient's age and sex; a healthy person with no condition
+    gets the trials that accept healthy volunteers (no text to rank them by)."""
     age = patient.age_years()
     base = {
         "statuses": statuses,
@@ -350,6 +358,9 @@ def _search(
         "limit": candidates,
         "with_facets": False,
     }
+    if volunteer:
+        query = SearchQuery(healthy_volunteers=True, **base)  # type: ignore[arg-type]
+        return engine.search(query).hits
     result = engine.search(SearchQuery(cond=text, **base))  # type: ignore[arg-type]
     if not result.hits:
         result = engine.search(SearchQuery(text=text, **base))  # type: ignore[arg-type]

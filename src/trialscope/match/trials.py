@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from trialscope.criteria import Item, ParsedCriteria
@@ -81,6 +82,14 @@ def judge_trial(
                 own=own,
             )
         )
+    if (
+        eligibility.get("healthyVolunteers") is True
+        and healthy(facts) is not None
+        and any(
+            item.kind == "inclusion" and _HEALTHY_COHORT.search(item.text) for item in parsed.items
+        )
+    ):
+        results = [_for_the_patients(r) for r in results]
     deciding = [r.index for r in results if r.decides_against]
     if HEALTHY_ITEM in deciding:  # a healthy person: that is the reason, not each disease
         deciding.remove(HEALTHY_ITEM)
@@ -92,6 +101,27 @@ def judge_trial(
     else:
         verdict = TrialVerdict.ELIGIBLE
     return verdict, results, deciding
+
+
+#: an inclusion that describes the healthy participants ("Healthy or sub-healthy subject",
+#: "healthy controls"): without one the record's flag alone is too often careless
+_HEALTHY_COHORT = re.compile(
+    r"\bhealthy\b|\bvolunteers?\b|\bcontrol\s+(?:group|subjects?|participants?)\b"
+    r"|\b(?:healthy\s+)?controls\b",
+    re.I,
+)
+
+
+def _for_the_patients(result: CriterionResult) -> CriterionResult:
+    """A trial that takes healthy volunteers, and has criteria for them, asks its disease
+    criteria of its patients: a healthy person lacking the disease is not ruled out by them
+    ("Type 2 diabetes" beside "Healthy or sub-healthy subject" in NCT05563090)."""
+    if result.kind != "inclusion" or result.verdict is not Verdict.NOT_MET:
+        return result
+    if not result.reason.startswith("the patient is healthy"):
+        return result
+    reason = "for the trial's patients; it also takes healthy volunteers (" + result.reason + ")"
+    return replace(result, verdict=Verdict.NOT_APPLICABLE, reason=reason)
 
 
 def screened_concepts(names: Iterable[str]) -> frozenset[str]:
