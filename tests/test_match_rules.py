@@ -592,3 +592,17 @@ def test_a_healthy_person_is_matched_to_trials_that_take_healthy_volunteers(
     assert [m.nct_id for m in report.trials] == ["NCT00000011"]
     assert report.trials[0].verdict is TrialVerdict.ELIGIBLE
     assert any("healthy volunteers" in n for n in report.notes)
+
+
+def test_an_exclusion_nothing_reads_is_assumed_away_in_so_many_words() -> None:
+    # NCT06760637: the abbreviation names no concept trialscope knows
+    criteria = (
+        "Exclusion Criteria:\n* In visceral crisis at risk of immediately life-threatening "
+        "complications in the short term."
+    )
+    _, results = judge(criteria, {**CRLM_PATIENT})
+    result = next(iter(r for r in results.values() if r.kind == "exclusion"))
+    assert result.verdict is Verdict.NOT_MET
+    assert "cannot read this exclusion" in result.reason and "a person should check" in (
+        result.reason
+    )

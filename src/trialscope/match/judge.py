@@ -267,7 +267,9 @@ def _nothing_recognised(item: Item, kind: str, facts: PatientFacts) -> Criterion
             item,
             kind,
             Verdict.NOT_MET,
-            "nothing in the patient's history matches this exclusion",
+            # say what was done: the criterion was not read, only assumed away
+            "trialscope cannot read this exclusion; assumed not to apply because the history "
+            "is complete — a person should check",
             Basis.ABSENCE,
         )
     reason = (
