@@ -241,6 +241,70 @@ def test_a_count_criterion_is_decided_from_the_note(
     assert "Number of brain metastases not known" in unknown.reason
 
 
+def _counted(note: str, criterion: str) -> tuple[Verdict, str]:
+    """One exclusion (or inclusion) with a count bound, judged for a note."""
+    facts = PatientFacts.of(read_note(note))
+    item = parse_criteria(criterion).items[0]
+    result = judge_item(item, facts)
+    return result.verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict", "said"),
+    [
+        # the named condition is what is counted: 2 brain metastases are not "> 3"
+        (
+            "A 60-year-old woman with lung adenocarcinoma and 2 brain metastases.",
+            "Exclusion Criteria:\n* More than 3 brain metastases",
+            Verdict.NOT_MET,
+            "Number of brain metastases 2 vs",
+        ),
+        # metastases named without a number: the count is asked, never assumed away
+        (
+            "A 60-year-old woman with lung adenocarcinoma metastatic to the brain.",
+            "Exclusion Criteria:\n* More than 3 brain metastases",
+            Verdict.UNKNOWN,
+            "Number of brain metastases not known",
+        ),
+        # the total adds the sites up (2 + 3), each site once however often it is read
+        (
+            "A 60-year-old woman with lung adenocarcinoma and 2 brain metastases. "
+            "CT shows 3 liver metastases.",
+            "Exclusion Criteria:\n* Patients with more than 4 metastases",
+            Verdict.MET,
+            "Number of metastases 5 vs",
+        ),
+        (
+            "A 60-year-old woman with lung adenocarcinoma and 2 brain metastases. "
+            "CT shows 3 liver metastases.",
+            "Inclusion Criteria:\n* No more than 4 metastases in total",
+            Verdict.NOT_MET,
+            "Number of metastases 5 vs",
+        ),
+        # a site without a number leaves a floor: at least 3 is enough for "> 2" ...
+        (
+            "Colon cancer with 3 liver metastases and metastases to the lung.",
+            "Exclusion Criteria:\n* More than 2 metastases",
+            Verdict.MET,
+            "Number of metastases 3 vs",
+        ),
+        # ... but not for "at most 5"
+        (
+            "Colon cancer with 3 liver metastases and metastases to the lung.",
+            "Inclusion Criteria:\n* No more than 5 metastases",
+            Verdict.UNKNOWN,
+            "at least 3",
+        ),
+    ],
+)
+def test_counts_in_criteria_are_compared_with_the_patients_count(
+    note: str, criterion: str, verdict: Verdict, said: str
+) -> None:
+    got, reason = _counted(note, criterion)
+    assert got is verdict, reason
+    assert said in reason
+
+
 @pytest.mark.parametrize(
     ("line", "name", "status"),
     [

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from trialscope.criteria import VARIABLES, Constraint
 from trialscope.match.facts import PatientFacts
+from trialscope.match.lesions import tally
 from trialscope.match.patient import Lab
 from trialscope.match.verdicts import Basis, Evidence, Question, Verdict
 
 Part = tuple[Verdict, str, Basis, list[Evidence], list[Question]]
+#: a count, whether it is only a floor, and where it comes from (count None: not given)
+_Counted = tuple[int | None, bool, Evidence]
 
 # Karnofsky bands per ECOG grade (Oken et al. 1982 crosswalk)
 _KARNOFSKY_TO_ECOG = ((90, 0), (70, 1), (50, 2), (30, 3), (0, 4))
@@ -90,16 +93,18 @@ def _constraint(
     if constraint.variable in _SCALES:
         return _performance(constraint, facts, wanted)
     if variable is not None and variable.kind == "count":
-        count = _count(constraint.variable, facts)
+        counted = _count(constraint.variable, facts)
+        question = ask(f"count:{constraint.variable}", f"{label}?", "number")
+        if counted is None:
+            return Verdict.UNKNOWN, f"{label} not known ({wanted})", [], question
+        count, floor, evidence = counted
         if count is None:
-            return (
-                Verdict.UNKNOWN,
-                f"{label} not known ({wanted})",
-                [],
-                ask(f"count:{constraint.variable}", f"{label}?", "number"),
-            )
-        ok = _within(float(count[0]), constraint)
-        return verdict_of(ok), f"{label} {count[0]} vs {wanted}", [count[1]], None
+            return Verdict.UNKNOWN, f"{label} not known ({wanted})", [evidence], question
+        ok = _within(float(count), constraint)
+        if floor and not (ok and _open_above(constraint)):
+            # "at least 3" meets "> 2" whatever the rest; any other bound needs the rest
+            return Verdict.UNKNOWN, f"{label} at least {count} ({wanted})", [evidence], question
+        return verdict_of(ok), f"{label} {count} vs {wanted}", [evidence], None
     lab = patient.lab(constraint.variable) if variable is not None else None
     if constraint.variable == "bmi" and lab is None:
         lab = _bmi(facts)
@@ -178,21 +183,30 @@ def _performance(
     return verdict_of(ok), f"{reading.scale.upper()} {reading.value:g} vs {wanted}", ev, None
 
 
-def _count(variable: str, facts: PatientFacts) -> tuple[int, Evidence] | None:
-    site = variable.removesuffix("_count").removesuffix("_metastases")
-    for condition in facts.patient.conditions:
-        if condition.lesion_count is None:
-            continue
-        sites = " ".join([*condition.metastasis_sites, condition.name]).lower()
-        if variable in ("lesion_count", "metastases_count") or site in sites:
-            return condition.lesion_count, Evidence(
-                f"{condition.name}: {condition.lesion_count} lesions", condition.source
-            )
+def _count(variable: str, facts: PatientFacts) -> _Counted | None:
     if variable == "prior_lines":
         lines = [t.line for t in facts.patient.therapies if t.line is not None]
         if lines:
-            return max(lines), Evidence(f"{max(lines)} prior lines of therapy")
-    return None
+            return max(lines), False, Evidence(f"{max(lines)} prior lines of therapy")
+        return None
+    found = tally(facts.patient, variable)
+    if not found.conditions:
+        return None
+    first = found.conditions[0]
+    names = ", ".join(dict.fromkeys(c.name for c in found.conditions))
+    if found.count is None:
+        # the counted thing is there without a number: the count is not known, and a
+        # complete history does not make it zero
+        return None, True, Evidence(f"{names}: number not given", first.source)
+    shown = f"{'at least ' if found.more else ''}{found.count}"
+    return found.count, found.more, Evidence(f"{names}: {shown} lesions", first.source)
+
+
+def _open_above(constraint: Constraint) -> bool:
+    """A lower bound only ("> 3", ">= 2"): a larger count meets it too."""
+    return constraint.operator in (">", ">=") or (
+        constraint.operator == "range" and constraint.high is None
+    )
 
 
 def _bmi(facts: PatientFacts) -> Lab | None:

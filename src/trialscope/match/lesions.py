@@ -239,3 +239,59 @@ def _new_condition(
         metastasis_sites=[site] if site and mention.metastatic else [],
         source=quote(*mention.span),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How many lesions the record gives for a count variable: ``count`` is exact, or
+    (``more`` true) a floor, when a counted site is there without a number."""
+
+    count: int | None
+    more: bool
+    conditions: tuple[Condition, ...]
+
+
+#: count variables over every site (the others name one site: ``brain_metastases_count``)
+TOTALS = ("metastases_count", "lesion_count")
+
+
+def tally(patient: Patient, variable: str) -> Tally:
+    """The patient's count for ``variable``: one site's lesions, or the total over the
+    sites. Conditions read twice from the same words (two vocabulary ids) count once: the
+    largest count per site is taken, then sites add up; a site named without a number
+    leaves the total a floor. No condition of the kind: ``count`` None, nothing known."""
+    metastatic_only = variable == "metastases_count"
+    per_site: dict[str | None, int | None] = {}
+    used: list[Condition] = []
+    for condition in patient.conditions:
+        if condition.status == "absent":
+            continue
+        sites: list[str | None] = list(condition.metastasis_sites) or [_site_of(condition)]
+        if variable not in TOTALS:
+            wanted = variable.removesuffix("_count").removesuffix("_metastases")
+            sites = [s for s in sites if s == wanted]
+            if not sites:
+                continue
+        elif sites == [None] and (
+            condition.lesion_count is None
+            or (metastatic_only and not re.search(r"metasta|\bmets\b", condition.name, re.I))
+        ):
+            continue  # the primary tumour, "fever"; "3 lesions" not said to be metastases
+        used.append(condition)
+        # a count given for several sites at once is not split between them
+        count = condition.lesion_count if len(sites) == 1 else None
+        for site in sites:
+            known = per_site.get(site)
+            per_site[site] = count if known is None else max(known, count or 0)
+    if not used:
+        return Tally(None, False, ())
+    if None in per_site and len(per_site) > 1:
+        # "Liver metastases. CT: 3 lesions.": the unsited count is the one site's left
+        # without a number, if there is exactly one such; else it is not added again
+        unsited = per_site.pop(None)
+        open_sites = [s for s, v in per_site.items() if v is None]
+        if unsited is not None and len(open_sites) == 1:
+            per_site[open_sites[0]] = unsited
+    counted = [v for v in per_site.values() if v is not None]
+    more = len(counted) < len(per_site)
+    return Tally(sum(counted) if counted else None, more, tuple(used))
