@@ -26,7 +26,8 @@ import trialscope.terminology.curated as curated
 from trialscope import data
 from trialscope.criteria import catalogue
 from trialscope.data.schema import LoincLabRow, OwnConceptRow, RankingConfig
-from trialscope.match import drugs, fhir
+from trialscope.match import fhir
+from trialscope.terminology import drugs
 data._load_rows.cache_clear(); data._load_document.cache_clear()
 drugs._rows.cache_clear(); drugs._table.cache_clear()
 gc.collect()

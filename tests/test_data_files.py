@@ -35,7 +35,8 @@ from trialscope.data.schema import (
     VariableRow,
 )
 from trialscope.errors import DataFileError
-from trialscope.match import drugs, fhir, run
+from trialscope.match import fhir, run
+from trialscope.terminology import drugs
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "trialscope" / "data"
@@ -63,13 +64,13 @@ _FROM_THE_WHEEL = """
 import trialscope
 from trialscope.data import Document, load_document, load_rows
 from trialscope.data.schema import MODELS
-import trialscope.criteria.catalogue, trialscope.match.drugs, trialscope.match.fhir
+import trialscope.criteria.catalogue, trialscope.terminology.drugs, trialscope.match.fhir
 import trialscope.match.run, trialscope.terminology.curated
 assert trialscope.__file__.startswith(SITE), trialscope.__file__
 for model in MODELS:
     loaded = load_document(model) if issubclass(model, Document) else load_rows(model)
     assert loaded, model.data_file
-trialscope.match.drugs.drug_classes("cisplatin")
+trialscope.terminology.drugs.drug_classes("cisplatin")
 print(len(MODELS))
 """
 

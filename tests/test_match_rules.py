@@ -606,3 +606,27 @@ def test_an_exclusion_nothing_reads_is_assumed_away_in_so_many_words() -> None:
     assert "cannot read this exclusion" in result.reason and "a person should check" in (
         result.reason
     )
+
+
+@pytest.mark.parametrize(
+    ("criterion", "therapy", "verdict"),
+    [
+        # NCT06760637's abbreviation, and class words the drug table knows
+        ("Prior treatment with a CDK4/6 inhibitor", "Ibrance", Verdict.MET),
+        ("Prior CDK4/6i", "palbociclib", Verdict.MET),
+        ("Prior PARP inhibitor", "olaparib", Verdict.MET),
+        ("Prior PARP inhibitor", "palbociclib", Verdict.NOT_MET),
+        # a drug named is that drug, by any of its names
+        ("Prior palbociclib", "Ibrance", Verdict.MET),
+        ("Prior palbociclib", "ribociclib", Verdict.NOT_MET),
+    ],
+)
+def test_drugs_and_classes_named_in_criteria_are_read(
+    criterion: str, therapy: str, verdict: Verdict
+) -> None:
+    patient = {
+        **CRLM_PATIENT,
+        "therapies": [{"name": therapy, "status": "completed"}],
+    }
+    result = judge_one(criterion, patient, "exclusion")
+    assert result.verdict is verdict, result.reason

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from trialscope.criteria import VARIABLES
 from trialscope.criteria.units import to_canonical
 from trialscope.errors import PatientError, TrialscopeError
-from trialscope.match.drugs import CLASS_LABELS, drug_classes, drug_names, find_drugs
 from trialscope.match.fhir import LOINC_LABS, UCUM_UNITS, patient_from_fhir, read_fhir
 from trialscope.match.intake import expand_shorthands, load_patient, patient_from_data
 from trialscope.match.patient import Patient
+from trialscope.terminology.drugs import CLASS_LABELS, drug_classes, drug_names, find_drugs
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "patients"
 CRC_BUNDLE = EXAMPLES / "crc_liver_mets.fhir.json"

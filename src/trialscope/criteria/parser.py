@@ -19,11 +19,19 @@ from trialscope.criteria.segmenter import Segment, segment
 from trialscope.criteria.temporal import extract_windows
 from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
+from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 11
+PARSER_VERSION = 12
 #: the package data files whose content a parse depends on (tests check none is missing)
-PARSER_DATA_FILES = ("criteria_variables.yaml", "vocabulary_mesh.tsv", "vocabulary_own.tsv")
+PARSER_DATA_FILES = (
+    "criteria_variables.yaml",
+    "vocabulary_mesh.tsv",
+    "vocabulary_own.tsv",
+    "drugs.tsv",
+    "drug_class_words.tsv",
+    "drug_classes.tsv",
+)
 
 #: texts longer than this are cut: no real criteria text comes near it, and a parse
 #: must stay cheap whatever a record contains
@@ -61,23 +69,33 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
         for w in extract_windows(text, start, end, to_source)
         if not any(c.span[0] < w.span[1] and w.span[0] < c.span[1] for c in constraints)
     ]
-    hits = list(concept_lexicon().finditer(text, start, end))
+    hits = [
+        (hit.start, hit.end, category, concept, hit.text)
+        for hit in concept_lexicon().finditer(text, start, end)
+        for category, concept in (hit.value,)
+    ]
+    # drugs and class words the concept table lacks ("prior CDK4/6 inhibitor", "osimertinib")
+    hits += [
+        (lo, hi, "prior_therapy", concept, written)
+        for lo, hi, concept, written in therapy_mentions(text, start, end)
+        if not any(h[0] < hi and lo < h[1] for h in hits)
+    ]
+    hits.sort()
     found = clean_triggers(triggers(text, start, end))
     mentions = []
-    for hit in hits:
-        category, concept = hit.value
-        ctx = assert_span(text, hit.start, hit.end, found, start, end)
+    for hit_start, hit_end, category, concept, written in hits:
+        ctx = assert_span(text, hit_start, hit_end, found, start, end)
         if ctx.optional:
             continue  # "with or without X": X is no requirement either way
         mentions.append(
             Mention(
                 category=category,
                 concept=concept,
-                text=hit.text,
-                span=to_source(hit.start, hit.end),
+                text=written,
+                span=to_source(hit_start, hit_end),
                 negated=ctx.negated,
                 historical=ctx.historical
-                or (category == "prior_therapy" and _prior(text, hit.start, start)),
+                or (category == "prior_therapy" and _prior(text, hit_start, start)),
                 hypothetical=ctx.hypothetical,
                 family=ctx.family,
             )

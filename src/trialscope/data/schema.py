@@ -69,7 +69,7 @@ ClassRef = Annotated[str, StringConstraints(pattern=r"^(?:[a-z][a-z0-9_]*|@[^;\t
 
 
 class DrugRow(Row):
-    """A drug or regimen and its therapy classes (``match/drugs.py``)."""
+    """A drug or regimen and its therapy classes (``terminology/drugs.py``)."""
 
     data_file = "drugs.tsv"
     unique = "name"

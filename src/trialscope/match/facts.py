@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.patient import Condition, Patient, Provenance, Therapy
+from trialscope.terminology.drugs import drug_aliases, drug_classes
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +62,14 @@ class PatientFacts:
                     for up in ancestors(concept):
                         facts.present.setdefault(up, []).append(fact)
         for therapy in patient.therapies:
-            classes = set(therapy.classes)
+            # a therapy given without classes gets the drug table's ("Ibrance")
+            classes = set(therapy.classes) or set(drug_classes(therapy.name))
             if therapy.status == "absent" and "medication" in classes:
                 facts.no_medications = therapy
                 continue
             target = facts.therapy_absent if therapy.status == "absent" else facts.therapy_classes
-            for cls_ in classes | {therapy.name.lower()}:
+            # "Ibrance" is palbociclib: a criterion naming the drug finds the brand too
+            for cls_ in classes | {therapy.name.lower()} | drug_aliases(therapy.name):
                 target.setdefault(cls_, []).append(therapy)
         return facts
 

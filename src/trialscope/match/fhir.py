@@ -33,7 +33,6 @@ from trialscope.criteria.units import unit_label
 from trialscope.data import load_rows
 from trialscope.data.schema import FhirCodeRow, LoincLabRow, UcumUnitRow
 from trialscope.errors import PatientError
-from trialscope.match.drugs import drug_classes
 from trialscope.match.intake import bare_number_unit, check_performance
 from trialscope.match.patient import (
     Condition,
@@ -47,6 +46,7 @@ from trialscope.match.patient import (
     TherapyStatus,
     _check_lab,
 )
+from trialscope.terminology.drugs import drug_classes
 
 
 def _ucum_units() -> dict[str, str | None]:

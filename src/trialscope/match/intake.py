@@ -55,8 +55,8 @@ from pydantic import ValidationError
 from trialscope.criteria import VARIABLES
 from trialscope.criteria.units import assumed_unit
 from trialscope.errors import PatientError
-from trialscope.match.drugs import drug_classes
 from trialscope.match.patient import Lab, Patient, _check_lab, resolve_test
+from trialscope.terminology.drugs import drug_classes
 
 _STRUCTURED = {".yaml", ".yml", ".json"}
 _SCALES = ("ecog", "karnofsky", "lansky", "who_ps")

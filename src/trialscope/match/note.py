@@ -23,7 +23,6 @@ from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.constraints import extract_constraints
 from trialscope.match.concepts import Found, find_concepts
-from trialscope.match.drugs import find_drugs
 from trialscope.match.lesions import add_lesions
 from trialscope.match.patient import (
     Condition,
@@ -35,6 +34,7 @@ from trialscope.match.patient import (
     Therapy,
 )
 from trialscope.match.sentences import clauses, sentences
+from trialscope.terminology.drugs import find_drugs
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
 _AGE = re.compile(

@@ -117,3 +117,31 @@ def drug_classes(name: str) -> frozenset[str]:
     for _start, _end, _name, found in find_drugs(name):
         classes |= found
     return frozenset(classes)
+
+
+@cache
+def _criterion_concepts() -> dict[str, str]:
+    """Canonical name -> the concept a criterion naming it is about: a drug is itself
+    ("prior palbociclib" is not prior ribociclib); a class word is its own class, the
+    first it lists ("CDK4/6 inhibitors" -> ``cdk46_inhibitor``)."""
+    concepts = {row.name: row.name for row in load_rows(DrugRow)}
+    for row in load_rows(DrugClassWordRow):
+        own = [c for c in row.classes if not c.startswith("@")]
+        concepts[row.name] = own[0] if own else row.name
+    return concepts
+
+
+def therapy_mentions(text: str, start: int, end: int) -> list[tuple[int, int, str, str]]:
+    """Drugs and therapy class words in ``text[start:end]``, as a criterion names them:
+    ``(start, end, concept, text as written)`` (see :func:`_criterion_concepts`)."""
+    concepts = _criterion_concepts()
+    return [
+        (hit.start, hit.end, concepts[hit.value], hit.text)
+        for hit in _lexicon().finditer(text, start, end)
+    ]
+
+
+def drug_aliases(name: str) -> frozenset[str]:
+    """A drug's canonical name as a record may spell it ("Ibrance" -> palbociclib): the
+    names a patient's therapy is also known by, so "prior palbociclib" finds it."""
+    return frozenset(found for _s, _e, found, _c in find_drugs(name))
