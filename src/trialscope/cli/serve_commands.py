@@ -5,14 +5,18 @@ from __future__ import annotations
 import errno
 import os
 import socket
-from typing import Annotated
+import subprocess
+import sys
+from typing import Annotated, Any
 
 import typer
 
 from trialscope.cli.app import app, state
 from trialscope.cli.output import err_console
 from trialscope.config import ENV_PREFIX, Settings
+from trialscope.criteria.store import parse_counts
 from trialscope.errors import ConfigError
+from trialscope.store import Store
 
 
 def check_can_listen(host: str, port: int) -> None:
@@ -47,6 +51,27 @@ def check_can_listen(host: str, port: int) -> None:
             raise ConfigError(f"Cannot listen on {host}:{port}: {exc.strerror}.") from exc
 
 
+def start_reparse(store: Store, db: str) -> subprocess.Popen[bytes] | None:
+    """Parse stale or missing eligibility criteria (the parser changed since they were
+    stored) in a separate process, so pages are not parsed on a first visit for long.
+
+    A process, not a thread: parsing is CPU work that would hold the server's GIL. Until
+    it is done a page whose parse is stale still parses it on the spot, as before."""
+    counts = parse_counts(store)
+    waiting = counts["stale"] + counts["unparsed"]
+    if not waiting:
+        return None
+    err_console.print(
+        f"{waiting:,} of {counts['studies']:,} eligibility parses are stale or missing (the"
+        " parser changed); parsing them in the background (`trialscope reparse`).",
+        highlight=False,
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "trialscope", "--db", db, "reparse"],
+        stdout=subprocess.DEVNULL,
+    )
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -66,6 +91,12 @@ def serve(
         str | None,
         typer.Option(help="Public base URL for canonical links [env: TRIALSCOPE_BASE_URL]."),
     ] = None,
+    reparse: Annotated[
+        bool,
+        typer.Option(
+            help="Parse stale or missing eligibility criteria in a background process first."
+        ),
+    ] = True,
 ) -> None:
     """Serve the web app (search, trial, patient and markdown pages) and the JSON API."""
     import uvicorn
@@ -74,9 +105,10 @@ def serve(
     settings = Settings.resolve(
         db=st.db, host=host, port=port, serve_workers=workers, base_url=base_url
     )
-    st.store()  # open (and migrate) the database now: a bad path fails here, not per request
-    st.close()
+    store = st.store()  # open (and migrate) the database now: a bad path fails here
     check_can_listen(settings.host, settings.port)
+    parsing = start_reparse(store, settings.db) if reparse else None
+    st.close()
     # Workers are separate processes that build the app from the environment.
     os.environ[ENV_PREFIX + "DB"] = settings.db
     if settings.base_url:
@@ -87,6 +119,14 @@ def serve(
         " API docs at /docs. Ctrl-C stops.",
         highlight=False,
     )
+    try:
+        _run(uvicorn, settings)
+    finally:
+        if parsing is not None and parsing.poll() is None:
+            parsing.terminate()  # a stopped reparse loses nothing; the next serve resumes it
+
+
+def _run(uvicorn: Any, settings: Settings) -> None:
     uvicorn.run(
         "trialscope.web.app:create_app_from_env",
         factory=True,
