@@ -115,6 +115,10 @@ def test_keys_ignore_case_and_separators(text: str) -> None:
         ("heart attack", MYOCARDIAL_INFARCTION),
         ("Lung Adenocarcinoma", NSCLC),
         ("T2DM", "MESH:D003920"),  # Diabetes Mellitus
+        # a concept both vocabularies place keeps DO's parents that MeSH has no heading
+        # for: DO's thyroid cancer (a trial's "thyroid cancer") above papillary
+        ("papillary thyroid cancer", "DOID:1781"),
+        ("esophageal squamous cell carcinoma", "DOID:1107"),  # DO's esophageal carcinoma
     ],
 )
 def test_subsumed(term: Terminology, text: str, general: str) -> None:
@@ -128,6 +132,9 @@ def test_subsumed(term: Terminology, text: str, general: str) -> None:
         ("colon adenocarcinoma", LUNG_NEOPLASMS),
         ("multiple sclerosis", "MESH:D007153"),  # not an immunodeficiency (DO says so)
         ("Neoplasms", COLORECTAL),  # general is not under specific
+        # ... but never DO's links between two headings MeSH places itself
+        ("liver cancer", "MESH:D004701"),  # Endocrine Gland Neoplasms
+        ("autoimmune disease", "MESH:D007153"),  # Immunologic Deficiency Syndromes
     ],
 )
 def test_not_subsumed(term: Terminology, text: str, general: str) -> None:

@@ -85,6 +85,8 @@ class Graph:
     alias: dict[str, str] = field(default_factory=dict)  # any id → canonical id
     mesh_terms: dict[str, str] = field(default_factory=dict)  # casefolded MeSH term → id
     tree_depth: dict[str, int] = field(default_factory=dict)
+    #: DO parents of a concept MeSH places, where the parent is a DO class only
+    do_only_parents: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def concept(self, source: Source) -> Concept:
         found = self.concepts.get(source.id)
@@ -210,13 +212,18 @@ def _add_doids(graph: Graph, doids: dict[str, Source]) -> None:
             if xref.startswith("ALT:"):
                 graph.alias[xref[4:]] = concept.id
     # is_a edges, once every DOID has its canonical id. A concept MeSH places keeps MeSH's
-    # parents only: DO asserts a few links clinicians would not (autoimmune disease is_a
+    # parents, and of DO's only those MeSH has no heading for ("acute leukemia" above
+    # AML, "thyroid cancer" above papillary thyroid carcinoma): DO asserts a few links
+    # between concepts both know that clinicians would not (autoimmune disease is_a
     # primary immunodeficiency; liver cancer is_a endocrine gland cancer).
     for doid, source in doids.items():
         if doid in graph.alias:
             concept = graph.concepts[graph.alias[doid]]
+            parents = {graph.alias[p] for p in source.parents if p in graph.alias}
             if concept.id == doid or not concept.parents:
-                concept.parents |= {graph.alias[p] for p in source.parents if p in graph.alias}
+                concept.parents |= parents
+            else:
+                graph.do_only_parents[concept.id] |= {p for p in parents if p.startswith("DOID:")}
 
 
 def _add_oncotree(graph: Graph, files: SourceFiles, doids: dict[str, Source]) -> None:
@@ -279,7 +286,36 @@ def build_graph(files: SourceFiles) -> Graph:
     _add_curated(graph)
     for concept in graph.concepts.values():
         concept.parents = {p for p in concept.parents if p in graph.concepts} - {concept.id}
+    _add_do_only_parents(graph)
     return graph
+
+
+def _add_do_only_parents(graph: Graph) -> None:
+    """Give a concept both vocabularies place its DO-only parents too, unless the parent
+    sits below the concept already (a DO class that cross-references the concept's own
+    heading as broader): that edge would make the two one concept."""
+    for cid, parents in sorted(graph.do_only_parents.items()):
+        concept = graph.concepts.get(cid)
+        if concept is None:
+            continue
+        for parent in sorted(parents):
+            if parent in graph.concepts and parent != cid and not _reaches(graph, parent, cid):
+                concept.parents.add(parent)
+
+
+def _reaches(graph: Graph, start: str, goal: str) -> bool:
+    """``goal`` is ``start`` or one of its ancestors."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        here = stack.pop()
+        if here == goal:
+            return True
+        for parent in graph.concepts[here].parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return False
 
 
 def _closure(graph: Graph) -> dict[str, list[str]]:
