@@ -22,6 +22,8 @@ _Counted = tuple[int | None, bool, Evidence]
 # Karnofsky bands per ECOG grade (Oken et al. 1982 crosswalk)
 _KARNOFSKY_TO_ECOG = ((90, 0), (70, 1), (50, 2), (30, 3), (0, 4))
 _SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
+#: therapy classes whose explicit absence means no prior line of therapy
+_SYSTEMIC = ("chemotherapy", "systemic_therapy")
 
 
 def judge_bounds(
@@ -188,6 +190,9 @@ def _count(variable: str, facts: PatientFacts) -> _Counted | None:
         lines = [t.line for t in facts.patient.therapies if t.line is not None]
         if lines:
             return max(lines), False, Evidence(f"{max(lines)} prior lines of therapy")
+        never = [t for c in _SYSTEMIC for t in facts.therapy_absent.get(c, [])]
+        if never and not any(facts.therapy_classes.get(c) for c in _SYSTEMIC):
+            return 0, False, Evidence(f"no {never[0].name}", never[0].source)  # "Prior chemo: no"
         return None
     found = tally(facts.patient, variable)
     if not found.conditions:

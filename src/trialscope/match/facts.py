@@ -85,5 +85,22 @@ class PatientFacts:
         own = most_specific(own)
         return any(c in ancestors(t) or t in ancestors(c) for c in mine for t in own)
 
+    def read_with(self, condition: Condition) -> list[Condition]:
+        """``condition`` and the others read from the same words of a note (one per
+        vocabulary id: "chronic hepatitis C" is lex:hcv and MeSH's Hepatitis C, Chronic)."""
+        span = condition.source.span
+        if span is None or condition.source.kind != "note":
+            return [condition]
+        return [
+            c
+            for c in self.patient.conditions
+            if c is condition or (c.source.kind == "note" and c.source.span == span)
+        ]
+
+    def about_any(self, condition: Condition, concepts: frozenset[str]) -> bool:
+        """:meth:`about` for the condition or another reading of the same words: one id
+        space may know a link the other lacks."""
+        return any(self.about(c, concepts) for c in self.read_with(condition))
+
     def source_of(self, name: str) -> Provenance | None:
         return self.patient.provenance.get(name)

@@ -62,16 +62,22 @@ class _Seen:
 
 
 def _mention(
-    item: Item, mention: Mention, facts: PatientFacts, kind: str, own: frozenset[str]
+    item: Item,
+    mention: Mention,
+    facts: PatientFacts,
+    kind: str,
+    own: frozenset[str],
+    negate: bool | None = None,
 ) -> Part:
-    """Whether the item's statement about ``mention`` holds for the patient."""
+    """Whether the item's statement about ``mention`` holds for the patient (``negate``
+    overrides the mention's own negation)."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
         return _pregnancy(mention, facts)
     if mention.category == "prior_therapy":
         seen = _therapy(item, mention, facts)
     else:
         seen = _condition(item, mention, facts, own)
-    negate = mention.negated
+    negate = mention.negated if negate is None else negate
     named = seen.named
     if mention.category == "condition" and not seen.present and not seen.absent:
         closed = _closed_world(item, mention, facts, kind, own)
@@ -93,6 +99,11 @@ def _mention(
     if seen.present:
         verdict = Verdict.NOT_MET if negate else Verdict.MET
         return verdict, f"patient has {named}", Basis.FACT, seen.present, []
+    if seen.absent and not negate and kind != "exclusion" and _only_if_had(item, mention):
+        # "At least 4 weeks since prior radiotherapy", "No more than 2 prior regimens":
+        # asks about a therapy only if the patient had it
+        reason = f"no {named}: nothing to wait for or count"
+        return Verdict.MET, reason, Basis.FACT, seen.absent, []
     if seen.absent:
         verdict = Verdict.MET if negate else Verdict.NOT_MET
         fact = seen.absent[0].fact
@@ -121,6 +132,36 @@ def _mention(
         reason = f"{named} is not in the patient's history"
         return Verdict.MET, reason, Basis.ABSENCE, [], [question]
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
+
+
+# words before a therapy that make the item a limit on it, met by not having had it
+_LIMIT_BEFORE = re.compile(
+    r"(?:\bsince|\brecovered\s+from|\bmore\s+than|\bgreater\s+than|\bat\s+most|\bup\s+to"
+    r"|\bmaximum\s+(?:of\s+)?|\bfewer\s+than|\bless\s+than|[<≤]=?)"
+    r"(?:\s+(?:\d+|one|two|three|four|five|a|an|the|any|all|last|most\s+recent))?"
+    r"(?:\s+(?:prior|previous|lines?|regimens?|courses?|cycles?|of|dose|doses))*\s*$",
+    re.I,
+)
+
+
+def _only_if_had(item: Item, mention: Mention) -> bool:
+    """The item limits a therapy ("since prior", "recovered from", "no more than 2
+    prior ... regimens") rather than requiring it."""
+    start = mention.span[0] - item.span[0]
+    before = item.text[max(0, start - 60) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    clause = before[cut:]
+    if mention.category != "prior_therapy" or not _LIMIT_BEFORE.search(clause):
+        return False
+    # "No more than 6 weeks since prior chemotherapy" asks for a recent one
+    return not (re.search(r"\bsince\s", clause, re.I) and _UPPER_TIME.search(clause))
+
+
+_UPPER_TIME = re.compile(
+    r"\b(?:no|not)\s+(?:more|greater|longer)\s+than|\b(?:less|fewer)\s+than|\bwithin|\bat\s+most"
+    r"|\bup\s+to|[<≤]",
+    re.I,
+)
 
 
 def _closed_world(
@@ -164,7 +205,17 @@ _MODIFIED = re.compile(
 )
 _EXCEPT = re.compile(
     r"\b(?:except(?:ion)?|excluding|other than|apart from|with the exception of|but not|but "
-    r"the full treatment)\b",
+    r"the full treatment|in addition to|besides)\b",
+    re.I,
+)
+# a disease named as what a treatment is for, not as something the patient must have or
+# not have: "No prior chemotherapy for breast cancer", "non-drug therapy for anxiety
+# disorder", "intubation for asthma", "inpatient treatment due to COVID-19"
+_TREATED_FOR = re.compile(
+    r"\b(?:therap(?:y|ies)|treatments?|regimens?|medications?|medicines?|drugs?|surgery|"
+    r"surgeries|irradiation|radiotherapy|radiation|chemotherapy|chemo|intubation|"
+    r"hospitali[sz]ations?|admissions?|care|prophylaxis|vaccines?|vaccinations?)"
+    r"\s+(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$",
     re.I,
 )
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
@@ -182,7 +233,8 @@ _THERAPY_OBJECT = re.compile(
 
 def is_modifier(item: Item, mention: Mention) -> bool:
     """The named disease only qualifies another noun ("rabies vaccine", "anti-TB drugs",
-    "non-infectious"), or the therapy is one the patient could take ("cannot tolerate
+    "non-infectious"), is what a ruled-out treatment is for ("no prior chemotherapy for
+    breast cancer"), or the therapy is one the patient could take ("cannot tolerate
     chemotherapy"): the item is not about the patient having it."""
     start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
     if mention.category == "prior_therapy":
@@ -191,7 +243,40 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         return False
     if _EXCEPT.search(item.text, 0, start):
         return True  # "... except basal cell carcinoma": named to be let through
+    before = item.text[max(0, start - 80) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    ruled_out = mention.negated or item.kind == "exclusion" or _LIMIT_WORDS.search(before[cut:])
+    if ruled_out and _TREATED_FOR.search(before[cut:]):
+        # what a treatment is for: the treatment is what is ruled out ("receiving
+        # chemotherapy for solid cancer" as an inclusion still asks for the cancer)
+        return True
     return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
+
+
+_LIMIT_WORDS = re.compile(
+    r"\b(?:(?:no|not)\s+(?:more|greater)\s+than|since|recovered\s+from|at\s+most|maximum)\b", re.I
+)
+
+
+def excepted(item: Item, mention: Mention) -> frozenset[str]:
+    """Concepts named after ``mention`` as exceptions to it ("any eye disease other than
+    glaucoma", "another liver disease in addition to viral hepatitis"): the patient's
+    facts about them do not count for ``mention``."""
+    found: set[str] = set()
+    for other in item.mentions:
+        if (
+            other.span[0] < mention.span[1]
+            or other.category != "condition"
+            or other.concept == mention.concept  # "(e.g., autoimmune liver disease)"
+        ):
+            continue
+        gap = item.text[mention.span[1] - item.span[0] : other.span[0] - item.span[0]]
+        if _EXCEPT.search(gap) and not _SENTENCE_END.search(gap):
+            found.add(other.concept if ":" in other.concept else f"lex:{other.concept}")
+    return frozenset(found)
+
+
+_SENTENCE_END = re.compile(r"[.;]\s")
 
 
 def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, ...], ...], ...]:
@@ -229,12 +314,26 @@ def named_part(
     kind: str,
     own: frozenset[str] = frozenset(),
 ) -> Part:
-    return either(
-        [
-            both([_slot([_mention(item, m, facts, kind, own) for m in slot]) for slot in run])
-            for run in runs
-        ]
-    )
+    return either([_run(item, run, facts, kind, own) for run in runs])
+
+
+def _run(
+    item: Item,
+    run: tuple[tuple[Mention, ...], ...],
+    facts: PatientFacts,
+    kind: str,
+    own: frozenset[str],
+) -> Part:
+    """Names that qualify each other must all hold; under one negation ("no prior
+    radiotherapy to brain metastases") the run holds when the whole phrase does not,
+    which a silent record leaves open -- not when each name is absent on its own."""
+    if len(run) > 1 and kind != "exclusion" and all(m.negated for slot in run for m in slot):
+        part = both([_slot([_mention(item, m, facts, kind, own, False) for m in s]) for s in run])
+        if part[0] is Verdict.UNKNOWN:
+            return part
+        flipped = Verdict.NOT_MET if part[0] is Verdict.MET else Verdict.MET
+        return flipped, part[1], part[2], part[3], part[4]
+    return both([_slot([_mention(item, m, facts, kind, own) for m in slot]) for slot in run])
 
 
 def _inside_longer(mention: Mention, slot: list[Mention]) -> bool:
@@ -276,6 +375,7 @@ class _Context:
     within: float | None = None
     qualifier: tuple[str, ...] = ()
     severity: str | None = None
+    excepted: frozenset[str] = frozenset()
 
 
 _NO_CONTEXT = _Context()
@@ -289,6 +389,7 @@ def _context(item: Item, mention: Mention) -> _Context:
         within=min((w.days for w in item.windows if w.relation == "within"), default=None),
         qualifier=_qualifier(item, mention),
         severity=_severity(item, mention),
+        excepted=excepted(item, mention),
     )
 
 
@@ -317,8 +418,10 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
         condition = fact.condition
         if wants_active and condition.status == "history":
             continue
-        if other and facts.about(condition, own):
+        if other and facts.about_any(condition, own):
             continue
+        if context.excepted and facts.about_any(condition, context.excepted):
+            continue  # "eye disease other than glaucoma": the glaucoma does not count
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
         if qualifier and not all(_recorded(w, condition, facts) for w in qualifier):
             # "prolymphocytic T leukemia" for a patient with AML: the words before the
@@ -379,11 +482,22 @@ def _severity(item: Item, mention: Mention) -> str | None:
     return found.group(1).lower() if found else None
 
 
+# a state of a disease, not the disease: "No known recurrence of breast cancer"
+_STATE_OF = re.compile(
+    r"\b(recurren\w*|relaps\w*|progression|exacerbations?|complications?|symptoms?|signs?|"
+    r"sequelae)\s+of\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?$",
+    re.I,
+)
+
+
 def _recorded(word: str, condition: Condition, facts: PatientFacts) -> bool:
     """A narrowing word is what the record says: in the condition's own name, or, for
     words about spread ("liver metastatic colorectal cancer"), in another condition of
-    the patient ("liver metastases")."""
+    the patient ("liver metastases"); a state ("recurrence of") in its sentence."""
     word = word.lower()
+    if word.endswith(" of"):
+        stem = word[:6]
+        return stem in f"{condition.name} {condition.source.text or ''}".lower()
     if word in condition.name.lower():
         return True
     if len(word) <= 3:
@@ -436,6 +550,9 @@ def _qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
         if other.span[1] <= mention.span[0] and other.span[1] >= cut - 3:
             return ()
     text = item.text[: cut - item.span[0]]
+    state = _STATE_OF.search(text)
+    if state is not None:
+        return (f"{state.group(1)} of",)  # "recurrence of breast cancer" is not the cancer
     words: list[str] = []
     for _ in range(3):
         match = _WORD_BEFORE.search(text)

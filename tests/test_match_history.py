@@ -1,0 +1,139 @@
+"""A patient's history against what a criterion names around a disease or a therapy:
+the disease a treatment is for, exceptions ("other than glaucoma"), the state of a
+disease ("recurrence of"), a negation over a whole phrase, and limits on a therapy the
+patient never had (issue 11). Notes are written for the test; no gold patient is read."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialscope.criteria import parse_criteria
+from trialscope.match import Verdict, read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+from trialscope.match.verdicts import CriterionResult
+
+
+def judged(note: str, kind: str, criterion: str, own: tuple[str, ...] = ()) -> CriterionResult:
+    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    item = parse_criteria(f"{header}\n* {criterion}").items[0]
+    return judge_item(item, PatientFacts.of(read_note(note)), own=frozenset(own))
+
+
+BREAST = "A 55-year-old woman with breast cancer."
+TREATED = "A 55-year-old woman with breast cancer treated with doxorubicin chemotherapy."
+
+
+@pytest.mark.parametrize(
+    ("note", "kind", "criterion", "verdict"),
+    [
+        # the disease a treatment is for is not itself ruled out: silence about the
+        # treatment leaves it open, the treatment on record fails it
+        (BREAST, "inclusion", "No prior chemotherapy for breast cancer", Verdict.UNKNOWN),
+        (TREATED, "inclusion", "No prior chemotherapy for breast cancer", Verdict.NOT_MET),
+        (
+            "A 30-year-old man with generalized anxiety disorder.",
+            "inclusion",
+            "No prior formalized non-drug therapy for anxiety disorder",
+            Verdict.UNKNOWN,
+        ),
+        (
+            "A 60-year-old man with type 2 diabetes on metformin.",
+            "exclusion",
+            "Changes in medications for diabetes, BP or lipids in the 2 months prior",
+            Verdict.NOT_MET,
+        ),
+        (
+            BREAST,
+            "exclusion",
+            "Prior treatment with chemotherapy for advanced or metastatic breast cancer",
+            Verdict.NOT_MET,
+        ),
+        (
+            TREATED,
+            "exclusion",
+            "Prior treatment with chemotherapy for advanced or metastatic breast cancer",
+            Verdict.MET,
+        ),
+    ],
+)
+def test_a_disease_named_as_what_a_treatment_is_for(
+    note: str, kind: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(note, kind, criterion)
+    assert result.verdict is verdict, result.reason
+
+
+OTHER_EYE = "Any eye disease other than glaucoma"
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        ("A 70-year-old man with glaucoma.", OTHER_EYE, Verdict.NOT_MET),
+        ("A 70-year-old man with glaucoma and cataract.", OTHER_EYE, Verdict.MET),
+        # two readings of "chronic hepatitis C" (lexicon and MeSH) are one finding
+        (
+            "A 50-year-old man with chronic hepatitis C.",
+            "Evidence of another form of liver disease in addition to viral hepatitis "
+            "(e.g., autoimmune liver disease)",
+            Verdict.NOT_MET,
+        ),
+        ("A 50-year-old man with chronic hepatitis C.", "Liver disease", Verdict.MET),
+    ],
+)
+def test_what_an_exclusion_excepts_does_not_count(
+    note: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(note, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        (BREAST, Verdict.UNKNOWN),  # the cancer, not its recurrence: asked
+        ("A 55-year-old woman with breast cancer that recurred in 2019.", Verdict.NOT_MET),
+    ],
+)
+def test_the_recurrence_of_a_disease_is_not_the_disease(note: str, verdict: Verdict) -> None:
+    result = judged(note, "inclusion", "No known recurrence of breast cancer", ("breast cancer",))
+    assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        # the patient has brain metastases; the phrase negated is their radiotherapy
+        ("A 55-year-old man with lung cancer and brain metastases.", Verdict.UNKNOWN),
+        (
+            "A 55-year-old man with lung cancer and brain metastases treated with whole "
+            "brain radiotherapy.",
+            Verdict.NOT_MET,
+        ),
+    ],
+)
+def test_a_negation_holds_over_the_whole_phrase(note: str, verdict: Verdict) -> None:
+    result = judged(note, "inclusion", "No prior radiotherapy to brain metastases")
+    assert result.verdict is verdict, result.reason
+
+
+NEVER = "Patient with breast cancer.\nPrior chemotherapy: no.\nPrior radiotherapy: no."
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        ("At least 4 weeks since prior radiotherapy", Verdict.MET),
+        ("Recovered from prior chemotherapy", Verdict.MET),
+        ("Greater than 1 year since prior adjuvant chemotherapy", Verdict.MET),
+        ("No more than 2 prior chemotherapy regimens for metastatic disease", Verdict.MET),
+        # these ask for the therapy
+        ("No more than 6 weeks since prior adjuvant chemotherapy", Verdict.NOT_MET),
+        ("Must have received at least 2 prior chemotherapy regimens", Verdict.NOT_MET),
+        ("Prior chemotherapy required", Verdict.NOT_MET),
+    ],
+)
+def test_a_limit_on_a_therapy_the_patient_never_had(criterion: str, verdict: Verdict) -> None:
+    result = judged(NEVER, "inclusion", criterion)
+    assert result.verdict is verdict, result.reason
