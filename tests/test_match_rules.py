@@ -10,6 +10,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,12 +28,14 @@ from trialscope.match import (
     read_note,
 )
 from trialscope.match.facts import PatientFacts
+from trialscope.match.intake import load_patient
 from trialscope.match.trials import HEALTHY_ITEM, judge_trial, own_concepts
 from trialscope.match.verdicts import CriterionResult
 from trialscope.record import Study
 from trialscope.store import SQLiteStore
 
 SEEDS = SHARED_DATA.parent / "seeds"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "patients"
 
 #: a patient with resected colorectal liver metastases and normal blood counts
 CRLM_PATIENT: dict[str, Any] = {
@@ -630,3 +633,46 @@ def test_drugs_and_classes_named_in_criteria_are_read(
     }
     result = judge_one(criterion, patient, "exclusion")
     assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("phrase", "concept"),
+    [
+        ("Adenocarcinoma of sigmoid colon", "lex:colorectal_cancer"),
+        ("adenocarcinoma of the colon with liver metastases", "lex:colorectal_cancer"),
+        ("carcinoma of the breast", "lex:breast_cancer"),
+        ("metastatic adenocarcinoma of the pancreas", "MESH:D010190"),  # Pancreatic Neoplasms
+    ],
+)
+def test_kind_of_site_is_read_as_the_sites_cancer(phrase: str, concept: str) -> None:
+    facts = PatientFacts.of(Patient.from_data({"conditions": [{"name": phrase}]}))
+    assert facts.has(concept), phrase
+    # a criterion written the same way names the site too, not only "adenocarcinoma"
+    item = parse_criteria(f"Inclusion Criteria:\n* Histologically confirmed {phrase}").items[0]
+    assert any(
+        m.text.lower().endswith(phrase.split(" of ")[1].split(" with")[0]) for m in item.mentions
+    )
+
+
+def test_a_negated_kind_of_site_stays_negated() -> None:
+    item = parse_criteria("Exclusion Criteria:\n* No history of carcinoma of the breast").items[0]
+    breast = [m for m in item.mentions if "breast" in m.text]
+    assert breast and all(m.negated for m in breast)
+
+
+def test_fhir_conditions_coded_in_snomed_are_understood_by_their_names() -> None:
+    patient = load_patient(EXAMPLES / "crc_liver_mets.fhir.json")
+    facts = PatientFacts.of(patient)
+    assert facts.has("lex:colorectal_cancer")  # "Adenocarcinoma of sigmoid colon"
+    assert facts.has("lex:hypertension")  # "Essential hypertension"
+    assert facts.ruled_out("lex:hbv")  # Hepatitis B, verification status refuted
+    result = judge_one(
+        "Histologically or cytologically confirmed colorectal cancer",
+        {
+            "conditions": [
+                {"name": "Adenocarcinoma of sigmoid colon", "codes": ["SNOMED:363406005"]}
+            ]
+        },
+        "inclusion",
+    )
+    assert result.verdict is Verdict.MET, result.reason

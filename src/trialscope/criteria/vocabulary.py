@@ -9,7 +9,8 @@ everything to everything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -75,10 +76,22 @@ def vocabulary_mentions(
     with ConText assertions, spans in the source. Words inside a lab bound ("TBI≤1.5
     ULN") belong to the bound."""
     vocab = terminology()
-    out = []
-    for match in vocab.find(text[start:end]):
-        lo, hi = start + match.start, start + match.end
-        if not specific_enough(match.concept):
+    out: list[Mention] = []
+    found = [(start + m.start, start + m.end, m.concept) for m in vocab.find(text[start:end])]
+    seen = {concept for _, _, concept in found}
+    for lo, kind_end, hi, phrases in site_first_phrases(text, start, end):
+        specific = [(a, b) for a, b, c in found if specific_enough(c) and c not in _KIND_ONLY]
+        if named_past_kind(specific, kind_end, hi):
+            continue
+        for phrase in phrases:
+            turned = [m.concept for m in vocab.find(phrase) if specific_enough(m.concept)]
+            turned = [c for c in turned if c not in seen and c not in _KIND_ONLY]
+            if turned:
+                found += [(lo, hi, concept) for concept in turned]
+                seen.update(turned)
+                break
+    for lo, hi, concept in found:
+        if not specific_enough(concept):
             continue
         span = to_source(lo, hi)
         if any(c.span[0] < span[1] and span[0] < c.span[1] for c in constraints):
@@ -89,7 +102,7 @@ def vocabulary_mentions(
         out.append(
             Mention(
                 category="condition",
-                concept=match.concept,
+                concept=concept,
                 text=text[lo:hi],
                 span=span,
                 negated=ctx.negated,
@@ -99,3 +112,63 @@ def vocabulary_mentions(
             )
         )
     return out
+
+
+# "adenocarcinoma of the sigmoid colon", "carcinoma of the breast": the vocabularies name the
+# site first ("sigmoid colon adenocarcinoma"), so such a phrase is also read turned round
+_OF_SITE = re.compile(
+    r"\b(?P<kind>(?:(?!(?:of|history|no|not|with|and|or|the|an?|prior|previous|known|any)\b"
+    r"|[a-z-]+(?:ly|ed)\b)[a-z-]+\s+){0,2}?(?:adenocarcinoma|carcinoma|cancer|tumou?r|neoplasm|sarcoma|lymphoma|"
+    r"melanoma|malignancy))\s+(?:of|in)\s+(?:the\s+)?"
+    r"(?:(?:left|right|upper|lower|distal|proximal)\s+)?(?P<site>[a-z]+(?:\s+[a-z]+)?)",
+    re.IGNORECASE,
+)
+#: words that end a site ("the colon with liver metastases")
+_NOT_SITE = frozenset(
+    [
+        "with",
+        "and",
+        "or",
+        "who",
+        "that",
+        "which",
+        "in",
+        "on",
+        "at",
+        "status",
+        "post",
+        "since",
+        "s",
+        "p",
+        "was",
+        "is",
+    ]
+)
+#: a turned phrase must name more than its kind alone ("Adenocarcinoma", "Carcinoma")
+_KIND_ONLY = frozenset({"MESH:D009369", "MESH:D002277", "MESH:D000230"})
+
+
+def named_past_kind(found: Iterable[tuple[int, int]], kind_end: int, end: int) -> bool:
+    """The phrase as written already names its site ("cancer of the digestive system" is
+    MeSH's own wording): something found in it reaches past the kind."""
+    return any(a < end and b > kind_end for a, b in found)
+
+
+def site_first_phrases(text: str, lo: int, hi: int) -> Iterator[tuple[int, int, int, list[str]]]:
+    """Each "<kind> of <site>" in ``text[lo:hi]``: its start, where its kind ends, its end,
+    and the phrases to look up, in
+    order: the kind whole, its last word, then (a carcinoma, not a sarcoma, lymphoma or
+    melanoma) the site's cancer ("metastatic adenocarcinoma of the pancreas"). Callers
+    use it only where the phrase as written named nothing past its kind."""
+    for m in _OF_SITE.finditer(text, lo, hi):
+        words = m.group("site").split()
+        while words and words[-1].lower() in _NOT_SITE:
+            words.pop()
+        if not words:
+            continue
+        site, kind = " ".join(words), m.group("kind")
+        core = kind.split()[-1]
+        phrases = [f"{site} {kind}", f"{site} {core}"]
+        if core.lower() not in ("sarcoma", "lymphoma", "melanoma"):
+            phrases.append(f"{site} cancer")
+        yield m.start(), m.end("kind"), m.start("site") + len(site), list(dict.fromkeys(phrases))

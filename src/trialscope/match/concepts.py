@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
 from trialscope.criteria.concepts import concept_lexicon
-from trialscope.criteria.vocabulary import terminology
+from trialscope.criteria.vocabulary import named_past_kind, site_first_phrases, terminology
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +92,37 @@ def find_concepts(text: str, lo: int = 0, hi: int | None = None) -> list[Found]:
     for match in vocabulary().find(text[lo:hi]):
         start, end = match.start + lo, match.end + lo
         found.append(_found(text, start, end, match.concept, match.name, "condition", trig, lo, hi))
+    found += _of_site(text, lo, hi, trig, found)
     found.sort(key=lambda f: (f.start, -f.end))
     return found
+
+
+#: what the kind alone already says: a turned phrase must name more than these
+_GENERIC = frozenset({"lex:malignancy", "MESH:D009369", "MESH:D002277", "MESH:D000230"})
+
+
+def _of_site(text: str, lo: int, hi: int, trig: list[Any], found: list[Found]) -> list[Found]:
+    """The "<kind> of <site>" phrases read turned round (``site_first_phrases``), where
+    the words as written named nothing past the kind."""
+    known = {f.concept for f in found}
+    spans = [(f.start, f.end) for f in found if f.concept not in _GENERIC]
+    out: list[Found] = []
+    for start, kind_end, end, phrases in site_first_phrases(text, lo, hi):
+        if named_past_kind(spans, kind_end, end):
+            continue
+        concepts: list[tuple[str, str]] = []
+        for turned in phrases:
+            hits = [h.value for h in concept_lexicon().finditer(turned)]
+            concepts = [(f"lex:{v[1]}", v[1]) for v in hits if v[0] == "condition"]
+            concepts += [(c.concept, c.name) for c in vocabulary().find(turned)]
+            concepts = [c for c in concepts if c[0] not in _GENERIC]
+            if concepts:
+                break
+        for concept, name in concepts:
+            if concept not in known:
+                known.add(concept)
+                out.append(_found(text, start, end, concept, name, "condition", trig, lo, hi))
+    return out
 
 
 def _found(

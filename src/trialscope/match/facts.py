@@ -14,6 +14,9 @@ from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.patient import Condition, Patient, Provenance, Therapy
 from trialscope.terminology.drugs import drug_aliases, drug_classes
 
+#: id spaces the disease vocabulary and the criteria lexicon speak
+VOCABULARY_PREFIXES = ("MESH:", "DOID:", "ONCOTREE:", "lex:", "TS:")
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionFact:
@@ -48,7 +51,9 @@ class PatientFacts:
         facts = cls(patient)
         for condition in patient.conditions:
             concepts = set(condition.codes)
-            if not concepts or not any(":" in c for c in concepts):
+            # SNOMED or ICD-10 codes (FHIR) are not vocabulary ids: without a MeSH, DO or
+            # lexicon id among them, the name is what tells the matcher what this is
+            if not any(c.startswith(VOCABULARY_PREFIXES) for c in concepts):
                 concepts |= {f.concept for f in find_concepts(condition.name)}
             for stage_or_site in condition.metastasis_sites:
                 concepts |= {f.concept for f in find_concepts(f"{stage_or_site} metastases")}
