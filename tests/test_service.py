@@ -131,6 +131,23 @@ def test_note_and_structured_fields_merge_with_the_fields_winning() -> None:
     assert answered.pregnant is False
 
 
+def test_an_undated_structured_reading_wins_over_the_notes() -> None:
+    # both undated: the structured field is the one that counts, as for the age above
+    note = "A 60-year-old man. Platelets 90 x10^9/L. ECOG 2."
+    structured = {"labs": {"platelets": "150 x10^9/L"}, "ecog": 1}
+    patient = service.build_patient(structured, note)
+    platelets, ecog = patient.lab("platelets"), patient.performance_score("ecog")
+    assert platelets is not None and platelets.value == 150, patient.labs
+    assert ecog is not None and ecog.value == 1, patient.performance
+    # the questionnaire's answer goes on top of both
+    answered = service.build_patient(structured, note, answers={"lab:platelets": "200"})
+    assert answered.lab("platelets").value == 200  # type: ignore[union-attr]
+    # a dated reading is newer than any undated one, wherever it is listed
+    dated = {"labs": {"platelets": {"value": 120, "unit": "10^9/L", "date": "2026-01-05"}}}
+    both = service.merge_patients(service.build_patient(dated), service.build_patient(structured))
+    assert both.lab("platelets").value == 120  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("structured", "note", "fhir", "field"),
     [

@@ -12,7 +12,7 @@ Nothing here is written anywhere: a Patient lives in memory unless the caller sa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -99,6 +99,9 @@ class Performance(_Model):
     value: float
     date: dt.date | None = None
     source: Provenance = Field(default_factory=Provenance)
+
+
+_Dated = TypeVar("_Dated", Lab, Performance)
 
 
 class Therapy(_Model):
@@ -206,17 +209,11 @@ class Patient(_Model):
         return float(years)
 
     def lab(self, variable: str) -> Lab | None:
-        """The latest reading of one test (undated readings count as oldest)."""
-        readings = [lab for lab in self.labs if lab.test == variable]
-        if not readings:
-            return None
-        return max(readings, key=lambda lab: lab.date or dt.date.min)
+        """The reading of one test that counts: see :func:`latest`."""
+        return latest([lab for lab in self.labs if lab.test == variable])
 
     def performance_score(self, scale: str) -> Performance | None:
-        readings = [p for p in self.performance if p.scale == scale]
-        if not readings:
-            return None
-        return max(readings, key=lambda p: p.date or dt.date.min)
+        return latest([p for p in self.performance if p.scale == scale])
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Patient:
@@ -225,6 +222,18 @@ class Patient(_Model):
             return cls.model_validate(data)
         except ValidationError as exc:
             raise _patient_error(exc) from exc
+
+
+def latest(readings: list[_Dated]) -> _Dated | None:
+    """The latest reading; undated ones count as older than any dated one, and among
+    readings of one date (or none) the one listed last wins. Later in the list is later
+    in the telling: a note's later sentence, and in a merge the structured fields after
+    the note's and the questionnaire's answers after both (so structured fields win)."""
+    best: _Dated | None = None
+    for reading in readings:
+        if best is None or (reading.date or dt.date.min) >= (best.date or dt.date.min):
+            best = reading
+    return best
 
 
 def resolve_test(name: str) -> str | None:

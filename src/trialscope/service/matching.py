@@ -58,7 +58,9 @@ def _in(part: str, exc: PatientError) -> PatientError:
 
 
 def merge_patients(base: Patient, extra: Patient) -> Patient:
-    """``extra``'s fields over ``base``: values replace, lists and mappings add up."""
+    """``extra``'s fields over ``base``: values replace, lists and mappings add up, with
+    ``extra``'s items after ``base``'s, so an undated (or same-day) reading of ``extra``
+    is the one that counts (:func:`trialscope.match.patient.latest`)."""
     merged = base.model_copy(deep=True)
     for name in extra.model_fields_set:
         value = getattr(extra, name)
