@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
+from trialscope.criteria.biomarkers import find_markers
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.concepts import concept_lexicon, non_computable_reason
 from trialscope.criteria.constraints import extract_constraints
@@ -22,7 +23,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 13
+PARSER_VERSION = 14
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -69,10 +70,13 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
         for w in extract_windows(text, start, end, to_source)
         if not any(c.span[0] < w.span[1] and w.span[0] < c.span[1] for c in constraints)
     ]
+    markers = find_markers(text, start, end)
     hits = [
         (hit.start, hit.end, category, concept, hit.text)
         for hit in concept_lexicon().finditer(text, start, end)
         for category, concept in (hit.value,)
+        # "PD-L1 TPS >= 50%" is a reading, not an anti-PD-L1 drug
+        if not any(m.start <= hit.start and hit.end <= m.end for m in markers)
     ]
     # drugs and class words the concept table lacks ("prior CDK4/6 inhibitor", "osimertinib")
     hits += [
@@ -81,8 +85,27 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
         if not any(h[0] < hi and lo < h[1] for h in hits)
     ]
     hits.sort()
-    found = clean_triggers(triggers(text, start, end))
+    # "ER-positive, PR-negative": a result word inside a marker negates nothing else
+    found = [
+        t
+        for t in clean_triggers(triggers(text, start, end))
+        if not any(m.start <= t.start and t.end <= m.end for m in markers)
+    ]
     mentions = []
+    for marker in markers:
+        ctx = assert_span(text, marker.start, marker.end, found, start, end)
+        if ctx.optional:
+            continue  # "regardless of PD-L1 expression"
+        mentions.append(
+            Mention(
+                category="biomarker",
+                concept=marker.concept,
+                text=text[marker.start : marker.end],
+                span=to_source(marker.start, marker.end),
+                negated=ctx.negated,
+                hypothetical=ctx.hypothetical,
+            )
+        )
     for hit_start, hit_end, category, concept, written in hits:
         ctx = assert_span(text, hit_start, hit_end, found, start, end)
         if ctx.optional:

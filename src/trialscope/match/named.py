@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
+from trialscope.match.biomarkers import judge_biomarker
 from trialscope.match.bounds import ask, verdict_of
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.facts import PatientFacts, most_specific
@@ -73,6 +74,8 @@ def _mention(
     overrides the mention's own negation)."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
         return _pregnancy(mention, facts)
+    if mention.category == "biomarker":
+        return judge_biomarker(mention, facts, kind)
     if mention.category == "prior_therapy":
         seen = _therapy(item, mention, facts)
     else:
@@ -298,13 +301,23 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
         if previous is not None:
             gap_start = max(m.span[1] for m in previous) - item.span[0]
             gap = item.text[gap_start : slot[0].span[0] - item.span[0]]
-            if not _CONNECTIVE.search(gap):
+            if not _CONNECTIVE.search(gap) or _both_markers(previous, slot, gap):
                 runs[-1].append(tuple(slot))
                 previous = slot
                 continue
         runs.append([tuple(slot)])
         previous = slot
     return tuple(tuple(run) for run in runs)
+
+
+def _both_markers(previous: list[Mention], slot: list[Mention], gap: str) -> bool:
+    """ "HR-positive, HER2-negative" and "HR+/HER2-" state two things that both hold;
+    "MSI-H/dMMR" (one marker twice) and "EGFR or ALK" are alternatives."""
+    if previous[0].category != "biomarker" or slot[0].category != "biomarker":
+        return False
+    if re.search(r"\bor\b", gap, re.I):
+        return False
+    return previous[0].concept.split("=")[0] != slot[0].concept.split("=")[0]
 
 
 def named_part(

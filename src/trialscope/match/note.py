@@ -20,8 +20,10 @@ from typing import Literal
 
 from trialscope.criteria import VARIABLES
 from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
+from trialscope.criteria.biomarkers import find_markers
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.constraints import extract_constraints
+from trialscope.match.biomarkers import from_note
 from trialscope.match.concepts import Found, find_concepts
 from trialscope.match.lesions import add_lesions
 from trialscope.match.patient import (
@@ -145,6 +147,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
             _concepts(patient, scan, lo, hi, quote, said)
             _measurements(patient, text, lo, hi, quote)
             _drugs(patient, scan, lo, hi, quote, said)
+            _biomarkers(patient, text, lo, hi, quote)
             if _NO_MEDICATIONS.search(text, lo, hi):
                 patient.therapies.append(
                     Therapy(
@@ -306,6 +309,15 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: S
                 source=quote(start, end),
             )
         )
+
+
+def _biomarkers(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
+    """ "HER2-negative, hormone receptor positive", "KRAS G12C", "no EGFR mutation"."""
+    trig = clean_triggers(triggers(text, lo, hi))
+    for marker in find_markers(text, lo, hi):
+        inside = [t for t in trig if not (marker.start <= t.start and t.end <= marker.end)]
+        negated = assert_span(text, marker.start, marker.end, inside, lo, hi).negated
+        patient.biomarkers += from_note(marker, quote(marker.start, marker.end), negated)
 
 
 def _condition(

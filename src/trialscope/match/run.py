@@ -437,7 +437,7 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
                     source=source,
                 )
             )
-        elif kind == "criterion":
+        elif kind in ("criterion", "biomarker"):
             updated.answers[key] = _yes_no(key, raw)
         else:
             raise UsageError(

@@ -1,0 +1,172 @@
+"""Oncology notes a clinician would sign: biomarkers, stage and "previously untreated"
+read from notes and criteria, each on a real corpus trial's criterion text (issue 11)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import cache
+from typing import Any
+
+import pytest
+
+from tests.conftest import CTGOV
+from trialscope.criteria import parse_criteria
+from trialscope.criteria.biomarkers import find_markers
+from trialscope.match import Patient, Verdict, apply_answers, read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+from trialscope.match.verdicts import CriterionResult
+
+#: the lead's note (issue 11): metastatic HR+/HER2- breast cancer after letrozole + palbociclib
+BREAST = (
+    "62-year-old woman with metastatic HER2-negative, hormone receptor positive breast cancer, "
+    "diagnosed 3 years ago. Liver metastases (3 lesions) and bone metastases. Previously "
+    "treated with letrozole and palbociclib, progressed 2 months ago. ECOG 1. Hemoglobin "
+    "10.2 g/dL, ANC 2.1 x10^9/L, platelets 180,000/uL, total bilirubin 0.8 mg/dL, creatinine "
+    "1.1 mg/dL. No brain metastases. Lives in Boston, MA."
+)
+
+
+@cache
+def _catalog() -> dict[str, tuple[str, int]]:
+    rows = (CTGOV / "catalog.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    out = {}
+    for row in rows:
+        nct, fmt, file, line = row.split("\t")
+        if fmt == "ctgov_api_v2":
+            out[nct] = (file, int(line))
+    return out
+
+
+def v2_criteria(nct_id: str) -> str:
+    """The eligibility text of an API v2 record in the shared corpus."""
+    file, number = _catalog()[nct_id]
+    path = CTGOV / file
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for index, line in enumerate(handle, 1):
+            if index == number:
+                study = json.loads(line)
+                return str(study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"])
+    raise AssertionError(f"{nct_id} not at {file}:{number}")
+
+
+def judged(nct_id: str, patient: Patient) -> dict[str, CriterionResult]:
+    facts = PatientFacts.of(patient)
+    parsed = parse_criteria(v2_criteria(nct_id))
+    return {" ".join(i.text.split()): judge_item(i, facts) for i in parsed.items}
+
+
+def one(results: dict[str, CriterionResult], start: str) -> CriterionResult:
+    hits = [r for text, r in results.items() if text.startswith(start)]
+    assert len(hits) == 1, (start, list(results))
+    return hits[0]
+
+
+# -- biomarkers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Documented HER2-negative tumor", ["HER2=negative"]),
+        (
+            "Documented estrogen receptor (ER) and/or progesterone receptor (PR)-positive tumor",
+            ["HR=positive"],
+        ),
+        ("HR+/HER2- advanced breast cancer", ["HR=positive", "HER2=negative"]),
+        ("ER/PR negative", ["HR=negative"]),
+        ("triple-negative breast cancer", ["ER+PR+HER2=negative"]),
+        ("HER2-low (IHC 1+ or IHC 2+/ISH-)", ["HER2=low"]),
+        ("KRAS G12C-mutated", ["KRAS=G12C"]),
+        ("EGFR exon 19 deletion or L858R", ["EGFR=exon19del|L858R"]),
+        ("PD-L1 TPS ≥ 50%", ["PD-L1>=50"]),
+        ("PD-L1 CPS ≥ 10", ["PD-L1 CPS>=10"]),
+        ("MSI-H/dMMR", ["MSI=positive", "MSI=positive"]),
+        ("germline BRCA1/2 mutation", ["BRCA1|BRCA2=positive"]),
+        ("FLT3-ITD positive", ["FLT3=ITD"]),
+        # no result said: a partial response, a heart rate, a drug class
+        ("CR or PR", []),
+        ("HR 80 bpm", []),
+        ("No prior KRAS G12C inhibitor", []),
+        ("prior HER2-targeted therapy", []),
+    ],
+)
+def test_biomarker_statements_are_read(text: str, concepts: list[str]) -> None:
+    assert [m.concept for m in find_markers(text)] == concepts
+
+
+def test_note_biomarkers_decide_receptor_criteria() -> None:
+    """NCT06760637: HR-positive / HER2-negative requirements, settled by the note's
+    "HER2-negative, hormone receptor positive" -- not asked as "negative tumor?"."""
+    patient = read_note(BREAST)
+    assert {(b.name, b.result) for b in patient.biomarkers} == {
+        ("HER2", "negative"),
+        ("HR", "positive"),
+    }
+    results = judged("NCT06760637", patient)
+    her2 = one(results, "Documented HER2-negative tumor")
+    hr = one(results, "Documented estrogen receptor (ER)")
+    assert her2.verdict is Verdict.MET, her2.reason
+    assert hr.verdict is Verdict.MET, hr.reason
+    # a HER2-positive patient is ruled out by the same item
+    positive = read_note(BREAST.replace("HER2-negative", "HER2-positive (IHC 3+)"))
+    assert one(judged("NCT06760637", positive), "Documented HER2").verdict is Verdict.NOT_MET
+
+
+def test_unknown_biomarker_is_asked_as_a_readable_question() -> None:
+    patient = read_note("62-year-old woman with metastatic breast cancer. ECOG 1.")
+    results = judged("NCT06760637", patient)
+    her2 = one(results, "Documented HER2-negative tumor")
+    assert her2.verdict is Verdict.UNKNOWN
+    assert [q.text for q in her2.questions] == ["Is the tumour HER2-negative?"]
+    hr = one(results, "Documented estrogen receptor (ER)")
+    assert [q.text for q in hr.questions] == ["Is the tumour hormone-receptor-positive?"]
+    for result in results.values():
+        assert not any(
+            "negative tumor" in q.text or "positive tumor" in q.text for q in result.questions
+        )
+    # the answer settles it
+    answered = apply_answers(patient, {her2.questions[0].key: "yes"})
+    assert one(judged("NCT06760637", answered), "Documented HER2").verdict is Verdict.MET
+
+
+@pytest.mark.parametrize(
+    ("biomarkers", "expected"),
+    [
+        ([{"name": "ER", "result": "positive"}], Verdict.MET),
+        (
+            [{"name": "ER", "result": "negative"}, {"name": "PR", "result": "negative"}],
+            Verdict.NOT_MET,
+        ),
+        ([{"name": "ER", "result": "negative"}], Verdict.UNKNOWN),  # PR may be positive
+    ],
+)
+def test_er_or_pr_positive_from_structured_receptors(
+    biomarkers: list[dict[str, Any]], expected: Verdict
+) -> None:
+    patient = Patient.from_data(
+        {
+            "age": 60,
+            "sex": "female",
+            "conditions": [{"name": "breast cancer"}],
+            "biomarkers": biomarkers,
+        }
+    )
+    result = one(judged("NCT06760637", patient), "Documented estrogen receptor (ER)")
+    assert result.verdict is expected, result.reason
+
+
+def test_variant_and_wild_type_against_a_variant_requirement() -> None:
+    text = "Inclusion Criteria:\n\n* Histologically confirmed NSCLC with KRAS G12C mutation\n"
+    item = parse_criteria(text).items[-1]
+    cases = {
+        "KRAS G12C mutation": Verdict.MET,
+        "KRAS G12D mutation": Verdict.NOT_MET,
+        "KRAS wild-type": Verdict.NOT_MET,
+        "KRAS mutation": Verdict.UNKNOWN,  # which variant is not said
+    }
+    for said, expected in cases.items():
+        facts = PatientFacts.of(read_note(f"60-year-old man with stage IV NSCLC, {said}."))
+        assert judge_item(item, facts).verdict is expected, said
