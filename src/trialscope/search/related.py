@@ -20,37 +20,41 @@ neighbours (once: those do not queue further), so lists follow incremental syncs
 
 from __future__ import annotations
 
-import heapq
+import itertools
 import logging
-import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from trialscope.criteria.vocabulary import GENERIC
 from trialscope.errors import TrialscopeError
-from trialscope.record import Study
+from trialscope.search.related_scoring import (
+    ANCESTOR,
+    INTERVENTION,
+    OWN,
+    STORED,
+    TITLE,
+    Corpus,
+    Neighbour,
+    order_key,
+)
 from trialscope.store import Store
 from trialscope.store.dbapi import Connection
 
 if TYPE_CHECKING:
+    from trialscope.record import Study
     from trialscope.terminology import Terminology
+
+__all__ = ["STORED", "Corpus", "Neighbour", "order_key"]
 
 log = logging.getLogger("trialscope.related")
 
-#: neighbours stored per trial (pages show 5; the CLI and API may ask for up to this)
-STORED = 10
 BATCH = 500
 #: at most this many trials that listed a changed study are queued again
 SPREAD_LIMIT = 50
-#: title words in more than this share of trials say nothing (study, patients, trial)
-COMMON_WORD = 0.05
-#: weight of a shared concept by kind: own concept, or only a shared ancestor
-OWN, ANCESTOR, INTERVENTION, TITLE = "c", "a", "i", "t"
-KIND_WEIGHT = {OWN: 1.0, ANCESTOR: 0.4, INTERVENTION: 0.6}
-TITLE_WEIGHT = 3.0
 _WORDS = re.compile(r"[a-z][a-z0-9-]{3,}")
 _STOP = frozenset(
     [
@@ -87,144 +91,99 @@ _STOP = frozenset(
 )
 
 Features = dict[str, frozenset[str]]
+#: concept -> specificity, per vocabulary: a depth is an SQLite read, and every trial
+#: asks for the same few thousand concepts
+_SPECIFICITY: dict[tuple[int, str], float] = {}
 
 
 def is_specific(vocab: Terminology, concept: str) -> bool:
     """A disease concept below the top levels (depth ≥ 2) and not a generic heading."""
-    return vocab.depth(concept) >= 2 and vocab.name(concept).casefold() not in GENERIC
+    return specificity(vocab, concept) > 0
 
 
 def specificity(vocab: Terminology, concept: str) -> float:
     """How much a shared concept counts before its rarity: 0 for generic ones, then
     rising with depth (Colorectal Neoplasms, depth 5, counts more than Digestive
     System Neoplasms, depth 2)."""
-    if not is_specific(vocab, concept):
-        return 0.0
-    return min(1.0, 0.4 + 0.15 * vocab.depth(concept))
+    key = (id(vocab), concept)
+    found = _SPECIFICITY.get(key)
+    if found is None:
+        depth = vocab.depth(concept)
+        generic = depth < 2 or vocab.name(concept).casefold() in GENERIC
+        found = _SPECIFICITY[key] = 0.0 if generic else min(1.0, 0.4 + 0.15 * depth)
+    return found
 
 
 def features_of(study: Study, vocab: Terminology) -> Features:
     """The features of one study (see the module docstring)."""
-    own: set[str] = set()
-    for text in [*study.conditions, study.brief_title or ""]:
-        own |= {m.concept for m in vocab.find(text)}
     derived = study.derived_section
     browse = derived.condition_browse_module if derived else None
-    for mesh in (browse.meshes if browse else None) or ():
-        if mesh.id and (found := vocab.from_mesh_id(mesh.id)):
+    ibrowse = derived.intervention_browse_module if derived else None
+    return _features(
+        [*study.conditions, study.brief_title or ""],
+        [m.id for m in (browse.meshes if browse else None) or () if m.id],
+        [i.name for i in study.interventions if i.name]
+        + [m.term for m in (ibrowse.meshes if ibrowse else None) or () if m.term],
+        study.brief_title or "",
+        vocab,
+    )
+
+
+def features_of_json(data: bytes, vocab: Terminology) -> Features:
+    """:func:`features_of` read straight from a stored v2 JSON: the few fields it needs,
+    without validating the whole record (a third of the stage's time)."""
+    study = orjson.loads(data)
+    section = _dict(study, "protocolSection")
+    derived = _dict(study, "derivedSection")
+    title = _dict(section, "identificationModule").get("briefTitle")
+    title = title if isinstance(title, str) else ""
+    conditions = _dict(section, "conditionsModule").get("conditions")
+    interventions = _dict(section, "armsInterventionsModule").get("interventions")
+    return _features(
+        [*_strings(conditions), title],
+        _strings(_dict(derived, "conditionBrowseModule").get("meshes"), "id"),
+        _strings(interventions, "name")
+        + _strings(_dict(derived, "interventionBrowseModule").get("meshes"), "term"),
+        title,
+        vocab,
+    )
+
+
+def _dict(value: Any, key: str) -> dict[str, Any]:
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _strings(values: Any, key: str | None = None) -> list[str]:
+    if not isinstance(values, list):
+        return []
+    if key is not None:
+        values = [v.get(key) for v in values if isinstance(v, dict)]
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _features(
+    texts: list[str], mesh_ids: list[str], interventions: list[str], title: str, vocab: Terminology
+) -> Features:
+    own: set[str] = set()
+    for text in texts:
+        own |= {m.concept for m in vocab.find(text)}
+    for mesh in mesh_ids:
+        if found := vocab.from_mesh_id(mesh):
             own.add(found)
     own = {c for c in own if is_specific(vocab, c)}
     above = {a for c in own for a in vocab.ancestors(c) if is_specific(vocab, a)} - own
-    interventions = {_term(i.name) for i in study.interventions if i.name}
-    ibrowse = derived.intervention_browse_module if derived else None
-    interventions |= {_term(m.term) for m in (ibrowse.meshes if ibrowse else None) or () if m.term}
-    words = set(_WORDS.findall((study.brief_title or "").casefold())) - _STOP
+    words = set(_WORDS.findall(title.casefold())) - _STOP
     return {
         OWN: frozenset(own),
         ANCESTOR: frozenset(above),
-        INTERVENTION: frozenset(interventions),
+        INTERVENTION: frozenset(_term(t) for t in interventions),
         TITLE: frozenset(words),
     }
 
 
 def _term(text: str) -> str:
     return " ".join(text.casefold().split())
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbour:
-    nct_id: str
-    score: float
-    title_similarity: float
-    last_update: str
-
-
-@dataclass
-class Corpus:
-    """Every trial's features, inverted, with the statistics scores need."""
-
-    features: dict[str, Features]
-    last_update: dict[str, str]
-    specificity: Callable[[str], float]
-    postings: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    _idf: dict[tuple[str, str], float] = field(default_factory=dict)
-    _title_norm: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        postings: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for nct, kinds in self.features.items():
-            for kind, values in kinds.items():
-                for value in values:
-                    postings[(kind, value)].append(nct)
-        self.postings = dict(postings)
-        total = len(self.features)
-        self._idf = {key: math.log(1 + total / len(found)) for key, found in postings.items()}
-        self._title_norm = {
-            nct: math.sqrt(sum(self._idf[(TITLE, w)] ** 2 for w in kinds.get(TITLE, ()))) or 1.0
-            for nct, kinds in self.features.items()
-        }
-
-    def idf(self, kind: str, value: str) -> float:
-        return self._idf.get((kind, value), math.log(1 + len(self.features)))
-
-    def neighbours(self, nct_id: str, k: int = STORED) -> list[Neighbour]:
-        """The ``k`` trials most like ``nct_id``, best first."""
-        mine = self.features.get(nct_id)
-        if not mine:
-            return []
-        scores: dict[str, float] = defaultdict(float)
-        gate: set[str] = set()
-        for kind in (OWN, ANCESTOR):
-            for value in mine[kind]:
-                weight = self.specificity(value) * self.idf(kind, value)
-                for other_kind in (OWN, ANCESTOR):
-                    factor = KIND_WEIGHT[kind if kind == other_kind == OWN else ANCESTOR]
-                    for other in self.postings.get((other_kind, value), ()):
-                        scores[other] += factor * weight
-                        gate.add(other)
-        for value in mine[INTERVENTION]:
-            weight = KIND_WEIGHT[INTERVENTION] * self.idf(INTERVENTION, value)
-            for other in self.postings.get((INTERVENTION, value), ()):
-                scores[other] += weight
-        titles = self._title_similarities(nct_id, mine[TITLE])
-        for other, similarity in titles.items():
-            scores[other] += TITLE_WEIGHT * similarity
-        scores.pop(nct_id, None)
-        # a trial about a named disease is related only to trials sharing one
-        candidates = gate - {nct_id} if mine[OWN] else set(scores)
-        positive = [n for n in candidates if scores[n] > 0]
-        # only trials scoring at least the k-th best can be in the list, ties included
-        cutoff = heapq.nlargest(k, (round(scores[n], 4) for n in positive))[-1:] or [0.0]
-        ranked = [
-            Neighbour(n, round(scores[n], 4), titles.get(n, 0.0), self.last_update.get(n, ""))
-            for n in positive
-            if round(scores[n], 4) >= cutoff[0]
-        ]
-        ranked.sort(key=order_key)
-        return ranked[:k]
-
-    def _title_similarities(self, nct_id: str, words: frozenset[str]) -> dict[str, float]:
-        """Cosine similarity of IDF-weighted title word sets, for trials sharing a word."""
-        limit = COMMON_WORD * len(self.features)
-        weights = {
-            w: self.idf(TITLE, w) for w in words if len(self.postings.get((TITLE, w), ())) <= limit
-        }
-        if not weights:
-            return {}
-        norm = math.sqrt(sum(v * v for v in weights.values()))
-        shared: dict[str, float] = defaultdict(float)
-        for word, weight in weights.items():
-            for other in self.postings.get((TITLE, word), ()):
-                shared[other] += weight * weight
-        shared.pop(nct_id, None)
-        norms = self._title_norm
-        return {other: round(dot / (norm * norms[other]), 4) for other, dot in shared.items()}
-
-
-def order_key(n: Neighbour) -> tuple[float, float, str, str]:
-    """Best score first; ties to the closer title, then the newer record, then the id."""
-    newest_first = "".join(chr(0x10FFFF - ord(ch)) for ch in n.last_update)
-    return (-n.score, -n.title_similarity, newest_first or "\U0010ffff", n.nct_id)
 
 
 # ---- the refresh stage ------------------------------------------------------------------
@@ -255,11 +214,11 @@ def _claim(store: Store, db: Connection, features_done: int) -> list[tuple[str, 
     ]
 
 
-def _study(store: Store, nct_id: str) -> Study | None:
+def _current_features(store: Store, nct_id: str, vocab: Terminology) -> Features:
     try:
-        return Study.from_json(store.study_bytes(nct_id))
-    except TrialscopeError:  # gone or unreadable: it leaves the related lists
-        return None
+        return features_of_json(store.study_bytes(nct_id), vocab)
+    except (TrialscopeError, orjson.JSONDecodeError):  # gone or unreadable: no features
+        return {}
 
 
 def _stored_features(db: Connection, nct_ids: Sequence[str]) -> dict[str, Features]:
@@ -292,8 +251,7 @@ def store_features(store: Store, vocab: Terminology) -> int:
             old = _stored_features(db, ids)
             new: dict[str, Features] = {}
             for nct in ids:
-                study = _study(store, nct)
-                new[nct] = features_of(study, vocab) if study else {}
+                new[nct] = _current_features(store, nct, vocab)
             marks = ",".join("?" * len(ids))
             db.execute(f"DELETE FROM related_features WHERE nct_id IN ({marks})", ids)
             db.executemany(
@@ -308,28 +266,20 @@ def store_features(store: Store, vocab: Terminology) -> int:
         done += len(claimed)
 
 
-def load_corpus(store: Store, vocab: Terminology) -> Corpus:
-    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for nct, kind, value in store.conn.execute(
-        "SELECT nct_id, kind, feature FROM related_features"
-    ):
-        found[str(nct)][str(kind)].add(str(value))
-    features = {
-        n: {k: frozenset(kinds.get(k, ())) for k in (OWN, ANCESTOR, INTERVENTION, TITLE)}
-        for n, kinds in found.items()
-    }
+def load_corpus(
+    store: Store, vocab: Terminology, extra: Iterable[tuple[str, str, str]] = ()
+) -> Corpus:
+    """Every stored study's features as a :class:`Corpus` (``extra`` rows added, grouped
+    by study, after the stored ones)."""
+    rows = store.conn.execute(
+        "SELECT nct_id, kind, feature FROM related_features ORDER BY nct_id, kind, feature"
+    )
     updated = {
         str(n): str(u or "")
         for n, u in store.conn.execute("SELECT nct_id, last_update FROM search_docs")
     }
-    cache: dict[str, float] = {}
-
-    def weigh(concept: str) -> float:
-        if concept not in cache:
-            cache[concept] = specificity(vocab, concept)
-        return cache[concept]
-
-    return Corpus(features, updated, weigh)
+    stored_rows = ((str(n), str(k), str(v)) for n, k, v in rows)
+    return Corpus(itertools.chain(stored_rows, extra), updated, lambda c: specificity(vocab, c))
 
 
 def store_neighbours(store: Store, corpus: Corpus, on_progress: Progress | None = None) -> int:
@@ -427,8 +377,10 @@ def compute_one(store: Store, nct_id: str, k: int) -> list[tuple[str, float]]:
     log.info("related trials of %s were not stored: computing them now", nct_id)
     from trialscope.criteria.vocabulary import terminology
 
-    corpus = load_corpus(store, terminology())
-    if nct_id not in corpus.features and (study := _study(store, nct_id)):
-        corpus.features[nct_id] = features_of(study, terminology())
-        corpus.__post_init__()
+    vocab = terminology()
+    corpus = load_corpus(store, vocab)
+    if nct_id not in corpus:
+        mine = _current_features(store, nct_id, vocab)
+        rows = [(nct_id, kind, v) for kind, values in mine.items() for v in sorted(values)]
+        corpus = load_corpus(store, vocab, rows)
     return [(n.nct_id, n.score) for n in corpus.neighbours(nct_id, k)]
