@@ -301,6 +301,10 @@ def match(
     any_status: Annotated[
         bool, Opt("--any-status", help="Candidates of every status (closed ones too).")
     ] = False,
+    every: Annotated[
+        bool,
+        Opt("--all", help="Judge every trial of the statuses, not only the search's candidates."),
+    ] = False,
     limit: Annotated[int, Opt(help="Trials in the ranking.", min=1, max=200)] = 10,
     checklists: Annotated[
         int | None,
@@ -330,6 +334,8 @@ def match(
     """
     if any_status and statuses:
         raise UsageError("Give --status or --any-status, not both.")
+    if every and trials:
+        raise UsageError("Give --trial or --all, not both.")
     wanted_statuses = () if any_status else tuple(statuses) if statuses else None
     radius_km = parse_radius(radius) if radius else None
     patient = read_patient(patient_source)
@@ -343,6 +349,7 @@ def match(
         radius_km=radius_km,
         statuses=wanted_statuses,
         limit=limit,
+        every=every,
     )
     report = run_match(store, patient, scope)
     shown = checklists if checklists is not None else len(trials) if trials else 3

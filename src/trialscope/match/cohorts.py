@@ -37,8 +37,16 @@ class Cohorts:
     outside: dict[int, Item] = field(default_factory=dict)
 
 
+def may_have_cohorts(items: tuple[Item, ...]) -> bool:
+    """Some item is a heading with a bound ("Age 65-70 years:"): without one there are
+    no cohorts, whoever the patient."""
+    return any(item.constraints and _heading_like(item) for item in items)
+
+
 def read_cohorts(items: tuple[Item, ...], facts: PatientFacts) -> Cohorts:
     out = Cohorts()
+    if not may_have_cohorts(items):
+        return out
     siblings: dict[tuple[int | None, str], list[Item]] = {}
     for item in items:
         siblings.setdefault((item.parent, item.kind), []).append(item)

@@ -27,6 +27,7 @@ from trialscope.criteria.store import load_parse
 from trialscope.data import load_document
 from trialscope.data.schema import RankingConfig
 from trialscope.errors import NotFoundError, StudyNotFound, UsageError
+from trialscope.match.bulk import BulkJudge, CompiledTrial, compile_trial
 from trialscope.match.concepts import ancestors
 from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import Condition, Lab, Patient, Performance, Provenance, Therapy
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 #: recruiting now or soon: the trials a patient could actually join
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
+#: search hits that give relevance when every trial is judged (the engine's page limit)
+MAX_HITS = 1000
 #: the ranking config: weights, factors and the cohort they were tuned on
 RANKING: RankingConfig = load_document(RankingConfig)
 #: part -> weight of a trial's score (topical, eligibility, relevance, distance)
@@ -118,8 +121,11 @@ def match_patient(
     limit: int = 20,
     candidates: int = 100,
     engine: SearchEngine | None = None,
+    every: bool = False,
 ) -> MatchReport:
-    """Rank trials for ``patient``. Nothing about the patient is stored or logged."""
+    """Rank trials for ``patient``. Nothing about the patient is stored or logged.
+    ``every``: judge every trial of ``statuses`` (not only the search's candidates);
+    the search still gives the relevance of its best hits."""
     started = time.perf_counter()
     facts = PatientFacts.of(patient)
     wanted = [t.strip().upper() for t in trials if t.strip()]
@@ -135,6 +141,22 @@ def match_patient(
             scoped = SearchQuery(text=text, nct_ids=tuple(wanted), limit=len(wanted),
                                  with_facets=False, geo=geo)  # fmt: skip
             hits = {h.nct_id: h for h in engine.search(scoped).hits}
+    elif every:
+        if near:
+            raise UsageError(
+                "Matching every trial does not take a place.",
+                hint="Leave out --near, or leave out --all to search near the place.",
+            )
+        if geo is not None:
+            notes.append("every trial judged: the patient's place is not used")
+            geo = None
+        ids = store.nct_ids(statuses=statuses)
+        text = query or _condition_query(patient)
+        if text:
+            engine = engine or SearchEngine(store)
+            # relevance only: age and sex are judged from every record anyway
+            ranked = SearchQuery(cond=text, statuses=statuses, limit=MAX_HITS, with_facets=False)
+            hits = {h.nct_id: h for h in engine.search(ranked).hits}
     else:
         engine = engine or SearchEngine(store)
         text = query or _condition_query(patient)
@@ -155,7 +177,10 @@ def match_patient(
                 f"No {'/'.join(s.lower() for s in statuses) or ''} trial matches "
                 f"{wanted_text}{' near ' + geo.label if geo and geo.label else ''}."
             )
-    matches = [_match_one(store, nct, facts, hits.get(nct), geo) for nct in dict.fromkeys(ids)]
+    bulk = BulkJudge(facts)
+    matches = [
+        _match_one(store, nct, facts, hits.get(nct), geo, bulk) for nct in dict.fromkeys(ids)
+    ]
     _score(matches, geo)
     matches.sort(key=lambda m: -m.score)
     shown = matches[:limit] if not wanted else matches
@@ -190,6 +215,8 @@ class _TrialView:
     concepts: frozenset[str]
     #: what a screening trial screens for ("CRC Screening")
     screened: frozenset[str] = frozenset()
+    #: what its items may read of a patient, and their results for blank patients
+    compiled: CompiledTrial | None = None
 
 
 #: views by (NCT id, content hash): a long-lived server matches many patients against
@@ -212,13 +239,15 @@ def _trial_view(store: Store, nct_id: str) -> _TrialView:
     study = store.study_json(nct_id)
     section = study.get("protocolSection", {})
     ident = section.get("identificationModule", {})
+    parsed = load_parse(store, nct_id, parse_if_missing=True).parsed
     view = _TrialView(
         title=ident.get("briefTitle") or ident.get("officialTitle") or nct_id,
         status=section.get("statusModule", {}).get("overallStatus"),
         eligibility=section.get("eligibilityModule", {}) or {},
-        parsed=load_parse(store, nct_id, parse_if_missing=True).parsed,
+        parsed=parsed,
         concepts=_trial_concepts(study),
         screened=screened_concepts(section.get("conditionsModule", {}).get("conditions") or []),
+        compiled=compile_trial(parsed),
     )
     with _VIEWS_LOCK:
         _VIEWS[key] = view
@@ -226,12 +255,22 @@ def _trial_view(store: Store, nct_id: str) -> _TrialView:
 
 
 def _match_one(
-    store: Store, nct_id: str, facts: PatientFacts, hit: Hit | None, geo: GeoFilter | None
+    store: Store,
+    nct_id: str,
+    facts: PatientFacts,
+    hit: Hit | None,
+    geo: GeoFilter | None,
+    bulk: BulkJudge | None = None,
 ) -> TrialMatch:
     view = _trial_view(store, nct_id)
-    verdict, results, deciding = judge_trial(
-        nct_id, view.eligibility, view.parsed, facts, own=view.concepts, screened=view.screened
-    )
+    if bulk is not None and view.compiled is not None:
+        verdict, results, deciding = bulk.judge(
+            view.compiled, view.eligibility, view.parsed, own=view.concepts, screened=view.screened
+        )
+    else:
+        verdict, results, deciding = judge_trial(
+            nct_id, view.eligibility, view.parsed, facts, own=view.concepts, screened=view.screened
+        )
     first = sorted(
         (r for r in results if r.index in deciding), key=lambda r: deciding.index(r.index)
     )

@@ -10,15 +10,15 @@ is met and no exclusion is, POSSIBLY_ELIGIBLE while computable unknowns remain.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from trialscope.criteria import Item, ParsedCriteria
 from trialscope.criteria.vocabulary import specific_enough
 from trialscope.data import load_document
 from trialscope.data.schema import RankingConfig
-from trialscope.match.cohorts import outside_result, read_cohorts
+from trialscope.match.cohorts import may_have_cohorts, outside_result, read_cohorts
 from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import is_requirement_list, judge_item
@@ -37,6 +37,10 @@ from trialscope.record.ages import age_in_years
 SCREENED_ITEM, SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -4, -3, -2, -1
 
 
+#: judges one item: ``judge_item``'s signature (the fast path passes a caching one)
+ItemJudge = Callable[..., CriterionResult]
+
+
 def judge_trial(
     nct_id: str,
     eligibility: dict[str, Any],
@@ -50,38 +54,106 @@ def judge_trial(
     ``eligibility`` is the record's eligibilityModule; ``own`` the concepts of the
     trial's own conditions (see :func:`own_concepts`), against which "other" is read;
     ``screened`` the diseases a screening trial looks for ("CRC Screening")."""
+    results = record_fields(eligibility, screened, facts)
+    results += judge_items(parsed, facts, own)
+    return decide(results, eligibility, parsed, facts)
+
+
+def record_fields(
+    eligibility: dict[str, Any], screened: frozenset[str], facts: PatientFacts
+) -> list[CriterionResult]:
+    """The results from the record's structured fields (sex, age, healthy volunteers,
+    what a screening trial screens for), before the criteria text's."""
     results = _structured(eligibility, facts)
     screen = _already_has(screened, facts)
     if screen is not None:
         results.insert(0, screen)
+    return results
+
+
+#: what judging does with one item, whoever the patient: judge it with judge_item's
+#: ``kind`` and ``requirements``, show a fixed result (a bare heading), or skip it (a
+#: heading that only introduces its children): (kind, requirements, fixed result, skip)
+Step = tuple[str | None, bool, CriterionResult | None, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPlan:
+    """How the items of one parse are judged, worked out once (the fast path keeps it)."""
+
+    steps: tuple[tuple[Item, Step], ...]
+    #: some items may be cohort headings (see ``cohorts``)
+    cohorts: bool
+
+
+def item_plan(parsed: ParsedCriteria) -> ItemPlan:
     parents = {item.parent for item in parsed.items if item.parent is not None}
     by_index = {item.index: item for item in parsed.items}
-    cohorts = read_cohorts(parsed.items, facts)
+    steps: list[tuple[Item, Step]] = []
     for item in parsed.items:
-        if item.index in cohorts.headings:
-            shown = cohorts.headings[item.index]
-            if shown is not None:
-                results.append(shown)
-            continue
-        if item.index in cohorts.outside:
-            results.append(outside_result(item, cohorts.outside[item.index]))
-            continue
         if _is_heading(item, parents):
-            continue
-        if _is_bare_heading(item):
-            results.append(_not_a_criterion(item))
-            continue
-        parent = by_index.get(item.parent) if item.parent is not None else None
-        results.append(
-            judge_item(
-                item,
-                facts,
-                # no header (old PDQ-style text): every statement must hold, as for inclusions
-                kind="inclusion" if item.kind == "unknown" else None,
-                requirements=parent is not None and is_requirement_list(parent.text),
-                own=own,
-            )
-        )
+            steps.append((item, (None, False, None, True)))
+        elif _is_bare_heading(item):
+            steps.append((item, (None, False, _not_a_criterion(item), False)))
+        else:
+            parent = by_index.get(item.parent) if item.parent is not None else None
+            # no header (old PDQ-style text): every statement must hold, as for inclusions
+            kind = "inclusion" if item.kind == "unknown" else None
+            requirements = parent is not None and is_requirement_list(parent.text)
+            steps.append((item, (kind, requirements, None, False)))
+    return ItemPlan(tuple(steps), may_have_cohorts(parsed.items))
+
+
+def record_fields_key(eligibility: dict[str, Any], screened: frozenset[str]) -> tuple[Any, ...]:
+    """Everything :func:`record_fields` reads of a trial: trials with the same key get the
+    same results for one patient (the fast path judges each key once per patient)."""
+    return (
+        eligibility.get("sex"),
+        eligibility.get("minimumAge"),
+        eligibility.get("maximumAge"),
+        eligibility.get("healthyVolunteers"),
+        screened,
+    )
+
+
+def judge_items(
+    parsed: ParsedCriteria,
+    facts: PatientFacts,
+    own: frozenset[str] = frozenset(),
+    judge: ItemJudge = judge_item,
+    plan: ItemPlan | None = None,
+) -> list[CriterionResult]:
+    """Every item of the criteria text judged, cohorts and headings read (``judge``
+    judges one item; cohort headings are always judged by ``judge_item``)."""
+    plan = plan or item_plan(parsed)
+    cohorts = read_cohorts(parsed.items, facts) if plan.cohorts else None
+    results: list[CriterionResult] = []
+    for item, step in plan.steps:
+        if cohorts is not None:
+            if item.index in cohorts.headings:
+                shown = cohorts.headings[item.index]
+                if shown is not None:
+                    results.append(shown)
+                continue
+            if item.index in cohorts.outside:
+                results.append(outside_result(item, cohorts.outside[item.index]))
+                continue
+        kind, requirements, fixed, skip = step
+        if fixed is not None:
+            results.append(fixed)
+        elif not skip:
+            results.append(judge(item, facts, kind=kind, requirements=requirements, own=own))
+    return results
+
+
+def decide(
+    results: list[CriterionResult],
+    eligibility: dict[str, Any],
+    parsed: ParsedCriteria,
+    facts: PatientFacts,
+) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
+    """The trial verdict from every result (record fields first, then items), and the
+    indexes that decide against; what reads the results of the whole trial goes here."""
     if (
         eligibility.get("healthyVolunteers") is True
         and healthy(facts) is not None

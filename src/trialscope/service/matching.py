@@ -133,6 +133,8 @@ class MatchScope:
     statuses: tuple[str, ...] | None = None
     #: trials in the ranking
     limit: int = 20
+    #: judge every trial of the statuses, not only the search's candidates
+    every: bool = False
 
 
 def checked_trials(trials: tuple[str, ...]) -> list[str]:
@@ -155,4 +157,5 @@ def run_match(
         statuses=statuses,
         limit=scope.limit,
         engine=engine,
+        every=scope.every,
     )

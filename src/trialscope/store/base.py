@@ -339,8 +339,13 @@ class BaseStore(SyncStateMixin):
     def count_studies(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM studies").fetchone()[0])
 
-    def nct_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
+    def nct_ids(self, statuses: tuple[str, ...] = ()) -> list[str]:
+        """Every study's NCT id, or those whose overall status is one of ``statuses``."""
+        if not statuses:
+            return [r[0] for r in self.conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
+        marks = ", ".join("?" * len(statuses))
+        sql = f"SELECT nct_id FROM studies WHERE overall_status IN ({marks}) ORDER BY nct_id"
+        return [r[0] for r in self.conn.execute(sql, tuple(statuses))]
 
     def study_json(self, nct_id: str) -> dict[str, Any]:
         """The current v2 JSON of a study, exactly as stored."""

@@ -1,0 +1,287 @@
+"""One patient against many trials, fast, with exactly the full judge's results.
+
+Most criteria of most trials say nothing about a given patient: for a record that names
+neither HIV nor anything above it, "HIV infection" is judged as it would be for a person
+with no record at all of the same sex and completeness of history ("HIV: not known", or
+"not in the patient's history"). So each trial version is compiled once into the keys of
+the patient facts each of its items may read -- the concepts it names and those above
+them, therapy classes, lab and score variables, pregnancy, consent -- and keeps its items'
+results for a *blank* patient: a synthetic one with only a sex and a history flag. A
+patient is turned into the keys their record answers; an item whose keys miss them all
+gets the blank result, the others are judged by ``judge_item`` as always, and the
+verdict, deciding items and score come from the same functions as ``judge_trial``'s.
+The blank results are judged for synthetic patients only: nothing about a real patient
+is ever kept.
+
+What an item may read of the patient (judge.py, named.py, bounds.py), as keys:
+
+- a condition named (any mention category but therapy, pregnancy and sex): ``has:`` the
+  concept (``facts.has``), ``out:`` it and everything above it (``facts.ruled_out``), and
+  ``cond:*`` (a healthy person has none) and ``primary`` when it is a cancer with a site
+  (the closed world on a known primary); "other malignancy" reads "malignancy" too;
+- a therapy named: ``therapy:`` its class (taken or ruled out), ``therapy:*`` (takes no
+  medications); pregnancy, breastfeeding, contraception: ``pregnancy``;
+- a bound: ``var:`` its variable (labs, age, scores with the Karnofsky/ECOG crosswalk,
+  counts from lesions and lines of therapy, BMI from weight and height);
+- an item needing judgement (consent, compliance, ...): ``consent``.
+
+Sex and a complete history are read by everything: they choose the blank patient. A
+patient with answers to criteria is judged in full. A rule that reads something new of
+the patient must add its key here: ``tests/test_match_bulk.py`` compares both paths over
+real trials and patients, result by result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cache, lru_cache
+from typing import Any
+
+from trialscope.criteria import VARIABLES, Item, ParsedCriteria
+from trialscope.match.concepts import ancestors
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+from trialscope.match.patient import Patient
+from trialscope.match.primary import healthy, known_primaries, primary_sites
+from trialscope.match.trials import (
+    ItemJudge,
+    ItemPlan,
+    decide,
+    item_plan,
+    judge_items,
+    record_fields,
+    record_fields_key,
+)
+from trialscope.match.verdicts import CriterionResult, TrialVerdict
+
+#: (sex, complete history): what every item may read, and so the blank patient
+Profile = tuple[str | None, bool]
+_PREGNANCY = ("pregnancy", "breastfeeding", "contraception")
+_SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
+_COUNTS = tuple(v.id for v in VARIABLES.values() if v.kind == "count")
+_NO_KEYS: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class CompiledTrial:
+    """What one trial version's items may read of a patient, and their blank results."""
+
+    plan: ItemPlan
+    #: item index -> the keys that item may read
+    keys: dict[int, frozenset[str]]
+    #: every item's keys together
+    every: frozenset[str]
+    #: (profile, item index, kind, requirements) -> the blank patient's result
+    blank_items: dict[tuple[Profile, int, str | None, bool], CriterionResult] = field(
+        default_factory=dict
+    )
+    #: profile -> every item's result for the blank patient (judge_items' list)
+    blank: dict[Profile, list[CriterionResult]] = field(default_factory=dict)
+    #: item index -> its content wherever it sits (see :func:`content`)
+    contents: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientKeys:
+    """What a patient's record answers, as keys, and their profile."""
+
+    keys: frozenset[str]
+    profile: Profile
+
+
+def compile_trial(parsed: ParsedCriteria) -> CompiledTrial:
+    keys = {item.index: _item_keys(item) for item in parsed.items}
+    return CompiledTrial(item_plan(parsed), keys, frozenset().union(*keys.values()))
+
+
+def _item_keys(item: Item) -> frozenset[str]:
+    out: set[str] = set()
+    for mention in item.mentions:
+        if mention.category in _PREGNANCY:
+            out.add("pregnancy")
+        elif mention.category == "prior_therapy":
+            out |= _therapy_keys(mention.concept)
+        elif mention.category != "sex":
+            out |= _condition_keys(mention.concept)
+    for constraint in item.constraints:
+        out.add(f"var:{constraint.variable}")
+    if item.non_computable_reason:
+        out.add("consent")
+    return frozenset(out)
+
+
+def content(item: Item) -> tuple[Any, ...]:
+    """Everything judging reads of an item but its index and where it starts: spans
+    relative to the item's own. Items with the same content get the same result for one
+    patient but for the index and span (registry boilerplate repeats across trials)."""
+    base = item.span[0]
+    return (
+        item.text,
+        item.kind,
+        item.parent is None,
+        item.computable,
+        item.non_computable_reason,
+        tuple(
+            (c.variable, c.operator, c.low, c.high, c.unit, c.raw_value, c.raw_unit,
+             c.span[0] - base, c.span[1] - base, c.text, c.joiner, c.condition)
+            for c in item.constraints
+        ),
+        tuple(
+            (m.category, m.concept, m.text, m.span[0] - base, m.span[1] - base, m.negated,
+             m.historical, m.hypothetical, m.family)
+            for m in item.mentions
+        ),
+        tuple(
+            (w.relation, w.amount, w.unit, w.days, w.span[0] - base, w.span[1] - base, w.text,
+             w.anchor)
+            for w in item.windows
+        ),
+    )  # fmt: skip
+
+
+def _names_condition(item: Item) -> bool:
+    """The item names a condition: the trial's own conditions may change its result."""
+    return any(m.category not in (*_PREGNANCY, "prior_therapy", "sex") for m in item.mentions)
+
+
+@cache
+def _therapy_keys(concept: str) -> frozenset[str]:
+    return frozenset((f"therapy:{concept}", "therapy:*"))
+
+
+@cache
+def _condition_keys(concept: str) -> frozenset[str]:
+    concept = concept if ":" in concept else f"lex:{concept}"
+    read = [concept]
+    if concept == "lex:other_malignancy":
+        read.append("lex:malignancy")  # "other" is read against the trial's own conditions
+    out = {"cond:*"}
+    for name in read:
+        out.add(f"has:{name}")
+        out |= {f"out:{up}" for up in ancestors(name)}
+        if primary_sites(name):
+            out.add("primary")
+    return frozenset(out)
+
+
+def patient_keys(facts: PatientFacts) -> PatientKeys | None:
+    """The keys ``facts`` answers; None when answers to criteria need the full judge."""
+    patient = facts.patient
+    if any(key.startswith("criterion:") for key in patient.answers):
+        return None
+    keys = {f"has:{c}" for c in facts.present} | {f"out:{c}" for c in facts.absent}
+    keys |= {f"therapy:{c}" for c in (*facts.therapy_classes, *facts.therapy_absent)}
+    if facts.no_medications is not None:
+        keys.add("therapy:*")
+    if healthy(facts) is not None:
+        keys.add("cond:*")
+    if known_primaries(facts):
+        keys.add("primary")
+    if (
+        patient.pregnant is not None
+        or patient.breastfeeding is not None
+        or any(c.startswith("pregnancy") for c in (*facts.present, *facts.absent))
+    ):
+        keys.add("pregnancy")
+    if patient.will_consent is not None:
+        keys.add("consent")
+    if patient.age_years() is not None:
+        keys.add("var:age")
+    keys |= {f"var:{lab.test}" for lab in patient.labs}
+    if patient.lab("weight") is not None and patient.lab("height") is not None:
+        keys.add("var:bmi")
+    if patient.performance:
+        keys |= {f"var:{scale}" for scale in _SCALES}
+    if any(c.lesion_count is not None for c in patient.conditions) or any(
+        t.line is not None for t in patient.therapies
+    ):
+        keys |= {f"var:{count}" for count in _COUNTS}
+    return PatientKeys(frozenset(keys), (patient.sex, patient.complete_history))
+
+
+@lru_cache(maxsize=16)
+def blank_facts(profile: Profile) -> PatientFacts:
+    """The synthetic patient with nothing on record but ``profile``."""
+    sex, complete = profile
+    return PatientFacts.of(Patient(sex=sex, complete_history=complete))
+
+
+class BulkJudge:
+    """One patient, judged against many compiled trials: ``judge_trial``'s answers."""
+
+    def __init__(self, facts: PatientFacts) -> None:
+        self.facts = facts
+        self.keys = patient_keys(facts)
+        self.blank = blank_facts(self.keys.profile) if self.keys is not None else None
+        #: record_fields' results by what they read: many trials share "18 Years", "ALL"
+        self._fields: dict[tuple[Any, ...], list[CriterionResult]] = {}
+        #: this patient's results by item content (kept for this patient only)
+        self._seen: dict[tuple[Any, ...], CriterionResult] = {}
+
+    def judge(
+        self,
+        compiled: CompiledTrial,
+        eligibility: dict[str, Any],
+        parsed: ParsedCriteria,
+        *,
+        own: frozenset[str] = frozenset(),
+        screened: frozenset[str] = frozenset(),
+    ) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
+        facts = self.facts
+        key = record_fields_key(eligibility, screened)
+        fields = self._fields.get(key)
+        if fields is None:
+            fields = self._fields[key] = record_fields(eligibility, screened, facts)
+        results = list(fields)
+        keys, blank = self.keys, self.blank
+        if keys is None or blank is None:
+            results += judge_items(parsed, facts, own, plan=compiled.plan)
+            return decide(results, eligibility, parsed, facts)
+        profile, known = keys.profile, keys.keys
+        if compiled.every.isdisjoint(known):
+            items = compiled.blank.get(profile)
+            if items is None:
+                judge = self._judge(compiled, blank, profile, known)
+                items = judge_items(parsed, blank, own, judge, compiled.plan)
+                compiled.blank[profile] = items
+            results += items
+        else:
+            judge = self._judge(compiled, blank, profile, known)
+            results += judge_items(parsed, facts, own, judge, compiled.plan)
+        return decide(results, eligibility, parsed, facts)
+
+    def _judge(
+        self, compiled: CompiledTrial, blank: PatientFacts, profile: Profile, known: frozenset[str]
+    ) -> ItemJudge:
+        facts, item_keys, cached = self.facts, compiled.keys, compiled.blank_items
+        seen, contents = self._seen, compiled.contents
+
+        def judge(
+            item: Item,
+            _facts: PatientFacts,
+            kind: str | None = None,
+            *,
+            requirements: bool = False,
+            own: frozenset[str] = frozenset(),
+        ) -> CriterionResult:
+            if not item_keys.get(item.index, _NO_KEYS).isdisjoint(known):
+                found = contents.get(item.index)
+                if found is None:
+                    found = contents[item.index] = content(item)
+                memo = (found, kind, requirements, own if _names_condition(item) else None)
+                result = seen.get(memo)
+                if result is None:
+                    result = seen[memo] = judge_item(
+                        item, facts, kind, requirements=requirements, own=own
+                    )
+                elif result.index != item.index or result.span != item.span:
+                    result = replace(result, index=item.index, span=item.span)
+                return result
+            key = (profile, item.index, kind, requirements)
+            result = cached.get(key)
+            if result is None:
+                result = judge_item(item, blank, kind, requirements=requirements, own=own)
+                cached[key] = result
+            return result
+
+        return judge
