@@ -1,6 +1,5 @@
 """Top-k engines compared (issue 13): today's SQLite FTS5 engine vs a tantivy index.
 
-    pip install -e '.[bench]'      # tantivy, for this script only
     python bench/engine_compare.py [--db STORE] [--no-relevance]
 
 Without ``--db`` the shared corpus is imported with the real CLI into a temporary store.

@@ -1,12 +1,14 @@
 """Search benchmark: 50 representative queries with filters, p50/p95 latency and RSS.
 
-    python bench/search_bench.py [--scale 500000] [--db PATH] [--keep] [--ranking FILE]
+    python bench/search_bench.py [--scale 500000] [--db PATH] [--corpus PATH] [--ranking FILE]
 
 First over the shared corpus, then (with --scale) over a scale-up store of real
 records with rewritten NCT ids (bench/import_bench.py's generator), imported and
-indexed with the real CLI. Each query's first run is timed
+indexed with the real CLI. Both search engines answer (``sql``: FTS5; ``tantivy``: the
+index beside the store), with totals and every facet. Each query's first run is timed
 on its own (nothing cached for it), then 5 more runs (median per query); both
-are reported as p50/p95 over the 50 queries.
+are reported as p50/p95 over the 50 queries, and for tantivy also the repeats with its
+totals cache emptied. Then whether the two engines' totals and facets agree.
 
 ``--ranking FILE`` guards refactors of the engine: the top 10 of every query (ids and
 scores) and the related trials of a few studies over the shared corpus are written to FILE
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,8 +36,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from import_bench import CTGOV, RECORD_FOLDERS, build_scale_up  # noqa: E402
 
-from trialscope.search import GeoFilter, SearchEngine, SearchQuery, SortOrder, locate_place  # noqa: E402
+from trialscope.config import SearchSettings  # noqa: E402
+from trialscope.search import (  # noqa: E402
+    GeoFilter,
+    SearchEngine,
+    SearchQuery,
+    SearchResult,
+    SortOrder,
+    locate_place,
+)
 from trialscope.store import SQLiteStore  # noqa: E402
+
+#: the search engines measured side by side (trialscope.config.SearchSettings)
+ENGINES = ("sql", "tantivy")
 
 
 def queries() -> list[SearchQuery]:
@@ -113,38 +127,86 @@ def queries() -> list[SearchQuery]:
     return found
 
 
-def measure(store_path: Path, label: str) -> None:
+def _p(values: list[float]) -> str:
+    ordered = sorted(values)
+    p50 = ordered[len(ordered) // 2]
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {ordered[-1]:7.1f} ms"
+
+
+def _settings(store_path: Path, engine: str) -> SearchSettings:
+    if engine == "sql":
+        return SearchSettings("sql")
+    return SearchSettings("tantivy", str(store_path) + ".tantivy")
+
+
+def measure(store_path: Path, label: str, engines: tuple[str, ...] = ENGINES) -> None:
+    """Each engine over the 50 queries (totals and every facet): each query's first run,
+    then the median of 5 repeats (totals and facets from the engine's cache), and for
+    tantivy also 5 repeats with that cache emptied first (everything computed)."""
     with SQLiteStore(store_path) as store:
-        engine = SearchEngine(store)
-        engine.refresh()
         studies = store.count_studies()
-        latencies: list[float] = []
-        cold: list[float] = []
-        for query in queries():
+        answers: dict[str, list[SearchResult]] = {}
+        for name in engines:
+            engine = SearchEngine(store, settings=_settings(store_path, name))
             started = time.perf_counter()
-            engine.search(query)  # first run: nothing cached for this query
-            cold.append((time.perf_counter() - started) * 1000)
-            runs = []
-            for _ in range(5):
-                started = time.perf_counter()
-                engine.search(query)
-                runs.append((time.perf_counter() - started) * 1000)
-            latencies.append(statistics.median(runs))
-        broad = latencies[-2:]
-        ordered = sorted(latencies)
-        p50 = ordered[len(ordered) // 2]
-        p95 = ordered[int(len(ordered) * 0.95) - 1]
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        first = sorted(cold)
-        print(
-            f"{label:<14} first runs: p50 {first[len(first) // 2]:7.1f} ms"
-            f"  p95 {first[int(len(first) * 0.95) - 1]:7.1f} ms  max {first[-1]:7.1f} ms"
-        )
-        print(
-            f"{label:<14} {studies:>8,} studies  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
-            f"  max {ordered[-1]:7.1f} ms  (broad 'cancer' {broad[0]:.0f} ms, everything"
-            f" {broad[1]:.0f} ms)  peak RSS {rss:5.0f} MB"
-        )
+            engine.refresh()
+            if engine.top is not None:
+                engine.top.catch_up(store)
+            ready = time.perf_counter() - started
+            cold: list[float] = []
+            warm: list[float] = []
+            uncached: list[float] = []
+            answers[name] = []
+            for query in queries():
+                took, answer = _timed(lambda q=query, e=engine: e.search(q))
+                cold.append(took)
+                answers[name].append(answer)
+                warm.append(
+                    statistics.median(
+                        _timed(lambda q=query, e=engine: e.search(q))[0] for _ in range(5)
+                    )
+                )
+                if engine.top is not None:
+                    runs = []
+                    for _ in range(5):
+                        engine._totals.clear()
+                        runs.append(_timed(lambda q=query, e=engine: e.search(q))[0])
+                    uncached.append(statistics.median(runs))
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{label} · {studies:,} studies · engine {name} (ready in {ready:.1f} s)")
+            print(f"  first runs      {_p(cold)}")
+            print(f"  repeated        {_p(warm)}  peak RSS {rss:5.0f} MB")
+            if uncached:
+                print(f"  repeated, no totals cache {_p(uncached)}")
+            broad = {"cancer": -2, "everything": -1}
+            print(
+                "  broad: "
+                + "; ".join(
+                    f"{k} ({answers[name][i].total:,}) first {cold[i]:.1f} ms, repeated"
+                    f" {warm[i]:.1f} ms" + (f", uncached {uncached[i]:.1f} ms" if uncached else "")
+                    for k, i in broad.items()
+                )
+            )
+        if len(answers) == 2:
+            sql, top = answers["sql"], answers["tantivy"]
+            totals = sum(a.total == b.total for a, b in zip(sql, top, strict=True))
+            facets = sum(a.facets == b.facets for a, b in zip(sql, top, strict=True))
+            apart = [
+                f"{i}: {a.total:,} vs {b.total:,}"
+                for i, (a, b) in enumerate(zip(sql, top, strict=True))
+                if a.total != b.total
+            ]
+            print(
+                f"  sql vs tantivy: totals equal on {totals} of 50, facets equal on {facets}"
+                f" of 50{'; differ: ' + ', '.join(apart) if apart else ''}"
+            )
+
+
+def _timed(run: Callable[[], SearchResult]) -> tuple[float, SearchResult]:
+    started = time.perf_counter()
+    answer = run()
+    return (time.perf_counter() - started) * 1000, answer
 
 
 RELATED_OF = ("NCT04416854", "NCT04388332", "NCT05013879", "NCT00000620")
@@ -185,22 +247,38 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=0, help="records in the scale-up store")
     parser.add_argument("--db", type=Path, help="reuse (or build and keep) the scale-up store here")
     parser.add_argument("--ranking", type=Path, help="write, or compare with, the top 10s here")
+    parser.add_argument("--corpus", type=Path, help="an imported corpus store to reuse")
+    parser.add_argument("--no-corpus", action="store_true", help="measure the scale-up only")
     args = parser.parse_args()
     if not CTGOV.is_dir():
         raise SystemExit(f"shared corpus not found at {CTGOV}")
-    print(f"# {time.strftime('%Y-%m-%d')} · {platform.node()} · {os.cpu_count()} cores")
+    load = os.getloadavg()
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {platform.node()} ·"
+        f" {os.cpu_count()} cores · load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
     cli = [sys.executable, "-m", "trialscope"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        corpus = folder / "corpus.db"
-        subprocess.run(
-            [*cli, "--db", str(corpus), "import", "--quiet", "--json", *map(str, RECORD_FOLDERS)],
-            check=True,
-            capture_output=True,
-        )
+        corpus = args.corpus or folder / "corpus.db"
+        if not corpus.exists():
+            subprocess.run(
+                [
+                    *cli,
+                    "--db",
+                    str(corpus),
+                    "import",
+                    "--quiet",
+                    "--json",
+                    *map(str, RECORD_FOLDERS),
+                ],
+                check=True,
+                capture_output=True,
+            )
         if args.ranking:
             check_ranking(corpus, args.ranking)
-        measure(corpus, "shared corpus")
+        if not args.no_corpus:
+            measure(corpus, "shared corpus")
         if args.scale:
             target = args.db or folder / "scale.db"
             if not target.exists():

@@ -77,9 +77,17 @@ class Backend:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Backend:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     server = request.getfixturevalue("pg") if request.param == "postgres" else None
-    return Backend(request.param, tmp_path_factory.mktemp(request.param), server)
+    folder = tmp_path_factory.mktemp(request.param)
+    with pytest.MonkeyPatch.context() as patch:
+        if server is not None and "TRIALSCOPE_INDEX_DIR" not in os.environ:
+            # a PostgreSQL store's tantivy index needs a local folder (one per host);
+            # an SQLite store's lives beside its file (<db>.tantivy)
+            patch.setenv("TRIALSCOPE_INDEX_DIR", str(folder / "indexes"))
+        yield Backend(request.param, folder, server)
 
 
 @pytest.fixture
@@ -166,6 +174,11 @@ def derived_state(location: str | Path) -> dict[str, Any]:
             ),
             "terms": rows("SELECT nct_id, kind, term FROM search_terms"),
             "dirty": rows("SELECT nct_id FROM search_dirty"),
+            # what every tantivy index replays (generations legitimately differ)
+            "log": sorted(
+                (str(r[0]), None if r[1] is None else decompress(bytes(r[1])))
+                for r in conn.execute("SELECT nct_id, doc FROM search_log")
+            ),
             "related_features": rows("SELECT nct_id, kind, feature FROM related_features"),
             "related_lists": rows("SELECT nct_id, neighbours FROM related_lists"),
             "related": rows(

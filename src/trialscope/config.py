@@ -114,3 +114,52 @@ def _rate(text: str | None) -> float:
             hint=f"For example {ENV_PREFIX}SYNC_RATE=1 (0 turns spacing off).",
         )
     return value
+
+
+#: the search engines ``TRIALSCOPE_SEARCH_ENGINE`` chooses from
+SEARCH_ENGINES = ("tantivy", "sql")
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Which search engine answers, and where its top-k index lives.
+
+    ``tantivy`` (the default wherever an index folder is known): text, filters, totals,
+    facets and top-k from a tantivy index beside the store, kept up to date from the
+    store's change log by every process. ``sql``: the store's own full text (SQLite FTS5,
+    PostgreSQL tsvector), the reference engine.
+    """
+
+    engine: str
+    #: the index folder: ``<db>.tantivy`` beside an SQLite file, or
+    #: ``TRIALSCOPE_INDEX_DIR/<store id>`` (any backend); None with the sql engine
+    index_dir: str | None = None
+    #: True when the folder is TRIALSCOPE_INDEX_DIR's, shared by several stores: each
+    #: gets a subfolder named by its store id
+    per_store: bool = False
+
+
+def search_settings(db: str) -> SearchSettings:
+    """TRIALSCOPE_SEARCH_ENGINE (tantivy|sql) and TRIALSCOPE_INDEX_DIR for the store at
+    ``db`` (a file path or a postgresql:// URL). A PostgreSQL store has no folder of its
+    own, so without TRIALSCOPE_INDEX_DIR it searches with the sql engine."""
+    chosen = (env("SEARCH_ENGINE") or "").strip().lower()
+    if chosen and chosen not in SEARCH_ENGINES:
+        raise ConfigError(
+            f"{ENV_PREFIX}SEARCH_ENGINE={chosen!r} is not a search engine.",
+            hint=f"Use one of: {', '.join(SEARCH_ENGINES)}.",
+        )
+    if chosen == "sql":
+        return SearchSettings("sql")
+    folder = env("INDEX_DIR")
+    if folder:
+        return SearchSettings("tantivy", str(Path(folder).expanduser()), per_store=True)
+    text = db.removeprefix("sqlite:///")
+    if "://" not in text and text != ":memory:":
+        return SearchSettings("tantivy", text + ".tantivy")
+    if chosen == "tantivy":
+        raise ConfigError(
+            f"{ENV_PREFIX}SEARCH_ENGINE=tantivy needs a folder for the index of this database.",
+            hint=f"Set {ENV_PREFIX}INDEX_DIR to a local folder (one per host), or use sql.",
+        )
+    return SearchSettings("sql")

@@ -1,4 +1,5 @@
-"""`trialscope search` and `trialscope related`: find trials in the mirror."""
+"""`trialscope search`, `trialscope related` and `trialscope index`: find trials in the
+mirror, and bring its search index up to date (or rebuild it)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from typing import Annotated
 
 import typer
 
+from trialscope import service
 from trialscope.cli.app import app, state
+from trialscope.cli.commands import refresh_index
 from trialscope.cli.options import JsonFlag, with_search_options
-from trialscope.cli.output import console, print_json
+from trialscope.cli.output import console, err_console, print_json
+from trialscope.config import search_settings
 from trialscope.search import SearchEngine, SortOrder
 from trialscope.search.request import SearchRequest
 from trialscope.search.types import SearchResult
@@ -98,3 +102,43 @@ def related(
         print_json([h.to_json() for h in hits])
         return
     _print(SearchResult(hits=hits, total=len(hits)), None)
+
+
+@app.command("index")
+def index(
+    ctx: typer.Context,
+    rebuild: Annotated[
+        bool, Opt("--rebuild", help="Build the tantivy index afresh from the store.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Bring the search index up to date with the store (searches do it by themselves).
+
+    The tantivy index lives beside an SQLite file (<db>.tantivy) or under
+    TRIALSCOPE_INDEX_DIR; if it is deleted, the next search or this command rebuilds it.
+    """
+    store = state(ctx).store()
+    settings = search_settings(store.location)
+    indexed = refresh_index(store, not as_json and err_console.is_terminal)
+    built = service.rebuild_top_index(store) if rebuild else None
+    folder = None
+    if settings.engine == "tantivy":
+        top = SearchEngine(store).top
+        assert top is not None
+        top.catch_up(store)
+        folder = str(top.folder)
+        generation = top.watermark
+    summary = {
+        "engine": settings.engine,
+        "indexed": indexed,
+        "index_dir": folder,
+        "rebuilt": built is not None,
+        "generation": generation if folder else None,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(f"Search engine: {settings.engine}; {indexed:,} studies (re)indexed.")
+    if folder:
+        what = "rebuilt" if built is not None else "up to date"
+        console.print(f"Top-k index {what} at {folder} (generation {generation:,}).")

@@ -1,9 +1,20 @@
 """Ranked, filtered, faceted search over the index, and related trials, on either backend.
 
-The engine is backend-neutral: the filters, paging, caching, nearest sites and related
-trials are here, in SQL both backends run; the full text, distance, snapshots and facet
-statements are its dialect's (:mod:`~trialscope.search.dialect`, chosen once, when the
-engine is made). ``SearchEngine(store)`` works for an SQLite and a PostgreSQL store alike.
+Two engines answer the same :class:`SearchQuery` with the same filters, totals, facets
+and cursors, chosen once in config (``TRIALSCOPE_SEARCH_ENGINE``,
+:func:`trialscope.config.search_settings`):
+
+- **tantivy** (the default where an index folder is known): text, document filters,
+  the total, facets and the top k from the tantivy index beside the store
+  (:mod:`~trialscope.search.tantivy_index`, :mod:`~trialscope.search.tantivy_search`);
+  what is about one site (a radius, a site's status, city, state) is resolved here in
+  SQL to a set of studies the index then filters by; cards and nearest sites from SQL.
+- **sql**: everything in SQL. The filters, paging, caching, nearest sites and related
+  trials are here, in SQL both backends run; the full text, distance, snapshots and
+  facet statements are its dialect's (:mod:`~trialscope.search.dialect`, chosen once,
+  when the engine is made).
+
+``SearchEngine(store)`` works for an SQLite and a PostgreSQL store alike.
 """
 
 from __future__ import annotations
@@ -16,12 +27,15 @@ from typing import Any
 
 import orjson
 
+from trialscope.config import SearchSettings
 from trialscope.errors import UsageError
 from trialscope.search import related
+from trialscope.search import tantivy_search as top_k
 from trialscope.search.dialect import SearchDialect, dialect_for
 from trialscope.search.gazetteer import distance_km
 from trialscope.search.index import IndexWriter
 from trialscope.search.plan import Plan, any_bar, in_list
+from trialscope.search.tantivy_index import TantivyIndex, top_index
 from trialscope.search.types import Hit, NearestSite, SearchQuery, SearchResult, SortOrder
 from trialscope.store import Store
 
@@ -63,16 +77,28 @@ class SearchEngine:
     """Search the studies of one store; the index catches up with the store first.
 
     The store's backend picks the dialect once, here; pass ``dialect`` to choose it.
+    The config picks the engine (``settings`` overrides it: ``SearchSettings("sql")``).
     """
 
-    def __init__(self, store: Store, dialect: SearchDialect | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        dialect: SearchDialect | None = None,
+        settings: SearchSettings | None = None,
+    ) -> None:
         self.store = store
         self.db = store.conn
         self.dialect = dialect or dialect_for(store)
         self.index = IndexWriter(store, self.dialect)
+        #: the tantivy index that answers searches; None: the SQL engine does
+        self.top: TantivyIndex | None = top_index(store, settings)
         self._totals: dict[tuple[Any, ...], tuple[int, dict[str, dict[str, int]]]] = {}
         self._generation = 0
         self.dialect.prepare(self.db)
+
+    @property
+    def engine_name(self) -> str:
+        return "sql" if self.top is None else "tantivy"
 
     def refresh(self) -> int:
         done = self.index.refresh()
@@ -89,6 +115,8 @@ class SearchEngine:
         limit = max(1, min(query.limit, MAX_LIMIT))
         offset = decode_cursor(query)
         self.refresh()
+        if self.top is not None:
+            return self._search_top(self.top, query, limit, offset)
         dialect = self.dialect
         with dialect.snapshot(self.db) as db:
             plan = self._plan(db, query)
@@ -108,6 +136,71 @@ class SearchEngine:
         following = offset + len(rows)
         cursor = encode_cursor(query, following) if following < total else None
         return SearchResult(hits=hits, total=total, facets=facets, next_cursor=cursor)
+
+    def _search_top(
+        self, top: TantivyIndex, query: SearchQuery, limit: int, offset: int
+    ) -> SearchResult:
+        """The search in the tantivy index; sites, cards and nearest sites from SQL."""
+        index, searcher, shows = top.searcher(self.store)
+        with self.dialect.snapshot(self.db) as db:
+            only, km = self._site_studies(db, query)
+        tq = top_k.build_query(index, query, only)
+        key = (_query_key(query), query.with_facets, "tantivy", shows)
+        known = self._totals.get(key)
+        if query.sort is SortOrder.DISTANCE:
+            every = top_k.all_hits(searcher, tq, len(km))  # a radius: matches are in km
+            total = len(every)
+            # the SQL order: nearest first, then the better score, then a stable key
+            every.sort(key=lambda hit: (km[hit[0]], -hit[1], hit[0]))
+            page = every[offset : offset + limit]
+        else:
+            found = top_k.top(searcher, tq, query, limit, offset, count=known is None)
+            page = found.hits
+            total = known[0] if known is not None else int(found.total or 0)
+        if known is None:
+            facets = top_k.facets(searcher, tq) if query.with_facets else {}
+            self._remember(key, (total, facets))
+        else:
+            facets = known[1]
+        ids = [nct for nct, _ in page]
+        with self.dialect.snapshot(self.db) as db:
+            cards = self._cards(db, ids)
+            nearest = self._nearest(db, ids, query)
+        hits = [_hit(n, score, cards[n], nearest.get(n)) for n, score in page if n in cards]
+        following = offset + len(page)
+        cursor = encode_cursor(query, following) if following < total else None
+        return SearchResult(hits=hits, total=total, facets=facets, next_cursor=cursor)
+
+    def _site_studies(self, db: Any, q: SearchQuery) -> tuple[set[str] | None, dict[str, float]]:
+        """The studies a site condition allows (None: no such condition) and, with a
+        radius, each one's nearest matching site in km. A country alone is the index's."""
+        if q.geo is not None:
+            site_where, site_params = self._near_sites(q)
+            head, head_params, table = self.dialect.near(db, q.geo, site_where, site_params)
+            rows = db.execute(f"{head}SELECT nct_id, km FROM {table}", head_params).fetchall()
+            km = {str(n): float(k) for n, k in rows}
+            return set(km), km
+        if top_k.country_only(q):
+            return None, {}
+        site = self._site_conditions(q)
+        if site is None:
+            return None, {}
+        inner, values = site
+        rows = db.execute(f"SELECT DISTINCT s.nct_id FROM search_sites s WHERE {inner}", values)
+        return {str(r[0]) for r in rows}, {}
+
+    def _cards(self, db: Any, nct_ids: list[str]) -> dict[str, str]:
+        if not nct_ids:
+            return {}
+        marks = ",".join("?" * len(nct_ids))
+        return {
+            str(n): str(c)
+            for n, c in db.execute(
+                "SELECT d.nct_id, c.card FROM search_docs d JOIN search_cards c"
+                f" ON c.rowid = d.rowid WHERE d.nct_id IN ({marks})",
+                nct_ids,
+            )
+        }
 
     def _remember(self, key: tuple[Any, ...], value: tuple[int, dict[str, dict[str, int]]]) -> None:
         self._totals[key] = value

@@ -18,7 +18,15 @@ from trialscope.record import Study
 from trialscope.search import related
 from trialscope.search.dialect import SearchDialect, dialect_for
 from trialscope.search.gazetteer import locate_site
-from trialscope.search.rows import IndexRows, Placer, SiteRow, TermRow, places_of, rows_for
+from trialscope.search.rows import (
+    IndexRows,
+    Placer,
+    SiteRow,
+    TermRow,
+    engine_doc,
+    places_of,
+    rows_for,
+)
 from trialscope.store import Store
 from trialscope.store.dbapi import Connection
 
@@ -76,6 +84,22 @@ def write_side_tables(db: Connection, rowids: Sequence[int], rows: list[IndexRow
     db.executemany(_INSERT_TERM, [term for row in rows for term in row.terms])
 
 
+def log_changes(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
+    """The batch's generation and each study's engine document (NULL: gone) in the change
+    log that top-k indexes replay. The generation's row lock is held until this
+    transaction commits, so batches commit in generation order on every backend and a
+    reader that sees generation G has every batch up to G."""
+    generation = db.execute(
+        "UPDATE search_state SET generation = generation + 1 RETURNING generation"
+    ).fetchone()[0]
+    docs = {row.nct_id: engine_doc(row) for row in rows}
+    db.executemany(
+        "INSERT INTO search_log (nct_id, seq, doc) VALUES (?, ?, ?) ON CONFLICT (nct_id)"
+        " DO UPDATE SET seq = excluded.seq, doc = excluded.doc",
+        [(n, generation, docs.get(n)) for n in nct_ids],
+    )
+
+
 class IndexWriter:
     """Index the studies waiting in ``search_dirty`` of one store."""
 
@@ -114,6 +138,7 @@ class IndexWriter:
         for table in ("search_docs", "search_sites", "search_terms"):
             db.execute(f"DELETE FROM {table} WHERE nct_id IN ({marks})", nct_ids)
         related.mark_dirty(db, nct_ids)  # its related trials follow, in the same transaction
+        log_changes(db, nct_ids, rows)
         if not rows:
             return
         rowids = self.dialect.new_rowids(db, len(rows))

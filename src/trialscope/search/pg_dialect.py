@@ -226,7 +226,8 @@ class PostgresDialect:
     @contextmanager
     def claim(self, store: Store, size: int) -> Iterator[tuple[Connection, list[str]]]:
         """A batch of queued studies no other process holds, dequeued in the transaction
-        that indexes them; every worker's cached totals are keyed on the generation."""
+        that indexes them; every worker's cached totals are keyed on the generation, which
+        the writer bumps (:func:`trialscope.search.index.log_changes`)."""
         with store.transaction() as db:
             nct_ids = [
                 str(r[0])
@@ -236,9 +237,7 @@ class PostgresDialect:
                     (size,),
                 )
             ]
-            yield db, nct_ids
-            if nct_ids:
-                db.execute("UPDATE search_state SET generation = generation + 1")
+            yield db, nct_ids  # the batch's write bumps the generation (index.log_changes)
 
     def delete_text(self, db: Connection, old_rowids: str, nct_ids: list[str]) -> None:
         """Nothing: the vectors live in the ``search_docs`` rows themselves."""

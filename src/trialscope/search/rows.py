@@ -12,6 +12,7 @@ import orjson
 
 from trialscope.record import Study
 from trialscope.record.ages import age_in_years
+from trialscope.store.codec import compress, decompress
 from trialscope.vocab import label_of
 
 Placer = Callable[[str | None, str | None, str | None], tuple[float, float] | None]
@@ -211,3 +212,23 @@ def places_of(sites: list[SiteRow]) -> list[tuple[str, str]]:
         if site.status:
             found[("site_status", str(site.status))] = None
     return list(found)
+
+
+def engine_doc(row: IndexRows) -> bytes:
+    """What a top-k index (:mod:`trialscope.search.tantivy_index`) holds of a study, as
+    compressed JSON in the store's change log (``search_log.doc``): its filter columns,
+    its full-text fields and its distinct site countries and statuses. Raw values, so the
+    index's own encoding can change without reading a single study again."""
+    places = places_of(row.sites)
+    data = {
+        **row.doc._asdict(),
+        **row.text._asdict(),
+        "countries": [v for k, v in places if k == "country"],
+        "site_statuses": [v for k, v in places if k == "site_status"],
+    }
+    return compress(orjson.dumps(data))
+
+
+def read_engine_doc(blob: bytes) -> dict[str, object]:
+    found: dict[str, object] = orjson.loads(decompress(bytes(blob)))
+    return found

@@ -9,7 +9,7 @@ typer, FastAPI, Jinja or MCP).
 
 from trialscope.service.backend import Backend, open_engine
 from trialscope.service.changes import ChangeList, field_changes
-from trialscope.service.index import pending_index, refresh_index
+from trialscope.service.index import pending_index, rebuild_top_index, refresh_index
 from trialscope.service.matching import (
     MAX_NOTE,
     Answer,
@@ -56,6 +56,7 @@ __all__ = [
     "open_engine",
     "pending_index",
     "plain_page",
+    "rebuild_top_index",
     "refresh_index",
     "related_trials",
     "run_match",

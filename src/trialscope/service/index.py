@@ -1,5 +1,5 @@
-"""Bring the search index, and the related trials stored with it, up to date after
-records were stored (import, sync)."""
+"""Bring the search index, the related trials stored with it and the top-k index (when
+the tantivy engine is configured) up to date after records were stored (import, sync)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from trialscope.search import index as search_index
 from trialscope.search import related
+from trialscope.search.tantivy_index import State, top_index
 from trialscope.store import Store
 
 #: told (studies indexed so far, studies waiting at the start)
@@ -39,4 +40,15 @@ def refresh_index(
         related.refresh(store, lambda n: on_related(n, max(n, queued)))
     elif queued:
         related.refresh(store)
+    # the top-k index replays the change log now, not on the first search after
+    top = top_index(store)
+    if top is not None:
+        top.catch_up(store)
     return done
+
+
+def rebuild_top_index(store: Store) -> State | None:
+    """Build the tantivy index afresh from the store's change log (None: the sql engine
+    answers searches, there is no such index)."""
+    top = top_index(store)
+    return None if top is None else top.rebuild(store)
