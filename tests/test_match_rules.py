@@ -676,3 +676,21 @@ def test_fhir_conditions_coded_in_snomed_are_understood_by_their_names() -> None
         "inclusion",
     )
     assert result.verdict is Verdict.MET, result.reason
+
+
+@pytest.mark.parametrize(
+    ("conditions", "topical"),
+    [
+        (["Colorectal Cancer"], 1.0),
+        (["Cancer Prevention", "Smoking Cessation"], 0.3),  # NCT06883097: a class covers
+        (["Essential Hypertension"], 1.0),  # a comorbidity the trial is about
+        (["Asthma"], 0.0),
+    ],
+)
+def test_topical_fit_counts_a_class_of_diseases_for_little(
+    conditions: list[str], topical: float
+) -> None:
+    from trialscope.match.run import _topical
+
+    patient = load_patient(EXAMPLES / "crc_liver_mets.fhir.json")
+    assert _topical(own_concepts(conditions), PatientFacts.of(patient)) == topical

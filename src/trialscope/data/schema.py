@@ -222,6 +222,9 @@ class TopicalSettings(_Settings):
     covers: Share
     #: a condition of the trial is narrower than the patient's
     narrower: Share
+    #: only a broad condition of the trial covers the patient's ("Cancer Prevention" for
+    #: colon cancer): a class, not the disease the trial is about
+    broad: Share
 
 
 class EligibilitySettings(_Settings):

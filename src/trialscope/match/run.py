@@ -28,7 +28,7 @@ from trialscope.data import load_document
 from trialscope.data.schema import RankingConfig
 from trialscope.errors import NotFoundError, StudyNotFound, UsageError
 from trialscope.match.bulk import BulkJudge, CompiledTrial, compile_trial
-from trialscope.match.concepts import ancestors
+from trialscope.match.concepts import ancestors, vocabulary
 from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import Condition, Lab, Patient, Performance, Provenance, Therapy
 from trialscope.match.primary import healthy
@@ -336,12 +336,27 @@ def _topical(concepts: frozenset[str], facts: PatientFacts) -> float:
     """``covers`` (1) when a condition of the trial covers one of the patient's (the
     patient's is the same or narrower), ``narrower`` (0.6) when the trial's is narrower
     than the patient's, else 0 (the values: ``RANKING.topical``)."""
-    if any(facts.has(c) for c in concepts):
+    covering = [c for c in concepts if facts.has(c)]
+    if any(not _broad(c) for c in covering):
         return RANKING.topical.covers
+    if covering:
+        return RANKING.topical.broad
     own = {fact.concept for facts_ in facts.present.values() for fact in facts_}
     if any(own & ancestors(c) for c in concepts):
         return RANKING.topical.narrower
     return 0.0
+
+
+#: lexicon concepts that name a class of diseases, not one
+_BROAD_LEXICON = frozenset({"lex:malignancy", "lex:infection", "lex:distant_metastases"})
+
+
+def _broad(concept: str) -> bool:
+    """A class of diseases ("Neoplasms by Site", "cancer"), two steps or fewer below a root
+    of the vocabulary: covering a patient's disease it says little about the trial."""
+    if concept.startswith("lex:"):
+        return concept in _BROAD_LEXICON
+    return 0 <= vocabulary().depth(concept) <= 1
 
 
 def rank_questions(matches: list[TrialMatch]) -> list[RankedQuestion]:
