@@ -74,6 +74,17 @@ OTHERS: list[dict[str, Any]] = [
         "therapies": [{"name": "medication", "classes": ["medication"], "status": "absent"}],
     },
     {"age": 45},
+    {
+        "age": 51,
+        "sex": "female",
+        "conditions": [{"name": "metastatic breast cancer"}],
+        "biomarkers": [
+            {"name": "HER2", "result": "positive"},
+            {"name": "ER", "result": "negative"},
+            {"name": "PD-L1", "result": "positive", "value": 5, "unit": "%"},
+        ],
+        "performance": [{"scale": "ecog", "value": 1}],
+    },
     {**CRC, "answers": {"criterion:informed-consent": True}},
 ]
 

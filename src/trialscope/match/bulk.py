@@ -23,12 +23,14 @@ What an item may read of the patient (judge.py, named.py, bounds.py), as keys:
   medications); pregnancy, breastfeeding, contraception: ``pregnancy``;
 - a bound: ``var:`` its variable (labs, age, scores with the Karnofsky/ECOG crosswalk,
   counts from lesions and lines of therapy, BMI from weight and height);
-- an item needing judgement (consent, compliance, ...): ``consent``.
+- a tumour biomarker named: ``biomarker`` (the patient's biomarkers);
+- an item needing judgement (consent, compliance, ...): ``consent``;
+- a mention of any other category: ``*``, which every patient has (judged in full).
 
 Sex and a complete history are read by everything: they choose the blank patient. A
-patient with answers to criteria is judged in full. A rule that reads something new of
-the patient must add its key here: ``tests/test_match_bulk.py`` compares both paths over
-real trials and patients, result by result.
+patient with answers (to criteria, to biomarkers) is judged in full. A rule that reads
+something new of the patient must add its key here: ``tests/test_match_bulk.py``
+compares both paths over real trials and patients, result by result.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ from trialscope.match.verdicts import CriterionResult, TrialVerdict
 #: (sex, complete history): what every item may read, and so the blank patient
 Profile = tuple[str | None, bool]
 _PREGNANCY = ("pregnancy", "breastfeeding", "contraception")
+#: mention categories judged as conditions; any category not known here reads "*",
+#: which every patient has: a new kind of mention is judged in full until keyed here
+_CONDITIONS = ("condition",)
 _SCALES = ("ecog", "who_ps", "karnofsky", "lansky")
 _COUNTS = tuple(v.id for v in VARIABLES.values() if v.kind == "count")
 _NO_KEYS: frozenset[str] = frozenset()
@@ -101,8 +106,12 @@ def _item_keys(item: Item) -> frozenset[str]:
             out.add("pregnancy")
         elif mention.category == "prior_therapy":
             out |= _therapy_keys(mention.concept)
-        elif mention.category != "sex":
+        elif mention.category == "biomarker":
+            out.add("biomarker")
+        elif mention.category in _CONDITIONS:
             out |= _condition_keys(mention.concept)
+        elif mention.category != "sex":
+            out.add("*")
     for constraint in item.constraints:
         out.add(f"var:{constraint.variable}")
     if item.non_computable_reason:
@@ -141,7 +150,8 @@ def content(item: Item) -> tuple[Any, ...]:
 
 def _names_condition(item: Item) -> bool:
     """The item names a condition: the trial's own conditions may change its result."""
-    return any(m.category not in (*_PREGNANCY, "prior_therapy", "sex") for m in item.mentions)
+    skipped = (*_PREGNANCY, "prior_therapy", "sex", "biomarker")
+    return any(m.category not in skipped for m in item.mentions)
 
 
 @cache
@@ -167,9 +177,10 @@ def _condition_keys(concept: str) -> frozenset[str]:
 def patient_keys(facts: PatientFacts) -> PatientKeys | None:
     """The keys ``facts`` answers; None when answers to criteria need the full judge."""
     patient = facts.patient
-    if any(key.startswith("criterion:") for key in patient.answers):
+    if patient.answers:  # answers to criteria and biomarkers
         return None
     keys = {f"has:{c}" for c in facts.present} | {f"out:{c}" for c in facts.absent}
+    keys |= {"*", "biomarker"} if patient.biomarkers else {"*"}
     keys |= {f"therapy:{c}" for c in (*facts.therapy_classes, *facts.therapy_absent)}
     if facts.no_medications is not None:
         keys.add("therapy:*")
