@@ -373,3 +373,23 @@ def _sentence(draw: st.DrawFn) -> str:
 @settings(max_examples=100, deadline=None)
 def test_sentences_come_back_as_written(written: list[str]) -> None:
     assert _split(" ".join(written)) == written
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # a bare glucose is read by its size: 95 is mg/dL (5.3 mmol/L), 6.1 is mmol/L
+        ("Glucose: 95.", "FPG <270mg/dL (15mmol)", Verdict.MET),
+        ("Glucose: 95.", "Fasting glucose < 90 mg/dL", Verdict.NOT_MET),
+        ("Fasting glucose 6.1.", "Fasting glucose < 7 mmol/L", Verdict.MET),
+        ("Fever up to 39 C.", "Temperature higher than 38 °C", Verdict.MET),
+        # a bare creatinine could be mg/dL or umol/L: not compared, asked
+        ("Creatinine 1.4.", "Creatinine < 1.5 mg/dL", Verdict.UNKNOWN),
+    ],
+)
+def test_a_reading_without_a_unit_is_compared_only_when_its_size_tells(
+    note: str, criterion: str, verdict: Verdict
+) -> None:
+    item = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items[0]
+    result = judge_item(item, PatientFacts.of(read_note(f"A 60-year-old man. {note}")))
+    assert result.verdict is verdict, result.reason

@@ -294,7 +294,8 @@ def assumed_unit(variable: Variable, value: float) -> str | None:
     """The unit a bare number most likely means, judged by its size (None: can't tell).
 
     Only where the readings cannot be confused: a platelet count of 100000 is per uL,
-    of 100 is 10^9/L; a hemoglobin of 9 is g/dL, of 90 is g/L. Bilirubin, creatinine and
+    of 100 is 10^9/L; a hemoglobin of 9 is g/dL, of 90 is g/L; a glucose of 95 is mg/dL,
+    of 5.5 mmol/L. Bilirubin, creatinine and
     transaminases are left alone: a bare 1.5 there is as often x ULN as mg/dL.
     """
     vid = variable.id
@@ -304,6 +305,10 @@ def assumed_unit(variable: Variable, value: float) -> str | None:
         return "g/dL" if value < 25 else "g/L"
     if vid == "albumin":
         return "g/dL" if value < 10 else "g/L"
+    if vid == "temperature":  # a body temperature of 39 is Celsius, of 102 Fahrenheit
+        return "degC" if 25 <= value <= 45 else ("degF" if 77 <= value <= 113 else None)
+    if vid == "glucose":  # mmol/L readings stay under 35, mg/dL ones over 40
+        return "mmol/L" if value < 35 else ("mg/dL" if value >= 40 else None)
     if vid == "age":
         return "year"
     if vid == "prior_lines":

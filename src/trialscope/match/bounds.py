@@ -10,6 +10,7 @@ reference range is UNKNOWN plus a question, never a guess.
 from __future__ import annotations
 
 from trialscope.criteria import VARIABLES, Constraint
+from trialscope.criteria.units import assumed_unit, to_canonical
 from trialscope.match.facts import PatientFacts
 from trialscope.match.lesions import tally
 from trialscope.match.patient import Lab
@@ -138,6 +139,17 @@ def _constraint(
         ev = [Evidence(f"{label} {lab.value:g} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
         return verdict_of(ok), f"{label} {ratio:.2f} x {limit} limit vs {wanted}", ev, None
     value, unit = lab.canonical()
+    if unit is None and constraint.unit and variable is not None and variable.unit:
+        # a bare number ("Glucose: 95"): its size may tell the unit, else it is not compared
+        guess = assumed_unit(variable, lab.value)
+        if guess is None:
+            return (
+                Verdict.UNKNOWN,
+                f"{label} {lab.value:g} has no unit to compare with {wanted}",
+                [Evidence(f"{label} {lab.value:g}", lab.source)],
+                ask(f"lab:{constraint.variable}", f"{label}?", "number", variable.unit),
+            )
+        value, unit = to_canonical(lab.value, guess, variable)
     if constraint.unit and unit and constraint.unit != unit:
         return (
             Verdict.UNKNOWN,
