@@ -86,6 +86,15 @@ OTHERS: list[dict[str, Any]] = [
         "performance": [{"scale": "ecog", "value": 1}],
     },
     {**CRC, "answers": {"criterion:informed-consent": True}},
+    # counted sites without a number (a count that is not known, never zero) and no
+    # chemotherapy ever (0 prior lines)
+    {
+        "age": 60,
+        "sex": "male",
+        "complete_history": True,
+        "conditions": [{"name": "lung adenocarcinoma"}, {"name": "brain metastases"}],
+        "therapies": [{"name": "chemotherapy", "classes": ["chemotherapy"], "status": "absent"}],
+    },
 ]
 
 

@@ -43,6 +43,7 @@ from trialscope.criteria import VARIABLES, Item, ParsedCriteria
 from trialscope.match.concepts import ancestors
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
+from trialscope.match.lesions import tally
 from trialscope.match.patient import Patient
 from trialscope.match.primary import healthy, known_primaries, primary_sites
 from trialscope.match.trials import (
@@ -203,9 +204,13 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         keys.add("var:bmi")
     if patient.performance:
         keys |= {f"var:{scale}" for scale in _SCALES}
-    if any(c.lesion_count is not None for c in patient.conditions) or any(
-        t.line is not None for t in patient.therapies
+    if (
+        any(tally(patient, count).conditions for count in _COUNTS if count != "prior_lines")
+        or any(t.line is not None for t in patient.therapies)
+        # "Prior chemotherapy: no" is 0 prior lines
+        or any(facts.therapy_absent.get(c) for c in ("chemotherapy", "systemic_therapy"))
     ):
+        # a count, or a counted site without a number (never assumed zero)
         keys |= {f"var:{count}" for count in _COUNTS}
     return PatientKeys(frozenset(keys), (patient.sex, patient.complete_history))
 
