@@ -121,14 +121,16 @@ def test_stdin_answers_and_save(db: Path, tmp_path: Path) -> None:
 
 
 def test_ask_turns_the_questions_into_a_questionnaire(db: Path) -> None:
-    # questions come most-deciding first, then by key: heart disease, WBC, consent;
-    # the second round asks what the answers opened (hypertension) until input ends
-    done = run(db, str(PATIENT), "--trial", POSSIBLE, "--ask", stdin="no\nmany\n12\nyes\n")
+    # questions come most-deciding first, then by key: heart disease, WBC, a strong CYP3A4
+    # inhibitor, consent; the second round asks what the answers opened (hypertension)
+    # until input ends
+    stdin = "no\nmany\n12\nno\nyes\n"
+    done = run(db, str(PATIENT), "--trial", POSSIBLE, "--ask", stdin=stdin)
     assert "Cardiovascular disease? [yes/no]:" in done.stderr
     assert "must be a number, not 'many'" in done.stderr  # asked again, then 12 taken
     assert "Willing to give consent" in done.stderr
     first, second = done.stdout.split("With your answers", 1)
-    assert "3/0/7" in first and "4/0/5" in second  # fits / rules out / unknown
+    assert "4/0/6" in first and "5/0/4" in second  # fits / rules out / unknown
     assert "lab:wbc=NUMBER" in first and "lab:wbc=NUMBER" not in second
 
 
