@@ -5,8 +5,8 @@
 - **One match set per search**: matches are gathered into ``temp.hits`` once, so the
   page, the total and every facet are computed over the same set without re-running the
   full-text query. Temporary tables are private to the connection: no write lock.
-- **Distance**: ``geo_km`` (haversine, registered per connection) over the radius's
-  bounding box, into ``temp.near``.
+- **Distance**: haversine in SQL (SQLite's math functions; else ``geo_km``, registered
+  per connection) over the radius's bounding box, into ``temp.near``.
 - **Index writes**: one writer at a time (SQLite's own lock); the documents' full text
   goes into the ``search_fts`` virtual table under the same rowids.
 """
@@ -91,6 +91,14 @@ def _into_hits(plan: Plan) -> tuple[str, list[Any]]:
     )
 
 
+#: haversine (as gazetteer.distance_km) in SQL: SQLite's math functions, where it has them,
+#: run ~5x faster than a Python function called per site (site point first, then g.lat, g.lon)
+_KM = (
+    "2 * 6371.0088 * asin(min(1.0, sqrt(power(sin((radians(?) - radians(s.lat)) / 2), 2)"
+    " + cos(radians(s.lat)) * cos(radians(?)) * power(sin(radians(? - s.lon) / 2), 2))))"
+)
+
+
 def _page_from_hits(sort: SortOrder) -> str:
     inner = ORDER[sort].format(
         score="score", km="km", updated="updated", started="started", row="rowid"
@@ -110,6 +118,8 @@ class SqliteDialect:
     """The SQL only SQLite runs, for the search engine and the index writer."""
 
     name = "sqlite"
+    #: the distance expression over ``search_sites s`` (set per connection by prepare)
+    _km = "geo_km(s.lat, s.lon, ?, ?)"
 
     # -- searching ------------------------------------------------------------------
 
@@ -117,6 +127,11 @@ class SqliteDialect:
         """Per connection: the distance function and the temporary match table."""
         assert isinstance(db, sqlite3.Connection)
         db.create_function("geo_km", 4, distance_km, deterministic=True)
+        try:
+            db.execute("SELECT asin(sqrt(power(sin(radians(1.0)), 2)))")
+            self._km = _KM
+        except sqlite3.OperationalError:  # built without SQLITE_ENABLE_MATH_FUNCTIONS
+            self._km = "geo_km(s.lat, s.lon, ?, ?)"
         db.execute("PRAGMA temp_store = MEMORY")
         db.execute("DROP TABLE IF EXISTS temp.hits")
         db.execute(f"CREATE TEMP TABLE hits ({_HIT_COLUMNS})")
@@ -167,10 +182,11 @@ class SqliteDialect:
         """temp.near: studies with a matching site within the radius, and the nearest
         one's km. Returns no WITH clause, no parameters, and the table to join."""
         db.execute("DROP TABLE IF EXISTS temp.near")
+        point = [geo.lat, geo.lat, geo.lon] if self._km == _KM else [geo.lat, geo.lon]
         db.execute(
-            "CREATE TEMP TABLE near AS SELECT s.nct_id, min(geo_km(s.lat, s.lon, ?, ?)) AS km"
+            f"CREATE TEMP TABLE near AS SELECT s.nct_id, min({self._km}) AS km"
             f" FROM search_sites s WHERE {' AND '.join(where)} GROUP BY s.nct_id HAVING km <= ?",
-            [geo.lat, geo.lon, *params, geo.radius_km],
+            [*point, *params, geo.radius_km],
         )
         db.execute("CREATE INDEX temp.near_study ON near (nct_id)")
         return "", [], "temp.near"
