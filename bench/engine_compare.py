@@ -21,7 +21,9 @@ Relevance (tuning cohorts only, ``splits.py``): NDCG@10 of both engines on the T
 and 2023 judged pairs whose trials are in the store, ranked as ``match_rank_eval.py``'s
 BM25 baseline queries them (the note's conditions over the conditions/keywords fields,
 else its content words over all text), restricted to the covered trials; trials a query
-does not hit get no gain, for both engines alike (no random fill).
+does not hit get no gain, for both engines alike (no random fill). The real engines
+(``SearchEngine`` with the sql and the tantivy settings) are scored the same way;
+``--relevance-only`` scores only those.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import tantivy  # noqa: E402
 from import_bench import CTGOV, RECORD_FOLDERS  # noqa: E402
 from search_bench import queries  # noqa: E402
 
+from trialscope.config import SearchSettings  # noqa: E402
 from trialscope.search import SearchEngine, SearchQuery, SortOrder  # noqa: E402
 from trialscope.search.plan import query_phrases  # noqa: E402
 from trialscope.search.sqlite_dialect import COLUMNS, TEXT_SCOPES, WEIGHTS  # noqa: E402
@@ -349,13 +352,15 @@ def relevance(store_path: Path) -> None:
     from trialscope.match.run import _condition_query
 
     with SQLiteStore(store_path) as store:
-        engine = SearchEngine(store)
+        engine = SearchEngine(store, settings=SearchSettings("sql"))
+        # the real tantivy engine (trialscope.search.tantivy_*), beside the bench's own index
+        real = SearchEngine(store, settings=SearchSettings("tantivy", f"{store_path}.tantivy"))
         present = {r[0] for r in store.conn.execute("SELECT nct_id FROM search_docs")}
         index = _relevance_index
         for cohort in ("trec_2021", "trec_2023"):
             assert RANKING_ROLES[cohort] == TUNING  # never a held-out cohort
             topics, qrels = load_cohort(cohort)
-            per_engine: dict[str, list[float]] = {"fts5": [], "tantivy": []}
+            per_engine: dict[str, list[float]] = {"fts5": [], "tantivy": [], "engine": []}
             for topic in ranking_topics(cohort, qrels):
                 labels = {n: g for n, g in qrels[topic].items() if n in present}
                 if not labels or not any(labels.values()):
@@ -365,15 +370,23 @@ def relevance(store_path: Path) -> None:
                 if q is None:
                     continue
                 fts_ids = [h.nct_id for h in engine.search(q).hits]
-                tan_ids, _, _ = tantivy_search(index, q)
-                for name, ids in (("fts5", fts_ids), ("tantivy", tan_ids)):
+                tan_ids = tantivy_search(index, q)[0] if index is not None else []
+                real_ids = [h.nct_id for h in real.search(q).hits]
+                runs = [("fts5", fts_ids), ("engine", real_ids)]
+                runs += [("tantivy", tan_ids)] if index is not None else []
+                for name, ids in runs:
                     score = ndcg(ids, labels)
                     if score is not None:
                         per_engine[name].append(score)
+            bench_index = (
+                f"  bench tantivy {statistics.fmean(per_engine['tantivy']):.3f}"
+                if per_engine["tantivy"]
+                else ""
+            )
             print(
-                f"  {cohort}: {len(per_engine['fts5'])} topics  NDCG@10 fts5"
-                f" {statistics.fmean(per_engine['fts5']):.3f}  tantivy"
-                f" {statistics.fmean(per_engine['tantivy']):.3f}"
+                f"  {cohort}: {len(per_engine['fts5'])} topics  NDCG@10 sql engine (FTS5)"
+                f" {statistics.fmean(per_engine['fts5']):.3f}  tantivy engine"
+                f" {statistics.fmean(per_engine['engine']):.3f}{bench_index}"
             )
 
 
@@ -402,6 +415,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="an imported store (default: import the corpus)")
     parser.add_argument("--no-relevance", action="store_true", help="skip the NDCG@10 check")
+    parser.add_argument(
+        "--relevance-only", action="store_true", help="only NDCG@10, of the two real engines"
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     print(
@@ -422,6 +438,9 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
+        if args.relevance_only:
+            relevance(store_path)
+            return
         fts_took = build_fts5(store_path, folder / "fts5.db")
         index, tan_took = build_tantivy(store_path, folder / "tantivy")
         print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -10,7 +11,7 @@ import typer
 
 from trialscope import __version__
 from trialscope.cli.output import print_error
-from trialscope.config import Settings
+from trialscope.config import ENV_PREFIX, Settings
 from trialscope.errors import TrialscopeError, UsageError
 from trialscope.store import Store, open_store
 
@@ -68,11 +69,34 @@ def root(
             show_default=False,
         ),
     ] = None,
+    search_engine: Annotated[
+        str | None,
+        typer.Option(
+            "--search-engine",
+            help="tantivy or sql [env: TRIALSCOPE_SEARCH_ENGINE; default: tantivy where an"
+            " index folder is known].",
+            show_default=False,
+        ),
+    ] = None,
+    index_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--index-dir",
+            help="Folder of the tantivy search index (needed with PostgreSQL)"
+            " [env: TRIALSCOPE_INDEX_DIR; default: <db>.tantivy beside an SQLite file].",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     """Mirror, search and match ClinicalTrials.gov studies on your own machine."""
+    # config reads these from the environment (trialscope.config.search_settings), where
+    # every engine of this process and the `serve` workers it starts find them
+    for name, value in (("SEARCH_ENGINE", search_engine), ("INDEX_DIR", index_dir)):
+        if value:
+            os.environ[ENV_PREFIX + name] = value
     ctx.obj = State(db=db)
     ctx.call_on_close(ctx.obj.close)
 
