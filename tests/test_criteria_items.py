@@ -64,7 +64,8 @@ def test_inclusion_header_variants(header: str) -> None:
     "header",
     ["Exclusion Criteria:", "Key exclusion criteria", "EXCLUSION CRITERIA", "Exclusion:",
      "Exclusion criteria include:", "Patients will be excluded if:",
-     "Subjects are excluded if they meet any of the following:"],
+     "Subjects are excluded if they meet any of the following:", "Non-inclusion criteria:",
+     "Non inclusion criteria"],
 )  # fmt: skip
 def test_exclusion_header_variants(header: str) -> None:
     parsed = parse_criteria(f"Inclusion Criteria:\n- Age ≥ 18\n{header}\n- HIV infection")

@@ -11,13 +11,14 @@ from trialscope.criteria import parse_criteria
 from trialscope.match import Verdict, read_note
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
+from trialscope.match.trials import own_concepts
 from trialscope.match.verdicts import CriterionResult
 
 
 def judged(note: str, kind: str, criterion: str, own: tuple[str, ...] = ()) -> CriterionResult:
     header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
     item = parse_criteria(f"{header}\n* {criterion}").items[0]
-    return judge_item(item, PatientFacts.of(read_note(note)), own=frozenset(own))
+    return judge_item(item, PatientFacts.of(read_note(note)), own=own_concepts(own))
 
 
 BREAST = "A 55-year-old woman with breast cancer."
@@ -137,3 +138,33 @@ NEVER = "Patient with breast cancer.\nPrior chemotherapy: no.\nPrior radiotherap
 def test_a_limit_on_a_therapy_the_patient_never_had(criterion: str, verdict: Verdict) -> None:
     result = judged(NEVER, "inclusion", criterion)
     assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        # the trial is about diabetes: its own disease is not the "metabolic disease"
+        # it excludes
+        ("A 58-year-old man with type 2 diabetes.", Verdict.NOT_MET),
+        ("A 58-year-old man with type 2 diabetes and gout.", Verdict.MET),
+    ],
+)
+def test_an_exclusion_of_a_class_of_the_trials_own_disease(note: str, verdict: Verdict) -> None:
+    result = judged(note, "exclusion", "Metabolic Disease", ("type 2 diabetes",))
+    assert result.verdict is verdict, result.reason
+    # the trial's own disease named as such still excludes
+    own = judged(note, "exclusion", "Type 2 diabetes", ("type 2 diabetes",))
+    assert own.verdict is Verdict.MET, own.reason
+
+
+def test_a_permission_deep_in_a_long_item_is_no_requirement() -> None:
+    criterion = (
+        "PATIENT CHARACTERISTICS: Age: Any age Life expectancy: Not specified "
+        "Other: Pregnant or nursing women allowed"
+    )
+    result = judged("A 30-year-old woman with lymphoma.", "inclusion", criterion)
+    assert result.verdict is not Verdict.NOT_MET, result.reason
+    forbidden = judged(
+        "A 30-year-old woman with lymphoma.", "inclusion", "Pregnant women are not allowed"
+    )
+    assert forbidden.verdict is Verdict.MET, forbidden.reason

@@ -20,8 +20,9 @@ from trialscope.criteria.model import ItemKind
 
 _HEADER = re.compile(
     r"^[ \t]*(?:#+\s*)?(?:\*\*)?[ \t]*(?:(?:key|main|major|general|specific|additional|other"
-    r"|study|patient|subject|selection|principal|primary|secondary)\s+)?(?P<kind>inclusion|"
-    r"exclusion|eligibility|inclusionary|exclusionary|include|exclude)\s*(?:and\s+exclusion\s+)?"
+    r"|study|patient|subject|selection|principal|primary|secondary)\s+)?"
+    r"(?P<kind>(?:non[- ]?)?inclusion|exclusion|eligibility|inclusionary|exclusionary|include"
+    r"|exclude)\s*(?:and\s+exclusion\s+)?"
     r"(?:criteri(?:a|on|as)|requirements?|conditions?|factors?)?(?:\s+(?:for\s+[\w\s\-]{1,40}?"
     r"|include[sd]?|are(?:\s+as\s+follows)?|is|:))?(?:\s*\(\s*[\w\s,\-]{1,40}\))?[ \t]*(?:\*\*)?"
     r"[ \t]*(?:[:：.\-]|$)",
@@ -78,7 +79,7 @@ def header_kind(line: str) -> tuple[ItemKind | None, int]:
             return None, 0
         if word.startswith("inclu"):
             return "inclusion", m.end()
-        if word.startswith("exclu"):
+        if word.startswith(("exclu", "non")):  # "Non-inclusion criteria" (translations)
             return "exclusion", m.end()
         return "unknown", m.end()
     s = _SENTENCE_HEADER.match(line)

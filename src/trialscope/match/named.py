@@ -79,7 +79,7 @@ def _mention(
     if mention.category == "prior_therapy":
         seen = _therapy(item, mention, facts)
     else:
-        seen = _condition(item, mention, facts, own)
+        seen = _condition(item, mention, facts, own, kind)
     negate = mention.negated if negate is None else negate
     named = seen.named
     if mention.category == "condition" and not seen.present and not seen.absent:
@@ -221,6 +221,11 @@ _TREATED_FOR = re.compile(
     r"\s+(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$",
     re.I,
 )
+_ALLOWED_AFTER = re.compile(
+    r"(?:\s+(?:or|and|/)\s*[\w-]+)?(?:\s+(?:women|men|patients|subjects|participants|people))?"
+    r"\s+(?:(?:are|is)\s+)?(?:allowed|permitted|acceptable)\b",
+    re.I,
+)
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
 
 
@@ -240,6 +245,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     breast cancer"), or the therapy is one the patient could take ("cannot tolerate
     chemotherapy"): the item is not about the patient having it."""
     start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    if _ALLOWED_AFTER.match(item.text, end):
+        return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
     if mention.category == "prior_therapy":
         return bool(_THERAPY_OBJECT.search(item.text[max(0, start - 60) : start]))
     if mention.category != "condition":
@@ -406,7 +413,9 @@ def _context(item: Item, mention: Mention) -> _Context:
     )
 
 
-def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset[str]) -> _Seen:
+def _condition(
+    item: Item, mention: Mention, facts: PatientFacts, own: frozenset[str], kind: str = "inclusion"
+) -> _Seen:
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
     # "other" is relative to the trial's own conditions: the patient's disease the trial
     # is about cannot satisfy it (unknown without the trial, so left as it was)
@@ -416,7 +425,9 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
     found = facts.has(concept)
     # what the words around the name say is read only when the patient has the thing
     context = _context(item, mention) if found else _NO_CONTEXT
-    other = bool(own) and context.other
+    # an exclusion naming a class of the trial's own disease ("Metabolic disease" in a
+    # diabetes trial, "eye disease" in a glaucoma one) means the other members of it
+    other = bool(own) and (context.other or (kind == "exclusion" and _above(concept, own)))
     wants_active = context.active and not mention.historical
     within = context.within
     today = facts.patient.as_of or dt.date.today()
@@ -467,6 +478,11 @@ def _condition(item: Item, mention: Mention, facts: PatientFacts, own: frozenset
     if not seen.broader:
         seen.kind = None  # nothing broader on record: the name alone decides
     return seen
+
+
+def _above(concept: str, own: frozenset[str]) -> bool:
+    """``concept`` is strictly broader than one of the trial's own conditions."""
+    return any(concept != t and concept in ancestors(t) for t in most_specific(own))
 
 
 # words that make a diagnosis a more serious kind of itself
