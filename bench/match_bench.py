@@ -15,7 +15,15 @@
     from its stored form (zstd + JSON, as ``load_parse`` reads it), with a cProfile
     of the judging loop.
 
-    .venv/bin/python bench/match_bench.py                      # all three
+(d) **bulk** -- the fast path (``match.bulk``, issue 11's "one patient against 20k
+    trials"): one patient against every trial of the corpus store from in-memory trial
+    views, full ``judge_trial`` against ``BulkJudge`` (its first patient of a sex and
+    history flag fills the blank results, the next reuses them), verdicts compared; the
+    same over 20,000 trials made by replicating the corpus views with new NCT ids in
+    memory (each replica compiled on its own); ``match_patient`` narrowed (search ->
+    candidates -> judge) cold and warm, and ``match_patient(every=True)`` over the store.
+
+    .venv/bin/python bench/match_bench.py                      # all four
     .venv/bin/python bench/match_bench.py --only pairs --json out.json
 """
 
@@ -43,6 +51,8 @@ from trialscope.criteria import ParsedCriteria
 from trialscope.criteria.parser import parse_criteria
 from trialscope.criteria.store import criteria_text, load_parse
 from trialscope.match import read_note
+from trialscope.match import run as match_run
+from trialscope.match.bulk import BulkJudge, compile_trial
 from trialscope.match.facts import PatientFacts
 from trialscope.match.intake import patient_from_data
 from trialscope.match.run import match_patient
@@ -273,6 +283,88 @@ def bench_scale(path: str, n: int, seed: int, profile: bool) -> dict[str, Any]:
     return result
 
 
+# -- (d) the fast path ----------------------------------------------------------------------
+
+
+def _timed(fn: Any) -> tuple[Any, float, float]:
+    started, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - started, time.process_time() - cpu
+
+
+def bench_bulk(db: str, scale: int) -> dict[str, Any]:
+    store = open_store(db)
+    ids = store.nct_ids()
+    (views, read_s, _) = _timed(lambda: {n: match_run._trial_view(store, n) for n in ids})
+    people = patients()
+    out: dict[str, Any] = {"trials": len(ids), "views_seconds": round(read_s, 2), "rows": []}
+
+    def run(label: str, patient: Any, trials: dict[str, Any], fast_only: bool) -> None:
+        facts = PatientFacts.of(patient)
+        bulk = BulkJudge(facts)
+        fast, wall, cpu = _timed(
+            lambda: {
+                n: bulk.judge(v.compiled, v.eligibility, v.parsed, own=v.concepts,
+                              screened=v.screened)[0]
+                for n, v in trials.items()
+            }
+        )  # fmt: skip
+        row = {"patient": label, "trials": len(trials), "fast_s": round(wall, 2),
+               "fast_cpu_s": round(cpu, 2),
+               "fast_us_per_trial": round(1e6 * cpu / len(trials))}  # fmt: skip
+        if not fast_only:
+            full, wall, cpu = _timed(
+                lambda: {
+                    n: judge_trial(n, v.eligibility, v.parsed, facts, own=v.concepts,
+                                   screened=v.screened)[0]
+                    for n, v in trials.items()
+                }
+            )  # fmt: skip
+            row |= {"full_s": round(wall, 2), "full_cpu_s": round(cpu, 2),
+                    "same_verdicts": sum(full[n] is fast[n] for n in trials)}  # fmt: skip
+        out["rows"].append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)
+
+    # corpus: every patient twice (first: blank results filled; second: reused)
+    for round_ in ("first", "again"):
+        for label, patient in people:
+            run(f"{label} ({round_})", patient, views, fast_only=False)
+    # 20k: the corpus views replicated with new ids, each replica compiled on its own
+    replicas: dict[str, Any] = {}
+    for n in range(scale):
+        view = views[ids[n % len(ids)]]
+        replicas[f"NCT9{n:07d}"] = match_run._TrialView(
+            view.title, view.status, view.eligibility, view.parsed, view.concepts,
+            view.screened, compile_trial(view.parsed),
+        )  # fmt: skip
+    for round_ in ("first", "again"):
+        for label, patient in (people[0], people[-1]):
+            run(f"{label} ({round_}, {scale:,} replicated)", patient, replicas, fast_only=True)
+    del replicas
+    # the public path: narrowed (search -> 100 candidates -> judge) and every trial
+    label, patient = people[-1]
+    match_run._VIEWS.clear()
+    _, cold, _ = _timed(lambda: match_patient(store, patient, statuses=()))
+    warm = []
+    for _ in range(5):
+        _, wall, _ = _timed(lambda: match_patient(store, patient, statuses=()))
+        warm.append(wall)
+    report, every, every_cpu = _timed(lambda: match_patient(store, patient, every=True))
+    report_all, every_any, every_any_cpu = _timed(
+        lambda: match_patient(store, patient, every=True, statuses=())
+    )
+    out["narrowed_ms"] = {"cold": round(cold * 1000), "warm_median": round(
+        sorted(warm)[2] * 1000), "warm_min": round(min(warm) * 1000)}  # fmt: skip
+    out["every_open"] = {"trials": report.candidates, "seconds": round(every, 2),
+                         "cpu_seconds": round(every_cpu, 2)}  # fmt: skip
+    out["every_any_status"] = {"trials": report_all.candidates, "seconds": round(every_any, 2),
+                               "cpu_seconds": round(every_any_cpu, 2),
+                               "verdicts": report_all.candidate_verdicts}  # fmt: skip
+    out["peak_rss_mb"] = round(_peak_rss_mb())
+    store.close()
+    return out
+
+
 # -- main -----------------------------------------------------------------------------------
 
 
@@ -304,7 +396,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", default="/tmp/rank.db", help="corpus store (see match_rank_eval)")
     ap.add_argument("--scale-db", default="/tmp/scale500k.db", help="read-only, never written")
-    ap.add_argument("--only", choices=["pairs", "store", "scale"], action="append")
+    ap.add_argument("--only", choices=["pairs", "store", "scale", "bulk"], action="append")
     ap.add_argument("--trials", type=int, default=1000, help="(a) trials judged per patient")
     ap.add_argument("--scale-trials", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=8)
@@ -319,6 +411,8 @@ def main() -> None:
             out = bench_pairs(args.db, args.trials, args.seed)
         elif section == "store":
             out = bench_store(args.db)
+        elif section == "bulk":
+            out = bench_bulk(args.db, args.scale_trials)
         else:
             out = bench_scale(args.scale_db, args.scale_trials, args.seed, not args.no_profile)
         print(json.dumps(out))
