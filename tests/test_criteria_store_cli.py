@@ -45,6 +45,25 @@ def test_a_new_current_version_gets_its_own_parse(store: SQLiteStore) -> None:
     assert rows == 2  # the old version keeps its parse
 
 
+def test_a_version_with_the_same_criteria_takes_the_earlier_parse(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_paths(store, [LATER])
+    first = load_parse(store, "NCT04416854", parse_if_missing=False)
+    study = json.loads(LATER.read_text())
+    study["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+    (tmp_path / "later.json").write_text(json.dumps(study))
+
+    def no_parsing(text: str | None) -> None:
+        raise AssertionError("the unchanged criteria were parsed again")
+
+    monkeypatch.setattr("trialscope.criteria.store._parse_one", no_parsing)
+    import_paths(store, [tmp_path / "later.json"])
+    second = load_parse(store, "NCT04416854", parse_if_missing=False)
+    assert second.version_id != first.version_id and not second.stale
+    assert second.parsed.to_json() == first.parsed.to_json()
+
+
 def test_stale_parses_are_redone_and_fresh_ones_left_alone(store: SQLiteStore) -> None:
     import_paths(store, [LATER])
     assert parse_pending(store) == 0

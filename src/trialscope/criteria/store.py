@@ -20,6 +20,7 @@ import orjson
 from trialscope.criteria.model import ParsedCriteria
 from trialscope.criteria.parser import PARSER_VERSION, parse_criteria
 from trialscope.criteria.parser import parse_key as current_parse_key
+from trialscope.criteria.units import _registry as units_registry
 from trialscope.errors import StudyNotFound
 from trialscope.store.codec import compress, decompress
 from trialscope.store.sqlite import utc_now
@@ -101,13 +102,19 @@ def parse_pending(
     ids = None if nct_ids is None else list(nct_ids)
     todo = _pending(store, ids, everything)
     done = 0
-    pool = _pool(workers) if workers > 1 and len(todo) >= POOL_MIN else None
+    if todo and workers > 1 and len(todo) >= POOL_MIN:
+        warm_up()  # before the fork: the workers inherit the loaded tables
+        pool = _pool(workers)
+    else:
+        pool = None
     seen: dict[str, tuple[int, int, bytes]] = {}
     key = current_parse_key()
     try:
         for at in range(0, len(todo), BATCH):
             chunk = todo[at : at + BATCH]
             texts = [criteria_text(store.version_json(v)) or "" for _, v in chunk]
+            if not everything:
+                seen.update(_earlier_parses(store, chunk, key))
             fresh = sorted({t for t in texts if t not in seen})
             results = pool.map(_parse_one, fresh, chunksize=16) if pool else map(_parse_one, fresh)
             seen.update(zip(fresh, results, strict=True))
@@ -137,6 +144,32 @@ def parse_pending(
             pool.close()
             pool.join()
     return done
+
+
+def _earlier_parses(
+    store: Store, chunk: Sequence[tuple[str, int]], key: str
+) -> dict[str, tuple[int, int, bytes]]:
+    """Up-to-date parses of other versions of these studies, by their criteria text: a
+    new version that left the criteria as they were (most changes a sync brings: status,
+    dates, sites) takes its parse from the one before instead of parsing again."""
+    marks = ",".join("?" * len(chunk))
+    rows = store.conn.execute(
+        "SELECT version_id, items, constraints, data FROM criteria_parses"
+        f" WHERE nct_id IN ({marks}) AND parse_key = ?",
+        [nct for nct, _ in chunk] + [key],
+    ).fetchall()
+    found: dict[str, tuple[int, int, bytes]] = {}
+    for version_id, items, constraints, data in rows:
+        text = criteria_text(store.version_json(int(version_id))) or ""
+        found[text] = (int(items), int(constraints), bytes(data))
+    return found
+
+
+def warm_up() -> None:
+    """Load what a parse needs (vocabulary, lexicons, unit registry) in this process, so
+    worker processes forked from it start with them instead of each loading its own."""
+    parse_criteria("Inclusion Criteria:\n* Age >= 18 years\n* ANC >= 1.5 x 10^9/L")
+    units_registry()  # pint's, about 1 s, otherwise built by each worker on first use
 
 
 def _pool(workers: int) -> Pool:
