@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import CTGOV
 from trialscope.criteria import parse_criteria
 from trialscope.criteria.biomarkers import find_markers
+from trialscope.criteria.stage import find_stages
 from trialscope.match import Patient, Verdict, apply_answers, read_note
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
@@ -170,3 +171,115 @@ def test_variant_and_wild_type_against_a_variant_requirement() -> None:
     for said, expected in cases.items():
         facts = PatientFacts.of(read_note(f"60-year-old man with stage IV NSCLC, {said}."))
         assert judge_item(item, facts).verdict is expected, said
+
+
+# -- stage -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        ("Stage IIB-III invasive breast cancer (AJCC 8th edition)", ["stage=22-39;stage IIB-III"]),
+        ("stage III or IV NSCLC", ["stage=30-39,40-49;stage III or IV"]),
+        (
+            "locally advanced or metastatic breast cancer",
+            ["stage=22-39,40-49;locally advanced or metastatic"],
+        ),
+        ("unresectable or metastatic melanoma", ["stage=40-49|open;unresectable or metastatic"]),
+        ("non-metastatic castration-resistant prostate cancer", ["stage=0-39;non-metastatic"]),
+        ("pT3N1M0 rectal cancer", ["stage=0-39;non-metastatic (M0)"]),
+        # no stage: a heart failure, an age of onset
+        ("advanced heart failure", []),
+        ("early onset colorectal cancer", []),
+    ],
+)
+def test_stage_statements_are_read(text: str, concepts: list[str]) -> None:
+    assert [s.concept for s in find_stages(text)] == concepts
+
+
+def test_stage_range_rules_out_a_metastatic_patient() -> None:
+    """NCT06926543: "Stage IIB-III invasive breast cancer" was MET ("patient has breast
+    cancer") for a patient with liver and bone metastases."""
+    stage_item = "Stage IIB-III invasive breast cancer"
+    result = one(judged("NCT06926543", read_note(BREAST)), stage_item)
+    assert result.verdict is Verdict.NOT_MET, result.reason
+    assert "metastatic (stage IV)" in result.reason
+    # a stated stage inside the range fits; one below it does not
+    stage_iii = read_note("48-year-old woman with stage IIIA HER2-negative breast cancer.")
+    assert one(judged("NCT06926543", stage_iii), stage_item).verdict is Verdict.MET
+    stage_i = read_note("48-year-old woman with stage IA breast cancer, T1N0M0.")
+    assert one(judged("NCT06926543", stage_i), stage_item).verdict is Verdict.NOT_MET
+    # stage not said: asked, never met on the disease alone
+    unstaged = one(
+        judged("NCT06926543", read_note("48-year-old woman with breast cancer.")), stage_item
+    )
+    assert unstaged.verdict is Verdict.UNKNOWN
+    assert [q.text for q in unstaged.questions] == ["Is the cancer stage IIB-III?"]
+
+
+def test_locally_advanced_or_metastatic_is_met_by_a_metastatic_patient() -> None:
+    """NCT06760637's first inclusion names the stage in words; "not amenable to surgical
+    resection or radiation therapy" names treatments the patient could have, not had."""
+    item = "Histological confirmation of breast cancer with evidence of locally advanced"
+    result = one(judged("NCT06760637", read_note(BREAST)), item)
+    assert result.verdict is Verdict.MET, result.reason
+    early = read_note("48-year-old woman with early-stage breast cancer, stage IA.")
+    result = one(judged("NCT06760637", early), item)
+    assert result.verdict is Verdict.NOT_MET
+    assert result.reason == "the cancer is stage IA, not locally advanced or metastatic"
+
+
+# -- "previously untreated" ----------------------------------------------------------------
+
+UNTREATED = "Previously untreated with any systemic anticancer therapy"
+_TREATED = "Previously treated with letrozole and palbociclib, progressed 2 months ago"
+
+
+@pytest.mark.parametrize(
+    ("history", "expected", "says"),
+    [
+        # the lead's note: treated, but whether for the metastatic disease is not said
+        (_TREATED, Verdict.UNKNOWN, "whether for the locally advanced or metastatic disease"),
+        (
+            "First-line letrozole and palbociclib for metastatic disease, progressed 2 months ago",
+            Verdict.NOT_MET,
+            "patient has anticancer therapy",
+        ),
+        (
+            "Adjuvant letrozole for 5 years, relapsed 2 months ago",
+            Verdict.MET,
+            "no anticancer therapy for the locally advanced or metastatic disease",
+        ),
+        ("No other history", Verdict.MET, "no anticancer therapy in the patient's history"),
+    ],
+)
+def test_previously_untreated_is_a_negation_with_its_setting(
+    history: str, expected: Verdict, says: str
+) -> None:
+    """NCT06760637: "Previously untreated with any systemic anticancer therapy for their
+    locally advanced or metastatic disease" was MET ("fits: patient has anticancer
+    therapy") for a patient treated with letrozole and palbociclib."""
+    result = one(judged("NCT06760637", read_note(BREAST.replace(_TREATED, history))), UNTREATED)
+    assert result.verdict is expected, result.reason
+    assert says in result.reason
+
+
+def test_setting_question_answered() -> None:
+    patient = read_note(BREAST)
+    result = one(judged("NCT06760637", patient), UNTREATED)
+    (question,) = result.questions
+    assert question.text == (
+        "Was letrozole, palbociclib given for the locally advanced or metastatic disease?"
+    )
+    answered = apply_answers(patient, {question.key: "yes"})
+    assert one(judged("NCT06760637", answered), UNTREATED).verdict is Verdict.NOT_MET
+
+
+def test_treatment_naive_without_a_named_therapy() -> None:
+    """The parser gives "treatment-naive" / "previously untreated NSCLC" a negated
+    systemic-therapy mention (no therapy is named)."""
+    (item,) = parse_criteria("Treatment-naive patients with advanced NSCLC").items
+    therapy = [m for m in item.mentions if m.category == "prior_therapy"]
+    assert [(m.concept, m.negated) for m in therapy] == [("systemic_therapy", True)]
+    treated = PatientFacts.of(read_note("A 60-year-old man with stage IV NSCLC after carboplatin."))
+    assert judge_item(item, treated).verdict is Verdict.NOT_MET

@@ -31,7 +31,9 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|no\s+known|no\s+prior|no\s+previous|no\s+active|no\s+sign\s+of|no\s+signs\s+of|not\s+received|have"
      r"\s+not\s+received|has\s+not\s+received|did\s+not\s+receive|naive\s+to|naïve\s+to"
      r"|excluding|not\s+previously|unable\s+to\s+have|no\s+clinical\s+evidence\s+of"
-     r"|free\s+from|not\s+eligible\s+for", "negated", "forward"),
+     r"|free\s+from|not\s+eligible\s+for"
+     # "Previously untreated with any systemic anticancer therapy"
+     r"|untreated\s+with|untreated\s+by|untreated\s+for|na[iï]ve\s+for", "negated", "forward"),
     (r"is\s+negative|are\s+negative|negative|not\s+present|ruled\s+out|excluded|free|naive"
      r"|naïve|not\s+allowed|not\s+permitted|is\s+not\s+allowed|are\s+not\s+allowed|absent"
      r"|not\s+detected|undetectable|resolved", "negated", "backward"),

@@ -8,6 +8,8 @@ stored parses stale too, without raising the version by hand (``trialscope repar
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import cache
 
 from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
@@ -15,15 +17,16 @@ from trialscope.criteria.biomarkers import find_markers
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.concepts import concept_lexicon, non_computable_reason
 from trialscope.criteria.constraints import extract_constraints
-from trialscope.criteria.model import Item, Mention, ParsedCriteria
+from trialscope.criteria.model import Item, Mention, ParsedCriteria, Span
 from trialscope.criteria.segmenter import Segment, segment
+from trialscope.criteria.stage import find_stages
 from trialscope.criteria.temporal import extract_windows
 from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 16
+PARSER_VERSION = 17
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -106,6 +109,21 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
                 hypothetical=ctx.hypothetical,
             )
         )
+    for stage in find_stages(text, start, end):
+        ctx = assert_span(text, stage.start, stage.end, found, start, end)
+        if ctx.optional:
+            continue  # "regardless of stage"
+        mentions.append(
+            Mention(
+                category="stage",
+                concept=stage.concept,
+                text=text[stage.start : stage.end],
+                span=to_source(stage.start, stage.end),
+                negated=ctx.negated,
+                hypothetical=ctx.hypothetical,
+            )
+        )
+    mentions += _naive(text, start, end, to_source, hits)
     for hit_start, hit_end, category, concept, written in hits:
         ctx = assert_span(text, hit_start, hit_end, found, start, end)
         if ctx.optional:
@@ -148,6 +166,38 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
         computable=computable,
         non_computable_reason=None if computable else reason,
     )
+
+
+# "treatment-naive", "previously untreated NSCLC": no prior therapy, none named
+_NAIVE = re.compile(
+    r"\b(?:treatment|therapy)[\s-]+na[iï]ve\b|\bpreviously[\s-]+untreated\b(?!\s+(?:with|by|for)\b)"
+    r"|\bnot\s+(?:been\s+)?previously\s+treated\b(?!\s+(?:with|by)\b)",
+    re.I,
+)
+
+
+def _naive(
+    text: str,
+    start: int,
+    end: int,
+    to_source: Callable[[int, int], Span],
+    hits: list[tuple[int, int, str, str, str]],
+) -> list[Mention]:
+    out = []
+    for match in _NAIVE.finditer(text, start, end):
+        if any(h[2] == "prior_therapy" and match.start() <= h[0] < match.end() + 40 for h in hits):
+            continue  # "treatment-naive to chemotherapy": the therapy named speaks
+        out.append(
+            Mention(
+                category="prior_therapy",
+                concept="systemic_therapy",
+                text=match.group(),
+                span=to_source(*match.span()),
+                negated=True,
+                historical=True,
+            )
+        )
+    return out
 
 
 def _prior(text: str, at: int, lo: int) -> bool:

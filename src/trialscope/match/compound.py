@@ -28,7 +28,7 @@ _FILLER_WORDS = """
     individual individuals adult adults man men woman women male males female females
     child children pediatric study trial years year old aged age ages months month
     weeks week days day time times current currently ongoing active history known
-    diagnosed diagnosis confirmed documented histologically cytologically
+    diagnosed diagnosis confirmed confirmation documented histologically cytologically
     pathologically histological histologic pathological cytological proven
     biopsy-proven evidence presence present disease diseases condition conditions
     criteria criterion following include including included includes defined

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
@@ -22,6 +22,8 @@ from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, healthy
+from trialscope.match.setting import describe, fits, untreated, wanted_setting
+from trialscope.match.stage import judge_stage
 from trialscope.match.verdicts import Basis, Evidence, Question, Verdict
 
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
@@ -59,6 +61,9 @@ class _Seen:
     untimed: list[Evidence] = field(default_factory=list)
     #: there as a broader kind than the item names (AML vs "prolymphocytic T leukemia")
     broader: list[Evidence] = field(default_factory=list)
+    #: taken, but whether in the setting the item asks about (adjuvant or for advanced
+    #: disease) the record does not say
+    unsettled: list[Evidence] = field(default_factory=list)
     kind: str | None = None
 
 
@@ -74,8 +79,11 @@ def _mention(
     overrides the mention's own negation)."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
         return _pregnancy(mention, facts)
-    if mention.category == "biomarker":
-        return judge_biomarker(mention, facts, kind)
+    if mention.category in ("biomarker", "stage"):
+        if negate is not None and negate != mention.negated:
+            mention = replace(mention, negated=negate)
+        judge = judge_biomarker if mention.category == "biomarker" else judge_stage
+        return judge(mention, facts, kind)
     if mention.category == "prior_therapy":
         seen = _therapy(item, mention, facts)
     else:
@@ -86,6 +94,8 @@ def _mention(
         closed = _closed_world(item, mention, facts, kind, own)
         if closed is not None:
             seen.absent, seen.kind = [closed], None
+    if seen.unsettled and not seen.present and not seen.untimed:
+        return _unsettled(item, mention, seen, facts, negate)
     if seen.untimed and not seen.present:
         question = ask(f"when:{mention.concept}", f"When was the {named}?", "date")
         reason = f"patient has {named}, but not when or for how long"
@@ -116,6 +126,8 @@ def _mention(
             reason = f"the patient is healthy: no {named}"
         elif fact.endswith(("not now", "before the window")):
             reason = f"no {named} in the time the criterion asks about"
+        elif fact.endswith("in another setting"):
+            reason = f"no {named} for the {describe(wanted_setting(item, mention) or 'early')}"
         else:
             reason = f"patient does not have {named}"
         return verdict, reason, Basis.FACT, seen.absent, []
@@ -133,6 +145,16 @@ def _mention(
     ):
         # "no other malignancy within 5 years": an exclusion in disguise, read the same way
         reason = f"{named} is not in the patient's history"
+        return Verdict.MET, reason, Basis.ABSENCE, [], [question]
+    if (
+        facts.patient.complete_history
+        and negate
+        and kind != "exclusion"
+        and mention.category == "prior_therapy"
+        and untreated(item)
+    ):
+        # "previously untreated", "treatment-naive": a full history lists what was given
+        reason = f"no {named} in the patient's history"
         return Verdict.MET, reason, Basis.ABSENCE, [], [question]
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
 
@@ -233,8 +255,10 @@ _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
 # cannot tolerate chemotherapy", "contraindications to surgery", "eligible for ..."
 _THERAPY_OBJECT = re.compile(
     r"\b(?:tolerat\w*|intoleran\w*|contra-?indicat\w*|unfit|unsuitable|suitable|candidates?|"
-    r"eligible|allerg\w*|hypersensitiv\w*|unable\s+to\s+(?:receive|undergo)|refus\w*|fit)"
-    r"\s+(?:for\s+|to\s+|of\s+|with\s+)?(?:[\w-]+\s+){0,2}$",
+    r"eligible|allerg\w*|hypersensitiv\w*|unable\s+to\s+(?:receive|undergo)|refus\w*|fit"
+    # "not amenable to surgical resection or radiation therapy with curative intent"
+    r"|amenable)"
+    r"\s+(?:for\s+|to\s+|of\s+|with\s+)?(?:[\w-]+\s+){0,2}(?:(?:or|and|and/or)\s+)?$",
     re.I,
 )
 
@@ -349,11 +373,29 @@ def _run(
     which a silent record leaves open -- not when each name is absent on its own."""
     if len(run) > 1 and kind != "exclusion" and all(m.negated for slot in run for m in slot):
         part = both([_slot([_mention(item, m, facts, kind, own, False) for m in s]) for s in run])
+        if part[0] is Verdict.UNKNOWN and _untreated_by_silence(item, run, facts):
+            named = next(m.text for slot in run for m in slot if m.category == "prior_therapy")
+            reason = f"no {named} in the patient's history"
+            return Verdict.MET, reason, Basis.ABSENCE, [], part[4]
         if part[0] is Verdict.UNKNOWN:
             return part
         flipped = Verdict.NOT_MET if part[0] is Verdict.MET else Verdict.MET
         return flipped, part[1], part[2], part[3], part[4]
     return both([_slot([_mention(item, m, facts, kind, own) for m in slot]) for slot in run])
+
+
+def _untreated_by_silence(
+    item: Item, run: tuple[tuple[Mention, ...], ...], facts: PatientFacts
+) -> bool:
+    """ "Previously untreated with any systemic therapy for ...": a full history that
+    names no such therapy at all answers it."""
+    therapies = [m for slot in run for m in slot if m.category == "prior_therapy"]
+    return (
+        facts.patient.complete_history
+        and bool(therapies)
+        and untreated(item)
+        and not any(facts.therapy_classes.get(m.concept) for m in therapies)
+    )
 
 
 def _inside_longer(mention: Mention, slot: list[Mention]) -> bool:
@@ -607,10 +649,18 @@ def _therapy(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
     start = mention.span[0] - item.span[0]
     concurrent = bool(taken) and bool(_CONCURRENT.search(item.text[max(0, start - 40) : start]))
     earlier: list[Evidence] = []  # taken, but outside the window the item asks about
+    setting = wanted_setting(item, mention)
     for therapy in taken:
         evidence = Evidence(f"{therapy.name} ({therapy.status})", therapy.source)
         last = therapy.end or therapy.start
-        if concurrent and therapy.status != "active":
+        fit = fits(setting, therapy)
+        if fit is False:
+            earlier.append(
+                Evidence(f"{therapy.name} ({therapy.setting}), in another setting", therapy.source)
+            )
+        elif fit is None:
+            seen.unsettled.append(evidence)
+        elif concurrent and therapy.status != "active":
             earlier.append(Evidence(f"{therapy.name} ({therapy.status}), not now", therapy.source))
         elif within is None or therapy.status == "active":
             seen.present.append(evidence)  # on it now: inside any "within N days" window
@@ -625,11 +675,37 @@ def _therapy(item: Item, mention: Mention, facts: PatientFacts) -> _Seen:
     seen.absent = [
         Evidence(f"no {t.name}", t.source) for t in facts.therapy_absent.get(mention.concept, [])
     ]
-    if not seen.present and not seen.untimed:
+    if not seen.present and not seen.untimed and not seen.unsettled:
         seen.absent += earlier
     if not seen.present and not seen.absent and facts.no_medications is not None:
         seen.absent = [Evidence("takes no medications", facts.no_medications.source)]
     return seen
+
+
+def _unsettled(
+    item: Item, mention: Mention, seen: _Seen, facts: PatientFacts, negate: bool
+) -> Part:
+    """Taken, but the record does not say whether in the setting the item asks about."""
+    setting = wanted_setting(item, mention) or "advanced"
+    key = f"setting:{mention.concept}:{setting}"
+    names = ", ".join(e.fact.split(" (")[0] for e in seen.unsettled)
+    answered = facts.patient.answers.get(key)
+    if answered is not None:
+        verdict = Verdict.MET if answered != negate else Verdict.NOT_MET
+        said = "" if answered else "not "
+        return (
+            verdict,
+            f"{names}: {said}for the {describe(setting)}, as answered",
+            Basis.FACT,
+            [],
+            [],
+        )
+    question = ask(key, f"Was {names} given for the {describe(setting)}?")
+    other = "(neo)adjuvant treatment" if setting == "advanced" else "treatment of advanced disease"
+    reason = (
+        f"patient has had {names}; whether for the {describe(setting)} or as {other} is not said"
+    )
+    return Verdict.UNKNOWN, reason, Basis.NONE, seen.unsettled, [question]
 
 
 def _pregnancy(

@@ -23,6 +23,7 @@ from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
 from trialscope.criteria.biomarkers import find_markers
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.constraints import extract_constraints
+from trialscope.criteria.stage import find_stages
 from trialscope.match.biomarkers import from_note
 from trialscope.match.concepts import Found, find_concepts
 from trialscope.match.lesions import add_lesions
@@ -36,6 +37,7 @@ from trialscope.match.patient import (
     Therapy,
 )
 from trialscope.match.sentences import clauses, sentences
+from trialscope.match.setting import note_setting
 from trialscope.terminology.drugs import find_drugs
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
@@ -144,9 +146,14 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
             if answer is not None and answer.group("unknown"):
                 continue  # "HIV: unknown" says nothing either way
             said = _said(answer, text[lo:hi])
+            before, given = len(patient.conditions), len(patient.therapies)
             _concepts(patient, scan, lo, hi, quote, said)
+            _stage(patient, text, lo, hi, patient.conditions[before:])
             _measurements(patient, text, lo, hi, quote)
             _drugs(patient, scan, lo, hi, quote, said)
+            setting = note_setting(text[lo:hi])  # "adjuvant letrozole", "first-line FOLFOX"
+            for therapy in patient.therapies[given:]:
+                therapy.setting = setting
             _biomarkers(patient, text, lo, hi, quote)
             if _NO_MEDICATIONS.search(text, lo, hi):
                 patient.therapies.append(
@@ -309,6 +316,28 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: S
                 source=quote(start, end),
             )
         )
+
+
+def _stage(patient: Patient, text: str, lo: int, hi: int, found: list[Condition]) -> None:
+    """ "stage IV lung adenocarcinoma", "metastatic ... breast cancer", "pT3N1M0": the
+    stage of the cancers named in the same clause."""
+    stages = find_stages(text, lo, hi)
+    if not stages:
+        return
+    markers = find_markers(text, lo, hi)  # "HER2-negative" negates no stage
+    trig = [
+        t
+        for t in clean_triggers(triggers(text, lo, hi))
+        if not any(m.start <= t.start and t.end <= m.end for m in markers)
+    ]
+    said = [s for s in stages if not assert_span(text, s.start, s.end, trig, lo, hi).negated]
+    if not said:
+        return
+    # the narrowest statement speaks: "stage IA, T1N0M0" is stage IA
+    best = min(said, key=lambda s: sum(hi - lo for lo, hi in s.ranges))
+    for condition in found:
+        if condition.status != "absent" and condition.stage is None:
+            condition.stage = text[best.start : best.end]
 
 
 def _biomarkers(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:

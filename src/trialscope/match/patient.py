@@ -117,6 +117,8 @@ class Therapy(_Model):
     start: dt.date | None = None
     end: dt.date | None = None
     line: int | None = Field(default=None, ge=1)
+    #: given for early disease ((neo)adjuvant) or for advanced / metastatic disease
+    setting: Literal["early", "advanced"] | None = None
     source: Provenance = Field(default_factory=Provenance)
 
 

@@ -491,7 +491,7 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
                     source=source,
                 )
             )
-        elif kind in ("criterion", "biomarker"):
+        elif kind in ("criterion", "biomarker", "stage", "setting"):
             updated.answers[key] = _yes_no(key, raw)
         else:
             raise UsageError(
