@@ -50,8 +50,16 @@ TREATED = "A 55-year-old woman with breast cancer treated with doxorubicin chemo
             "Prior treatment with chemotherapy for advanced or metastatic breast cancer",
             Verdict.NOT_MET,
         ),
+        # chemotherapy whose setting the note does not give: asked, never assumed
         (
             TREATED,
+            "exclusion",
+            "Prior treatment with chemotherapy for advanced or metastatic breast cancer",
+            Verdict.UNKNOWN,
+        ),
+        (
+            "A 55-year-old woman with metastatic breast cancer treated with first-line "
+            "doxorubicin chemotherapy.",
             "exclusion",
             "Prior treatment with chemotherapy for advanced or metastatic breast cancer",
             Verdict.MET,

@@ -274,7 +274,10 @@ def test_results_checklists_and_questions_carry_the_input(client: TestClient) ->
     assert html.count('class="match-card') >= 5
     assert "Criterion by criterion" in html
     assert "Must not have:" in html and "Evidence:" in html
-    assert "note sentence 2: &#34;ECOG 1.&#34;" in html or 'note sentence 2: "ECOG 1."' in html
+    # evidence quotes the note's whole sentence; a value typed in the form is cited as such
+    quoted = 'note sentence 5: "Prior chemotherapy with cytarabine."'
+    assert quoted in html or quoted.replace('"', "&#34;") in html
+    assert "structured ecog" in html
     visible_fields_are_labelled(page)
     # no patient detail in any link or form action
     assert all(MARKER not in link and "age=" not in link for link in page.links)

@@ -99,9 +99,15 @@ def files_beside(db: str) -> list[str]:
 
 def stored_anywhere(db: str, text: str) -> list[str]:
     """Where ``text`` is stored: the files beside an SQLite store (the database, its
-    journal, anything written next to it), or the tables of a PostgreSQL database."""
+    journal, the search index folder, anything written next to it), or the tables of a
+    PostgreSQL database."""
     if not db.startswith("postgresql://"):
-        return [p.name for p in Path(db).parent.iterdir() if text.encode() in p.read_bytes()]
+        folder = Path(db).parent
+        return [
+            str(p.relative_to(folder))
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and text.encode() in p.read_bytes()
+        ]
     with open_store(db) as store:
         tables = [
             str(r[0])

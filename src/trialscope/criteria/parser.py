@@ -26,7 +26,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 17
+PARSER_VERSION = 18
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -110,6 +110,8 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
             )
         )
     for stage in find_stages(text, start, end):
+        if _setting_of_therapy(text, stage.start, hits):
+            continue  # "chemotherapy for metastatic disease": when it was given, not a stage asked
         ctx = assert_span(text, stage.start, stage.end, found, start, end)
         if ctx.optional:
             continue  # "regardless of stage"
@@ -198,6 +200,17 @@ def _naive(
             )
         )
     return out
+
+
+_SETTING_GAP = re.compile(r"[^.;:]{0,30}?\b(?:for|in)\s+(?:(?:their|the|his|her|this)\s+)?", re.I)
+
+
+def _setting_of_therapy(text: str, at: int, hits: list[tuple[int, int, str, str, str]]) -> bool:
+    """The stage words at ``at`` say what an earlier named therapy was given for."""
+    return any(
+        h[2] == "prior_therapy" and h[1] <= at and _SETTING_GAP.fullmatch(text, h[1], at)
+        for h in hits
+    )
 
 
 def _prior(text: str, at: int, lo: int) -> bool:

@@ -688,7 +688,7 @@ def _unsettled(
     """Taken, but the record does not say whether in the setting the item asks about."""
     setting = wanted_setting(item, mention) or "advanced"
     key = f"setting:{mention.concept}:{setting}"
-    names = ", ".join(e.fact.split(" (")[0] for e in seen.unsettled)
+    names = ", ".join(dict.fromkeys(e.fact.split(" (")[0] for e in seen.unsettled))
     answered = facts.patient.answers.get(key)
     if answered is not None:
         verdict = Verdict.MET if answered != negate else Verdict.NOT_MET
