@@ -13,14 +13,11 @@ anything else that wants the same words; no shell imports.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from trialscope.criteria import VARIABLES, Constraint, Item, ParsedCriteria
-from trialscope.criteria.model import TemporalWindow
+from trialscope.criteria import ParsedCriteria
 from trialscope.criteria.vocabulary import terminology
 from trialscope.errors import NotFoundError
 from trialscope.record import Study, format_partial_date, parse_age
@@ -33,24 +30,18 @@ from trialscope.render.plain_disease import (
     join_words,
     record_disease,
 )
+from trialscope.render.plain_eligibility import needs as eligibility_needs
+from trialscope.render.plain_eligibility import reasons as eligibility_reasons
 from trialscope.render.plain_phrases import (
     ARM_KINDS,
-    CONDITION_REASONS,
-    CONSTRAINT_PHRASES,
     INTERVENTION_KINDS,
     INTERVENTION_OTHER,
-    LAB_GROUPS,
     NO_PHASE,
     PHASE_NA,
     PHASE_SENTENCES,
-    PREGNANCY_REASONS,
     PURPOSE_SENTENCES,
-    QUALIFIERS,
-    SPREAD,
-    THERAPY_REASONS,
     WHY_OTHER,
     WHY_SENTENCES,
-    lab_sentence,
 )
 from trialscope.vocab import label_of
 
@@ -182,166 +173,6 @@ def _study_type_line(study: Study) -> list[str]:
     if study.study_type is None:
         return ["The record does not say what type of study this is."]
     return []
-
-
-# --- needs and reasons from the parsed criteria ---------------------------------------
-
-
-def _plausible(constraint: Constraint) -> bool:
-    """A bound outside what the variable can be (a weight of 2500 kg) is a misreading."""
-    variable = VARIABLES.get(constraint.variable)
-    if variable is None or variable.plausible is None:
-        return True
-    low, high = variable.plausible
-    bounds = [b.value for b in (constraint.low, constraint.high) if b is not None]
-    return all(low <= value <= high for value in bounds)
-
-
-def _constraint_phrase(constraint: Constraint) -> str | None:
-    phrase = CONSTRAINT_PHRASES.get(constraint.variable)
-    if phrase is None or constraint.condition is not None or not _plausible(constraint):
-        return None
-    return phrase(constraint)
-
-
-def _one_each(items: Iterable[Item]) -> list[str]:
-    """One phrase per constraint kind. A kind bounded differently in different places
-    (weight bands per age group, one count per cohort) is left to the quoted list:
-    several plain lines would contradict each other."""
-    by_kind: dict[str, list[str]] = {}
-    for item in items:
-        for constraint in item.constraints:
-            phrase = _constraint_phrase(constraint)
-            if phrase:
-                found = by_kind.setdefault(constraint.variable, [])
-                if phrase not in found:
-                    found.append(phrase)
-    return [found[0] for found in by_kind.values() if len(found) == 1]
-
-
-def _lab_groups(items: Iterable[Item]) -> list[str]:
-    groups: list[str] = []
-    for item in items:
-        for constraint in item.constraints:
-            for group, variables in LAB_GROUPS.items():
-                if constraint.variable in variables and group not in groups:
-                    groups.append(group)
-    return [g for g in LAB_GROUPS if g in groups]
-
-
-def _qualified(item: Item, start: int, reason: str) -> str:
-    """Add "that has not been treated" when the item says so right before the name."""
-    if " that " in reason or "recent" in reason:
-        return reason  # the phrase already says how it is
-    before = item.text[max(0, start - item.span[0] - 30) : max(0, start - item.span[0])].lower()
-    # "seizures", "blood clots" are several things; "a ...", "cancer ..." one
-    first = reason.split()[0]
-    several = first not in {"a", "an", "another"} and first.endswith("s")
-    for word, one, many in QUALIFIERS:
-        if word in before.split()[-3:]:
-            return f"{reason} {many if several else one}"
-    return reason
-
-
-def _within(item: Item) -> str:
-    for window in item.windows:
-        if window.relation == "within" and window.amount and window.unit:
-            return _within_words(window)
-    return ""
-
-
-def _within_words(window: TemporalWindow) -> str:
-    unit = window.unit.rstrip("s")
-    amount = f"{window.amount:g}"
-    return f" in the last {amount} {unit}{'' if amount == '1' else 's'}"
-
-
-#: a window measured from one of these reads as "in the last N" to a patient
-_NOW_ANCHORS = (
-    "enrol", "registration", "randomi", "study entry", "entry", "first dose", "screening",
-    "consent", "day 1", "start of", "study treatment", "study drug", "inclusion", "baseline",
-)  # fmt: skip
-#: a setting or a condition that narrows which earlier treatment keeps someone out
-_NARROWED = re.compile(
-    r"\b(?:\(?neo\)?-?adjuvant|adjuvant|maintenance|first[- ]line|second[- ]line|unless|"
-    r"except|if|when|and\s+(?:had\s+)?(?:recurrence|relapse|progression|progressed|"
-    r"relapsed|recurred|failed)|for\s+(?:the\s+)?(?:advanced|metastatic|recurrent)|"
-    r"in\s+the\s+(?:advanced|metastatic|recurrent)\s+setting)\b",
-    re.IGNORECASE,
-)
-
-
-def _therapy_reason(item: Item, therapy: str) -> str:
-    """ "having had X before", said no more broadly than the criterion: a window from
-    now becomes "in the last N"; a window from another event, a setting ("adjuvant")
-    or a condition ("and had recurrence") becomes "in some cases", never dropped."""
-    for window in item.windows:
-        anchor = (window.anchor or "").lower()
-        relative_to_now = not anchor or any(word in anchor for word in _NOW_ANCHORS)
-        if window.relation == "within" and window.amount and window.unit and relative_to_now:
-            return f"having had {therapy}{_within_words(window)}"
-    if item.windows or _NARROWED.search(item.text):
-        return f"having had {therapy} before, in some cases"
-    return f"having had {therapy} before"
-
-
-def _needs(parsed: ParsedCriteria) -> list[str]:
-    items = parsed.of_kind("inclusion")
-    # "class 3 or worse" is how an exclusion reads; in an inclusion list it is a misreading
-    needs = [phrase for phrase in _one_each(items) if "or worse" not in phrase]
-    groups = _lab_groups(items)
-    if groups:
-        needs.append(lab_sentence(groups))
-    return needs
-
-
-def _reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
-    """The main reasons someone is not a fit: excluded conditions and treatments,
-    excluding bounds, and conditions an inclusion criterion says must be absent. The
-    trial's own disease is no reason (an exclusion naming it qualifies it instead)."""
-    reasons: list[str] = []
-
-    def add(text: str) -> None:
-        if text not in reasons:
-            reasons.append(text)
-
-    # a trial about cancer that has spread to the liver excludes spread elsewhere
-    sites = [SPREAD[c] for c in disease if c in SPREAD and c != "distant_metastases"]
-    exclusions = parsed.of_kind("exclusion")
-    bounds = set(_one_each(exclusions))
-    for item in exclusions:
-        positive = [m for m in item.mentions if not (m.negated or m.hypothetical or m.family)]
-        for mention in positive:
-            if mention.category == "condition" and mention.concept in disease:
-                continue
-            if mention.category == "condition" and mention.concept in CONDITION_REASONS:
-                reason = CONDITION_REASONS[mention.concept]
-                if mention.concept == "distant_metastases" and sites:
-                    reason = f"cancer that has spread to places other than {join_words(sites)}"
-                if mention.concept == "other_malignancy":
-                    reason += _within(item)
-                add(_qualified(item, mention.span[0], reason))
-            elif mention.category == "pregnancy" and mention.concept in PREGNANCY_REASONS:
-                add("being pregnant or breastfeeding")
-        # an earlier treatment is a reason by itself only when no condition is named
-        # ("liver metastases before chemotherapy" is about the metastases)
-        if not any(m.category == "condition" for m in positive):
-            for mention in positive:
-                if mention.category == "prior_therapy" and mention.historical:
-                    therapy = THERAPY_REASONS.get(mention.concept)
-                    if therapy:
-                        add(_therapy_reason(item, therapy))
-        # excluding bounds in the trial's own order, beside the conditions it names
-        for constraint in item.constraints:
-            phrase = _constraint_phrase(constraint)
-            if phrase in bounds:
-                add(phrase)
-    for item in parsed.of_kind("inclusion"):
-        for mention in item.mentions:
-            absent = CONDITION_REASONS.get(mention.concept)
-            if mention.category == "condition" and mention.negated and absent:
-                add(absent)
-    return reasons
 
 
 # --- ages, sex, volunteers ------------------------------------------------------------
@@ -512,7 +343,7 @@ def plain_language(
         text.good_fit.append("People who are healthy can join too.")
     if text.disease and for_patients:
         text.good_fit.append(f"You may fit if you have {text.disease}.")
-    needs = _needs(parsed) if parsed else []
+    needs = eligibility_needs(parsed) if parsed else []
     if needs:
         text.good_fit.append("Other things the study looks for:")
         text.needs = [f"{_cap(need)}." for need in needs[:MAX_POINTS]]
@@ -522,7 +353,7 @@ def plain_language(
         text.not_fit.append(sex_unfit)
     if healthy is False:
         text.not_fit.append("People who are healthy cannot join.")
-    reasons = _reasons(parsed, concepts) if parsed else []
+    reasons = eligibility_reasons(parsed, concepts) if parsed else []
     if reasons:
         text.not_fit.append("Things that may keep you out:")
         text.reasons = [f"{_cap(reason)}." for reason in reasons[:MAX_POINTS]]
