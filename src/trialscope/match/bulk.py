@@ -13,7 +13,7 @@ verdict, deciding items and score come from the same functions as ``judge_trial`
 The blank results are judged for synthetic patients only: nothing about a real patient
 is ever kept.
 
-What an item may read of the patient (judge.py, named.py, bounds.py), as keys:
+What an item may read of the patient (judge.py, named.py and its readers, bounds.py), as keys:
 
 - a condition named (any mention category but therapy, pregnancy and sex): ``has:`` the
   concept (``facts.has``), ``out:`` it and everything above it (``facts.ruled_out``), and

@@ -18,8 +18,18 @@ from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.match.bounds import ask, judge_bounds, verdict_of
 from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words
 from trialscope.match.facts import PatientFacts
-from trialscope.match.named import Part, both, either, is_modifier, named_part, runs_of, slug
-from trialscope.match.verdicts import Basis, CriterionResult, Evidence, Question, Verdict
+from trialscope.match.named import named_part, runs_of
+from trialscope.match.verdicts import (
+    Basis,
+    CriterionResult,
+    Evidence,
+    Part,
+    Question,
+    Verdict,
+    both,
+    either,
+)
+from trialscope.match.wording import is_modifier, slug
 
 _FEMALE_ONLY = re.compile(
     r"\b(?:pregnan\w*|breast[- ]?feeding|lactat\w*|nursing|child[- ]?bearing|contracepti\w*|"

@@ -168,3 +168,42 @@ class TrialMatch:
             "notes": self.notes,
             "criteria": [c.to_json() for c in self.criteria],
         }
+
+
+#: one requirement's verdict with its reason, basis, evidence and questions
+Part = tuple[Verdict, str, Basis, list[Evidence], list[Question]]
+
+
+def either(parts: list[Part]) -> Part:
+    """Alternatives: the first MET, else the first UNKNOWN, else the first."""
+    for wanted in (Verdict.MET, Verdict.UNKNOWN):
+        for part in parts:
+            if part[0] is wanted:
+                return part
+    return parts[0]
+
+
+def both(parts: list[Part]) -> Part:
+    """Requirements that must all hold: the first NOT_MET, else the first UNKNOWN."""
+    for wanted in (Verdict.NOT_MET, Verdict.UNKNOWN):
+        for part in parts:
+            if part[0] is wanted:
+                return part
+    return parts[0]
+
+
+@dataclass(slots=True)
+class Seen:
+    """What the patient's record says about one thing an item names."""
+
+    named: str
+    present: list[Evidence] = field(default_factory=list)
+    absent: list[Evidence] = field(default_factory=list)
+    #: there, but the item's time window or duration cannot be checked against it
+    untimed: list[Evidence] = field(default_factory=list)
+    #: there as a broader kind than the item names (AML vs "prolymphocytic T leukemia")
+    broader: list[Evidence] = field(default_factory=list)
+    #: taken, but whether in the setting the item asks about (adjuvant or for advanced
+    #: disease) the record does not say
+    unsettled: list[Evidence] = field(default_factory=list)
+    kind: str | None = None

@@ -1,0 +1,146 @@
+"""A named condition against the patient's record.
+
+A condition is there when the patient has it or something narrower; words before the
+name that narrow it ("prolymphocytic T leukemia") or make it more serious ("severe COPD")
+ask rather than assume; "other" is relative to the trial's own conditions; a known
+different primary or a healthy person rules the trial's own disease out (closed world).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from trialscope.criteria import Item, Mention
+from trialscope.match.concepts import ancestors, find_concepts
+from trialscope.match.facts import PatientFacts, most_specific
+from trialscope.match.patient import Condition
+from trialscope.match.primary import different_primary, healthy
+from trialscope.match.verdicts import Evidence, Seen
+from trialscope.match.wording import NO_CONTEXT, read_context
+
+
+def closed_world(
+    item: Item, mention: Mention, facts: PatientFacts, kind: str, own: frozenset[str]
+) -> Evidence | None:
+    """What rules a named disease out although the record does not name it: the
+    patient is healthy, or (for the trial's own diagnosis) has a different primary."""
+    well = healthy(facts)
+    if well is not None:
+        return well
+    if kind == "exclusion" or mention.historical or item.parent is not None:
+        # a known primary says nothing about a past second cancer, and items under a
+        # heading are often alternatives or exceptions ("except: basal cell skin cancer")
+        return None
+    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    specific = most_specific(own)
+    if own and not any(concept in ancestors(t) or t in ancestors(concept) for t in specific):
+        return None  # not the disease the trial is about: another cancer, named in passing
+    return different_primary(concept, facts)
+
+
+def seen_condition(
+    item: Item, mention: Mention, facts: PatientFacts, own: frozenset[str], kind: str = "inclusion"
+) -> Seen:
+    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    # "other" is relative to the trial's own conditions: the patient's disease the trial
+    # is about cannot satisfy it (unknown without the trial, so left as it was)
+    if own and concept == "lex:other_malignancy":
+        concept = "lex:malignancy"
+    seen = Seen(mention.text)
+    found = facts.has(concept)
+    # what the words around the name say is read only when the patient has the thing
+    context = read_context(item, mention) if found else NO_CONTEXT
+    # an exclusion naming a class of the trial's own disease ("Metabolic disease" in a
+    # diabetes trial, "eye disease" in a glaucoma one) means the other members of it
+    other = bool(own) and (context.other or (kind == "exclusion" and _above(concept, own)))
+    wants_active = context.active and not mention.historical
+    within = context.within
+    today = facts.patient.as_of or dt.date.today()
+    qualifier, severity = context.qualifier, context.severity
+    if qualifier:
+        seen.kind = " ".join((*reversed(qualifier), mention.text))
+    if severity and not qualifier:
+        named_with = mention.text.lower().startswith(severity)
+        seen.kind = mention.text if named_with else f"{severity} {mention.text}"
+    earlier: list[Evidence] = []  # there, but outside the window the item asks about
+    for fact in found:
+        condition = fact.condition
+        if wants_active and condition.status == "history":
+            continue
+        if other and facts.about_any(condition, own):
+            continue
+        if context.excepted and facts.about_any(condition, context.excepted):
+            continue  # "eye disease other than glaucoma": the glaucoma does not count
+        evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
+        if qualifier and not all(_recorded(w, condition, facts) for w in qualifier):
+            # "prolymphocytic T leukemia" for a patient with AML: the words before the
+            # name narrow it to a kind the vocabulary did not resolve
+            seen.broader.append(evidence)
+            continue
+        if severity and not said(severity, condition):
+            # "severe COPD (FEV1 < 50%)": a bare diagnosis of COPD does not say how severe
+            seen.broader.append(evidence)
+            continue
+        if within is not None and condition.onset is not None:
+            if (today - condition.onset).days > within:
+                # "MI within 3 months": this one was longer ago
+                earlier.append(Evidence(f"{condition.name} ({condition.onset})", condition.source))
+                continue
+        elif within is not None and condition.status == "history":
+            seen.untimed.append(evidence)  # past, but when?
+            continue
+        if any(w.relation in ("duration", "at_least") for w in item.windows):
+            seen.untimed.append(evidence)  # "fever for at least a week": not recorded
+            continue
+        seen.present.append(evidence)
+    # "no history of cancer" rules out colorectal cancer too
+    ruled_out = facts.ruled_out(concept)
+    if not ruled_out and facts.absent:
+        ruled_out = [f for up in sorted(ancestors(concept)) for f in facts.ruled_out(up)]
+    seen.absent = [Evidence(f"no {f.condition.name}", f.condition.source) for f in ruled_out]
+    if not seen.present and not seen.untimed and not seen.broader:
+        seen.absent += earlier
+    if not seen.broader:
+        seen.kind = None  # nothing broader on record: the name alone decides
+    return seen
+
+
+def _above(concept: str, own: frozenset[str]) -> bool:
+    """``concept`` is strictly broader than one of the trial's own conditions."""
+    return any(concept != t and concept in ancestors(t) for t in most_specific(own))
+
+
+def _recorded(word: str, condition: Condition, facts: PatientFacts) -> bool:
+    """A narrowing word is what the record says: in the condition's own name, or, for
+    words about spread ("liver metastatic colorectal cancer"), in another condition of
+    the patient ("liver metastases"); a state ("recurrence of") in its sentence."""
+    word = word.lower()
+    if word.endswith(" of"):
+        stem = word[:6]
+        return stem in f"{condition.name} {condition.source.text or ''}".lower()
+    if word in condition.name.lower():
+        return True
+    if len(word) <= 3:
+        return False
+    stem = word[:6]
+    if any(
+        stem in other.name.lower() and "metasta" in other.name.lower()
+        for other in facts.patient.conditions
+        if other.status != "absent"
+    ):
+        return True
+    # "colorectal liver metastases" for a patient with colon cancer: the primary named
+    return any(facts.has(c) for c in _cancer_named(word))
+
+
+@lru_cache(maxsize=4096)
+def _cancer_named(word: str) -> tuple[str, ...]:
+    return tuple(f.concept for f in find_concepts(f"{word} cancer") if f.start == 0)
+
+
+def said(severity: str, condition: Condition) -> bool:
+    """The record describes the condition as that severe."""
+    word = severity.split()[-1][:6]  # "uncontr", "severe", "decomp"
+    text = f"{condition.name} {condition.source.text or ''}".lower()
+    return word in text

@@ -1,0 +1,43 @@
+"""Pregnancy, breastfeeding and contraception items against the patient's record."""
+
+from __future__ import annotations
+
+from trialscope.criteria import Mention
+from trialscope.match.bounds import ask, verdict_of
+from trialscope.match.facts import PatientFacts
+from trialscope.match.verdicts import Basis, Evidence, Part, Verdict
+from trialscope.match.wording import title
+
+
+def judge_pregnancy(mention: Mention, facts: PatientFacts) -> Part:
+    patient = facts.patient
+    field = "breastfeeding" if mention.concept == "breastfeeding" else "pregnant"
+    if mention.concept not in ("pregnancy", "breastfeeding"):
+        # contraception, childbearing potential, pregnancy tests: asked, not inferred
+        key = f"pregnancy:{mention.concept}"
+        if facts.has(key) or facts.ruled_out(key):
+            holds = bool(facts.has(key)) != mention.negated
+            return verdict_of(holds), f"{mention.text}: as answered", Basis.FACT, [], []
+        question = ask(f"pregnancy:{mention.concept}", f"{title(mention)}?")
+        return Verdict.UNKNOWN, f"{mention.text}: not known", Basis.NONE, [], [question]
+    value = getattr(patient, field)
+    negate = mention.negated
+    if value is not None:
+        holds = bool(value) != negate
+        ev = [Evidence(f"{field}: {'yes' if value else 'no'}", facts.source_of(field))]
+        return verdict_of(holds), f"{field}: {'yes' if value else 'no'}", Basis.FACT, ev, []
+    if patient.complete_history:
+        return (
+            verdict_of(negate),
+            f"{field} not mentioned in the patient's history",
+            Basis.ABSENCE,
+            [],
+            [ask(field, f"{field.capitalize()}?")],
+        )
+    return (
+        Verdict.UNKNOWN,
+        f"{field}: not known",
+        Basis.NONE,
+        [],
+        [ask(field, "Pregnant?" if field == "pregnant" else "Breastfeeding?")],
+    )

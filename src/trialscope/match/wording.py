@@ -1,0 +1,271 @@
+"""What the words around a name in a criterion item say, whoever the patient is.
+
+Whether a named disease or therapy is what the item is about or only qualifies another
+noun ("rabies vaccine", "no prior chemotherapy for breast cancer", "cannot tolerate
+chemotherapy"), is named as another one than the trial's own ("other malignancies"), is
+excepted ("eye disease other than glaucoma"), is narrowed by words before it
+("prolymphocytic T leukemia", "severe COPD") or limited ("at least 4 weeks since prior
+radiotherapy"). Read from the item's text alone, so cached per item and mention.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from trialscope.criteria import Item, Mention
+
+_ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
+
+
+# words before a therapy that make the item a limit on it, met by not having had it
+_LIMIT_BEFORE = re.compile(
+    r"(?:\bsince|\brecovered\s+from|\bmore\s+than|\bgreater\s+than|\bat\s+most|\bup\s+to"
+    r"|\bmaximum\s+(?:of\s+)?|\bfewer\s+than|\bless\s+than|[<≤]=?)"
+    r"(?:\s+(?:\d+|one|two|three|four|five|a|an|the|any|all|last|most\s+recent))?"
+    r"(?:\s+(?:prior|previous|lines?|regimens?|courses?|cycles?|of|dose|doses))*\s*$",
+    re.I,
+)
+
+
+def only_if_had(item: Item, mention: Mention) -> bool:
+    """The item limits a therapy ("since prior", "recovered from", "no more than 2
+    prior ... regimens") rather than requiring it."""
+    start = mention.span[0] - item.span[0]
+    before = item.text[max(0, start - 60) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    clause = before[cut:]
+    if mention.category != "prior_therapy" or not _LIMIT_BEFORE.search(clause):
+        return False
+    # "No more than 6 weeks since prior chemotherapy" asks for a recent one
+    return not (re.search(r"\bsince\s", clause, re.I) and _UPPER_TIME.search(clause))
+
+
+_UPPER_TIME = re.compile(
+    r"\b(?:no|not)\s+(?:more|greater|longer)\s+than|\b(?:less|fewer)\s+than|\bwithin|\bat\s+most"
+    r"|\bup\s+to|[<≤]",
+    re.I,
+)
+
+# words after a disease name that make it a modifier: "rabies vaccine", "HIV test"
+_MODIFIED = re.compile(
+    r"[\s-]*(?:vaccin\w*|immune\s+globulin|immunoglobulin|test\w*|screen\w*|"
+    r"medicines?|medications?|drugs?|treatments?|therap\w*|prophylaxis|clinic|programs?|"
+    r"products?|specialists?|units?|wards?|centers?|centres?|services?|campaign)\b",
+    re.I,
+)
+_EXCEPT = re.compile(
+    r"\b(?:except(?:ion)?|excluding|other than|apart from|with the exception of|but not|but "
+    r"the full treatment|in addition to|besides)\b",
+    re.I,
+)
+# a disease named as what a treatment is for, not as something the patient must have or
+# not have: "No prior chemotherapy for breast cancer", "non-drug therapy for anxiety
+# disorder", "intubation for asthma", "inpatient treatment due to COVID-19"
+_TREATED_FOR = re.compile(
+    r"\b(?:therap(?:y|ies)|treatments?|regimens?|medications?|medicines?|drugs?|surgery|"
+    r"surgeries|irradiation|radiotherapy|radiation|chemotherapy|chemo|intubation|"
+    r"hospitali[sz]ations?|admissions?|care|prophylaxis|vaccines?|vaccinations?)"
+    r"\s+(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$",
+    re.I,
+)
+_ALLOWED_AFTER = re.compile(
+    r"(?:\s+(?:or|and|/)\s*[\w-]+)?(?:\s+(?:women|men|patients|subjects|participants|people))?"
+    r"\s+(?:(?:are|is)\s+)?(?:allowed|permitted|acceptable)\b",
+    re.I,
+)
+_ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
+
+
+# a therapy named as what the patient could take, not what they took: "diseases that
+# cannot tolerate chemotherapy", "contraindications to surgery", "eligible for ..."
+_THERAPY_OBJECT = re.compile(
+    r"\b(?:tolerat\w*|intoleran\w*|contra-?indicat\w*|unfit|unsuitable|suitable|candidates?|"
+    r"eligible|allerg\w*|hypersensitiv\w*|unable\s+to\s+(?:receive|undergo)|refus\w*|fit"
+    # "not amenable to surgical resection or radiation therapy with curative intent"
+    r"|amenable)"
+    r"\s+(?:for\s+|to\s+|of\s+|with\s+)?(?:[\w-]+\s+){0,2}(?:(?:or|and|and/or)\s+)?$",
+    re.I,
+)
+
+
+def is_modifier(item: Item, mention: Mention) -> bool:
+    """The named disease only qualifies another noun ("rabies vaccine", "anti-TB drugs",
+    "non-infectious"), is what a ruled-out treatment is for ("no prior chemotherapy for
+    breast cancer"), or the therapy is one the patient could take ("cannot tolerate
+    chemotherapy"): the item is not about the patient having it."""
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    if _ALLOWED_AFTER.match(item.text, end):
+        return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
+    if mention.category == "prior_therapy":
+        return bool(_THERAPY_OBJECT.search(item.text[max(0, start - 60) : start]))
+    if mention.category != "condition":
+        return False
+    if _EXCEPT.search(item.text, 0, start):
+        return True  # "... except basal cell carcinoma": named to be let through
+    before = item.text[max(0, start - 80) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    ruled_out = mention.negated or item.kind == "exclusion" or _LIMIT_WORDS.search(before[cut:])
+    if ruled_out and _TREATED_FOR.search(before[cut:]):
+        # what a treatment is for: the treatment is what is ruled out ("receiving
+        # chemotherapy for solid cancer" as an inclusion still asks for the cancer)
+        return True
+    return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
+
+
+_LIMIT_WORDS = re.compile(
+    r"\b(?:(?:no|not)\s+(?:more|greater)\s+than|since|recovered\s+from|at\s+most|maximum)\b", re.I
+)
+
+
+def excepted(item: Item, mention: Mention) -> frozenset[str]:
+    """Concepts named after ``mention`` as exceptions to it ("any eye disease other than
+    glaucoma", "another liver disease in addition to viral hepatitis"): the patient's
+    facts about them do not count for ``mention``."""
+    found: set[str] = set()
+    for other in item.mentions:
+        if (
+            other.span[0] < mention.span[1]
+            or other.category != "condition"
+            or other.concept == mention.concept  # "(e.g., autoimmune liver disease)"
+        ):
+            continue
+        gap = item.text[mention.span[1] - item.span[0] : other.span[0] - item.span[0]]
+        if _EXCEPT.search(gap) and not _SENTENCE_END.search(gap):
+            found.add(other.concept if ":" in other.concept else f"lex:{other.concept}")
+    return frozenset(found)
+
+
+_SENTENCE_END = re.compile(r"[.;]\s")
+
+# "other malignancies", "another primary cancer", "metastases to other sites": other
+# than what the trial itself is about
+_OTHER_BEFORE = re.compile(
+    r"\b(?:other|another|additional|second|further)\b(?:\s+[\w-]+){0,3}\s*$", re.I
+)
+_OTHER_AFTER = re.compile(
+    r"\s*(?:[\w-]+\s+){0,2}?(?:to|in|at|of|involving|outside)\s+(?:the\s+|any\s+)?other\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"[;:.(),]")
+
+
+def is_other(item: Item, mention: Mention) -> bool:
+    """The item names ``mention`` as another one than the trial's own."""
+    if mention.concept in ("other_malignancy", "lex:other_malignancy"):
+        return True
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    before = item.text[max(0, start - 60) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    return bool(_OTHER_BEFORE.search(before[cut:]) or _OTHER_AFTER.match(item.text, end))
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the words around a name in an item say, whoever the patient is."""
+
+    other: bool = False
+    active: bool = False
+    within: float | None = None
+    qualifier: tuple[str, ...] = ()
+    severity: str | None = None
+    excepted: frozenset[str] = frozenset()
+
+
+NO_CONTEXT = Context()
+
+
+@lru_cache(maxsize=200_000)
+def read_context(item: Item, mention: Mention) -> Context:
+    return Context(
+        other=is_other(item, mention),
+        active=bool(_ACTIVE.search(item.text)),
+        within=min((w.days for w in item.windows if w.relation == "within"), default=None),
+        qualifier=qualifier(item, mention),
+        severity=severity(item, mention),
+        excepted=excepted(item, mention),
+    )
+
+
+# words that make a diagnosis a more serious kind of itself
+_SEVERITY = re.compile(
+    r"\b(severe(?:ly)?|uncontrolled|poorly[- ]controlled|(?:clinically\s+)?unstable|"
+    r"decompensated|end[- ]stage|life[- ]threatening)\s+(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+
+
+_SEVERITY_FIRST = re.compile(
+    r"(severe(?:ly)?|uncontrolled|poorly[- ]controlled|unstable|decompensated|end[- ]stage)"
+    r"\s+\S",
+    re.I,
+)
+
+
+def severity(item: Item, mention: Mention) -> str | None:
+    own = _SEVERITY_FIRST.match(mention.text)  # the vocabulary's "uncontrolled hypertension"
+    if own is not None:
+        return own.group(1).lower()
+    start = mention.span[0] - item.span[0]
+    before = item.text[max(0, start - 40) : start]
+    cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    found = _SEVERITY.search(before[cut:])
+    return found.group(1).lower() if found else None
+
+
+# a state of a disease, not the disease: "No known recurrence of breast cancer"
+_STATE_OF = re.compile(
+    r"\b(recurren\w*|relaps\w*|progression|exacerbations?|complications?|symptoms?|signs?|"
+    r"sequelae)\s+of\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?$",
+    re.I,
+)
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
+# words before a disease name that do not narrow it to a subtype
+_NOT_NARROWING_WORDS = """
+    a an the with of or and in to for by having have has had is are be been known
+    diagnosed diagnosis confirmed documented histologically cytologically pathologically
+    proven biopsy-proven active current currently ongoing history prior previous
+    untreated treated newly recent recently recurrent relapsed refractory advanced
+    metastatic locally stage measurable symptomatic asymptomatic uncontrolled controlled
+    clinically significant suspected any other patient patients subject subjects
+    participant participants adult adults pediatric children child women woman men man
+    male female diagnosed evidence presence present severe mild moderate unresectable
+    resectable inoperable operable primary secondary invasive documented established
+    existing underlying concomitant concurrent including e.g i.e such as who that
+"""
+_NOT_NARROWING = frozenset(_NOT_NARROWING_WORDS.split())
+
+
+def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
+    """Up to three words right before the name that narrow it ("prolymphocytic T"),
+    unless another name covers them ("colon cancer adenocarcinoma")."""
+    cut = mention.span[0]
+    for other in item.mentions:
+        if other.span[1] <= mention.span[0] and other.span[1] >= cut - 3:
+            return ()
+    text = item.text[: cut - item.span[0]]
+    state = _STATE_OF.search(text)
+    if state is not None:
+        return (f"{state.group(1)} of",)  # "recurrence of breast cancer" is not the cancer
+    words: list[str] = []
+    for _ in range(3):
+        match = _WORD_BEFORE.search(text)
+        if match is None:
+            break
+        word = match.group(1)
+        if word.lower() in _NOT_NARROWING or (len(word) < 2 and not match.group(1).isupper()):
+            break
+        words.append(word)
+        text = text[: match.start()]
+    return tuple(words)
+
+
+def title(mention: Mention) -> str:
+    return mention.text[:1].upper() + mention.text[1:]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
