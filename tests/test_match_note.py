@@ -346,6 +346,25 @@ def test_a_marker_result_does_not_negate_the_tumour(note: str, name: str, status
     assert found == {status}
 
 
+@pytest.mark.parametrize(
+    ("note", "condition", "drug"),
+    [
+        # a chronic disease still controlled is current, and so is what controls it
+        ("History of hypertension controlled on amlodipine.", "active", "active"),
+        ("History of hypertension, well controlled with amlodipine.", "active", "active"),
+        ("Hypertension, currently taking amlodipine.", "active", "active"),
+        # said to be in the past: stays past
+        ("History of hypertension, previously controlled on amlodipine.", "history", "completed"),
+        ("History of hypertension. Previously on amlodipine.", "history", "completed"),
+        ("History of hypertension treated with amlodipine.", "history", "completed"),
+    ],
+)
+def test_a_condition_still_treated_is_current(note: str, condition: str, drug: str) -> None:
+    patient = read_note(note)
+    assert {c.status for c in patient.conditions if c.name.lower() == "hypertension"} == {condition}
+    assert [t.status for t in patient.therapies if t.name == "amlodipine"] == [drug]
+
+
 @pytest.mark.parametrize(("weeks", "verdict"), [(11, Verdict.MET), (30, Verdict.NOT_MET)])
 def test_weeks_of_gestation_decide_a_gestational_age_bound(weeks: int, verdict: Verdict) -> None:
     patient = read_note(f"A 27-year-old woman at {weeks} weeks gestation has anemia.")

@@ -694,3 +694,16 @@ def test_topical_fit_counts_a_class_of_diseases_for_little(
 
     patient = load_patient(EXAMPLES / "crc_liver_mets.fhir.json")
     assert _topical(own_concepts(conditions), PatientFacts.of(patient)) == topical
+
+
+@pytest.mark.parametrize("criteria", ["", "   \n"])
+def test_a_trial_without_criteria_text_is_never_called_eligible(criteria: str) -> None:
+    """Age and sex fitting is all that can be checked: the study team decides the rest."""
+    fields = {"sex": "ALL", "minimumAge": "18 Years"}
+    verdict, results = judge(criteria, CRLM_PATIENT, fields)
+    assert verdict is TrialVerdict.POSSIBLY_ELIGIBLE
+    said = find(results, "Eligibility criteria")
+    assert said.verdict is Verdict.UNKNOWN and "ask the study team" in said.reason
+    # a criteria text with something to check is judged as before
+    verdict, _ = judge("Inclusion Criteria:\n- Age 18 or older", CRLM_PATIENT, fields)
+    assert verdict is TrialVerdict.ELIGIBLE

@@ -151,6 +151,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
             _stage(patient, text, lo, hi, patient.conditions[before:])
             _measurements(patient, text, lo, hi, quote)
             _drugs(patient, scan, lo, hi, quote, said)
+            _ongoing(patient, text, lo, hi, before, given)
             setting = note_setting(text[lo:hi])  # "adjuvant letrozole", "first-line FOLFOX"
             for therapy in patient.therapies[given:]:
                 therapy.setting = setting
@@ -316,6 +317,41 @@ def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: S
                 source=quote(start, end),
             )
         )
+
+
+# "History of hypertension controlled on amlodipine": a chronic disease still treated is
+# current whatever "history of" says, and so is the drug that controls it
+_CONTROLLED = re.compile(
+    r"\b(?:(?:well|poorly|adequately|partially)[\s-]+)?(?:controlled|stable)\s+(?:on|with)\b",
+    re.I,
+)
+_TAKING = re.compile(
+    r"\b(?:(?:controlled|managed|maintained|stable)\s+(?:on|with)|(?:currently|presently|"
+    r"still|now)\s+(?:on|taking|receiving|using)|takes|is\s+(?:on|taking))\b",
+    re.I,
+)
+
+
+def _ongoing(patient: Patient, text: str, lo: int, hi: int, before: int, given: int) -> None:
+    """Conditions and drugs of this clause that it says are still being treated."""
+    taking = _TAKING.search(text, lo, hi)
+    if taking is None or _PAST.search(text, max(lo, taking.start() - 20), taking.start()):
+        return  # "previously managed with warfarin"
+    controlled = _CONTROLLED.search(text, lo, hi)
+    if controlled is not None:
+        for condition in patient.conditions[before:]:
+            span = condition.source.span
+            if condition.status == "history" and span is not None and span[0] < controlled.start():
+                condition.status = "active"
+    for therapy in patient.therapies[given:]:
+        span = therapy.source.span
+        if (
+            therapy.status == "completed"
+            and span is not None
+            and span[0] >= taking.end()
+            and not _PAST.search(text, taking.end(), span[0])
+        ):
+            therapy.status = "active"
 
 
 def _stage(patient: Patient, text: str, lo: int, hi: int, found: list[Condition]) -> None:

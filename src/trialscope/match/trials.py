@@ -34,7 +34,7 @@ from trialscope.match.verdicts import (
 from trialscope.record.ages import age_in_years
 
 #: synthetic item indexes for the structured eligibility fields
-SCREENED_ITEM, SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -4, -3, -2, -1
+NO_CRITERIA_ITEM, SCREENED_ITEM, SEX_ITEM, AGE_ITEM, HEALTHY_ITEM = -5, -4, -3, -2, -1
 
 
 #: judges one item: ``judge_item``'s signature (the fast path passes a caching one)
@@ -166,13 +166,29 @@ def decide(
     if HEALTHY_ITEM in deciding:  # a healthy person: that is the reason, not each disease
         deciding.remove(HEALTHY_ITEM)
         deciding.insert(0, HEALTHY_ITEM)
+    if not parsed.items:
+        results = [*results, _no_criteria()]
     if deciding:
         verdict = TrialVerdict.INELIGIBLE
-    elif any(blocks(r) for r in results):
+    elif not parsed.items or any(blocks(r) for r in results):
         verdict = TrialVerdict.POSSIBLY_ELIGIBLE
     else:
         verdict = TrialVerdict.ELIGIBLE
     return verdict, results, deciding
+
+
+def _no_criteria() -> CriterionResult:
+    """A record without criteria text: age and sex fitting says little, so never ELIGIBLE
+    ("eligible" with nothing checked would be the tool's word against the study team's)."""
+    return CriterionResult(
+        NO_CRITERIA_ITEM,
+        "inclusion",
+        "Eligibility criteria",
+        (0, 0),
+        Verdict.UNKNOWN,
+        "the record gives no eligibility criteria text; ask the study team who can join",
+        Basis.NONE,
+    )
 
 
 #: an inclusion that describes the healthy participants ("Healthy or sub-healthy subject",
