@@ -18,7 +18,10 @@ What an item may read of the patient (judge.py, named.py and its readers, bounds
 - a condition named (any mention category but therapy, pregnancy and sex): ``has:`` the
   concept (``facts.has``), ``out:`` it and everything above it (``facts.ruled_out``), and
   ``cond:*`` (a healthy person has none) and ``primary`` when it is a cancer with a site
-  (the closed world on a known primary); "other malignancy" reads "malignancy" too;
+  that the closed world on a known primary may rule out (a top-level item that is not an
+  exclusion, about the present: ``named._closed_world``); "other malignancy" reads
+  "malignancy" too;
+- a stage named: ``stage`` (the patient's stage, or metastases, on record);
 - a therapy named: ``therapy:`` its class (taken or ruled out), ``therapy:*`` (takes no
   medications); pregnancy, breastfeeding, contraception: ``pregnancy``;
 - a bound: ``var:`` its variable (labs, age, scores with the Karnofsky/ECOG crosswalk,
@@ -42,7 +45,7 @@ from typing import Any
 from trialscope.criteria import VARIABLES, Item, ParsedCriteria
 from trialscope.match.concepts import ancestors
 from trialscope.match.facts import PatientFacts
-from trialscope.match.judge import judge_item
+from trialscope.match.judge import Reading, judge_item, read_item
 from trialscope.match.lesions import tally
 from trialscope.match.patient import Patient
 from trialscope.match.primary import healthy, known_primaries, primary_sites
@@ -85,6 +88,9 @@ class CompiledTrial:
     blank: dict[Profile, list[CriterionResult]] = field(default_factory=dict)
     #: item index -> its content wherever it sits (see :func:`content`)
     contents: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    #: item index -> what it says whoever the patient is (``judge.read_item``), kept here
+    #: rather than in a bounded cache that a registry's items would overflow
+    readings: dict[int, Reading] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,10 @@ def _item_keys(item: Item) -> frozenset[str]:
         elif mention.category == "biomarker":
             out.add("biomarker")
         elif mention.category in _CONDITIONS:
-            out |= _condition_keys(mention.concept)
+            closed = item.kind != "exclusion" and item.parent is None and not mention.historical
+            out |= _condition_keys(mention.concept, closed)
+        elif mention.category == "stage":
+            out.add("stage")
         elif mention.category != "sex":
             out.add("*")
     for constraint in item.constraints:
@@ -161,7 +170,7 @@ def _therapy_keys(concept: str) -> frozenset[str]:
 
 
 @cache
-def _condition_keys(concept: str) -> frozenset[str]:
+def _condition_keys(concept: str, closed: bool) -> frozenset[str]:
     concept = concept if ":" in concept else f"lex:{concept}"
     read = [concept]
     if concept == "lex:other_malignancy":
@@ -170,7 +179,7 @@ def _condition_keys(concept: str) -> frozenset[str]:
     for name in read:
         out.add(f"has:{name}")
         out |= {f"out:{up}" for up in ancestors(name)}
-        if primary_sites(name):
+        if closed and primary_sites(name):
             out.add("primary")
     return frozenset(out)
 
@@ -189,6 +198,10 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         keys.add("cond:*")
     if known_primaries(facts):
         keys.add("primary")
+    if facts.has("lex:distant_metastases") or any(
+        c.status != "absent" and (c.stage or c.metastasis_sites) for c in patient.conditions
+    ):
+        keys.add("stage")  # see stage.patient_stage
     if (
         patient.pregnant is not None
         or patient.breastfeeding is not None
@@ -270,7 +283,7 @@ class BulkJudge:
         self, compiled: CompiledTrial, blank: PatientFacts, profile: Profile, known: frozenset[str]
     ) -> ItemJudge:
         facts, item_keys, cached = self.facts, compiled.keys, compiled.blank_items
-        seen, contents = self._seen, compiled.contents
+        seen, contents, readings = self._seen, compiled.contents, compiled.readings
 
         def judge(
             item: Item,
@@ -287,8 +300,11 @@ class BulkJudge:
                 memo = (found, kind, requirements, own if _names_condition(item) else None)
                 result = seen.get(memo)
                 if result is None:
+                    reading = readings.get(item.index)
+                    if reading is None:
+                        reading = readings[item.index] = read_item(item)
                     result = seen[memo] = judge_item(
-                        item, facts, kind, requirements=requirements, own=own
+                        item, facts, kind, requirements=requirements, own=own, reading=reading
                     )
                 elif result.index != item.index or result.span != item.span:
                     result = replace(result, index=item.index, span=item.span)
@@ -296,7 +312,12 @@ class BulkJudge:
             key = (profile, item.index, kind, requirements)
             result = cached.get(key)
             if result is None:
-                result = judge_item(item, blank, kind, requirements=requirements, own=own)
+                reading = readings.get(item.index)
+                if reading is None:
+                    reading = readings[item.index] = read_item(item)
+                result = judge_item(
+                    item, blank, kind, requirements=requirements, own=own, reading=reading
+                )
                 cached[key] = result
             return result
 

@@ -43,9 +43,10 @@ COUNT_VARIABLES = frozenset(v.id for v in VARIABLES.values() if v.kind == "count
 
 
 @dataclass(frozen=True, slots=True)
-class _Reading:
+class Reading:
     """What an item says regardless of the patient, worked out once per item: registry
-    boilerplate ("Pregnant or breastfeeding") repeats across thousands of trials."""
+    boilerplate ("Pregnant or breastfeeding") repeats across thousands of trials (the
+    fast path keeps each trial's readings with it, see ``match.bulk``)."""
 
     slug: str
     permission: bool
@@ -62,8 +63,7 @@ class _Reading:
     requirement_list: bool
 
 
-@lru_cache(maxsize=100_000)
-def _reading(item: Item) -> _Reading:
+def read_item(item: Item) -> Reading:
     text = item.text
     mentions = sorted(
         (
@@ -75,7 +75,7 @@ def _reading(item: Item) -> _Reading:
         key=lambda m: m.span,
     )
     pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
-    return _Reading(
+    return Reading(
         slug=slug(text),
         permission=bool(_PERMISSION.search(text, 0, 60) or _ends_permitting(text))
         and not _FORBIDDEN.search(text)
@@ -92,6 +92,10 @@ def _reading(item: Item) -> _Reading:
         refusal=bool(_REFUSAL.search(text)),
         requirement_list=bool(item.constraints) and is_requirement_list(text),
     )
+
+
+#: the full judge's readings (the fast path passes its own, kept per trial)
+_reading = lru_cache(maxsize=100_000)(read_item)
 
 
 def _ends_permitting(text: str) -> bool:
@@ -133,12 +137,14 @@ def judge_item(
     *,
     requirements: bool = False,
     own: frozenset[str] = frozenset(),
+    reading: Reading | None = None,
 ) -> CriterionResult:
     """``requirements``: the item sits under an exclusion heading that lists
     requirements ("Laboratory values not meeting the following:"); ``own``: the concepts
-    of the trial's own conditions ("other malignancies" means other than these)."""
+    of the trial's own conditions ("other malignancies" means other than these);
+    ``reading``: :func:`read_item`'s answer for ``item``, if the caller keeps it."""
     kind = kind or item.kind
-    reading = _reading(item)
+    reading = reading or _reading(item)
     answered = facts.patient.answers.get(f"criterion:{reading.slug}")
     if answered is not None:
         return _result(item, kind, verdict_of(answered), "as answered", Basis.FACT)
@@ -159,7 +165,7 @@ def judge_item(
     if item.non_computable_reason in ("consent", "compliance"):
         parts.append(_consent(reading, facts))
     if not parts:
-        return _nothing_recognised(item, kind, facts)
+        return _nothing_recognised(item, kind, facts, reading)
     verdict, reason, basis, evidence, questions = _combine(parts, item, kind)
     if (
         verdict is Verdict.MET
@@ -253,7 +259,7 @@ _PERMISSION_LIMITED = re.compile(
 )
 
 
-def _not_applicable(reading: _Reading, facts: PatientFacts, kind: str) -> str | None:
+def _not_applicable(reading: Reading, facts: PatientFacts, kind: str) -> str | None:
     if reading.permission and kind == "inclusion":
         return "permits, does not require"  # "Pregnant women may be entered, but ..."
     if reading.permission and reading.whole_permission and kind == "exclusion":
@@ -270,7 +276,9 @@ def _not_applicable(reading: _Reading, facts: PatientFacts, kind: str) -> str | 
     return None
 
 
-def _nothing_recognised(item: Item, kind: str, facts: PatientFacts) -> CriterionResult:
+def _nothing_recognised(
+    item: Item, kind: str, facts: PatientFacts, reading: Reading
+) -> CriterionResult:
     judged = item.non_computable_reason in ("investigator_judgement", "consent", "compliance")
     if kind == "exclusion" and facts.patient.complete_history and not judged:
         return _result(
@@ -287,7 +295,7 @@ def _nothing_recognised(item: Item, kind: str, facts: PatientFacts) -> Criterion
         if item.non_computable_reason
         else "no computable fact in this criterion"
     )
-    question = Question(key=f"criterion:{_reading(item).slug}", text=_as_question(item.text))
+    question = Question(key=f"criterion:{reading.slug}", text=_as_question(item.text))
     return CriterionResult(
         item.index,
         kind,
@@ -323,7 +331,7 @@ def _combine(parts: list[Part], item: Item, kind: str) -> Part:
     return chosen[0], chosen[1], chosen[2], evidence, questions
 
 
-def _consent(reading: _Reading, facts: PatientFacts) -> Part:
+def _consent(reading: Reading, facts: PatientFacts) -> Part:
     will = facts.patient.will_consent
     if will is None:
         return (
