@@ -30,7 +30,7 @@ from trialscope.match import (
 from trialscope.match.facts import PatientFacts
 from trialscope.match.intake import load_patient
 from trialscope.match.trials import HEALTHY_ITEM, judge_trial, own_concepts
-from trialscope.match.verdicts import CriterionResult
+from trialscope.match.verdicts import CriterionResult, TrialMatch
 from trialscope.record import Study
 from trialscope.store import SQLiteStore
 
@@ -707,3 +707,21 @@ def test_a_trial_without_criteria_text_is_never_called_eligible(criteria: str) -
     # a criteria text with something to check is judged as before
     verdict, _ = judge("Inclusion Criteria:\n- Age 18 or older", CRLM_PATIENT, fields)
     assert verdict is TrialVerdict.ELIGIBLE
+
+
+def test_a_trial_the_search_did_not_find_ranks_below_one_it_found() -> None:
+    """With an explicit trial list the search scores only the trials it finds; one it
+    did not find shares no word of the patient's conditions and must not outrank a weak
+    hit (it used to get the 'unknown' 0.5, above half of tantivy's hits)."""
+    from trialscope.match.run import _score
+
+    def trial(nct: str, relevance: float | None) -> TrialMatch:
+        return TrialMatch(nct, nct, TrialVerdict.POSSIBLY_ELIGIBLE, 0.5, relevance=relevance)
+
+    best, weak, missed = trial("NCT1", 10.0), trial("NCT2", 1.0), trial("NCT3", None)
+    _score([best, weak, missed], None)
+    assert best.score > weak.score > missed.score
+    # no search at all (no condition to search with): every trial alike
+    a, b = trial("NCT4", None), trial("NCT5", None)
+    _score([a, b], None)
+    assert a.score == b.score > missed.score

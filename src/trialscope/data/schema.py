@@ -209,8 +209,10 @@ class ScoreSettings(_Settings):
     weights: ScoreWeights
     #: an INELIGIBLE trial's score is multiplied by this (it is not sorted last)
     ineligible_factor: Share
-    #: the relevance part when the search gave the trial no score
+    #: the relevance part when no search ran (an explicit trial list without a query)
     relevance_unknown: Share
+    #: the relevance part of a trial the search did not find, when it found others
+    relevance_missed: Share
     #: the distance part when there is no place or no site distance
     distance_unknown: Share
     #: the radius (km) of "near" when the patient gives a place but no radius

@@ -312,6 +312,8 @@ def _score(matches: list[TrialMatch], geo: GeoFilter | None) -> None:
         relevance = settings.relevance_unknown
         if best and m.relevance is not None:
             relevance = m.relevance / best
+        elif best:
+            relevance = settings.relevance_missed  # searched for, not found
         distance = settings.distance_unknown
         if geo is not None and m.distance_km is not None:
             distance = max(0.0, 1.0 - m.distance_km / max(geo.radius_km, 1.0))
