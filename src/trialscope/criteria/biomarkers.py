@@ -37,6 +37,8 @@ _ALIASES: tuple[tuple[str, str], ...] = (
     (r"(?i:kras)", "KRAS"),
     (r"(?i:nras)", "NRAS"),
     (r"(?i:braf)", "BRAF"),
+    # "RAS wild-type" (extended RAS testing): KRAS and NRAS
+    (r"(?i:all[\s-]+)?RAS", "RAS"),
     (r"RET", "RET"),
     (r"MET", "MET"),
     (r"(?i:ntrk[1-3]?)", "NTRK"),
@@ -83,13 +85,19 @@ _DRUG_AFTER = re.compile(
     r"|agents?|drugs?|blockers?|blockade|treatments?|vaccines?|adcs?|conjugates?)\b",
     re.I,
 )
-# the result before the gene: "wild-type FLT3", "activating EGFR mutation" (read after)
-_BEFORE = re.compile(
-    rf"(?<![A-Za-z])(?P<neg>wild[\s-]?type|non[\s-]?mutated|unmutated)\s+(?P<name>{_NAME_RE})"
-    r"(?![A-Za-z0-9])(?![\s-]*(?:mutat|positive|negative|amplif|rearrang|fusion|wild))"
-    rf"|(?<![A-Za-z])(?P<pos>mutant|mutated|activating|sensitizing)\s+(?P<name2>{_NAME_RE})"
-    r"(?![A-Za-z0-9])(?![\s-]*(?:mutat|positive|negative|amplif|rearrang|fusion|wild))",
+# the result before the gene or a list of genes: "wild-type FLT3", "Wild-type KRAS and
+# NRAS", "activating EGFR mutation" (read after)
+_NAMES_AFTER = (
+    rf"(?:{_NAME_RE})(?![A-Za-z0-9])(?:\s*(?:,\s*(?:and/or|and|or)?|/|and/or|and|or|&)\s*"
+    rf"(?:{_NAME_RE})(?![A-Za-z0-9]))*"
 )
+_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:(?P<neg>(?i:wild[\s-]?type|non[\s-]?mutated|unmutated))"
+    r"|(?P<pos>(?i:mutant|mutated|activating|sensitizing)))"
+    rf"\s+(?P<names>{_NAMES_AFTER})"
+    r"(?![\s-]*(?:mutat|positive|negative|amplif|rearrang|fusion|wild))",
+)
+_ONE_NAME = re.compile(rf"(?<![A-Za-z0-9])(?:{_NAME_RE})(?![A-Za-z0-9])")
 _LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|/|and/or|and|or|&)\s*\Z", re.I)
 _TRIPLE = re.compile(r"(?<![A-Za-z])(?:triple[\s-]+negative|TNBC)(?![A-Za-z])", re.I)
 _MSI = re.compile(
@@ -176,9 +184,12 @@ def find_markers(text: str, lo: int = 0, hi: int | None = None) -> list[Marker]:
         if marker is not None:
             add(marker)
     for match in _BEFORE.finditer(text, lo, hi):
-        name = canonical(match.group("name") or match.group("name2"))
-        if name is not None and not _DRUG_AFTER.match(text, match.end(), hi):
-            add(Marker((name,), "negative" if match.group("neg") else "positive", *match.span()))
+        listed = match.group("names")
+        canon = [canonical(n.group()) for n in _ONE_NAME.finditer(listed)]
+        names = [n for n in canon if n is not None]
+        if names and len(names) == len(canon) and not _DRUG_AFTER.match(text, match.end(), hi):
+            said = "negative" if match.group("neg") else "positive"
+            add(_marker(names, said, *match.span(), listed))
     pending: list[tuple[str, int, int]] = []  # names waiting for a list's result
     for match in _UNIT.finditer(text, lo, hi):
         name = canonical(match.group("name"))
@@ -203,6 +214,12 @@ def find_markers(text: str, lo: int = 0, hi: int | None = None) -> list[Marker]:
 
 
 def _marker(names: list[str], result: str, start: int, end: int, joiner: str) -> Marker:
+    if "RAS" in names:
+        # RAS wild-type is KRAS and NRAS wild-type; a RAS mutation is one in either
+        if result != "negative" and len(names) == 1:
+            return Marker(("KRAS", "NRAS"), result, start, end, all_of=False)
+        at = names.index("RAS")
+        names = [*names[:at], "KRAS", "NRAS", *names[at + 1 :]]
     unique = tuple(dict.fromkeys(names))
     # "ER and/or PR positive" is hormone-receptor positive (either one); "ER/PR
     # negative" is hormone-receptor negative (both)

@@ -14,6 +14,7 @@ narrower one ("colon adenocarcinoma" under "colorectal cancer").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
@@ -164,6 +165,65 @@ def ancestors(concept: str) -> frozenset[str]:
     if ":" not in concept or concept.startswith(("therapy:", "pregnancy:")):
         return frozenset({concept})
     try:
-        return frozenset(vocabulary().ancestors(concept)) | {concept}
+        found = frozenset(vocabulary().ancestors(concept)) | {concept}
     except KeyError:
         return frozenset({concept})
+    if _malignant(concept, found):
+        # the lexicon's "malignancy" ("History of malignancy", "other cancer") covers
+        # every cancer, also one only the vocabulary knows ("lung adenocarcinoma")
+        return found | ancestors("lex:malignancy")
+    return found
+
+
+#: classes of the vocabulary whose members are cancers (DO's "cell type cancer" and
+#: "organ system cancer", MeSH's carcinoma, sarcoma, lymphoma, leukemia, melanoma,
+#: myeloma); MeSH "Neoplasms" and DO's "benign neoplasm" hold benign tumours too
+_MALIGNANT_CLASSES = frozenset(
+    {
+        "DOID:0050687",
+        "DOID:0050686",
+        "MESH:D002277",
+        "MESH:D012509",
+        "MESH:D008223",
+        "MESH:D007938",
+        "MESH:D008545",
+        "MESH:D009101",
+    }
+)
+_CANCER_WORD = re.compile(
+    r"\b(?:cancers?|carcinomas?|sarcomas?|malignan\w*|lymphomas?|leuka?emias?|melanomas?|"
+    r"myelomas?|\w+blastomas?|mesotheliomas?|glioblastomas?)\b",
+    re.I,
+)
+
+
+_NOT_CANCER_WORD = re.compile(
+    r"\b(?:benign|adenomas?|dysplas\w*|polyps?|nodules?|cysts?|hyperplas\w*|pre-?cancer\w*|"
+    r"pre-?malignan\w*)\b",
+    re.I,
+)
+#: precancerous classes (cervical dysplasia sits under MeSH "Carcinoma in Situ" too)
+_PRECANCEROUS = frozenset({"MESH:D011230", "DOID:0060071"})
+
+
+def _name(concept: str) -> str:
+    try:
+        return vocabulary().name(concept)
+    except KeyError:
+        return ""
+
+
+def _malignant(concept: str, up: frozenset[str]) -> bool:
+    """A cancer by its own name, else by its classes, unless its name or a class says
+    benign or precancerous (the merged hierarchy puts "colon adenoma" under DO's "large
+    intestine cancer")."""
+    own = _name(concept)
+    if "MESH:D009362" in up or "metasta" in own.lower():
+        return False  # a metastasis is the primary's spread, not another malignancy
+    if _CANCER_WORD.search(own) and "benign" not in own.lower():
+        return True
+    if _NOT_CANCER_WORD.search(own) or up & _PRECANCEROUS:
+        return False
+    if up & _MALIGNANT_CLASSES:
+        return True
+    return any(_CANCER_WORD.search(n) and "benign" not in n.lower() for n in map(_name, up))
