@@ -349,7 +349,7 @@ def relevance(store_path: Path) -> None:
     from splits import RANKING_ROLES, TUNING, ranking_topics
 
     from trialscope.match import read_note
-    from trialscope.match.run import _condition_query
+    from trialscope.match.candidate_query import condition_query as _condition_query
 
     with SQLiteStore(store_path) as store:
         engine = SearchEngine(store, settings=SearchSettings("sql"))

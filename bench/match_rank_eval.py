@@ -63,7 +63,8 @@ from splits import (
 )
 
 from trialscope.match import read_note
-from trialscope.match.run import _condition_query, match_patient
+from trialscope.match.candidate_query import condition_query
+from trialscope.match.run import match_patient
 from trialscope.match.verdicts import TrialMatch, TrialVerdict
 from trialscope.search import SearchEngine
 from trialscope.search.types import SearchQuery
@@ -171,7 +172,7 @@ def bm25_scores(
     engine: SearchEngine, patient: Any, note: str, covered: list[str]
 ) -> tuple[dict[str, float], str]:
     """BM25 score per covered trial hit by the note's conditions (or its words)."""
-    query = _condition_query(patient)
+    query = condition_query(patient)
     kind = "conditions"
     result = None
     if query:

@@ -19,8 +19,9 @@ from trialscope.criteria import ParsedCriteria, parse_criteria
 from trialscope.importer import import_paths
 from trialscope.match import Patient, match_patient, read_note
 from trialscope.match.bulk import BulkJudge, compile_trial
+from trialscope.match.candidate_query import condition_query
 from trialscope.match.facts import PatientFacts
-from trialscope.match.run import _condition_query, _match_one, _score
+from trialscope.match.run import _match_one, _score
 from trialscope.match.trials import judge_trial, own_concepts, screened_concepts
 from trialscope.search import SearchEngine
 from trialscope.search.types import SearchQuery
@@ -166,7 +167,7 @@ def test_match_every_trial_ranks_as_the_full_judge(store: Store) -> None:
         report = match_patient(store, patient, every=True, statuses=(), limit=len(ids))
         assert report.candidates == len(ids), label
         # the reference: every trial judged by judge_trial, scored and sorted the same way
-        text = _condition_query(patient)
+        text = condition_query(patient)
         hits = {}
         if text:
             query = SearchQuery(cond=text, limit=1000, with_facets=False)

@@ -479,12 +479,25 @@ def test_a_bare_heading_never_decides(kind: str, heading: str) -> None:
             assert verdict is not TrialVerdict.INELIGIBLE
 
 
-def test_eligible_says_how_many_criteria_a_person_still_has_to_read(tmp_path: Any) -> None:
-    # NCT06386939's wording: a free-text inclusion nothing can compute
-    criteria = (
-        "Inclusion Criteria:\n\n* Age 20 to 70 years\n* Mild, Moderate and Severe Acanthosis\n\n"
-        "Exclusion Criteria:\n\n* BMI >40 kg/m²\n"
-    )
+@pytest.mark.parametrize(
+    ("kind", "complete", "verdict", "note"),
+    [
+        # an inclusion no rule reads may well not fit: a person reads it before "eligible"
+        ("Inclusion", True, TrialVerdict.POSSIBLY_ELIGIBLE, None),
+        ("Inclusion", False, TrialVerdict.POSSIBLY_ELIGIBLE, None),
+        # an exclusion no rule reads is said, and does not hold "eligible" back
+        ("Exclusion", False, TrialVerdict.ELIGIBLE, "1 more needs a person to review"),
+    ],
+)
+def test_criteria_nothing_reads_and_the_word_eligible(
+    tmp_path: Any, kind: str, complete: bool, verdict: TrialVerdict, note: str | None
+) -> None:
+    # NCT06386939's wording: a free-text criterion nothing can compute
+    unread = "Mild, Moderate and Severe Acanthosis"
+    inclusions = ["Age 20 to 70 years"] + ([unread] if kind == "Inclusion" else [])
+    exclusions = ["BMI >40 kg/m²"] + ([unread] if kind == "Exclusion" else [])
+    criteria = "Inclusion Criteria:\n\n" + "".join(f"* {c}\n" for c in inclusions)
+    criteria += "\nExclusion Criteria:\n\n" + "".join(f"* {c}\n" for c in exclusions)
     record = {
         "protocolSection": {
             "identificationModule": {"nctId": "NCT00000002", "briefTitle": "Acanthosis in T2D"},
@@ -496,17 +509,16 @@ def test_eligible_says_how_many_criteria_a_person_still_has_to_read(tmp_path: An
     path = tmp_path / "one.json"
     path.write_text(json.dumps(record), encoding="utf-8")
     bmi = {"test": "bmi", "value": 33, "unit": "kg/m2"}
-    person = Patient.from_data({"age": 58, "sex": "male", "labs": [bmi], "complete_history": True})
+    person = Patient.from_data(
+        {"age": 58, "sex": "male", "labs": [bmi], "complete_history": complete}
+    )
     with SQLiteStore(tmp_path / "one.db") as one:
         import_paths(one, [path])
         match = match_trial(one, "NCT00000002", person)
-    assert match.verdict is TrialVerdict.ELIGIBLE
-    assert [c.text for c in match.criteria if c.verdict is Verdict.UNKNOWN] == [
-        "Mild, Moderate and Severe Acanthosis"
-    ]
-    assert "fits every criterion trialscope could check; 1 more needs a person to review" in (
-        match.notes
-    )
+    assert match.verdict is verdict
+    assert [c.text for c in match.criteria if c.verdict is Verdict.UNKNOWN] == [unread]
+    if note is not None:
+        assert f"fits every criterion trialscope could check; {note}" in match.notes
 
 
 # -- healthy people ------------------------------------------------------------------------

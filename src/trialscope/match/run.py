@@ -28,6 +28,7 @@ from trialscope.data import load_document
 from trialscope.data.schema import RankingConfig
 from trialscope.errors import NotFoundError, StudyNotFound, UsageError
 from trialscope.match.bulk import BulkJudge, CompiledTrial, compile_trial
+from trialscope.match.candidate_query import condition_query
 from trialscope.match.concepts import ancestors, vocabulary
 from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import Condition, Lab, Patient, Performance, Provenance, Therapy
@@ -135,7 +136,7 @@ def match_patient(
     text = None
     if wanted:
         ids = wanted
-        text = query or _condition_query(patient)
+        text = query or condition_query(patient)
         if text:  # relevance of the named trials, for ranking them
             engine = engine or SearchEngine(store)
             scoped = SearchQuery(text=text, nct_ids=tuple(wanted), limit=len(wanted),
@@ -151,7 +152,7 @@ def match_patient(
             notes.append("every trial judged: the patient's place is not used")
             geo = None
         ids = store.nct_ids(statuses=statuses)
-        text = query or _condition_query(patient)
+        text = query or condition_query(patient)
         if text:
             engine = engine or SearchEngine(store)
             # relevance only: age and sex are judged from every record anyway
@@ -159,7 +160,7 @@ def match_patient(
             hits = {h.nct_id: h for h in engine.search(ranked).hits}
     else:
         engine = engine or SearchEngine(store)
-        text = query or _condition_query(patient)
+        text = query or condition_query(patient)
         volunteer = not text and healthy(facts) is not None
         if not text and not volunteer:
             raise UsageError(
@@ -381,16 +382,6 @@ def rank_questions(matches: list[TrialMatch]) -> list[RankedQuestion]:
     ]
     ranked.sort(key=lambda q: (-q.decides, q.key))
     return ranked
-
-
-def _condition_query(patient: Patient) -> str:
-    names = [c.name for c in patient.conditions if c.status != "absent"]
-    seen: dict[str, None] = {}
-    for name in names:
-        cleaned = " ".join(name.replace('"', " ").split())
-        if cleaned and len(cleaned) > 2:
-            seen[cleaned.lower()] = None
-    return " OR ".join(f'"{name}"' for name in list(seen)[:12])
 
 
 def _search(

@@ -170,11 +170,18 @@ def decide(
         results = [*results, _no_criteria()]
     if deciding:
         verdict = TrialVerdict.INELIGIBLE
-    elif not parsed.items or any(blocks(r) for r in results):
+    elif not parsed.items or any(blocks(r) or _unread_inclusion(r) for r in results):
         verdict = TrialVerdict.POSSIBLY_ELIGIBLE
     else:
         verdict = TrialVerdict.ELIGIBLE
     return verdict, results, deciding
+
+
+def _unread_inclusion(result: CriterionResult) -> bool:
+    """An inclusion no rule reads ("African American", "Mild, Moderate and Severe
+    Acanthosis"): the patient may well not fit it, so the trial is not called eligible
+    until a person has read it (an unread exclusion is said, and does not hold it back)."""
+    return result.kind == "inclusion" and result.verdict is Verdict.UNKNOWN
 
 
 def _no_criteria() -> CriterionResult:
