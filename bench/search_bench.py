@@ -45,6 +45,7 @@ from trialscope.search import (  # noqa: E402
     SortOrder,
     locate_place,
 )
+from trialscope.search.engine import clear_caches  # noqa: E402
 from trialscope.store import SQLiteStore  # noqa: E402
 
 #: the search engines measured side by side (trialscope.config.SearchSettings)
@@ -171,6 +172,7 @@ def measure(store_path: Path, label: str, engines: tuple[str, ...] = ENGINES) ->
                     runs = []
                     for _ in range(5):
                         engine._totals.clear()
+                        clear_caches()
                         runs.append(_timed(lambda q=query, e=engine: e.search(q))[0])
                     uncached.append(statistics.median(runs))
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,6 +1,6 @@
 """Detail pages per second: `trialscope serve` under wrk on loopback.
 
-    python bench/web_bench.py [--db PATH] [--seconds 10] [--connections 32]
+    python bench/web_bench.py [--db PATH] [--seconds 10] [--connections 32] [--workers 1,2]
 
 Imports the shared corpus into a temporary store (or uses --db), starts
 `trialscope serve` with 1 and then 2 worker processes on a free 127.0.0.1 port,
@@ -94,10 +94,12 @@ def main() -> None:
     parser.add_argument("--db", type=Path)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", default="1,2", help="serve worker counts to run, e.g. 2")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk")
-    print(f"# {time.strftime('%Y-%m-%d')} · {platform.node()} · {os.cpu_count()} cores")
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {platform.node()} ·"
+          f" {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or Path(tmp) / "web.db"
         if args.db is None:
@@ -121,7 +123,7 @@ def main() -> None:
                 for q in ("asthma", "breast%20cancer", "leukemia", "diabetes", "migraine")
             ],
         }
-        for workers in (1, 2):
+        for workers in (int(n) for n in args.workers.split(",")):
             proc, root = serve(db, workers)
             try:
                 for name, paths in kinds.items():

@@ -280,3 +280,36 @@ def test_kill_during_a_build_then_the_next_run_finishes(backend: Backend) -> Non
         got = engine.search(SearchQuery(text="cancer"))
         assert got.total == want.total and got.facets == want.facets
         assert len(list(folder.glob("build-*"))) == 1
+
+
+def test_threads_share_cached_answers_that_follow_changes(backend: Backend) -> None:
+    """A server's threads (one engine each) share totals, facets and the studies near a
+    place, kept per index state: a change to the store is never answered from them."""
+    with backend.open() as store:
+        import_paths(store, [FILES[0]])
+        first, second = SearchEngine(store), SearchEngine(store)
+        sql = SearchEngine(store, settings=SQL)
+        queries = [
+            SearchQuery(geo=_near("Boston", 100)),
+            SearchQuery(text="cancer", geo=_near("Boston", 100), sort=SortOrder.DISTANCE),
+            SearchQuery(statuses=("RECRUITING",)),
+        ]
+
+        def answers(engine: SearchEngine) -> list[tuple[int, list[str]]]:
+            found = [engine.search(replace(q, limit=1000)) for q in queries]
+            return [(r.total, [h.nct_id for h in r.hits]) for r in found]
+
+        before = answers(first)
+        assert answers(second) == before  # the second engine reads the first's cache
+        assert [t for t, _ in before] == [t for t, _ in answers(sql)]
+        import_paths(store, [FILES[1]])  # more trials near Boston
+        after = answers(second)
+        assert answers(first) == after
+        assert [t for t, _ in after] == [t for t, _ in answers(sql)]
+        assert after[0][0] > before[0][0] and after[2][0] > before[2][0]
+        # the distance order: the same studies, nearest first (ties by score, which the
+        # two engines' BM25s compute differently)
+        near = first.search(replace(queries[1], limit=1000)).hits
+        km = [h.nearest_site.distance_km for h in near if h.nearest_site]
+        assert len(km) == len(near) and km == sorted(km)
+        assert sorted(after[1][1]) == sorted(answers(sql)[1][1])

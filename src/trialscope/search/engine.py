@@ -22,6 +22,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -29,7 +31,7 @@ import orjson
 
 from trialscope.config import SearchSettings
 from trialscope.errors import UsageError
-from trialscope.search import related
+from trialscope.search import geo_cells, related
 from trialscope.search import tantivy_search as top_k
 from trialscope.search.dialect import SearchDialect, dialect_for
 from trialscope.search.gazetteer import distance_km
@@ -44,6 +46,38 @@ TEXT_FIELDS = ("text", "cond", "intr", "titles", "locn", "sponsor")
 MAX_LIMIT = 1000
 #: (query, index state) → (total, facets) kept per engine; broad queries repeat
 TOTALS_CACHE = 256
+#: (place and site conditions, index state) → (index filter, km per study)
+SITES_CACHE = 16
+# The tantivy engine's caches are the process's, shared by a server's threads (each has
+# its own engine): their keys name the index state (build and watermark) they hold for.
+_TOP_TOTALS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_SITES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared_get(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...]) -> Any:
+    with _SHARED_LOCK:
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+        return found
+
+
+def _shared_put(
+    cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any, size: int
+) -> None:
+    with _SHARED_LOCK:
+        cache[key] = value
+        while len(cache) > size:
+            cache.popitem(last=False)
+
+
+def clear_caches() -> None:
+    """Forget the process's cached totals, facets and site filters (benchmarks use it to
+    measure searches computed in full)."""
+    with _SHARED_LOCK:
+        _TOP_TOTALS.clear()
+        _SITES.clear()
 
 
 def _query_key(query: SearchQuery) -> str:
@@ -142,11 +176,10 @@ class SearchEngine:
     ) -> SearchResult:
         """The search in the tantivy index; sites, cards and nearest sites from SQL."""
         index, searcher, shows = top.searcher(self.store)
-        with self.dialect.snapshot(self.db) as db:
-            only, km = self._site_studies(db, query)
+        only, km = self._site_filter(index, searcher, query, shows)
         tq = top_k.build_query(index, query, only)
-        key = (_query_key(query), query.with_facets, "tantivy", shows)
-        known = self._totals.get(key)
+        key = (_query_key(query), query.with_facets, shows)
+        known = _shared_get(_TOP_TOTALS, key)
         if query.sort is SortOrder.DISTANCE:
             every = top_k.all_hits(searcher, tq, len(km))  # a radius: matches are in km
             total = len(every)
@@ -159,7 +192,7 @@ class SearchEngine:
             total = known[0] if known is not None else int(found.total or 0)
         if known is None:
             facets = top_k.facets(searcher, tq) if query.with_facets else {}
-            self._remember(key, (total, facets))
+            _shared_put(_TOP_TOTALS, key, (total, facets), TOTALS_CACHE)
         else:
             facets = known[1]
         ids = [nct for nct, _ in page]
@@ -170,6 +203,62 @@ class SearchEngine:
         following = offset + len(page)
         cursor = encode_cursor(query, following) if following < total else None
         return SearchResult(hits=hits, total=total, facets=facets, next_cursor=cursor)
+
+    def _site_filter(
+        self, index: Any, searcher: Any, q: SearchQuery, shows: str
+    ) -> tuple[Any, dict[str, float]]:
+        """The index filter of the studies a site condition allows (None: no condition)
+        and, for a distance order, each one's km; kept per place and index state. A
+        radius is the index's own site cells where it can be (no city, state or country
+        with it, no distance order), else resolved in SQL (``_site_studies``)."""
+        by_km = q.sort is SortOrder.DISTANCE
+        key = (
+            shows,
+            self.store.location,
+            None if q.geo is None else (q.geo.lat, q.geo.lon, q.geo.radius_km),
+            q.country,
+            q.state,
+            q.city,
+            q.site_statuses,
+            by_km,
+        )
+        known: tuple[Any, dict[str, float]] | None = _shared_get(_SITES, key)
+        if known is not None:
+            return known
+        covered = None
+        if q.geo is not None and not (by_km or q.country or q.state or q.city):
+            covered = geo_cells.cover(q.geo.lat, q.geo.lon, q.geo.radius_km)
+        if covered is not None:
+            found: tuple[Any, dict[str, float]] = (self._cells(index, searcher, q, covered), {})
+        else:
+            with self.dialect.snapshot(self.db) as db:
+                ids, km = self._site_studies(db, q)
+            found = (None if ids is None else top_k.only_query(index, ids), km)
+        _shared_put(_SITES, key, found, SITES_CACHE)
+        return found
+
+    def _cells(self, index: Any, searcher: Any, q: SearchQuery, covered: geo_cells.Cover) -> Any:
+        """A radius as index cells: any study with a (matching) site in a cell inside
+        it, or one of the studies with a site in an edge cell whose site SQL finds
+        within the radius, as the SQL engine measures it."""
+        assert q.geo is not None
+        statuses = q.site_statuses
+        inside = geo_cells.with_status(covered.inside, statuses) if statuses else covered.inside
+        edge = geo_cells.with_status(covered.edge, statuses) if statuses else covered.edge
+        parts = [top_k.terms(index, "cell", inside)] if inside else []
+        candidates = top_k.matching_ids(searcher, top_k.terms(index, "cell", edge)) if edge else []
+        exact: set[str] = set()
+        with self.dialect.snapshot(self.db) as db:
+            for start in range(0, len(candidates), 2000):
+                chunk = candidates[start : start + 2000]
+                where, params = self._near_sites(q)
+                where.append(f"s.nct_id IN ({','.join('?' * len(chunk))})")
+                head, head_params, table = self.dialect.near(db, q.geo, where, [*params, *chunk])
+                rows = db.execute(f"{head}SELECT nct_id FROM {table}", head_params)
+                exact.update(str(r[0]) for r in rows)
+        if exact:
+            parts.append(top_k.only_query(index, exact))
+        return top_k.any_of(parts)
 
     def _site_studies(self, db: Any, q: SearchQuery) -> tuple[set[str] | None, dict[str, float]]:
         """The studies a site condition allows (None: no such condition) and, with a

@@ -148,8 +148,9 @@ class SqliteDialect:
 
     def stamp(self, db: Any) -> object:
         """What changes when the index does: data_version moves when another connection
-        commits (the engine's own refreshes move its generation)."""
-        return db.execute("PRAGMA data_version").fetchone()[0]
+        commits, the index generation when this one refreshed it (through any engine)."""
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        return version, db.execute("SELECT generation FROM search_state").fetchone()[0]
 
     def run(self, db: Any, statement: tuple[str, list[Any]]) -> Any:
         try:

@@ -47,11 +47,13 @@ import tantivy
 
 from trialscope.config import SearchSettings, search_settings
 from trialscope.errors import ConfigError
+from trialscope.search.geo_cells import site_cells
 from trialscope.search.rows import TextRow, read_engine_doc
 from trialscope.store import Store
 
 #: the index's layout: a change here rebuilds every index from the change log
-LAYOUT = 1
+#: (2: site cells, trialscope.search.geo_cells)
+LAYOUT = 2
 TEXT_FIELDS = TextRow._fields
 #: the analyzer of the text fields: as FTS5's porter unicode61 remove_diacritics
 ANALYZER = "trialscope_en"
@@ -97,6 +99,7 @@ def schema() -> Any:
         builder.add_text_field(field, tokenizer_name="raw", fast=True, index_option="basic")
     # country filters ignore case, as the SQL engine's do
     builder.add_text_field("country_key", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("cell", tokenizer_name="raw", index_option="basic")
     for field in ("min_age", "max_age"):
         builder.add_float_field(field, indexed=True, fast=True)
     for field in ("healthy", "results", "started", "updated"):
@@ -114,8 +117,8 @@ def _analyzer() -> Any:
     )
 
 
-def document(data: dict[str, Any]) -> Any:
-    """A tantivy document from a logged engine document."""
+def document(data: dict[str, Any], cells: list[str] | None = None) -> Any:
+    """A tantivy document from a logged engine document and its sites' cells."""
     nct_id = str(data["nct_id"])
     fields: dict[str, Any] = {f: data[f] for f in TEXT_FIELDS if data.get(f)}
     phases = [v for v in (data.get("phases") or "").split("|") if v]
@@ -141,6 +144,7 @@ def document(data: dict[str, Any]) -> Any:
         ("country", countries),
         ("country_key", [c.lower() for c in countries]),
         ("site_status", [str(s) for s in data.get("site_statuses") or ()]),
+        ("cell", cells or []),
     ):
         if values:
             fields[field] = values
@@ -188,16 +192,19 @@ class TantivyIndex:
         #: the store position this process's searcher is known to be up to date with
         self._seen: tuple[int, str] | None = None
         self.watermark = 0
+        #: how often this process (re)opened its reader: cached answers name it, so a
+        #: replay that rewrote the index at the same watermark is never hidden by them
+        self._reloads = 0
 
     # -- reading ----------------------------------------------------------------------
 
     def searcher(self, store: Store) -> tuple[Any, Any, str]:
         """The tantivy index, a searcher up to date with the store (its change log
-        replayed first) and what it shows (build and watermark), taken together."""
+        replayed first) and what it shows (build, watermark, reload), taken together."""
         self.catch_up(store)
         with self._lock:
             index = self._index
-            return index, index.searcher(), f"{self._build}:{self.watermark}"
+            return index, index.searcher(), f"{self._build}:{self.watermark}:{self._reloads}"
 
     def catch_up(self, store: Store) -> int:
         """Bring the index (and this process's searcher) up to the store's generation;
@@ -220,6 +227,7 @@ class TantivyIndex:
         return self.watermark
 
     def _open(self, state: State) -> None:
+        self._reloads += 1
         if self._index is None or state.build != self._build:
             self._index = self._tantivy(self.folder / state.build, create=False)
             self._index.config_reader("Manual")
@@ -325,11 +333,12 @@ class TantivyIndex:
                 ).fetchall()
                 if not rows:
                     return generation
+                cells = _site_cells(db, [r[0] for r in rows if r[1] is not None])
                 for nct_id, blob in rows:
                     if deletes:
                         writer.delete_documents_by_term("nct_id", nct_id)
                     if blob is not None:
-                        writer.add_document(document(read_engine_doc(blob)))
+                        writer.add_document(document(read_engine_doc(blob), cells.get(nct_id)))
                 last = rows[-1][0]
 
     def _remove_builds(self, keep: str | None) -> None:
@@ -350,6 +359,22 @@ class TantivyIndex:
             done = self._replay(store, stale)
             self._seen = None
             return done
+
+
+def _site_cells(db: Any, nct_ids: list[str]) -> dict[str, list[str]]:
+    """The cells of the studies' sites with a point, from the store's site table (read in
+    the same snapshot as their log rows, so the two agree)."""
+    if not nct_ids:
+        return {}
+    points: dict[str, list[tuple[float, float, str | None]]] = {}
+    marks = ",".join("?" * len(nct_ids))
+    for nct_id, lat, lon, status in db.execute(
+        f"SELECT nct_id, lat, lon, status FROM search_sites WHERE nct_id IN ({marks})"
+        " AND lat IS NOT NULL AND lon IS NOT NULL",
+        nct_ids,
+    ):
+        points.setdefault(str(nct_id), []).append((float(lat), float(lon), status))
+    return {nct_id: site_cells(found) for nct_id, found in points.items()}
 
 
 def _fresh(state: State | None, position: tuple[int, str]) -> bool:
