@@ -11,7 +11,8 @@ import pytest
 
 from tests.cli_runner import run_cli
 from tests.conftest import CTGOV, FIXTURES, needs_corpus
-from trialscope.criteria import PARSER_VERSION
+from trialscope.criteria import PARSER_VERSION, parse_criteria
+from trialscope.criteria import store as criteria_store
 from trialscope.criteria.store import load_parse, parse_counts, parse_pending
 from trialscope.errors import StudyNotFound
 from trialscope.importer import import_paths
@@ -143,3 +144,63 @@ def test_errors_are_messages_with_hints(db: Path, args: tuple[str, ...], message
     assert done.returncode != 0
     assert message in done.stderr
     assert "Hint:" in done.stderr
+
+
+def _copies(folder: Path, texts: list[str], count: int) -> Path:
+    """``count`` copies of the later seed version with fresh ids, cycling ``texts`` as
+    their criteria (as a registry's boilerplate, or the scale-up, repeats them)."""
+    study = json.loads(LATER.read_text())
+    lines = []
+    for n in range(count):
+        study["protocolSection"]["identificationModule"]["nctId"] = f"NCT9{n:07d}"
+        study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = texts[n % len(texts)]
+        lines.append(json.dumps(study))
+    path = folder / "copies.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+TEXTS = [
+    "Inclusion Criteria:\n* Age >= 18 years\n* ANC >= 1.5 x 10^9/L",
+    "Inclusion Criteria:\n* ECOG 0-1\n\nExclusion Criteria:\n* Pregnancy",
+    "Inclusion Criteria:\n* Platelets >= 100,000/mm3\n* Creatinine <= 1.5 x ULN",
+    "",
+]
+
+
+def test_identical_texts_are_parsed_once_per_run_across_batches(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _copies(tmp_path, TEXTS, 40)
+    monkeypatch.setattr("trialscope.criteria.store.BATCH", 7)
+    monkeypatch.setattr("trialscope.importer.parse_pending", lambda *a, **k: 0)
+    import_paths(store, [path])
+    parsed: list[str | None] = []
+    real = criteria_store._parse_one
+
+    def counting(text: str | None) -> tuple[int, int, bytes]:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr("trialscope.criteria.store._parse_one", counting)
+    assert parse_pending(store) == 40
+    assert sorted(parsed, key=str) == sorted(TEXTS, key=str)  # 40 versions, 4 parses
+    for n in range(40):
+        stored = load_parse(store, f"NCT9{n:07d}", parse_if_missing=False)
+        assert stored.parsed.to_json() == parse_criteria(TEXTS[n % len(TEXTS)]).to_json()
+
+
+def test_the_parse_pool_gives_every_version_its_own_texts_parse(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"Inclusion Criteria:\n* Age >= {n} years\n* ECOG 0-{n % 3}" for n in range(30)]
+    path = _copies(tmp_path, texts, 90)
+    monkeypatch.setattr("trialscope.criteria.store.BATCH", 11)
+    monkeypatch.setattr("trialscope.criteria.store.POOL_MIN", 10)
+    monkeypatch.setattr("trialscope.importer.parse_pending", lambda *a, **k: 0)
+    import_paths(store, [path])
+    assert parse_pending(store, workers=2) == 90
+    assert parse_counts(store) == {"studies": 90, "unparsed": 0, "stale": 0, "current": 90}
+    for n in range(90):
+        stored = load_parse(store, f"NCT9{n:07d}", parse_if_missing=False)
+        assert stored.parsed.to_json() == parse_criteria(texts[n % 30]).to_json()

@@ -9,6 +9,7 @@ reads one back for the CLI, the web app and the matcher.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 #: versions parsed per transaction
 BATCH = 500
+#: one parse as stored: items, constraints, compressed JSON
+Result = tuple[int, int, bytes]
 #: below this many texts a process pool costs more than it saves
 POOL_MIN = 2000
 
@@ -78,7 +81,7 @@ def _pending(
     return [(str(r[0]), int(r[1])) for r in rows]
 
 
-def _parse_one(text: str | None) -> tuple[int, int, bytes]:
+def _parse_one(text: str | None) -> Result:
     """(items, constraints, compressed JSON) of one text; runs in worker processes too."""
     parsed = parse_criteria(text)
     return len(parsed.items), len(parsed.constraints), compress(orjson.dumps(parsed.to_json()))
@@ -96,47 +99,32 @@ def parse_pending(
 
     ``nct_ids`` limits the work to those studies; ``everything`` reparses even
     up-to-date ones (``trialscope reparse --all``). ``workers`` > 1 parses in that many
-    processes when there is enough to do. Identical texts (versions of one study that
-    did not touch the criteria, copies) are parsed once.
+    processes when there is enough to do, the next batch parsing while this one is
+    written. Identical texts are parsed once in a run (versions of one study that did
+    not touch the criteria, copies, registries' boilerplate): a text parsed earlier in
+    the run is found by its digest and its stored parse copied.
     """
     ids = None if nct_ids is None else list(nct_ids)
     todo = _pending(store, ids, everything)
-    done = 0
     if todo and workers > 1 and len(todo) >= POOL_MIN:
         warm_up()  # before the fork: the workers inherit the loaded tables
         pool = _pool(workers)
     else:
         pool = None
-    seen: dict[str, tuple[int, int, bytes]] = {}
-    key = current_parse_key()
+    run = _Run(store, pool, everything)
+    done = 0
     try:
-        for at in range(0, len(todo), BATCH):
-            chunk = todo[at : at + BATCH]
-            texts = [criteria_text(store.version_json(v)) or "" for _, v in chunk]
-            if not everything:
-                seen.update(_earlier_parses(store, chunk, key))
-            fresh = sorted({t for t in texts if t not in seen})
-            results = pool.map(_parse_one, fresh, chunksize=16) if pool else map(_parse_one, fresh)
-            seen.update(zip(fresh, results, strict=True))
-            # in version order: concurrent parsers (PostgreSQL) lock rows in one order
-            rows = sorted(
-                (version_id, nct_id, PARSER_VERSION, key, utc_now(), *seen[text])
-                for (nct_id, version_id), text in zip(chunk, texts, strict=True)
-            )
-            if len(seen) > 4 * BATCH:
-                seen.clear()  # bounded memory; copies are usually near each other
-            with store.transaction() as db:
-                db.executemany(
-                    "INSERT INTO criteria_parses (version_id, nct_id, parser_version, parse_key,"
-                    " parsed_at, items, constraints, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (version_id) DO UPDATE SET"
-                    " parser_version = excluded.parser_version, parse_key = excluded.parse_key,"
-                    " parsed_at = excluded.parsed_at,"
-                    " items = excluded.items, constraints = excluded.constraints,"
-                    " data = excluded.data",
-                    rows,
-                )
-            done += len(rows)
+        chunks = (todo[at : at + BATCH] for at in range(0, len(todo), BATCH))
+        waiting = None
+        for chunk in chunks:
+            batch = run.start(chunk)
+            if waiting is not None:
+                done += run.finish(waiting)
+                if on_progress is not None:
+                    on_progress(done, len(todo))
+            waiting = batch
+        if waiting is not None:
+            done += run.finish(waiting)
             if on_progress is not None:
                 on_progress(done, len(todo))
     finally:
@@ -146,9 +134,100 @@ def parse_pending(
     return done
 
 
-def _earlier_parses(
-    store: Store, chunk: Sequence[tuple[str, int]], key: str
-) -> dict[str, tuple[int, int, bytes]]:
+@dataclass
+class _Batch:
+    chunk: Sequence[tuple[str, int]]
+    digests: list[bytes]
+    #: texts this batch sent to be parsed, and their results when they come
+    fresh: list[str]
+    parsing: Any
+    #: results known when the batch started (earlier versions of its studies)
+    known: dict[bytes, Result]
+
+
+class _Run:
+    """One :func:`parse_pending` call: which texts it has parsed and where each parse is.
+
+    Only digests and version ids are kept for the whole run (about 100 bytes a text),
+    never the parses: a text met again is copied from its stored row.
+    """
+
+    def __init__(self, store: Store, pool: Pool | None, everything: bool) -> None:
+        self.store, self.pool, self.everything = store, pool, everything
+        self.key = current_parse_key()
+        #: digest -> a version whose parse of that text is written (committed)
+        self.written: dict[bytes, int] = {}
+        #: digests sent to the pool by a batch not finished yet
+        self.in_flight: set[bytes] = set()
+
+    def start(self, chunk: Sequence[tuple[str, int]]) -> _Batch:
+        """Read a batch's texts and send those never seen in this run to be parsed."""
+        texts = [criteria_text(self.store.version_json(v)) or "" for _, v in chunk]
+        digests = [_digest(t) for t in texts]
+        known: dict[bytes, Result] = {}
+        if not self.everything:
+            known = {_digest(t): r for t, r in _earlier_parses(self.store, chunk, self.key).items()}
+        fresh: dict[bytes, str] = {}
+        for text, digest in zip(texts, digests, strict=True):
+            if digest in known or digest in self.written or digest in self.in_flight:
+                continue
+            fresh.setdefault(digest, text)
+        self.in_flight.update(fresh)
+        todo = list(fresh.values())
+        if self.pool is not None:
+            parsing: Any = self.pool.map_async(_parse_one, todo, chunksize=16)
+        else:
+            parsing = [_parse_one(t) for t in todo]
+        return _Batch(chunk, digests, todo, parsing, known)
+
+    def finish(self, batch: _Batch) -> int:
+        """Wait for a batch's parses and write every version's row (one transaction)."""
+        results = batch.parsing.get() if self.pool is not None else batch.parsing
+        found = dict(batch.known)
+        found.update(zip((_digest(t) for t in batch.fresh), results, strict=True))
+        copied = {d: self.written[d] for d in batch.digests if d not in found}
+        if copied:
+            found.update(self._read(copied))
+        # in version order: concurrent parsers (PostgreSQL) lock rows in one order
+        rows = sorted(
+            (version_id, nct_id, PARSER_VERSION, self.key, utc_now(), *found[digest])
+            for (nct_id, version_id), digest in zip(batch.chunk, batch.digests, strict=True)
+        )
+        with self.store.transaction() as db:
+            db.executemany(
+                "INSERT INTO criteria_parses (version_id, nct_id, parser_version, parse_key,"
+                " parsed_at, items, constraints, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (version_id) DO UPDATE SET"
+                " parser_version = excluded.parser_version, parse_key = excluded.parse_key,"
+                " parsed_at = excluded.parsed_at,"
+                " items = excluded.items, constraints = excluded.constraints,"
+                " data = excluded.data",
+                rows,
+            )
+        for (_, version_id), digest in zip(batch.chunk, batch.digests, strict=True):
+            self.written.setdefault(digest, version_id)
+        self.in_flight.difference_update(_digest(t) for t in batch.fresh)
+        return len(rows)
+
+    def _read(self, versions: dict[bytes, int]) -> dict[bytes, Result]:
+        """Parses this run already wrote, by digest."""
+        by_version = {v: d for d, v in versions.items()}
+        marks = ",".join("?" * len(by_version))
+        found: dict[bytes, Result] = {}
+        for version_id, items, constraints, data in self.store.conn.execute(
+            "SELECT version_id, items, constraints, data FROM criteria_parses"
+            f" WHERE version_id IN ({marks})",
+            list(by_version),
+        ):
+            found[by_version[int(version_id)]] = (int(items), int(constraints), bytes(data))
+        return found
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _earlier_parses(store: Store, chunk: Sequence[tuple[str, int]], key: str) -> dict[str, Result]:
     """Up-to-date parses of other versions of these studies, by their criteria text: a
     new version that left the criteria as they were (most changes a sync brings: status,
     dates, sites) takes its parse from the one before instead of parsing again."""
@@ -158,7 +237,7 @@ def _earlier_parses(
         f" WHERE nct_id IN ({marks}) AND parse_key = ?",
         [nct for nct, _ in chunk] + [key],
     ).fetchall()
-    found: dict[str, tuple[int, int, bytes]] = {}
+    found: dict[str, Result] = {}
     for version_id, items, constraints, data in rows:
         text = criteria_text(store.version_json(int(version_id))) or ""
         found[text] = (int(items), int(constraints), bytes(data))
