@@ -3,8 +3,8 @@
     python bench/import_stages.py [--scale 60000] [--workers 2] [--db PATH] [--profile STAGE]
 
 Runs the stages ``trialscope import`` runs, in this process (with its worker pools), on a
-fresh store: storing (which also parses the criteria of the versions that become
-current), criteria (whatever storing left), search index, related trials. For each: wall
+fresh store: storing, criteria, search index, related trials, and the tantivy top-k
+index's catch-up when the store has one (the default beside an SQLite file). For each: wall
 seconds, CPU seconds (this process and its reaped workers), the peak RSS of this process
 and of the largest worker, and the peak summed PSS of all of them, sampled every 0.2 s.
 Without ``--scale`` the input is the shared corpus; with it, the scale-up of
@@ -36,6 +36,7 @@ from trialscope.criteria.store import parse_pending
 from trialscope.criteria.vocabulary import terminology
 from trialscope.search import index as search_index
 from trialscope.search import related
+from trialscope.search.tantivy_index import top_index
 from trialscope.store import SQLiteStore
 
 
@@ -159,7 +160,15 @@ def main() -> None:
             rows,
         )
         measure("index", lambda: search_index.refresh(store), args.profile, rows)
-        measure("related", lambda: related.refresh(store), args.profile, rows)
+        measure(
+            "related",
+            lambda: related.refresh(store, workers=args.workers),
+            args.profile,
+            rows,
+        )
+        top = top_index(store)
+        if top is not None:  # the tantivy index beside the store replays the change log
+            measure("top-k", lambda: top.catch_up(store), args.profile, rows)
         total = time.perf_counter() - started
         records = rows[0]["result"]
         print(

@@ -29,8 +29,9 @@ pytestmark = needs_corpus
 # AACT's many dated versions exercise the version chain; the big file gives volume.
 AACT = CTGOV / "legacy_xml" / "ctti-clinicaltrials__aact.jsonl.gz"
 BIG = CTGOV / "legacy_xml" / "reesewang25__enrollment_and_studylength.jsonl.gz"
-#: enough studies that criteria parsing runs a process pool (2,000) and that each stage
-#: takes several of its transactions (batches of 500), so a kill can land between them
+#: enough studies that criteria parsing and related trials run a process pool (2,000) and
+#: that each stage takes several of its transactions (batches of 500), so a kill can land
+#: between them
 BIG_RECORDS = 2400
 
 
@@ -49,7 +50,7 @@ STAGES = {
     "import": Stage("import", "SELECT count(*) FROM versions", 500, pooled=True),
     "criteria": Stage("criteria", "SELECT count(*) FROM criteria_parses", 1, pooled=True),
     "index": Stage("index", "SELECT count(*) FROM search_docs", 1, pooled=False),
-    "related": Stage("related", "SELECT count(*) FROM related_lists", 1, pooled=False),
+    "related": Stage("related", "SELECT count(*) FROM related_lists", 1, pooled=True),
 }
 
 

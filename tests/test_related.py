@@ -185,5 +185,40 @@ def test_a_stage_stopped_midway_loses_and_duplicates_nothing(corpus: Store) -> N
     assert_complete(corpus)
 
 
+def features(store: Store) -> list[tuple[str, str, str]]:
+    return [
+        (str(n), str(k), str(v))
+        for n, k, v in store.conn.execute(
+            "SELECT nct_id, kind, feature FROM related_features ORDER BY nct_id, kind, feature"
+        )
+    ]
+
+
+def test_the_worker_pool_stores_the_same_features_and_lists(
+    corpus: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, stored_before = lists(corpus), features(corpus)
+    with corpus.transaction() as db:  # everything queued again, features forgotten
+        db.execute("DELETE FROM related_features")
+        db.execute(
+            "INSERT INTO related_dirty (nct_id, features_done, spread)"
+            " SELECT nct_id, 0, 1 FROM search_docs WHERE true ON CONFLICT (nct_id) DO NOTHING"
+        )
+    monkeypatch.setattr(related_stage, "POOL_MIN", 10)
+    pooled: list[object] = []
+    real_store_neighbours = related_stage.store_neighbours
+
+    def watching(*args: object, **kwargs: object) -> int:
+        pooled.append(args[3] if len(args) > 3 else kwargs.get("pool"))
+        return real_store_neighbours(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(related_stage, "store_neighbours", watching)
+    assert related_stage.refresh(corpus, workers=2) >= len(before)
+    assert pooled and pooled[0] is not None  # the lists really came from the pool
+    assert features(corpus) == stored_before
+    assert lists(corpus) == before
+    assert_complete(corpus)
+
+
 def related_stage_vocab() -> Terminology:
     return terminology()

@@ -133,7 +133,7 @@ def import_command(
             workers=settings.workers,
             on_progress=advance,
         )
-    indexed = refresh_index(store, show_bar)
+    indexed = refresh_index(store, show_bar, settings.workers)
     if as_json:
         print_json({**summary.as_dict(), "indexed": indexed})
     else:
@@ -167,8 +167,9 @@ def progress_count(p: ImportProgress, rate: float) -> str:
     return f"{p.records:,}{of} {unit} · {rate:,.0f}/s"
 
 
-def refresh_index(store: Store, show_bar: bool) -> int:
-    """Bring the search index up to date with what was just stored, with a progress bar."""
+def refresh_index(store: Store, show_bar: bool, workers: int = 1) -> int:
+    """Bring the search index up to date with what was just stored, with a progress bar
+    (related trials in ``workers`` processes when many are queued)."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         TextColumn("{task.completed:,.0f} of {task.total:,.0f} studies"),
@@ -189,7 +190,7 @@ def refresh_index(store: Store, show_bar: bool) -> int:
         def advance_related(done: int, waiting: int) -> None:
             bar.update(related, total=waiting, completed=done, visible=True)
 
-        return service.refresh_index(store, advance, advance_related)
+        return service.refresh_index(store, advance, advance_related, workers=workers)
 
 
 # -- show -----------------------------------------------------------------------------

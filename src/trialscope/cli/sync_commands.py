@@ -151,7 +151,9 @@ def sync(
                 continue
             results.append(_run_one(runner, as_json, quiet))
         if results:
-            indexed = refresh_index(store, not (quiet or as_json) and err_console.is_terminal)
+            indexed = refresh_index(
+                store, not (quiet or as_json) and err_console.is_terminal, settings.workers
+            )
             for result in results:
                 result["indexed"] = indexed
     if as_json and results:
@@ -210,7 +212,9 @@ def _run_bulk(
             workers=settings.workers,
             on_bytes=lambda n: bar.advance(task, n),
         )
-    indexed = refresh_index(store, not (quiet or as_json) and err_console.is_terminal)
+    indexed = refresh_index(
+        store, not (quiet or as_json) and err_console.is_terminal, settings.workers
+    )
     figures = {
         "indexed": indexed,
         "path": str(result.path),

@@ -20,11 +20,14 @@ neighbours (once: those do not queue further), so lists follow incremental syncs
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+import multiprocessing
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.pool import Pool
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -53,6 +56,8 @@ __all__ = ["STORED", "Corpus", "Neighbour", "order_key"]
 log = logging.getLogger("trialscope.related")
 
 BATCH = 500
+#: below this many queued studies a process pool costs more than it saves
+POOL_MIN = 2000
 #: at most this many trials that listed a changed study are queued again
 SPREAD_LIMIT = 50
 _WORDS = re.compile(r"[a-z][a-z0-9-]{3,}")
@@ -215,9 +220,20 @@ def _claim(store: Store, db: Connection, features_done: int) -> list[tuple[str, 
 
 
 def _current_features(store: Store, nct_id: str, vocab: Terminology) -> Features:
+    return _features_of_bytes(_study_bytes(store, nct_id), vocab)
+
+
+def _study_bytes(store: Store, nct_id: str) -> bytes | None:
     try:
-        return features_of_json(store.study_bytes(nct_id), vocab)
-    except (TrialscopeError, orjson.JSONDecodeError):  # gone or unreadable: no features
+        return store.study_bytes(nct_id)
+    except TrialscopeError:  # gone: no features
+        return None
+
+
+def _features_of_bytes(data: bytes | None, vocab: Terminology) -> Features:
+    try:
+        return features_of_json(data, vocab) if data is not None else {}
+    except orjson.JSONDecodeError:  # unreadable: no features
         return {}
 
 
@@ -239,8 +255,9 @@ def _same(a: Features | None, b: Features | None) -> bool:
     return norm(a) == norm(b)
 
 
-def store_features(store: Store, vocab: Terminology) -> int:
-    """Stage 1: the features of every study queued; returns how many were stored."""
+def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -> int:
+    """Stage 1: the features of every study queued; returns how many were stored.
+    With a ``pool`` (forked after the vocabulary was loaded) its workers find them."""
     done = 0
     while True:
         with store.transaction() as db:
@@ -249,9 +266,11 @@ def store_features(store: Store, vocab: Terminology) -> int:
                 return done
             ids = [n for n, _ in claimed]
             old = _stored_features(db, ids)
-            new: dict[str, Features] = {}
-            for nct in ids:
-                new[nct] = _current_features(store, nct, vocab)
+            data = [(n, _study_bytes(store, n)) for n in ids]
+            if pool is None:
+                new = {n: _features_of_bytes(b, vocab) for n, b in data}
+            else:
+                new = dict(itertools.chain.from_iterable(pool.map(_features_part, _parts(data))))
             marks = ",".join("?" * len(ids))
             db.execute(f"DELETE FROM related_features WHERE nct_id IN ({marks})", ids)
             db.executemany(
@@ -282,8 +301,12 @@ def load_corpus(
     return Corpus(itertools.chain(stored_rows, extra), updated, lambda c: specificity(vocab, c))
 
 
-def store_neighbours(store: Store, corpus: Corpus, on_progress: Progress | None = None) -> int:
-    """Stage 2: the neighbours of every study queued; returns how many lists were stored."""
+def store_neighbours(
+    store: Store, corpus: Corpus, on_progress: Progress | None = None, pool: Pool | None = None
+) -> int:
+    """Stage 2: the neighbours of every study queued; returns how many lists were stored.
+    With a ``pool`` (forked after ``corpus`` was made :data:`_SHARED`) its workers
+    compute the lists."""
     done = 0
     computed: set[str] = set()
     while True:
@@ -292,7 +315,11 @@ def store_neighbours(store: Store, corpus: Corpus, on_progress: Progress | None 
             if not claimed:
                 return done
             ids = [n for n, _ in claimed]
-            lists = {n: corpus.neighbours(n) for n in ids}
+            if pool is None:
+                lists = {n: corpus.neighbours(n) for n in ids}
+            else:
+                found = itertools.chain.from_iterable(pool.map(_neighbours_part, _parts(ids)))
+                lists = {n: [Neighbour(*x) for x in listed] for n, listed in found}
             spreaders = [n for n, spread in claimed if spread]
             queued = _spread_targets(db, spreaders, lists) - computed - set(ids)
             marks = ",".join("?" * len(ids))
@@ -343,16 +370,71 @@ def _spread_targets(
 Progress = Callable[[int], None]
 
 
-def refresh(store: Store, on_progress: Progress | None = None) -> int:
+def refresh(store: Store, on_progress: Progress | None = None, workers: int = 1) -> int:
     """Bring every queued study's related trials up to date; returns how many lists were
-    stored. Nothing queued costs one read."""
+    stored. Nothing queued costs one read. ``workers`` > 1 finds features and lists in
+    that many forked processes when at least :data:`POOL_MIN` studies are queued (the
+    lists are the same: each is computed from the same corpus)."""
     if pending(store) == 0:
         return 0
     from trialscope.criteria.vocabulary import terminology
 
     vocab = terminology()
-    store_features(store, vocab)
-    return store_neighbours(store, load_corpus(store, vocab), on_progress)
+    pooled = workers > 1 and pending(store) >= POOL_MIN
+    with _pool(workers if pooled else 0) as pool:
+        store_features(store, vocab, pool)
+    corpus = load_corpus(store, vocab)
+    global _SHARED
+    _SHARED = corpus  # the neighbour workers forked next read it (copy-on-write)
+    try:
+        with _pool(workers if pooled else 0) as pool:
+            return store_neighbours(store, corpus, on_progress, pool)
+    finally:
+        _SHARED = None
+
+
+# ---- the worker pool ----------------------------------------------------------------------
+
+#: the corpus the neighbour workers read: set before they are forked, so each has it
+#: without a copy through a pipe
+_SHARED: Corpus | None = None
+#: studies (or lists) per task sent to a worker
+PART = 25
+
+
+def _parts(values: list[Any]) -> list[list[Any]]:
+    return [values[at : at + PART] for at in range(0, len(values), PART)]
+
+
+def _features_part(part: list[tuple[str, bytes | None]]) -> list[tuple[str, Features]]:
+    from trialscope.criteria.vocabulary import terminology
+
+    vocab = terminology()  # the parent's, loaded before the fork
+    return [(n, _features_of_bytes(data, vocab)) for n, data in part]
+
+
+def _neighbours_part(part: list[str]) -> list[tuple[str, list[tuple[str, float, float, str]]]]:
+    corpus = _SHARED
+    assert corpus is not None, "the neighbour pool is forked after the corpus is shared"
+    return [
+        (n, [(x.nct_id, x.score, x.title_similarity, x.last_update) for x in corpus.neighbours(n)])
+        for n in part
+    ]
+
+
+@contextlib.contextmanager
+def _pool(workers: int) -> Iterator[Pool | None]:
+    """``workers`` forked processes (none when fewer than 2, or where there is no fork:
+    the workers need what this process has loaded)."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
+        pool.join()
 
 
 # ---- reading ----------------------------------------------------------------------------

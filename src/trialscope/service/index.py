@@ -23,10 +23,12 @@ def refresh_index(
     store: Store,
     on_progress: IndexProgress | None = None,
     on_related: IndexProgress | None = None,
+    workers: int = 1,
 ) -> int:
     """Index every study waiting, then store the related trials of every study the
     index (re)wrote (or a stopped run left queued); returns how many were (re)indexed.
-    ``on_related`` is told (lists stored so far, studies queued) during the second part."""
+    ``on_related`` is told (lists stored so far, studies queued) during the second part;
+    ``workers`` processes compute related trials when many are queued."""
     waiting = search_index.pending(store)
     done = 0
     if waiting and on_progress is None:
@@ -37,9 +39,9 @@ def refresh_index(
     queued = related.pending(store)
     if queued and on_related is not None:
         on_related(0, queued)
-        related.refresh(store, lambda n: on_related(n, max(n, queued)))
+        related.refresh(store, lambda n: on_related(n, max(n, queued)), workers=workers)
     elif queued:
-        related.refresh(store)
+        related.refresh(store, workers=workers)
     # the top-k index replays the change log now, not on the first search after
     top = top_index(store)
     if top is not None:

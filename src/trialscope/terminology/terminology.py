@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import re
 import sqlite3
 import threading
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +45,9 @@ class Terminology:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        # a forked worker (import pools) opens its own connection, never the parent's
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _forget_connections(me))
         try:
             blobs = dict(self._db().execute("SELECT key, value FROM meta"))
             self._ids: list[str] = marshal.loads(blobs["ids"])
@@ -58,6 +63,9 @@ class Terminology:
             ) from exc
         self._index = {cid: i for i, cid in enumerate(self._ids)}
         self.ancestors = lru_cache(maxsize=65536)(self._ancestors)  # type: ignore[method-assign]
+
+    def _forget_connections(self) -> None:
+        self._local = threading.local()
 
     def _db(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -187,6 +195,12 @@ def _fingerprint(files: SourceFiles) -> str:
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+def _forget_connections(ref: weakref.ref[Terminology]) -> None:
+    found = ref()
+    if found is not None:
+        found._forget_connections()
 
 
 def cache_path(files: SourceFiles) -> Path:
