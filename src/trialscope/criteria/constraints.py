@@ -80,6 +80,7 @@ _AGE_WORDS = re.compile(
     re.IGNORECASE,
 )
 # an item that is only an age range: "18-65 years", "Over 18 years."
+_DIGIT = re.compile(r"\d")
 _AGE_ALONE = re.compile(
     r"\s*((?:"
     + PRE_OPERATOR.pattern
@@ -442,13 +443,15 @@ def _age_phrases(text: str, start: int, end: int, found: list[_Found]) -> list[_
     taken = [(f.comparison.start, f.comparison.end) for f in found if f.variable.id == "age"]
     out: list[_Found] = []
     age = BY_ID["age"]
-    alone = _AGE_ALONE.match(text, start, end)
+    # both need a number in digits; most items have none
+    digits = _DIGIT.search(text, start, end) is not None
+    alone = _AGE_ALONE.match(text, start, end) if digits else None
     if alone and not any(a <= alone.start(1) < b for a, b in taken):
         cmp = read_comparison(text, alone.start(1), end)
         if cmp is not None and cmp.unit == "year":
             out.append(_Found(age, cmp, (cmp.start, cmp.end)))
             taken.append((cmp.start, cmp.end))
-    for lead in _AGE_WORDS.finditer(text, start, end):
+    for lead in _AGE_WORDS.finditer(text, start, end) if digits else ():
         at = lead.end()
         if any(a <= at < b for a, b in taken):
             continue

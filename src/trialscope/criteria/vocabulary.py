@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from trialscope.criteria.assertions import assert_span
+from trialscope.criteria.biomarkers import FOLD
 from trialscope.criteria.model import Constraint, Mention, Span
 
 if TYPE_CHECKING:
-    from trialscope.terminology import Terminology
+    from trialscope.terminology import ConceptMatch, Terminology
 
 GENERIC = frozenset(
     {
@@ -54,6 +55,13 @@ def terminology() -> Terminology:
     return load_terminology()
 
 
+@lru_cache(maxsize=1 << 15)
+def _find(item: str) -> tuple[ConceptMatch, ...]:
+    """The vocabulary's matches in one item's text: a third of the items of a registry are
+    word for word another trial's ("Pregnant or breastfeeding women"), so they are kept."""
+    return tuple(terminology().find(item))
+
+
 @cache
 def specific_enough(concept: str) -> bool:
     vocab = terminology()
@@ -77,7 +85,7 @@ def vocabulary_mentions(
     ULN") belong to the bound."""
     vocab = terminology()
     out: list[Mention] = []
-    found = [(start + m.start, start + m.end, m.concept) for m in vocab.find(text[start:end])]
+    found = [(start + m.start, start + m.end, m.concept) for m in _find(text[start:end])]
     seen = {concept for _, _, concept in found}
     for lo, kind_end, hi, phrases in site_first_phrases(text, start, end):
         specific = [(a, b) for a, b, c in found if specific_enough(c) and c not in _KIND_ONLY]
@@ -123,6 +131,19 @@ _OF_SITE = re.compile(
     r"(?:(?:left|right|upper|lower|distal|proximal)\s+)?(?P<site>[a-z]+(?:\s+[a-z]+)?)",
     re.IGNORECASE,
 )
+#: what every such phrase contains: its kind's last word (a substring test first: the
+#: full pattern is slow, and few items have one)
+_KIND_WORDS = (
+    *("carcinoma", "cancer", "tumor", "tumour", "neoplasm", "sarcoma", "lymphoma"),
+    *("melanoma", "malignancy"),
+)
+
+
+def _may_name_a_kind(text: str, lo: int, hi: int) -> bool:
+    low = text[lo:hi].translate(FOLD).lower()
+    return any(word in low for word in _KIND_WORDS)
+
+
 #: words that end a site ("the colon with liver metastases")
 _NOT_SITE = frozenset(
     [
@@ -160,6 +181,8 @@ def site_first_phrases(text: str, lo: int, hi: int) -> Iterator[tuple[int, int, 
     order: the kind whole, its last word, then (a carcinoma, not a sarcoma, lymphoma or
     melanoma) the site's cancer ("metastatic adenocarcinoma of the pancreas"). Callers
     use it only where the phrase as written named nothing past its kind."""
+    if not _may_name_a_kind(text, lo, hi):
+        return
     for m in _OF_SITE.finditer(text, lo, hi):
         words = m.group("site").split()
         while words and words[-1].lower() in _NOT_SITE:
