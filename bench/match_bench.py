@@ -22,6 +22,12 @@
     same over 20,000 trials made by replicating the corpus views with new NCT ids in
     memory (each replica compiled on its own); ``match_patient`` narrowed (search ->
     candidates -> judge) cold and warm, and ``match_patient(every=True)`` over the store.
+(e) **views** -- ``refresh_views`` over every trial of the store (what import, sync and
+    reparse spend storing the match views; they do the open trials only); **cold** -- a
+    fresh process matching every trial for a note patient, a structured one and the note
+    again, from the stored views; **cold-built** -- the same ignoring them (before).
+
+    .venv/bin/python bench/match_bench.py --only views --only cold-built --only cold
 
     .venv/bin/python bench/match_bench.py                      # all four
     .venv/bin/python bench/match_bench.py --only pairs --json out.json
@@ -365,6 +371,44 @@ def bench_bulk(db: str, scale: int) -> dict[str, Any]:
     return out
 
 
+# -- (e) the first patient after a process start -----------------------------------------------
+
+
+def bench_views(db: str) -> dict[str, Any]:
+    """Store every trial's match view (``refresh_views`` over all statuses), timed: what
+    the import / sync / reparse spend on it (they do the open trials only)."""
+    from trialscope.match.views import refresh_views
+
+    store = open_store(db)
+    done, wall, cpu = _timed(lambda: refresh_views(store, statuses=(), everything=True))
+    size = store.conn.execute("SELECT count(*), sum(length(data)) FROM match_views").fetchone()
+    store.close()
+    return {"views": done, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+            "ms_per_trial_cpu": round(1000 * cpu / max(done, 1), 2),
+            "stored_mb": round(int(size[1] or 0) / 1e6, 1)}  # fmt: skip
+
+
+def bench_cold(db: str, stored: bool) -> dict[str, Any]:
+    """A fresh process: every trial of the store (any status) for a note patient, then a
+    structured one, then the note again; with the stored views, or ignoring them (what a
+    process did before they were stored: build every view and judge every blank)."""
+    if not stored:
+        match_run.load_views = lambda store, ids: {}  # type: ignore[assignment]
+    people = patients()
+    note, structured = people[0], people[-1]
+    store = open_store(db)
+    rows = []
+    for label, patient in (note, structured, note):
+        report, wall, cpu = _timed(
+            lambda patient=patient: match_patient(store, patient, every=True, statuses=())
+        )
+        rows.append({"patient": label, "trials": report.candidates, "seconds": round(wall, 2),
+                     "cpu_seconds": round(cpu, 2)})  # fmt: skip
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    store.close()
+    return {"stored_views": stored, "rows": rows, "peak_rss_mb": round(_peak_rss_mb())}
+
+
 # -- main -----------------------------------------------------------------------------------
 
 
@@ -396,7 +440,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", default="/tmp/rank.db", help="corpus store (see match_rank_eval)")
     ap.add_argument("--scale-db", default="/tmp/scale500k.db", help="read-only, never written")
-    ap.add_argument("--only", choices=["pairs", "store", "scale", "bulk"], action="append")
+    ap.add_argument(
+        "--only",
+        choices=["pairs", "store", "scale", "bulk", "views", "cold", "cold-built"],
+        action="append",
+    )
     ap.add_argument("--trials", type=int, default=1000, help="(a) trials judged per patient")
     ap.add_argument("--scale-trials", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=8)
@@ -413,6 +461,10 @@ def main() -> None:
             out = bench_store(args.db)
         elif section == "bulk":
             out = bench_bulk(args.db, args.scale_trials)
+        elif section == "views":
+            out = bench_views(args.db)
+        elif section in ("cold", "cold-built"):
+            out = bench_cold(args.db, stored=section == "cold")
         else:
             out = bench_scale(args.scale_db, args.scale_trials, args.seed, not args.no_profile)
         print(json.dumps(out))

@@ -17,6 +17,7 @@ from typing import Any
 
 from trialscope.criteria.store import parse_pending
 from trialscope.formats.sources import Skipped, SourceReader
+from trialscope.match.views import refresh_views
 from trialscope.pipeline import Prepared, PreparePool, grouped, lenient_gc
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
 
@@ -159,6 +160,7 @@ def import_paths(
         if on_progress:
             on_progress(ImportProgress(done, 0, 0, stage="criteria", total_records=total))
 
-    # criteria of the versions that became current
+    # criteria of the versions that became current, then what matching reads of them
     parse_pending(store, workers=workers, on_progress=criteria_progress)
+    refresh_views(store)
     return summary

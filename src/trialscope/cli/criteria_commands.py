@@ -15,6 +15,7 @@ from trialscope.cli.output import console, print_json
 from trialscope.criteria import PARSER_VERSION, Item, ParsedCriteria, parse_criteria
 from trialscope.criteria.store import load_parse, parse_counts, parse_pending
 from trialscope.errors import UsageError
+from trialscope.match.views import refresh_views
 from trialscope.record.ids import normalise_nct_id
 
 
@@ -116,11 +117,19 @@ def reparse(
     """Parse eligibility criteria again after the parser changed (stale or missing parses)."""
     store = state(ctx).store()
     count = parse_pending(store, nct_ids or None, everything=everything)
-    counts = {"parsed": count, "parser_version": PARSER_VERSION, **parse_counts(store)}
+    # what matching reads of the open trials, made from the parses (``match.views``)
+    views = refresh_views(store, nct_ids or None, everything=everything)
+    counts = {
+        "parsed": count,
+        "parser_version": PARSER_VERSION,
+        **parse_counts(store),
+        "match_views": views,
+    }
     if as_json:
         print_json(counts)
         return
     console.print(
         f"Parsed {count:,} eligibility texts (parser version {PARSER_VERSION});"
-        f" {counts['current']:,} of {counts['studies']:,} studies are up to date."
+        f" {counts['current']:,} of {counts['studies']:,} studies are up to date;"
+        f" {views:,} match views of open trials stored."
     )

@@ -16,6 +16,7 @@ from trialscope.cli.output import err_console
 from trialscope.config import ENV_PREFIX, Settings
 from trialscope.criteria.store import parse_counts
 from trialscope.errors import ConfigError
+from trialscope.match.views import pending_views
 from trialscope.store import Store
 
 
@@ -59,13 +60,23 @@ def start_reparse(store: Store, db: str) -> subprocess.Popen[bytes] | None:
     it is done a page whose parse is stale still parses it on the spot, as before."""
     counts = parse_counts(store)
     waiting = counts["stale"] + counts["unparsed"]
-    if not waiting:
+    views = pending_views(store)
+    if not waiting and not views:
         return None
-    err_console.print(
-        f"{waiting:,} of {counts['studies']:,} eligibility parses are stale or missing (the"
-        " parser changed); parsing them in the background (`trialscope reparse`).",
-        highlight=False,
-    )
+    if waiting:
+        err_console.print(
+            f"{waiting:,} of {counts['studies']:,} eligibility parses are stale or missing (the"
+            " parser changed); parsing them in the background (`trialscope reparse`).",
+            highlight=False,
+        )
+    else:
+        # the matcher changed: its views of the open trials are made ahead again, so the
+        # first patient matched does not judge every criterion of every trial itself
+        err_console.print(
+            f"{views:,} open trials have no up-to-date match view (the matcher changed);"
+            " making them in the background (`trialscope reparse`).",
+            highlight=False,
+        )
     return subprocess.Popen(
         [sys.executable, "-m", "trialscope", "--db", db, "reparse"],
         stdout=subprocess.DEVNULL,

@@ -19,7 +19,7 @@ What an item may read of the patient (judge.py, named.py and its readers, bounds
   concept (``facts.has``), ``out:`` it and everything above it (``facts.ruled_out``), and
   ``cond:*`` (a healthy person has none) and ``primary`` when it is a cancer with a site
   that the closed world on a known primary may rule out (a top-level item that is not an
-  exclusion, about the present: ``named._closed_world``); "other malignancy" reads
+  exclusion, about the present: ``conditions.closed_world``); "other malignancy" reads
   "malignancy" too;
 - a stage named: ``stage`` (the patient's stage, or metastases, on record);
 - a therapy named: ``therapy:`` its class (taken or ruled out), ``therapy:*`` (takes no
@@ -101,8 +101,12 @@ class PatientKeys:
     profile: Profile
 
 
-def compile_trial(parsed: ParsedCriteria) -> CompiledTrial:
-    keys = {item.index: _item_keys(item) for item in parsed.items}
+def compile_trial(
+    parsed: ParsedCriteria, keys: dict[int, frozenset[str]] | None = None
+) -> CompiledTrial:
+    """``keys``: each item's keys as stored (``match.views``), else worked out here."""
+    if keys is None:
+        keys = {item.index: _item_keys(item) for item in parsed.items}
     return CompiledTrial(item_plan(parsed), keys, frozenset().union(*keys.values()))
 
 
@@ -235,6 +239,18 @@ def blank_facts(profile: Profile) -> PatientFacts:
     return PatientFacts.of(Patient(sex=sex, complete_history=complete))
 
 
+def fill_blank(
+    compiled: CompiledTrial, parsed: ParsedCriteria, own: frozenset[str], profile: Profile
+) -> list[CriterionResult]:
+    """Every item's result for the blank patient of ``profile``, kept in ``compiled``."""
+    items = compiled.blank.get(profile)
+    if items is None:
+        blank = blank_facts(profile)
+        judge = BulkJudge(blank)._judge(compiled, blank, profile, _NO_KEYS)
+        items = compiled.blank[profile] = judge_items(parsed, blank, own, judge, compiled.plan)
+    return items
+
+
 class BulkJudge:
     """One patient, judged against many compiled trials: ``judge_trial``'s answers."""
 
@@ -268,12 +284,7 @@ class BulkJudge:
             return decide(results, eligibility, parsed, facts)
         profile, known = keys.profile, keys.keys
         if compiled.every.isdisjoint(known):
-            items = compiled.blank.get(profile)
-            if items is None:
-                judge = self._judge(compiled, blank, profile, known)
-                items = judge_items(parsed, blank, own, judge, compiled.plan)
-                compiled.blank[profile] = items
-            results += items
+            results += fill_blank(compiled, parsed, own, profile)
         else:
             judge = self._judge(compiled, blank, profile, known)
             results += judge_items(parsed, facts, own, judge, compiled.plan)

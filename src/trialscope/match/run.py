@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from cachetools import LRUCache
 
-from trialscope.criteria import ParsedCriteria
 from trialscope.criteria.store import load_parse
 from trialscope.data import load_document
 from trialscope.data.schema import RankingConfig
 from trialscope.errors import NotFoundError, StudyNotFound, UsageError
-from trialscope.match.bulk import BulkJudge, CompiledTrial, compile_trial
+from trialscope.match.bulk import BulkJudge
 from trialscope.match.candidate_query import condition_query
 from trialscope.match.concepts import ancestors, vocabulary
 from trialscope.match.facts import PatientFacts
@@ -37,10 +36,9 @@ from trialscope.match.trials import (
     blocks,
     eligibility_score,
     judge_trial,
-    own_concepts,
-    screened_concepts,
 )
 from trialscope.match.verdicts import TrialMatch, TrialVerdict, Verdict
+from trialscope.match.views import TrialView, build_view, load_views
 from trialscope.search import SearchEngine
 from trialscope.search.types import GeoFilter, Hit, SearchQuery
 
@@ -179,9 +177,9 @@ def match_patient(
                 f"{wanted_text}{' near ' + geo.label if geo and geo.label else ''}."
             )
     bulk = BulkJudge(facts)
-    matches = [
-        _match_one(store, nct, facts, hits.get(nct), geo, bulk) for nct in dict.fromkeys(ids)
-    ]
+    ids = list(dict.fromkeys(ids))
+    _prefetch(store, ids)
+    matches = [_match_one(store, nct, facts, hits.get(nct), geo, bulk) for nct in ids]
     _score(matches, geo)
     matches.sort(key=lambda m: -m.score)
     shown = matches[:limit] if not wanted else matches
@@ -204,30 +202,16 @@ def match_trial(store: Store, nct_id: str, patient: Patient | PatientFacts) -> T
     return _match_one(store, nct_id.strip().upper(), facts, None, None)
 
 
-@dataclass(frozen=True, slots=True)
-class _TrialView:
-    """What matching needs of one trial version, none of it about the patient."""
-
-    title: str
-    status: str | None
-    eligibility: dict[str, Any]
-    parsed: ParsedCriteria
-    #: the trial's own condition concepts (condition list + MeSH terms)
-    concepts: frozenset[str]
-    #: what a screening trial screens for ("CRC Screening")
-    screened: frozenset[str] = frozenset()
-    #: what its items may read of a patient, and their results for blank patients
-    compiled: CompiledTrial | None = None
-
-
 #: views by (NCT id, content hash): a long-lived server matches many patients against
 #: the same trials; decompressing and rebuilding a parse is most of the per-trial cost.
 #: Server threads share it, so every access holds the lock.
-_VIEWS: LRUCache[tuple[str, str], _TrialView] = LRUCache(maxsize=50_000)
+_VIEWS: LRUCache[tuple[str, str], TrialView] = LRUCache(maxsize=50_000)
 _VIEWS_LOCK = threading.Lock()
+#: the view type under its former name (benchmarks build replicas with it)
+_TrialView = TrialView
 
 
-def _trial_view(store: Store, nct_id: str) -> _TrialView:
+def _trial_view(store: Store, nct_id: str) -> TrialView:
     try:
         info = store.current_version(nct_id)
     except NotFoundError as exc:
@@ -237,22 +221,32 @@ def _trial_view(store: Store, nct_id: str) -> _TrialView:
         view = _VIEWS.get(key)
     if view is not None:
         return view
-    study = store.study_json(nct_id)
-    section = study.get("protocolSection", {})
-    ident = section.get("identificationModule", {})
-    parsed = load_parse(store, nct_id, parse_if_missing=True).parsed
-    view = _TrialView(
-        title=ident.get("briefTitle") or ident.get("officialTitle") or nct_id,
-        status=section.get("statusModule", {}).get("overallStatus"),
-        eligibility=section.get("eligibilityModule", {}) or {},
-        parsed=parsed,
-        concepts=_trial_concepts(study),
-        screened=screened_concepts(section.get("conditionsModule", {}).get("conditions") or []),
-        compiled=compile_trial(parsed),
-    )
+    stored = load_views(store, [nct_id]).get(nct_id)
+    if stored is not None and stored[0] == info.content_hash:
+        view = stored[1]
+    else:
+        parsed = load_parse(store, nct_id, parse_if_missing=True).parsed
+        view = build_view(nct_id, store.study_json(nct_id), parsed)
     with _VIEWS_LOCK:
         _VIEWS[key] = view
     return view
+
+
+def _prefetch(store: Store, nct_ids: list[str]) -> None:
+    """Read the stored views of many trials at once (one query per 500) into ``_VIEWS``."""
+    with _VIEWS_LOCK:
+        cached = {nct for nct, _ in _VIEWS}
+    missing = [n for n in nct_ids if n not in cached]
+    if len(missing) < PREFETCH_MIN:
+        return
+    found = load_views(store, missing)
+    with _VIEWS_LOCK:
+        for nct_id, (content_hash, view) in found.items():
+            _VIEWS[(nct_id, content_hash)] = view
+
+
+#: below this many trials without a view in memory, each is read on its own
+PREFETCH_MIN = 50
 
 
 def _match_one(
@@ -326,13 +320,6 @@ def _score(matches: list[TrialMatch], geo: GeoFilter | None) -> None:
         )
         if m.verdict is TrialVerdict.INELIGIBLE:
             m.score *= settings.ineligible_factor
-
-
-def _trial_concepts(study: dict[str, Any]) -> frozenset[str]:
-    section = study.get("protocolSection", {})
-    names = section.get("conditionsModule", {}).get("conditions") or []
-    browse = study.get("derivedSection", {}).get("conditionBrowseModule", {})
-    return own_concepts(names, [str(m.get("id", "")) for m in browse.get("meshes") or []])
 
 
 def _topical(concepts: frozenset[str], facts: PatientFacts) -> float:

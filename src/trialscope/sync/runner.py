@@ -23,6 +23,7 @@ from trialscope.criteria.store import parse_pending
 from trialscope.errors import FetchError, RecordError, StudyGone
 from trialscope.formats.detect import MappedRecord, SourceFormat, v2_snapshot
 from trialscope.formats.sources import Chunk
+from trialscope.match.views import refresh_views
 from trialscope.pipeline import PreparePool, grouped, to_incoming
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
 from trialscope.store.sqlite import utc_now
@@ -207,6 +208,7 @@ class SyncRunner:
             summary.top_fields = self.store.changed_fields_since(started_at)
             self.store.finish_run(run_id, summary.status, summary.as_dict())
         parse_pending(self.store, workers=self.workers)  # criteria of versions now current
+        refresh_views(self.store)  # and what matching reads of them
         return summary
 
     def _paged(self, summary: SyncSummary, run_id: int, pending: Checkpoint | None) -> str | None:

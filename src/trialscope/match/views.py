@@ -1,0 +1,305 @@
+"""Trial views for matching, worked out ahead and kept in the store (``match_views``).
+
+A view is what matching needs of one record version, none of it about a patient: the
+title, status and eligibility fields, the trial's own condition concepts, and its
+compiled criteria (``match.bulk``): the keys each item may read of a patient and every
+item's results for the synthetic *blank* patients of the usual profiles (a man or a
+woman, with a complete history or not). Judging those results is most of what the
+first patient after a process start costs (every criterion of every trial is judged
+once per profile), so the importer, the sync runner and ``trialscope reparse`` store
+them for the open trials (:func:`refresh_views`, after the parses), and matching reads
+them (:func:`load_views`) instead of judging them again.
+
+Rows are written in batches, one transaction each, so a killed refresh loses at most
+the batch in hand and the next one finishes the work. Each row carries a ``view_key``:
+the parse key, a hash of the matcher's code and data files and the vocabulary's
+fingerprint. A row with another key is stale: it is never read, and the next refresh
+rewrites it, so a changed verdict rule never serves an old result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from trialscope.criteria import ParsedCriteria
+from trialscope.criteria.parser import parse_key
+from trialscope.criteria.store import load_parse
+from trialscope.match.bulk import CompiledTrial, Profile, compile_trial, fill_blank
+from trialscope.match.concepts import vocabulary
+from trialscope.match.patient import Provenance
+from trialscope.match.trials import own_concepts, screened_concepts
+from trialscope.match.verdicts import Basis, CriterionResult, Evidence, Question, Verdict
+from trialscope.store.codec import compress, decompress
+from trialscope.store.sqlite import utc_now
+
+if TYPE_CHECKING:
+    from trialscope.store import Store
+
+#: the profiles whose blank results are stored: notes are complete histories, forms not
+PROFILES: tuple[Profile, ...] = (
+    ("female", True),
+    ("male", True),
+    ("female", False),
+    ("male", False),
+)
+#: the statuses whose views :func:`refresh_views` stores unless told otherwise (what
+#: ``trialscope match`` judges by default: ``run.OPEN_STATUSES``)
+OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
+#: versions per transaction
+BATCH = 200
+FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TrialView:
+    """What matching needs of one trial version, none of it about the patient."""
+
+    title: str
+    status: str | None
+    eligibility: dict[str, Any]
+    parsed: ParsedCriteria
+    #: the trial's own condition concepts (condition list + MeSH terms)
+    concepts: frozenset[str]
+    #: what a screening trial screens for ("CRC Screening")
+    screened: frozenset[str] = frozenset()
+    #: what its items may read of a patient, and their results for blank patients
+    compiled: CompiledTrial | None = None
+
+
+def build_view(nct_id: str, study: dict[str, Any], parsed: ParsedCriteria) -> TrialView:
+    section = study.get("protocolSection", {})
+    ident = section.get("identificationModule", {})
+    names = section.get("conditionsModule", {}).get("conditions") or []
+    browse = study.get("derivedSection", {}).get("conditionBrowseModule", {})
+    eligibility = section.get("eligibilityModule", {}) or {}
+    return TrialView(
+        title=ident.get("briefTitle") or ident.get("officialTitle") or nct_id,
+        status=section.get("statusModule", {}).get("overallStatus"),
+        eligibility=eligibility,
+        parsed=parsed,
+        concepts=own_concepts(names, [str(m.get("id", "")) for m in browse.get("meshes") or []]),
+        screened=screened_concepts(names),
+        compiled=compile_trial(parsed),
+    )
+
+
+@lru_cache(maxsize=1)
+def view_key() -> str:
+    """What stored views depend on: the parse, the matcher's code and data, the vocabulary."""
+    digest = hashlib.sha256(f"{FORMAT}:{parse_key()}".encode())
+    for package in ("trialscope.match", "trialscope.data", "trialscope.terminology"):
+        files = resources.files(package)
+        for entry in sorted(files.iterdir(), key=lambda e: e.name):
+            if entry.is_file():
+                digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    digest.update(getattr(vocabulary(), "path", "").__str__().encode())
+    return f"{FORMAT}-{digest.hexdigest()[:24]}"
+
+
+# -- encoding -------------------------------------------------------------------------------
+
+
+def _result_row(result: CriterionResult, texts: dict[int, str]) -> list[Any]:
+    return [
+        result.index,
+        result.kind,
+        None if texts.get(result.index) == result.text else result.text,
+        result.span[0],
+        result.span[1],
+        result.verdict.value,
+        result.reason,
+        result.basis.value,
+        [
+            [e.fact, None if e.source is None else e.source.model_dump(mode="json")]
+            for e in result.evidence
+        ],
+        list(result.constraints),
+        [[q.key, q.text, q.answer, q.unit] for q in result.questions],
+    ]
+
+
+def _result(row: list[Any], texts: dict[int, str]) -> CriterionResult:
+    index = row[0]
+    return CriterionResult(
+        index,
+        row[1],
+        texts[index] if row[2] is None else row[2],
+        (row[3], row[4]),
+        Verdict(row[5]),
+        row[6],
+        Basis(row[7]),
+        tuple(
+            Evidence(fact, None if source is None else Provenance.model_validate(source))
+            for fact, source in row[8]
+        ),
+        tuple(row[9]),
+        tuple(Question(*q) for q in row[10]),
+    )
+
+
+def encode_view(view: TrialView) -> bytes:
+    """The view as stored, without its parse (kept in ``criteria_parses``)."""
+    compiled = view.compiled or compile_trial(view.parsed)
+    texts = {item.index: item.text for item in view.parsed.items}
+    rows: list[list[Any]] = []
+    ids: dict[int, int] = {}  # id(result) -> row: results shared by both maps once
+
+    def ref(result: CriterionResult) -> int:
+        found = ids.get(id(result))
+        if found is None:
+            found = ids[id(result)] = len(rows)
+            rows.append(_result_row(result, texts))
+        return found
+
+    blank: dict[str, Any] = {}
+    for profile, results in compiled.blank.items():
+        blank[_profile_name(profile)] = {"list": [ref(r) for r in results], "items": []}
+    for (profile, index, kind, requirements), result in compiled.blank_items.items():
+        name = _profile_name(profile)
+        entry = blank.setdefault(name, {"list": None, "items": []})
+        entry["items"].append([index, kind, requirements, ref(result)])
+    data = {
+        "title": view.title,
+        "status": view.status,
+        "eligibility": view.eligibility,
+        "concepts": sorted(view.concepts),
+        "screened": sorted(view.screened),
+        "keys": [[index, sorted(keys)] for index, keys in compiled.keys.items()],
+        "results": rows,
+        "blank": blank,
+    }
+    return compress(orjson.dumps(data))
+
+
+def decode_view(data: bytes, parsed: ParsedCriteria) -> TrialView:
+    raw = orjson.loads(decompress(data))
+    texts = {item.index: item.text for item in parsed.items}
+    results = [_result(row, texts) for row in raw["results"]]
+    keys = {index: frozenset(k) for index, k in raw["keys"]}
+    compiled = compile_trial(parsed, keys)
+    for name, entry in raw["blank"].items():
+        profile = _profile_of(name)
+        if entry["list"] is not None:
+            compiled.blank[profile] = [results[i] for i in entry["list"]]
+        for index, kind, requirements, at in entry["items"]:
+            compiled.blank_items[(profile, index, kind, requirements)] = results[at]
+    return TrialView(
+        title=raw["title"],
+        status=raw["status"],
+        eligibility=raw["eligibility"],
+        parsed=parsed,
+        concepts=frozenset(raw["concepts"]),
+        screened=frozenset(raw["screened"]),
+        compiled=compiled,
+    )
+
+
+def _profile_name(profile: Profile) -> str:
+    sex, complete = profile
+    return f"{sex or '-'}:{int(complete)}"
+
+
+def _profile_of(name: str) -> Profile:
+    sex, complete = name.split(":")
+    return (None if sex == "-" else sex, complete == "1")
+
+
+# -- the store ------------------------------------------------------------------------------
+
+
+def load_views(store: Store, nct_ids: Sequence[str]) -> dict[str, tuple[str, TrialView]]:
+    """Stored, up-to-date views of these studies' current versions: NCT id -> (content
+    hash, view). Studies without one are left out (the caller builds them)."""
+    out: dict[str, tuple[str, TrialView]] = {}
+    key, parsing = view_key(), parse_key()
+    for at in range(0, len(nct_ids), 500):
+        chunk = list(nct_ids[at : at + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = store.conn.execute(
+            "SELECT s.nct_id, v.content_hash, m.data, c.data FROM studies s"
+            " JOIN versions v ON v.id = s.current_version_id"
+            " JOIN match_views m ON m.version_id = s.current_version_id AND m.view_key = ?"
+            " JOIN criteria_parses c ON c.version_id = s.current_version_id"
+            " AND c.parse_key = ?"
+            f" WHERE s.nct_id IN ({marks})",
+            [key, parsing, *chunk],
+        ).fetchall()
+        for nct_id, content_hash, data, parse in rows:
+            parsed = ParsedCriteria.from_json(orjson.loads(decompress(bytes(parse))))
+            out[str(nct_id)] = (str(content_hash), decode_view(bytes(data), parsed))
+    return out
+
+
+def _pending(
+    store: Store, nct_ids: Sequence[str] | None, statuses: Sequence[str], everything: bool
+) -> list[tuple[str, int]]:
+    where, params = ["1 = 1"], []
+    if not everything:
+        where.append("(m.version_id IS NULL OR m.view_key <> ?)")
+        params.append(view_key())
+    if statuses:
+        where.append(f"s.overall_status IN ({','.join('?' * len(statuses))})")
+        params.extend(statuses)
+    if nct_ids is not None:
+        ids = sorted({n.upper() for n in nct_ids})
+        if not ids:
+            return []
+        where.append(f"s.nct_id IN ({','.join('?' * len(ids))})")
+        params.extend(ids)
+    rows = store.conn.execute(
+        "SELECT s.nct_id, s.current_version_id FROM studies s"
+        " LEFT JOIN match_views m ON m.version_id = s.current_version_id"
+        f" WHERE {' AND '.join(where)} ORDER BY s.current_version_id",
+        params,
+    ).fetchall()
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def pending_views(store: Store, statuses: Sequence[str] = OPEN_STATUSES) -> int:
+    """How many current versions of ``statuses`` have no up-to-date stored view."""
+    return len(_pending(store, None, statuses, False))
+
+
+def refresh_views(
+    store: Store,
+    nct_ids: Iterable[str] | None = None,
+    *,
+    statuses: Sequence[str] = OPEN_STATUSES,
+    profiles: Sequence[Profile] = PROFILES,
+    everything: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Store the views of the current versions of ``statuses`` (every status when empty)
+    that have none or a stale one; returns how many were written. Run after the parses
+    are up to date (a missing parse is made on the way)."""
+    todo = _pending(store, None if nct_ids is None else list(nct_ids), statuses, everything)
+    done = 0
+    key = view_key()
+    for at in range(0, len(todo), BATCH):
+        rows = []
+        for nct_id, version_id in todo[at : at + BATCH]:
+            parsed = load_parse(store, nct_id).parsed
+            view = build_view(nct_id, store.version_json(version_id), parsed)
+            assert view.compiled is not None
+            for profile in profiles:
+                fill_blank(view.compiled, parsed, view.concepts, profile)
+            rows.append((version_id, nct_id, key, utc_now(), encode_view(view)))
+        with store.transaction() as db:
+            db.executemany(
+                "INSERT INTO match_views (version_id, nct_id, view_key, made_at, data)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (version_id) DO UPDATE SET"
+                " view_key = excluded.view_key, made_at = excluded.made_at,"
+                " data = excluded.data",
+                rows,
+            )
+        done += len(rows)
+        if on_progress is not None:
+            on_progress(done, len(todo))
+    return done
