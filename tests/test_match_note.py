@@ -412,3 +412,25 @@ def test_a_reading_without_a_unit_is_compared_only_when_its_size_tells(
     item = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items[0]
     result = judge_item(item, PatientFacts.of(read_note(f"A 60-year-old man. {note}")))
     assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "test", "value", "unit"),
+    [
+        ("Total bilirubin 0.8 mg/dL.", "total_bilirubin", 0.8, "mg/dL"),
+        ("Hemoglobin 11.2 g/dL.", "hemoglobin", 11.2, "g/dL"),
+        ("Platelets 180,000/uL.", "platelets", 180000, "/uL"),
+        ("ANC 3.0 x10^9/L.", "anc", 3.0, "10^9/L"),
+    ],
+)
+def test_a_reading_is_kept_as_written(note: str, test: str, value: float, unit: str) -> None:
+    (lab,) = [lab for lab in read_note(note).labs if lab.test == test]
+    assert (lab.value, lab.unit) == (value, unit)
+
+
+def test_evidence_shows_the_reading_as_written_then_converted() -> None:
+    note = "A 50-year-old man with colon cancer. Total bilirubin 0.8 mg/dL."
+    item = parse_criteria("Inclusion Criteria:\n* Total bilirubin <= 25 umol/L").items[0]
+    result = judge_item(item, PatientFacts.of(read_note(note)))
+    assert result.verdict is Verdict.MET
+    assert result.evidence[0].fact == "Bilirubin 0.8 mg/dL (13.68 umol/L)"

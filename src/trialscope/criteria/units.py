@@ -318,3 +318,26 @@ def assumed_unit(variable: Variable, value: float) -> str | None:
     if vid in ("sbp", "dbp", "blood_pressure", "qtc", "crcl", "egfr"):
         return variable.unit
     return None
+
+
+# a number and the unit written after it: "0.8 mg/dL", "180,000/uL", "3.0 x10^9/L"
+_READING = re.compile(
+    r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*((?:[x×*]\s*)?10\s*\^?\s*\d+\s*/\s*[a-zµμ]+"
+    r"|[a-zµμ%/][a-zµμ0-9%/.^²]*)",
+    re.IGNORECASE,
+)
+
+
+def as_written(text: str, value: float, variable: Variable) -> tuple[float, str] | None:
+    """The number and unit in ``text`` that ``value`` (in the variable's unit) was
+    converted from, so a reading can be shown as the person wrote it ("bilirubin 0.8
+    mg/dL", not "13.6832 umol/L"); None when no written reading converts to it."""
+    for match in _READING.finditer(text):
+        label = unit_label(match.group(2))
+        if label is None:
+            continue
+        number = float(match.group(1).replace(",", ""))
+        converted, unit = to_canonical(number, label, variable)
+        if unit == variable.unit and abs(converted - value) <= 1e-6 * max(1.0, abs(value)):
+            return number, label
+    return None

@@ -136,7 +136,8 @@ def _constraint(
                 ),
             )
         ok = _within(ratio, constraint)
-        ev = [Evidence(f"{label} {lab.value:g} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
+        written = f"{lab.value:g} {lab.unit or ''}".strip()
+        ev = [Evidence(f"{label} {written} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
         return verdict_of(ok), f"{label} {ratio:.2f} x {limit} limit vs {wanted}", ev, None
     value, unit = lab.canonical()
     if unit is None and constraint.unit and variable is not None and variable.unit:
@@ -158,9 +159,18 @@ def _constraint(
             None,
         )
     ok = _within(value, constraint)
-    shown = f"{value:g} {unit or ''}".strip()
+    shown = _shown(lab.value, lab.unit, value, unit)
     ev = [Evidence(f"{label} {shown}", lab.source)]
     return verdict_of(ok), f"{label} {shown} {'meets' if ok else 'fails'} {wanted}", ev, None
+
+
+def _shown(written: float, written_unit: str | None, value: float, unit: str | None) -> str:
+    """A reading as the record gives it, then in the criterion's unit when that differs:
+    "0.8 mg/dL (13.7 umol/L)", never a converted "13.6832 umol/L" alone."""
+    canonical = f"{value:.4g} {unit or ''}".strip()
+    if written_unit is None or written_unit == unit:
+        return canonical
+    return f"{written:g} {written_unit} ({canonical})"
 
 
 def _performance(

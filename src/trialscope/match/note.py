@@ -24,6 +24,7 @@ from trialscope.criteria.biomarkers import find_markers
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.constraints import extract_constraints
 from trialscope.criteria.stage import find_stages
+from trialscope.criteria.units import as_written
 from trialscope.match.biomarkers import from_note
 from trialscope.match.concepts import Found, find_concepts
 from trialscope.match.lesions import add_lesions
@@ -417,4 +418,9 @@ def _measurements(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) 
             continue
         if variable.kind == "count" or constraint.unit in ("x ULN", "x LLN"):
             continue
-        patient.labs.append(Lab(test=variable.id, value=value, unit=constraint.unit, source=source))
+        unit = constraint.unit
+        # kept as written ("0.8 mg/dL"): the judge converts, and a person reads it back
+        written = as_written(clean.text[constraint.span[0] : constraint.span[1]], value, variable)
+        if written is not None:
+            value, unit = written
+        patient.labs.append(Lab(test=variable.id, value=value, unit=unit, source=source))
