@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 
 from trialscope.criteria import parse_criteria
-from trialscope.match import Verdict, read_note
+from trialscope.match import TrialVerdict, Verdict, read_note
+from trialscope.match.alternatives import needed
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
-from trialscope.match.trials import own_concepts
+from trialscope.match.trials import judge_trial, own_concepts
 from trialscope.match.verdicts import CriterionResult
 
 
@@ -80,3 +81,143 @@ def test_wild_type_before_a_list_of_genes_reads_every_gene(
 ) -> None:
     result = judged(CRC + note, "inclusion", criterion)
     assert result.verdict is verdict, result.reason
+
+
+BREAST = "A 58-year-old woman with breast cancer treated with lumpectomy. "
+RECEIVED_RT = (
+    "Patients who received breast/axilla/post-mastectomy chest wall radiotherapy must be "
+    "after last dose of radiotherapy and must have sufficient resolution of side effects."
+)
+BRAIN_RT = "Patients with brain metastases must have completed radiotherapy"
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # asks nothing of a patient outside those it names
+        (BREAST + "No radiotherapy.", RECEIVED_RT, Verdict.MET),
+        ("A 60-year-old man with colorectal cancer. No brain metastases.", BRAIN_RT, Verdict.MET),
+        # whether the patient is one of them is not known: asked, never a "not met"
+        ("A 60-year-old man with colorectal cancer.", BRAIN_RT, Verdict.UNKNOWN),
+        # one of them: the requirement is judged
+        (
+            "A 60-year-old man with colorectal cancer and brain metastases. No radiotherapy.",
+            BRAIN_RT,
+            Verdict.NOT_MET,
+        ),
+        (
+            "A 60-year-old man with type 2 diabetes and colon cancer. HbA1c 9%.",
+            "For patients with diabetes, HbA1c < 8%",
+            Verdict.NOT_MET,
+        ),
+        # "i.e." inside the condition; a therapy to come is no prior therapy
+        (
+            BREAST + "No radiotherapy.",
+            "Patients undergoing breast conservation therapy (i.e., lumpectomy and axillary "
+            "dissection) must have plans to receive radiation therapy to the breast",
+            Verdict.UNKNOWN,
+        ),
+        # a limit on a therapy the patient never had
+        (
+            BREAST + "Prior chemotherapy: no.",
+            "Must be at least 2 weeks after last dose of chemotherapy",
+            Verdict.MET,
+        ),
+    ],
+)
+def test_patients_who_received_x_must_is_a_condition_not_a_requirement(
+    note: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(note, "inclusion", criterion, ("Colorectal Cancer",))
+    assert result.verdict is verdict, result.reason
+
+
+def test_a_condition_naming_the_trial_s_own_disease_stays_a_requirement() -> None:
+    note = "A 60-year-old man with pancreatic cancer."
+    criterion = "Patients with colorectal cancer must have measurable disease"
+    result = judged(note, "inclusion", criterion, ("Colorectal Cancer",))
+    assert result.verdict is Verdict.NOT_MET, result.reason
+
+
+ALTERNATIVES = """Inclusion Criteria:
+- Age 18 or older
+- Patients must have one or more of the following:
+  - Cough
+  - Shortness of breath
+  - Fever
+"""
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        ("A 40-year-old man with fever. No cough. No shortness of breath.", TrialVerdict.ELIGIBLE),
+        ("A 40-year-old man with COVID-19. No cough.", TrialVerdict.POSSIBLY_ELIGIBLE),
+        ("A 40-year-old man. No cough, no fever, no shortness of breath.", TrialVerdict.INELIGIBLE),
+    ],
+)
+def test_one_or_more_of_the_following_is_one_alternative(note: str, verdict: TrialVerdict) -> None:
+    facts = PatientFacts.of(read_note(note))
+    got, results, _ = judge_trial(
+        "NCT0", {"minimumAge": "18 Years"}, parse_criteria(ALTERNATIVES), facts
+    )
+    assert got is verdict, [(r.text, r.verdict.value, r.reason) for r in results]
+
+
+@pytest.mark.parametrize(
+    ("heading", "n"),
+    [
+        ("Patients must have one or more of the following:", 1),
+        ("At least two of the following criteria:", 2),
+        ("Any of the following:", 1),
+        ("All of the following:", None),
+        ("Laboratory values as follows:", None),
+    ],
+)
+def test_how_many_alternatives_a_heading_asks_for(heading: str, n: int | None) -> None:
+    assert needed(heading) == n
+
+
+BREAST_NOW = "A 50-year-old woman with breast cancer."
+BREAST_TRIAL = ("Breast Cancer",)
+
+
+@pytest.mark.parametrize(
+    ("note", "kind", "criterion", "verdict"),
+    [
+        # an earlier occurrence of the trial's own disease, not the one the patient has
+        (BREAST_NOW, "exclusion", "Prior history of breast cancer, except LCIS", Verdict.NOT_MET),
+        (
+            BREAST_NOW,
+            "exclusion",
+            "History of any prior (ipsi- and/or contralateral) invasive breast carcinoma;",
+            Verdict.NOT_MET,
+        ),
+        (BREAST_NOW, "inclusion", "No prior in situ or invasive breast cancer", Verdict.UNKNOWN),
+        # one on record as past does count
+        (
+            "A 50-year-old woman with a history of breast cancer treated 10 years ago.",
+            "exclusion",
+            "Prior history of breast cancer",
+            Verdict.MET,
+        ),
+        # "non-breast" malignancies are other than the trial's own
+        (
+            BREAST_NOW,
+            "exclusion",
+            "Prior non-breast invasive malignancies within 5 years",
+            Verdict.NOT_MET,
+        ),
+    ],
+)
+def test_the_trial_s_own_disease_in_an_exclusion_of_an_earlier_or_another_one(
+    note: str, kind: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(note, kind, criterion, BREAST_TRIAL)
+    assert result.verdict is verdict, result.reason
+
+
+def test_non_hodgkin_still_names_the_lymphoma() -> None:
+    note = "A 50-year-old man with non-Hodgkin lymphoma."
+    result = judged(note, "inclusion", "Diagnosis of non-Hodgkin lymphoma", ("Lymphoma",))
+    assert result.verdict is Verdict.MET, result.reason

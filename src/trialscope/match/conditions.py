@@ -54,6 +54,9 @@ def seen_condition(
     # an exclusion naming a class of the trial's own disease ("Metabolic disease" in a
     # diabetes trial, "eye disease" in a glaucoma one) means the other members of it
     other = bool(own) and (context.other or (kind == "exclusion" and _above(concept, own)))
+    # "Prior history of breast cancer" in a breast cancer trial: an earlier one, so the
+    # patient's current breast cancer does not count (one on record as past does)
+    earlier_own = bool(own) and context.prior and (kind == "exclusion" or mention.negated)
     wants_active = context.active and not mention.historical
     within = context.within
     today = facts.patient.as_of or dt.date.today()
@@ -69,6 +72,9 @@ def seen_condition(
         if wants_active and condition.status == "history":
             continue
         if other and facts.about_any(condition, own):
+            continue
+        if earlier_own and condition.status != "history" and facts.about_any(condition, own):
+            seen.named = f"an earlier {mention.text} (the current one does not count)"
             continue
         if context.excepted and facts.about_any(condition, context.excepted):
             continue  # "eye disease other than glaucoma": the glaucoma does not count

@@ -17,7 +17,9 @@ from functools import lru_cache
 from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.match.bounds import ask, judge_bounds, verdict_of
 from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words
-from trialscope.match.facts import PatientFacts
+from trialscope.match.concepts import ancestors
+from trialscope.match.conditional import given_end, within
+from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.named import named_part, runs_of
 from trialscope.match.verdicts import (
     Basis,
@@ -61,6 +63,11 @@ class Reading:
     refusal: bool
     #: "labs do not meet the following: ANC >= 1.5 ...": the bounds are requirements
     requirement_list: bool
+    #: "Patients who received X must ...": where the condition ends in the text (None:
+    #: no such condition), and the runs inside it and after it
+    given_end: int | None = None
+    given_runs: tuple[tuple[tuple[Mention, ...], ...], ...] = ()
+    rest_runs: tuple[tuple[tuple[Mention, ...], ...], ...] = ()
 
 
 def read_item(item: Item) -> Reading:
@@ -75,6 +82,8 @@ def read_item(item: Item) -> Reading:
         key=lambda m: m.span,
     )
     pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
+    end = given_end(item)
+    given = [m for m in mentions if end is not None and within(item, m.span, end)]
     return Reading(
         slug=slug(text),
         permission=bool(_PERMISSION.search(text, 0, 60) or _ends_permitting(text))
@@ -91,6 +100,9 @@ def read_item(item: Item) -> Reading:
         runs=runs_of(item, mentions),
         refusal=bool(_REFUSAL.search(text)),
         requirement_list=bool(item.constraints) and is_requirement_list(text),
+        given_end=end,
+        given_runs=runs_of(item, given),
+        rest_runs=runs_of(item, [m for m in mentions if m not in given]),
     )
 
 
@@ -153,11 +165,27 @@ def judge_item(
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
     if kind == "exclusion" and item.constraints and (requirements or reading.requirement_list):
         return _failed_requirement(item, facts)
+    runs, constraints = reading.runs, item.constraints
+    given: Part | None = None
+    if reading.given_end is not None and kind != "exclusion" and not _about(reading, own):
+        given = _given(item, reading, facts, own)
+        if given[0] is Verdict.NOT_MET:
+            # "Patients who received X must ...": asks nothing of a patient without X
+            clause = item.text[: reading.given_end].strip()
+            reason = f"asks only of {clause[:1].lower()}{clause[1:]}: {given[1]}"
+            return CriterionResult(
+                item.index, kind, item.text, item.span, Verdict.MET, reason, given[2],
+                evidence=tuple(given[3]),
+            )  # fmt: skip
+        runs = reading.rest_runs
+        constraints = tuple(
+            c for c in item.constraints if not within(item, c.span, reading.given_end)
+        )
     parts: list[Part] = []
-    if item.constraints:
-        parts.append(judge_bounds(item.constraints, facts))
-    if reading.runs:
-        named = named_part(item, reading.runs, facts, kind, own)
+    if constraints:
+        parts.append(judge_bounds(constraints, facts))
+    if runs:
+        named = named_part(item, runs, facts, kind, own)
         if parts and _defined_by_bound(named, parts[0]):
             # "severe COPD (FEV1 < 50%)": the bound says how severe; it decides
             named = (parts[0][0], named[1], Basis.FACT, named[3], [])
@@ -167,6 +195,11 @@ def judge_item(
     if not parts:
         return _nothing_recognised(item, kind, facts, reading)
     verdict, reason, basis, evidence, questions = _combine(parts, item, kind)
+    if given is not None and given[0] is Verdict.UNKNOWN and verdict is Verdict.NOT_MET:
+        # fails the requirement, but is the patient one of those it asks about?
+        verdict, basis = Verdict.UNKNOWN, Basis.NONE
+        reason = f"{reason}, if it applies ({given[1]})"
+        questions += given[4]
     if (
         verdict is Verdict.MET
         and kind != "exclusion"
@@ -204,6 +237,38 @@ def judge_item(
         constraints=tuple(c.describe() for c in item.constraints),
         questions=tuple(questions) if verdict is Verdict.UNKNOWN or basis is Basis.ABSENCE else (),
     )
+
+
+def _given(item: Item, reading: Reading, facts: PatientFacts, own: frozenset[str]) -> Part:
+    """Whether the patient is one of those a conditional requirement asks about."""
+    assert reading.given_end is not None
+    parts: list[Part] = []
+    bounds = tuple(c for c in item.constraints if within(item, c.span, reading.given_end))
+    if bounds:
+        parts.append(judge_bounds(bounds, facts))
+    if reading.given_runs:
+        parts.append(named_part(item, reading.given_runs, facts, "inclusion", own))
+    if not parts:
+        clause = item.text[: reading.given_end].strip()
+        question = Question(key=f"criterion:{slug(clause)}", text=_as_question(clause))
+        return Verdict.UNKNOWN, "who it asks about is not known", Basis.NONE, [], [question]
+    return both(parts)
+
+
+def _about(reading: Reading, own: frozenset[str]) -> bool:
+    """The condition names the trial's own disease ("Patients with colorectal cancer
+    must have ..." in a colorectal cancer trial): the whole item is a requirement."""
+    specific = most_specific(own)
+    for run in reading.given_runs:
+        for slot in run:
+            for mention in slot:
+                if mention.category != "condition":
+                    continue
+                concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+                up = ancestors(concept)
+                if any(t in up or concept in ancestors(t) for t in specific):
+                    return True
+    return False
 
 
 def _failed_requirement(item: Item, facts: PatientFacts) -> CriterionResult:

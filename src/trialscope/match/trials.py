@@ -18,6 +18,7 @@ from trialscope.criteria import Item, ParsedCriteria
 from trialscope.criteria.vocabulary import specific_enough
 from trialscope.data import load_document
 from trialscope.data.schema import RankingConfig
+from trialscope.match import alternatives
 from trialscope.match.cohorts import may_have_cohorts, outside_result, read_cohorts
 from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts
@@ -154,6 +155,7 @@ def decide(
 ) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
     """The trial verdict from every result (record fields first, then items), and the
     indexes that decide against; what reads the results of the whole trial goes here."""
+    results = alternatives.combine(results, parsed)  # "one or more of the following:"
     if (
         eligibility.get("healthyVolunteers") is True
         and healthy(facts) is not None

@@ -22,6 +22,7 @@ _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|unt
 # words before a therapy that make the item a limit on it, met by not having had it
 _LIMIT_BEFORE = re.compile(
     r"(?:\bsince|\brecovered\s+from|\bmore\s+than|\bgreater\s+than|\bat\s+most|\bup\s+to"
+    r"|\b(?:after|following|from)\s+(?:the\s+)?last\s+(?:dose|cycle|course|fraction)\s+of"
     r"|\bmaximum\s+(?:of\s+)?|\bfewer\s+than|\bless\s+than|[<≤]=?)"
     r"(?:\s+(?:\d+|one|two|three|four|five|a|an|the|any|all|last|most\s+recent))?"
     r"(?:\s+(?:prior|previous|lines?|regimens?|courses?|cycles?|of|dose|doses))*\s*$",
@@ -84,7 +85,10 @@ _THERAPY_OBJECT = re.compile(
     r"\b(?:tolerat\w*|intoleran\w*|contra-?indicat\w*|unfit|unsuitable|suitable|candidates?|"
     r"eligible|allerg\w*|hypersensitiv\w*|unable\s+to\s+(?:receive|undergo)|refus\w*|fit"
     # "not amenable to surgical resection or radiation therapy with curative intent"
-    r"|amenable)"
+    r"|amenable"
+    # "must have plans to receive radiation therapy": a therapy to come
+    r"|plans?\s+to\s+(?:receive|undergo|have)|planned|scheduled\s+to\s+(?:receive|undergo)"
+    r"|will\s+(?:receive|undergo))"
     r"\s+(?:for\s+|to\s+|of\s+|with\s+)?(?:[\w-]+\s+){0,2}(?:(?:or|and|and/or)\s+)?$",
     re.I,
 )
@@ -142,7 +146,13 @@ _SENTENCE_END = re.compile(r"[.;]\s")
 # "other malignancies", "another primary cancer", "metastases to other sites": other
 # than what the trial itself is about
 _OTHER_BEFORE = re.compile(
-    r"\b(?:other|another|additional|second|further)\b(?:\s+[\w-]+){0,3}\s*$", re.I
+    r"(?:\b(?:other|another|additional|second|further)\b"
+    # "prior non-breast invasive malignancies", "non-melanoma skin cancer"
+    r"|\bnon[\s-]+(?:breast|lung|prostate|colorectal|colon|rectal|skin|cutaneous|melanoma|"
+    r"hepatic|liver|ovarian|gastric|pancreatic|renal|kidney|thyroid|bladder|cervical|uterine|"
+    r"endometrial|brain|cns|head\s+and\s+neck|hematologic\w*|haematologic\w*)\b)"
+    r"(?:\s+[\w-]+){0,3}\s*$",
+    re.I,
 )
 _OTHER_AFTER = re.compile(
     r"\s*(?:[\w-]+\s+){0,2}?(?:to|in|at|of|involving|outside)\s+(?:the\s+|any\s+)?other\b",
@@ -171,9 +181,29 @@ class Context:
     qualifier: tuple[str, ...] = ()
     severity: str | None = None
     excepted: frozenset[str] = frozenset()
+    #: "Prior history of breast cancer", "No previous invasive breast carcinoma": an
+    #: earlier occurrence, not the one the patient has now
+    prior: bool = False
 
 
 NO_CONTEXT = Context()
+# "prior" before a name in its sentence (asides such as "(ipsi- and/or contralateral)" in
+# between); "prior to", "prior therapy for" name a time or a treatment instead
+_PRIOR_BEFORE = re.compile(
+    r"\b(?:prior|previous|preceding|earlier)\b(?!\s+to\b)[^;:.]{0,60}$", re.I
+)
+_PRIOR_NOT = re.compile(
+    r"\b(?:therap\w*|treat\w*|chemo\w*|radio\w*|radiation|surgery|resection|regimens?|"
+    r"lines?|drugs?|agents?|for|to)\b",
+    re.I,
+)
+
+
+def _prior(item: Item, mention: Mention) -> bool:
+    start = mention.span[0] - item.span[0]
+    before = item.text[max(0, start - 80) : start]
+    found = _PRIOR_BEFORE.search(before)
+    return found is not None and not _PRIOR_NOT.search(found.group())
 
 
 @lru_cache(maxsize=200_000)
@@ -185,6 +215,7 @@ def read_context(item: Item, mention: Mention) -> Context:
         qualifier=qualifier(item, mention),
         severity=severity(item, mention),
         excepted=excepted(item, mention),
+        prior=_prior(item, mention),
     )
 
 

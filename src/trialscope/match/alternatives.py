@@ -1,0 +1,66 @@
+"""Inclusions listed under "one or more of the following:" are alternatives.
+
+Each point under such a heading is judged on its own; the heading asks for enough of
+them, not each. A point the patient fails therefore decides nothing while enough others
+are met, and stays open while they may be; only when too few can still be met do the
+failed points decide against the patient. Exclusions need no such reading: any one
+that applies excludes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from trialscope.criteria import ParsedCriteria
+from trialscope.match.verdicts import Basis, CriterionResult, Verdict
+
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "any": 1, "either": 1, "1": 1, "2": 2}
+_HEADING = re.compile(
+    r"\b(?:at\s+least\s+)?(?P<n>one|two|three|four|any|either|[12])\s+(?:\(\d\)\s+)?"
+    r"(?:or\s+more\s+)?(?:of\s+)?(?:the\s+)?(?:following|below|these)\b",
+    re.I,
+)
+
+
+def needed(heading: str) -> int | None:
+    """How many points under ``heading`` must hold (None: it lists no alternatives)."""
+    found = _HEADING.search(heading)
+    if found is None or re.search(r"\ball\s+(?:of\s+)?the\s+following\b", heading, re.I):
+        return None
+    return _COUNTS[found.group("n").lower()]
+
+
+def combine(results: list[CriterionResult], parsed: ParsedCriteria) -> list[CriterionResult]:
+    """``results`` with the failed points of satisfied (or still open) alternative lists
+    no longer deciding."""
+    by_index = {item.index: item for item in parsed.items}
+    groups: dict[int, list[int]] = {}
+    for item in parsed.items:
+        heading = by_index.get(item.parent) if item.parent is not None else None
+        if heading is not None and heading.kind != "exclusion" and item.kind != "exclusion":
+            groups.setdefault(heading.index, []).append(item.index)
+    if not groups:
+        return results
+    position = {r.index: i for i, r in enumerate(results)}
+    out = list(results)
+    for parent, children in groups.items():
+        n = needed(by_index[parent].text)
+        judged = [out[position[c]] for c in children if c in position]
+        if n is None or len(judged) < 2:
+            continue
+        met = sum(1 for r in judged if r.verdict is Verdict.MET)
+        open_ = sum(1 for r in judged if r.verdict is Verdict.UNKNOWN)
+        if met + open_ < n:
+            continue  # too few can hold: the failed points decide
+        for result in judged:
+            if result.verdict is not Verdict.NOT_MET:
+                continue
+            if met >= n:
+                verdict, why = Verdict.NOT_APPLICABLE, "another of the alternatives is met"
+            else:
+                verdict, why = Verdict.UNKNOWN, "one of alternatives; others are not known yet"
+            out[position[result.index]] = replace(
+                result, verdict=verdict, reason=f"{result.reason} ({why})", basis=Basis.FACT
+            )
+    return out
