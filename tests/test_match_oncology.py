@@ -283,3 +283,50 @@ def test_treatment_naive_without_a_named_therapy() -> None:
     assert [(m.concept, m.negated) for m in therapy] == [("systemic_therapy", True)]
     treated = PatientFacts.of(read_note("A 60-year-old man with stage IV NSCLC after carboplatin."))
     assert judge_item(item, treated).verdict is Verdict.NOT_MET
+
+
+# NCT01785420's wording: an operable-cancer trial whose stages all carry M0
+OPERABLE = (
+    "Histologically and/or cytologically confirmed diagnosis of breast cancer. Clinical stages "
+    "breast cancer: HER2 positive, T1 or T2 or T3, N0 or N1, resectable T4, or resectable N2, "
+    "(all M0)"
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        ("48-year-old woman with HER2-positive breast cancer with liver metastases.", "NOT_MET"),
+        ("48-year-old woman with HER2-negative breast cancer, T2N0M0.", "NOT_MET"),
+        ("48-year-old woman with HER2-positive breast cancer, T2N0M0.", "UNKNOWN"),
+    ],
+)
+def test_a_marker_or_stage_after_the_disease_is_required_too(note: str, verdict: str) -> None:
+    item = parse_criteria(f"Inclusion Criteria:\n* {OPERABLE}").items[0]
+    result = judge_item(item, PatientFacts.of(read_note(note)))
+    assert result.verdict is Verdict(verdict), result.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("T1 or T2 or T3, N0 or N1, (all M0)", ["non-metastatic (M0)"]),
+        ("Cancer staged T3 N1 M1", ["metastatic (M1)"]),
+        ("AML of FAB subtype M1 or M2", []),  # no T or N beside it: a leukaemia class
+        ("M1 macrophage polarisation", []),
+    ],
+)
+def test_m_category_alone_is_read_only_beside_t_or_n(text: str, found: list[str]) -> None:
+    assert [s.words for s in find_stages(text)] == found
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        ("Woman with HER2-negative breast cancer.", Verdict.NOT_MET),
+        ("Woman with HER2-positive breast cancer.", Verdict.MET),
+    ],
+)
+def test_a_marker_written_after_the_disease_qualifies_it(note: str, verdict: Verdict) -> None:
+    item = parse_criteria("Inclusion Criteria:\n* Breast cancer, HER2 positive").items[0]
+    assert judge_item(item, PatientFacts.of(read_note(note))).verdict is verdict

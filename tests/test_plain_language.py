@@ -430,3 +430,26 @@ def test_an_earlier_treatment_is_no_broader_than_the_criterion(exclusion: str, r
     assert reason in reasons
     broad = "Having had chemotherapy before."
     assert reason == broad or broad not in reasons
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion"),
+    [
+        (
+            "Inclusion",
+            "Previously untreated with any systemic anticancer therapy for their locally "
+            "advanced or metastatic disease.",
+        ),
+        ("Exclusion", "Prior chemotherapy for metastatic disease."),
+    ],
+)
+def test_a_disease_named_as_what_a_treatment_was_for_is_no_reason(
+    kind: str, criterion: str
+) -> None:
+    """NCT06760637 said both "you may fit if your cancer has spread" and "cancer that has
+    spread may keep you out": the second came from what a treatment was given for."""
+    from trialscope.criteria import parse_criteria
+    from trialscope.render.plain_eligibility import reasons
+
+    parsed = parse_criteria(f"{kind} Criteria:\n* {criterion}")
+    assert not any("spread" in reason for reason in reasons(parsed, ["breast_cancer"]))

@@ -56,6 +56,9 @@ _TNM = re.compile(
     r"(?<![A-Za-z])[cpy]?T[0-4is][a-d]?(?:-[0-4])?\s*N[0-3X][a-c]?\s*M(?P<m>[01X])[a-c]?\b"
 )
 
+_M_ALONE = re.compile(r"(?<![A-Za-z0-9])[cp]?M(?P<m>[01])(?![A-Za-z0-9])")
+_T_OR_N = re.compile(r"(?<![A-Za-z0-9])[cpy]?(?:T[0-4]|N[0-3])[a-c]?(?![A-Za-z0-9])")
+
 
 @dataclass(frozen=True, slots=True)
 class Stage:
@@ -155,6 +158,16 @@ def find_stages(text: str, lo: int = 0, hi: int | None = None) -> list[Stage]:
         if m != "X":
             said = "metastatic (M1)" if m == "1" else "non-metastatic (M0)"
             found.append(Stage((METASTATIC if m == "1" else (0, 39),), False, *match.span(), said))
+    for match in _M_ALONE.finditer(text, lo, hi):
+        if any(s.start <= match.start() < s.end for s in found):
+            continue
+        # "T1 or T2 or T3, N0 or N1, ... (all M0)": M alone only beside T or N categories
+        # (an "M1" elsewhere is a FAB leukaemia class or a macrophage)
+        if not _T_OR_N.search(text, max(lo, match.start() - 120), match.start()):
+            continue
+        m = match.group("m")
+        said = "metastatic (M1)" if m == "1" else "non-metastatic (M0)"
+        found.append(Stage((METASTATIC if m == "1" else (0, 39),), False, *match.span(), said))
     found.sort(key=lambda s: s.start)
     return found
 

@@ -153,13 +153,36 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
         if previous is not None:
             gap_start = max(m.span[1] for m in previous) - item.span[0]
             gap = item.text[gap_start : slot[0].span[0] - item.span[0]]
-            if not _CONNECTIVE.search(gap) or _both_markers(previous, slot, gap):
+            if (
+                not _CONNECTIVE.search(gap)
+                or _both_markers(previous, slot, gap)
+                or _qualifies(item, runs[-1], slot, gap)
+            ):
                 runs[-1].append(tuple(slot))
                 previous = slot
                 continue
         runs.append([tuple(slot)])
         previous = slot
     return tuple(tuple(run) for run in runs)
+
+
+_QUALIFIERS = ("biomarker", "stage")
+
+
+def _qualifies(item: Item, run: list[tuple[Mention, ...]], slot: list[Mention], gap: str) -> bool:
+    """A marker or a stage after a disease says which of it: "breast cancer, HER2
+    positive", "breast cancer ... (all M0)" ask for both, not for either. In an inclusion a
+    stage is never an alternative to the disease or marker before it, whatever "or" the
+    words between hold ("T1 or T2, N0 or N1, ... (all M0)")."""
+    category = slot[0].category
+    if category not in _QUALIFIERS:
+        return False
+    before = {m.category for kept in run for m in kept}
+    if not before - {category}:
+        return False  # "EGFR or ALK", "stage III or IV": alternatives of one kind
+    if category == "stage" and item.kind == "inclusion":
+        return "stage" not in before
+    return not re.search(r"\bor\b", gap, re.I)
 
 
 def _both_markers(previous: list[Mention], slot: list[Mention], gap: str) -> bool:

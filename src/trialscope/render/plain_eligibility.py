@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from trialscope.criteria import VARIABLES, Constraint, Item, ParsedCriteria
 from trialscope.criteria.model import TemporalWindow
+from trialscope.match.wording import is_modifier
 from trialscope.render.plain_disease import join_words
 from trialscope.render.plain_phrases import (
     CONDITION_REASONS,
@@ -153,7 +154,12 @@ def reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
     exclusions = parsed.of_kind("exclusion")
     bounds = set(_one_each(exclusions))
     for item in exclusions:
-        positive = [m for m in item.mentions if not (m.negated or m.hypothetical or m.family)]
+        # "chemotherapy for metastatic disease": the disease is what a treatment was for
+        positive = [
+            m
+            for m in item.mentions
+            if not (m.negated or m.hypothetical or m.family or is_modifier(item, m))
+        ]
         for mention in positive:
             if mention.category == "condition" and mention.concept in disease:
                 continue
@@ -182,6 +188,10 @@ def reasons(parsed: ParsedCriteria, disease: list[str]) -> list[str]:
     for item in parsed.of_kind("inclusion"):
         for mention in item.mentions:
             absent = CONDITION_REASONS.get(mention.concept)
-            if mention.category == "condition" and mention.negated and absent:
+            if mention.category != "condition" or not mention.negated or not absent:
+                continue
+            # "previously untreated ... for their metastatic disease" asks about treatment,
+            # not for the cancer not to have spread
+            if not is_modifier(item, mention):
                 add(absent)
     return reasons
