@@ -54,6 +54,9 @@ def test_import_stores_the_open_trials_views_equal_to_built_ones(store: Store) -
         assert built.compiled is not None and view.compiled is not None
         for profile in PROFILES:
             fill_blank(built.compiled, parsed, built.concepts, profile)
+        assert set(view.compiled.stored) == set(PROFILES)
+        for unpack in list(view.compiled.stored.values()):
+            unpack(view.compiled)  # what the first patient of each profile does
         assert (view.title, view.status, view.eligibility, view.concepts, view.screened) == (
             built.title, built.status, built.eligibility, built.concepts, built.screened
         )  # fmt: skip

@@ -38,6 +38,7 @@ compares both paths over real trials and patients, result by result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any
@@ -91,6 +92,9 @@ class CompiledTrial:
     #: item index -> what it says whoever the patient is (``judge.read_item``), kept here
     #: rather than in a bounded cache that a registry's items would overflow
     readings: dict[int, Reading] = field(default_factory=dict)
+    #: profile -> puts that profile's stored blank results into ``blank`` and
+    #: ``blank_items`` (``match.views``): unpacked on first use, most go unused
+    stored: dict[Profile, Callable[[CompiledTrial], None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +287,10 @@ class BulkJudge:
             results += judge_items(parsed, facts, own, plan=compiled.plan)
             return decide(results, eligibility, parsed, facts)
         profile, known = keys.profile, keys.keys
+        if compiled.stored:
+            unpack = compiled.stored.pop(profile, None)
+            if unpack is not None:
+                unpack(compiled)
         if compiled.every.isdisjoint(known):
             results += fill_blank(compiled, parsed, own, profile)
         else:

@@ -39,6 +39,7 @@ from trialscope.match.trials import (
 )
 from trialscope.match.verdicts import TrialMatch, TrialVerdict, Verdict
 from trialscope.match.views import TrialView, build_view, load_views
+from trialscope.pipeline import lenient_gc
 from trialscope.search import SearchEngine
 from trialscope.search.types import GeoFilter, Hit, SearchQuery
 
@@ -178,8 +179,9 @@ def match_patient(
             )
     bulk = BulkJudge(facts)
     ids = list(dict.fromkeys(ids))
-    _prefetch(store, ids)
-    matches = [_match_one(store, nct, facts, hits.get(nct), geo, bulk) for nct in ids]
+    with lenient_gc():  # views and results are long-lived: full collections are waste
+        _prefetch(store, ids)
+        matches = [_match_one(store, nct, facts, hits.get(nct), geo, bulk) for nct in ids]
     _score(matches, geo)
     matches.sort(key=lambda m: -m.score)
     shown = matches[:limit] if not wanted else matches

@@ -180,16 +180,32 @@ def encode_view(view: TrialView) -> bytes:
 
 def decode_view(data: bytes, parsed: ParsedCriteria) -> TrialView:
     raw = orjson.loads(decompress(data))
-    texts = {item.index: item.text for item in parsed.items}
-    results = [_result(row, texts) for row in raw["results"]]
     keys = {index: frozenset(k) for index, k in raw["keys"]}
     compiled = compile_trial(parsed, keys)
+    rows: list[list[Any]] = raw["results"]
+    made: list[CriterionResult | None] = [None] * len(rows)
+    texts: dict[int, str] = {}
+
+    def result(at: int) -> CriterionResult:
+        found = made[at]
+        if found is None:
+            if not texts:
+                texts.update((item.index, item.text) for item in parsed.items)
+            found = made[at] = _result(rows[at], texts)
+        return found
+
+    def unpacker(profile: Profile, entry: dict[str, Any]) -> Callable[[CompiledTrial], None]:
+        def unpack(compiled: CompiledTrial) -> None:
+            if entry["list"] is not None:
+                compiled.blank[profile] = [result(at) for at in entry["list"]]
+            for index, kind, requirements, at in entry["items"]:
+                compiled.blank_items[(profile, index, kind, requirements)] = result(at)
+
+        return unpack
+
     for name, entry in raw["blank"].items():
         profile = _profile_of(name)
-        if entry["list"] is not None:
-            compiled.blank[profile] = [results[i] for i in entry["list"]]
-        for index, kind, requirements, at in entry["items"]:
-            compiled.blank_items[(profile, index, kind, requirements)] = results[at]
+        compiled.stored[profile] = unpacker(profile, entry)
     return TrialView(
         title=raw["title"],
         status=raw["status"],
