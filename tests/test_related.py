@@ -220,5 +220,20 @@ def test_the_worker_pool_stores_the_same_features_and_lists(
     assert_complete(corpus)
 
 
+def test_the_corpus_lists_with_the_budget_are_the_exact_ones_nearly_all(
+    corpus: Store,
+) -> None:
+    vocab = terminology()
+    budgeted = related_stage.load_corpus(corpus, vocab)
+    assert budgeted.budget == related_stage.BUDGET
+    exact = related_stage.load_corpus(corpus, vocab)
+    exact.budget = None
+    ids = exact.ids
+    same = sum(1 for n in ids if budgeted.neighbours(n) == exact.neighbours(n))
+    assert same >= 0.99 * len(ids)
+    top5 = sum(1 for n in ids if budgeted.neighbours(n)[:5] == exact.neighbours(n)[:5])
+    assert top5 >= 0.99 * len(ids)
+
+
 def related_stage_vocab() -> Terminology:
     return terminology()

@@ -58,6 +58,11 @@ log = logging.getLogger("trialscope.related")
 BATCH = 500
 #: below this many queued studies a process pool costs more than it saves
 POOL_MIN = 2000
+#: trials scored per list at most: bounds a list's cost whatever the registry's size
+#: (the exact search scores about N^0.6 trials per list, 206 on average at 9k, ~3,000 at
+#: 500k). On the shared corpus 99.9% of lists are the exact ones and every top 5 is;
+#: docs/benchmarks.md "Related trials" has the figures
+BUDGET = 1000
 #: at most this many trials that listed a changed study are queued again
 SPREAD_LIMIT = 50
 _WORDS = re.compile(r"[a-z][a-z0-9-]{3,}")
@@ -298,7 +303,12 @@ def load_corpus(
         for n, u in store.conn.execute("SELECT nct_id, last_update FROM search_docs")
     }
     stored_rows = ((str(n), str(k), str(v)) for n, k, v in rows)
-    return Corpus(itertools.chain(stored_rows, extra), updated, lambda c: specificity(vocab, c))
+    return Corpus(
+        itertools.chain(stored_rows, extra),
+        updated,
+        lambda c: specificity(vocab, c),
+        budget=BUDGET,
+    )
 
 
 def store_neighbours(

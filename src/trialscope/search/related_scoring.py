@@ -17,8 +17,15 @@ slice; before each next feature, the most the features not yet taken could add i
 compared with the k-th best score so far, and the search stops when no unseen trial can
 reach it (or, for a gated trial, when no concept is left). Common features (a broad
 ancestor, "placebo") are then rarely walked. Scoring every trial sharing a feature grew
-with the square of the corpus; this scores about N^0.66 trials per list (measured on
+with the square of the corpus; this scores about N^0.6 trials per list (measured on
 subsets of the shared corpus, docs/benchmarks.md "Import").
+
+Budget: a corpus made with ``budget`` also stops a list's search once it has scored that
+many trials, so a list costs the same at 500k trials as at 50k. Features are taken
+rarest and most telling first and each feature's trials newest first (the tie-break), so
+the trials met first are the likeliest to make the list; the refresh's budget
+(:data:`trialscope.search.related.BUDGET`) leaves 99.9% of the shared corpus's lists
+exactly as the exhaustive search finds them.
 """
 
 from __future__ import annotations
@@ -68,7 +75,10 @@ class Corpus:
         rows: Iterable[tuple[str, str, str]],
         last_update: dict[str, str],
         specificity: Callable[[str], float],
+        budget: int | None = None,
     ) -> None:
+        #: trials scored per list at most (None: exact; see :meth:`neighbours`)
+        self.budget = budget
         self.ids: list[str] = []
         self.doc: dict[str, int] = {}
         feature: dict[tuple[str, str], int] = {}
@@ -110,14 +120,17 @@ class Corpus:
         self._df = df
         self._idf = array("d", (math.log(1 + total / n) for n in df))
         self._common = COMMON_WORD * total
-        # the trials of each feature, in trial order (a counting sort of the forward slices)
+        self._updated = [last_update.get(n, "") for n in self.ids]
+        # the trials of each feature, newest first, then by id (a counting sort of the
+        # forward slices): a search cut short by the budget has met the newest trials,
+        # which win ties; an exact search walks whole postings, in any order
         ends = array("q", [0]) * (len(df) + 1)
         for fid, count in enumerate(df):
             ends[fid + 1] = ends[fid] + count
         self._post_starts = array("q", ends)
         postings = array("i", [0]) * len(forward)
         fill = ends[:-1]
-        for d in range(total):
+        for d in sorted(range(total), key=self._updated.__getitem__, reverse=True):
             for fid in forward[starts[d] : starts[d + 1]]:
                 postings[fill[fid]] = d
                 fill[fid] += 1
@@ -133,7 +146,6 @@ class Corpus:
                 for d in range(total)
             ),
         )
-        self._updated = [last_update.get(n, "") for n in self.ids]
         #: trials scored so far, over all queries (the benchmark's measure of work)
         self.scored = 0
 
@@ -144,7 +156,11 @@ class Corpus:
         return len(self.ids)
 
     def neighbours(self, nct_id: str, k: int = STORED) -> list[Neighbour]:
-        """The ``k`` trials most like ``nct_id``, best first."""
+        """The ``k`` trials most like ``nct_id``, best first.
+
+        With a :attr:`budget`, the search also stops once it has scored that many
+        trials: the best of those met first (through the rarest, most telling features,
+        newest trials first), not always the exact top ``k``."""
         q = self.doc.get(nct_id)
         if q is None:
             return []
@@ -178,7 +194,10 @@ class Corpus:
         keys = table.keys()
         forward, starts, postings = self._forward, self._starts, self._postings
         title_norm, post_starts = self._title_norm, self._post_starts
+        budget = len(self) if self.budget is None else self.budget
         for at, (_, f, _) in enumerate(units):
+            if len(seen) > budget:
+                break  # enough met: the rest would cost more than they are likely to add
             bound = remaining[at] + min(TITLE_WEIGHT, title_left[at])
             if len(best) >= k and best[0] > bound + _SLACK:
                 break  # no trial not yet seen can reach the list
@@ -187,6 +206,8 @@ class Corpus:
             for d in postings[post_starts[f] : post_starts[f + 1]]:
                 if d in seen:
                     continue
+                if len(seen) > budget:
+                    break
                 seen.add(d)
                 score, dot, shares = 0.0, 0.0, gate is None
                 # the shared features, found in C; usually a few of a trial's dozens
