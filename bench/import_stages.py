@@ -3,10 +3,11 @@
     python bench/import_stages.py [--scale 60000] [--workers 2] [--db PATH] [--profile STAGE]
 
 Runs the stages ``trialscope import`` runs, in this process (with its worker pools), on a
-fresh store: storing, criteria, search index, related trials, and the tantivy top-k
-index's catch-up when the store has one (the default beside an SQLite file). For each: wall
-seconds, CPU seconds (this process and its reaped workers), the peak RSS of this process
-and of the largest worker, and the peak summed PSS of all of them, sampled every 0.2 s.
+fresh store: storing, criteria, the open trials' match views, search index, related
+trials, and the tantivy top-k index's catch-up when the store has one (the default beside
+an SQLite file). For each: wall seconds, CPU seconds (this process and its reaped
+workers), the peak RSS of this process and of the largest worker, and the peak summed PSS
+of all of them, sampled every 0.2 s.
 Without ``--scale`` the input is the shared corpus; with it, the scale-up of
 ``import_bench.py`` (real records cycled with fresh NCT ids). ``--profile STAGE`` runs that
 stage under cProfile (in this process) and prints its top functions.
@@ -143,13 +144,16 @@ def main() -> None:
         started = time.perf_counter()
 
         def storing() -> int:
-            # the importer's closing sweep of unparsed criteria is measured as its own stage
-            sweep = importer.parse_pending
+            # the importer's closing sweeps (unparsed criteria, then the open trials' match
+            # views) are measured as their own stages
+            sweep, views = importer.parse_pending, importer.refresh_views
             importer.parse_pending = lambda *a, **k: 0  # type: ignore[assignment]
+            importer.refresh_views = lambda *a, **k: 0  # type: ignore[assignment]
             try:
                 summary = importer.import_paths(store, paths, workers=args.workers)
             finally:
                 importer.parse_pending = sweep  # type: ignore[assignment]
+                importer.refresh_views = views  # type: ignore[assignment]
             return summary.records_read
 
         measure("storing", storing, args.profile, rows)
@@ -159,6 +163,7 @@ def main() -> None:
             args.profile,
             rows,
         )
+        measure("views", lambda: importer.refresh_views(store), args.profile, rows)
         measure("index", lambda: search_index.refresh(store), args.profile, rows)
         measure(
             "related",
