@@ -221,3 +221,88 @@ def test_non_hodgkin_still_names_the_lymphoma() -> None:
     note = "A 50-year-old man with non-Hodgkin lymphoma."
     result = judged(note, "inclusion", "Diagnosis of non-Hodgkin lymphoma", ("Lymphoma",))
     assert result.verdict is Verdict.MET, result.reason
+
+
+NO_THERAPY = (
+    "A 50-year-old woman with breast cancer. Prior chemotherapy: no. Prior radiotherapy: no."
+)
+COVID = "Patient with COVID-19. Symptoms: fever, muscle pain. Comorbid respiratory diseases: none."
+
+
+@pytest.mark.parametrize(
+    ("note", "kind", "criterion", "verdict"),
+    [
+        # the disease after a list of therapies is what they are for
+        (
+            NO_THERAPY,
+            "exclusion",
+            "Prior chemotherapy, radiation therapy, immunotherapy, or biotherapy for breast cancer",
+            Verdict.NOT_MET,
+        ),
+        (
+            NO_THERAPY,
+            "exclusion",
+            "Participant has previously received ET of any duration for breast cancer prevention",
+            Verdict.NOT_MET,
+        ),
+        # therapies the patient could have, may need or is timed against: not had
+        (
+            NO_THERAPY,
+            "exclusion",
+            "Not fit for surgery, radiotherapy or adjuvant systemic therapy",
+            Verdict.NOT_MET,
+        ),
+        (
+            "A 50-year-old woman with breast cancer treated with radiotherapy.",
+            "inclusion",
+            "No requirement for axillary radiotherapy after a Level 1 axillary dissection",
+            Verdict.UNKNOWN,
+        ),
+        (
+            "A 50-year-old woman with breast cancer after lumpectomy.",
+            "inclusion",
+            "No evidence of T4, N2-3, or M1 disease prior to surgery",
+            Verdict.UNKNOWN,
+        ),
+        # a limit on a therapy never had; a permission
+        (
+            NO_THERAPY,
+            "inclusion",
+            "Recovered from toxic effects of prior radiotherapy",
+            Verdict.MET,
+        ),
+        (
+            NO_THERAPY,
+            "inclusion",
+            "Adjuvant irradiation of parasternal nodes eligible",
+            Verdict.NOT_APPLICABLE,
+        ),
+        # the state of an illness is asked, not taken to be the illness
+        (
+            COVID,
+            "exclusion",
+            "Symptoms of moderate illness with COVID-19, or shortness of breath with exertion",
+            Verdict.UNKNOWN,
+        ),
+        # a denied class of diseases does not deny its symptoms
+        (
+            COVID,
+            "inclusion",
+            "At least one of the following symptoms: cough, shortness of breath",
+            Verdict.UNKNOWN,
+        ),
+        # what stays as it was
+        (
+            "A 60-year-old man with colorectal cancer treated with FOLFOX chemotherapy.",
+            "exclusion",
+            "Patients who have received chemotherapy before surgery",
+            Verdict.MET,
+        ),
+        ("A 50-year-old man. No lung disease.", "exclusion", "COPD", Verdict.NOT_MET),
+    ],
+)
+def test_what_the_words_around_a_therapy_or_disease_say(
+    note: str, kind: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(note, kind, criterion, BREAST_TRIAL)
+    assert result.verdict is verdict, result.reason

@@ -103,13 +103,25 @@ def seen_condition(
     # "no history of cancer" rules out colorectal cancer too
     ruled_out = facts.ruled_out(concept)
     if not ruled_out and facts.absent:
-        ruled_out = [f for up in sorted(ancestors(concept)) for f in facts.ruled_out(up)]
+        # a denied class of diseases says nothing of its symptoms ("respiratory diseases:
+        # none" does not deny a cough); a denied class of symptoms does
+        symptom = _SYMPTOMS in ancestors(concept)
+        ruled_out = [
+            f
+            for up in sorted(ancestors(concept))
+            if not symptom or _SYMPTOMS in ancestors(up)
+            for f in facts.ruled_out(up)
+        ]
     seen.absent = [Evidence(f"no {f.condition.name}", f.condition.source) for f in ruled_out]
     if not seen.present and not seen.untimed and not seen.broader:
         seen.absent += earlier
     if not seen.broader:
         seen.kind = None  # nothing broader on record: the name alone decides
     return seen
+
+
+#: MeSH "Signs and Symptoms"
+_SYMPTOMS = "MESH:D012816"
 
 
 def _above(concept: str, own: frozenset[str]) -> bool:

@@ -306,7 +306,8 @@ _PERMISSION = re.compile(
     # "Patients may have received prior chemotherapy"
     r"|(?<!who )(?<!that )\b(?:may|can)\s+(?:also\s+)?have\b"
     r"|\b(?:are|is)\s+(?:also\s+)?(?:allowed|permitted|acceptable|eligible)\b"
-    r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s*[.;]?\s*$"  # "Concurrent corticosteroids allowed"
+    # "Concurrent corticosteroids allowed", "Adjuvant irradiation of parasternal nodes eligible"
+    r"|^[^.;:]{0,50}\b(?:allowed|permitted|eligible)\s*[.;]?\s*$"
     r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s+(?:if|provided|as\s+long\s+as)\b",
     re.I,
 )

@@ -25,7 +25,8 @@ _LIMIT_BEFORE = re.compile(
     r"|\b(?:after|following|from)\s+(?:the\s+)?last\s+(?:dose|cycle|course|fraction)\s+of"
     r"|\bmaximum\s+(?:of\s+)?|\bfewer\s+than|\bless\s+than|[<≤]=?)"
     r"(?:\s+(?:\d+|one|two|three|four|five|a|an|the|any|all|last|most\s+recent))?"
-    r"(?:\s+(?:prior|previous|lines?|regimens?|courses?|cycles?|of|dose|doses))*\s*$",
+    r"(?:\s+(?:prior|previous|lines?|regimens?|courses?|cycles?|of|dose|doses|acute|toxic"
+    r"|effects?|toxicit(?:y|ies)|side|adverse|events?|all|any))*\s*$",
     re.I,
 )
 
@@ -65,10 +66,13 @@ _EXCEPT = re.compile(
 # not have: "No prior chemotherapy for breast cancer", "non-drug therapy for anxiety
 # disorder", "intubation for asthma", "inpatient treatment due to COVID-19"
 _TREATED_FOR = re.compile(
-    r"\b(?:therap(?:y|ies)|treatments?|regimens?|medications?|medicines?|drugs?|surgery|"
+    r"(?:\w*therap(?:y|ies)|\btreatments?|regimens?|medications?|medicines?|drugs?|surgery|"
     r"surgeries|irradiation|radiotherapy|radiation|chemotherapy|chemo|intubation|"
     r"hospitali[sz]ations?|admissions?|care|prophylaxis|vaccines?|vaccinations?)"
-    r"\s+(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$",
+    r"\s+(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$"
+    # "received ET of any duration for breast cancer prevention", "treated with X for"
+    r"|\b(?:receiv\w*|treated\s+with|taking|took|taken)\s+(?:[\w/-]+\s+){1,5}"
+    r"(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$",
     re.I,
 )
 _ALLOWED_AFTER = re.compile(
@@ -88,8 +92,13 @@ _THERAPY_OBJECT = re.compile(
     r"|amenable"
     # "must have plans to receive radiation therapy": a therapy to come
     r"|plans?\s+to\s+(?:receive|undergo|have)|planned|scheduled\s+to\s+(?:receive|undergo)"
-    r"|will\s+(?:receive|undergo))"
-    r"\s+(?:for\s+|to\s+|of\s+|with\s+)?(?:[\w-]+\s+){0,2}(?:(?:or|and|and/or)\s+)?$",
+    r"|will\s+(?:receive|undergo)"
+    # "No requirement for axillary radiotherapy", "patients requiring dialysis"
+    r"|requirements?|requir\w*|needs?|needing"
+    # "disease prior to surgery": a time, not a therapy the patient had
+    r"|prior\s+to|before)"
+    # what follows may list several ("unfit for surgery, radiotherapy or adjuvant ...")
+    r"\s+(?:for\s+|to\s+|of\s+|with\s+)?(?:[\w/-]+,?\s+|(?:or|and|and/or)\s+){0,5}$",
     re.I,
 )
 
@@ -248,7 +257,10 @@ def severity(item: Item, mention: Mention) -> str | None:
 # a state of a disease, not the disease: "No known recurrence of breast cancer"
 _STATE_OF = re.compile(
     r"\b(recurren\w*|relaps\w*|progression|exacerbations?|complications?|symptoms?|signs?|"
-    r"sequelae)\s+of\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?$",
+    r"sequelae)\s+of\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?$"
+    # "Symptoms of moderate illness with COVID-19", "signs suggestive of severe disease from"
+    r"|\b(symptoms?|signs?)\s+(?:suggestive\s+)?of\s+(?:(?:mild|moderate|severe|critical)\s+)?"
+    r"(?:systemic\s+)?(?:illness|disease|infection)\s+(?:with|from|due\s+to)\s+$",
     re.I,
 )
 
@@ -270,6 +282,9 @@ _NOT_NARROWING_WORDS = """
 _NOT_NARROWING = frozenset(_NOT_NARROWING_WORDS.split())
 
 
+_ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z0-9-]{1,10}\)\s*$")
+
+
 def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     """Up to three words right before the name that narrow it ("prolymphocytic T"),
     unless another name covers them ("colon cancer adenocarcinoma")."""
@@ -280,7 +295,10 @@ def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     text = item.text[: cut - item.span[0]]
     state = _STATE_OF.search(text)
     if state is not None:
-        return (f"{state.group(1)} of",)  # "recurrence of breast cancer" is not the cancer
+        # "recurrence of breast cancer" is not the cancer
+        return (f"{state.group(1) or state.group(2)} of",)
+    # "central nervous system (CNS) leukemia": the abbreviation spells out the words before
+    text = _ABBREVIATION_BEFORE.sub(" ", text)
     words: list[str] = []
     for _ in range(3):
         match = _WORD_BEFORE.search(text)
