@@ -56,13 +56,14 @@ def parse_criteria(text: str | None) -> ParsedCriteria:
     text = text[:MAX_CHARS]
     clean = CleanText(text)
     segments, saw_header = segment(clean.text)
-    items = [_item(clean, i, seg, segments) for i, seg in enumerate(segments)]
+    parents = {s.parent for s in segments}  # items with children (one pass, not one per item)
+    items = [_item(clean, i, seg, i in parents) for i, seg in enumerate(segments)]
     flags: tuple[str, ...] = () if saw_header else ("no_header",)
     flags += ("vocabulary",)  # items carry vocabulary mentions too
     return ParsedCriteria(PARSER_VERSION, tuple(items), flags)
 
 
-def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -> Item:
+def _item(clean: CleanText, index: int, seg: Segment, has_children: bool) -> Item:
     text = clean.text
     start, end = seg.start, seg.end
     to_source = clean.source_span
@@ -145,7 +146,6 @@ def _item(clean: CleanText, index: int, seg: Segment, segments: list[Segment]) -
         )
     mentions.extend(vocabulary_mentions(text, start, end, to_source, constraints, found))
     reason = non_computable_reason(text, start, end)
-    has_children = any(s.parent == index for s in segments)
     if reason is None and not constraints and not mentions and not windows:
         reason = (
             "heading" if has_children or text[start:end].rstrip().endswith(":") else "free_text"

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from trialscope.criteria.model import ItemKind
 
+# the leading blanks are taken possessively (*+): an indented line that is no header
+# otherwise fails once per way of splitting its indent between them (20 us a line)
 _HEADER = re.compile(
-    r"^[ \t]*(?:#+\s*)?(?:\*\*)?[ \t]*(?:(?:key|main|major|general|specific|additional|other"
+    r"^[ \t]*+(?:#+\s*+)?(?:\*\*)?[ \t]*+(?:(?:key|main|major|general|specific|additional|other"
     r"|study|patient|subject|selection|principal|primary|secondary)\s+)?"
     r"(?P<kind>(?:non[- ]?)?inclusion|exclusion|eligibility|inclusionary|exclusionary|include"
     r"|exclude)\s*(?:and\s+exclusion\s+)?"
