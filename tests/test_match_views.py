@@ -13,6 +13,7 @@ from trialscope.criteria.store import load_parse
 from trialscope.importer import import_paths
 from trialscope.match import views
 from trialscope.match.bulk import fill_blank
+from trialscope.match.judge import read_item
 from trialscope.match.views import (
     OPEN_STATUSES,
     PROFILES,
@@ -61,6 +62,9 @@ def test_import_stores_the_open_trials_views_equal_to_built_ones(store: Store) -
             built.title, built.status, built.eligibility, built.concepts, built.screened
         )  # fmt: skip
         assert view.compiled.keys == built.compiled.keys
+        assert view.compiled.stored_readings is not None
+        view.compiled.stored_readings(view.compiled)
+        assert view.compiled.readings == {item.index: read_item(item) for item in parsed.items}
         assert view.compiled.blank == built.compiled.blank
         assert view.compiled.blank_items == built.compiled.blank_items
 

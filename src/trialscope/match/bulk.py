@@ -95,6 +95,21 @@ class CompiledTrial:
     #: profile -> puts that profile's stored blank results into ``blank`` and
     #: ``blank_items`` (``match.views``): unpacked on first use, most go unused
     stored: dict[Profile, Callable[[CompiledTrial], None]] = field(default_factory=dict)
+    #: puts the stored readings into ``readings`` (``match.views``), on first use
+    stored_readings: Callable[[CompiledTrial], None] | None = None
+
+
+def reading_of(compiled: CompiledTrial, item: Item) -> Reading:
+    """The item's reading, kept in ``compiled``: stored, else worked out now."""
+    unpack = compiled.stored_readings
+    if unpack is not None:
+        compiled.stored_readings = None
+        unpack(compiled)
+        found = compiled.readings.get(item.index)
+        if found is not None:
+            return found
+    reading = compiled.readings[item.index] = read_item(item)
+    return reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,9 +334,7 @@ class BulkJudge:
                 memo = (found, kind, requirements, own if _names_condition(item) else None)
                 result = seen.get(memo)
                 if result is None:
-                    reading = readings.get(item.index)
-                    if reading is None:
-                        reading = readings[item.index] = read_item(item)
+                    reading = readings.get(item.index) or reading_of(compiled, item)
                     result = seen[memo] = judge_item(
                         item, facts, kind, requirements=requirements, own=own, reading=reading
                     )
@@ -331,9 +344,7 @@ class BulkJudge:
             key = (profile, item.index, kind, requirements)
             result = cached.get(key)
             if result is None:
-                reading = readings.get(item.index)
-                if reading is None:
-                    reading = readings[item.index] = read_item(item)
+                reading = readings.get(item.index) or reading_of(compiled, item)
                 result = judge_item(
                     item, blank, kind, requirements=requirements, own=own, reading=reading
                 )

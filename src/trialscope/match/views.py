@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from trialscope.criteria.parser import parse_key
 from trialscope.criteria.store import load_parse
 from trialscope.match.bulk import CompiledTrial, Profile, compile_trial, fill_blank
 from trialscope.match.concepts import vocabulary
+from trialscope.match.judge import Reading, read_item
 from trialscope.match.patient import Provenance
 from trialscope.match.trials import own_concepts, screened_concepts
 from trialscope.match.verdicts import Basis, CriterionResult, Evidence, Question, Verdict
@@ -54,7 +55,7 @@ PROFILES: tuple[Profile, ...] = (
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
 #: versions per transaction
 BATCH = 200
-FORMAT = 1
+FORMAT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,34 +146,43 @@ def _result(row: list[Any], texts: dict[int, str]) -> CriterionResult:
 
 
 def encode_view(view: TrialView) -> bytes:
-    """The view as stored, without its parse (kept in ``criteria_parses``)."""
+    """The view as stored, without its parse (kept in ``criteria_parses``). Each
+    profile's blank results are a JSON text of their own inside it: read as one string,
+    parsed only when a patient of that profile comes (most never do)."""
     compiled = view.compiled or compile_trial(view.parsed)
     texts = {item.index: item.text for item in view.parsed.items}
-    rows: list[list[Any]] = []
-    ids: dict[int, int] = {}  # id(result) -> row: results shared by both maps once
+    profiles = dict.fromkeys([*compiled.blank, *(key[0] for key in compiled.blank_items)])
+    blank: dict[str, str] = {}
+    for profile in profiles:
+        rows: list[list[Any]] = []
+        ids: dict[int, int] = {}  # id(result) -> row: results in both maps stored once
 
-    def ref(result: CriterionResult) -> int:
-        found = ids.get(id(result))
-        if found is None:
-            found = ids[id(result)] = len(rows)
-            rows.append(_result_row(result, texts))
-        return found
+        def ref(result: CriterionResult, rows: list[list[Any]] = rows,
+                ids: dict[int, int] = ids) -> int:  # fmt: skip
+            found = ids.get(id(result))
+            if found is None:
+                found = ids[id(result)] = len(rows)
+                rows.append(_result_row(result, texts))
+            return found
 
-    blank: dict[str, Any] = {}
-    for profile, results in compiled.blank.items():
-        blank[_profile_name(profile)] = {"list": [ref(r) for r in results], "items": []}
-    for (profile, index, kind, requirements), result in compiled.blank_items.items():
-        name = _profile_name(profile)
-        entry = blank.setdefault(name, {"list": None, "items": []})
-        entry["items"].append([index, kind, requirements, ref(result)])
+        listed = compiled.blank.get(profile)
+        entry = {
+            "list": None if listed is None else [ref(r) for r in listed],
+            "items": [
+                [index, kind, requirements, ref(result)]
+                for (owner, index, kind, requirements), result in compiled.blank_items.items()
+                if owner == profile
+            ],
+        }
+        blank[_profile_name(profile)] = orjson.dumps({**entry, "rows": rows}).decode()
     data = {
+        "readings": _readings_text(view.parsed, compiled),
         "title": view.title,
         "status": view.status,
         "eligibility": view.eligibility,
         "concepts": sorted(view.concepts),
         "screened": sorted(view.screened),
         "keys": [[index, sorted(keys)] for index, keys in compiled.keys.items()],
-        "results": rows,
         "blank": blank,
     }
     return compress(orjson.dumps(data))
@@ -182,30 +192,24 @@ def decode_view(data: bytes, parsed: ParsedCriteria) -> TrialView:
     raw = orjson.loads(decompress(data))
     keys = {index: frozenset(k) for index, k in raw["keys"]}
     compiled = compile_trial(parsed, keys)
-    rows: list[list[Any]] = raw["results"]
-    made: list[CriterionResult | None] = [None] * len(rows)
-    texts: dict[int, str] = {}
 
-    def result(at: int) -> CriterionResult:
-        found = made[at]
-        if found is None:
-            if not texts:
-                texts.update((item.index, item.text) for item in parsed.items)
-            found = made[at] = _result(rows[at], texts)
-        return found
-
-    def unpacker(profile: Profile, entry: dict[str, Any]) -> Callable[[CompiledTrial], None]:
+    def unpacker(profile: Profile, text: str) -> Callable[[CompiledTrial], None]:
         def unpack(compiled: CompiledTrial) -> None:
+            entry = orjson.loads(text)
+            texts = {item.index: item.text for item in parsed.items}
+            results = [_result(row, texts) for row in entry["rows"]]
             if entry["list"] is not None:
-                compiled.blank[profile] = [result(at) for at in entry["list"]]
+                compiled.blank[profile] = [results[at] for at in entry["list"]]
             for index, kind, requirements, at in entry["items"]:
-                compiled.blank_items[(profile, index, kind, requirements)] = result(at)
+                compiled.blank_items[(profile, index, kind, requirements)] = results[at]
 
         return unpack
 
-    for name, entry in raw["blank"].items():
+    if raw.get("readings"):
+        compiled.stored_readings = _readings_unpacker(parsed, raw["readings"])
+    for name, text in raw["blank"].items():
         profile = _profile_of(name)
-        compiled.stored[profile] = unpacker(profile, entry)
+        compiled.stored[profile] = unpacker(profile, text)
     return TrialView(
         title=raw["title"],
         status=raw["status"],
@@ -215,6 +219,45 @@ def decode_view(data: bytes, parsed: ParsedCriteria) -> TrialView:
         screened=frozenset(raw["screened"]),
         compiled=compiled,
     )
+
+
+def _readings_text(parsed: ParsedCriteria, compiled: CompiledTrial) -> str | None:
+    """Every item's ``judge.read_item`` as JSON (runs of named things as positions in
+    the item's mentions); None when a reading holds anything else: worked out when used."""
+    rows = []
+    for item in parsed.items:
+        reading = compiled.readings.get(item.index) or read_item(item)
+        where = {id(m): at for at, m in enumerate(item.mentions)}
+        row: dict[str, Any] = {}
+        for part in fields(Reading):
+            value = getattr(reading, part.name)
+            if isinstance(value, tuple):  # runs of named things: their positions
+                try:
+                    value = {"runs": [[[where[id(m)] for m in slot] for slot in run]
+                                      for run in value]}  # fmt: skip
+                except (KeyError, TypeError):
+                    return None
+            elif not isinstance(value, str | bool | int | float | None):
+                return None
+            row[part.name] = value
+        rows.append([item.index, row])
+    return orjson.dumps(rows).decode()
+
+
+def _readings_unpacker(parsed: ParsedCriteria, text: str) -> Callable[[CompiledTrial], None]:
+    def unpack(compiled: CompiledTrial) -> None:
+        items = {item.index: item for item in parsed.items}
+        for index, row in orjson.loads(text):
+            mentions = items[index].mentions
+            for name, value in row.items():
+                if isinstance(value, dict):
+                    row[name] = tuple(
+                        tuple(tuple(mentions[at] for at in slot) for slot in run)
+                        for run in value["runs"]
+                    )
+            compiled.readings.setdefault(index, Reading(**row))
+
+    return unpack
 
 
 def _profile_name(profile: Profile) -> str:
