@@ -190,6 +190,21 @@ def test_identical_texts_are_parsed_once_per_run_across_batches(
         assert stored.parsed.to_json() == parse_criteria(TEXTS[n % len(TEXTS)]).to_json()
 
 
+def test_a_parse_copied_row_that_is_gone_is_parsed_again(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _copies(tmp_path, TEXTS, 20)
+    monkeypatch.setattr("trialscope.criteria.store.BATCH", 3)
+    monkeypatch.setattr("trialscope.importer.parse_pending", lambda *a, **k: 0)
+    import_paths(store, [path])
+    # as if another parser had rewritten every row this run wrote before it was copied
+    monkeypatch.setattr(criteria_store._Run, "_read", lambda self, versions: {})
+    assert parse_pending(store) == 20
+    for n in range(20):
+        stored = load_parse(store, f"NCT9{n:07d}", parse_if_missing=False)
+        assert stored.parsed.to_json() == parse_criteria(TEXTS[n % len(TEXTS)]).to_json()
+
+
 def test_the_parse_pool_gives_every_version_its_own_texts_parse(
     store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -137,6 +137,7 @@ def parse_pending(
 @dataclass
 class _Batch:
     chunk: Sequence[tuple[str, int]]
+    texts: list[str]
     digests: list[bytes]
     #: texts this batch sent to be parsed, and their results when they come
     fresh: list[str]
@@ -178,7 +179,7 @@ class _Run:
             parsing: Any = self.pool.map_async(_parse_one, todo, chunksize=16)
         else:
             parsing = [_parse_one(t) for t in todo]
-        return _Batch(chunk, digests, todo, parsing, known)
+        return _Batch(chunk, texts, digests, todo, parsing, known)
 
     def finish(self, batch: _Batch) -> int:
         """Wait for a batch's parses and write every version's row (one transaction)."""
@@ -188,6 +189,9 @@ class _Run:
         copied = {d: self.written[d] for d in batch.digests if d not in found}
         if copied:
             found.update(self._read(copied))
+        for text, digest in zip(batch.texts, batch.digests, strict=True):
+            if digest not in found:  # its row was rewritten meanwhile (another parser)
+                found[digest] = _parse_one(text)
         # in version order: concurrent parsers (PostgreSQL) lock rows in one order
         rows = sorted(
             (version_id, nct_id, PARSER_VERSION, self.key, utc_now(), *found[digest])
@@ -216,8 +220,8 @@ class _Run:
         found: dict[bytes, Result] = {}
         for version_id, items, constraints, data in self.store.conn.execute(
             "SELECT version_id, items, constraints, data FROM criteria_parses"
-            f" WHERE version_id IN ({marks})",
-            list(by_version),
+            f" WHERE version_id IN ({marks}) AND parse_key = ?",
+            [*by_version, self.key],
         ):
             found[by_version[int(version_id)]] = (int(items), int(constraints), bytes(data))
         return found
