@@ -98,6 +98,9 @@ CASES = [
     ("Hb < 8.5 g / dL", "hemoglobin", "<", None, 85, "g/L"),
     ("at least 2 prior lines of systemic therapy", "prior_lines", ">=", 2, None, "lines"),
     ("no more than 3 brain metastases", "brain_metastases_count", "<=", None, 3, None),
+    # a comparator inside a range: one range, not a floor and a stray number
+    ("HbA1c between ≥ 7.5% and ≤10.5% inclusive", "hba1c", "range", 7.5, 10.5, "%"),
+    ("HbA1c of ≥7.0% to ≤10.5%", "hba1c", "range", 7.0, 10.5, "%"),
 ]
 
 
@@ -120,7 +123,8 @@ def test_constraint(
     ("text", "inclusive_low", "inclusive_high"),
     [("age > 18", False, None), ("age ≥ 18", True, None), ("age < 65", None, False),
      ("age no more than 65", None, True), ("age 18-65", True, True),
-     ("age 4 to < 17 years", True, False)],
+     ("age 4 to < 17 years", True, False), ("age between > 18 and < 65", False, False),
+     ("age ≥ 12 to < 18 years", True, False)],
 )  # fmt: skip
 def test_bounds_are_inclusive_or_exclusive(
     text: str, inclusive_low: bool | None, inclusive_high: bool | None

@@ -176,3 +176,50 @@ def test_a_permission_deep_in_a_long_item_is_no_requirement() -> None:
         "A 30-year-old woman with lymphoma.", "inclusion", "Pregnant women are not allowed"
     )
     assert forbidden.verdict is Verdict.MET, forbidden.reason
+
+
+AS_OF = "2026-12-05"
+LONG = "A 58-year-old man with type 2 diabetes for 10 years."
+RECENT = "A 58-year-old man with type 2 diabetes diagnosed 3 months ago."
+UNDATED = "A 58-year-old man with type 2 diabetes."
+
+
+@pytest.mark.parametrize(
+    ("criterion", "note", "verdict"),
+    [
+        ("Type 2 Diabetes diagnosed for at least 1 year at the time of screening", LONG, "MET"),
+        (
+            "Type 2 Diabetes diagnosed for at least 1 year at the time of screening",
+            RECENT,
+            "NOT_MET",
+        ),
+        (
+            "Type 2 Diabetes diagnosed for at least 1 year at the time of screening",
+            UNDATED,
+            "UNKNOWN",
+        ),
+        ("Diagnosis of type 2 diabetes at least 6 months before screening", LONG, "MET"),
+        ("Diagnosis of type 2 diabetes at least 6 months before screening", RECENT, "NOT_MET"),
+        ("Asthma for at least 2 years", "Girl, 12, with asthma since 2015.", "MET"),
+    ],
+)
+def test_how_long_a_disease_has_lasted(criterion: str, note: str, verdict: str) -> None:
+    import datetime as dt
+
+    item = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items[0]
+    patient = read_note(note, as_of=dt.date.fromisoformat(AS_OF))
+    result = judge_item(item, PatientFacts.of(patient))
+    assert result.verdict is Verdict(verdict), result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        ("Hypertension diagnosed 3 months ago.", "active"),  # a date, not a past disease
+        ("MI 2 years ago.", "history"),
+        ("History of stroke diagnosed 2 years ago.", "history"),
+        ("Breast cancer diagnosed 5 years ago, now in remission.", "history"),
+    ],
+)
+def test_diagnosed_ago_dates_a_current_disease(note: str, status: str) -> None:
+    assert {c.status for c in read_note(note).conditions} == {status}

@@ -193,6 +193,14 @@ def _number_unit(
     return value, start, unit_text, at
 
 
+def _upper_bound_follows(text: str, at: int, end: int) -> bool:
+    sep = _RANGE_SEP.match(text, at, end)
+    if sep is None or sep.group().strip().lower() not in ("to", "-", "and", "~"):
+        return False
+    symbol = _SYMBOL.match(text, sep.end(), end)
+    return symbol is not None and symbol.group().strip() in ("<", "<=", "≤")
+
+
 def read_comparison(
     text: str, pos: int, end: int, kind: ValueKind = "number", *, between: bool = False
 ) -> Comparison | None:
@@ -205,9 +213,14 @@ def read_comparison(
     start = at
     opened = _BETWEEN.match(text, at, end)
     op: Op | None = None
+    lo_incl = hi_incl = True
     if opened:
         at = opened.end()
         between = True
+        lead = _SYMBOL.match(text, at, end)  # "between ≥ 7.5% and ≤ 10.5%"
+        if lead is not None and lead.group().strip() in (">", ">=", "≥"):
+            lo_incl = lead.group().strip() != ">"
+            at = lead.end()
     elif (found := _op_at(text, at, end)) is not None:
         op, at = found
     first = _number_unit(text, at, end, kind)
@@ -215,8 +228,10 @@ def read_comparison(
         return None
     v1, v1_start, unit_text, at = first
     v2: float | None = None
-    lo_incl = hi_incl = True
     values = [v1]
+    if op in (">", ">=") and _upper_bound_follows(text, at, end):
+        # "≥ 7.0% to ≤ 10.5%": one range, not a floor and a stray number
+        lo_incl, between = op == ">=", True
     if op in (None, "=") or between:
         sep = _RANGE_SEP.match(text, at, end)
         if sep and (between or sep.group().strip().lower() not in ("and", "/")):

@@ -9,9 +9,11 @@ different primary or a healthy person rules the trial's own disease out (closed 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
+from trialscope.criteria.model import TemporalWindow
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
@@ -91,13 +93,23 @@ def seen_condition(
         if within is not None and condition.onset is not None:
             if (today - condition.onset).days > within:
                 # "MI within 3 months": this one was longer ago
-                earlier.append(Evidence(f"{condition.name} ({condition.onset})", condition.source))
+                when = f"{condition.name} ({condition.onset}): before the window"
+                earlier.append(Evidence(when, condition.source))
                 continue
         elif within is not None and condition.status == "history":
             seen.untimed.append(evidence)  # past, but when?
             continue
-        if any(w.relation in ("duration", "at_least") for w in item.windows):
-            seen.untimed.append(evidence)  # "fever for at least a week": not recorded
+        lasting = [w for w in item.windows if w.relation in ("duration", "at_least")]
+        if lasting:
+            enough = _long_enough(lasting, condition, today)
+            if enough is None:
+                seen.untimed.append(evidence)  # "fever for at least a week": not recorded
+            elif enough:
+                since = f"{condition.name} (since {condition.onset})"
+                seen.present.append(Evidence(since, condition.source))
+            else:
+                too_recent = f"{condition.name} (since {condition.onset}): not long enough"
+                earlier.append(Evidence(too_recent, condition.source))
             continue
         seen.present.append(evidence)
     # "no history of cancer" rules out colorectal cancer too
@@ -122,6 +134,35 @@ def seen_condition(
 
 #: MeSH "Signs and Symptoms"
 _SYMPTOMS = "MESH:D012816"
+
+
+# "for at least 1 year", "for more than 5 years", "at least 6 months before screening"
+_MINIMUM = re.compile(
+    r"\b(?:at\s+least|more\s+than|over|longer\s+than|minimum|min\.?)\b|[≥>]", re.I
+)
+
+
+# a note sentence that says since when a condition has lasted, not when something happened
+_SINCE = re.compile(
+    r"\b(?:diagnosed\b[^.;]{0,40}\b(?:ago|in\s+(?:19|20)\d\d)|since|(?:for|x)\s+(?:the\s+"
+    r"(?:past|last)\s+)?(?:\d+|a|an|one|two|three|"
+    r"four|five|six|seven|eight|nine|ten|several)\s+(?:day|week|month|year)s?)\b",
+    re.I,
+)
+
+
+def _long_enough(
+    windows: list[TemporalWindow], condition: Condition, today: dt.date
+) -> bool | None:
+    """Whether the condition has lasted as long as a minimum-duration window asks (None:
+    no date on record, or a window that is not a minimum)."""
+    if condition.onset is None or not all(_MINIMUM.search(w.text) for w in windows):
+        return None
+    source = condition.source
+    if source.kind == "note" and not _SINCE.search(source.text or ""):
+        return None  # "fever two weeks ago" dates a visit: it says nothing of how long
+    lasted = (today - condition.onset).days
+    return all(lasted >= w.days for w in windows)
 
 
 def _above(concept: str, own: frozenset[str]) -> bool:

@@ -84,6 +84,8 @@ def _mention(
             reason = f"the patient's primary cancer is {fact[16:]}, not {named}"
         elif fact == "healthy":
             reason = f"the patient is healthy: no {named}"
+        elif fact.endswith("not long enough"):
+            reason = f"{named} for less long than the criterion asks ({fact.split(': ')[0]})"
         elif fact.endswith(("not now", "before the window")):
             reason = f"no {named} in the time the criterion asks about"
         elif fact.endswith("in another setting"):

@@ -262,6 +262,29 @@ def _onset(text: str, lo: int, hi: int, as_of: dt.date | None) -> dt.date | None
     return (as_of or dt.date.today()) - dt.timedelta(days=round(days))
 
 
+# right after a condition: "type 2 diabetes for 10 years", "asthma since 2015"
+_LASTING = re.compile(
+    r"\s*,?\s*(?:diagnosed\s+)?(?:(?:for|x)\s+(?:the\s+(?:past|last)\s+)?(?P<amount>\d+|a|an|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|several)\s+(?P<unit>day|week|month|year)s?"
+    r"|(?:since|in)\s+(?P<year>(?:19|20)\d\d))\b",
+    re.I,
+)
+
+
+def _lasting(text: str, at: int, hi: int, as_of: dt.date | None) -> dt.date | None:
+    """When the condition named just before ``at`` began, from how long it has lasted."""
+    match = _LASTING.match(text, at, hi)
+    if match is None:
+        return None
+    today = as_of or dt.date.today()
+    if match.group("year"):
+        year = int(match.group("year"))
+        return dt.date(year, 1, 1) if year <= today.year else None
+    amount = match.group("amount").lower()
+    count = _NUMBER_WORDS.get(amount) or int(amount)
+    return today - dt.timedelta(days=round(count * _DAYS[match.group("unit").lower()]))
+
+
 def _said(answer: re.Match[str] | None, clause: str) -> Said:
     if answer is not None and answer.group("no"):
         return "denied"
@@ -290,7 +313,8 @@ def _concepts(
         elif found.category == "condition" or found.concept.startswith(
             ("MESH:", "DOID:", "ONCOTREE:")
         ):
-            patient.conditions.append(_condition(found, source, onset, said))
+            began = _lasting(text, found.end, hi, patient.as_of) or onset
+            patient.conditions.append(_condition(found, source, began, said))
 
 
 def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: Said = None) -> None:
@@ -333,8 +357,22 @@ _TAKING = re.compile(
 )
 
 
+# "Hypertension diagnosed 3 months ago" dates a current disease; "ago" alone makes an event
+# past ("MI 2 years ago")
+_DIAGNOSED_AGO = re.compile(r"\bdiagnosed\b[^.;]{0,40}\b(?:ago|earlier)\b", re.I)
+_OVER = re.compile(
+    r"\b(?:remission|resolved|cured|recovered|no\s+evidence\s+of|history\s+of|prior|previous)\b",
+    re.I,
+)
+
+
 def _ongoing(patient: Patient, text: str, lo: int, hi: int, before: int, given: int) -> None:
-    """Conditions and drugs of this clause that it says are still being treated."""
+    """Conditions and drugs of this clause that it says are still being treated, or
+    dates only by when they were diagnosed."""
+    if _DIAGNOSED_AGO.search(text, lo, hi) and not _OVER.search(text, lo, hi):
+        for condition in patient.conditions[before:]:
+            if condition.status == "history" and condition.onset is not None:
+                condition.status = "active"
     taking = _TAKING.search(text, lo, hi)
     if taking is None or _PAST.search(text, max(lo, taking.start() - 20), taking.start()):
         return  # "previously managed with warfarin"
