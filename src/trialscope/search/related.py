@@ -16,6 +16,11 @@ features, then its neighbours, each batch one transaction that also clears its c
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never share a batch). A
 study whose features changed also queues the trials that listed it and its new
 neighbours (once: those do not queue further), so lists follow incremental syncs.
+
+With ``workers`` (import, sync) and many studies queued, a batch's features and lists are
+computed in forked worker processes: the parent alone reads and writes the store, so a
+batch stays one transaction and a kill loses nothing; the workers read the vocabulary and
+the corpus they inherited, so the lists are the ones one process would compute.
 """
 
 from __future__ import annotations
