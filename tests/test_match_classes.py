@@ -306,3 +306,28 @@ def test_what_the_words_around_a_therapy_or_disease_say(
 ) -> None:
     result = judged(note, kind, criterion, BREAST_TRIAL)
     assert result.verdict is verdict, result.reason
+
+
+def test_a_nursing_facility_is_not_about_women() -> None:
+    note = "A 70-year-old man with pneumonia."
+    criterion = (
+        "Patients presenting with nosocomial pneumonia (i.e., <14 days after discharge from a "
+        "skilled nursing facility or hospital)"
+    )
+    result = judged(note, "exclusion", criterion)
+    assert result.verdict is not Verdict.NOT_APPLICABLE, result.reason
+    nursing = judged("A 30-year-old man with asthma.", "exclusion", "Pregnant or nursing women")
+    assert nursing.verdict is Verdict.NOT_APPLICABLE
+
+
+def test_one_marker_s_result_word_does_not_negate_another() -> None:
+    note = read_note(
+        "A 45-year-old woman with breast cancer. The tumor is  HER2-positive and ER/PR negative."
+    )
+    assert {(b.name, b.result) for b in note.biomarkers} == {
+        ("HER2", "positive"),
+        ("HR", "negative"),
+    }
+    assert {(b.name, b.result) for b in read_note("No EGFR mutation.").biomarkers} == {
+        ("EGFR", "negative")
+    }

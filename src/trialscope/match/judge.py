@@ -31,16 +31,19 @@ from trialscope.match.verdicts import (
     both,
     either,
 )
-from trialscope.match.wording import is_modifier, slug
+from trialscope.match.wording import NURSING_PLACE, is_modifier, slug
 
 _FEMALE_ONLY = re.compile(
-    r"\b(?:pregnan\w*|breast[- ]?feeding|lactat\w*|nursing|child[- ]?bearing|contracepti\w*|"
+    # "nursing" is breastfeeding, not a "skilled nursing facility" or "nursing home"
+    r"\b(?:pregnan\w*|breast[- ]?feeding|lactat\w*|nursing(?!\s+(?:homes?|facilit\w*|care|"
+    r"staff|students?|services?|units?))|child[- ]?bearing|contracepti\w*|"
     r"birth[- ]control|women|woman|females?|menopaus\w*|menstrua\w*|gonadotropin|hcg|"
     r"oral contraceptives?|menarche)\b",
     re.I,
 )
 _MALE_ONLY = re.compile(r"\b(?:m[ae]n|males?|prostat\w*|sperm\w*|testic\w*)\b", re.I)
 _MEN = re.compile(r"\b(?:m[ae]n|males?)\b", re.I)
+
 COUNT_VARIABLES = frozenset(v.id for v in VARIABLES.values() if v.kind == "count")
 
 
@@ -81,7 +84,10 @@ def read_item(item: Item) -> Reading:
         ),
         key=lambda m: m.span,
     )
-    pregnancy_words = any(m.category == "pregnancy" for m in item.mentions)
+    pregnancy_words = any(
+        m.category == "pregnancy" and not NURSING_PLACE.match(text, m.span[1] - item.span[0])
+        for m in item.mentions
+    )
     end = given_end(item)
     given = [m for m in mentions if end is not None and within(item, m.span, end)]
     return Reading(

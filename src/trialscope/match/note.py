@@ -418,9 +418,12 @@ def _stage(patient: Patient, text: str, lo: int, hi: int, found: list[Condition]
 def _biomarkers(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
     """ "HER2-negative, hormone receptor positive", "KRAS G12C", "no EGFR mutation"."""
     trig = clean_triggers(triggers(text, lo, hi))
-    for marker in find_markers(text, lo, hi):
-        inside = [t for t in trig if not (marker.start <= t.start and t.end <= marker.end)]
-        negated = assert_span(text, marker.start, marker.end, inside, lo, hi).negated
+    markers = find_markers(text, lo, hi)
+    # a result word of any marker ("HER2-positive and ER/PR negative") negates none
+    spans = [(m.start, m.end) for m in markers]
+    trig = [t for t in trig if not any(s <= t.start and t.end <= e for s, e in spans)]
+    for marker in markers:
+        negated = assert_span(text, marker.start, marker.end, trig, lo, hi).negated
         patient.biomarkers += from_note(marker, quote(marker.start, marker.end), negated)
 
 

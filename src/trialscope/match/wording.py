@@ -81,6 +81,9 @@ _ALLOWED_AFTER = re.compile(
     re.I,
 )
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
+NURSING_PLACE = re.compile(
+    r"\s+(?:homes?|facilit\w*|care|staff|students?|services?|units?)\b", re.I
+)
 
 
 # a therapy named as what the patient could take, not what they took: "diseases that
@@ -113,6 +116,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
     if mention.category == "prior_therapy":
         return bool(_THERAPY_OBJECT.search(item.text[max(0, start - 60) : start]))
+    if mention.category == "pregnancy" and NURSING_PLACE.match(item.text, end):
+        return True  # "a skilled nursing facility", "nursing home": a place, not breastfeeding
     if mention.category != "condition":
         return False
     if _EXCEPT.search(item.text, 0, start):
