@@ -331,3 +331,33 @@ def test_one_marker_s_result_word_does_not_negate_another() -> None:
     assert {(b.name, b.result) for b in read_note("No EGFR mutation.").biomarkers} == {
         ("EGFR", "negative")
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "verdict"),
+    [
+        (
+            "inclusion",
+            "Concurrent palliative radiotherapy, including whole brain irradiation, allowed",
+            Verdict.NOT_APPLICABLE,
+        ),
+        (
+            "inclusion",
+            "Patients with known or suspected mutations on the insulin receptor gene",
+            Verdict.UNKNOWN,
+        ),
+    ],
+)
+def test_permissions_and_names_that_are_not_the_drug(
+    kind: str, criterion: str, verdict: Verdict
+) -> None:
+    note = "A 50-year-old woman with type 2 diabetes. Prior radiotherapy: no. Takes no medications."
+    result = judged(note, kind, criterion)
+    assert result.verdict is verdict, result.reason
+
+
+def test_diagnosed_a_year_ago_has_lasted_at_least_one_year() -> None:
+    note = "A 57-year-old man was diagnosed with Parkinson's disease a year ago."
+    criterion = "Patients with Parkinson's disease for at least one year"
+    result = judged(note, "inclusion", criterion)
+    assert result.verdict is not Verdict.NOT_MET, result.reason

@@ -162,7 +162,9 @@ def _long_enough(
     if source.kind == "note" and not _SINCE.search(source.text or ""):
         return None  # "fever two weeks ago" dates a visit: it says nothing of how long
     lasted = (today - condition.onset).days
-    return all(lasted >= w.days for w in windows)
+    # "diagnosed a year ago" is 365 days for a window of 365.25: a date a note gives in
+    # its own words is no more precise than them, so the bound gets a few days' slack
+    return all(lasted >= w.days - max(1.0, 0.03 * w.days) for w in windows)
 
 
 def _above(concept: str, own: frozenset[str]) -> bool:

@@ -319,7 +319,9 @@ _PERMISSION = re.compile(
 )
 # "Sentinel node biopsy without further axillary surgery is allowed."
 _PERMISSION_AT_END = re.compile(
-    r"\b(?:is|are|will\s+(?:also\s+)?be)\s+(?:also\s+)?(?:allowed|permitted|eligible)\s*[.:]?\s*$",
+    r"(?:\b(?:is|are|will\s+(?:also\s+)?be)\s+(?:also\s+)?"
+    # "Concurrent palliative radiotherapy, including whole brain irradiation, allowed"
+    r"|,\s*)(?:allowed|permitted|eligible)\s*[.:]?\s*$",
     re.I,
 )
 

@@ -81,6 +81,11 @@ _ALLOWED_AFTER = re.compile(
     re.I,
 )
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
+_NOT_THE_DRUG = re.compile(
+    r"[\s-]+(?:receptors?|genes?|levels?|resistance|sensitivity|secretion|antibod\w*|"
+    r"deficiency|analogue\s+levels?)\b",
+    re.I,
+)
 NURSING_PLACE = re.compile(
     r"\s+(?:homes?|facilit\w*|care|staff|students?|services?|units?)\b", re.I
 )
@@ -115,6 +120,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     if _ALLOWED_AFTER.match(item.text, end):
         return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
     if mention.category == "prior_therapy":
+        if _NOT_THE_DRUG.match(item.text, end):
+            return True  # "insulin receptor gene", "insulin levels": not the drug taken
         return bool(_THERAPY_OBJECT.search(item.text[max(0, start - 60) : start]))
     if mention.category == "pregnancy" and NURSING_PLACE.match(item.text, end):
         return True  # "a skilled nursing facility", "nursing home": a place, not breastfeeding
