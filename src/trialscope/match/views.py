@@ -20,6 +20,7 @@ rewrites it, so a changed verdict rule never serves an old result.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -190,7 +191,7 @@ def encode_view(view: TrialView) -> bytes:
 
 def decode_view(data: bytes, parsed: ParsedCriteria) -> TrialView:
     raw = orjson.loads(decompress(data))
-    keys = {index: frozenset(k) for index, k in raw["keys"]}
+    keys = {index: _key_set(tuple(k)) for index, k in raw["keys"]}
     compiled = compile_trial(parsed, keys)
 
     def unpacker(profile: Profile, text: str) -> Callable[[CompiledTrial], None]:
@@ -219,6 +220,13 @@ def decode_view(data: bytes, parsed: ParsedCriteria) -> TrialView:
         screened=frozenset(raw["screened"]),
         compiled=compiled,
     )
+
+
+@lru_cache(maxsize=100_000)
+def _key_set(keys: tuple[str, ...]) -> frozenset[str]:
+    """One set object for the same keys everywhere (as ``bulk`` builds them): thousands
+    of trials name the same concepts, and each key set holds their ancestors."""
+    return frozenset(sys.intern(key) for key in keys)
 
 
 def _readings_text(parsed: ParsedCriteria, compiled: CompiledTrial) -> str | None:
