@@ -72,3 +72,24 @@ def test_own_names_come_first_and_absent_conditions_are_left_out() -> None:
 def test_a_name_the_vocabulary_does_not_know_is_searched_as_written() -> None:
     patient = patient_from_data({"conditions": ["Quillfeather syndrome"]})
     assert condition_query(patient) == '"quillfeather syndrome"'
+
+
+@pytest.mark.parametrize(
+    ("conditions", "trial", "expected"),
+    [
+        # a patient with cancer: a trial of a comorbidity alone is not what they seek
+        (["pancreatic ductal adenocarcinoma", "hypertension"], ["Hypertension"], "comorbidity"),
+        (["pancreatic ductal adenocarcinoma", "hypertension"], ["Pancreatic Cancer"], "covers"),
+        # no cancer: every condition of the patient counts alike
+        (["type 2 diabetes", "hypertension"], ["Hypertension"], "covers"),
+    ],
+)
+def test_topical_fit_of_a_comorbidity(
+    conditions: list[str], trial: list[str], expected: str
+) -> None:
+    from trialscope.match.facts import PatientFacts
+    from trialscope.match.run import RANKING, _topical
+    from trialscope.match.trials import own_concepts
+
+    facts = PatientFacts.of(patient_from_data({"conditions": conditions}))
+    assert _topical(own_concepts(trial), facts) == getattr(RANKING.topical, expected)

@@ -227,6 +227,9 @@ class TopicalSettings(_Settings):
     #: only a broad condition of the trial covers the patient's ("Cancer Prevention" for
     #: colon cancer): a class, not the disease the trial is about
     broad: Share
+    #: the trial covers only a comorbidity of a patient with cancer (a hypertension trial
+    #: for a woman with pancreatic cancer and controlled hypertension)
+    comorbidity: Share
 
 
 class EligibilitySettings(_Settings):

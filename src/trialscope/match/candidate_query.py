@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from trialscope.match.concepts import vocabulary
+from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.patient import Patient
 
 __all__ = ["condition_query"]
@@ -66,8 +66,11 @@ def _broader_names(name: str) -> list[str]:
     # spread to the liver sits under "Liver Neoplasms", whose names mean primary liver cancer
     spread = "metasta" in name.lower()
     out: list[str] = []
-    for found in vocab.find(name):
+    # find_concepts also turns "adenocarcinoma of sigmoid colon" into the site's cancer
+    for found in find_concepts(name):
         concept = found.concept
+        if concept.startswith(("lex:", "therapy:")):
+            continue
         depth = vocab.depth(concept)
         for up in sorted(vocab.ancestors(concept), key=lambda c: -vocab.depth(c)):
             if up != concept and (spread or vocab.depth(up) < max(MIN_DEPTH, depth - MAX_STEPS_UP)):

@@ -329,7 +329,12 @@ def _topical(concepts: frozenset[str], facts: PatientFacts) -> float:
     patient's is the same or narrower), ``narrower`` (0.6) when the trial's is narrower
     than the patient's, else 0 (the values: ``RANKING.topical``)."""
     covering = [c for c in concepts if facts.has(c)]
-    if any(not _broad(c) for c in covering):
+    specific = [c for c in covering if not _broad(c)]
+    if specific:
+        cancers = {id(f.condition) for f in facts.has("lex:malignancy")}
+        if cancers and not any(id(f.condition) in cancers for c in specific for f in facts.has(c)):
+            # a patient with cancer: a trial of their hypertension alone is not what they seek
+            return RANKING.topical.comorbidity
         return RANKING.topical.covers
     if covering:
         return RANKING.topical.broad
