@@ -1,10 +1,12 @@
 """Match views stored ahead (``match.views``): made at import for the open trials, read
 back equal to what matching would build, stale ones never read and made again, and a
-refresh killed midway finished by the next one (each batch is one transaction)."""
+refresh killed midway finished by the next one (each batch is one transaction), and `serve`
+making stale ones again in the background."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,7 @@ from trialscope.match.views import (
     refresh_views,
 )
 from trialscope.store import Store
+from trialscope.store.sqlite import SQLiteStore
 
 pytestmark = needs_corpus
 SOURCE = CTGOV / "v2" / "DhanasaiBontu__clinical_trial_matchers.jsonl.gz"
@@ -103,3 +106,22 @@ def test_a_refresh_killed_midway_is_finished_by_the_next(
         v: (n, k) for v, (n, k, _) in whole.items()
     }
     assert {v: d for v, (_, _, d) in again.items()} == {v: d for v, (_, _, d) in whole.items()}
+
+
+def test_serve_makes_stale_views_again_in_the_background(tmp_path: Path) -> None:
+    """After an upgrade that changes the matcher, `serve` starts the same background
+    `reparse` as for stale parses, and it makes the views again."""
+    from trialscope.cli.serve_commands import start_reparse
+
+    db = tmp_path / "v.db"
+    with SQLiteStore(db) as store:
+        import_paths(store, [SOURCE])
+        with store.transaction() as conn:
+            conn.execute("UPDATE match_views SET view_key = 'an older matcher'")
+        waiting = pending_views(store)
+        assert waiting == len(store.nct_ids(statuses=OPEN_STATUSES))
+        process = start_reparse(store, str(db))
+    assert process is not None
+    assert process.wait(timeout=600) == 0
+    with SQLiteStore(db) as store:
+        assert pending_views(store) == 0
