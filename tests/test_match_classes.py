@@ -361,3 +361,15 @@ def test_diagnosed_a_year_ago_has_lasted_at_least_one_year() -> None:
     criterion = "Patients with Parkinson's disease for at least one year"
     result = judged(note, "inclusion", criterion)
     assert result.verdict is not Verdict.NOT_MET, result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        ("Patient with COVID-19. Symptoms: fever.", Verdict.NOT_MET),  # the current one
+        ("A 40-year-old man with a history of COVID-19 in 2020.", Verdict.MET),
+    ],
+)
+def test_an_occurrence_before_a_year_is_not_the_current_one(note: str, verdict: Verdict) -> None:
+    result = judged(note, "exclusion", "History of COVID-19 before 2022", ("COVID-19",))
+    assert result.verdict is verdict, result.reason

@@ -75,6 +75,13 @@ def seen_condition(
             continue
         if other and facts.about_any(condition, own):
             continue
+        if context.before_year is not None and condition.status == "active":
+            onset = condition.onset or today
+            if onset.year >= context.before_year:
+                # "History of COVID-19 before 2022": the infection the patient has now is
+                # not that one (an earlier one is asked, or assumed absent, as any other)
+                seen.named = f"{mention.text} before {context.before_year}"
+                continue
         if earlier_own and condition.status != "history" and facts.about_any(condition, own):
             seen.named = f"an earlier {mention.text} (the current one does not count)"
             continue

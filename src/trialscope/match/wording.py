@@ -205,9 +205,25 @@ class Context:
     #: "Prior history of breast cancer", "No previous invasive breast carcinoma": an
     #: earlier occurrence, not the one the patient has now
     prior: bool = False
+    #: "History of COVID-19 before 2022": the year an occurrence must precede
+    before_year: int | None = None
 
 
 NO_CONTEXT = Context()
+# "COVID-19 before 2022", "before January 2021" right after the name
+_BEFORE_YEAR = re.compile(
+    r"\s*(?:\([^()]{0,40}\)\s*)?(?:infection\s+)?(?:before|prior\s+to)\s+"
+    r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?)?"
+    r"((?:19|20)\d\d)\b",
+    re.I,
+)
+
+
+def _before_year(item: Item, mention: Mention) -> int | None:
+    found = _BEFORE_YEAR.match(item.text, mention.span[1] - item.span[0])
+    return int(found.group(1)) if found else None
+
+
 # "prior" before a name in its sentence (asides such as "(ipsi- and/or contralateral)" in
 # between); "prior to", "prior therapy for" name a time or a treatment instead
 _PRIOR_BEFORE = re.compile(
@@ -237,6 +253,7 @@ def read_context(item: Item, mention: Mention) -> Context:
         severity=severity(item, mention),
         excepted=excepted(item, mention),
         prior=_prior(item, mention),
+        before_year=_before_year(item, mention),
     )
 
 
