@@ -181,6 +181,14 @@ def measure(store_path: Path, label: str, engines: tuple[str, ...] = ENGINES) ->
             print(f"  repeated        {_p(warm)}  peak RSS {rss:5.0f} MB")
             if uncached:
                 print(f"  repeated, no totals cache {_p(uncached)}")
+            slowest = sorted(range(len(cold)), key=lambda i: -cold[i])[:6]
+            print(
+                "  slowest first runs: "
+                + "; ".join(
+                    f"#{i} ({answers[name][i].total:,}) {cold[i]:.1f} ms / {warm[i]:.1f} ms"
+                    for i in slowest
+                )
+            )
             broad = {"cancer": -2, "everything": -1}
             print(
                 "  broad: "
@@ -251,6 +259,7 @@ def main() -> None:
     parser.add_argument("--ranking", type=Path, help="write, or compare with, the top 10s here")
     parser.add_argument("--corpus", type=Path, help="an imported corpus store to reuse")
     parser.add_argument("--no-corpus", action="store_true", help="measure the scale-up only")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="e.g. tantivy")
     args = parser.parse_args()
     if not CTGOV.is_dir():
         raise SystemExit(f"shared corpus not found at {CTGOV}")
@@ -263,7 +272,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         corpus = args.corpus or folder / "corpus.db"
-        if not corpus.exists():
+        if not corpus.exists() and (args.ranking or not args.no_corpus):
             subprocess.run(
                 [
                     *cli,
@@ -280,7 +289,7 @@ def main() -> None:
         if args.ranking:
             check_ranking(corpus, args.ranking)
         if not args.no_corpus:
-            measure(corpus, "shared corpus")
+            measure(corpus, "shared corpus", tuple(args.engines.split(",")))
         if args.scale:
             target = args.db or folder / "scale.db"
             if not target.exists():
@@ -294,7 +303,7 @@ def main() -> None:
                 )
                 took = time.perf_counter() - started
                 print(f"# built the scale-up store (import + index) in {took:,.0f} s")
-            measure(target, "scale-up")
+            measure(target, "scale-up", tuple(args.engines.split(",")))
 
 
 if __name__ == "__main__":

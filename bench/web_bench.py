@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", default="1,2", help="serve worker counts to run, e.g. 2")
+    parser.add_argument("--only", help="kinds to run, comma-separated: trial,study,agent,search")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk")
@@ -123,6 +124,9 @@ def main() -> None:
                 for q in ("asthma", "breast%20cancer", "leukemia", "diabetes", "migraine")
             ],
         }
+        if args.only:
+            wanted = args.only.split(",")
+            kinds = {k: v for k, v in kinds.items() if k.split()[0].lower() in wanted}
         for workers in (int(n) for n in args.workers.split(",")):
             proc, root = serve(db, workers)
             try:

@@ -208,28 +208,18 @@ class SearchEngine:
         self, index: Any, searcher: Any, q: SearchQuery, shows: str
     ) -> tuple[Any, dict[str, float]]:
         """The index filter of the studies a site condition allows (None: no condition)
-        and, for a distance order, each one's km; kept per place and index state. A
+        and, for a distance order, each match's km; kept per query and index state. A
         radius is the index's own site cells where it can be (no city, state or country
-        with it, no distance order), else resolved in SQL (``_site_studies``)."""
-        by_km = q.sort is SortOrder.DISTANCE
-        key = (
-            shows,
-            self.store.location,
-            None if q.geo is None else (q.geo.lat, q.geo.lon, q.geo.radius_km),
-            q.country,
-            q.state,
-            q.city,
-            q.site_statuses,
-            by_km,
-        )
+        with it), else resolved in SQL (``_site_studies``)."""
+        key = (shows, self.store.location, _query_key(q))
         known: tuple[Any, dict[str, float]] | None = _shared_get(_SITES, key)
         if known is not None:
             return known
         covered = None
-        if q.geo is not None and not (by_km or q.country or q.state or q.city):
+        if q.geo is not None and not (q.country or q.state or q.city):
             covered = geo_cells.cover(q.geo.lat, q.geo.lon, q.geo.radius_km)
         if covered is not None:
-            found: tuple[Any, dict[str, float]] = (self._cells(index, searcher, q, covered), {})
+            found: tuple[Any, dict[str, float]] = self._cells(index, searcher, q, covered)
         else:
             with self.dialect.snapshot(self.db) as db:
                 ids, km = self._site_studies(db, q)
@@ -237,28 +227,42 @@ class SearchEngine:
         _shared_put(_SITES, key, found, SITES_CACHE)
         return found
 
-    def _cells(self, index: Any, searcher: Any, q: SearchQuery, covered: geo_cells.Cover) -> Any:
+    def _cells(
+        self, index: Any, searcher: Any, q: SearchQuery, covered: geo_cells.Cover
+    ) -> tuple[Any, dict[str, float]]:
         """A radius as index cells: any study with a (matching) site in a cell inside
-        it, or one of the studies with a site in an edge cell whose site SQL finds
-        within the radius, as the SQL engine measures it."""
-        assert q.geo is not None
+        it, or one of the query's matches with a site in an edge cell that SQL finds
+        within the radius, as the SQL engine measures it. For a distance order, the km
+        of every match (few: the query's own), from SQL."""
         statuses = q.site_statuses
         inside = geo_cells.with_status(covered.inside, statuses) if statuses else covered.inside
         edge = geo_cells.with_status(covered.edge, statuses) if statuses else covered.edge
+        rest = top_k.build_query(index, q, None)  # the query's text and document filters
         parts = [top_k.terms(index, "cell", inside)] if inside else []
-        candidates = top_k.matching_ids(searcher, top_k.terms(index, "cell", edge)) if edge else []
-        exact: set[str] = set()
+        if edge:
+            near_edge = top_k.all_of([rest, top_k.terms(index, "cell", edge)])
+            exact = self._near_km(top_k.matching_ids(searcher, near_edge), q)
+            if exact:
+                parts.append(top_k.only_query(index, exact))
+        cells = top_k.any_of(parts)
+        if q.sort is not SortOrder.DISTANCE:
+            return cells, {}
+        ids = top_k.matching_ids(searcher, top_k.all_of([rest, cells]))
+        return cells, self._near_km(ids, q)
+
+    def _near_km(self, nct_ids: list[str], q: SearchQuery) -> dict[str, float]:
+        """Of these studies, those with a matching site within the radius, and its km."""
+        assert q.geo is not None
+        km: dict[str, float] = {}
         with self.dialect.snapshot(self.db) as db:
-            for start in range(0, len(candidates), 2000):
-                chunk = candidates[start : start + 2000]
+            for start in range(0, len(nct_ids), 2000):
+                chunk = nct_ids[start : start + 2000]
                 where, params = self._near_sites(q)
                 where.append(f"s.nct_id IN ({','.join('?' * len(chunk))})")
                 head, head_params, table = self.dialect.near(db, q.geo, where, [*params, *chunk])
-                rows = db.execute(f"{head}SELECT nct_id FROM {table}", head_params)
-                exact.update(str(r[0]) for r in rows)
-        if exact:
-            parts.append(top_k.only_query(index, exact))
-        return top_k.any_of(parts)
+                rows = db.execute(f"{head}SELECT nct_id, km FROM {table}", head_params)
+                km.update((str(n), float(k)) for n, k in rows)
+        return km
 
     def _site_studies(self, db: Any, q: SearchQuery) -> tuple[set[str] | None, dict[str, float]]:
         """The studies a site condition allows (None: no such condition) and, with a

@@ -108,6 +108,10 @@ def any_of(parts: list[Any]) -> Any:
     return tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in parts])
 
 
+def all_of(parts: list[Any]) -> Any:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, p) for p in parts])
+
+
 def matching_ids(searcher: Any, query: Any) -> list[str]:
     """The NCT id of every match, from the id fast field (no stored document read)."""
     total = count(searcher, query)
