@@ -739,3 +739,27 @@ def test_a_trial_the_search_did_not_find_ranks_below_one_it_found() -> None:
     a, b = trial("NCT4", None), trial("NCT5", None)
     _score([a, b], None)
     assert a.score == b.score > missed.score
+
+
+# NCT04780477's exclusions, one run-on item in the record
+RUN_ON = (
+    "serious medical condition (e.g., cancer, heart disease, kidney disease, diabetes,) history "
+    "of CRC, bowel resection, polyposis syndrome, or inflammatory bowel disease smoked regularly "
+    "in the past year pregnant women, breast feeding women, or women planning pregnancy within "
+    "the year of active study participation"
+)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # the women's part is one thing of many: a man with colon cancer is still excluded
+        (RUN_ON, Verdict.MET),
+        # an item about women only does not apply to a man
+        ("Pregnant or breastfeeding women", Verdict.NOT_APPLICABLE),
+        ("Women of childbearing potential not using contraception", Verdict.NOT_APPLICABLE),
+    ],
+)
+def test_words_about_women_late_in_a_long_exclusion(criterion: str, verdict: Verdict) -> None:
+    _, results = judge(f"Exclusion Criteria:\n* {criterion}", METASTATIC_CRC)
+    assert find(results, criterion[:30]).verdict is verdict

@@ -71,6 +71,10 @@ class Reading:
     given_end: int | None = None
     given_runs: tuple[tuple[tuple[Mention, ...], ...], ...] = ()
     rest_runs: tuple[tuple[tuple[Mention, ...], ...], ...] = ()
+    #: a disease or therapy is named before the first word about women: the women's part
+    #: is one of several things the item lists ("serious medical condition (e.g., cancer
+    #: ...) ... pregnant women"), not what the whole item is about
+    named_before_women: bool = False
 
 
 def read_item(item: Item) -> Reading:
@@ -101,6 +105,7 @@ def read_item(item: Item) -> Reading:
         whole_permission=not _PERMISSION_LIMITED.search(text),
         pregnancy_words=pregnancy_words,
         female_words=pregnancy_words or bool(_FEMALE_ONLY.search(text)),
+        named_before_women=_named_before_women(item, mentions),
         male_words=bool(_MALE_ONLY.search(text)),
         men=bool(_MEN.search(text)),
         runs=runs_of(item, mentions),
@@ -333,6 +338,18 @@ _PERMISSION_LIMITED = re.compile(
 )
 
 
+def _named_before_women(item: Item, mentions: list[Mention]) -> bool:
+    women = _FEMALE_ONLY.search(item.text)
+    pregnancy = [m.span[0] - item.span[0] for m in mentions if m.category == "pregnancy"]
+    first = min(([women.start()] if women else []) + pregnancy, default=None)
+    if first is None:
+        return False
+    return any(
+        m.category in ("condition", "prior_therapy") and m.span[0] - item.span[0] < first
+        for m in mentions
+    )
+
+
 def _not_applicable(reading: Reading, facts: PatientFacts, kind: str) -> str | None:
     if reading.permission and kind == "inclusion":
         return "permits, does not require"  # "Pregnant women may be entered, but ..."
@@ -343,6 +360,7 @@ def _not_applicable(reading: Reading, facts: PatientFacts, kind: str) -> str | N
         sex == "male"
         and reading.female_words
         and (reading.pregnancy_words or not reading.male_words)
+        and not (kind == "exclusion" and reading.named_before_women)
     ):
         return "about women; the patient is male"
     if sex == "female" and reading.men and not reading.female_words:
