@@ -313,3 +313,17 @@ def test_threads_share_cached_answers_that_follow_changes(backend: Backend) -> N
         km = [h.nearest_site.distance_km for h in near if h.nearest_site]
         assert len(km) == len(near) and km == sorted(km)
         assert sorted(after[1][1]) == sorted(answers(sql)[1][1])
+
+
+def test_the_search_without_criteria_is_counted_by_the_replay(backend: Backend) -> None:
+    """The total and facets over every study are written with the index state, so no
+    process counts them on a search; they are the sql engine's."""
+    with backend.open() as store:
+        import_paths(store, [FILES[0], FILES[1]])
+        engine = SearchEngine(store)
+        got = engine.search(SearchQuery(sort=SortOrder.LAST_UPDATE, limit=3))
+        state = orjson.loads((_folder(engine) / "state.json").read_bytes())
+        want = SearchEngine(store, settings=SQL).search(SearchQuery())
+        assert state["everything"]["total"] == got.total == want.total
+        assert state["everything"]["facets"] == got.facets == want.facets
+        assert engine.search(SearchQuery(with_facets=False)).facets == {}

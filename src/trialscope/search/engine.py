@@ -85,6 +85,14 @@ def _query_key(query: SearchQuery) -> str:
     return hashlib.sha1(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()[:12]
 
 
+_NO_CRITERIA = _query_key(SearchQuery())
+
+
+def _no_criteria(query: SearchQuery) -> bool:
+    """A search of every study (in any order, a page of any size)."""
+    return _query_key(replace(query, sort=SortOrder.RELEVANCE)) == _NO_CRITERIA
+
+
 def encode_cursor(query: SearchQuery, offset: int) -> str:
     raw = orjson.dumps({"o": offset, "q": _query_key(query)})
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -180,6 +188,10 @@ class SearchEngine:
         tq = top_k.build_query(index, query, only)
         key = (_query_key(query), query.with_facets, shows)
         known = _shared_get(_TOP_TOTALS, key)
+        if known is None and top.everything is not None and _no_criteria(query):
+            # every study: the replay that wrote this index state counted it
+            facets = top.everything["facets"] if query.with_facets else {}
+            known = (int(top.everything["total"]), facets)
         if query.sort is SortOrder.DISTANCE:
             every = top_k.all_hits(searcher, tq, len(km))  # a radius: matches are in km
             total = len(every)

@@ -159,6 +159,9 @@ class State:
     store_id: str
     watermark: int
     layout: int = LAYOUT
+    #: the total and facets of the search without criteria at this watermark, counted by
+    #: the replay that wrote it (over every study, the costliest facets to compute)
+    everything: dict[str, Any] | None = None
 
 
 def store_position(store: Store) -> tuple[int, str]:
@@ -195,6 +198,8 @@ class TantivyIndex:
         #: how often this process (re)opened its reader: cached answers name it, so a
         #: replay that rewrote the index at the same watermark is never hidden by them
         self._reloads = 0
+        #: State.everything of the state this process's searcher shows
+        self.everything: dict[str, Any] | None = None
 
     # -- reading ----------------------------------------------------------------------
 
@@ -224,6 +229,7 @@ class TantivyIndex:
             self._open(state)
             self._seen = position
             self.watermark = state.watermark
+            self.everything = state.everything
         return self.watermark
 
     def _open(self, state: State) -> None:
@@ -312,7 +318,7 @@ class TantivyIndex:
             with contextlib.suppress(Exception):
                 writer.rollback()
             raise
-        done = State(build, store_id, generation)
+        done = State(build, store_id, generation, everything=_everything(index))
         self._write_state(done)
         if rebuild and state is not None:
             self._remove_builds(keep=build)
@@ -359,6 +365,16 @@ class TantivyIndex:
             done = self._replay(store, stale)
             self._seen = None
             return done
+
+
+def _everything(index: Any) -> dict[str, Any]:
+    """The total and facets of every study in the index just committed."""
+    from trialscope.search import tantivy_search  # it builds on this module
+
+    index.reload()
+    searcher = index.searcher()
+    every = tantivy.Query.all_query()
+    return {"total": searcher.num_docs, "facets": tantivy_search.facets(searcher, every)}
 
 
 def _site_cells(db: Any, nct_ids: list[str]) -> dict[str, list[str]]:
