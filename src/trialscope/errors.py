@@ -72,6 +72,13 @@ class StoreError(TrialscopeError):
     code = "store_error"
 
 
+class StoreConflict(StoreError):
+    """Two writers' transactions crossed (a deadlock or serialisation failure): this one
+    was rolled back and can be run again as it was."""
+
+    code = "store_conflict"
+
+
 class RecordError(TrialscopeError):
     """One input record is malformed; the importer quarantines it and goes on."""
 

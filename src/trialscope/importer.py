@@ -20,6 +20,7 @@ from trialscope.formats.sources import Skipped, SourceReader
 from trialscope.match.views import refresh_views
 from trialscope.pipeline import Prepared, PreparePool, grouped, lenient_gc
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
+from trialscope.store.conflicts import again_on_conflict
 
 
 @dataclass
@@ -161,6 +162,6 @@ def import_paths(
             on_progress(ImportProgress(done, 0, 0, stage="criteria", total_records=total))
 
     # criteria of the versions that became current, then what matching reads of them
-    parse_pending(store, workers=workers, on_progress=criteria_progress)
-    refresh_views(store)
+    again_on_conflict(lambda: parse_pending(store, workers=workers, on_progress=criteria_progress))
+    again_on_conflict(lambda: refresh_views(store))
     return summary

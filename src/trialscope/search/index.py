@@ -138,12 +138,13 @@ class IndexWriter:
         for table in ("search_docs", "search_sites", "search_terms"):
             db.execute(f"DELETE FROM {table} WHERE nct_id IN ({marks})", nct_ids)
         related.mark_dirty(db, nct_ids)  # its related trials follow, in the same transaction
+        if rows:
+            rowids = self.dialect.new_rowids(db, len(rows))
+            self.dialect.insert_docs(db, rowids, rows)
+            write_side_tables(db, rowids, rows)
+        # last: the generation's row is every writer's hot spot; a batch that holds it then
+        # waits for nothing but its own commit, so concurrent writers can never deadlock on it
         log_changes(db, nct_ids, rows)
-        if not rows:
-            return
-        rowids = self.dialect.new_rowids(db, len(rows))
-        self.dialect.insert_docs(db, rowids, rows)
-        write_side_tables(db, rowids, rows)
 
 
 def refresh(store: Store, on_progress: Callable[[int], None] | None = None) -> int:

@@ -9,6 +9,7 @@ from trialscope.search import index as search_index
 from trialscope.search import related
 from trialscope.search.tantivy_index import State, top_index
 from trialscope.store import Store
+from trialscope.store.conflicts import again_on_conflict
 
 #: told (studies indexed so far, studies waiting at the start)
 IndexProgress = Callable[[int, int], None]
@@ -32,16 +33,20 @@ def refresh_index(
     waiting = search_index.pending(store)
     done = 0
     if waiting and on_progress is None:
-        done = search_index.refresh(store)
+        done = again_on_conflict(lambda: search_index.refresh(store))
     elif waiting and on_progress is not None:
         on_progress(0, waiting)
-        done = search_index.refresh(store, lambda n: on_progress(n, waiting))
+        done = again_on_conflict(
+            lambda: search_index.refresh(store, lambda n: on_progress(n, waiting))
+        )
     queued = related.pending(store)
     if queued and on_related is not None:
         on_related(0, queued)
-        related.refresh(store, lambda n: on_related(n, max(n, queued)), workers=workers)
+        again_on_conflict(
+            lambda: related.refresh(store, lambda n: on_related(n, max(n, queued)), workers=workers)
+        )
     elif queued:
-        related.refresh(store, workers=workers)
+        again_on_conflict(lambda: related.refresh(store, workers=workers))
     # the top-k index replays the change log now, not on the first search after
     top = top_index(store)
     if top is not None:

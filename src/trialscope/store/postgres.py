@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from trialscope.errors import StoreError
+from trialscope.errors import StoreConflict, StoreError
 from trialscope.store.base import BaseStore, migrations, utc_now
 
 #: advisory lock classes (the first key of pg_advisory_xact_lock(int, int))
@@ -65,10 +65,10 @@ class PgConnection:
             return self.raw.execute(query, parameters)
         except psycopg.OperationalError as exc:
             if not self.raw.broken or self._in_transaction:
-                raise StoreError(f"Database error: {_describe(exc)}") from exc
+                raise _translated(exc, "Database error") from exc
             lost = exc
         except psycopg.Error as exc:
-            raise StoreError(f"Database error: {_describe(exc)}") from exc
+            raise _translated(exc, "Database error") from exc
         try:
             self.raw = _connect(self.url)
             return self.raw.execute(query, parameters)
@@ -87,7 +87,7 @@ class PgConnection:
             with self.raw.transaction():
                 yield
         except psycopg.Error as exc:  # BEGIN or COMMIT (a serialisation failure, ...)
-            raise StoreError(f"Database transaction failed: {_describe(exc)}") from exc
+            raise _translated(exc, "Database transaction failed") from exc
         finally:
             self._depth -= 1
 
@@ -99,7 +99,17 @@ class PgConnection:
             with self.raw.cursor() as cur:
                 cur.executemany(to_psycopg(sql), rows)
         except psycopg.Error as exc:
-            raise StoreError(f"Database error: {_describe(exc)}") from exc
+            raise _translated(exc, "Database error") from exc
+
+
+#: SQLSTATEs of a transaction another one crossed: deadlock, serialisation failure
+_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def _translated(exc: psycopg.Error, what: str) -> StoreError:
+    if exc.sqlstate in _CONFLICTS:
+        return StoreConflict(f"{what}: {_describe(exc)}")
+    return StoreError(f"{what}: {_describe(exc)}")
 
 
 class PostgresStore(BaseStore):

@@ -26,6 +26,7 @@ from trialscope.formats.sources import Chunk
 from trialscope.match.views import refresh_views
 from trialscope.pipeline import PreparePool, grouped, to_incoming
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
+from trialscope.store.conflicts import again_on_conflict
 from trialscope.store.sqlite import utc_now
 from trialscope.store.sync_state import Checkpoint
 from trialscope.sync.client import CtgovClient, internal_base, request_url
@@ -207,8 +208,9 @@ class SyncRunner:
             summary.requests = self.client.requests_sent - requests_before
             summary.top_fields = self.store.changed_fields_since(started_at)
             self.store.finish_run(run_id, summary.status, summary.as_dict())
-        parse_pending(self.store, workers=self.workers)  # criteria of versions now current
-        refresh_views(self.store)  # and what matching reads of them
+        # criteria of versions now current, and what matching reads of them
+        again_on_conflict(lambda: parse_pending(self.store, workers=self.workers))
+        again_on_conflict(lambda: refresh_views(self.store))
         return summary
 
     def _paged(self, summary: SyncSummary, run_id: int, pending: Checkpoint | None) -> str | None:
