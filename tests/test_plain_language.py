@@ -177,6 +177,11 @@ def test_a_stale_record_says_so_in_core_views() -> None:
         ("- dash", '"- dash"'),
         ('say "hi"', 'say "hi"'),
         ("", '""'),
+        # the words YAML readers take for bools or null, whatever their case
+        ("Null", '"Null"'),
+        ("NO", '"NO"'),
+        ("Y", '"Y"'),
+        ("Phase 2/Phase 3 (A & B)", "Phase 2/Phase 3 (A & B)"),
     ],
 )
 def test_yaml_scalar_quotes_only_what_must_be_quoted(value: str, written: str) -> None:
@@ -185,6 +190,12 @@ def test_yaml_scalar_quotes_only_what_must_be_quoted(value: str, written: str) -
 
 @given(st.text(max_size=60))
 def test_yaml_scalar_always_reads_back(value: str) -> None:
+    assert yaml.safe_load(f"key: {yaml_scalar(value)}") == {"key": value}
+
+
+@given(st.from_regex(r"[A-Za-zéΩ][\w ,.()/'&+-]{0,40}", fullmatch=True))
+def test_yaml_scalar_fast_path_reads_back(value: str) -> None:
+    # the shapes the fast path writes plain without asking PyYAML
     assert yaml.safe_load(f"key: {yaml_scalar(value)}") == {"key": value}
 
 

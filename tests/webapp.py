@@ -16,6 +16,7 @@ from pathlib import Path
 from tests.conftest import CTGOV, FIXTURES, Backend
 from trialscope.config import Settings
 from trialscope.importer import import_paths
+from trialscope.service import refresh_index
 from trialscope.store import open_store
 
 with warnings.catch_warnings():
@@ -69,6 +70,9 @@ def _import(location: str, folder: Path) -> None:
     paths += [FIXTURES / "NCT04416854.2026.v2.json", _hostile_record(folder)]
     with open_store(location) as store:
         summary = import_paths(store, paths, workers=1)
+        # as `trialscope import` leaves it: indexed, related trials stored (a page only
+        # reads them)
+        refresh_index(store)
     assert summary.counts["new"] >= 200, summary.as_dict()
 
 

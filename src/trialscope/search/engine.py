@@ -435,13 +435,19 @@ class SearchEngine:
 
     # -- related trials --------------------------------------------------------------------
 
-    def related(self, nct_id: str, k: int = 5) -> list[Hit]:
+    def related(self, nct_id: str, k: int = 5, *, stored_only: bool = False) -> list[Hit]:
         """The trials most like ``nct_id`` (trialscope.search.related), as stored when the
-        index was refreshed; computed now only when its list is missing."""
-        self.refresh()
+        index was refreshed; computed now only when its list is missing.
+
+        ``stored_only`` (a web page): read what a refresh stored and nothing else, neither
+        refreshing the index first nor computing a missing list (which reads every
+        study's features: seconds at 500k); such a trial shows none until the refresh
+        that import, sync or ``serve``'s background process runs."""
         nct_id = nct_id.upper()
+        if not stored_only:
+            self.refresh()
         found = related.stored(self.db, nct_id, k)
-        if found is None:
+        if found is None and not stored_only:
             found = related.compute_one(self.store, nct_id, k)
         if not found:
             return []

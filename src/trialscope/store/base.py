@@ -481,10 +481,14 @@ class BaseStore(SyncStateMixin):
             where.append("v.first_seen >= ?")
             params.append(since)
         clause = f" AND {' AND '.join(where)}" if where else ""
-        # The first link of each chain: no earlier version of the same study.
+        # The first link of each chain: no earlier version of the same study. The study
+        # in the NOT EXISTS lets SQLite search its changes by study, not scan them all
+        # (it has no index on to_version_id alone): a page's recent changes read a few
+        # rows however large the change log grows.
         rows = self.conn.execute(
             "SELECT v.id, v.nct_id, v.first_seen, v.last_update_post_date FROM versions v"
-            " WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.to_version_id = v.id)"
+            " WHERE NOT EXISTS (SELECT 1 FROM changes c"
+            " WHERE c.nct_id = v.nct_id AND c.to_version_id = v.id)"
             " AND v.id = (SELECT id FROM versions w WHERE w.nct_id = v.nct_id"
             f" ORDER BY {_CHAIN_ORDER} LIMIT 1){clause}",
             params,

@@ -20,12 +20,13 @@ from trialscope.render.card import (
     treatments,
 )
 from trialscope.render.markdown import RECENT_DAYS, ctgov_url
+from trialscope.render.plain_language import plain_language
 from trialscope.store import FieldChange
 from trialscope.web.api import NCT_PATTERN, markdown_response, serving_base, study_markdown
 from trialscope.web.app import Backend, backend, templates
-from trialscope.web.plain import arm_summaries, plain_for
+from trialscope.web.plain import arm_summaries
 from trialscope.web.related import related_hits
-from trialscope.web.textfmt import eligibility_lists
+from trialscope.web.textfmt import criteria_lists, eligibility_lists, stored_parse_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,14 +96,14 @@ def patient_page(
     study = Study.from_json(store.study_bytes(nct))
     protocol = study.protocol_section
     eligibility = protocol.eligibility_module if protocol else None
-    criteria = eligibility_lists(
-        store, nct, eligibility.eligibility_criteria if eligibility else None
-    )
+    # one read of the stored parse for both the lists and the plain sentences
+    stored = stored_parse_of(store, nct)
+    criteria = criteria_lists(stored, eligibility.eligibility_criteria if eligibility else None)
     context = {
         "study": study,
         "p": protocol,
         "facts": _facts(study),
-        "plain": plain_for(store, study),
+        "plain": plain_language(study, stored.parsed if stored else None),
         "arms": arm_summaries(study),
         "criteria": criteria,
         "title": f"{study.brief_title or nct} (plain language)",

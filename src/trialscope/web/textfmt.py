@@ -17,6 +17,7 @@ from trialscope.errors import NotFoundError
 from trialscope.record.markdown import unescape_markdown
 
 if TYPE_CHECKING:
+    from trialscope.criteria.store import StoredParse
     from trialscope.store import Store
 
 _BULLET = re.compile(r"^(\s*)(?:[*\-•·▪●]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))\s+(.*)$")
@@ -115,16 +116,28 @@ def split_criteria(text: str | None) -> Criteria:
     return found
 
 
-def eligibility_lists(store: Store, nct_id: str, text: str | None) -> Criteria:
-    """Inclusion and exclusion lists from the criteria parser's stored parse
-    (``trialscope.criteria``, written at import), which knows more header spellings and
-    list shapes; the header split above when there is no current parse or it found no
-    inclusion/exclusion header. A page never parses (tens of ms) nor writes."""
+def stored_parse_of(store: Store, nct_id: str) -> StoredParse | None:
+    """The criteria parse the import stored for the current version (an older parser's
+    too), or None. Never parses (tens of ms) nor writes."""
     from trialscope.criteria.store import load_parse
 
     try:
-        stored = load_parse(store, nct_id, parse_if_missing=False)
+        return load_parse(store, nct_id, parse_if_missing=False)
     except NotFoundError:
+        return None
+
+
+def eligibility_lists(store: Store, nct_id: str, text: str | None) -> Criteria:
+    """:func:`criteria_lists` of a study's stored parse."""
+    return criteria_lists(stored_parse_of(store, nct_id), text)
+
+
+def criteria_lists(stored: StoredParse | None, text: str | None) -> Criteria:
+    """Inclusion and exclusion lists from the criteria parser's stored parse
+    (``trialscope.criteria``, written at import), which knows more header spellings and
+    list shapes; the header split above when there is no current parse or it found no
+    inclusion/exclusion header."""
+    if stored is None:
         return split_criteria(text)
     parsed = stored.parsed
     if stored.stale or not parsed.items or {"no_header", "empty"} & set(parsed.flags):
