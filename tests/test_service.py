@@ -280,12 +280,29 @@ def test_related_trials_show_a_refreshed_list_at_once(held: service.Backend) -> 
         )
     shown = [h.nct_id for h in service.related_trials(held, AML_TRIAL, 3)]
     assert shown and first[0] not in shown and shown[0] == first[1]
-    # and the list the next refresh stores again, without waiting
+    # re-indexed with the same features (a status update): its stored list stands
     with store.transaction() as db:
         related_stage.mark_dirty(db, [AML_TRIAL])
-    assert related_stage.pending(store) == 1
+    seconds: dict[str, float] = {}
+    service.refresh_index(store, seconds=seconds)
+    assert related_stage.pending(store) == 0 and seconds["related_lists_stored"] == 0
+    assert [h.nct_id for h in service.related_trials(held, AML_TRIAL, 3)] == shown
+    # and the list the next refresh stores again (queued as another's spread queues it)
+    # shows without waiting
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO related_dirty (nct_id, features_done, spread) VALUES (?, 1, 0)",
+            (AML_TRIAL,),
+        )
     service.refresh_index(store)
     assert related_stage.pending(store) == 0
+    assert [h.nct_id for h in service.related_trials(held, AML_TRIAL, 3)] == first
+    # a study whose list was never stored gets one, even with unchanged features
+    with store.transaction() as db:
+        db.execute("DELETE FROM related_trials WHERE nct_id = ?", (AML_TRIAL,))
+        db.execute("DELETE FROM related_lists WHERE nct_id = ?", (AML_TRIAL,))
+        related_stage.mark_dirty(db, [AML_TRIAL])
+    service.refresh_index(store)
     assert [h.nct_id for h in service.related_trials(held, AML_TRIAL, 3)] == first
 
 

@@ -167,9 +167,12 @@ def progress_count(p: ImportProgress, rate: float) -> str:
     return f"{p.records:,}{of} {unit} · {rate:,.0f}/s"
 
 
-def refresh_index(store: Store, show_bar: bool, workers: int = 1) -> int:
+def refresh_index(
+    store: Store, show_bar: bool, workers: int = 1, seconds: dict[str, float] | None = None
+) -> int:
     """Bring the search index up to date with what was just stored, with a progress bar
-    (related trials in ``workers`` processes when many are queued)."""
+    (related trials in ``workers`` processes when many are queued; each part's wall time
+    into ``seconds`` when given)."""
     with Progress(
         TextColumn("[bold]{task.description}"),
         TextColumn("{task.completed:,.0f} of {task.total:,.0f} studies"),
@@ -190,7 +193,9 @@ def refresh_index(store: Store, show_bar: bool, workers: int = 1) -> int:
         def advance_related(done: int, waiting: int) -> None:
             bar.update(related, total=waiting, completed=done, visible=True)
 
-        return service.refresh_index(store, advance, advance_related, workers=workers)
+        return service.refresh_index(
+            store, advance, advance_related, workers=workers, seconds=seconds
+        )
 
 
 # -- show -----------------------------------------------------------------------------

@@ -151,11 +151,19 @@ def sync(
                 continue
             results.append(_run_one(runner, as_json, quiet))
         if results:
+            seconds: dict[str, float] = {}
             indexed = refresh_index(
-                store, not (quiet or as_json) and err_console.is_terminal, settings.workers
+                store,
+                not (quiet or as_json) and err_console.is_terminal,
+                settings.workers,
+                seconds,
             )
             for result in results:
                 result["indexed"] = indexed
+            # the refresh is shared by every profile run: its times go with the last one
+            stages = results[-1]["stage_seconds"]
+            assert isinstance(stages, dict)
+            stages.update({k: round(v, 3) for k, v in seconds.items()})
     if as_json and results:
         print_json(results[0] if len(results) == 1 else results)
 

@@ -30,6 +30,7 @@ import itertools
 import logging
 import multiprocessing
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.pool import Pool
@@ -204,11 +205,30 @@ def _term(text: str) -> str:
 # ---- the refresh stage ------------------------------------------------------------------
 
 
+#: ``related_dirty.spread``: 1 queue the trials it may enter or leave (a study whose
+#: features changed, or a new one), 0 recompute its list only (queued by another's
+#: spread), KEEP its features did not change and its stored list stands (a sync's status
+#: or site update: at 500k a quarter of a sync's lists were these), MUST_LIST owed a list
+#: before it was queued again (a spread target or a changed study whose list was not
+#: stored yet), so it is computed whatever its features
+KEEP, MUST_LIST = -1, 2
+#: a queued row already owes its list (features stored, or queued as a spread target)
+_LIST_OWED = f"related_dirty.features_done = 1 OR related_dirty.spread = {MUST_LIST}"
+
+
+def _after_features(spread: int, changed: bool) -> int:
+    """The spread a study queued by the index gets once its features are stored."""
+    if changed:
+        return int(spread > 0)
+    return 0 if spread in (0, MUST_LIST) else KEEP
+
+
 def mark_dirty(db: Connection, nct_ids: Sequence[str]) -> None:
     """Queue studies whose index rows were just written (call inside that transaction)."""
     db.executemany(
         "INSERT INTO related_dirty (nct_id, features_done, spread) VALUES (?, 0, 1)"
-        " ON CONFLICT (nct_id) DO UPDATE SET features_done = 0, spread = 1",
+        " ON CONFLICT (nct_id) DO UPDATE SET features_done = 0,"
+        f" spread = CASE WHEN {_LIST_OWED} THEN {MUST_LIST} ELSE 1 END",
         [(n,) for n in nct_ids],
     )
 
@@ -290,7 +310,10 @@ def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -
             # unchanged features leave the neighbours' lists as they are
             db.executemany(
                 "UPDATE related_dirty SET features_done = 1, spread = ? WHERE nct_id = ?",
-                [(int(spread and not _same(old.get(n), new[n])), n) for n, spread in claimed],
+                [
+                    (_after_features(spread, not _same(old.get(n), new[n])), n)
+                    for n, spread in claimed
+                ],
             )
         done += len(claimed)
 
@@ -307,9 +330,10 @@ def load_corpus(
         str(n): str(u or "")
         for n, u in store.conn.execute("SELECT nct_id, last_update FROM search_docs")
     }
-    stored_rows = ((str(n), str(k), str(v)) for n, k, v in rows)
+    # the rows as the driver gives them (text columns are str on both backends): a
+    # conversion per value was a tenth of the load's CPU (60k: 1.32 -> 1.19 s)
     return Corpus(
-        itertools.chain(stored_rows, extra),
+        itertools.chain(rows, extra),
         updated,
         lambda c: specificity(vocab, c),
         budget=BUDGET,
@@ -322,22 +346,24 @@ def store_neighbours(
     """Stage 2: the neighbours of every study queued; returns how many lists were stored.
     With a ``pool`` (forked after ``corpus`` was made :data:`_SHARED`) its workers
     compute the lists."""
-    done = 0
+    done = stored = 0
     computed: set[str] = set()
     while True:
         with store.transaction() as db:
             claimed = _claim(store, db, 1)
             if not claimed:
-                return done
-            ids = [n for n, _ in claimed]
+                return stored
+            handled = [n for n, _ in claimed]
+            kept = _kept_lists(db, [n for n, spread in claimed if spread == KEEP])
+            ids = [n for n in handled if n not in kept]
             if pool is None:
                 lists = {n: corpus.neighbours(n) for n in ids}
             else:
                 found = itertools.chain.from_iterable(pool.map(_neighbours_part, _parts(ids)))
                 lists = {n: [Neighbour(*x) for x in listed] for n, listed in found}
-            spreaders = [n for n, spread in claimed if spread]
+            spreaders = [n for n, spread in claimed if spread > 0]
             queued = _spread_targets(db, spreaders, lists) - computed - set(ids)
-            marks = ",".join("?" * len(ids))
+            marks = ",".join("?" * len(ids)) or "NULL"
             db.execute(f"DELETE FROM related_trials WHERE nct_id IN ({marks})", ids)
             db.execute(f"DELETE FROM related_lists WHERE nct_id IN ({marks})", ids)
             db.executemany(
@@ -353,16 +379,34 @@ def store_neighbours(
                 "INSERT INTO related_lists (nct_id, neighbours) VALUES (?, ?)",
                 [(n, len(found)) for n, found in lists.items()],
             )
-            db.execute(f"DELETE FROM related_dirty WHERE nct_id IN ({marks})", ids)
+            every = ",".join("?" * len(handled))
+            db.execute(f"DELETE FROM related_dirty WHERE nct_id IN ({every})", handled)
+            # a kept study that another's spread reaches is computed after all
             db.executemany(
                 "INSERT INTO related_dirty (nct_id, features_done, spread) VALUES (?, 1, 0)"
                 " ON CONFLICT (nct_id) DO NOTHING",
                 [(n,) for n in sorted(queued)],
             )
         computed.update(ids)
-        done += len(ids)
+        stored += len(ids)
+        done += len(handled)
         if on_progress:
             on_progress(done)
+
+
+def _kept_lists(db: Connection, unchanged: list[str]) -> set[str]:
+    """Of studies whose features did not change, those with a stored list (it stands:
+    their features and the others' are what it was computed from, and the others that
+    changed queue it themselves); one without (a refresh stopped before it) is computed."""
+    if not unchanged:
+        return set()
+    marks = ",".join("?" * len(unchanged))
+    return {
+        str(r[0])
+        for r in db.execute(
+            f"SELECT nct_id FROM related_lists WHERE nct_id IN ({marks})", unchanged
+        )
+    }
 
 
 def _spread_targets(
@@ -385,27 +429,42 @@ def _spread_targets(
 Progress = Callable[[int], None]
 
 
-def refresh(store: Store, on_progress: Progress | None = None, workers: int = 1) -> int:
+def refresh(
+    store: Store,
+    on_progress: Progress | None = None,
+    workers: int = 1,
+    seconds: dict[str, float] | None = None,
+) -> int:
     """Bring every queued study's related trials up to date; returns how many lists were
     stored. Nothing queued costs one read. ``workers`` > 1 finds features and lists in
     that many forked processes when at least :data:`POOL_MIN` studies are queued (the
-    lists are the same: each is computed from the same corpus)."""
+    lists are the same: each is computed from the same corpus). ``seconds`` gets the
+    wall time of each part (features, corpus, lists) and the lists stored."""
     if pending(store) == 0:
         return 0
     from trialscope.criteria.vocabulary import terminology
 
+    timed = seconds if seconds is not None else {}
+    started = time.perf_counter()
     vocab = terminology()
     pooled = workers > 1 and pending(store) >= POOL_MIN
     with _pool(workers if pooled else 0) as pool:
         store_features(store, vocab, pool)
+    timed["related_features"] = time.perf_counter() - started
+    started = time.perf_counter()
     corpus = load_corpus(store, vocab)
+    timed["related_corpus"] = time.perf_counter() - started
+    started = time.perf_counter()
     global _SHARED
     _SHARED = corpus  # the neighbour workers forked next read it (copy-on-write)
     try:
         with _pool(workers if pooled else 0) as pool:
-            return store_neighbours(store, corpus, on_progress, pool)
+            done = store_neighbours(store, corpus, on_progress, pool)
     finally:
         _SHARED = None
+    timed["related_lists"] = time.perf_counter() - started
+    timed["related_lists_stored"] = done
+    return done
 
 
 # ---- the worker pool ----------------------------------------------------------------------

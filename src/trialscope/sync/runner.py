@@ -59,6 +59,9 @@ class SyncSummary:
     not_found: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     error: str | None = None
+    #: wall seconds of each stage after the fetch: criteria, match views, and (added by
+    #: the shell's refresh) index, related, tantivy
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def records(self) -> int:
@@ -85,6 +88,7 @@ class SyncSummary:
             "aliases": dict(self.aliases),
             "not_found": self.not_found,
             "elapsed_seconds": round(self.elapsed, 3),
+            "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
             "error": self.error,
         }
 
@@ -209,8 +213,12 @@ class SyncRunner:
             summary.top_fields = self.store.changed_fields_since(started_at)
             self.store.finish_run(run_id, summary.status, summary.as_dict())
         # criteria of versions now current, and what matching reads of them
+        started = time.perf_counter()
         again_on_conflict(lambda: parse_pending(self.store, workers=self.workers))
+        summary.stage_seconds["criteria"] = time.perf_counter() - started
+        started = time.perf_counter()
         again_on_conflict(lambda: refresh_views(self.store))
+        summary.stage_seconds["match_views"] = time.perf_counter() - started
         return summary
 
     def _paged(self, summary: SyncSummary, run_id: int, pending: Checkpoint | None) -> str | None:
