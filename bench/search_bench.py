@@ -5,9 +5,10 @@
 First over the shared corpus, then (with --scale) over a scale-up store of real
 records with rewritten NCT ids (bench/import_bench.py's generator), imported and
 indexed with the real CLI. Both search engines answer (``sql``: FTS5; ``tantivy``: the
-index beside the store), with totals and every facet. Each query's first run is timed
-on its own (nothing cached for it), then 5 more runs (median per query); both
-are reported as p50/p95 over the 50 queries, and for tantivy also the repeats with its
+index beside the store), with totals and every facet. The tantivy index is first read into
+memory as ``serve`` does at start (``TantivyIndex.preload``). Each query's first run is
+timed on its own (nothing cached for it; wall and CPU time), then 5 more runs (median per
+query); both are reported as p50/p95 over the 50 queries, and for tantivy also the repeats with its
 totals cache emptied. Then whether the two engines' totals and facets agree.
 
 ``--ranking FILE`` guards refactors of the engine: the top 10 of every query (ids and
@@ -152,15 +153,20 @@ def measure(store_path: Path, label: str, engines: tuple[str, ...] = ENGINES) ->
             engine = SearchEngine(store, settings=_settings(store_path, name))
             started = time.perf_counter()
             engine.refresh()
+            mapped = 0
             if engine.top is not None:
-                engine.top.catch_up(store)
+                # as `serve` does at start: the index read into memory and kept there
+                mapped = engine.top.preload(store)
             ready = time.perf_counter() - started
             cold: list[float] = []
             warm: list[float] = []
             uncached: list[float] = []
             answers[name] = []
+            cold_cpu: list[float] = []
             for query in queries():
+                cpu = time.process_time()
                 took, answer = _timed(lambda q=query, e=engine: e.search(q))
+                cold_cpu.append((time.process_time() - cpu) * 1000)
                 cold.append(took)
                 answers[name].append(answer)
                 warm.append(
@@ -176,8 +182,10 @@ def measure(store_path: Path, label: str, engines: tuple[str, ...] = ENGINES) ->
                         runs.append(_timed(lambda q=query, e=engine: e.search(q))[0])
                     uncached.append(statistics.median(runs))
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"{label} · {studies:,} studies · engine {name} (ready in {ready:.1f} s)")
+            kept = f", {mapped / 1e6:,.0f} MB of index preloaded" if mapped else ""
+            print(f"{label} · {studies:,} studies · engine {name} (ready in {ready:.1f} s{kept})")
             print(f"  first runs      {_p(cold)}")
+            print(f"  first runs, CPU {_p(cold_cpu)}  (the process's, every thread)")
             print(f"  repeated        {_p(warm)}  peak RSS {rss:5.0f} MB")
             if uncached:
                 print(f"  repeated, no totals cache {_p(uncached)}")

@@ -23,6 +23,7 @@ from tests.conftest import CTGOV, FIXTURES, Backend, needs_corpus
 from trialscope.config import SearchSettings, search_settings
 from trialscope.importer import import_paths
 from trialscope.search import GeoFilter, SearchEngine, SearchQuery, SortOrder, locate_place
+from trialscope.search.engine import clear_caches
 from trialscope.search.tantivy_index import TantivyIndex, store_position
 from trialscope.store import SQLiteStore, Store
 
@@ -132,6 +133,10 @@ def test_text_totals_and_facets_agree(pair: Pair, query: SearchQuery) -> None:
     want, got = pair.fts5.search(query), pair.top.search(query)
     assert got.total == want.total and got.facets == want.facets
     assert {h.nct_id for h in got.hits} <= set(every_page(pair.fts5, query, 1000))
+    # without facets the total is counted by the top k itself, not by the facets' pass
+    clear_caches()
+    bare = pair.top.search(replace(query, with_facets=False, cursor=None))
+    assert bare.total == want.total and bare.facets == {}
 
 
 @pytest.mark.parametrize(
@@ -327,3 +332,59 @@ def test_the_search_without_criteria_is_counted_by_the_replay(backend: Backend) 
         assert state["everything"]["total"] == got.total == want.total
         assert state["everything"]["facets"] == got.facets == want.facets
         assert engine.search(SearchQuery(with_facets=False)).facets == {}
+
+
+def test_preload_keeps_the_searched_segments_mapped(backend: Backend) -> None:
+    """A server reads the index into memory at start and keeps it mapped; the segments a
+    later replay writes are mapped as they come, and those merged away are let go."""
+    with backend.open() as store:
+        import_paths(store, [FILES[0]])
+        engine = SearchEngine(store)
+        assert engine.top is not None
+        engine.refresh()  # the store's own index first: the import leaves it pending
+        mapped = engine.top.preload(store)
+        build = engine.top.folder / engine.top._build
+        live = {p.name for p in build.iterdir() if p.suffix in (".idx", ".term", ".fast")}
+        assert live and live <= set(engine.top._maps)
+        assert mapped == sum(len(m) for _, m in engine.top._maps.values()) > 0
+        before = dict(engine.top._maps)
+        for path in FILES[1:]:  # a replay per import: new segments, some merged
+            import_paths(store, [path])
+            engine.search(SearchQuery(text="cancer", with_facets=False))
+        now = {p.name for p in build.iterdir()}
+        assert set(engine.top._maps) <= now
+        assert {p for p in now if p.endswith(".idx")} <= set(engine.top._maps)
+        assert all(m.closed for name, (_, m) in before.items() if name not in engine.top._maps)
+        want = SearchEngine(store, settings=SQL).search(SearchQuery(text="cancer"))
+        got = engine.search(SearchQuery(text="cancer"))
+        assert got.total == want.total and got.facets == want.facets
+        # a rebuild switches to a new folder: its files are mapped, the old ones let go
+        old = dict(engine.top._maps)
+        engine.top.rebuild(store)
+        assert engine.search(SearchQuery(text="cancer")).total == want.total
+        assert engine.top._build != build.name and not set(old) & set(engine.top._maps)
+        assert engine.top._maps and all(m.closed for _, m in old.values())
+
+
+def test_a_server_preloads_its_index_at_start(backend: Backend) -> None:
+    """`serve` (create_app with preload) catches the index up and maps it at start, on a
+    thread of its own, before any search."""
+    from fastapi.testclient import TestClient
+
+    from trialscope.config import Settings
+    from trialscope.search.tantivy_index import top_index
+    from trialscope.web.app import create_app
+
+    location = backend.location()
+    with backend.open(location) as store:
+        import_paths(store, [FILES[0]])
+        SearchEngine(store).refresh()
+        top = top_index(store)
+        assert top is not None and not top._maps
+    with TestClient(create_app(Settings(db=location), preload=True)) as client:
+        deadline = time.monotonic() + 60
+        while not top._maps and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert top._maps
+        found = client.get("/api/v2/studies", params={"query.term": "cancer", "countTotal": "true"})
+        assert found.status_code == 200 and found.json()["totalCount"] > 0

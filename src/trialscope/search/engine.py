@@ -199,11 +199,15 @@ class SearchEngine:
             every.sort(key=lambda hit: (km[hit[0]], -hit[1], hit[0]))
             page = every[offset : offset + limit]
         else:
-            found = top_k.top(searcher, tq, query, limit, offset, count=known is None)
+            # with facets, their pass over the matches also counts them (top_k.counted)
+            counting = known is None and not query.with_facets
+            found = top_k.top(searcher, tq, query, limit, offset, count=counting)
             page = found.hits
             total = known[0] if known is not None else int(found.total or 0)
         if known is None:
-            facets = top_k.facets(searcher, tq) if query.with_facets else {}
+            facets = {}
+            if query.with_facets:
+                total, facets = top_k.counted(searcher, tq)
             _shared_put(_TOP_TOTALS, key, (total, facets), TOTALS_CACHE)
         else:
             facets = known[1]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import mmap
 import os
 import re
 import shutil
@@ -200,6 +201,9 @@ class TantivyIndex:
         self._reloads = 0
         #: State.everything of the state this process's searcher shows
         self.everything: dict[str, Any] | None = None
+        #: the searched segments' files this process keeps mapped (:meth:`preload`)
+        self._maps: dict[str, tuple[int, mmap.mmap]] = {}
+        self._preloading = False
 
     # -- reading ----------------------------------------------------------------------
 
@@ -240,6 +244,50 @@ class TantivyIndex:
             self._build = state.build
         else:
             self._index.reload()
+        if self._preloading:
+            self._map_segments()
+
+    # -- keeping the index in memory ----------------------------------------------------
+
+    def preload(self, store: Store) -> int:
+        """Read the index into memory and keep it there while this process lives (a
+        server calls it once at start): the first searches read memory, not disk, and
+        the OS keeps mapped pages where it may drop an idle file's cached ones (a VM's
+        reclaimer does within a minute). Later replays' segments are mapped as they
+        come. Returns the bytes mapped."""
+        self.catch_up(store)
+        with self._lock:
+            self._preloading = True
+            return self._map_segments()
+
+    def _map_segments(self) -> int:
+        """Map every file of the searched segments (read in now: MAP_POPULATE), and
+        release the maps of segments a replay merged away."""
+        folder = self.folder / self._build
+        try:
+            live = orjson.loads((folder / "meta.json").read_bytes())["segments"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+        prefixes = tuple(str(s["segment_id"]).replace("-", "") + "." for s in live)
+        kept: dict[str, tuple[int, mmap.mmap]] = {}
+        for path in folder.iterdir():
+            if not path.name.startswith(prefixes):
+                continue
+            with contextlib.suppress(OSError, ValueError):  # gone, or empty
+                inode = path.stat().st_ino
+                known = self._maps.get(path.name)
+                if known is not None and known[0] == inode:
+                    kept[path.name] = known
+                    continue
+                with open(path, "rb") as handle:
+                    flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+                    mapped = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+                kept[path.name] = (inode, mapped)
+        for name, (_, mapped) in self._maps.items():
+            if kept.get(name, (0, None))[1] is not mapped:
+                mapped.close()
+        self._maps = kept
+        return sum(len(m) for _, m in kept.values())
 
     @staticmethod
     def _tantivy(path: Path, create: bool) -> Any:

@@ -228,12 +228,22 @@ def count(searcher: Any, query: Any) -> int:
 
 def facets(searcher: Any, query: Any) -> dict[str, dict[str, int]]:
     """The SQL engine's facets, over every match, from one aggregation request."""
+    return counted(searcher, query)[1]
+
+
+def counted(searcher: Any, query: Any) -> tuple[int, dict[str, dict[str, int]]]:
+    """The exact total and the facets, in one pass over the matches: every document
+    has one status (``(none)`` when absent), so the status counts sum to the total and
+    the top k need not count (which lets it skip the blocks that cannot make it)."""
     found = searcher.aggregate(query, _AGGREGATION)
     counts: dict[str, dict[str, int]] = {}
+    total = 0
     for name, (_, keep) in FACETS.items():
         buckets = (found.get(name) or {}).get("buckets") or []
         pairs = [(_key(b["key"]), int(b["doc_count"])) for b in buckets if b["doc_count"]]
         pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+        if name == "overall_status":
+            total = sum(n for _, n in pairs)
         counts[name] = dict(pairs[:keep] if keep else pairs)
     # phases and intervention types in their vocabulary's order; results as SQL has them
     counts["phase"] = {p.value: n for p in Phase if (n := counts["phase"].get(p.value))}
@@ -243,7 +253,7 @@ def facets(searcher: Any, query: Any) -> dict[str, dict[str, int]]:
     }
     results = counts["has_results"].get("1", 0)
     counts["has_results"] = {"true": results} if results else {}
-    return counts
+    return total, counts
 
 
 def _key(value: Any) -> str:

@@ -10,15 +10,18 @@ connections). The CLI runs one command on one thread and opens its store directl
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 from trialscope.config import Settings
 from trialscope.search import SearchEngine
+from trialscope.search.tantivy_index import top_index
 from trialscope.store import Store, open_store
 
 T = TypeVar("T")
+log = logging.getLogger("trialscope.service")
 
 
 def open_engine(store: Store) -> SearchEngine:
@@ -64,6 +67,21 @@ class Backend:
     def engine(self) -> SearchEngine:
         """This thread's search engine (it keeps per-connection state: statements, totals)."""
         return self.per_thread("search", open_engine)
+
+    def preload(self) -> None:
+        """Bring the tantivy index up to date and read it into memory, on a thread of
+        its own (a server at start: its first searches then read memory, not disk)."""
+
+        def run() -> None:
+            try:
+                store = self.store()
+                top = top_index(store)
+                if top is not None:
+                    top.preload(store)
+            except Exception as exc:  # the first search will say what is wrong
+                log.warning("The search index was not preloaded: %s", exc)
+
+        threading.Thread(target=run, name="trialscope-preload", daemon=True).start()
 
     def close(self) -> None:
         """Close every store this backend opened (at server shutdown)."""

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from trialscope import __version__
-from trialscope.config import Settings
+from trialscope.config import Settings, env
 from trialscope.render.card import RECRUITING_WORDS, STATUS_NOT_GIVEN
 from trialscope.service import Backend as Backend  # the shells import it from here
 from trialscope.vocab import InterventionType, Phase, Status, StudyType, Vocab
@@ -83,12 +83,16 @@ def _templates(settings: Settings) -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The whole app for one database; nothing is opened until the first request."""
+def create_app(settings: Settings, preload: bool = False) -> FastAPI:
+    """The whole app for one database; nothing is opened until the first request, but
+    with ``preload`` (``serve``) the search index is read into memory in the background
+    at start, so the first searches do not wait for the disk."""
     state = Backend(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if preload:
+            state.preload()
         yield
         state.close()
 
@@ -155,7 +159,8 @@ def warm_up(app: FastAPI) -> None:
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for uvicorn workers: settings from TRIALSCOPE_* (``serve`` sets them)."""
-    app = create_app(Settings.resolve())
+    """Factory for uvicorn workers: settings from TRIALSCOPE_* (``serve`` sets them);
+    TRIALSCOPE_INDEX_PRELOAD=0 leaves the search index on disk until searched."""
+    app = create_app(Settings.resolve(), preload=env("INDEX_PRELOAD") != "0")
     warm_up(app)
     return app
