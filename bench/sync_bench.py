@@ -184,8 +184,9 @@ def sync_scale(source: Path, work: Path, changed: int, keep: bool) -> None:
 
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    copy_store(source, work)
-    print(f"# copied {source} to {work} in {time.perf_counter() - started:.0f} s")
+    if work != source:
+        copy_store(source, work)
+        print(f"# copied {source} to {work} in {time.perf_counter() - started:.0f} s")
     try:
         with open_store(str(work)) as store:
             ids = [str(r[0]) for r in store.conn.execute("SELECT nct_id FROM studies")]
@@ -240,13 +241,17 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="where the copy goes (deleted after)")
     parser.add_argument("--changed", type=int, default=2000)
     parser.add_argument("--keep", action="store_true", help="keep the copy")
+    parser.add_argument(
+        "--in-place", action="store_true", help="--db is already a copy: sync into it, keep it"
+    )
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {platform.node()}"
           f" · {os.cpu_count()} cores · load {os.getloadavg()[0]:.1f}")  # fmt: skip
     if args.db is not None:
-        if args.work is None:
+        if args.work is None and not args.in_place:
             raise SystemExit("--db needs --work PATH: the copy the sync writes to")
-        sync_scale(args.db, args.work, args.changed, args.keep)
+        work = args.db if args.in_place else args.work
+        sync_scale(args.db, work, args.changed, args.keep or args.in_place)
         return
     with tempfile.TemporaryDirectory() as tmp, running_server() as server:
         folder = Path(tmp)

@@ -40,6 +40,7 @@ from trialscope.search.plan import Plan, any_bar, in_list
 from trialscope.search.tantivy_index import TantivyIndex, top_index
 from trialscope.search.types import Hit, NearestSite, SearchQuery, SearchResult, SortOrder
 from trialscope.store import Store
+from trialscope.store.dbapi import Connection
 
 #: SearchQuery fields searched as full text, in the order their expressions combine
 TEXT_FIELDS = ("text", "cond", "intr", "titles", "locn", "sponsor")
@@ -439,33 +440,41 @@ class SearchEngine:
 
     # -- related trials --------------------------------------------------------------------
 
-    def related(self, nct_id: str, k: int = 5, *, stored_only: bool = False) -> list[Hit]:
+    def related(self, nct_id: str, k: int = 5) -> list[Hit]:
         """The trials most like ``nct_id`` (trialscope.search.related), as stored when the
-        index was refreshed; computed now only when its list is missing.
-
-        ``stored_only`` (a web page): read what a refresh stored and nothing else, neither
-        refreshing the index first nor computing a missing list (which reads every
-        study's features: seconds at 500k); such a trial shows none until the refresh
-        that import, sync or ``serve``'s background process runs."""
+        index was refreshed (after refreshing it); computed now only when its list is
+        missing. A web page reads :func:`stored_related` instead."""
         nct_id = nct_id.upper()
-        if not stored_only:
-            self.refresh()
-        found = related.stored(self.db, nct_id, k)
-        if found is None and not stored_only:
-            found = related.compute_one(self.store, nct_id, k)
-        if not found:
-            return []
-        best = [n for n, _ in found]
-        scores = dict(found)
-        marks = ",".join("?" * len(best))
-        cards = dict(
-            self.db.execute(
-                "SELECT d.nct_id, c.card FROM search_docs d JOIN search_cards c"
-                f" ON c.rowid = d.rowid WHERE d.nct_id IN ({marks})",
-                best,
-            )
+        self.refresh()
+        found = stored_related(self.db, nct_id, k)
+        if found is not None:
+            return found
+        return _with_cards(self.db, related.compute_one(self.store, nct_id, k))
+
+
+def stored_related(db: Connection, nct_id: str, k: int = 5) -> list[Hit] | None:
+    """The related trials a refresh stored for ``nct_id`` with their cards, None when its
+    list is not stored. Two indexed reads on the store's connection: no search engine
+    (a server thread would otherwise open one, and the tantivy index, for a side panel),
+    no refresh, nothing computed (at 500k a missing list costs seconds)."""
+    found = related.stored(db, nct_id.upper(), k)
+    return None if found is None else _with_cards(db, found)
+
+
+def _with_cards(db: Connection, found: list[tuple[str, float]]) -> list[Hit]:
+    if not found:
+        return []
+    best = [n for n, _ in found]
+    scores = dict(found)
+    marks = ",".join("?" * len(best))
+    cards = dict(
+        db.execute(
+            "SELECT d.nct_id, c.card FROM search_docs d JOIN search_cards c"
+            f" ON c.rowid = d.rowid WHERE d.nct_id IN ({marks})",
+            best,
         )
-        return [_hit(n, scores[n], cards[n], None) for n in best if n in cards]
+    )
+    return [_hit(n, scores[n], cards[n], None) for n in best if n in cards]
 
 
 def _hit(nct_id: str, score: float, card_json: str, nearest: NearestSite | None) -> Hit:
