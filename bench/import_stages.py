@@ -11,16 +11,29 @@ of all of them, sampled every 0.2 s.
 Without ``--scale`` the input is the shared corpus; with it, the scale-up of
 ``import_bench.py`` (real records cycled with fresh NCT ids). ``--profile STAGE`` runs that
 stage under cProfile (in this process) and prints its top functions.
+
+``--base STORE`` measures only the stages after the criteria, before/after pairs without
+storing again: STORE (stored and parsed, e.g. by an earlier run with ``--db``) is copied
+to ``--db``, its match views, search index, change log, related trials and tantivy
+folder are emptied, and those stages run. ``--digest`` prints a digest of what each wrote
+(match views, index rows, change log, related trials), so two code trees' output can be
+compared byte for byte. The library in use is whatever ``trialscope`` imports (an
+exported older tree on PYTHONPATH measures that tree; what it lacks is skipped).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import hashlib
+import inspect
 import os
 import platform
 import pstats
 import resource
+import shutil
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -38,7 +51,9 @@ from trialscope.criteria.vocabulary import terminology
 from trialscope.search import index as search_index
 from trialscope.search import related
 from trialscope.search.tantivy_index import top_index
+from trialscope.service import index as service_index
 from trialscope.store import SQLiteStore
+from trialscope.store.codec import decompress
 
 
 class Sampler:
@@ -123,13 +138,87 @@ def measure(
     return result
 
 
+def _accepted(function: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The options ``function`` takes (an older tree's may not take ``workers``)."""
+    known = inspect.signature(function).parameters
+    return {k: v for k, v in options.items() if k in known}
+
+
+DERIVED = (
+    "match_views",
+    "search_fts",
+    "search_cards",
+    "search_places",
+    "search_sites",
+    "search_terms",
+    "search_docs",
+    "search_log",
+    "search_dirty",
+    "related_trials",
+    "related_lists",
+    "related_features",
+    "related_dirty",
+)
+
+
+def reset_copy(base: Path, db: Path) -> None:
+    """``base`` copied to ``db`` with the stages after the criteria undone."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(f"{db}.tantivy", ignore_errors=True)
+    source, target = sqlite3.connect(base), sqlite3.connect(db)
+    with contextlib.closing(source), contextlib.closing(target):
+        source.backup(target)
+    with contextlib.closing(sqlite3.connect(db)) as copy, copy:
+        for table in DERIVED:
+            copy.execute(f"DELETE FROM {table}")
+        copy.execute("INSERT INTO search_dirty (nct_id) SELECT nct_id FROM studies")
+        copy.execute("UPDATE search_state SET generation = 0")
+
+
+def digests(store: SQLiteStore) -> dict[str, str]:
+    """A digest of each stage's output, independent of row ids and generations."""
+    queries = {
+        "views": "SELECT v.nct_id, v.version_id, v.data FROM match_views v",
+        "index docs": "SELECT * FROM search_docs",
+        "index text": "SELECT d.nct_id, f.* FROM search_fts f JOIN search_docs d"
+        " ON d.rowid = f.rowid",
+        "index cards": "SELECT d.nct_id, c.card FROM search_cards c JOIN search_docs d"
+        " ON d.rowid = c.rowid",
+        "index places": "SELECT d.nct_id, p.kind, p.value FROM search_places p"
+        " JOIN search_docs d ON d.rowid = p.doc",
+        "index sites": "SELECT * FROM search_sites",
+        "index terms": "SELECT * FROM search_terms",
+        "change log": "SELECT nct_id, doc FROM search_log",
+        "related": "SELECT * FROM related_trials",
+        "related feat": "SELECT * FROM related_features",
+    }
+    out = {}
+    for name, sql in queries.items():
+        rows = []
+        for row in store.conn.execute(sql):
+            values = [decompress(v) if isinstance(v, bytes) else v for v in row]
+            if name == "index docs":
+                values = values[1:]  # the rowid
+            rows.append(repr(values))
+        out[name] = f"{hashlib.sha256(chr(10).join(sorted(rows)).encode()).hexdigest()[:16]}"
+        out[name] += f" ({len(rows):,} rows)"
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--db", type=Path, help="store to use (default: a temporary file)")
     parser.add_argument("--profile", help="stage to run under cProfile")
+    parser.add_argument("--base", type=Path, help="stored and parsed store to start from")
+    parser.add_argument("--digest", action="store_true", help="print digests of the output")
     args = parser.parse_args()
+    if args.base is not None:
+        if args.db is None:
+            parser.error("--base needs --db (where the copy goes)")
+        reset_copy(args.base, args.db)
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} · {platform.node()} · {os.cpu_count()} cores")
     print(f"# Python {platform.python_version()} · load {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,26 +245,36 @@ def main() -> None:
                 importer.refresh_views = views  # type: ignore[assignment]
             return summary.records_read
 
-        measure("storing", storing, args.profile, rows)
-        measure(
-            "criteria",
-            lambda: parse_pending(store, workers=args.workers),
-            args.profile,
-            rows,
-        )
-        measure("views", lambda: importer.refresh_views(store), args.profile, rows)
-        measure("index", lambda: search_index.refresh(store), args.profile, rows)
-        measure(
-            "related",
-            lambda: related.refresh(store, workers=args.workers),
-            args.profile,
-            rows,
-        )
+        if args.base is None:
+            measure("storing", storing, args.profile, rows)
+            measure(
+                "criteria",
+                lambda: parse_pending(store, workers=args.workers),
+                args.profile,
+                rows,
+            )
+        pooled = {"workers": args.workers}
+        views = importer.refresh_views
+        measure("views", lambda: views(store, **_accepted(views, pooled)), args.profile, rows)
+        index = search_index.refresh
+        measure("index", lambda: index(store, **_accepted(index, pooled)), args.profile, rows)
         top = top_index(store)
+        beside = getattr(service_index, "_replay_beside", None)
+        # as `trialscope import` runs them: the tantivy replay beside the related trials
+        both = top is not None and beside is not None and args.workers > 1
+
+        def related_stage() -> int:
+            with beside(store) if both and beside else contextlib.nullcontext():
+                return related.refresh(store, workers=args.workers)
+
+        measure("related" + (" + top-k" if both else ""), related_stage, args.profile, rows)
         if top is not None:  # the tantivy index beside the store replays the change log
             measure("top-k", lambda: top.catch_up(store), args.profile, rows)
+        if args.digest:
+            for part, value in digests(store).items():
+                print(f"# digest {part:<14} {value}")
         total = time.perf_counter() - started
-        records = rows[0]["result"]
+        records = rows[0]["result"] if args.base is None else store.count_studies()
         print(
             f"total      {total:7.1f} s wall {sum(r['cpu'] for r in rows):7.1f} s CPU"
             f"  {records / total:,.0f} records/s end to end"

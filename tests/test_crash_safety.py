@@ -49,7 +49,7 @@ class Stage:
 STAGES = {
     "import": Stage("import", "SELECT count(*) FROM versions", 500, pooled=True),
     "criteria": Stage("criteria", "SELECT count(*) FROM criteria_parses", 1, pooled=True),
-    "index": Stage("index", "SELECT count(*) FROM search_docs", 1, pooled=False),
+    "index": Stage("index", "SELECT count(*) FROM search_docs", 1, pooled=True),
     "related": Stage("related", "SELECT count(*) FROM related_lists", 1, pooled=True),
 }
 

@@ -125,3 +125,28 @@ def test_serve_makes_stale_views_again_in_the_background(tmp_path: Path) -> None
     assert process.wait(timeout=600) == 0
     with SQLiteStore(db) as store:
         assert pending_views(store) == 0
+
+
+def test_views_made_in_worker_processes_equal_one_process_views(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every status's views, made again with the pool (small batches, a kill midway and
+    the rest by the next run), are byte for byte the ones one process made."""
+    refresh_views(store, statuses=())  # one process: the closed trials too, if any
+    whole = _rows(store)
+    assert len(whole) > 30
+    with store.transaction() as db:
+        db.execute("DELETE FROM match_views")
+    monkeypatch.setattr(views, "POOL_MIN", 1)
+    monkeypatch.setattr(views, "BATCH", 9)
+    monkeypatch.setattr(views, "PART", 2)
+
+    def killed(done: int, total: int) -> None:
+        if done >= 18:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        refresh_views(store, statuses=(), on_progress=killed, workers=2)
+    assert len(_rows(store)) == 18  # two batches committed, not the one being built
+    assert refresh_views(store, statuses=(), workers=2) == len(whole) - 18
+    assert _rows(store) == whole

@@ -163,5 +163,5 @@ def import_paths(
 
     # criteria of the versions that became current, then what matching reads of them
     again_on_conflict(lambda: parse_pending(store, workers=workers, on_progress=criteria_progress))
-    again_on_conflict(lambda: refresh_views(store))
+    again_on_conflict(lambda: refresh_views(store, workers=workers))
     return summary

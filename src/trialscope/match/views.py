@@ -19,8 +19,11 @@ rewrites it, so a changed verdict rule never serves an old result.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -32,6 +35,7 @@ import orjson
 from trialscope.criteria import ParsedCriteria
 from trialscope.criteria.parser import parse_key
 from trialscope.criteria.store import load_parse
+from trialscope.forkpool import can_fork, fork_pool, parts
 from trialscope.match.bulk import CompiledTrial, Profile, compile_trial, fill_blank
 from trialscope.match.concepts import vocabulary
 from trialscope.match.judge import Reading, read_item
@@ -342,31 +346,151 @@ def refresh_views(
     profiles: Sequence[Profile] = PROFILES,
     everything: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Store the views of the current versions of ``statuses`` (every status when empty)
     that have none or a stale one; returns how many were written. Run after the parses
-    are up to date (a missing parse is made on the way)."""
+    are up to date (a missing parse is made on the way). ``workers`` > 1 builds them in
+    that many forked processes when at least POOL_MIN are waiting (this process reads
+    and writes the store, one transaction a batch, while the workers build the next)."""
     todo = _pending(store, None if nct_ids is None else list(nct_ids), statuses, everything)
+    if workers > 1 and can_fork() and len(todo) >= POOL_MIN:
+        return _refresh_pooled(store, todo, tuple(profiles), workers, on_progress)
     done = 0
     key = view_key()
     for at in range(0, len(todo), BATCH):
-        rows = []
-        for nct_id, version_id in todo[at : at + BATCH]:
-            parsed = load_parse(store, nct_id).parsed
-            view = build_view(nct_id, store.version_json(version_id), parsed)
-            assert view.compiled is not None
-            for profile in profiles:
-                fill_blank(view.compiled, parsed, view.concepts, profile)
-            rows.append((version_id, nct_id, key, utc_now(), encode_view(view)))
-        with store.transaction() as db:
-            db.executemany(
-                "INSERT INTO match_views (version_id, nct_id, view_key, made_at, data)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (version_id) DO UPDATE SET"
-                " view_key = excluded.view_key, made_at = excluded.made_at,"
-                " data = excluded.data",
-                rows,
-            )
+        rows = [
+            (version_id, nct_id, key, utc_now(), _view_data(store, nct_id, version_id, profiles))
+            for nct_id, version_id in todo[at : at + BATCH]
+        ]
+        _write(store, rows)
         done += len(rows)
         if on_progress is not None:
             on_progress(done, len(todo))
+    return done
+
+
+def _view_data(store: Store, nct_id: str, version_id: int, profiles: Sequence[Profile]) -> bytes:
+    parsed = load_parse(store, nct_id).parsed
+    return _encoded(nct_id, store.version_json(version_id), parsed, profiles)
+
+
+def _encoded(
+    nct_id: str, study: dict[str, Any], parsed: ParsedCriteria, profiles: Sequence[Profile]
+) -> bytes:
+    view = build_view(nct_id, study, parsed)
+    assert view.compiled is not None
+    for profile in profiles:
+        fill_blank(view.compiled, parsed, view.concepts, profile)
+    return encode_view(view)
+
+
+def _write(store: Store, rows: list[tuple[int, str, str, str, bytes]]) -> None:
+    with store.transaction() as db:
+        db.executemany(
+            "INSERT INTO match_views (version_id, nct_id, view_key, made_at, data)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (version_id) DO UPDATE SET"
+            " view_key = excluded.view_key, made_at = excluded.made_at,"
+            " data = excluded.data",
+            rows,
+        )
+
+
+# -- in worker processes (import, sync) -------------------------------------------------
+
+#: below this many views a process pool costs more than it saves
+POOL_MIN = 1000
+#: views per task sent to a worker
+PART = 10
+#: (NCT id, version id, compressed version JSON, compressed parse)
+_Input = tuple[str, int, bytes, bytes]
+
+
+def _view_part(profiles: tuple[Profile, ...], part: list[_Input]) -> list[bytes]:
+    """Runs in a worker: the stored form of each version's view."""
+    return [
+        _encoded(
+            nct_id,
+            orjson.loads(decompress(blob)),
+            ParsedCriteria.from_json(orjson.loads(decompress(parse))),
+            profiles,
+        )
+        for nct_id, _, blob, parse in part
+    ]
+
+
+def _inputs(store: Store, chunk: Sequence[tuple[str, int]]) -> dict[int, _Input]:
+    """What the workers need of these versions: those with an up-to-date parse."""
+    marks = ",".join("?" * len(chunk))
+    rows = store.conn.execute(
+        "SELECT v.nct_id, v.id, v.data, c.data FROM versions v JOIN criteria_parses c"
+        f" ON c.version_id = v.id AND c.parse_key = ? WHERE v.id IN ({marks})",
+        [parse_key(), *(version_id for _, version_id in chunk)],
+    ).fetchall()
+    return {int(r[1]): (str(r[0]), int(r[1]), bytes(r[2]), bytes(r[3])) for r in rows}
+
+
+def warm_up() -> None:
+    """Load what building a view reads (vocabulary, matcher tables) in this process, so
+    workers forked from it start with them instead of each loading its own."""
+    from trialscope.criteria.parser import parse_criteria
+
+    view_key()
+    text = (
+        "Inclusion Criteria:\n* Age >= 18 years\n* Histologically confirmed breast cancer"
+        "\n* ECOG 0-1\n* ANC >= 1.5 x 10^9/L\nExclusion Criteria:\n* Pregnant or"
+        " breastfeeding\n* Prior chemotherapy within 4 weeks\n* HIV infection"
+    )
+    study = {"protocolSection": {"conditionsModule": {"conditions": ["Breast Cancer"]}}}
+    _encoded("NCT00000000", study, parse_criteria(text), PROFILES)
+
+
+def _refresh_pooled(
+    store: Store,
+    todo: list[tuple[str, int]],
+    profiles: tuple[Profile, ...],
+    workers: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> int:
+    warm_up()  # before the fork
+    key = view_key()
+    done = 0
+    window: deque[tuple[list[tuple[str, int]], list[_Input], Any]] = deque()
+
+    def finish() -> None:
+        nonlocal done
+        chunk, sent, result = window.popleft()
+        made = {
+            version_id: data
+            for (_, version_id, _, _), data in zip(
+                sent, itertools.chain.from_iterable(result.get()), strict=True
+            )
+        }
+        rows = [
+            (
+                version_id,
+                nct_id,
+                key,
+                utc_now(),
+                made.get(version_id) or _view_data(store, nct_id, version_id, profiles),
+            )
+            for nct_id, version_id in chunk  # no up-to-date parse: made here, as before
+        ]
+        _write(store, rows)
+        done += len(rows)
+        if on_progress is not None:
+            on_progress(done, len(todo))
+
+    with fork_pool(workers) as pool:
+        assert pool is not None
+        for at in range(0, len(todo), BATCH):
+            chunk = todo[at : at + BATCH]
+            found = _inputs(store, chunk)
+            sent = [found[version_id] for _, version_id in chunk if version_id in found]
+            task = functools.partial(_view_part, profiles)
+            window.append((chunk, sent, pool.map_async(task, parts(sent, PART))))
+            if len(window) > 1:  # the workers build this batch while the last is written
+                finish()
+        while window:
+            finish()
     return done

@@ -117,6 +117,13 @@ class _Cities:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        # a forked worker (the index pool) opens its own: SQLite connections do not
+        # survive a fork
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._local = threading.local()
 
     def _db(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -243,6 +250,11 @@ def _tables() -> _Tables:
     states |= {code.lower(): code for code in data.get_us_states()}
     regions, abbreviations = _regions(data, countries)
     return _Tables(_Cities(path), countries, country_names, states, regions, abbreviations)
+
+
+def warm_up() -> None:
+    """Load the lookup tables now (before forking workers that place sites)."""
+    _tables()
 
 
 def country_code(name: str | None) -> str | None:

@@ -30,15 +30,20 @@ def cell(level: int, lat: float, lon: float) -> str:
     return f"{level}/{math.floor(lat * k)}/{math.floor(lon * k)}"
 
 
+@functools.lru_cache(maxsize=1 << 15)
+def _point_cells(lat: float, lon: float, status: str | None) -> tuple[str, ...]:
+    """One site's tokens. Sites repeat their points (a city centre, a big hospital: the
+    corpus's 124,008 placed sites have 8,102 distinct points and statuses), so these are
+    kept: indexing made them anew for every site."""
+    tokens = [cell(level, lat, lon) for level in range(len(LEVELS))]
+    return (*tokens, *(f"{token}/{status}" for token in tokens)) if status else tuple(tokens)
+
+
 def site_cells(points: Iterable[tuple[float, float, str | None]]) -> list[str]:
     """The distinct cell tokens of a study's sites (lat, lon, the site's status)."""
     found: set[str] = set()
     for lat, lon, status in points:
-        for level in range(len(LEVELS)):
-            token = cell(level, lat, lon)
-            found.add(token)
-            if status:
-                found.add(f"{token}/{status}")
+        found.update(_point_cells(lat, lon, status))
     return sorted(found)
 
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from trialscope.errors import TrialscopeError
+from trialscope.forkpool import can_fork, fork_pool
 from trialscope.record import Study
-from trialscope.search import related
+from trialscope.search import gazetteer, related
 from trialscope.search.dialect import SearchDialect, dialect_for
 from trialscope.search.gazetteer import locate_site
+from trialscope.search.index_pool import refresh_pooled
 from trialscope.search.rows import (
     IndexRows,
     Placer,
@@ -31,6 +33,8 @@ from trialscope.store import Store
 from trialscope.store.dbapi import Connection
 
 BATCH = 500
+#: below this many queued studies a process pool costs more than it saves
+POOL_MIN = 2000
 
 
 def _insert(table: str, columns: Sequence[str]) -> str:
@@ -41,7 +45,7 @@ _INSERT_SITE = _insert("search_sites", SiteRow._fields)
 _INSERT_TERM = _insert("search_terms", TermRow._fields)
 
 
-def _cached_placer() -> Placer:
+def cached_placer() -> Placer:
     seen: dict[tuple[str | None, str | None, str | None], tuple[float, float] | None] = {}
 
     def place(
@@ -84,15 +88,22 @@ def write_side_tables(db: Connection, rowids: Sequence[int], rows: list[IndexRow
     db.executemany(_INSERT_TERM, [term for row in rows for term in row.terms])
 
 
-def log_changes(db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
+def log_changes(
+    db: Connection,
+    nct_ids: list[str],
+    rows: list[IndexRows],
+    docs: dict[str, bytes] | None = None,
+) -> None:
     """The batch's generation and each study's engine document (NULL: gone) in the change
-    log that top-k indexes replay. The generation's row lock is held until this
-    transaction commits, so batches commit in generation order on every backend and a
-    reader that sees generation G has every batch up to G."""
+    log that top-k indexes replay (``docs``: the documents, when already made). The
+    generation's row lock is held until this transaction commits, so batches commit in
+    generation order on every backend and a reader that sees generation G has every batch
+    up to G."""
     generation = db.execute(
         "UPDATE search_state SET generation = generation + 1 RETURNING generation"
     ).fetchone()[0]
-    docs = {row.nct_id: engine_doc(row) for row in rows}
+    if docs is None:
+        docs = {row.nct_id: engine_doc(row) for row in rows}
     db.executemany(
         "INSERT INTO search_log (nct_id, seq, doc) VALUES (?, ?, ?) ON CONFLICT (nct_id)"
         " DO UPDATE SET seq = excluded.seq, doc = excluded.doc",
@@ -110,13 +121,19 @@ class IndexWriter:
     def pending(self) -> int:
         return int(self.store.conn.execute("SELECT count(*) FROM search_dirty").fetchone()[0])
 
-    def refresh(self, on_progress: Callable[[int], None] | None = None) -> int:
-        """Index every queued study; returns how many were indexed."""
+    def refresh(self, on_progress: Callable[[int], None] | None = None, workers: int = 1) -> int:
+        """Index every queued study; returns how many were indexed. ``workers`` > 1 builds
+        the rows in that many forked processes when at least POOL_MIN are queued."""
         # every search calls this: nothing queued must cost one read, not a write transaction
         queued = "SELECT EXISTS (SELECT 1 FROM search_dirty)"
         if not self.store.conn.execute(queued).fetchone()[0]:
             return 0
-        place = _cached_placer()
+        if workers > 1 and can_fork() and self.pending() >= POOL_MIN:
+            gazetteer.warm_up()  # before the fork: the workers inherit the tables
+            with fork_pool(workers) as pool:
+                assert pool is not None
+                return refresh_pooled(self, pool, BATCH, on_progress)
+        place = cached_placer()
         done = 0
         while True:
             with self.dialect.claim(self.store, BATCH) as (db, nct_ids):
@@ -128,8 +145,15 @@ class IndexWriter:
             if on_progress:
                 on_progress(done)
 
-    def write(self, db: Connection, nct_ids: list[str], rows: list[IndexRows]) -> None:
-        """Replace the index rows of ``nct_ids`` with ``rows`` (fewer if some are gone)."""
+    def write(
+        self,
+        db: Connection,
+        nct_ids: list[str],
+        rows: list[IndexRows],
+        docs: dict[str, bytes] | None = None,
+    ) -> None:
+        """Replace the index rows of ``nct_ids`` with ``rows`` (fewer if some are gone;
+        ``docs``: their engine documents, when already made)."""
         marks = ",".join("?" * len(nct_ids))
         old = f"SELECT rowid FROM search_docs WHERE nct_id IN ({marks})"
         self.dialect.delete_text(db, old, nct_ids)
@@ -144,12 +168,15 @@ class IndexWriter:
             write_side_tables(db, rowids, rows)
         # last: the generation's row is every writer's hot spot; a batch that holds it then
         # waits for nothing but its own commit, so concurrent writers can never deadlock on it
-        log_changes(db, nct_ids, rows)
+        log_changes(db, nct_ids, rows, docs)
 
 
-def refresh(store: Store, on_progress: Callable[[int], None] | None = None) -> int:
-    """Index every study waiting in ``search_dirty``; returns how many were indexed."""
-    return IndexWriter(store).refresh(on_progress)
+def refresh(
+    store: Store, on_progress: Callable[[int], None] | None = None, workers: int = 1
+) -> int:
+    """Index every study waiting in ``search_dirty``; returns how many were indexed
+    (rows built in ``workers`` processes when many are waiting)."""
+    return IndexWriter(store).refresh(on_progress, workers)
 
 
 def pending(store: Store) -> int:

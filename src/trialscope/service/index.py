@@ -3,13 +3,18 @@ the tantivy engine is configured) up to date after records were stored (import, 
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from trialscope.forkpool import can_fork
+from trialscope.pipeline import _exit_with_parent
 from trialscope.search import index as search_index
 from trialscope.search import related
 from trialscope.search.tantivy_index import State, top_index
-from trialscope.store import Store
+from trialscope.store import Store, open_store
 from trialscope.store.conflicts import again_on_conflict
 
 #: told (studies indexed so far, studies waiting at the start)
@@ -38,32 +43,63 @@ def refresh_index(
     waiting = search_index.pending(store)
     done = 0
     if waiting and on_progress is None:
-        done = again_on_conflict(lambda: search_index.refresh(store))
+        done = again_on_conflict(lambda: search_index.refresh(store, workers=workers))
     elif waiting and on_progress is not None:
         on_progress(0, waiting)
         done = again_on_conflict(
-            lambda: search_index.refresh(store, lambda n: on_progress(n, waiting))
+            lambda: search_index.refresh(store, lambda n: on_progress(n, waiting), workers)
         )
     timed["index"] = time.perf_counter() - started
     started = time.perf_counter()
     queued = related.pending(store)
-    if queued and on_related is not None:
-        on_related(0, queued)
-        again_on_conflict(
-            lambda: related.refresh(
-                store, lambda n: on_related(n, max(n, queued)), workers=workers, seconds=timed
+    top = top_index(store)
+    # the top-k index replays the change log now, not on the first search after; when
+    # both are big, in a process of its own beside the related trials (which leave cores
+    # idle between their batches), then here, which finishes whatever it did not
+    beside = top is not None and workers > 1 and queued >= related.POOL_MIN and can_fork()
+    with _replay_beside(store) if beside else contextlib.nullcontext():
+        if queued and on_related is not None:
+            on_related(0, queued)
+            again_on_conflict(
+                lambda: related.refresh(
+                    store, lambda n: on_related(n, max(n, queued)), workers=workers, seconds=timed
+                )
             )
-        )
-    elif queued:
-        again_on_conflict(lambda: related.refresh(store, workers=workers, seconds=timed))
+        elif queued:
+            again_on_conflict(lambda: related.refresh(store, workers=workers, seconds=timed))
+    # with the replay beside them, "related" covers both and "tantivy" what was left
     timed["related"] = time.perf_counter() - started
     started = time.perf_counter()
-    # the top-k index replays the change log now, not on the first search after
-    top = top_index(store)
     if top is not None:
         top.catch_up(store)
     timed["tantivy"] = time.perf_counter() - started
     return done
+
+
+@contextlib.contextmanager
+def _replay_beside(store: Store) -> Iterator[None]:
+    """The top-k index's catch-up in a forked process while the block runs. Nothing is
+    waited for if the block fails; a replay cut short (either process killed) commits
+    nothing and writes no watermark, so the next catch-up replays the same rows."""
+    where = str(getattr(store, "url", store.location))  # PostgreSQL's location is redacted
+    child = multiprocessing.get_context("fork").Process(
+        target=_replay, args=(where,), name="top-k replay", daemon=True
+    )
+    child.start()
+    yield
+    child.join()
+
+
+def _replay(where: str) -> None:
+    """In the child: its own connection (the parent's must not be used after a fork)."""
+    _exit_with_parent()
+    try:
+        with open_store(where) as own:
+            top = top_index(own)
+            if top is not None:
+                top.catch_up(own)
+    except BaseException:  # the parent's catch-up does it again, and says why
+        os._exit(1)
 
 
 def rebuild_top_index(store: Store) -> State | None:
