@@ -106,10 +106,15 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def main_cpu_seconds() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
+
+
 def measure(
     name: str, run: Callable[[], Any], profile: str | None, rows: list[dict[str, Any]]
 ) -> Any:
-    cpu, wall = cpu_seconds(), time.perf_counter()
+    cpu, wall, mine = cpu_seconds(), time.perf_counter(), main_cpu_seconds()
     profiler = cProfile.Profile() if profile == name else None
     with Sampler() as sampler:
         if profiler:
@@ -121,6 +126,7 @@ def measure(
         "stage": name,
         "wall": time.perf_counter() - wall,
         "cpu": cpu_seconds() - cpu,
+        "main_cpu": main_cpu_seconds() - mine,
         "main_rss_mb": sampler.main_rss / 2**20,
         "worker_rss_mb": sampler.worker_rss / 2**20,
         "pss_mb": sampler.pss / 2**20,
@@ -129,6 +135,7 @@ def measure(
     rows.append(row)
     print(
         f"{name:<10} {row['wall']:7.1f} s wall {row['cpu']:7.1f} s CPU"
+        f" (main {row['main_cpu']:.1f})"
         f"  main RSS {row['main_rss_mb']:6.0f} MB  worker RSS {row['worker_rss_mb']:5.0f} MB"
         f"  PSS {row['pss_mb']:6.0f} MB  ({result})",
         flush=True,

@@ -60,13 +60,19 @@ def _build_part(part: list[tuple[str, int, bytes]]) -> list[Built]:
 def _current(db: Connection, nct_ids: Sequence[str], data: bool) -> list[tuple[str, int, bytes]]:
     """(NCT id, current version id, its compressed bytes or b"") of the studies that exist."""
     marks = ",".join("?" * len(nct_ids))
-    column = "v.data" if data else "x''"
-    join = " JOIN versions v ON v.id = s.current_version_id" if data else ""
+    if not data:
+        return [
+            (str(n), int(v), b"")
+            for n, v in db.execute(
+                f"SELECT nct_id, current_version_id FROM studies WHERE nct_id IN ({marks})",
+                list(nct_ids),
+            )
+        ]
     return [
         (str(n), int(v), bytes(b))
         for n, v, b in db.execute(
-            f"SELECT s.nct_id, s.current_version_id, {column} FROM studies s{join}"
-            f" WHERE s.nct_id IN ({marks})",
+            "SELECT s.nct_id, s.current_version_id, v.data FROM studies s"
+            f" JOIN versions v ON v.id = s.current_version_id WHERE s.nct_id IN ({marks})",
             list(nct_ids),
         )
     ]

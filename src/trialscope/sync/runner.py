@@ -217,7 +217,7 @@ class SyncRunner:
         again_on_conflict(lambda: parse_pending(self.store, workers=self.workers))
         summary.stage_seconds["criteria"] = time.perf_counter() - started
         started = time.perf_counter()
-        again_on_conflict(lambda: refresh_views(self.store))
+        again_on_conflict(lambda: refresh_views(self.store, workers=self.workers))
         summary.stage_seconds["match_views"] = time.perf_counter() - started
         return summary
 
