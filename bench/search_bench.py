@@ -1,6 +1,7 @@
 """Search benchmark: 50 representative queries with filters, p50/p95 latency and RSS.
 
     python bench/search_bench.py [--scale 500000] [--db PATH] [--corpus PATH] [--ranking FILE]
+    python bench/search_bench.py --pg postgresql://... [--engines tantivy]
 
 First over the shared corpus, then (with --scale) over a scale-up store of real
 records with rewritten NCT ids (bench/import_bench.py's generator), imported and
@@ -10,6 +11,9 @@ memory as ``serve`` does at start (``TantivyIndex.preload``). Each query's first
 timed on its own (nothing cached for it; wall and CPU time), then 5 more runs (median per
 query); both are reported as p50/p95 over the 50 queries, and for tantivy also the repeats with its
 totals cache emptied. Then whether the two engines' totals and facets agree.
+
+``--pg URL`` measures a PostgreSQL store instead (its tantivy index in
+TRIALSCOPE_INDEX_DIR, as on each host of a deployment).
 
 ``--ranking FILE`` guards refactors of the engine: the top 10 of every query (ids and
 scores) and the related trials of a few studies over the shared corpus are written to FILE
@@ -37,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from import_bench import CTGOV, RECORD_FOLDERS, build_scale_up  # noqa: E402
 
-from trialscope.config import SearchSettings  # noqa: E402
+from trialscope.config import SearchSettings, search_settings  # noqa: E402
 from trialscope.search import (  # noqa: E402
     GeoFilter,
     SearchEngine,
@@ -47,7 +51,7 @@ from trialscope.search import (  # noqa: E402
     locate_place,
 )
 from trialscope.search.engine import clear_caches  # noqa: E402
-from trialscope.store import SQLiteStore  # noqa: E402
+from trialscope.store import SQLiteStore, open_store  # noqa: E402
 
 #: the search engines measured side by side (trialscope.config.SearchSettings)
 ENGINES = ("sql", "tantivy")
@@ -136,17 +140,19 @@ def _p(values: list[float]) -> str:
     return f"p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {ordered[-1]:7.1f} ms"
 
 
-def _settings(store_path: Path, engine: str) -> SearchSettings:
+def _settings(store_path: Path | str, engine: str) -> SearchSettings:
     if engine == "sql":
         return SearchSettings("sql")
+    if "://" in str(store_path):  # PostgreSQL: the index in TRIALSCOPE_INDEX_DIR, per host
+        return search_settings(str(store_path))
     return SearchSettings("tantivy", str(store_path) + ".tantivy")
 
 
-def measure(store_path: Path, label: str, engines: tuple[str, ...] = ENGINES) -> None:
+def measure(store_path: Path | str, label: str, engines: tuple[str, ...] = ENGINES) -> None:
     """Each engine over the 50 queries (totals and every facet): each query's first run,
     then the median of 5 repeats (totals and facets from the engine's cache), and for
     tantivy also 5 repeats with that cache emptied first (everything computed)."""
-    with SQLiteStore(store_path) as store:
+    with open_store(str(store_path)) as store:
         studies = store.count_studies()
         answers: dict[str, list[SearchResult]] = {}
         for name in engines:
@@ -268,7 +274,15 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="an imported corpus store to reuse")
     parser.add_argument("--no-corpus", action="store_true", help="measure the scale-up only")
     parser.add_argument("--engines", default=",".join(ENGINES), help="e.g. tantivy")
+    parser.add_argument(
+        "--pg", help="measure this postgresql:// store only (tantivy in TRIALSCOPE_INDEX_DIR)"
+    )
     args = parser.parse_args()
+    if args.pg:
+        load = os.getloadavg()
+        print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · load {load[0]:.1f}")
+        measure(args.pg, "PostgreSQL", tuple(args.engines.split(",")))
+        return
     if not CTGOV.is_dir():
         raise SystemExit(f"shared corpus not found at {CTGOV}")
     load = os.getloadavg()
