@@ -51,7 +51,7 @@ def test_match_patient_structured_and_its_errors(session: Session) -> None:  # n
         "age": 45,
         "sex": "male",
         "conditions": ["relapsed acute myeloid leukemia"],
-        "therapies": ["cytarabine"],
+        "therapies": [{"name": "cytarabine", "status": "active"}],  # on it now
     }
 
     async def script(client: Client) -> Any:

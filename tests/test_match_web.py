@@ -35,7 +35,8 @@ PATIENT = {
     "ecog": 1,
     "conditions": ["relapsed acute myeloid leukemia", {"name": "HIV", "status": "absent"}],
     "labs": {"platelets": "80 x10^9/L"},
-    "therapies": ["cytarabine", "daunorubicin"],
+    # on cytarabine now: CC-96191 excludes therapy < 28 days before (undated, it asks when)
+    "therapies": [{"name": "cytarabine", "status": "active"}, "daunorubicin"],
 }
 FHIR = ROOT / "examples" / "patients" / "crc_liver_mets.fhir.json"
 

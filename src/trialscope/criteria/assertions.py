@@ -65,7 +65,13 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|negative\s+pregnancy\s+test|pregnancy\s+test\s+negative|pregnancy\s+test\s+is\s+negative"
      r"|non-?small|non-?hodgkin|non-?melanoma|non-?muscle|non-?invasive|not\s+limited\s+to"
      r"|if\s+applicable|no\s+more\s+than|no\s+less\s+than|not\s+more\s+than|not\s+less\s+than"
-     r"|no\s+greater\s+than|not\s+greater\s+than|not\s+exceed", "none", "pseudo"),
+     r"|no\s+greater\s+than|not\s+greater\s+than|not\s+exceed"
+     # "not achieving a CR after 2 cycles of chemotherapy": the response is denied,
+     # not the chemotherapy
+     r"|not\s+achieving|not\s+achieve|not\s+achieved|not\s+attaining|not\s+attain"
+     r"|not\s+attained|not\s+reaching|not\s+reach|not\s+reached|not\s+responding"
+     r"|not\s+respond|not\s+responded|no\s+response|failed\s+to\s+achieve"
+     r"|failure\s+to\s+achieve|not\s+in\s+remission", "none", "pseudo"),
 )  # fmt: skip
 
 _PRIORITY = {"pseudo": 0, "terminate": 1, "forward": 2, "backward": 2, "both": 2}

@@ -21,22 +21,31 @@ _ANCHOR = (
     r"until)\s+(?P<anchor>(?:the\s+)?[^;,.()\n]{1,60}?)(?=[;,.()\n]|\s+(?:and|or|with|"
     r"unless|except)\b|$))?"
 )
+# "28 days or 5 half-lives, whichever is shorter": the days are the window a record can be
+# held to; the half-lives need the drug's pharmacology, which no patient record gives.
+_OR_HALF_LIVES = (
+    r"(?:\s*(?:or|/)\s*" + NUMBER + r"\s*(?:drug\s+)?half[- ]?li(?:ves|fes?)(?:\s+of\s+[^,;()\n]"
+    r"{1,40}?)?)?(?:\s*,?\s*\(?\s*whichever\s+is\s+(?:shorter|longer|greater|less|later|"
+    r"earlier)\s*\)?\s*,?)?"
+)
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), relation)
     for p, relation in (
         # "for at least 6 months" lasts; it is no distance from an event
         (r"\b(?:for|lasting|duration\s+of|stable\s+for)\s+(?:at\s+least|more\s+than|over|a\s+"
          r"minimum\s+of|≥|>)?\s*" + _AMOUNT + r"\s*" + _UNIT, "duration"),
-        (r"\b(?:at\s+least|more\s+than|greater\s+than|over|minimum\s+of|no\s+less\s+than|"
-         r"≥|>=|>)\s*" + _AMOUNT + r"\s*" + _UNIT + r"(?=\s*(?:\(|,)?\s*(?:since|after|from|"
-         r"following|prior\s+to|before|between|must\s+have|have|has|elapsed|washout|of\s+"
-         r"washout))" + _ANCHOR, "at_least"),
+        # a word needs its boundary; a sign has none after a blank ("\b<" never matches)
+        (r"(?:\b(?:at\s+least|more\s+than|greater\s+than|over|minimum\s+of|no\s+less\s+than)"
+         r"|≥|>=|>)\s*" + _AMOUNT + r"\s*" + _UNIT + _OR_HALF_LIVES
+         + r"(?=\s*(?:\(|,)?\s*(?:since|after|from|following|prior\s+to|before|between|"
+         r"must\s+have|have|has|elapsed|washout|of\s+washout))" + _ANCHOR, "at_least"),
         (r"\b(?:within|during|in)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
          + _AMOUNT + r"\s*" + _UNIT + _ANCHOR, "within"),
         (r"\b(?:in|during|over|within|of)\s+the\s+(?:last|past|previous|preceding|prior)\s+"
          + _AMOUNT + r"\s*" + _UNIT + _ANCHOR, "within"),
-        (r"\b(?:less\s+than|fewer\s+than|<|≤|<=|up\s+to)\s*" + _AMOUNT + r"\s*" + _UNIT
-         + r"(?=\s*(?:\(|,)?\s*(?:prior\s+to|before|since|after|from|ago))" + _ANCHOR, "within"),
+        (r"(?:\b(?:less\s+than|fewer\s+than|up\s+to)|<=|<|≤)\s*" + _AMOUNT + r"\s*" + _UNIT
+         + _OR_HALF_LIVES + r"(?=\s*(?:\(|,)?\s*(?:prior\s+to|before|since|after|from|ago))"
+         + _ANCHOR, "within"),
         (r"\bfor\s+(?:less\s+than|fewer\s+than)\s*" + _AMOUNT + r"\s*" + _UNIT, "within"),
         (r"\b" + _AMOUNT + r"\s*" + _UNIT + r"\s*(?:prior\s+to|before|preceding)\s+"
          r"(?P<anchor2>[^;,.()\n]{1,60}?)(?=[;,.()\n]|$)", "within"),

@@ -21,6 +21,7 @@ from trialscope.match.concepts import ancestors
 from trialscope.match.conditional import given_end, within
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.named import named_part, runs_of
+from trialscope.match.scope import arm_label, disjoint_ages, for_whom
 from trialscope.match.verdicts import (
     Basis,
     CriterionResult,
@@ -192,9 +193,15 @@ def judge_item(
         constraints = tuple(
             c for c in item.constraints if not within(item, c.span, reading.given_end)
         )
+    constraints = disjoint_ages(tuple(c for c in constraints if not for_whom(item, c)))
     parts: list[Part] = []
     if constraints:
         parts.append(judge_bounds(constraints, facts))
+        label = arm_label(item) if kind == "inclusion" and not runs else None
+        if label is not None and parts[0][0] is Verdict.NOT_MET:
+            # "Pediatric arm: aged 1 to 17": an adult is not in that arm
+            reason = f"for the {label[:1].lower()}{label[1:]} only: {parts[0][1]}"
+            return _result(item, kind, Verdict.NOT_APPLICABLE, reason, Basis.FACT)
     if runs:
         named = named_part(item, runs, facts, kind, own)
         if parts and _defined_by_bound(named, parts[0]):

@@ -69,6 +69,10 @@ def _mention(
         question = ask(f"{mention.category}:{code}", f"{seen.kind}?")
         reason = f"patient has {seen.broader[0].fact.split(' (')[0]}; is it {seen.kind}?"
         return Verdict.UNKNOWN, reason, Basis.NONE, seen.broader, [question]
+    if seen.present and negate and kind == "exclusion" and _INCLUSION_WORDING.match(item.text):
+        reason = f'patient has {named}, but the exclusion reads "No {named}" (likely an '
+        reason += "inclusion under the wrong heading; a person should check)"
+        return Verdict.UNKNOWN, reason, Basis.NONE, seen.present, []
     if seen.present:
         verdict = Verdict.NOT_MET if negate else Verdict.MET
         return verdict, f"patient has {named}", Basis.FACT, seen.present, []
@@ -77,6 +81,12 @@ def _mention(
         # asks about a therapy only if the patient had it
         reason = f"no {named}: nothing to wait for or count"
         return Verdict.MET, reason, Basis.FACT, seen.absent, []
+    if seen.absent and negate and kind == "exclusion" and _INCLUSION_WORDING.match(item.text):
+        # "Exclusion: No known HIV+ or active hepatitis": as written it excludes everyone
+        # without HIV -- an inclusion's wording under the wrong heading, as a rule
+        reason = f'the exclusion reads "No {named}" (as written it would exclude a patient '
+        reason += "without it: likely an inclusion under the wrong heading; a person should check)"
+        return Verdict.UNKNOWN, reason, Basis.NONE, seen.absent, []
     if seen.absent:
         verdict = Verdict.MET if negate else Verdict.NOT_MET
         fact = seen.absent[0].fact
@@ -119,6 +129,9 @@ def _mention(
         reason = f"no {named} in the patient's history"
         return Verdict.MET, reason, Basis.ABSENCE, [], [question]
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
+
+
+_INCLUSION_WORDING = re.compile(r"\s*(?:no|not|without|free\s+of|absence\s+of)\b", re.I)
 
 
 def _slot(parts: list[Part]) -> Part:

@@ -23,6 +23,7 @@ from trialscope.match.cohorts import may_have_cohorts, outside_result, read_coho
 from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import is_requirement_list, judge_item
+from trialscope.match.population import Member, excludes_everyone, population
 from trialscope.match.primary import healthy
 from trialscope.match.verdicts import (
     Basis,
@@ -85,6 +86,8 @@ class ItemPlan:
     steps: tuple[tuple[Item, Step], ...]
     #: some items may be cohort headings (see ``cohorts``)
     cohorts: bool
+    #: what the inclusions ask every patient to have (see ``population``)
+    members: tuple[Member, ...] = ()
 
 
 def item_plan(parsed: ParsedCriteria) -> ItemPlan:
@@ -102,7 +105,7 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
             kind = "inclusion" if item.kind == "unknown" else None
             requirements = parent is not None and is_requirement_list(parent.text)
             steps.append((item, (kind, requirements, None, False)))
-    return ItemPlan(tuple(steps), may_have_cohorts(parsed.items))
+    return ItemPlan(tuple(steps), may_have_cohorts(parsed.items), population(parsed))
 
 
 def record_fields_key(eligibility: dict[str, Any], screened: frozenset[str]) -> tuple[Any, ...]:
@@ -143,7 +146,8 @@ def judge_items(
         if fixed is not None:
             results.append(fixed)
         elif not skip:
-            results.append(judge(item, facts, kind=kind, requirements=requirements, own=own))
+            result = judge(item, facts, kind=kind, requirements=requirements, own=own)
+            results.append(excludes_everyone(result, item, facts, plan.members, own))
     return results
 
 

@@ -59,7 +59,8 @@ _MODIFIED = re.compile(
 )
 _EXCEPT = re.compile(
     r"\b(?:except(?:ion)?|excluding|other than|apart from|with the exception of|but not|but "
-    r"the full treatment|in addition to|besides)\b",
+    r"the full treatment|in addition to|besides|unless|not\s+applicable\s+(?:if|when|for|in)"
+    r"|does\s+not\s+apply\s+(?:if|when|to))\b",
     re.I,
 )
 # a disease named as what a treatment is for, not as something the patient must have or
@@ -111,6 +112,18 @@ _THERAPY_OBJECT = re.compile(
 )
 
 
+# a therapy named as the cause of what the item is about: "persistent toxicity from prior
+# chemotherapy", "toxicities caused by previous chemotherapy or radiotherapy": having had
+# it is no toxicity (an item asks about the toxicity, which a record seldom grades)
+_CAUSE_OF = re.compile(
+    r"\b(?:toxicit(?:y|ies)|adverse\s+(?:events?|effects?|reactions?)|side[- ]effects?|"
+    r"complications?|sequelae)\s+(?:[\w-]+\s+){0,3}?(?:from|of|due\s+to|caused\s+by|"
+    r"related\s+to|attributable\s+to|attributed\s+to|associated\s+with|after|following)\s+"
+    r"(?:[\w/-]+,?\s+|(?:or|and|and/or)\s+){0,5}$",
+    re.I,
+)
+
+
 def is_modifier(item: Item, mention: Mention) -> bool:
     """The named disease only qualifies another noun ("rabies vaccine", "anti-TB drugs",
     "non-infectious"), is what a ruled-out treatment is for ("no prior chemotherapy for
@@ -122,7 +135,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     if mention.category == "prior_therapy":
         if _NOT_THE_DRUG.match(item.text, end):
             return True  # "insulin receptor gene", "insulin levels": not the drug taken
-        return bool(_THERAPY_OBJECT.search(item.text[max(0, start - 60) : start]))
+        before = item.text[max(0, start - 60) : start]
+        return bool(_THERAPY_OBJECT.search(before) or _CAUSE_OF.search(before))
     if mention.category == "pregnancy" and NURSING_PLACE.match(item.text, end):
         return True  # "a skilled nursing facility", "nursing home": a place, not breastfeeding
     if mention.category != "condition":
@@ -189,7 +203,15 @@ def is_other(item: Item, mention: Mention) -> bool:
     start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
     before = item.text[max(0, start - 60) : start]
     cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
+    if _SECONDARY.search(before[cut:]) and _GENERIC_CANCER.fullmatch(mention.text):
+        return True  # "no secondary malignancy": a second cancer ("secondary AML" is AML)
     return bool(_OTHER_BEFORE.search(before[cut:]) or _OTHER_AFTER.match(item.text, end))
+
+
+_SECONDARY = re.compile(r"\bsecondary\s+(?:primary\s+)?$", re.I)
+_GENERIC_CANCER = re.compile(
+    r"(?:malignan\w*|cancers?|tumou?rs?|neoplasms?|neoplasias?|carcinomas?)", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,78 @@
+"""Ages that say whom a part of an item is for, not what every patient must be.
+
+"ECOG 0-2 (0 to 3 for participants >= 60 to 74 years of age ...)" asks ECOG 0-2 of a
+45-year-old; the age names who gets the looser bound. "Pediatric arm: aged 1 to 17
+years old." is the age range of one arm: an adult is not in that arm, so the item does
+not apply to them (the record's own age limits still rule). Reading either age as a
+requirement rules out patients the trial takes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+
+from trialscope.criteria import Constraint, Item
+
+# "for participants >= 60", "in patients aged 65-70", "for those older than 70"
+_FOR_WHOM = re.compile(
+    r"\b(?:for|in)\s+(?:all\s+|any\s+)?(?:participants?|patients?|subjects?|those|people|"
+    r"persons?|individuals|adults?|children|pts)\s*(?:who\s+are\s+)?(?:aged?\s+|of\s+age\s+|"
+    r"between\s+(?:the\s+ages?\s+of\s+)?)?(?:\\?[<>≥≤]=?\s*)?\d"
+    # "Karnofsky >= 50 (if aged >= 16 years and < 18 years)"
+    r"|\b(?:if|when)\s+(?:the\s+)?(?:(?:patient|participant|subject)\s+is\s+)?(?:aged?\s+"
+    r"|age\s+(?:is\s+)?)(?:\\?[<>≥≤]=?\s*)?\d",
+    re.I,
+)
+# "Pediatric arm:", "Cohort B:", "Part 2 (dose expansion):" opening the item
+_ARM = re.compile(
+    r"^\s*(?!age\b)(?P<label>(?:[\w/-]+\s+){0,3}?(?:arm|cohort|group|part|phase)"
+    r"(?:\s+[A-Z0-9]{1,3})?(?:\s*\([^()]{1,40}\))?)\s*:",
+    re.I,
+)
+
+
+def for_whom(item: Item, constraint: Constraint) -> bool:
+    """An age bound inside a "for participants ..." phrase: whom a variant is for."""
+    if constraint.variable != "age":
+        return False
+    start = constraint.span[0] - item.span[0]
+    before = item.text[max(0, start - 50) : start]
+    # the bound's own words may begin with the people ("participants >= 60")
+    text = before + item.text[start : start + 40]
+    return any(m.start() < len(before) < m.end() for m in _FOR_WHOM.finditer(text))
+
+
+def arm_label(item: Item) -> str | None:
+    """The arm or cohort an item opens by naming ("Pediatric arm"), when its only bounds
+    are ages: then the ages say who is in that arm."""
+    if not item.constraints or any(c.variable != "age" for c in item.constraints):
+        return None
+    found = _ARM.match(item.text)
+    return found.group("label").strip() if found else None
+
+
+def disjoint_ages(constraints: tuple[Constraint, ...]) -> tuple[Constraint, ...]:
+    """Age ranges no one can be in at once ("Candidates aged 19-70 years ... Pediatric
+    patients aged 1-7 years could be recruited ...") are alternatives, not requirements
+    that all hold."""
+    ages = [c for c in constraints if c.variable == "age" and c.condition is None]
+    if len(ages) < 2:
+        return constraints
+    spans = [_range(c) for c in ages]
+    for i, (low, high) in enumerate(spans):
+        for other_low, other_high in spans[i + 1 :]:
+            if low < other_high and other_low < high:
+                return constraints  # two that overlap: read as written
+    first = ages[0]
+    return tuple(
+        replace(c, joiner="or") if c.variable == "age" and c is not first and c in ages else c
+        for c in constraints
+    )
+
+
+def _range(constraint: Constraint) -> tuple[float, float]:
+    low = constraint.low.value if constraint.low is not None else -math.inf
+    high = constraint.high.value if constraint.high is not None else math.inf
+    return low, high

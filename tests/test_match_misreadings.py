@@ -1,0 +1,155 @@
+"""False "ineligible" verdicts found by trying the AML example patient against every
+leukemia trial of the web test store (issue 11, 2026-12-05 third session): each class
+ruled a fitting patient out. Notes and criteria are written for the test (the wording of
+the records that showed each class); no gold patient is read."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialscope.criteria import parse_criteria
+from trialscope.match import TrialVerdict, Verdict, read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+from trialscope.match.patient import Patient
+from trialscope.match.trials import judge_trial, own_concepts
+from trialscope.match.verdicts import CriterionResult
+
+AML = "A 45-year-old man with relapsed acute myeloid leukemia. ECOG 1. Prior cytarabine."
+
+
+def judged(
+    patient: str | Patient, kind: str, criterion: str, own: tuple[str, ...] = ()
+) -> CriterionResult:
+    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    item = parse_criteria(f"{header}\n* {criterion}").items[0]
+    facts = PatientFacts.of(read_note(patient) if isinstance(patient, str) else patient)
+    return judge_item(item, facts, own=own_concepts(own))
+
+
+@pytest.mark.parametrize(
+    ("text", "relation", "days"),
+    [
+        # "\b<" never matched after a blank: every "< 28 days prior to" was lost
+        ("radiotherapy < 28 days or 5 half-lives, whichever is shorter, prior to the start", "within", 28),
+        ("Surgery < 4 weeks before enrollment", "within", 28),
+        ("> 4 weeks since prior radiotherapy", "at_least", 28),
+        ("At least 14 days or 5 half-lives (whichever is longer) since the last dose", "at_least", 14),
+        ("investigational drug ≤ 21 days or 5 half-lives of the drug prior to day 1", "within", 21),
+    ],
+)  # fmt: skip
+def test_windows_written_with_signs_and_half_lives(text: str, relation: str, days: float) -> None:
+    (item,) = parse_criteria(f"Exclusion Criteria:\n* {text}").items
+    assert [(w.relation, w.days) for w in item.windows] == [(relation, days)]
+
+
+WASHOUT = (
+    "Participant has received systemic anticancer therapy (including investigational therapy) "
+    "or radiotherapy < 28 days or 5 half-lives, whichever is shorter, prior to the start of "
+    "study treatment."
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict", "says"),
+    [
+        ("completed", Verdict.UNKNOWN, "not when"),  # undated: when did it end?
+        ("active", Verdict.MET, "patient has"),  # on it now: inside any window
+    ],
+)
+def test_a_washout_asks_when_an_undated_therapy_ended(
+    status: str, verdict: Verdict, says: str
+) -> None:
+    patient = Patient(age=45, therapies=[{"name": "cytarabine", "status": status}])
+    result = judged(patient, "exclusion", WASHOUT)
+    assert result.verdict is verdict and says in result.reason, result.reason
+
+
+TRIAL = """Inclusion Criteria:
+* Relapsed or refractory acute myeloid leukemia
+* ECOG 0-2
+
+Exclusion Criteria:
+* Known CNS involvement by leukemia
+* AML participants with prior treatment with cellular therapy, eg, CAR-T
+* Acute promyelocytic leukemia
+"""
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        # the two qualified exclusions would rule out every patient the trial takes
+        (AML, TrialVerdict.POSSIBLY_ELIGIBLE),
+        # a patient whose own diagnosis is what an exclusion names stays ruled out
+        ("A 45-year-old man with relapsed acute promyelocytic leukemia. ECOG 1.",
+         TrialVerdict.INELIGIBLE),
+    ],
+)  # fmt: skip
+def test_an_exclusion_that_would_exclude_the_whole_population_is_asked(
+    note: str, verdict: TrialVerdict
+) -> None:
+    parsed = parse_criteria(TRIAL)
+    facts = PatientFacts.of(read_note(note))
+    own = own_concepts(["Acute Myeloid Leukemia"])
+    got, results, _ = judge_trial("NCT00000001", {}, parsed, facts, own=own)
+    assert got is verdict, [(r.text, r.verdict, r.reason) for r in results]
+    if verdict is TrialVerdict.POSSIBLY_ELIGIBLE:
+        cns = next(r for r in results if r.text.startswith("Known CNS"))
+        assert cns.verdict is Verdict.UNKNOWN and "exclude everyone with" in cns.reason
+        assert cns.questions and cns.questions[0].key.startswith("criterion:")
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "bad"),
+    [
+        # a therapy named as the cause of a toxicity: having had it is no toxicity
+        ("exclusion", "Persistent clinically significant toxicity from prior chemotherapy "
+         "that is Grade 2 or higher", Verdict.MET),
+        ("exclusion", "The persistent toxicities caused by previous chemotherapy or "
+         "radiotherapy has not been restored to lower than grade 2", Verdict.MET),
+        # ages that say whom a looser bound is for
+        ("inclusion", "ECOG PS 0-2 (0 to 3 for participants \\>= 60 to 74 years of age)",
+         Verdict.NOT_MET),
+        ("inclusion", "ECOG 0-2 (if aged ≥18 years); Karnofsky ≥50 (if aged ≥16 years and "
+         "\\<18 years)", Verdict.NOT_MET),
+        ("inclusion", "For adults who are age 75 years or older, or who have comorbidities "
+         "that preclude use of intensive induction chemotherapy", Verdict.NOT_MET),
+        # ranges no one is in at once are alternatives
+        ("inclusion", "Candidates aged 19-70 years need to be able to sign. Pediatric "
+         "patients aged 1-7 years could be recruited after their guardian signs.",
+         Verdict.NOT_MET),
+        # a second cancer, not the trial's own
+        ("inclusion", "no secondary malignancy", Verdict.NOT_MET),
+        # the response is denied, not the chemotherapy
+        ("inclusion", "Primary refractory as defined by not achieving a CR after 2 cycles "
+         "of a standard chemotherapy regimen", Verdict.NOT_MET),
+        # an exception, not a requirement
+        ("inclusion", "AST ≤3 × ULN and ALT ≤ 3 × ULN, not applicable if determined to be "
+         "directly due to underlying malignancy", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_readings_that_ruled_a_fitting_patient_out(kind: str, criterion: str, bad: Verdict) -> None:
+    result = judged(AML, kind, criterion, own=("Acute Myeloid Leukemia",))
+    assert result.verdict is not bad, result.reason
+
+
+@pytest.mark.parametrize(("age", "verdict"), [(45, Verdict.NOT_APPLICABLE), (10, Verdict.MET)])
+def test_an_arm_s_age_range_is_who_is_in_that_arm(age: int, verdict: Verdict) -> None:
+    result = judged(Patient(age=age), "inclusion", "Pediatric arm: aged 1 to 17 years old.")
+    assert result.verdict is verdict, result.reason
+    if verdict is Verdict.NOT_APPLICABLE:
+        assert result.reason.startswith("for the pediatric arm only")
+
+
+def test_an_age_group_heading_is_still_a_requirement() -> None:
+    result = judged(Patient(age=70), "inclusion", "Age group: aged 18 to 65 years")
+    assert result.verdict is Verdict.NOT_MET
+
+
+@pytest.mark.parametrize("hiv", ["positive", "negative"])
+def test_an_exclusion_worded_as_an_inclusion_is_asked_either_way(hiv: str) -> None:
+    note = f"A 45-year-old man with AML. HIV {hiv}."
+    result = judged(note, "exclusion", "No known HIV+ or active hepatitis B or C infection")
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+    assert "a person should check" in result.reason
