@@ -31,10 +31,12 @@ def judged(
     ("text", "relation", "days"),
     [
         # "\b<" never matched after a blank: every "< 28 days prior to" was lost
-        ("radiotherapy < 28 days or 5 half-lives, whichever is shorter, prior to the start", "within", 28),
+        ("radiotherapy < 28 days or 5 half-lives, whichever is shorter, prior to day 1",
+         "within", 28),
         ("Surgery < 4 weeks before enrollment", "within", 28),
         ("> 4 weeks since prior radiotherapy", "at_least", 28),
-        ("At least 14 days or 5 half-lives (whichever is longer) since the last dose", "at_least", 14),
+        ("At least 14 days or 5 half-lives (whichever is longer) since the last dose",
+         "at_least", 14),
         ("investigational drug ≤ 21 days or 5 half-lives of the drug prior to day 1", "within", 21),
     ],
 )  # fmt: skip
