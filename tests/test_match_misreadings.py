@@ -155,3 +155,33 @@ def test_an_exclusion_worded_as_an_inclusion_is_asked_either_way(hiv: str) -> No
     result = judged(note, "exclusion", "No known HIV+ or active hepatitis B or C infection")
     assert result.verdict is Verdict.UNKNOWN, result.reason
     assert "a person should check" in result.reason
+
+
+CRC = (
+    "A 64-year-old man with metastatic colon adenocarcinoma treated with FOLFIRI and "
+    "cetuximab, then irinotecan. ECOG 1. Hypertension. History of deep vein thrombosis."
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "bad"),
+    [
+        # found with the CRC example patient against the corpus's colorectal trials
+        ("exclusion", "Has known allergies, hypersensitivity, or intolerance to excipients of "
+         "any of the following: (a) amivantamab or cetuximab, (b) any component", Verdict.MET),
+        ("exclusion", "Previous severe toxicity/allergic reactions to systemic chemotherapy "
+         "agents oxaliplatin or irinotecan or 5-fluorouracil", Verdict.MET),
+        ("exclusion", "The patient who is expected to require any other form of "
+         "antineoplastic therapy or targeted therapy while on study.", Verdict.MET),
+        ("exclusion", "History of Grade ≥ 4 venous thromboembolism", Verdict.MET),
+        ("inclusion", "ECOG performance status of 0 or 1 (Patients with disease related ECOG "
+         "2 are allowed, in addition to ECOG 0 and 1)", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_readings_that_ruled_a_crc_patient_out(kind: str, criterion: str, bad: Verdict) -> None:
+    result = judged(CRC, kind, criterion, own=("Colorectal Cancer",))
+    assert result.verdict is not bad, result.reason
+
+
+def test_a_therapy_the_patient_had_still_meets_a_plain_exclusion() -> None:
+    assert judged(CRC, "exclusion", "Prior treatment with cetuximab").verdict is Verdict.MET

@@ -209,6 +209,9 @@ def _cancer_named(word: str) -> tuple[str, ...]:
 
 def said(severity: str, condition: Condition) -> bool:
     """The record describes the condition as that severe."""
-    word = severity.split()[-1][:6]  # "uncontr", "severe", "decomp"
     text = f"{condition.name} {condition.source.text or ''}".lower()
+    if severity.startswith("grade"):
+        # "Grade >= 4 venous thromboembolism": a record that grades it says so
+        return re.search(r"\bgrade\s*[2-5]\b", text) is not None
+    word = severity.split()[-1][:6]  # "uncontr", "severe", "decomp"
     return word in text

@@ -53,22 +53,31 @@ def arm_label(item: Item) -> str | None:
     return found.group("label").strip() if found else None
 
 
+#: variables whose disjoint ranges in one item are alternatives
+_ALTERNATIVE_SCALES = ("age", "ecog", "karnofsky", "lansky")
+
+
 def disjoint_ages(constraints: tuple[Constraint, ...]) -> tuple[Constraint, ...]:
-    """Age ranges no one can be in at once ("Candidates aged 19-70 years ... Pediatric
-    patients aged 1-7 years could be recruited ...") are alternatives, not requirements
-    that all hold."""
-    ages = [c for c in constraints if c.variable == "age" and c.condition is None]
-    if len(ages) < 2:
+    """Ranges no one can be in at once are alternatives, not requirements that all hold:
+    "Candidates aged 19-70 years ... Pediatric patients aged 1-7 years could be
+    recruited", "ECOG 0 or 1 (Patients with disease related ECOG 2 are allowed)"."""
+    for variable in _ALTERNATIVE_SCALES:
+        constraints = _alternatives(constraints, variable)
+    return constraints
+
+
+def _alternatives(constraints: tuple[Constraint, ...], variable: str) -> tuple[Constraint, ...]:
+    bounds = [c for c in constraints if c.variable == variable and c.condition is None]
+    spans = list(dict.fromkeys(_range(c) for c in bounds))  # a range said twice is one
+    if len(spans) < 2:
         return constraints
-    spans = [_range(c) for c in ages]
     for i, (low, high) in enumerate(spans):
         for other_low, other_high in spans[i + 1 :]:
-            if low < other_high and other_low < high:
+            if low <= other_high and other_low <= high:
                 return constraints  # two that overlap: read as written
-    first = ages[0]
+    first = bounds[0]
     return tuple(
-        replace(c, joiner="or") if c.variable == "age" and c is not first and c in ages else c
-        for c in constraints
+        replace(c, joiner="or") if c in bounds and c is not first else c for c in constraints
     )
 
 

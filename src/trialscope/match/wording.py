@@ -124,6 +124,17 @@ _CAUSE_OF = re.compile(
 )
 
 
+# the same words that make a therapy a possibility, over a longer list: "known allergies,
+# hypersensitivity, or intolerance to excipients of any of the following: (a) amivantamab
+# or cetuximab", "expected to require any other form of antineoplastic therapy or ..."
+_THERAPY_OBJECT_LIST = re.compile(
+    r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contra-?indicat\w*|expected\s+to\s+require)"
+    r"[^.;]{0,80}?(?:following\s*:?\s*(?:\(?[a-z0-9]\)\s*)?|(?:[\w/-]+,?\s+|(?:or|and|and/or)\s+"
+    r"){0,8})$",
+    re.I,
+)
+
+
 def is_modifier(item: Item, mention: Mention) -> bool:
     """The named disease only qualifies another noun ("rabies vaccine", "anti-TB drugs",
     "non-infectious"), is what a ruled-out treatment is for ("no prior chemotherapy for
@@ -136,7 +147,9 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         if _NOT_THE_DRUG.match(item.text, end):
             return True  # "insulin receptor gene", "insulin levels": not the drug taken
         before = item.text[max(0, start - 60) : start]
-        return bool(_THERAPY_OBJECT.search(before) or _CAUSE_OF.search(before))
+        if _THERAPY_OBJECT.search(before) or _CAUSE_OF.search(before):
+            return True
+        return bool(_THERAPY_OBJECT_LIST.search(item.text[max(0, start - 120) : start]))
     if mention.category == "pregnancy" and NURSING_PLACE.match(item.text, end):
         return True  # "a skilled nursing facility", "nursing home": a place, not breastfeeding
     if mention.category != "condition":
@@ -282,6 +295,8 @@ def read_context(item: Item, mention: Mention) -> Context:
 # words that make a diagnosis a more serious kind of itself
 _SEVERITY = re.compile(
     r"\b(severe(?:ly)?|uncontrolled|poorly[- ]controlled|(?:clinically\s+)?unstable|"
+    r"inadequately[- ]controlled|not\s+(?:well|adequately)[- ]controlled|"
+    r"grade\s*(?:≥|>=|>)?\s*[2-5]|"
     r"decompensated|end[- ]stage|life[- ]threatening)\s+(?:[\w-]+\s+){0,2}$",
     re.I,
 )
