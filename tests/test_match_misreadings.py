@@ -185,3 +185,18 @@ def test_readings_that_ruled_a_crc_patient_out(kind: str, criterion: str, bad: V
 
 def test_a_therapy_the_patient_had_still_meets_a_plain_exclusion() -> None:
     assert judged(CRC, "exclusion", "Prior treatment with cetuximab").verdict is Verdict.MET
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # the lexicon's plain "diabetes" in "Type 1 Diabetes" let type 2 match (a note is a
+        # whole history: what it does not name is absent)
+        ("A 58-year-old woman with type 2 diabetes mellitus.", "Type 1 Diabetes", Verdict.NOT_MET),
+        ("A 30-year-old man with type 1 diabetes.", "Type 1 Diabetes", Verdict.MET),
+        ("A 58-year-old woman with type 2 diabetes mellitus.", "Diabetes mellitus", Verdict.MET),
+    ],
+)
+def test_the_narrower_vocabulary_id_speaks(note: str, criterion: str, verdict: Verdict) -> None:
+    result = judged(note, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason

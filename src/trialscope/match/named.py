@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
 from trialscope.match.biomarkers import judge_biomarker
 from trialscope.match.bounds import ask
+from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.conditions import closed_world, seen_condition
 from trialscope.match.facts import PatientFacts
 from trialscope.match.pregnancy import judge_pregnancy
@@ -162,6 +164,9 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
             slots.append([mention])
     # within a slot the longest phrase speaks: "brain metastasis" over "metastasis"
     slots = [[m for m in slot if not _inside_longer(m, slot)] for slot in slots]
+    # "Type 1 Diabetes": the lexicon's plain "diabetes" beside the vocabulary's type 1
+    # would let any diabetes match; the narrower id speaks
+    slots = [[m for m in slot if not _lumped(m, slot)] for slot in slots]
     runs: list[list[tuple[Mention, ...]]] = []
     previous: list[Mention] | None = None
     for slot in slots:
@@ -254,6 +259,32 @@ def _untreated_by_silence(
         and bool(therapies)
         and untreated(item)
         and not any(facts.therapy_classes.get(m.concept) for m in therapies)
+    )
+
+
+def _lumped(mention: Mention, slot: list[Mention]) -> bool:
+    """A lexicon condition whose own name is broader in the vocabulary than a vocabulary
+    id read from the same words."""
+    if mention.category != "condition" or ":" in mention.concept or "malignan" in mention.concept:
+        return False
+    return any(
+        other.category == "condition"
+        # MeSH and DO subtypes; trialscope's own terms combine facts ("colorectal liver
+        # metastases") that the lexicon's pieces still match
+        and other.concept.startswith(("MESH:", "DOID:"))
+        and other.span == mention.span
+        and _broader(mention.concept, other.concept)
+        for other in slot
+    )
+
+
+@lru_cache(maxsize=8192)
+def _broader(lexicon: str, concept: str) -> bool:
+    up = ancestors(concept)
+    return any(
+        f.concept != concept and f.concept in up
+        for f in find_concepts(lexicon.replace("_", " "))
+        if ":" in f.concept and not f.concept.startswith("lex:")
     )
 
 
