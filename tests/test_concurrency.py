@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import psutil
+import psycopg
 import pytest
 
 from tests import pg_server
@@ -117,6 +118,33 @@ def _chains(url: str) -> dict[str, Any]:
     }
 
 
+def _wait_at_gate(
+    gate: psycopg.Connection[Any], running: list[subprocess.Popen[str]], writers: int
+) -> None:
+    """Wait until every run has begun and ``writers`` sessions wait on a lock."""
+    with psycopg.connect(gate.info.dsn, autocommit=True) as watch:
+        deadline = time.monotonic() + 120
+        while True:
+            for proc in running:
+                if proc.poll() is not None:
+                    _out, err = proc.communicate()
+                    pytest.fail(f"a run ended at the gate ({proc.returncode}): {err[-2000:]}")
+            began = watch.execute("SELECT count(*) FROM import_runs").fetchone()
+            waiting = watch.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if began and waiting and began[0] >= writers and waiting[0] >= writers:
+                return
+            if time.monotonic() > deadline:
+                sessions = watch.execute(
+                    "SELECT state, wait_event_type, left(query, 80) FROM pg_stat_activity"
+                    " WHERE datname = current_database()"
+                ).fetchall()
+                pytest.fail(f"the runs never all reached the gate: {sessions}")
+            time.sleep(0.2)
+
+
 def test_two_importers_and_a_sync_at_once_lose_and_duplicate_nothing(
     pg: pg_server.PgServer, server: ServerHandle
 ) -> None:
@@ -126,10 +154,16 @@ def test_two_importers_and_a_sync_at_once_lose_and_duplicate_nothing(
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
     together = pg.new_database()
-    running = [
-        subprocess.Popen(c, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for c in _commands(together, server)
-    ]
+    # A starting gate, so the runs overlap on any machine: while this transaction holds
+    # the versions table (readers pass, writers wait), every run starts and queues up;
+    # leaving the block commits and lets all three write at once.
+    with psycopg.connect(together) as gate:
+        gate.execute("LOCK TABLE versions IN EXCLUSIVE MODE")
+        running = [
+            subprocess.Popen(c, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for c in _commands(together, server)
+        ]
+        _wait_at_gate(gate, running, writers=len(running))
     for proc in running:
         _out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
