@@ -32,6 +32,8 @@ class Variable:
     valence: int = 1
     plausible: tuple[float, float] | None = None
     ctp: tuple[str, ...] = ()
+    bare_units: tuple[str, ...] = ()
+    usual_uln: tuple[float, float] | None = None
 
 
 def _variables() -> tuple[Variable, ...]:
@@ -46,6 +48,8 @@ def _variables() -> tuple[Variable, ...]:
             valence=row.valence,
             plausible=row.plausible,
             ctp=row.ctp,
+            bare_units=row.bare_units,
+            usual_uln=row.usual_uln,
         )
         for row in load_rows(VariableRow)
     )

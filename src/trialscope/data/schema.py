@@ -50,6 +50,12 @@ class VariableRow(Row):
     valence: Annotated[int, Field(ge=1)] = 1
     #: (low, high) in canonical units: a reading outside it is dropped
     plausible: tuple[float, float] | None = None
+    #: the units a criterion's number written without one may be in ("creatinine < 1.7":
+    #: mg/dL or x ULN); the matcher decides only where every plausible reading agrees
+    bare_units: Annotated[tuple[Text, ...], BeforeValidator(split_list)] = ()
+    #: (lowest, highest) upper reference limit of adult labs, canonical units: reads a
+    #: bare number as x ULN when the patient's lab gives no limit of its own
+    usual_uln: tuple[float, float] | None = None
     #: the Facebook Clinical-Trial-Parser variables this one covers
     ctp: Annotated[
         tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_/]+$")], ...],
@@ -61,6 +67,8 @@ class VariableRow(Row):
     def _range_in_order(self) -> VariableRow:
         if self.plausible is not None and self.plausible[0] > self.plausible[1]:
             raise ValueError(f"plausible range {self.plausible} is low > high")
+        if self.usual_uln is not None and self.usual_uln[0] > self.usual_uln[1]:
+            raise ValueError(f"usual_uln range {self.usual_uln} is low > high")
         return self
 
 

@@ -9,7 +9,11 @@ reference range is UNKNOWN plus a question, never a guess.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from trialscope.criteria import VARIABLES, Constraint
+from trialscope.criteria.catalogue import Variable
+from trialscope.criteria.model import Bound
 from trialscope.criteria.units import assumed_unit, to_canonical
 from trialscope.match.facts import PatientFacts
 from trialscope.match.lesions import tally
@@ -151,6 +155,8 @@ def _constraint(
                 ask(f"lab:{constraint.variable}", f"{label}?", "number", variable.unit),
             )
         value, unit = to_canonical(lab.value, guess, variable)
+    if constraint.unit is None and variable is not None and variable.unit is not None:
+        return _bare_bound(constraint, lab, value, unit, variable, wanted)
     if constraint.unit and unit and constraint.unit != unit:
         return (
             Verdict.UNKNOWN,
@@ -162,6 +168,131 @@ def _constraint(
     shown = _shown(lab.value, lab.unit, value, unit)
     ev = [Evidence(f"{label} {shown}", lab.source)]
     return verdict_of(ok), f"{label} {shown} {'meets' if ok else 'fails'} {wanted}", ev, None
+
+
+#: a multiple of the limit of normal a criterion can name
+_RATIO_RANGE = (0.5, 20.0)
+
+
+def _bare_readings(constraint: Constraint, variable: Variable) -> list[tuple[str, Constraint]]:
+    """Each unit a criterion's number written without one may be in, with the bound in
+    the canonical unit (or as a multiple of ULN): "creatinine < 1.7" is 150 umol/L or
+    1.7 x ULN, never 1.7 umol/L. A unit is kept when the bound it makes is one a criterion
+    on this lab can name: inside the plausible range and, for labs with a usual ULN,
+    between half the lowest and 20 times the highest ULN."""
+    readings = []
+    canonical = (variable.unit,) if variable.unit else ()
+    for label in variable.bare_units or canonical:
+        bounds = [b for b in (constraint.low, constraint.high) if b is not None]
+        if label in ("x ULN", "x LLN"):
+            ok = all(_RATIO_RANGE[0] <= b.value <= _RATIO_RANGE[1] for b in bounds)
+            converted = constraint
+        else:
+            moved = [to_canonical(b.value, label, variable) for b in bounds]
+            values = [v for v, unit in moved if unit == variable.unit]
+            ok = len(values) == len(bounds) and all(_bound_plausible(v, variable) for v in values)
+            converted = replace(
+                constraint,
+                low=_moved(constraint.low, label, variable),
+                high=_moved(constraint.high, label, variable),
+                unit=variable.unit,
+            )
+        if ok:
+            readings.append((label, converted))
+    return readings
+
+
+def _bound_plausible(value: float, variable: Variable) -> bool:
+    if variable.plausible is not None:
+        low, high = variable.plausible
+        if not low <= value <= high:
+            return False
+    if variable.usual_uln is not None:
+        low, high = variable.usual_uln
+        return low * _RATIO_RANGE[0] <= value <= high * _RATIO_RANGE[1]
+    return True
+
+
+def _moved(bound: Bound | None, label: str, variable: Variable) -> Bound | None:
+    if bound is None:
+        return None
+    return Bound(to_canonical(bound.value, label, variable)[0], bound.inclusive)
+
+
+def _bare_bound(
+    constraint: Constraint,
+    lab: Lab,
+    value: float,
+    unit: str | None,
+    variable: Variable,
+    wanted: str,
+) -> tuple[Verdict, str, list[Evidence], Question | None]:
+    """A bound written without a unit, judged in every unit it may be in: decided only
+    where all readings agree ("creatinine < 1.7" met by 0.9 mg/dL as mg/dL and as x ULN),
+    else UNKNOWN saying why. Comparing the patient's umol/L with a bare 1.7 ruled a
+    patient with normal kidneys out."""
+    label = variable.label
+    shown = _shown(lab.value, lab.unit, value, unit)
+    evidence = [Evidence(f"{label} {shown}", lab.source)]
+    readings = _bare_readings(constraint, variable)
+    if unit != variable.unit or not readings:
+        why = "no unit" if readings else "no unit a bound on this lab can have"
+        return Verdict.UNKNOWN, f"{label} {shown}: {wanted} gives {why}", evidence, None
+    outcomes: list[tuple[str, Verdict]] = []
+    question = None
+    for written, bound in readings:
+        if written == "x ULN" or written == "x LLN":
+            outcome = _ratio_outcome(bound, lab, value, variable, written)
+            if outcome is Verdict.UNKNOWN:
+                which = "upper" if written == "x ULN" else "lower"
+                question = ask(
+                    f"ref:{variable.id}",
+                    f"{label}: the lab's {which} limit of normal (reference range)?",
+                    "number",
+                    lab.unit,
+                )
+        else:
+            outcome = verdict_of(_within(value, bound))
+        outcomes.append((written.replace("x ", "× "), outcome))
+    found = {outcome for _, outcome in outcomes}
+    names = " and as ".join(written for written, _ in outcomes)
+    if len(found) == 1 and Verdict.UNKNOWN not in found:
+        verdict = found.pop()
+        word = "meets" if verdict is Verdict.MET else "fails"
+        return (
+            verdict,
+            f"{label} {shown} {word} {wanted} (no unit given: as {names})",
+            evidence,
+            None,
+        )
+    each = "; ".join(f"as {written} {_WORDS[outcome]}" for written, outcome in outcomes)
+    return Verdict.UNKNOWN, f"{label} {shown}: {wanted} gives no unit ({each})", evidence, question
+
+
+_WORDS = {Verdict.MET: "met", Verdict.NOT_MET: "not met", Verdict.UNKNOWN: "not known"}
+
+
+def _ratio_outcome(
+    bound: Constraint, lab: Lab, value: float, variable: Variable, written: str
+) -> Verdict:
+    """The reading as a multiple of the lab's own limit, or of every usual adult ULN
+    (decided only when the whole span falls on one side of the bound)."""
+    ratio = lab.times_limit(written)  # type: ignore[arg-type]
+    if ratio is not None:
+        return verdict_of(_within(ratio, bound))
+    if written != "x ULN" or variable.usual_uln is None:
+        return Verdict.UNKNOWN
+    low, high = variable.usual_uln
+    ends = {_within(value / high, bound), _within(value / low, bound)}
+    # the whole span meets a range bound only when both ends do; one end below and the
+    # other above its inside may have the middle in it
+    if ends == {True} or (ends == {False} and _one_sided(bound)):
+        return verdict_of(ends.pop())
+    return Verdict.UNKNOWN
+
+
+def _one_sided(constraint: Constraint) -> bool:
+    return constraint.low is None or constraint.high is None or constraint.operator != "range"
 
 
 def _shown(written: float, written_unit: str | None, value: float, unit: str | None) -> str:
