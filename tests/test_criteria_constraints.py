@@ -259,3 +259,30 @@ def test_number_of_liver_metastases_over_n(
     assert found.operator == operator, (text, found.describe())
     bound = found.low if operator.startswith(">") else found.high
     assert bound is not None and bound.value == n, (text, found.describe())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a urine ratio is not the serum creatinine (a patient's creatinine 2.1 failed
+        # "protein:creatinine ratio < 1.0"; found on a TREC 2021 tuning pair)
+        "Urine protein:creatinine ratio < 1.0",
+        "UACR (urine albumin-to-creatinine ratio) < 30 mg/g",
+        "calcium/creatinine ratio > 0.2",
+        "BUN/creatinine ratio > 20",
+    ],
+)
+def test_a_ratio_is_not_the_variable_in_it(text: str) -> None:
+    assert not [c for c in constraints(text) if c.variable in ("creatinine", "calcium", "bun")]
+
+
+@pytest.mark.parametrize(
+    ("text", "variables"),
+    [
+        ("Serum creatinine < 1.5 mg/dL", ["creatinine"]),
+        ("AST/ALT <= 2.5 x ULN", ["ast", "alt"]),
+        ("PaO2/FiO2 ratio < 300", ["pf_ratio"]),
+    ],
+)
+def test_a_ratio_s_guard_keeps_plain_readings(text: str, variables: list[str]) -> None:
+    assert [c.variable for c in constraints(text)] == variables

@@ -71,7 +71,10 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|not\s+achieving|not\s+achieve|not\s+achieved|not\s+attaining|not\s+attain"
      r"|not\s+attained|not\s+reaching|not\s+reach|not\s+reached|not\s+responding"
      r"|not\s+respond|not\s+responded|no\s+response|failed\s+to\s+achieve"
-     r"|failure\s+to\s+achieve|not\s+in\s+remission", "none", "pseudo"),
+     r"|failure\s+to\s+achieve|not\s+in\s+remission"
+     # "Not responded (no CR) to induction chemotherapy": no remission, not no chemotherapy
+     r"|no\s+cr|no\s+pr|no\s+complete\s+remission|no\s+complete\s+response"
+     r"|no\s+partial\s+response|no\s+objective\s+response", "none", "pseudo"),
 )  # fmt: skip
 
 _PRIORITY = {"pseudo": 0, "terminate": 1, "forward": 2, "backward": 2, "both": 2}

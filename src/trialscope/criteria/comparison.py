@@ -54,9 +54,12 @@ _PRE: tuple[tuple[str, Op], ...] = (
     (r"(?:less|lower|fewer)\s+or\s+equal(?:\s+to)?|=\s*/\s*<|<\s*_", "<="),
     (r"(?:more|greater|higher|older)\s+then", ">"),
     (r"(?:less|fewer|lower|younger)\s+then", "<"),
-    (r"no\s+(?:less|fewer|lower)\s+than|not\s+(?:less|fewer|lower)\s+than|not\s+below", ">="),
-    (r"no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than", "<="),
-    (r"not\s+(?:to\s+)?exceed(?:ing)?|does\s+not\s+exceed|not\s+above|not\s+over", "<="),
+    # "must not be older than 70": the negation is the comparator's own, not the item's
+    (r"(?:no|not)\s+(?:be\s+)?(?:less|fewer|lower|younger|smaller)\s+than|not\s+(?:be\s+)?below"
+     r"|not\s+(?:be\s+)?under", ">="),
+    (r"(?:no|not)\s+(?:be\s+)?(?:more|greater|higher|older|larger)\s+than", "<="),
+    (r"not\s+(?:to\s+)?exceed(?:ing)?|does\s+not\s+exceed|not\s+(?:be\s+)?above"
+     r"|not\s+(?:be\s+)?over", "<="),
     (r"at\s+least|a\s+minimum\s+of|minimum\s+of|minimum|min\.?|at\s+or\s+above|from", ">="),
     (r"at\s+most|a\s+maximum\s+of|maximum\s+of|maximum|max\.?|up\s+to|at\s+or\s+below|until", "<="),
     (r"greater\s+than|more\s+than|higher\s+than|larger\s+than|older\s+than|in\s+excess\s+of"

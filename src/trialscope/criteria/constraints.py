@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trialscope.criteria.catalogue import BY_ID, Variable, variable_lexicon
 from trialscope.criteria.comparison import (
@@ -69,6 +69,14 @@ _AGE_TAIL = re.compile(
     r"|(?<=\d)\s*(?:or|and)\s+(?:older|younger)(?![A-Za-z])",
     re.IGNORECASE,
 )
+# an item that begins by denying a bound on whoever it names: "No patients over age 70",
+# "No high risk patient (under age 40) for whom ..."
+_DENIED_ITEM = re.compile(
+    r"\W*(?:no|not)\s+(?:(?:high[\s-]+risk|patients?|subjects?|participants?|persons?|people"
+    r"|individuals?|children|adults?|women|men|candidates?|with|aged?)[\s(,]*)*\Z",
+    re.IGNORECASE,
+)
+_DENIED_BEFORE = re.compile(r"\b(?:no|not)\s+(?:be\s+)?\Z", re.IGNORECASE)
 # "older than 14", "over 50 years" after a person: age without the word age
 _AGE_WORDS = re.compile(
     r"(?:older|younger)\s+than\s+(?=\d)|(?<![A-Za-z])(?:patients?|subjects?|participants?"
@@ -329,7 +337,7 @@ def extract_constraints(
     text: str, start: int, end: int, to_source: Callable[[int, int], Span]
 ) -> list[Constraint]:
     """Constraints of the item ``text[start:end]`` (cleaned text), spans in the source."""
-    hits = list(variable_lexicon().finditer(text, start, end))
+    hits = [h for h in variable_lexicon().finditer(text, start, end) if not _in_ratio(text, h)]
     found: list[_Found] = []
     used: list[Span] = []
     for group in _groups(hits, text):
@@ -375,10 +383,45 @@ def extract_constraints(
         gap = text[previous_end : item.comparison.start]
         joiner: Joiner = "or" if out and _OR_GAP.search(gap) else "and"
         built = _constraint(text, to_source, item, joiner)
+        lead = min(item.mention[0], item.comparison.start)
+        if built is not None and _DENIED_ITEM.match(text, start, lead):
+            built = _denied(built)  # "No patients over age 70" asks age <= 70
         if built is not None:
             out.append(built)
             previous_end = max(previous_end, item.comparison.end)
     return out
+
+
+# "urine protein:creatinine ratio < 1.0", "albumin-to-creatinine ratio": a urine ratio,
+# not the serum reading the variable means
+_RATIO_AFTER = re.compile(r"[\s-]*ratio\b", re.IGNORECASE)
+_RATIO_BEFORE = re.compile(
+    r"\b(?:protein|albumin|microalbumin|calcium|urea|bun)\s*(?:[:/]|-?\s*to\s*-?)\s*\Z",
+    re.IGNORECASE,
+)
+
+
+def _in_ratio(text: str, hit: Hit[str]) -> bool:
+    if BY_ID[hit.value].id in ("pf_ratio", "inr"):
+        return False
+    if _RATIO_AFTER.match(text, hit.end):
+        return True
+    return _RATIO_BEFORE.search(text, max(0, hit.start - 20), hit.start) is not None
+
+
+def _denied(constraint: Constraint) -> Constraint | None:
+    """The bound an item that begins by denying it asks for: "No patients over 70" is
+    age <= 70. A range or an equality has no single opposite bound: dropped."""
+    op, low, high = constraint.operator, constraint.low, constraint.high
+    if op in (">", ">=") and low is not None and high is None:
+        flipped = Bound(low.value, not low.inclusive)
+        return replace(constraint, operator="<" if op == ">=" else "<=", low=None, high=flipped)
+    if op in ("<", "<=") and (high or low) is not None and not (high and low):
+        bound = high or low
+        assert bound is not None
+        flipped = Bound(bound.value, not bound.inclusive)
+        return replace(constraint, operator=">" if op == "<=" else ">=", low=flipped, high=None)
+    return None
 
 
 def _read_before(text: str, start: int, at: int) -> Comparison | None:
@@ -460,7 +503,10 @@ def _age_phrases(text: str, start: int, end: int, found: list[_Found]) -> list[_
         if cmp is None or cmp.unit not in ("year", None) or _NOT_AGE_AFTER.match(text, cmp.end):
             continue
         if cmp.operator == "=" and ("older" in words or "younger" in words):
-            cmp = _with_operator(cmp, ">" if "older" in words else "<", lead.start())
+            op: Op = ">" if "older" in words else "<"
+            if _DENIED_BEFORE.search(text, max(start, lead.start() - 12), lead.start()):
+                op = "<=" if op == ">" else ">="  # "must not be older than 70"
+            cmp = _with_operator(cmp, op, lead.start())
         out.append(_Found(age, cmp, (lead.start(), lead.end())))
         taken.append((cmp.start, cmp.end))
     for tail in _AGE_TAIL.finditer(text, start, end):
