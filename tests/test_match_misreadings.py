@@ -200,3 +200,56 @@ def test_a_therapy_the_patient_had_still_meets_a_plain_exclusion() -> None:
 def test_the_narrower_vocabulary_id_speaks(note: str, criterion: str, verdict: Verdict) -> None:
     result = judged(note, "exclusion", criterion)
     assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "verdict"),
+    [
+        # found with the AML example patient against the corpus (2026-12-05, fourth
+        # session): an item that begins by denying a bound asks for its opposite
+        ("inclusion", "No patients over age 70", Verdict.MET),
+        ("inclusion", "No patients aged over 40", Verdict.NOT_MET),
+        ("inclusion", "No patients under 40 years of age", Verdict.MET),
+        ("inclusion", "Patients must not be older than 70 years", Verdict.MET),
+        ("inclusion", "Patients not younger than 50 years", Verdict.NOT_MET),
+        # a denied bound inside a compound item leaves the rest to ask
+        ("inclusion", "No high risk patient (under age 40) for whom an unrelated bone marrow "
+         "donor has been found within 8 weeks of beginning consolidation treatment",
+         Verdict.UNKNOWN),
+        # "(no CR)" denies the remission, not the chemotherapy the patient had
+        ("inclusion", "Not responded (no CR) to initial induction chemotherapy", Verdict.MET),
+        # where the leukemia is, and what a therapy would treat, are no denial of it
+        ("inclusion", "No CNS or skin involvement with leukemia", Verdict.UNKNOWN),
+        ("inclusion", "There is no comparable or satisfactory alternative therapy to treat "
+         "the subject's AML.", Verdict.UNKNOWN),
+        # a way out that was not read leaves the rule-out a question
+        ("inclusion", "No relapsed AML unless bone marrow or peripheral blood stem cells "
+         "previously harvested in remission are available for transplantation",
+         Verdict.UNKNOWN),
+        ("inclusion", "No prior chemotherapy unless completed more than 4 weeks ago",
+         Verdict.UNKNOWN),
+        ("exclusion", "Prior chemotherapy", Verdict.MET),
+    ],
+)  # fmt: skip
+def test_denials_that_ruled_a_fitting_aml_patient_out(
+    kind: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(AML, kind, criterion, own=("Acute Myeloid Leukemia",))
+    assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("criterion", "operator"),
+    [
+        ("No patients over age 70", "<="),
+        ("No patients with creatinine greater than 2.0 mg/dL", "<="),
+        # a bound after a denied finding is not denied with it
+        ("Not pregnant or nursing; age 18 or older", ">="),
+        ("Not pregnant, age 18 or older", ">="),
+        ("No brain metastases in patients over 70 years of age", ">"),
+        ("No more than 3 prior regimens", "<="),
+    ],
+)
+def test_only_a_bound_the_item_begins_by_denying_is_turned(criterion: str, operator: str) -> None:
+    (constraint,) = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items[0].constraints
+    assert constraint.operator == operator

@@ -231,6 +231,14 @@ def judge_item(
             questions.append(
                 Question(key=f"criterion:{reading.slug}", text=_as_question(item.text))
             )
+    rules_out = verdict is (Verdict.MET if kind == "exclusion" else Verdict.NOT_MET)
+    escape = _unread_escape(item) if rules_out else None
+    if escape is not None:
+        # "No relapsed AML unless cells harvested in remission are available": the way
+        # out was not read, so the rule-out is a question, not an answer
+        verdict, basis = Verdict.UNKNOWN, Basis.NONE
+        reason = f"{reason}; its exception is not judged: {escape}"
+        questions.append(Question(key=f"criterion:{reading.slug}", text=_as_question(item.text)))
     if (
         verdict is Verdict.UNKNOWN
         and kind == "exclusion"
@@ -343,6 +351,32 @@ _SENTENCE_BREAK = re.compile(r"[.;]\s+\S")
 _PERMISSION_LIMITED = re.compile(
     r";|\b(?:unless|except|but|however|only|if|provided|as\s+long\s+as)\b", re.I
 )
+
+
+_ESCAPE = re.compile(
+    r"\b(?:unless|except\s+(?:if|when|where|in\s+(?:patients|those|subjects|cases))"
+    r"|except\s+for\s+(?:patients|those|subjects)|with\s+the\s+exception\s+of\s+(?:patients|those))\b",
+    re.I,
+)
+_ESCAPE_END = re.compile(r"[.;]\s|[.;]$")
+
+
+def _unread_escape(item: Item) -> str | None:
+    """The "unless ..." way out of an item when nothing in it was read (no bound,
+    name or window after the word) and something before it was: what to show."""
+    found = _ESCAPE.search(item.text)
+    if found is None:
+        return None
+    at = item.span[0] + found.start()
+    spans = [c.span for c in item.constraints] + [m.span for m in item.mentions]
+    spans += [w.span for w in item.windows]
+    if not any(start < at for start, _ in spans) or any(start >= at for start, _ in spans):
+        return None
+    end = _ESCAPE_END.search(item.text, found.end())
+    clause = item.text[found.end() : end.start() if end else len(item.text)].strip()
+    if len(clause.split()) < 2:
+        return None
+    return f"{found.group().lower()} {clause[:80]}{' …' if len(clause) > 80 else ''}"
 
 
 def _named_before_women(item: Item, mentions: list[Mention]) -> bool:

@@ -70,10 +70,15 @@ _TREATED_FOR = re.compile(
     r"(?:\w*therap(?:y|ies)|\btreatments?|regimens?|medications?|medicines?|drugs?|surgery|"
     r"surgeries|irradiation|radiotherapy|radiation|chemotherapy|chemo|intubation|"
     r"hospitali[sz]ations?|admissions?|care|prophylaxis|vaccines?|vaccinations?)"
-    r"\s+(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$"
+    r"\s+(?:for|due\s+to|against|to\s+treat|treating)\s+(?:(?:the|an?|any)\s+)?"
+    r"(?:[\w'’-]+\s+){0,4}$"
     # "received ET of any duration for breast cancer prevention", "treated with X for"
     r"|\b(?:receiv\w*|treated\s+with|taking|took|taken)\s+(?:[\w/-]+\s+){1,5}"
     r"(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$",
+    re.I,
+)
+_INVOLVED = re.compile(
+    r"\binvolvement\s+(?:with|by|of)\s+(?:(?:the|an?|any|their|his|her)\s+)?(?:[\w-]+\s+){0,3}$",
     re.I,
 )
 _ALLOWED_AFTER = re.compile(
@@ -159,6 +164,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     before = item.text[max(0, start - 80) : start]
     cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
     ruled_out = mention.negated or item.kind == "exclusion" or _LIMIT_WORDS.search(before[cut:])
+    if mention.negated and _INVOLVED.search(before[cut:]):
+        return True  # "No CNS or skin involvement with leukemia": where it is, not whether
     if ruled_out and _TREATED_FOR.search(before[cut:]):
         # what a treatment is for: the treatment is what is ruled out ("receiving
         # chemotherapy for solid cancer" as an inclusion still asks for the cancer)
