@@ -253,3 +253,24 @@ def test_denials_that_ruled_a_fitting_aml_patient_out(
 def test_only_a_bound_the_item_begins_by_denying_is_turned(criterion: str, operator: str) -> None:
     (constraint,) = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items[0].constraints
     assert constraint.operator == operator
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "own", "verdict"),
+    [
+        # "leukemia" read inside "acute myeloid leukemia" is the same words: the AML is
+        # the trial's own disease, not "another" malignancy
+        ("exclusion", "History of another active malignancy", "Acute Leukemia", Verdict.NOT_MET),
+        ("exclusion", "Other active malignancy", "Breast Cancer", Verdict.MET),
+        # a subtype of the patient's AML is asked, not ruled out (the note did not say)
+        ("exclusion", "Diagnosis of Acute Promyelocytic Leukemia (M3 AML)",
+         "Acute Myeloid Leukemia", Verdict.UNKNOWN),
+        ("inclusion", "Acute promyelocytic leukemia", "Leukemia", Verdict.UNKNOWN),
+        ("inclusion", "Diagnosis of AML (acute myeloid leukemia)", "Leukemia", Verdict.MET),
+    ],
+)  # fmt: skip
+def test_the_aml_patient_s_own_disease_and_its_kinds(
+    kind: str, criterion: str, own: str, verdict: Verdict
+) -> None:
+    result = judged(AML, kind, criterion, own=(own,))
+    assert result.verdict is verdict, result.reason

@@ -16,7 +16,8 @@ is ever kept.
 What an item may read of the patient (judge.py, named.py and its readers, bounds.py), as keys:
 
 - a condition named (any mention category but therapy, pregnancy and sex): ``has:`` the
-  concept (``facts.has``), ``out:`` it and everything above it (``facts.ruled_out``), and
+  concept (``facts.has``) and the diseases it is a kind of (``kinds_above``: an AML
+  patient is asked about APL), ``out:`` it and everything above it (``facts.ruled_out``), and
   ``cond:*`` (a healthy person has none) and ``primary`` when it is a cancer with a site
   that the closed world on a known primary may rule out (a top-level item that is not an
   exclusion, about the present: ``conditions.closed_world``); "other malignancy" reads
@@ -45,6 +46,7 @@ from typing import Any
 
 from trialscope.criteria import VARIABLES, Item, ParsedCriteria
 from trialscope.match.concepts import ancestors
+from trialscope.match.conditions import kinds_above
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import Reading, judge_item, read_item
 from trialscope.match.lesions import tally
@@ -202,6 +204,9 @@ def _condition_keys(concept: str, closed: bool) -> frozenset[str]:
     for name in read:
         out.add(f"has:{name}")
         out |= {f"out:{up}" for up in ancestors(name)}
+        if name.startswith(("MESH:", "DOID:")):
+            # a patient with a disease it is a kind of is asked (conditions.kinds_above)
+            out |= {f"has:{up}" for up in kinds_above(name)}
         if closed and primary_sites(name):
             out.add("primary")
     return frozenset(out)

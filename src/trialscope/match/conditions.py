@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
 from trialscope.criteria.model import TemporalWindow
+from trialscope.criteria.vocabulary import specific_enough
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
@@ -119,6 +120,10 @@ def seen_condition(
                 earlier.append(Evidence(too_recent, condition.source))
             continue
         seen.present.append(evidence)
+    if not found and concept.startswith(("MESH:", "DOID:")):
+        seen.broader += _broader_on_record(concept, facts)
+        if seen.broader:
+            seen.kind = mention.text
     # "no history of cancer" rules out colorectal cancer too
     ruled_out = facts.ruled_out(concept)
     if not ruled_out and facts.absent:
@@ -141,6 +146,31 @@ def seen_condition(
 
 #: MeSH "Signs and Symptoms"
 _SYMPTOMS = "MESH:D012816"
+#: classes too broad to say a patient has "a kind of" what a criterion names
+_CLASSES = frozenset({"lex:malignancy", "lex:other_malignancy", "MESH:D009369", "MESH:D009370"})
+
+
+def _broader_on_record(concept: str, facts: PatientFacts) -> list[Evidence]:
+    """The patient's diseases of which ``concept`` is a kind: an AML patient may or may
+    not have the APL a criterion names (the note did not say which AML), so it is asked,
+    not ruled out by a closed world that only knows the broader name."""
+    above = kinds_above(concept)
+    return [
+        Evidence(f"{condition.name} ({condition.status})", condition.source)
+        for condition in facts.patient.conditions
+        if condition.status != "absent"
+        and above & facts.concepts_of.get(id(condition), frozenset())
+    ][:1]
+
+
+@lru_cache(maxsize=1 << 16)
+def kinds_above(concept: str) -> frozenset[str]:
+    """The diseases ``concept`` is a kind of, less the classes every cancer is in."""
+    return frozenset(
+        up
+        for up in ancestors(concept)
+        if up != concept and up not in _CLASSES and specific_enough(up)
+    )
 
 
 # "for at least 1 year", "for more than 5 years", "at least 6 months before screening"

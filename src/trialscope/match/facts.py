@@ -92,14 +92,22 @@ class PatientFacts:
 
     def read_with(self, condition: Condition) -> list[Condition]:
         """``condition`` and the others read from the same words of a note (one per
-        vocabulary id: "chronic hepatitis C" is lex:hcv and MeSH's Hepatitis C, Chronic)."""
+        vocabulary id: "chronic hepatitis C" is lex:hcv and MeSH's Hepatitis C, Chronic),
+        or from words inside them."""
         span = condition.source.span
         if span is None or condition.source.kind != "note":
             return [condition]
+        # overlapping words are the same words: "leukemia" inside "acute myeloid leukemia"
         return [
             c
             for c in self.patient.conditions
-            if c is condition or (c.source.kind == "note" and c.source.span == span)
+            if c is condition
+            or (
+                c.source.kind == "note"
+                and c.source.span is not None
+                and c.source.span[0] < span[1]
+                and span[0] < c.source.span[1]
+            )
         ]
 
     def about_any(self, condition: Condition, concepts: frozenset[str]) -> bool:

@@ -32,7 +32,7 @@ from trialscope.match.verdicts import (
     both,
     either,
 )
-from trialscope.match.wording import NURSING_PLACE, is_modifier, slug
+from trialscope.match.wording import NURSING_PLACE, is_modifier, restates, slug
 
 _FEMALE_ONLY = re.compile(
     # "nursing" is breastfeeding, not a "skilled nursing facility" or "nursing home"
@@ -85,7 +85,10 @@ def read_item(item: Item) -> Reading:
             m
             for m in item.mentions
             # sex is settled by the structured eligibility fields
-            if m.category != "sex" and not is_modifier(item, m) and not _counted(item, m)
+            if m.category != "sex"
+            and not is_modifier(item, m)
+            and not _counted(item, m)
+            and not restates(item, m)
         ),
         key=lambda m: m.span,
     )

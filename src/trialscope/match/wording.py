@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
+from trialscope.match.concepts import ancestors
 
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
 
@@ -138,6 +139,32 @@ _THERAPY_OBJECT_LIST = re.compile(
     r"){0,8})$",
     re.I,
 )
+
+
+_OPENS_ASIDE = re.compile(r"\s*[(\[]\s*(?:[\w-]+\s+){0,2}$")
+
+
+def restates(item: Item, mention: Mention) -> bool:
+    """A broader name in brackets right after a disease restates it: "Acute Promyelocytic
+    Leukemia (M3 AML)" asks for APL, not for any AML."""
+    if mention.category != "condition":
+        return False
+    start = mention.span[0] - item.span[0]
+    aside = _OPENS_ASIDE.search(item.text, 0, start)
+    if aside is None:
+        return False
+    before = item.span[0] + aside.start()
+    named = [
+        m.concept
+        for m in item.mentions
+        if m.category == "condition" and m.span[1] <= before and before - m.span[1] <= 1
+    ]
+    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    return any(
+        concept != (n if ":" in n else f"lex:{n}")
+        and concept in ancestors(n if ":" in n else f"lex:{n}")
+        for n in named
+    )
 
 
 def is_modifier(item: Item, mention: Mention) -> bool:
