@@ -229,6 +229,10 @@ def test_the_narrower_vocabulary_id_speaks(note: str, criterion: str, verdict: V
         ("inclusion", "No prior chemotherapy unless completed more than 4 weeks ago",
          Verdict.UNKNOWN),
         ("exclusion", "Prior chemotherapy", Verdict.MET),
+        # an upper-case OR offers another way in that was not read
+        ("inclusion", "Previously untreated OR recurrent or refractory following 1 induction "
+         "therapy regimen with or without consolidation therapy", Verdict.UNKNOWN),
+        ("inclusion", "Previously untreated", Verdict.NOT_MET),
     ],
 )  # fmt: skip
 def test_denials_that_ruled_a_fitting_aml_patient_out(
@@ -274,3 +278,46 @@ def test_the_aml_patient_s_own_disease_and_its_kinds(
 ) -> None:
     result = judged(AML, kind, criterion, own=(own,))
     assert result.verdict is verdict, result.reason
+
+
+HTN = (
+    "A 64-year-old man with metastatic colon adenocarcinoma. History of hypertension "
+    "controlled on amlodipine. ECOG 1."
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # a bound joined to the disease by "with" or "(" says which of it is meant: the
+        # patient's controlled hypertension is asked about, not excluded
+        (HTN, "History of hypertension with systolic blood pressure > 150 mmHg within 4 "
+         "weeks before enrollment", Verdict.UNKNOWN),
+        (HTN, "Hypertension (SBP > 150 mmHg)", Verdict.UNKNOWN),
+        (HTN + " Blood pressure 165/95 mmHg.", "Hypertension with systolic blood pressure "
+         "> 150 mmHg", Verdict.MET),
+        (HTN + " Blood pressure 128/80 mmHg.", "Hypertension with systolic blood pressure "
+         "> 150 mmHg", Verdict.NOT_MET),
+        # a list is still a list: either part excludes
+        (HTN, "Hypertension; creatinine > 2 mg/dL", Verdict.MET),
+    ],
+)  # fmt: skip
+def test_a_bound_that_says_which_disease(note: str, criterion: str, verdict: Verdict) -> None:
+    result = judged(note, "exclusion", criterion, own=("Colorectal Cancer",))
+    assert result.verdict is verdict, result.reason
+
+
+def test_a_kind_of_the_patient_s_symptom_is_asked() -> None:
+    # the patient's pain may be the "acute pain" a sickle-cell crisis trial asks for
+    note = "A 34-year-old man with sickle cell disease and severe bone pain."
+    result = judged(note, "inclusion", "Sudden onset of acute pain lasting 4-12 hours")
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+
+
+def test_an_or_in_brackets_lists_ways_to_show_one_thing() -> None:
+    note = "A 52-year-old woman with HER2-negative metastatic breast cancer. ECOG 1."
+    criterion = (
+        "HER-2/neu overexpression (3+ by immunohistochemistry OR gene amplification by FISH)"
+    )
+    result = judged(note, "inclusion", criterion, own=("Breast Cancer",))
+    assert result.verdict is Verdict.NOT_MET, result.reason

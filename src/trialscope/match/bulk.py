@@ -16,8 +16,9 @@ is ever kept.
 What an item may read of the patient (judge.py, named.py and its readers, bounds.py), as keys:
 
 - a condition named (any mention category but therapy, pregnancy and sex): ``has:`` the
-  concept (``facts.has``) and the diseases it is a kind of (``kinds_above``: an AML
-  patient is asked about APL), ``out:`` it and everything above it (``facts.ruled_out``), and
+  concept (``facts.has``), ``own:`` the diseases it is a kind of (``kinds_above``, against
+  the patient's own concepts without their ancestors: an AML patient is asked about
+  APL), ``out:`` it and everything above it (``facts.ruled_out``), and
   ``cond:*`` (a healthy person has none) and ``primary`` when it is a cancer with a site
   that the closed world on a known primary may rule out (a top-level item that is not an
   exclusion, about the present: ``conditions.closed_world``); "other malignancy" reads
@@ -206,7 +207,7 @@ def _condition_keys(concept: str, closed: bool) -> frozenset[str]:
         out |= {f"out:{up}" for up in ancestors(name)}
         if name.startswith(("MESH:", "DOID:")):
             # a patient with a disease it is a kind of is asked (conditions.kinds_above)
-            out |= {f"has:{up}" for up in kinds_above(name)}
+            out |= {f"own:{up}" for up in kinds_above(name)}
         if closed and primary_sites(name):
             out.add("primary")
     return frozenset(out)
@@ -218,6 +219,7 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
     if patient.answers:  # answers to criteria and biomarkers
         return None
     keys = {f"has:{c}" for c in facts.present} | {f"out:{c}" for c in facts.absent}
+    keys |= {f"own:{c}" for c in facts.own_concepts()}
     keys |= {"*", "biomarker"} if patient.biomarkers else {"*"}
     keys |= {f"therapy:{c}" for c in (*facts.therapy_classes, *facts.therapy_absent)}
     if facts.no_medications is not None:

@@ -90,3 +90,38 @@ def unjudged_words(item: Item) -> tuple[str, ...]:
             continue
         words.append(match.group())
     return tuple(words)
+
+
+# "Previously untreated OR recurrent or refractory following 1 induction regimen": an
+# upper-case OR between clauses offers another way in
+_UPPER_OR = re.compile(r"\s+OR\s+")
+
+
+def unread_alternative(item: Item) -> str | None:
+    """The first clause after an upper-case OR that nothing the parser recognised
+    touches and that asks something of its own (a failed first clause then rules no one
+    out), as words to show."""
+    text, base = item.text, item.span[0]
+    # an OR in brackets lists ways to show one thing ("3+ by IHC OR amplification by FISH")
+    cuts = [
+        m
+        for m in _UPPER_OR.finditer(text)
+        if text.count("(", 0, m.start()) <= text.count(")", 0, m.start())
+    ]
+    if not cuts:
+        return None
+    spans = [c.span for c in item.constraints] + [m.span for m in item.mentions]
+    spans += [w.span for w in item.windows]
+    bounds = [0, *(m.end() for m in cuts)]
+    ends = [*(m.start() for m in cuts), len(text)]
+    for lo, hi in zip(bounds, ends, strict=True):
+        if any(lo <= s - base < hi for s, _ in spans):
+            continue
+        words = [
+            w.group()
+            for w in _WORD.finditer(text, lo, hi)
+            if w.group().lower() not in _FILLER and len(w.group()) >= 3
+        ]
+        if len(words) >= 2:
+            return " ".join(words[:8])
+    return None

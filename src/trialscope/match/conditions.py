@@ -14,8 +14,7 @@ from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
 from trialscope.criteria.model import TemporalWindow
-from trialscope.criteria.vocabulary import specific_enough
-from trialscope.match.concepts import ancestors, find_concepts
+from trialscope.match.concepts import ancestors, find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, healthy
@@ -166,10 +165,13 @@ def _broader_on_record(concept: str, facts: PatientFacts) -> list[Evidence]:
 @lru_cache(maxsize=1 << 16)
 def kinds_above(concept: str) -> frozenset[str]:
     """The diseases ``concept`` is a kind of, less the classes every cancer is in."""
+    vocab = vocabulary()
     return frozenset(
         up
         for up in ancestors(concept)
-        if up != concept and up not in _CLASSES and specific_enough(up)
+        # "pain" above "acute pain" counts (a patient in pain may be in acute pain); the
+        # roots and the classes of every cancer do not
+        if up != concept and up not in _CLASSES and (up.startswith("lex:") or vocab.depth(up))
     )
 
 

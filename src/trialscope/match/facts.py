@@ -78,6 +78,16 @@ class PatientFacts:
                 target.setdefault(cls_, []).append(therapy)
         return facts
 
+    def own_concepts(self) -> set[str]:
+        """The concepts the patient's present or past conditions were read as, without
+        their ancestors."""
+        return {
+            c
+            for condition in self.patient.conditions
+            if condition.status != "absent"
+            for c in self.concepts_of.get(id(condition), ())
+        }
+
     def has(self, concept: str) -> list[ConditionFact]:
         return self.present.get(concept, [])
 

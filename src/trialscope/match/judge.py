@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.match.bounds import ask, judge_bounds, verdict_of
-from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words
+from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words, unread_alternative
 from trialscope.match.concepts import ancestors
 from trialscope.match.conditional import given_end, within
 from trialscope.match.facts import PatientFacts, most_specific
@@ -216,6 +216,10 @@ def judge_item(
     if not parts:
         return _nothing_recognised(item, kind, facts, reading)
     verdict, reason, basis, evidence, questions = _combine(parts, item, kind)
+    if kind == "exclusion" and len(parts) > 1 and constraints and _bound_qualifies(item):
+        # "hypertension with systolic blood pressure > 150 mmHg": one requirement whose
+        # bound says which hypertension, so every part must apply, not any
+        verdict, reason, basis, evidence, questions = _combine(parts, item, "inclusion")
     if given is not None and given[0] is Verdict.UNKNOWN and verdict is Verdict.NOT_MET:
         # fails the requirement, but is the patient one of those it asks about?
         verdict, basis = Verdict.UNKNOWN, Basis.NONE
@@ -235,6 +239,12 @@ def judge_item(
                 Question(key=f"criterion:{reading.slug}", text=_as_question(item.text))
             )
     rules_out = verdict is (Verdict.MET if kind == "exclusion" else Verdict.NOT_MET)
+    other_way = unread_alternative(item) if rules_out and kind != "exclusion" else None
+    if other_way is not None:
+        # "Previously untreated OR recurrent ... following 1 induction regimen"
+        verdict, basis, rules_out = Verdict.UNKNOWN, Basis.NONE, False
+        reason = f"{reason}; the other way in is not judged: {other_way}"
+        questions.append(Question(key=f"criterion:{reading.slug}", text=_as_question(item.text)))
     escape = _unread_escape(item) if rules_out else None
     if escape is not None:
         # "No relapsed AML unless cells harvested in remission are available": the way
@@ -454,6 +464,29 @@ def _defined_by_bound(named: Part, bounds: Part) -> bool:
         and all(q.key.startswith("condition:kind:") for q in named[4])
         and bounds[0] in (Verdict.MET, Verdict.NOT_MET)
     )
+
+
+_QUALIFYING_GAP = re.compile(
+    r"\s*(?:\(|,?\s*(?:with|defined\s+(?:as|by)|as\s+(?:defined|evidenced)\s+by|i\.e\.,?"
+    r"|requiring|and\s+a|showing)\b)[^;.]{0,30}$",
+    re.I,
+)
+
+
+def _bound_qualifies(item: Item) -> bool:
+    """A bound right after a named condition, joined by "with", "(" or "defined as",
+    says which of it the item means ("diabetes with HbA1c > 9%", "renal impairment
+    (creatinine > 2 mg/dL)"): the item is one requirement, not a list."""
+    base = item.span[0]
+    for constraint in item.constraints:
+        lead = constraint.span[0]
+        for mention in item.mentions:
+            if mention.category != "condition" or mention.span[1] > lead:
+                continue
+            gap = item.text[mention.span[1] - base : lead - base]
+            if len(gap) <= 40 and _QUALIFYING_GAP.fullmatch(gap):
+                return True
+    return False
 
 
 def _combine(parts: list[Part], item: Item, kind: str) -> Part:
