@@ -233,6 +233,12 @@ def test_the_narrower_vocabulary_id_speaks(note: str, criterion: str, verdict: V
         ("inclusion", "Previously untreated OR recurrent or refractory following 1 induction "
          "therapy regimen with or without consolidation therapy", Verdict.UNKNOWN),
         ("inclusion", "Previously untreated", Verdict.NOT_MET),
+        # "=< 0-2" is the range 0-2; "Must not have ECOG ... 3 or more" asks ECOG < 3
+        ("inclusion", "Performance status of =< 0-2", Verdict.MET),
+        ("inclusion", "Must not have ECOG performance status of 3 or more", Verdict.MET),
+        # "non M3" is AML other than M3: the leukemia is not denied
+        ("inclusion", "Diagnosis of non M3 Acute Myeloid Leukemia according to WHO 2008 "
+         "criteria", Verdict.UNKNOWN),
     ],
 )  # fmt: skip
 def test_denials_that_ruled_a_fitting_aml_patient_out(
@@ -321,3 +327,14 @@ def test_an_or_in_brackets_lists_ways_to_show_one_thing() -> None:
     )
     result = judged(note, "inclusion", criterion, own=("Breast Cancer",))
     assert result.verdict is Verdict.NOT_MET, result.reason
+
+
+@pytest.mark.parametrize(
+    "label", ["GROUP 2 (PATIENTS AGED =< 65)", "GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)"]
+)
+def test_an_age_group_label_under_the_exclusions_is_a_label(label: str) -> None:
+    parsed = parse_criteria(f"Exclusion Criteria:\n* {label}\n* Pregnancy")
+    facts = PatientFacts.of(read_note(AML))
+    _, results, _ = judge_trial("NCT00000001", {}, parsed, facts, own=own_concepts(()))
+    heading = next(r for r in results if r.text.startswith("GROUP"))
+    assert heading.verdict is Verdict.NOT_APPLICABLE, heading.reason

@@ -89,6 +89,8 @@ _WORD = re.compile(r"\S+")
 # A free-standing "non" ("Cases non vaccinated with ...") keeps a clause scope.
 _PREFIX_NEGATION = "non"
 _PREFIX_GAP = re.compile(r"[\s\-]*")
+# "non M3 AML" is AML other than M3: "non" before a subtype code is a prefix of the code
+_CODE_AFTER = re.compile(r"\s+[A-Z]{1,2}\d{1,2}\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,10 @@ def assert_span(
         if trig.direction == "terminate":
             break
         if trig.direction in ("forward", "both") and trig.category != "none":
-            if text[trig.start : trig.end + 1].lower() == _PREFIX_NEGATION + "-":
+            word = text[trig.start : trig.end].lower()
+            if text[trig.start : trig.end + 1].lower() == _PREFIX_NEGATION + "-" or (
+                word == _PREFIX_NEGATION and _CODE_AFTER.match(text, trig.end)
+            ):
                 if _PREFIX_GAP.fullmatch(text, trig.end, start):
                     flags[trig.category] = True
                 continue

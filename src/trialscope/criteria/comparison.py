@@ -196,6 +196,14 @@ def _number_unit(
     return value, start, unit_text, at
 
 
+def _range_follows(text: str, at: int, end: int, low: float) -> bool:
+    sep = _RANGE_SEP.match(text, at, end)
+    if sep is None or sep.group().strip().lower() not in ("-", "to", "–"):
+        return False
+    second = _number_unit(text, sep.end(), end, "number")
+    return second is not None and second[0] > low
+
+
 def _upper_bound_follows(text: str, at: int, end: int) -> bool:
     sep = _RANGE_SEP.match(text, at, end)
     if sep is None or sep.group().strip().lower() not in ("to", "-", "and", "~"):
@@ -235,6 +243,8 @@ def read_comparison(
     if op in (">", ">=") and _upper_bound_follows(text, at, end):
         # "≥ 7.0% to ≤ 10.5%": one range, not a floor and a stray number
         lo_incl, between = op == ">=", True
+    if op in ("<", "<=") and v1 == 0 and _range_follows(text, at, end, v1):
+        op = None  # "Performance status of =< 0-2": the range is the bound, not "<= 0"
     if op in (None, "=") or between:
         sep = _RANGE_SEP.match(text, at, end)
         if sep and (between or sep.group().strip().lower() not in ("and", "/")):

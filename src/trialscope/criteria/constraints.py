@@ -72,7 +72,8 @@ _AGE_TAIL = re.compile(
 # an item that begins by denying a bound on whoever it names: "No patients over age 70",
 # "No high risk patient (under age 40) for whom ..."
 _DENIED_ITEM = re.compile(
-    r"\W*(?:no|not)\s+(?:(?:high[\s-]+risk|patients?|subjects?|participants?|persons?|people"
+    r"\W*(?:(?:patients?|subjects?|participants?)\s+)?(?:(?:must|should|shall|may)\s+)?"
+    r"(?:no|not)\s+(?:(?:have|has|be)\s+)?(?:an?\s+)?(?:(?:high[\s-]+risk|patients?|subjects?|participants?|persons?|people"
     r"|individuals?|children|adults?|women|men|candidates?|with|aged?)[\s(,]*)*\Z",
     re.IGNORECASE,
 )
@@ -384,7 +385,10 @@ def extract_constraints(
         joiner: Joiner = "or" if out and _OR_GAP.search(gap) else "and"
         built = _constraint(text, to_source, item, joiner)
         lead = min(item.mention[0], item.comparison.start)
-        if built is not None and _DENIED_ITEM.match(text, start, lead):
+        # (a comparator that took the "not" itself, "must not be older than", is turned)
+        at = item.comparison.start
+        denied_here = _DENIED_BEFORE.search(text, max(start, at - 12), at)
+        if built is not None and not denied_here and _DENIED_ITEM.match(text, start, lead):
             built = _denied(built)  # "No patients over age 70" asks age <= 70
         if built is not None:
             out.append(built)

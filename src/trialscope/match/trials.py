@@ -281,10 +281,25 @@ def _is_heading(item: Item, parents: set[int]) -> bool:
 _HEADING_WORDS = 4
 
 
+# "GROUP 2 (PATIENTS AGED =< 65)", "Cohort B: age 18-40": which group the items after it
+# are for, filed under the exclusion heading
+_GROUP_LABEL = re.compile(
+    r"\s*(?:groups?|cohorts?|arms?|parts?|strat(?:um|a))\s*[\w.-]{0,4}\s*[:(\-]\s*"
+    r"\(?\s*(?:patients?|subjects?|participants?)?\s*"
+    r"(?:[^a-z]|\b(?:aged?|and|to|or|years?|yrs?|old|of|older|younger|over|under|above"
+    r"|below|between|than)\b)*$",
+    re.I,
+)
+
+
 def _is_bare_heading(item: Item) -> bool:
-    """ "Chemotherapy:" with nothing under it (its points were flattened into siblings):
-    a label, not a requirement, so it never decides."""
+    """ "Chemotherapy:" with nothing under it (its points were flattened into siblings),
+    or an age group's label under the exclusions: a label, not a requirement, so it never
+    decides."""
     text = item.text.strip()
+    ages_only = bool(item.constraints) and all(c.variable == "age" for c in item.constraints)
+    if item.kind == "exclusion" and ages_only and not item.mentions and _GROUP_LABEL.match(text):
+        return True
     return text.endswith(":") and not item.constraints and len(text[:-1].split()) <= _HEADING_WORDS
 
 
