@@ -312,3 +312,13 @@ def test_a_non_prefix_in_a_disease_name_does_not_negate_it(text: str, mention: s
 )
 def test_a_non_prefix_negates_the_word_it_is_attached_to(text: str, mention: str) -> None:
     assert _negated(text, mention)
+
+
+def test_a_header_opening_a_long_line_starts_the_exclusions() -> None:
+    # NCT02958956: "Exclusion Criteria: 1. Age less than (<) 40 years ..." on one long line
+    rest = " 2. No medication benefits at the time of entry into the cohort or a gap" * 3
+    head = "Inclusion Criteria:\n\n1. aged 40 years or older\n\n"
+    text = f"{head}Exclusion Criteria: 1. Age < 40.{rest}"
+    items = parse_criteria(text).items
+    assert [i.kind for i in items] == ["inclusion", "exclusion"]
+    assert items[1].text.startswith("Age < 40")

@@ -10,6 +10,7 @@ import pytest
 from trialscope.criteria import parse_criteria
 from trialscope.match import TrialVerdict, Verdict, read_note
 from trialscope.match.facts import PatientFacts
+from trialscope.match.intake import patient_from_data
 from trialscope.match.judge import judge_item
 from trialscope.match.patient import Patient
 from trialscope.match.trials import judge_trial, own_concepts
@@ -338,3 +339,37 @@ def test_an_age_group_label_under_the_exclusions_is_a_label(label: str) -> None:
     _, results, _ = judge_trial("NCT00000001", {}, parsed, facts, own=own_concepts(()))
     heading = next(r for r in results if r.text.startswith("GROUP"))
     assert heading.verdict is Verdict.NOT_APPLICABLE, heading.reason
+
+
+T2DM = {
+    "age": 58,
+    "sex": "female",
+    "complete_history": True,
+    "conditions": [
+        {"name": "Type 2 diabetes mellitus", "onset": "2014"},
+        {"name": "Obesity"},
+    ],
+    "labs": {"hba1c": "8.4 %", "dbp": "82 mmHg", "sbp": "134 mmHg"},
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "verdict"),
+    [
+        # found with the T2DM example patient against the corpus (fourth session)
+        ("inclusion", "Diagnosed with type 2 diabetes mellitus greater than or equal 180 days "
+         "before screening.", Verdict.MET),
+        ("inclusion", "PCWPm (or LV end diastolic pressure) < 16 mmHg", Verdict.UNKNOWN),
+        ("inclusion", "Exceptions were granted to those subjects over the age of 75 on a "
+         "case-by-case basis", Verdict.NOT_APPLICABLE),
+        ("inclusion", "Note: Subjects with HbA1c <7.5% must have a fasting fingerstick glucose "
+         "≥7 mmol/L (126 mg/dL) at Week 0", Verdict.MET),
+        ("exclusion", "Significant weight change (increase or decrease of greater than 5% of "
+         "body weight during the two months before enrollment)", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_readings_that_ruled_the_t2dm_patient_out(
+    kind: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(patient_from_data(T2DM), kind, criterion, own=("Type 2 Diabetes",))
+    assert result.verdict is verdict, result.reason

@@ -405,8 +405,22 @@ _RATIO_BEFORE = re.compile(
 )
 
 
+# "LV end diastolic pressure", "pulmonary artery systolic pressure": a pressure inside
+# the heart or lungs, not the blood pressure the variable means
+_NOT_ARTERIAL = re.compile(
+    r"\b(?:end|ventricular|LV|RV|LVEDP|wedge|pulmonary(?:\s+artery)?|PA|atrial|intracranial)"
+    r"[\s-]*\Z",
+    re.IGNORECASE,
+)
+
+
 def _in_ratio(text: str, hit: Hit[str]) -> bool:
-    if BY_ID[hit.value].id in ("pf_ratio", "inr"):
+    """The hit names something else: a urine ratio, or a pressure that is no blood
+    pressure."""
+    variable = BY_ID[hit.value].id
+    if variable in ("sbp", "dbp", "blood_pressure"):
+        return _NOT_ARTERIAL.search(text, max(0, hit.start - 24), hit.start) is not None
+    if variable in ("pf_ratio", "inr"):
         return False
     if _RATIO_AFTER.match(text, hit.end):
         return True

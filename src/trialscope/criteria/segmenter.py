@@ -119,7 +119,9 @@ def segment(text: str) -> tuple[list[Segment], bool]:
         if _BLANK.match(line):
             blank_before = True
             continue
-        head, head_end = header_kind(line) if len(line) < 200 else (None, 0)
+        # a header may open a long line ("Exclusion Criteria: 1. Age ... 2. No ..."): read
+        # only its first 200 characters (the pattern's cost grows with the line)
+        head, head_end = header_kind(line[:200])
         if head is not None:
             saw_header = True
             kind = head

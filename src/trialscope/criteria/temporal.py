@@ -35,7 +35,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:for|lasting|duration\s+of|stable\s+for)\s+(?:at\s+least|more\s+than|over|a\s+"
          r"minimum\s+of|≥|>)?\s*" + _AMOUNT + r"\s*" + _UNIT, "duration"),
         # a word needs its boundary; a sign has none after a blank ("\b<" never matches)
-        (r"(?:\b(?:at\s+least|more\s+than|greater\s+than|over|minimum\s+of|no\s+less\s+than)"
+        # "greater than or equal 180 days before screening" is a floor, not "180 days before"
+        (r"(?:\b(?:at\s+least|(?:more|greater)\s+than(?:\s+or\s+equal(?:\s+to)?)?|over"
+         r"|minimum\s+of|no\s+less\s+than|not\s+less\s+than|equal\s+to\s+or\s+(?:more|greater)\s+than)"
          r"|≥|>=|>)\s*" + _AMOUNT + r"\s*" + _UNIT + _OR_HALF_LIVES
          + r"(?=\s*(?:\(|,)?\s*(?:since|after|from|following|prior\s+to|before|between|"
          r"must\s+have|have|has|elapsed|washout|of\s+washout))" + _ANCHOR, "at_least"),

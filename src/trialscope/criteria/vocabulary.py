@@ -42,6 +42,8 @@ GENERIC = frozenset(
         "pain",
         "neoplasm metastasis",
         "carcinoma",
+        # "greater than 5% of body weight": a measure, not a condition (obesity is under it)
+        "body weight",
     }
 )
 

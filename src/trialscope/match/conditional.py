@@ -26,7 +26,7 @@ _WHO = (
 # words of one sentence: a period only inside "i.e.", "e.g.", "3.5"
 _WORDS = r"(?:[^.;:]|\.(?=\S))*?"
 _GIVEN = re.compile(
-    rf"^\s*(?:{_WHO}(?P<who>{_WORDS})(?:,\s*|\s+)(?:(?:they|he|she)\s+)?(?:must|should|"
+    rf"^\s*(?:note\s*:\s*)?(?:{_WHO}(?P<who>{_WORDS})(?:,\s*|\s+)(?:(?:they|he|she)\s+)?(?:must|should|"
     r"need(?:s)?\s+to|will\s+need\s+to|(?:are|is)\s+required\s+to|require)\b"
     rf"|{_WHO}(?P<for>{_WORDS}),\s*"
     r"|if\s+(?P<if>[^.;:,]*?),\s*)",

@@ -177,7 +177,9 @@ def kinds_above(concept: str) -> frozenset[str]:
 
 # "for at least 1 year", "for more than 5 years", "at least 6 months before screening"
 _MINIMUM = re.compile(
-    r"\b(?:at\s+least|more\s+than|over|longer\s+than|minimum|min\.?)\b|[≥>]", re.I
+    r"\b(?:at\s+least|(?:more|greater)\s+than|over|longer\s+than|minimum|min\.?"
+    r"|not?\s+less\s+than)\b|[≥>]",
+    re.I,
 )
 
 

@@ -100,10 +100,13 @@ def read_item(item: Item) -> Reading:
     given = [m for m in mentions if end is not None and within(item, m.span, end)]
     return Reading(
         slug=slug(text),
-        permission=bool(_PERMISSION.search(text, 0, 60) or _ends_permitting(text))
-        and not _FORBIDDEN.search(text)
-        and not item.constraints
-        and "(" not in text[:60],
+        permission=bool(_GRANTED.match(text))
+        or (
+            bool(_PERMISSION.search(text, 0, 60) or _ends_permitting(text))
+            and not _FORBIDDEN.search(text)
+            and not item.constraints
+            and "(" not in text[:60]
+        ),
         # an exclusion that only permits ("Prior chemotherapy is allowed") excludes no one;
         # "Active brain metastases; treated ones are allowed" still excludes
         whole_permission=not _PERMISSION_LIMITED.search(text),
@@ -186,7 +189,8 @@ def judge_item(
         given = _given(item, reading, facts, own)
         if given[0] is Verdict.NOT_MET:
             # "Patients who received X must ...": asks nothing of a patient without X
-            clause = item.text[: reading.given_end].strip()
+            clause = re.sub(r"^\s*note\s*:\s*", "", item.text[: reading.given_end], flags=re.I)
+            clause = clause.strip()
             reason = f"asks only of {clause[:1].lower()}{clause[1:]}: {given[1]}"
             return CriterionResult(
                 item.index, kind, item.text, item.span, Verdict.MET, reason, given[2],
@@ -348,6 +352,12 @@ _PERMISSION = re.compile(
     # "Concurrent corticosteroids allowed", "Adjuvant irradiation of parasternal nodes eligible"
     r"|^[^.;:]{0,50}\b(?:allowed|permitted|eligible)\s*[.;]?\s*$"
     r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s+(?:if|provided|as\s+long\s+as)\b",
+    re.I,
+)
+# "Exceptions were granted to those subjects over the age of 75 on a case-by-case basis":
+# a way in for some, whatever bound it names
+_GRANTED = re.compile(
+    r"^\W*exceptions?\s+(?:were|are|will\s+be|may\s+be|can\s+be)\s+(?:granted|made|considered)",
     re.I,
 )
 # "Sentinel node biopsy without further axillary surgery is allowed."
