@@ -286,3 +286,9 @@ def test_a_ratio_is_not_the_variable_in_it(text: str) -> None:
 )
 def test_a_ratio_s_guard_keeps_plain_readings(text: str, variables: list[str]) -> None:
     assert [c.variable for c in constraints(text)] == variables
+
+
+def test_a_tnm_category_is_no_lesion_count() -> None:
+    # NCT00005640: "No tumor involving adjacent structures (T4 lesion)" was 4 lesions
+    assert constraints("No tumor involving adjacent structures (T4 lesion)") == []
+    assert [c.variable for c in constraints("At most 4 lesions")] == ["lesion_count"]

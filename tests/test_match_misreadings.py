@@ -177,6 +177,14 @@ CRC = (
         ("exclusion", "History of Grade ≥ 4 venous thromboembolism", Verdict.MET),
         ("inclusion", "ECOG performance status of 0 or 1 (Patients with disease related ECOG "
          "2 are allowed, in addition to ECOG 0 and 1)", Verdict.NOT_MET),
+        # fourth session, the same patient against the corpus again
+        ("inclusion", "No gross residual disease after surgery", Verdict.NOT_MET),
+        ("inclusion", "No concurrent commercial agents for colorectal cancer", Verdict.NOT_MET),
+        ("inclusion", "Colorectal cancer (or HNPCC-associated cancer) diagnosed under age 50 in "
+         "1 of the relatives", Verdict.NOT_MET),
+        ("inclusion", "Measurable or evaluable unresectable liver metastases with one or more "
+         "of the following: Involvement of all 3 major hepatic veins. Six or more metastatic "
+         "lesions distributed diffusely in both lobes of the liver", Verdict.NOT_MET),
     ],
 )  # fmt: skip
 def test_readings_that_ruled_a_crc_patient_out(kind: str, criterion: str, bad: Verdict) -> None:
@@ -373,3 +381,9 @@ def test_readings_that_ruled_the_t2dm_patient_out(
 ) -> None:
     result = judged(patient_from_data(T2DM), kind, criterion, own=("Type 2 Diabetes",))
     assert result.verdict is verdict, result.reason
+
+
+def test_a_denied_lab_bound_after_baseline_words() -> None:
+    note = "A 64-year-old man with metastatic colon adenocarcinoma. Albumin 3.6 g/dL."
+    criterion = "Must not have baseline serum albumin of less than 3.0 g/dl."
+    assert judged(note, "inclusion", criterion).verdict is Verdict.MET

@@ -74,7 +74,8 @@ _AGE_TAIL = re.compile(
 _DENIED_ITEM = re.compile(
     r"\W*(?:(?:patients?|subjects?|participants?)\s+)?(?:(?:must|should|shall|may)\s+)?"
     r"(?:no|not)\s+(?:(?:have|has|be)\s+)?(?:an?\s+)?(?:(?:high[\s-]+risk|patients?|subjects?|participants?|persons?|people"
-    r"|individuals?|children|adults?|women|men|candidates?|with|aged?)[\s(,]*)*\Z",
+    r"|individuals?|children|adults?|women|men|candidates?|with|aged?|baseline|serum|plasma"
+    r"|blood)[\s(,]*)*\Z",
     re.IGNORECASE,
 )
 _DENIED_BEFORE = re.compile(r"\b(?:no|not)\s+(?:be\s+)?\Z", re.IGNORECASE)
@@ -121,7 +122,9 @@ _BACK_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _COUNT_BEFORE = re.compile(
-    r"(?:(?:between|from)\s+|(?:" + _PRE + r")\s*)?(?:\d{1,2}|(?i:one|two|three|four|five|six"
+    # a TNM category ("T4 lesion") is no count: the digit may not follow a letter
+    r"(?:(?:between|from)\s+|(?:" + _PRE + r")\s*)?"
+    r"(?:(?<![A-Za-z])\d{1,2}|(?i:one|two|three|four|five|six"
     r"|seven|eight|nine|ten|a\s+single|single))(?:\s*(?:-|to|or)\s*(?:\d{1,2}|(?i:one|two|three"
     r"|four|five|six|seven|eight|nine|ten)))?(?:\s*\(?\s*or\s+(?:fewer|less|more)\s*\)?)?\s+"
     r"(?:(?:measurable|metastatic|target|evaluable|prior|previous|systemic|distinct|separate|new"

@@ -125,3 +125,14 @@ def unread_alternative(item: Item) -> str | None:
         if len(words) >= 2:
             return " ".join(words[:8])
     return None
+
+
+_ONE_OF_THE_FOLLOWING = re.compile(
+    r"\b(?:one|any)\s+(?:or\s+more\s+)?of\s+the\s+following\b|\bat\s+least\s+one\s+of\b", re.I
+)
+
+
+def listed_alternatives(item: Item) -> bool:
+    """The item lists alternatives, one of which is enough ("with one or more of the
+    following: ..."), flattened into its own text."""
+    return bool(_ONE_OF_THE_FOLLOWING.search(item.text))

@@ -16,7 +16,12 @@ from functools import lru_cache
 
 from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.match.bounds import ask, judge_bounds, verdict_of
-from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words, unread_alternative
+from trialscope.match.compound import (
+    UNJUDGED_WORDS,
+    listed_alternatives,
+    unjudged_words,
+    unread_alternative,
+)
 from trialscope.match.concepts import ancestors
 from trialscope.match.conditional import given_end, within
 from trialscope.match.facts import PatientFacts, most_specific
@@ -244,6 +249,10 @@ def judge_item(
             )
     rules_out = verdict is (Verdict.MET if kind == "exclusion" else Verdict.NOT_MET)
     other_way = unread_alternative(item) if rules_out and kind != "exclusion" else None
+    if rules_out and kind != "exclusion" and other_way is None and listed_alternatives(item):
+        # "... with one or more of the following: ... Six or more metastatic lesions": one
+        # failed alternative of several, the others not all read
+        other_way = "the other alternatives listed"
     if other_way is not None:
         # "Previously untreated OR recurrent ... following 1 induction regimen"
         verdict, basis, rules_out = Verdict.UNKNOWN, Basis.NONE, False

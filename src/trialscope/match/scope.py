@@ -33,10 +33,21 @@ _ARM = re.compile(
 )
 
 
+# "Colorectal cancer diagnosed under age 50 in 1 of the relatives": a relative's age
+_RELATIVES = re.compile(
+    # not "parent/guardian", which gives consent for the patient
+    r"\b(?:relatives?|family\s+members?|first[- ]degree|second[- ]degree|kindreds?)\b",
+    re.I,
+)
+
+
 def for_whom(item: Item, constraint: Constraint) -> bool:
-    """An age bound inside a "for participants ..." phrase: whom a variant is for."""
+    """An age bound inside a "for participants ..." phrase (whom a variant is for), or in
+    an item about the patient's relatives."""
     if constraint.variable != "age":
         return False
+    if _RELATIVES.search(item.text):
+        return True
     start = constraint.span[0] - item.span[0]
     before = item.text[max(0, start - 50) : start]
     # the bound's own words may begin with the people ("participants >= 60")

@@ -68,7 +68,7 @@ _EXCEPT = re.compile(
 # not have: "No prior chemotherapy for breast cancer", "non-drug therapy for anxiety
 # disorder", "intubation for asthma", "inpatient treatment due to COVID-19"
 _TREATED_FOR = re.compile(
-    r"(?:\w*therap(?:y|ies)|\btreatments?|regimens?|medications?|medicines?|drugs?|surgery|"
+    r"(?:\w*therap(?:y|ies)|\btreatments?|regimens?|medications?|medicines?|drugs?|agents?|surgery|"
     r"surgeries|irradiation|radiotherapy|radiation|chemotherapy|chemo|intubation|"
     r"hospitali[sz]ations?|admissions?|care|prophylaxis|vaccines?|vaccinations?)"
     r"\s+(?:for|due\s+to|against|to\s+treat|treating)\s+(?:(?:the|an?|any)\s+)?"
@@ -77,6 +77,9 @@ _TREATED_FOR = re.compile(
     r"|\b(?:receiv\w*|treated\s+with|taking|took|taken)\s+(?:[\w/-]+\s+){1,5}"
     r"(?:for|due\s+to|against)\s+(?:(?:the|an?|any)\s+)?(?:[\w-]+\s+){0,4}$",
     re.I,
+)
+_AFTER_WHAT = re.compile(
+    r"\w+\s+(?:after|following)\s+(?:(?:the|prior|previous|initial)\s+)?$", re.I
 )
 _INVOLVED = re.compile(
     r"\binvolvement\s+(?:with|by|of)\s+(?:(?:the|an?|any|their|his|her)\s+)?(?:[\w-]+\s+){0,3}$",
@@ -179,6 +182,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         if _NOT_THE_DRUG.match(item.text, end):
             return True  # "insulin receptor gene", "insulin levels": not the drug taken
         before = item.text[max(0, start - 60) : start]
+        if mention.negated and _AFTER_WHAT.search(before):
+            return True  # "No gross residual disease after surgery": when, not what is denied
         if _THERAPY_OBJECT.search(before) or _CAUSE_OF.search(before):
             return True
         return bool(_THERAPY_OBJECT_LIST.search(item.text[max(0, start - 120) : start]))
