@@ -193,8 +193,14 @@ def test_criterion_verdicts_for_a_structured_patient(
     assert result.verdict is expected, result.reason
 
 
-def test_uln_without_reference_range_asks_instead_of_guessing() -> None:
-    result = verdict("AST ≤ 2.5 x ULN", CRC_PATIENT)  # AST given without a range
+def test_uln_without_reference_range_decides_only_when_every_usual_limit_agrees() -> None:
+    # AST 30 U/L without its lab's range is under 2.5 x any usual adult limit (33-48 U/L)
+    result = verdict("AST ≤ 2.5 x ULN", CRC_PATIENT)
+    assert result.verdict is Verdict.MET and "any usual upper limit" in result.reason
+    # 100 U/L is 2.1 x a limit of 48 but 3.0 x one of 33: the lab's own range is asked
+    labs = [lab for lab in CRC_PATIENT["labs"] if lab["test"] != "ast"]
+    high = {**CRC_PATIENT, "labs": [*labs, {"test": "ast", "value": 100, "unit": "U/L"}]}
+    result = verdict("AST ≤ 2.5 x ULN", high)
     assert result.verdict is Verdict.UNKNOWN
     assert [q.key for q in result.questions] == ["ref:ast"]
     assert result.evidence and "AST" in result.evidence[0].fact

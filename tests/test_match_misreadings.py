@@ -315,6 +315,9 @@ HTN = (
          "> 150 mmHg", Verdict.NOT_MET),
         # a list is still a list: either part excludes
         (HTN, "Hypertension; creatinine > 2 mg/dL", Verdict.MET),
+        # the bound defines the disease: met by the reading without the diagnosis
+        ("A 64-year-old man with metastatic colon adenocarcinoma. Bilirubin 3.0 mg/dL, upper "
+         "limit of normal 1.2.", "Hepatic impairment (bilirubin > 1.5 x ULN)", Verdict.MET),
     ],
 )  # fmt: skip
 def test_a_bound_that_says_which_disease(note: str, criterion: str, verdict: Verdict) -> None:

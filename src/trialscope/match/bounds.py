@@ -4,7 +4,8 @@ lines of therapy, BMI from weight and height.
 
 Each bound gives MET / NOT_MET / UNKNOWN with the evidence used and, when a fact is
 missing, the question that would settle it; a ×ULN bound against a reading without its
-reference range is UNKNOWN plus a question, never a guess.
+reference range is decided only when every usual adult upper limit (``usual_uln`` in
+criteria_variables.yaml) gives the same answer, else UNKNOWN plus a question.
 """
 
 from __future__ import annotations
@@ -126,6 +127,17 @@ def _constraint(
     if constraint.unit in ("x ULN", "x LLN"):
         ratio = lab.times_limit(constraint.unit)  # type: ignore[arg-type]
         limit = "upper" if constraint.unit == "x ULN" else "lower"
+        usual = _usual_limit_outcome(constraint, lab, variable) if ratio is None else None
+        if usual is not None:
+            # 30 U/L is under 2.5 x ULN whatever the lab's limit in the usual adult range
+            low, high = variable.usual_uln  # type: ignore[union-attr, misc]
+            written = f"{lab.value:g} {lab.unit or ''}".strip()
+            word = "meets" if usual is Verdict.MET else "fails"
+            reason = (
+                f"{label} {written} {word} {wanted} for any usual upper limit of normal "
+                f"({low:g}-{high:g} {variable.unit})"  # type: ignore[union-attr]
+            )
+            return usual, reason, [Evidence(f"{label} {written}", lab.source)], None
         if ratio is None:
             return (
                 Verdict.UNKNOWN,
@@ -289,6 +301,20 @@ def _ratio_outcome(
     if ends == {True} or (ends == {False} and _one_sided(bound)):
         return verdict_of(ends.pop())
     return Verdict.UNKNOWN
+
+
+def _usual_limit_outcome(
+    constraint: Constraint, lab: Lab, variable: Variable | None
+) -> Verdict | None:
+    """A x ULN bound against a reading without its lab's limit, decided only when every
+    usual adult upper limit gives the same answer (None: it does not, or no span)."""
+    if constraint.unit != "x ULN" or variable is None or variable.usual_uln is None:
+        return None
+    value, unit = lab.canonical()
+    if unit != variable.unit:
+        return None
+    outcome = _ratio_outcome(constraint, Lab(test=lab.test, value=value), value, variable, "x ULN")
+    return None if outcome is Verdict.UNKNOWN else outcome
 
 
 def _one_sided(constraint: Constraint) -> bool:

@@ -226,9 +226,12 @@ def judge_item(
         return _nothing_recognised(item, kind, facts, reading)
     verdict, reason, basis, evidence, questions = _combine(parts, item, kind)
     if kind == "exclusion" and len(parts) > 1 and constraints and _bound_qualifies(item):
-        # "hypertension with systolic blood pressure > 150 mmHg": one requirement whose
-        # bound says which hypertension, so every part must apply, not any
-        verdict, reason, basis, evidence, questions = _combine(parts, item, "inclusion")
+        # "hypertension with systolic blood pressure > 150 mmHg", "hepatic impairment
+        # (bilirubin > 1.5 x ULN)": the bound says which of the disease is meant, so a known
+        # bound decides; an unknown one leaves a disease on record a question
+        bound, named = parts[0], parts[1]
+        chosen = named if bound[0] is Verdict.UNKNOWN and named[0] is not Verdict.MET else bound
+        verdict, reason, basis = chosen[0], chosen[1], chosen[2]
     if given is not None and given[0] is Verdict.UNKNOWN and verdict is Verdict.NOT_MET:
         # fails the requirement, but is the patient one of those it asks about?
         verdict, basis = Verdict.UNKNOWN, Basis.NONE
