@@ -377,6 +377,10 @@ T2DM = {
          "≥7 mmol/L (126 mg/dL) at Week 0", Verdict.MET),
         ("exclusion", "Significant weight change (increase or decrease of greater than 5% of "
          "body weight during the two months before enrollment)", Verdict.NOT_MET),
+        # a disease narrowed by a clause after it, or "secondary forms of", is asked
+        ("exclusion", "type 1 diabetes, diabetes that is a result of pancreatic injury, or "
+         "secondary forms of diabetes, e.g. Cushing's syndrome and acromegaly.", Verdict.UNKNOWN),
+        ("exclusion", "Diabetes mellitus", Verdict.MET),
     ],
 )  # fmt: skip
 def test_readings_that_ruled_the_t2dm_patient_out(

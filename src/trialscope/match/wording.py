@@ -362,7 +362,8 @@ def severity(item: Item, mention: Mention) -> str | None:
 # a state of a disease, not the disease: "No known recurrence of breast cancer"
 _STATE_OF = re.compile(
     r"\b(recurren\w*|relaps\w*|progression|exacerbations?|complications?|symptoms?|signs?|"
-    r"sequelae)\s+of\s+(?:the\s+|an?\s+|their\s+|his\s+|her\s+)?$"
+    r"sequelae|secondary\s+forms?|secondary\s+types?)\s+of\s+(?:the\s+|an?\s+|their\s+|his\s+"
+    r"|her\s+)?$"
     # "Symptoms of moderate illness with COVID-19", "signs suggestive of severe disease from"
     r"|\b(symptoms?|signs?)\s+(?:suggestive\s+)?of\s+(?:(?:mild|moderate|severe|critical)\s+)?"
     r"(?:systemic\s+)?(?:illness|disease|infection)\s+(?:with|from|due\s+to)\s+$",
@@ -370,6 +371,11 @@ _STATE_OF = re.compile(
 )
 
 
+_CAUSED_AFTER = re.compile(
+    r"\s+(?:that|which)\s+(?:is|was|are)\s+(?:an?\s+)?(?:(?:direct\s+)?result\s+of|due\s+to"
+    r"|secondary\s+to|caused\s+by|induced\s+by)\s+(?:an?\s+|the\s+)?(?P<cause>[A-Za-z-]{4,})",
+    re.I,
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
 # words before a disease name that do not narrow it to a subtype
 _NOT_NARROWING_WORDS = """
@@ -393,6 +399,10 @@ _ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z0-9-]{1,10}\)\s*$")
 def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     """Up to three words right before the name that narrow it ("prolymphocytic T"),
     unless another name covers them ("colon cancer adenocarcinoma")."""
+    caused = _CAUSED_AFTER.match(item.text, mention.span[1] - item.span[0])
+    if caused is not None:
+        # "diabetes that is a result of pancreatic injury": a kind the bare name does not say
+        return (caused.group("cause"),)
     cut = mention.span[0]
     for other in item.mentions:
         if other.span[1] <= mention.span[0] and other.span[1] >= cut - 3:
