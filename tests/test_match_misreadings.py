@@ -381,6 +381,9 @@ T2DM = {
         ("exclusion", "type 1 diabetes, diabetes that is a result of pancreatic injury, or "
          "secondary forms of diabetes, e.g. Cushing's syndrome and acromegaly.", Verdict.UNKNOWN),
         ("exclusion", "Diabetes mellitus", Verdict.MET),
+        ("inclusion", "Note: The proportion of subjects who are randomized with an HbA1c <7.5% "
+         "will be limited to be no more than 20% (approximately 60 subjects)",
+         Verdict.NOT_APPLICABLE),
     ],
 )  # fmt: skip
 def test_readings_that_ruled_the_t2dm_patient_out(

@@ -81,6 +81,8 @@ class Reading:
     #: is one of several things the item lists ("serious medical condition (e.g., cancer
     #: ...) ... pregnant women"), not what the whole item is about
     named_before_women: bool = False
+    #: a limit on how many of some kind the study takes ("will be limited to 20%")
+    quota: bool = False
 
 
 def read_item(item: Item) -> Reading:
@@ -115,6 +117,7 @@ def read_item(item: Item) -> Reading:
         # an exclusion that only permits ("Prior chemotherapy is allowed") excludes no one;
         # "Active brain metastases; treated ones are allowed" still excludes
         whole_permission=not _PERMISSION_LIMITED.search(text),
+        quota=bool(_QUOTA.search(text)),
         pregnancy_words=pregnancy_words,
         female_words=pregnancy_words or bool(_FEMALE_ONLY.search(text)),
         named_before_women=_named_before_women(item, mentions),
@@ -426,7 +429,18 @@ def _named_before_women(item: Item, mentions: list[Mention]) -> bool:
     )
 
 
+# "The proportion of subjects who are randomized with an HbA1c < 7.5% will be limited to
+# no more than 20%": how many the study takes, asked of no one
+_QUOTA = re.compile(
+    r"\b(?:proportion|percentage|number)\s+of\s+(?:subjects|patients|participants)\b[^;]{0,80}?"
+    r"\b(?:will\s+be\s+|is\s+|are\s+)?(?:limited|capped|restricted)\s+to\b",
+    re.I,
+)
+
+
 def _not_applicable(reading: Reading, facts: PatientFacts, kind: str) -> str | None:
+    if reading.quota:
+        return "a limit on how many the study takes, not a criterion"
     if reading.permission and kind == "inclusion":
         return "permits, does not require"  # "Pregnant women may be entered, but ..."
     if reading.permission and reading.whole_permission and kind == "exclusion":
