@@ -52,6 +52,7 @@ from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import Reading, judge_item, read_item
 from trialscope.match.lesions import tally
 from trialscope.match.patient import Patient
+from trialscope.match.population import excludes_everyone
 from trialscope.match.primary import healthy, known_primaries, primary_sites
 from trialscope.match.trials import (
     ItemJudge,
@@ -62,7 +63,7 @@ from trialscope.match.trials import (
     record_fields,
     record_fields_key,
 )
-from trialscope.match.verdicts import CriterionResult, TrialVerdict
+from trialscope.match.verdicts import CriterionResult, TrialVerdict, Verdict
 
 #: (sex, complete history): what every item may read, and so the blank patient
 Profile = tuple[str | None, bool]
@@ -90,8 +91,8 @@ class CompiledTrial:
     )
     #: profile -> every item's result for the blank patient (judge_items' list)
     blank: dict[Profile, list[CriterionResult]] = field(default_factory=dict)
-    #: item index -> its content wherever it sits (see :func:`content`)
-    contents: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    #: item index -> its content wherever it sits (see :func:`content`), as a memo key
+    contents: dict[int, Content] = field(default_factory=dict)
     #: item index -> what it says whoever the patient is (``judge.read_item``), kept here
     #: rather than in a bounded cache that a registry's items would overflow
     readings: dict[int, Reading] = field(default_factory=dict)
@@ -100,6 +101,26 @@ class CompiledTrial:
     stored: dict[Profile, Callable[[CompiledTrial], None]] = field(default_factory=dict)
     #: puts the stored readings into ``readings`` (``match.views``), on first use
     stored_readings: Callable[[CompiledTrial], None] | None = None
+    #: the judged steps of ``plan`` as (position in judge_items' list, item, kind,
+    #: requirements): where each item's result sits among the blank results
+    judged: tuple[tuple[int, Item, str | None, bool], ...] | None = None
+
+
+def judged_steps(compiled: CompiledTrial) -> tuple[tuple[int, Item, str | None, bool], ...]:
+    """``compiled.judged``, worked out on first use: ``judge_items`` puts one result per
+    step that is neither skipped nor fixed, in the plan's order (without cohorts)."""
+    found = compiled.judged
+    if found is None:
+        out: list[tuple[int, Item, str | None, bool]] = []
+        position = 0
+        for item, (kind, requirements, fixed, skip) in compiled.plan.steps:
+            if skip:
+                continue
+            if fixed is None:
+                out.append((position, item, kind, requirements))
+            position += 1
+        found = compiled.judged = tuple(out)
+    return found
 
 
 def reading_of(compiled: CompiledTrial, item: Item) -> Reading:
@@ -182,6 +203,27 @@ def content(item: Item) -> tuple[Any, ...]:
             for w in item.windows
         ),
     )  # fmt: skip
+
+
+class Content:
+    """An item's :func:`content` as a memo key: hashed once (the tuple is long and nested,
+    and looked up for every patient), with whether the item names a condition (then the
+    trial's own conditions are part of what its result depends on)."""
+
+    __slots__ = ("hash", "names_condition", "value")
+
+    def __init__(self, item: Item) -> None:
+        self.value = content(item)
+        self.hash = hash(self.value)
+        self.names_condition = _names_condition(item)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, Content) and self.hash == other.hash and self.value == other.value
+        )
 
 
 def _names_condition(item: Item) -> bool:
@@ -315,16 +357,68 @@ class BulkJudge:
                 unpack(compiled)
         if compiled.every.isdisjoint(known):
             results += fill_blank(compiled, parsed, own, profile)
-        else:
+        elif compiled.plan.cohorts:
+            # cohort headings are read against the patient: item by item
             judge = self._judge(compiled, blank, profile, known)
             results += judge_items(parsed, facts, own, judge, compiled.plan)
+        else:
+            results += self._splice(compiled, parsed, own, profile, known)
         return decide(results, eligibility, parsed, facts)
+
+    def _splice(
+        self,
+        compiled: CompiledTrial,
+        parsed: ParsedCriteria,
+        own: frozenset[str],
+        profile: Profile,
+        known: frozenset[str],
+    ) -> list[CriterionResult]:
+        """``judge_items``' list for a trial without cohorts: the blank patient's list,
+        with the items the patient's keys touch judged for the patient. An untouched
+        item's result is the blank one, and ``excludes_everyone`` changes only a met
+        exclusion: those are read again with the patient's facts, as judge_items does."""
+        base = fill_blank(compiled, parsed, own, profile)
+        out = list(base)
+        facts, item_keys, members = self.facts, compiled.keys, compiled.plan.members
+        for position, item, kind, requirements in judged_steps(compiled):
+            if item_keys.get(item.index, _NO_KEYS).isdisjoint(known):
+                if members:
+                    result = base[position]
+                    if result.verdict is Verdict.MET and result.kind == "exclusion":
+                        out[position] = excludes_everyone(result, item, facts, members, own)
+                continue
+            result = self._touched(compiled, item, kind, requirements, own)
+            out[position] = excludes_everyone(result, item, facts, members, own)
+        return out
+
+    def _touched(
+        self,
+        compiled: CompiledTrial,
+        item: Item,
+        kind: str | None,
+        requirements: bool,
+        own: frozenset[str],
+    ) -> CriterionResult:
+        """An item the patient's keys touch, judged in full (once per content)."""
+        found = compiled.contents.get(item.index)
+        if found is None:
+            found = compiled.contents[item.index] = Content(item)
+        memo = (found, kind, requirements, own if found.names_condition else None)
+        result = self._seen.get(memo)
+        if result is None:
+            reading = compiled.readings.get(item.index) or reading_of(compiled, item)
+            result = self._seen[memo] = judge_item(
+                item, self.facts, kind, requirements=requirements, own=own, reading=reading
+            )
+        elif result.index != item.index or result.span != item.span:
+            result = replace(result, index=item.index, span=item.span)
+        return result
 
     def _judge(
         self, compiled: CompiledTrial, blank: PatientFacts, profile: Profile, known: frozenset[str]
     ) -> ItemJudge:
-        facts, item_keys, cached = self.facts, compiled.keys, compiled.blank_items
-        seen, contents, readings = self._seen, compiled.contents, compiled.readings
+        item_keys, cached, readings = compiled.keys, compiled.blank_items, compiled.readings
+        touched = self._touched
 
         def judge(
             item: Item,
@@ -335,19 +429,7 @@ class BulkJudge:
             own: frozenset[str] = frozenset(),
         ) -> CriterionResult:
             if not item_keys.get(item.index, _NO_KEYS).isdisjoint(known):
-                found = contents.get(item.index)
-                if found is None:
-                    found = contents[item.index] = content(item)
-                memo = (found, kind, requirements, own if _names_condition(item) else None)
-                result = seen.get(memo)
-                if result is None:
-                    reading = readings.get(item.index) or reading_of(compiled, item)
-                    result = seen[memo] = judge_item(
-                        item, facts, kind, requirements=requirements, own=own, reading=reading
-                    )
-                elif result.index != item.index or result.span != item.span:
-                    result = replace(result, index=item.index, span=item.span)
-                return result
+                return touched(compiled, item, kind, requirements, own)
             key = (profile, item.index, kind, requirements)
             result = cached.get(key)
             if result is None:

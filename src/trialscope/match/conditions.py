@@ -61,7 +61,8 @@ def seen_condition(
     earlier_own = bool(own) and context.prior and (kind == "exclusion" or mention.negated)
     wants_active = context.active and not mention.historical
     within = context.within
-    today = facts.patient.as_of or dt.date.today()
+    # read only for a condition on record (the loop below)
+    today = facts.patient.as_of or (dt.date.today() if found else dt.date.min)
     qualifier, severity = context.qualifier, context.severity
     if qualifier:
         seen.kind = " ".join((*reversed(qualifier), mention.text))

@@ -56,14 +56,20 @@ def note_setting(text: str) -> Setting | None:
     return None
 
 
-@lru_cache(maxsize=100_000)
 def wanted_setting(item: Item, mention: Mention) -> Setting | None:
     """The setting the item asks the therapy about, if it names one."""
-    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
-    before = item.text[max(0, start - 30) : start]
+    base = item.span[0]
+    return _wanted_setting(item.text, mention.span[0] - base, mention.span[1] - base)
+
+
+# keyed by the words and where the name sits in them: hashing a whole Item (its
+# mentions, bounds and windows) for every therapy judged cost more than the regexes
+@lru_cache(maxsize=100_000)
+def _wanted_setting(text: str, start: int, end: int) -> Setting | None:
+    before = text[max(0, start - 30) : start]
     if _EARLY.search(before):
         return "early"
-    if _ADVANCED_AFTER.search(item.text[end:]) or _ADVANCED_NOTE.search(before):
+    if _ADVANCED_AFTER.search(text[end:]) or _ADVANCED_NOTE.search(before):
         return "advanced"
     return None
 

@@ -16,14 +16,15 @@ _CONCURRENT = re.compile(r"\b(?:concurrent|concomitant|simultaneous)\w*", re.I)
 
 
 def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
-    within = min((w.days for w in item.windows if w.relation == "within"), default=None)
-    today = facts.patient.as_of or dt.date.today()
     seen = Seen(mention.text)
     taken = facts.therapy_classes.get(mention.concept, [])
-    start = mention.span[0] - item.span[0]
-    concurrent = bool(taken) and bool(_CONCURRENT.search(item.text[max(0, start - 40) : start]))
     earlier: list[Evidence] = []  # taken, but outside the window the item asks about
-    setting = wanted_setting(item, mention)
+    if taken:  # what the item says around the name matters only for a therapy taken
+        within = min((w.days for w in item.windows if w.relation == "within"), default=None)
+        today = facts.patient.as_of or dt.date.today()
+        start = mention.span[0] - item.span[0]
+        concurrent = bool(_CONCURRENT.search(item.text[max(0, start - 40) : start]))
+        setting = wanted_setting(item, mention)
     for therapy in taken:
         evidence = Evidence(f"{therapy.name} ({therapy.status})", therapy.source)
         last = therapy.end or therapy.start
