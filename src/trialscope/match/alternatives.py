@@ -31,23 +31,41 @@ def needed(heading: str) -> int | None:
     return _COUNTS[found.group("n").lower()]
 
 
-def combine(results: list[CriterionResult], parsed: ParsedCriteria) -> list[CriterionResult]:
-    """``results`` with the failed points of satisfied (or still open) alternative lists
-    no longer deciding."""
+#: each "one or more of the following:" heading's points: (how many must hold, the
+#: points' item indexes), in the order of the items
+Groups = tuple[tuple[int, tuple[int, ...]], ...]
+
+
+def groups_of(parsed: ParsedCriteria) -> Groups:
+    """The alternative lists of a parse (the fast path keeps them with its plan)."""
     by_index = {item.index: item for item in parsed.items}
     groups: dict[int, list[int]] = {}
     for item in parsed.items:
         heading = by_index.get(item.parent) if item.parent is not None else None
         if heading is not None and heading.kind != "exclusion" and item.kind != "exclusion":
             groups.setdefault(heading.index, []).append(item.index)
+    out = []
+    for parent, children in groups.items():
+        n = needed(by_index[parent].text)
+        if n is not None:
+            out.append((n, tuple(children)))
+    return tuple(out)
+
+
+def combine(
+    results: list[CriterionResult], parsed: ParsedCriteria, groups: Groups | None = None
+) -> list[CriterionResult]:
+    """``results`` with the failed points of satisfied (or still open) alternative lists
+    no longer deciding (``groups``: :func:`groups_of` for ``parsed``, if kept)."""
+    if groups is None:
+        groups = groups_of(parsed)
     if not groups:
         return results
     position = {r.index: i for i, r in enumerate(results)}
     out = list(results)
-    for parent, children in groups.items():
-        n = needed(by_index[parent].text)
+    for n, children in groups:
         judged = [out[position[c]] for c in children if c in position]
-        if n is None or len(judged) < 2:
+        if len(judged) < 2:
             continue
         met = sum(1 for r in judged if r.verdict is Verdict.MET)
         open_ = sum(1 for r in judged if r.verdict is Verdict.UNKNOWN)

@@ -52,7 +52,7 @@ from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import Reading, judge_item, read_item
 from trialscope.match.lesions import tally
 from trialscope.match.patient import Patient
-from trialscope.match.population import excludes_everyone
+from trialscope.match.population import Member, about_own, excludes_everyone
 from trialscope.match.primary import healthy, known_primaries, primary_sites
 from trialscope.match.trials import (
     ItemJudge,
@@ -101,25 +101,40 @@ class CompiledTrial:
     stored: dict[Profile, Callable[[CompiledTrial], None]] = field(default_factory=dict)
     #: puts the stored readings into ``readings`` (``match.views``), on first use
     stored_readings: Callable[[CompiledTrial], None] | None = None
-    #: the judged steps of ``plan`` as (position in judge_items' list, item, kind,
-    #: requirements): where each item's result sits among the blank results
-    judged: tuple[tuple[int, Item, str | None, bool], ...] | None = None
+    #: the judged steps of ``plan`` (see :func:`judged_steps`)
+    judged: tuple[JudgedStep, ...] | None = None
+    #: the members of the trial's population that are about its own conditions (what
+    #: ``excludes_everyone`` compares with; the others it skips whoever the patient is)
+    members: tuple[Member, ...] | None = None
 
 
-def judged_steps(compiled: CompiledTrial) -> tuple[tuple[int, Item, str | None, bool], ...]:
+#: (position in judge_items' list, item, kind, requirements, the keys the item may read)
+JudgedStep = tuple[int, Item, str | None, bool, frozenset[str]]
+
+
+def judged_steps(compiled: CompiledTrial) -> tuple[JudgedStep, ...]:
     """``compiled.judged``, worked out on first use: ``judge_items`` puts one result per
     step that is neither skipped nor fixed, in the plan's order (without cohorts)."""
     found = compiled.judged
     if found is None:
-        out: list[tuple[int, Item, str | None, bool]] = []
+        out: list[JudgedStep] = []
         position = 0
         for item, (kind, requirements, fixed, skip) in compiled.plan.steps:
             if skip:
                 continue
             if fixed is None:
-                out.append((position, item, kind, requirements))
+                keys = compiled.keys.get(item.index, _NO_KEYS)
+                out.append((position, item, kind, requirements, keys))
             position += 1
         found = compiled.judged = tuple(out)
+    return found
+
+
+def own_members(compiled: CompiledTrial, own: frozenset[str]) -> tuple[Member, ...]:
+    """``compiled.members``, worked out on first use (``own``: the trial's conditions)."""
+    found = compiled.members
+    if found is None:
+        found = compiled.members = tuple(m for m in compiled.plan.members if about_own(m[1], own))
     return found
 
 
@@ -349,7 +364,7 @@ class BulkJudge:
         keys, blank = self.keys, self.blank
         if keys is None or blank is None:
             results += judge_items(parsed, facts, own, plan=compiled.plan)
-            return decide(results, eligibility, parsed, facts)
+            return decide(results, eligibility, parsed, facts, compiled.plan)
         profile, known = keys.profile, keys.keys
         if compiled.stored:
             unpack = compiled.stored.pop(profile, None)
@@ -363,7 +378,7 @@ class BulkJudge:
             results += judge_items(parsed, facts, own, judge, compiled.plan)
         else:
             results += self._splice(compiled, parsed, own, profile, known)
-        return decide(results, eligibility, parsed, facts)
+        return decide(results, eligibility, parsed, facts, compiled.plan)
 
     def _splice(
         self,
@@ -379,16 +394,18 @@ class BulkJudge:
         exclusion: those are read again with the patient's facts, as judge_items does."""
         base = fill_blank(compiled, parsed, own, profile)
         out = list(base)
-        facts, item_keys, members = self.facts, compiled.keys, compiled.plan.members
-        for position, item, kind, requirements in judged_steps(compiled):
-            if item_keys.get(item.index, _NO_KEYS).isdisjoint(known):
+        facts, members = self.facts, own_members(compiled, own)
+        for position, item, kind, requirements, keys in judged_steps(compiled):
+            if keys.isdisjoint(known):
                 if members:
                     result = base[position]
                     if result.verdict is Verdict.MET and result.kind == "exclusion":
                         out[position] = excludes_everyone(result, item, facts, members, own)
                 continue
             result = self._touched(compiled, item, kind, requirements, own)
-            out[position] = excludes_everyone(result, item, facts, members, own)
+            if members and result.verdict is Verdict.MET and result.kind == "exclusion":
+                result = excludes_everyone(result, item, facts, members, own)
+            out[position] = result
         return out
 
     def _touched(

@@ -84,9 +84,7 @@ def excludes_everyone(
     if result.kind != "exclusion" or result.verdict is not Verdict.MET or not members:
         return result
     for category, concept, text in members:
-        # every own concept, not the most specific: the merged vocabulary has holes
-        # (AML is not under DO "acute leukemia", which is under MeSH "Leukemia")
-        if not any(concept in ancestors(t) or t in ancestors(concept) for t in own):
+        if not about_own(concept, own):
             continue  # not the disease the trial is about ("no melanoma except in situ")
         if category == "condition":
             shared = bool(facts.has(concept))
@@ -107,6 +105,13 @@ def excludes_everyone(
             result, verdict=Verdict.UNKNOWN, basis=Basis.NONE, reason=reason, questions=(question,)
         )
     return result
+
+
+def about_own(concept: str, own: frozenset[str]) -> bool:
+    """``concept`` is one of the trial's own conditions, narrower or broader: every own
+    concept, not the most specific (the merged vocabulary has holes: AML is not under DO
+    "acute leukemia", which is under MeSH "Leukemia")."""
+    return any(concept in ancestors(t) or t in ancestors(concept) for t in own)
 
 
 _WORD = re.compile(r"[a-z]{4,}")

@@ -72,6 +72,8 @@ def disjoint_ages(constraints: tuple[Constraint, ...]) -> tuple[Constraint, ...]
     """Ranges no one can be in at once are alternatives, not requirements that all hold:
     "Candidates aged 19-70 years ... Pediatric patients aged 1-7 years could be
     recruited", "ECOG 0 or 1 (Patients with disease related ECOG 2 are allowed)"."""
+    if len(constraints) < 2:
+        return constraints  # alternatives need two ranges
     for variable in _ALTERNATIVE_SCALES:
         constraints = _alternatives(constraints, variable)
     return constraints

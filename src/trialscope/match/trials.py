@@ -88,6 +88,8 @@ class ItemPlan:
     cohorts: bool
     #: what the inclusions ask every patient to have (see ``population``)
     members: tuple[Member, ...] = ()
+    #: the alternative lists ("one or more of the following:"), see ``alternatives``
+    groups: alternatives.Groups | None = None
 
 
 def item_plan(parsed: ParsedCriteria) -> ItemPlan:
@@ -105,7 +107,12 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
             kind = "inclusion" if item.kind == "unknown" else None
             requirements = parent is not None and is_requirement_list(parent.text)
             steps.append((item, (kind, requirements, None, False)))
-    return ItemPlan(tuple(steps), may_have_cohorts(parsed.items), population(parsed))
+    return ItemPlan(
+        tuple(steps),
+        may_have_cohorts(parsed.items),
+        population(parsed),
+        alternatives.groups_of(parsed),
+    )
 
 
 def record_fields_key(eligibility: dict[str, Any], screened: frozenset[str]) -> tuple[Any, ...]:
@@ -156,10 +163,13 @@ def decide(
     eligibility: dict[str, Any],
     parsed: ParsedCriteria,
     facts: PatientFacts,
+    plan: ItemPlan | None = None,
 ) -> tuple[TrialVerdict, list[CriterionResult], list[int]]:
     """The trial verdict from every result (record fields first, then items), and the
-    indexes that decide against; what reads the results of the whole trial goes here."""
-    results = alternatives.combine(results, parsed)  # "one or more of the following:"
+    indexes that decide against; what reads the results of the whole trial goes here
+    (``plan``: ``parsed``'s, if the caller keeps it)."""
+    groups = plan.groups if plan is not None else None
+    results = alternatives.combine(results, parsed, groups)  # "one or more of the following:"
     if (
         eligibility.get("healthyVolunteers") is True
         and healthy(facts) is not None
