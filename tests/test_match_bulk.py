@@ -154,6 +154,89 @@ def test_same_results_as_the_full_judge(trials: list[Any]) -> None:
                 assert fast == full, f"{label} {nct} round {round_}"
 
 
+def test_touched_trials_start_from_the_blank_results(
+    trials: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial the patient touches (without cohort headings) is its blank results with
+    only the touched items judged for the patient: the same results as the full judge,
+    on a profile's first patient (blank lists made on the way) and a later one."""
+    spliced = 0
+    splice = BulkJudge._splice
+
+    def counting(self: BulkJudge, *args: Any) -> Any:
+        nonlocal spliced
+        spliced += 1
+        return splice(self, *args)
+
+    monkeypatch.setattr(BulkJudge, "_splice", counting)
+    compiled = {nct: compile_trial(parsed) for nct, _, parsed, _, _ in trials}
+    people = _patients()
+    for label, patient in [people[3], people[5], people[3]]:  # trec-20211, CRC, again
+        facts = PatientFacts.of(patient)
+        bulk = BulkJudge(facts)
+        for nct, eligibility, parsed, own, screened in trials:
+            full = judge_trial(nct, eligibility, parsed, facts, own=own, screened=screened)
+            fast = bulk.judge(compiled[nct], eligibility, parsed, own=own, screened=screened)
+            assert fast == full, f"{label} {nct}"
+    assert spliced > len(trials)  # most trials are touched by one patient or another
+
+
+_TRIAL = """Inclusion Criteria:
+- Acute myeloid leukemia
+- Age 18 years or older
+
+Exclusion Criteria:
+- Women of childbearing age must not be pregnant or lactating.
+- Prior chemotherapy within 4 weeks
+- Uncontrolled hypertension
+"""
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # has the trial's disease (its population's member), had chemotherapy lately:
+        # the blank patient's met pregnancy exclusion is read again with her facts
+        {
+            "age": 60,
+            "sex": "female",
+            "complete_history": True,
+            "conditions": [{"name": "acute myeloid leukemia"}],
+            "therapies": [{"name": "cytarabine", "classes": ["chemotherapy"], "end": "2026-11-20"}],
+            "as_of": "2026-12-01",
+        },
+        {"age": 70, "sex": "male", "conditions": [{"name": "hypertension"}]},
+        {"sex": "female", "complete_history": True},  # the blank patient herself
+        {"age": 30, "sex": "female", "pregnant": True, "complete_history": True},
+    ],
+)
+def test_only_touched_items_are_judged_for_the_patient(
+    data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import trialscope.match.bulk as bulk_module
+
+    parsed = parse_criteria(_TRIAL)
+    own = own_concepts(["Acute Myeloid Leukemia"])
+    eligibility = {"sex": "ALL", "minimumAge": "18 Years"}
+    compiled = compile_trial(parsed)
+    facts = PatientFacts.of(Patient.from_data(data))
+    bulk = BulkJudge(facts)
+    assert bulk.keys is not None
+    bulk_module.fill_blank(compiled, parsed, own, bulk.keys.profile)  # a later patient
+    judged: list[int] = []
+    judge_item = bulk_module.judge_item
+
+    def counting(item: Any, *args: Any, **kwargs: Any) -> Any:
+        judged.append(item.index)
+        return judge_item(item, *args, **kwargs)
+
+    monkeypatch.setattr(bulk_module, "judge_item", counting)
+    fast = bulk.judge(compiled, eligibility, parsed, own=own)
+    assert fast == judge_trial("NCT0", eligibility, parsed, facts, own=own)
+    touched = [i for i, keys in compiled.keys.items() if not keys.isdisjoint(bulk.keys.keys)]
+    assert sorted(judged) == sorted(touched)
+
+
 @pytest.fixture(scope="module")
 def store(backend: Backend) -> Iterator[Store]:
     with backend.open() as made:
