@@ -10,6 +10,7 @@ criteria_variables.yaml) gives the same answer, else UNKNOWN plus a question.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from trialscope.criteria import VARIABLES, Constraint
@@ -195,26 +196,23 @@ def _bare_readings(constraint: Constraint, variable: Variable) -> list[tuple[str
     readings = []
     canonical = (variable.unit,) if variable.unit else ()
     for label in variable.bare_units or canonical:
-        bounds = [b for b in (constraint.low, constraint.high) if b is not None]
         if label in ("x ULN", "x LLN"):
-            ok = all(_RATIO_RANGE[0] <= b.value <= _RATIO_RANGE[1] for b in bounds)
-            converted = constraint
-        else:
-            moved = [to_canonical(b.value, label, variable) for b in bounds]
-            values = [v for v, unit in moved if unit == variable.unit]
-            ok = len(values) == len(bounds) and all(_bound_plausible(v, variable) for v in values)
-            converted = replace(
-                constraint,
-                low=_moved(constraint.low, label, variable),
-                high=_moved(constraint.high, label, variable),
-                unit=variable.unit,
-            )
-        if ok:
-            readings.append((label, converted))
+            bounds = [b for b in (constraint.low, constraint.high) if b is not None]
+            if all(_RATIO_RANGE[0] <= b.value <= _RATIO_RANGE[1] for b in bounds):
+                readings.append((label, constraint))
+            continue
+        low, high = (
+            _moved(constraint.low, label, variable),
+            _moved(constraint.high, label, variable),
+        )
+        if all(b is None or _bound_plausible(b.value, variable) for b in (low, high)):
+            readings.append((label, replace(constraint, low=low, high=high, unit=variable.unit)))
     return readings
 
 
 def _bound_plausible(value: float, variable: Variable) -> bool:
+    if math.isnan(value):
+        return False  # a unit the variable's does not convert to
     if variable.plausible is not None:
         low, high = variable.plausible
         if not low <= value <= high:
@@ -226,9 +224,12 @@ def _bound_plausible(value: float, variable: Variable) -> bool:
 
 
 def _moved(bound: Bound | None, label: str, variable: Variable) -> Bound | None:
+    """``bound`` read in ``label``, in the canonical unit; a unit that does not convert
+    gives a bound of no plausible size (never compared)."""
     if bound is None:
         return None
-    return Bound(to_canonical(bound.value, label, variable)[0], bound.inclusive)
+    value, unit = to_canonical(bound.value, label, variable)
+    return Bound(value if unit == variable.unit else float("nan"), bound.inclusive)
 
 
 def _bare_bound(
@@ -287,12 +288,17 @@ _WORDS = {Verdict.MET: "met", Verdict.NOT_MET: "not met", Verdict.UNKNOWN: "not 
 def _ratio_outcome(
     bound: Constraint, lab: Lab, value: float, variable: Variable, written: str
 ) -> Verdict:
-    """The reading as a multiple of the lab's own limit, or of every usual adult ULN
-    (decided only when the whole span falls on one side of the bound)."""
+    """The reading as a multiple of the lab's own limit, or of every usual adult ULN."""
     ratio = lab.times_limit(written)  # type: ignore[arg-type]
     if ratio is not None:
         return verdict_of(_within(ratio, bound))
-    if written != "x ULN" or variable.usual_uln is None:
+    return _usual_span_outcome(bound, value, variable) if written == "x ULN" else Verdict.UNKNOWN
+
+
+def _usual_span_outcome(bound: Constraint, value: float, variable: Variable) -> Verdict:
+    """``value`` (canonical unit) against a x ULN bound for every usual adult upper limit:
+    decided only when the whole span falls on one side of the bound."""
+    if variable.usual_uln is None:
         return Verdict.UNKNOWN
     low, high = variable.usual_uln
     ends = {_within(value / high, bound), _within(value / low, bound)}
@@ -308,12 +314,12 @@ def _usual_limit_outcome(
 ) -> Verdict | None:
     """A x ULN bound against a reading without its lab's limit, decided only when every
     usual adult upper limit gives the same answer (None: it does not, or no span)."""
-    if constraint.unit != "x ULN" or variable is None or variable.usual_uln is None:
+    if constraint.unit != "x ULN" or variable is None:
         return None
     value, unit = lab.canonical()
     if unit != variable.unit:
         return None
-    outcome = _ratio_outcome(constraint, Lab(test=lab.test, value=value), value, variable, "x ULN")
+    outcome = _usual_span_outcome(constraint, value, variable)
     return None if outcome is Verdict.UNKNOWN else outcome
 
 

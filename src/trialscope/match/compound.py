@@ -54,6 +54,12 @@ UNJUDGED_WORDS = 4
 _ALTERNATIVES = re.compile(r"\b(?:one|two|three|any|either)\s+(?:or\s+more\s+)?of\b", re.I)
 
 
+def recognised_spans(item: Item) -> list[tuple[int, int]]:
+    """Where the parser read something in ``item``: bounds, names, time windows."""
+    spans = [c.span for c in item.constraints] + [m.span for m in item.mentions]
+    return spans + [w.span for w in item.windows]
+
+
 @lru_cache(maxsize=100_000)
 def unjudged_words(item: Item) -> tuple[str, ...]:
     """The content words of ``item`` that nothing the parser recognised covers (none
@@ -63,9 +69,7 @@ def unjudged_words(item: Item) -> tuple[str, ...]:
         return ()
     covered = bytearray(len(text))
     base = item.span[0]
-    spans = [c.span for c in item.constraints] + [m.span for m in item.mentions]
-    spans += [w.span for w in item.windows]
-    for start, end in spans:
+    for start, end in recognised_spans(item):
         for i in range(max(0, start - base), min(len(text), end - base)):
             covered[i] = 1
     for mention in item.mentions:
@@ -110,8 +114,7 @@ def unread_alternative(item: Item) -> str | None:
     ]
     if not cuts:
         return None
-    spans = [c.span for c in item.constraints] + [m.span for m in item.mentions]
-    spans += [w.span for w in item.windows]
+    spans = recognised_spans(item)
     bounds = [0, *(m.end() for m in cuts)]
     ends = [*(m.start() for m in cuts), len(text)]
     for lo, hi in zip(bounds, ends, strict=True):
@@ -136,3 +139,44 @@ def listed_alternatives(item: Item) -> bool:
     """The item lists alternatives, one of which is enough ("with one or more of the
     following: ..."), flattened into its own text."""
     return bool(_ONE_OF_THE_FOLLOWING.search(item.text))
+
+
+_ESCAPE = re.compile(
+    r"\b(?:unless|except\s+(?:if|when|where|in\s+(?:patients|those|subjects|cases))"
+    r"|except\s+for\s+(?:patients|those|subjects)|with\s+the\s+exception\s+of\s+(?:patients|those))\b",
+    re.I,
+)
+_ESCAPE_END = re.compile(r"[.;]\s|[.;]$")
+
+
+def unread_escape(item: Item) -> str | None:
+    """The "unless ..." way out of an item when nothing in it was read (no bound,
+    name or window after the word) and something before it was: what to show."""
+    found = _ESCAPE.search(item.text)
+    if found is None:
+        return None
+    at = item.span[0] + found.start()
+    starts = [start for start, _ in recognised_spans(item)]
+    if not any(start < at for start in starts) or any(start >= at for start in starts):
+        return None
+    end = _ESCAPE_END.search(item.text, found.end())
+    clause = item.text[found.end() : end.start() if end else len(item.text)].strip()
+    if len(clause.split()) < 2:
+        return None
+    return f"{found.group().lower()} {clause[:80]}{' …' if len(clause) > 80 else ''}"
+
+
+def unread_way_out(item: Item, kind: str) -> str | None:
+    """Why a rule-out of ``item`` is only a question: an alternative way in or an
+    exception that was not read (None: nothing unread offers one)."""
+    if kind != "exclusion":
+        other = unread_alternative(item)
+        if other is None and listed_alternatives(item):
+            # "... with one or more of the following: ... Six or more metastatic lesions"
+            other = "the other alternatives listed"
+        if other is not None:
+            # "Previously untreated OR recurrent ... following 1 induction regimen"
+            return f"the other way in is not judged: {other}"
+    escape = unread_escape(item)
+    # "No relapsed AML unless cells harvested in remission are available"
+    return None if escape is None else f"its exception is not judged: {escape}"

@@ -16,12 +16,7 @@ from functools import lru_cache
 
 from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.match.bounds import ask, judge_bounds, verdict_of
-from trialscope.match.compound import (
-    UNJUDGED_WORDS,
-    listed_alternatives,
-    unjudged_words,
-    unread_alternative,
-)
+from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words, unread_way_out
 from trialscope.match.concepts import ancestors
 from trialscope.match.conditional import given_end, within
 from trialscope.match.facts import PatientFacts, most_specific
@@ -254,22 +249,11 @@ def judge_item(
                 Question(key=f"criterion:{reading.slug}", text=_as_question(item.text))
             )
     rules_out = verdict is (Verdict.MET if kind == "exclusion" else Verdict.NOT_MET)
-    other_way = unread_alternative(item) if rules_out and kind != "exclusion" else None
-    if rules_out and kind != "exclusion" and other_way is None and listed_alternatives(item):
-        # "... with one or more of the following: ... Six or more metastatic lesions": one
-        # failed alternative of several, the others not all read
-        other_way = "the other alternatives listed"
-    if other_way is not None:
-        # "Previously untreated OR recurrent ... following 1 induction regimen"
-        verdict, basis, rules_out = Verdict.UNKNOWN, Basis.NONE, False
-        reason = f"{reason}; the other way in is not judged: {other_way}"
-        questions.append(Question(key=f"criterion:{reading.slug}", text=_as_question(item.text)))
-    escape = _unread_escape(item) if rules_out else None
-    if escape is not None:
-        # "No relapsed AML unless cells harvested in remission are available": the way
-        # out was not read, so the rule-out is a question, not an answer
+    way_out = unread_way_out(item, kind) if rules_out else None
+    if way_out is not None:
+        # the way in or out was not read, so the rule-out is a question, not an answer
         verdict, basis = Verdict.UNKNOWN, Basis.NONE
-        reason = f"{reason}; its exception is not judged: {escape}"
+        reason = f"{reason}; {way_out}"
         questions.append(Question(key=f"criterion:{reading.slug}", text=_as_question(item.text)))
     if (
         verdict is Verdict.UNKNOWN
@@ -389,32 +373,6 @@ _SENTENCE_BREAK = re.compile(r"[.;]\s+\S")
 _PERMISSION_LIMITED = re.compile(
     r";|\b(?:unless|except|but|however|only|if|provided|as\s+long\s+as)\b", re.I
 )
-
-
-_ESCAPE = re.compile(
-    r"\b(?:unless|except\s+(?:if|when|where|in\s+(?:patients|those|subjects|cases))"
-    r"|except\s+for\s+(?:patients|those|subjects)|with\s+the\s+exception\s+of\s+(?:patients|those))\b",
-    re.I,
-)
-_ESCAPE_END = re.compile(r"[.;]\s|[.;]$")
-
-
-def _unread_escape(item: Item) -> str | None:
-    """The "unless ..." way out of an item when nothing in it was read (no bound,
-    name or window after the word) and something before it was: what to show."""
-    found = _ESCAPE.search(item.text)
-    if found is None:
-        return None
-    at = item.span[0] + found.start()
-    spans = [c.span for c in item.constraints] + [m.span for m in item.mentions]
-    spans += [w.span for w in item.windows]
-    if not any(start < at for start, _ in spans) or any(start >= at for start, _ in spans):
-        return None
-    end = _ESCAPE_END.search(item.text, found.end())
-    clause = item.text[found.end() : end.start() if end else len(item.text)].strip()
-    if len(clause.split()) < 2:
-        return None
-    return f"{found.group().lower()} {clause[:80]}{' …' if len(clause) > 80 else ''}"
 
 
 def _named_before_women(item: Item, mentions: list[Mention]) -> bool:
