@@ -11,14 +11,14 @@ ABSENCE: "not excluded as far as the record shows").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.match.bounds import ask, judge_bounds, verdict_of
 from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words, unread_way_out
 from trialscope.match.concepts import ancestors
-from trialscope.match.conditional import given_end, within
+from trialscope.match.conditional import condition_clause, given_end, under_condition, within
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.named import named_part, runs_of
 from trialscope.match.scope import arm_label, disjoint_ages, for_whom
@@ -78,6 +78,12 @@ class Reading:
     named_before_women: bool = False
     #: a limit on how many of some kind the study takes ("will be limited to 20%")
     quota: bool = False
+    #: "... if hemoglobin < 9 g/dL": where the condition after the requirement starts and
+    #: ends in the text, and its kind (``conditional.condition_clause``)
+    if_hidden: int | None = None
+    if_start: int | None = None
+    if_end: int | None = None
+    if_kind: str | None = None
 
 
 def read_item(item: Item) -> Reading:
@@ -100,6 +106,7 @@ def read_item(item: Item) -> Reading:
     )
     end = given_end(item)
     given = [m for m in mentions if end is not None and within(item, m.span, end)]
+    clause = condition_clause(item)
     return Reading(
         slug=slug(text),
         permission=bool(_GRANTED.match(text))
@@ -124,6 +131,10 @@ def read_item(item: Item) -> Reading:
         given_end=end,
         given_runs=runs_of(item, given),
         rest_runs=runs_of(item, [m for m in mentions if m not in given]),
+        if_hidden=clause[0] if clause else None,
+        if_start=clause[1] if clause else None,
+        if_end=clause[2] if clause else None,
+        if_kind=clause[3] if clause else None,
     )
 
 
@@ -186,6 +197,8 @@ def judge_item(
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
     if kind == "exclusion" and item.constraints and (requirements or reading.requirement_list):
         return _failed_requirement(item, facts)
+    if reading.if_kind is not None:
+        return _conditioned(item, facts, kind, reading, requirements, own)
     runs, constraints = reading.runs, item.constraints
     given: Part | None = None
     if reading.given_end is not None and kind != "exclusion" and not _about(reading, own):
@@ -279,6 +292,61 @@ def judge_item(
         constraints=tuple(c.describe() for c in item.constraints),
         questions=tuple(questions) if verdict is Verdict.UNKNOWN or basis is Basis.ABSENCE else (),
     )
+
+
+def _conditioned(
+    item: Item,
+    facts: PatientFacts,
+    kind: str,
+    reading: Reading,
+    requirements: bool,
+    own: frozenset[str],
+) -> CriterionResult:
+    """An item whose bound after "if" says whom the rest asks about: the rest judged
+    with the clause blanked out (offsets kept), then read under the clause's verdict."""
+    assert reading.if_hidden is not None and reading.if_start is not None
+    assert reading.if_end is not None
+    start, end, base = reading.if_start, reading.if_end, item.span[0]
+    # ", or if <condition>, <another way in>": the rest is what comes before the "or"
+    lo, hi = reading.if_hidden, len(item.text) if reading.if_kind == "or" else end
+    text = item.text[:lo] + " " * (hi - lo) + item.text[hi:]
+
+    def kept(span: tuple[int, int]) -> bool:
+        return not lo <= span[0] - base < hi
+
+    rest = replace(
+        item,
+        text=text,
+        constraints=tuple(c for c in item.constraints if kept(c.span)),
+        mentions=tuple(m for m in item.mentions if kept(m.span)),
+        windows=tuple(w for w in item.windows if kept(w.span)),
+    )
+    main = judge_item(rest, facts, kind, requirements=requirements, own=own)
+    if reading.if_kind == "even":  # "even if AST <= 5 x ULN": still covered, asks nothing
+        return replace(main, text=item.text, constraints=_described(item))
+    inside = tuple(
+        c for c in item.constraints if start <= c.span[0] - base and c.span[1] - base <= end
+    )
+    clause = item.text[start:end].strip()
+    verdict, reason, basis, evidence, questions = under_condition(
+        kind, judge_bounds(inside, facts), main, clause, alternative=reading.if_kind == "or"
+    )
+    return CriterionResult(
+        index=item.index,
+        kind=kind,
+        text=item.text,
+        span=item.span,
+        verdict=verdict,
+        reason=reason,
+        basis=basis,
+        evidence=tuple(evidence),
+        constraints=_described(item),
+        questions=tuple(questions) if verdict is Verdict.UNKNOWN or basis is Basis.ABSENCE else (),
+    )
+
+
+def _described(item: Item) -> tuple[str, ...]:
+    return tuple(c.describe() for c in item.constraints)
 
 
 def _given(item: Item, reading: Reading, facts: PatientFacts, own: frozenset[str]) -> Part:
@@ -515,5 +583,5 @@ def _consent(reading: Reading, facts: PatientFacts) -> Part:
 
 
 def _as_question(text: str) -> str:
-    text = text.strip().rstrip(".;:")
+    text = " ".join(text.split()).rstrip(".;:")
     return (text[:117] + "…" if len(text) > 120 else text) + "?"
