@@ -8,6 +8,7 @@ import re
 from trialscope.criteria import Item, Mention
 from trialscope.match.bounds import ask
 from trialscope.match.facts import PatientFacts
+from trialscope.match.patient import Therapy
 from trialscope.match.setting import describe, fits, wanted_setting
 from trialscope.match.verdicts import Basis, Evidence, Part, Seen, Verdict
 
@@ -15,9 +16,115 @@ from trialscope.match.verdicts import Basis, Evidence, Part, Seen, Verdict
 _CONCURRENT = re.compile(r"\b(?:concurrent|concomitant|simultaneous)\w*", re.I)
 
 
+# where radiation went narrows it: "mediastinal irradiation", "whole brain radiotherapy",
+# "radiotherapy to more than 25% of the bone marrow", "radiation to the target lesion"
+_SITES = (
+    r"pelvi[cs]|brain|cranial|craniospinal|cns|thora(?:cic|x)|chest|mediastin(?:al|um)"
+    r"|abdom(?:inal|en)|spin(?:al|e)|head|neck|lungs?|liver|hepatic|bones?|marrow|skin|prostate"
+    r"|bladder|breast|mantle|hemi-?body|total[- ]body|whole[- ]body|extended[- ]field"
+    r"|involved[- ]field|large[- ]field|wide[- ]field|extensive|renal|kidneys?|rect(?:al|um)"
+    r"|orbital|ocular|cardiac|heart|lymphoid|nodal|axill(?:a|ary)|inguinal|extremit(?:y|ies)"
+    r"|lesions?|tumou?rs?|sites?|areas?|fields?|ports?|volumes?"
+)
+_SITE_WORD = re.compile(rf"\b(?:{_SITES})\b", re.I)
+_SITE_BEFORE = re.compile(rf"\b(?:{_SITES})\b(?:[\s-]+[a-z]+){{0,1}}[\s-]*$", re.I)
+_SITE_AFTER = re.compile(
+    r"(?:\s+therapy)?\s+(?:to|of|involving|encompassing)\s+(?!treat\b|be\b|any\s+(?:kind|type)\b"
+    r"|(?:the\s+)?(?:patient|subject|study)\b)[^.;()]{2,80}",
+    re.I,
+)
+
+
+def radiation_site(item: Item, mention: Mention) -> str | None:
+    """The radiation as the item narrows it by site or extent ("mediastinal irradiation",
+    "irradiation to more than 25% of bone marrow"); None when it is any radiation."""
+    if mention.concept != "radiotherapy":
+        return None
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    if _SITE_WORD.search(mention.text):
+        return mention.text
+    before = _SITE_BEFORE.search(item.text, max(0, start - 30), start)
+    if before is not None:
+        return f"{item.text[before.start() : start]}{mention.text}"
+    after = _SITE_AFTER.match(item.text, end)
+    if after is None:
+        return None
+    phrase = after.group()
+    head, comma, tail = phrase.partition(",")
+    if comma and not re.search(r"\b(?:or|and)\b", tail):
+        # "to the pelvis, within 4 weeks" ends; "to the breast, chest wall, or ..." goes on
+        phrase = head
+    if _SITE_WORD.search(phrase) or re.search(r"\d\s*%", phrase):
+        return f"{mention.text}{phrase}".strip()
+    return None
+
+
+# "lesion", "area": say no place
+_GENERIC_SITE = re.compile(r"lesions?|tumou?rs?|sites?|areas?|fields?|ports?|volumes?|extensive")
+
+
+def _sites(text: str) -> set[str]:
+    """The body sites ``text`` names (not "lesion", "area": those say no place)."""
+    return {w.lower() for w in _SITE_WORD.findall(text) if not _GENERIC_SITE.fullmatch(w.lower())}
+
+
+# body regions radiation fields do not cross; a word of no region here ("bone marrow",
+# "spine", "involved field") may lie anywhere
+_REGIONS = {
+    "brain": "brain cranial craniospinal cns",
+    "chest": "thoracic thorax chest mediastinal mediastinum lung lungs breast axilla axillary "
+    "cardiac heart mantle",
+    "abdomen": "abdominal abdomen liver hepatic renal kidney kidneys",
+    "pelvis": "pelvic pelvis prostate bladder rectal rectum inguinal",
+    "head": "head neck orbital ocular",
+}
+_REGION = {word: region for region, words in _REGIONS.items() for word in words.split()}
+
+
+def _site_of(site: str, therapy: Therapy) -> bool | None:
+    """Whether the patient's radiation went where the item asks (None: not said)."""
+    wanted, given = _sites(site), _sites(therapy.name)
+    if not wanted or not given:
+        return None
+    if wanted & given:  # the item's sites are a list: one in common is enough
+        return True
+    regions = [{_REGION.get(w) for w in words} for words in (wanted, given)]
+    if None in regions[0] | regions[1] or regions[0] & regions[1]:
+        return None  # "cranial" for "whole brain": the same place in other words, perhaps
+    return False
+
+
+def _inside_sited(therapy: Therapy, taken: list[Therapy], where: dict[int, bool | None]) -> bool:
+    """ "radiotherapy" read inside "whole brain radiotherapy" is that one therapy."""
+    span, ref = therapy.source.span, therapy.source.ref
+    return span is not None and any(
+        where[id(other)] is not None
+        and other.source.ref == ref
+        and other.source.span is not None
+        and other.source.span[0] <= span[0]
+        and span[1] <= other.source.span[1]
+        for other in taken
+    )
+
+
 def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
     seen = Seen(mention.text)
     taken = facts.therapy_classes.get(mention.concept, [])
+    site = radiation_site(item, mention) if taken else None
+    if site is not None:
+        where = {id(t): _site_of(site, t) for t in taken}
+        elsewhere = [t for t in taken if where[id(t)] is False]
+        unsaid = [t for t in taken if where[id(t)] is None and not _inside_sited(t, taken, where)]
+        if unsaid and not any(where.values()):  # no record of the site the item asks about
+            # "No prior mediastinal irradiation" for "radiotherapy" of unsaid site: a question
+            seen.broader = [Evidence(f"{t.name} ({t.status})", t.source) for t in unsaid]
+            seen.kind = " ".join(
+                (site[:1].lower() + site[1:] if site[1:2].islower() else site).split()
+            )
+            return seen
+        if elsewhere and not unsaid and not any(where.values()):
+            seen.absent = [Evidence(f"{t.name}, to another site", t.source) for t in elsewhere]
+            return seen
     earlier: list[Evidence] = []  # taken, but outside the window the item asks about
     if taken:  # what the item says around the name matters only for a therapy taken
         within = min((w.days for w in item.windows if w.relation == "within"), default=None)

@@ -1,0 +1,83 @@
+"""Words that narrow what a criterion names, so that having the broad thing settles
+nothing (issue 11, 2026-12-06; found among the tuning cohorts' eligible patients ruled
+out). Criteria are worded as in corpus records; the patients are written for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialscope.criteria import parse_criteria
+from trialscope.match import Verdict, read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+from trialscope.match.therapies import radiation_site
+from trialscope.match.verdicts import CriterionResult
+
+BREAST = "A 52-year-old woman with breast cancer. Prior radiotherapy: yes."
+BRAIN = (
+    "A 60-year-old man with lung cancer metastatic to brain, treated with whole brain radiotherapy."
+)
+
+
+def judged(note: str, kind: str, criterion: str) -> CriterionResult:
+    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    item = parse_criteria(f"{header}\n* {criterion}").items[0]
+    return judge_item(item, PatientFacts.of(read_note(note)))
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "asked"),
+    [
+        ("inclusion", "No prior mediastinal irradiation", "mediastinal irradiation"),
+        ("inclusion", "No prior irradiation to more than 25% of bone marrow",
+         "irradiation to more than 25% of bone marrow"),
+        ("inclusion", "No prior radiation therapy to treatment area",
+         "radiation therapy to treatment area"),
+        ("inclusion", "No prior radiotherapy to the breast, chest wall, or regional lymph nodes",
+         "radiotherapy to the breast, chest wall, or regional lymph nodes"),
+        ("exclusion", "Patient has received prior radiation therapy to greater than 25% of the "
+         "bone marrow.", "radiation therapy to greater than 25% of the bone marrow"),
+        ("exclusion", "Prior radiation to the target lesion", "radiation to the target lesion"),
+    ],
+)  # fmt: skip
+def test_radiation_of_unsaid_site_is_a_question(kind: str, criterion: str, asked: str) -> None:
+    # "Prior radiotherapy: yes" says nothing of where: the patient was ruled out before
+    result = judged(BREAST, kind, criterion)
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+    assert f"is it {asked}?" in result.reason
+    assert any(asked in q.text for q in result.questions)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        ("Prior whole brain radiotherapy", Verdict.MET),  # the record says where
+        ("Prior cranial irradiation", Verdict.UNKNOWN),  # "brain" is not "cranial" by the word
+        ("Prior pelvic radiation", Verdict.NOT_MET),  # the only radiation went elsewhere
+    ],
+)
+def test_radiation_of_a_known_site(criterion: str, verdict: Verdict) -> None:
+    result = judged(BRAIN, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("criterion", "site"),
+    [
+        ("No prior radiotherapy", None),
+        ("Radiotherapy within 4 weeks prior to registration", None),
+        ("No prior radiotherapy to be completed before day 1", None),
+        ("Radiotherapy of any kind within 2 weeks", None),
+        ("Prior radiotherapy to the pelvis, within 4 weeks", "radiotherapy to the pelvis"),
+        ("Prior pelvic radiotherapy", "pelvic radiotherapy"),
+    ],
+)
+def test_radiation_site_words(criterion: str, site: str | None) -> None:
+    item = parse_criteria(f"Exclusion Criteria:\n* {criterion}").items[0]
+    (mention,) = [m for m in item.mentions if m.concept == "radiotherapy"]
+    assert radiation_site(item, mention) == site
+
+
+def test_any_radiation_still_rules_out() -> None:
+    result = judged(BREAST, "inclusion", "No prior radiotherapy")
+    assert result.verdict is Verdict.NOT_MET
