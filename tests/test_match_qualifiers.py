@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from trialscope.criteria import parse_criteria
-from trialscope.match import Verdict, read_note
+from trialscope.match import TrialVerdict, Verdict, read_note
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
 from trialscope.match.therapies import radiation_site
+from trialscope.match.trials import judge_trial
 from trialscope.match.verdicts import CriterionResult
 
 BREAST = "A 52-year-old woman with breast cancer. Prior radiotherapy: yes."
@@ -81,3 +82,41 @@ def test_radiation_site_words(criterion: str, site: str | None) -> None:
 def test_any_radiation_still_rules_out() -> None:
     result = judged(BREAST, "inclusion", "No prior radiotherapy")
     assert result.verdict is Verdict.NOT_MET
+
+
+# -- points joined by a trailing "or" ---------------------------------------------------------
+
+ER_POSITIVE = "A 60-year-old woman with breast cancer. Hormone receptors: ER+, PR-."
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        "* Estrogen receptor positive AND/OR\n* Progesterone receptor positive",
+        "* Estrogen receptor positive, or\n* Progesterone receptor positive",
+        "* Progesterone receptor positive\n* OR\n* Estrogen receptor positive",
+    ],
+)
+def test_a_trailing_or_makes_the_next_point_another_way_in(criteria: str) -> None:
+    parsed = parse_criteria(f"Inclusion Criteria:\n{criteria}")
+    facts = PatientFacts.of(read_note(ER_POSITIVE))
+    verdict, results, _ = judge_trial("NCT00000001", {}, parsed, facts)
+    assert verdict is not TrialVerdict.INELIGIBLE, [(r.text, r.reason) for r in results]
+    (pr,) = [r for r in results if r.text.startswith("Progesterone")]
+    assert pr.verdict is Verdict.NOT_APPLICABLE
+    assert "another of the alternatives is met" in pr.reason
+
+
+def test_points_without_a_trailing_or_are_each_required() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n* Estrogen receptor positive and\n* Progesterone receptor positive"
+    )
+    facts = PatientFacts.of(read_note(ER_POSITIVE))
+    verdict, _, _ = judge_trial("NCT00000001", {}, parsed, facts)
+    assert verdict is TrialVerdict.INELIGIBLE
+
+
+def test_sakk_performance_status_is_the_ecog_scale() -> None:
+    # "ECOG 0-1 OR" / "SAKK 0-1": the second way in was unread, so ECOG 3 stayed open
+    (item,) = parse_criteria("Inclusion Criteria:\n* SAKK 0-1").items
+    assert [c.describe() for c in item.constraints] == ["ecog 0-1"]

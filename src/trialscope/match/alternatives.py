@@ -1,4 +1,5 @@
-"""Inclusions listed under "one or more of the following:" are alternatives.
+"""Inclusions listed under "one or more of the following:" are alternatives, and so are
+points joined by a trailing "or" ("Estrogen receptor positive AND/OR").
 
 Each point under such a heading is judged on its own; the heading asks for enough of
 them, not each. A point the patient fails therefore decides nothing while enough others
@@ -9,6 +10,7 @@ that applies excludes.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 
@@ -36,6 +38,34 @@ def needed(heading: str) -> int | None:
 Groups = tuple[tuple[int, tuple[int, ...]], ...]
 
 
+# "Estrogen receptor positive AND/OR" / "Progesterone receptor positive"; "WBC < 2000 or";
+# a point of its own that says only "OR": the next point is another way in
+_ENDS_OR = re.compile(r"(?:^|\b)(?:or|and\s*/\s*or)\W*$", re.I)
+_ONLY_OR = re.compile(r"\W*(?:or|and\s*/\s*or)\W*$", re.I)
+
+
+def _chained(parsed: ParsedCriteria) -> list[tuple[int, tuple[int, ...]]]:
+    """Runs of inclusion points joined by a trailing "or" into one requirement."""
+    items = [i for i in parsed.items if i.kind != "exclusion"]
+    headings = {i.parent for i in parsed.items if i.parent is not None}
+    runs: list[tuple[int, tuple[int, ...]]] = []
+    run: list[int] = []
+    for previous, item in itertools.pairwise(items):
+        if (
+            previous.parent == item.parent
+            and previous.index not in headings
+            and (_ENDS_OR.search(previous.text) or _ONLY_OR.match(item.text))
+        ):
+            run = run or [previous.index]
+            run.append(item.index)
+        elif run:
+            runs.append((1, tuple(run)))
+            run = []
+    if run:
+        runs.append((1, tuple(run)))
+    return runs
+
+
 def groups_of(parsed: ParsedCriteria) -> Groups:
     """The alternative lists of a parse (the fast path keeps them with its plan)."""
     by_index = {item.index: item for item in parsed.items}
@@ -49,7 +79,7 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
         n = needed(by_index[parent].text)
         if n is not None:
             out.append((n, tuple(children)))
-    return tuple(out)
+    return tuple(out + _chained(parsed))
 
 
 def combine(
