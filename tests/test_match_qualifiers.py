@@ -11,7 +11,7 @@ from trialscope.match import TrialVerdict, Verdict, read_note
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
 from trialscope.match.therapies import radiation_site
-from trialscope.match.trials import judge_trial
+from trialscope.match.trials import judge_trial, own_concepts
 from trialscope.match.verdicts import CriterionResult
 
 BREAST = "A 52-year-old woman with breast cancer. Prior radiotherapy: yes."
@@ -120,3 +120,74 @@ def test_sakk_performance_status_is_the_ecog_scale() -> None:
     # "ECOG 0-1 OR" / "SAKK 0-1": the second way in was unread, so ECOG 3 stayed open
     (item,) = parse_criteria("Inclusion Criteria:\n* SAKK 0-1").items
     assert [c.describe() for c in item.constraints] == ["ecog 0-1"]
+
+
+# -- sites said once, qualifiers, labs and exceptions ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict", "says"),
+    [
+        # "breast or prostate cancer": the kind is said once, after the last site
+        ("A 50-year-old woman with breast cancer.", "Histologically proven breast or prostate "
+         "cancer", Verdict.MET, "breast cancer"),
+        ("A 50-year-old woman with colon cancer.", "Histologically proven breast or prostate "
+         "cancer", Verdict.NOT_MET, "not breast cancer"),
+        ("A 50-year-old woman with rectal cancer.", "Colon, rectal or anal cancer", Verdict.MET,
+         "rectal cancer"),
+        # "hematologic primary malignancies": breast cancer is asked about, not a "yes"
+        ("A 50-year-old woman with breast cancer.", "No hematologic primary malignancies",
+         Verdict.UNKNOWN, "is it hematologic malignancies?"),
+        # a bone age is no age
+        ("A 12-year-old girl with Turner syndrome.", "Bone age no greater than 11 years",
+         Verdict.UNKNOWN, ""),
+        # fasting insulin is a blood level, not the drug
+        ("A 50-year-old man with type 2 diabetes on metformin.", "Fasting insulin <20 mcU/mL",
+         Verdict.UNKNOWN, ""),
+    ],
+)  # fmt: skip
+def test_inclusion_wording(note: str, criterion: str, verdict: Verdict, says: str) -> None:
+    result = judged(note, "inclusion", criterion)
+    assert result.verdict is verdict, result.reason
+    assert says in result.reason
+    assert "insulin" not in result.reason and "age 12" not in result.reason
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # the drug named as the exception is let through; another of the class is not
+        ("On metformin and insulin.", "Use of diabetes medications other than insulin",
+         Verdict.MET),
+        ("On insulin only.", "Use of diabetes medications other than insulin", Verdict.NOT_MET),
+        ("On metformin.", "Antidiabetic agents other than study drug and companion medications "
+         "(metformin and insulin).", Verdict.NOT_MET),
+        ("On metformin and glipizide.", "Antidiabetic agents other than study drug and companion "
+         "medications (metformin and insulin).", Verdict.MET),
+        ("On insulin.", "Use of any antidiabetic drug except metformin", Verdict.MET),
+        ("On metformin.", "Use of any antidiabetic drug except metformin", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_drugs_let_through(note: str, criterion: str, verdict: Verdict) -> None:
+    result = judged(f"A 55-year-old man with type 2 diabetes. {note}", "exclusion", criterion)
+    assert result.verdict is verdict, result.reason
+
+
+def test_a_control_group_item_does_not_rule_out_a_patient() -> None:
+    result = judged(
+        "A 12-year-old girl with Turner syndrome.",
+        "inclusion",
+        "Age-matched girls without Turner's syndrome entered as controls",
+    )
+    assert result.verdict is Verdict.NOT_APPLICABLE
+    assert "control group" in result.reason
+
+
+def test_other_sites_after_a_short_list() -> None:
+    # the trial's own breast carcinoma is not "carcinoma ... in other breast sites"
+    item = parse_criteria(
+        "Inclusion Criteria:\n* No carcinoma or suspicious mammogram findings in other breast sites"
+    ).items[0]
+    facts = PatientFacts.of(read_note("A 50-year-old woman with ductal carcinoma in situ."))
+    result = judge_item(item, facts, own=own_concepts(("Breast Cancer",)))
+    assert result.verdict is not Verdict.NOT_MET, result.reason

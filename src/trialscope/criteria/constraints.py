@@ -417,10 +417,16 @@ _NOT_ARTERIAL = re.compile(
 )
 
 
+# "Bone age no greater than 11 years", "mental age": not how old the patient is
+_NOT_AGE_BEFORE = re.compile(r"\b(?:bone|skeletal|mental|developmental|reading)[\s-]*\Z", re.I)
+
+
 def _in_ratio(text: str, hit: Hit[str]) -> bool:
-    """The hit names something else: a urine ratio, or a pressure that is no blood
-    pressure."""
+    """The hit names something else: a urine ratio, a pressure that is no blood
+    pressure, an age that is not the patient's."""
     variable = BY_ID[hit.value].id
+    if variable == "age":
+        return _NOT_AGE_BEFORE.search(text, max(0, hit.start - 16), hit.start) is not None
     if variable in ("sbp", "dbp", "blood_pressure"):
         return _NOT_ARTERIAL.search(text, max(0, hit.start - 24), hit.start) is not None
     if variable in ("pf_ratio", "inr"):

@@ -26,7 +26,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 25
+PARSER_VERSION = 26
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -83,11 +83,12 @@ def _item(clean: CleanText, index: int, seg: Segment, has_children: bool) -> Ite
         if not any(m.start <= hit.start and hit.end <= m.end for m in markers)
     ]
     # drugs and class words the concept table lacks ("prior CDK4/6 inhibitor", "osimertinib")
-    hits += [
-        (lo, hi, "prior_therapy", concept, written)
-        for lo, hi, concept, written in therapy_mentions(text, start, end)
-        if not any(h[0] < hi and lo < h[1] for h in hits)
-    ]
+    for lo, hi, concept, written in therapy_mentions(text, start, end):
+        overlapping = [h for h in hits if h[0] < hi and lo < h[1]]
+        # a longer class name wins over the words inside it ("diabetes medications")
+        if all(lo <= h[0] and h[1] <= hi and h[1] - h[0] < hi - lo for h in overlapping):
+            hits = [h for h in hits if h not in overlapping]
+            hits.append((lo, hi, "prior_therapy", concept, written))
     hits.sort()
     # "ER-positive, PR-negative": a result word inside a marker negates nothing else
     found = [

@@ -100,6 +100,15 @@ def vocabulary_mentions(
                 found += [(lo, hi, concept) for concept in turned]
                 seen.update(turned)
                 break
+    said: dict[tuple[int, int], str] = {}  # "breast" in "breast or prostate cancer" says this
+    for lo, hi, phrase in coordinated_first(text, start, end):
+        if any(a <= lo and b >= hi for a, b, _ in found):
+            continue  # "head and neck cancer" is a name of its own
+        turned = [m.concept for m in vocab.find(phrase) if specific_enough(m.concept)]
+        turned = [c for c in turned if c not in seen and c not in _KIND_ONLY]
+        found += [(lo, hi, concept) for concept in turned]
+        seen.update(turned)
+        said[lo, hi] = phrase
     for lo, hi, concept in found:
         if not specific_enough(concept):
             continue
@@ -113,7 +122,7 @@ def vocabulary_mentions(
             Mention(
                 category="condition",
                 concept=concept,
-                text=text[lo:hi],
+                text=said.get((lo, hi), text[lo:hi]),
                 span=span,
                 negated=ctx.negated,
                 historical=ctx.historical,
@@ -197,3 +206,31 @@ def site_first_phrases(text: str, lo: int, hi: int) -> Iterator[tuple[int, int, 
         if core.lower() not in ("sarcoma", "lymphoma", "melanoma"):
             phrases.append(f"{site} cancer")
         yield m.start(), m.end("kind"), m.start("site") + len(site), list(dict.fromkeys(phrases))
+
+
+# "breast or prostate cancer", "colon, rectal or anal cancer": the kind is said once, after
+# the last site; the sites before it are read with it ("breast cancer")
+_COORDINATED = re.compile(
+    r"\b(?P<sites>(?:[a-z]+,\s*)*[a-z]+),?\s+(?:or|and|and/or|&)\s+[a-z]+\s+"
+    r"(?P<kind>cancers?|carcinomas?|adenocarcinomas?|tumou?rs?|neoplasms?|malignanc(?:y|ies))\b",
+    re.IGNORECASE,
+)
+_NOT_A_SITE_WORDS = """
+    a an the of with no not any prior previous history other known active metastatic
+    advanced primary invasive early late recurrent stage both either
+"""
+_NOT_A_SITE = frozenset(_NOT_A_SITE_WORDS.split())
+
+
+def coordinated_first(text: str, lo: int, hi: int) -> Iterator[tuple[int, int, str]]:
+    """Each site before "or <site> <kind>" with the phrase to look up: its start, end
+    and "<site> <kind>" ("breast" in "breast or prostate cancer": "breast cancer")."""
+    if not _may_name_a_kind(text, lo, hi):
+        return
+    for m in _COORDINATED.finditer(text, lo, hi):
+        kind = m.group("kind")
+        at = m.start("sites")
+        for word in re.finditer(r"[a-z]+", m.group("sites"), re.IGNORECASE):
+            if word.group().lower() in _NOT_A_SITE:
+                continue
+            yield at + word.start(), at + word.end(), f"{word.group()} {kind}"

@@ -261,6 +261,11 @@ def judge_item(
             questions.append(
                 Question(key=f"criterion:{reading.slug}", text=_as_question(item.text))
             )
+    if verdict is Verdict.NOT_MET and kind == "inclusion" and _CONTROLS.search(item.text):
+        # "Age-matched girls without Turner's syndrome entered as controls": the patient
+        # is not one of the controls, which says nothing of the patients' arm
+        reason = f"for the control group only: {reason}"
+        return _result(item, kind, Verdict.NOT_APPLICABLE, reason, Basis.FACT)
     rules_out = verdict is (Verdict.MET if kind == "exclusion" else Verdict.NOT_MET)
     way_out = unread_way_out(item, kind) if rules_out else None
     if way_out is not None:
@@ -406,6 +411,11 @@ def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) 
     return CriterionResult(item.index, kind, item.text, item.span, verdict, reason, basis)
 
 
+_CONTROLS = re.compile(
+    r"\b(?:(?:as|for\s+the)\s+(?:(?:healthy|normal|matched)\s+)?controls?"
+    r"|(?:healthy|normal|matched)\s+controls?|control\s+(?:group|subjects|participants|cohort|arm))\b",
+    re.I,
+)
 _REFUSAL = re.compile(
     r"\b(?:unable|unwilling|inability|not able|refus|fail|cannot|could not|not willing|lack"
     r"|unreliable|non-?complian|no\s+(?:written\s+|signed\s+)?(?:informed\s+)?consent)",

@@ -11,6 +11,7 @@ from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import Therapy
 from trialscope.match.setting import describe, fits, wanted_setting
 from trialscope.match.verdicts import Basis, Evidence, Part, Seen, Verdict
+from trialscope.match.wording import EXCEPT
 
 # "no concurrent chemotherapy": what the patient takes now, not what they took
 _CONCURRENT = re.compile(r"\b(?:concurrent|concomitant|simultaneous)\w*", re.I)
@@ -107,9 +108,25 @@ def _inside_sited(therapy: Therapy, taken: list[Therapy], where: dict[int, bool 
     )
 
 
+def _let_through(item: Item, mention: Mention) -> frozenset[str]:
+    """Therapies named after ``mention`` as its exceptions ("antidiabetic drugs except
+    metformin", "other than study drug and companion medications (metformin and insulin)")."""
+    base, out = item.span[0], set()
+    for other in item.mentions:
+        if other.category != "prior_therapy" or other.span[0] < mention.span[1]:
+            continue
+        gap = item.text[mention.span[1] - base : other.span[0] - base]
+        if len(gap) <= 80 and EXCEPT.search(gap) and not re.search(r"[.;]\s", gap):
+            out.add(other.concept)
+    return frozenset(out)
+
+
 def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
     seen = Seen(mention.text)
     taken = facts.therapy_classes.get(mention.concept, [])
+    let_through = _let_through(item, mention) if taken else frozenset()
+    if let_through:
+        taken = [t for t in taken if not let_through & {t.name.lower(), *t.classes, *t.codes}]
     site = radiation_site(item, mention) if taken else None
     if site is not None:
         where = {id(t): _site_of(site, t) for t in taken}

@@ -58,10 +58,17 @@ _MODIFIED = re.compile(
     r"products?|specialists?|units?|wards?|centers?|centres?|services?|campaign)\b",
     re.I,
 )
-_EXCEPT = re.compile(
+EXCEPT = re.compile(
     r"\b(?:except(?:ion)?|excluding|other than|apart from|with the exception of|but not|but "
     r"the full treatment|in addition to|besides|unless|not\s+applicable\s+(?:if|when|for|in)"
     r"|does\s+not\s+apply\s+(?:if|when|to))\b",
+    re.I,
+)
+# "medications other than insulin", "except for metformin and insulin": the drug is let
+# through, not ruled out
+_EXCEPT_JUST_BEFORE = re.compile(
+    r"\b(?:except(?:\s+for)?|excluding|other\s+than|apart\s+from|besides|with\s+the\s+exception"
+    r"\s+of)\s+(?:[\w/-]+[\s,]*|\(\s*|(?:and|or)\s+){0,6}\Z",
     re.I,
 )
 # a disease named as what a treatment is for, not as something the patient must have or
@@ -96,6 +103,8 @@ _NOT_THE_DRUG = re.compile(
     r"deficiency|analogue\s+levels?)\b",
     re.I,
 )
+# "Fasting insulin < 20 mcU/mL", "serum cortisol": a blood level, not a drug taken
+_MEASURED_BEFORE = re.compile(r"\b(?:fasting|serum|plasma|blood|endogenous)[\s-]+\Z", re.I)
 NURSING_PLACE = re.compile(
     r"\s+(?:homes?|facilit\w*|care|staff|students?|services?|units?)\b", re.I
 )
@@ -179,9 +188,13 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     if _ALLOWED_AFTER.match(item.text, end):
         return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
     if mention.category == "prior_therapy":
-        if _NOT_THE_DRUG.match(item.text, end):
-            return True  # "insulin receptor gene", "insulin levels": not the drug taken
+        if _NOT_THE_DRUG.match(item.text, end) or _MEASURED_BEFORE.search(
+            item.text, max(0, start - 20), start
+        ):
+            return True  # "insulin receptor gene", "fasting insulin < 20": not the drug taken
         before = item.text[max(0, start - 60) : start]
+        if _EXCEPT_JUST_BEFORE.search(before):
+            return True  # "diabetes medications other than insulin": let through
         if mention.negated and _AFTER_WHAT.search(before):
             return True  # "No gross residual disease after surgery": when, not what is denied
         if _THERAPY_OBJECT.search(before) or _CAUSE_OF.search(before):
@@ -191,7 +204,7 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         return True  # "a skilled nursing facility", "nursing home": a place, not breastfeeding
     if mention.category != "condition":
         return False
-    if _EXCEPT.search(item.text, 0, start):
+    if EXCEPT.search(item.text, 0, start):
         return True  # "... except basal cell carcinoma": named to be let through
     before = item.text[max(0, start - 80) : start]
     cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
@@ -223,7 +236,7 @@ def excepted(item: Item, mention: Mention) -> frozenset[str]:
         ):
             continue
         gap = item.text[mention.span[1] - item.span[0] : other.span[0] - item.span[0]]
-        if _EXCEPT.search(gap) and not _SENTENCE_END.search(gap):
+        if EXCEPT.search(gap) and not _SENTENCE_END.search(gap):
             found.add(other.concept if ":" in other.concept else f"lex:{other.concept}")
     return frozenset(found)
 
@@ -242,7 +255,8 @@ _OTHER_BEFORE = re.compile(
     re.I,
 )
 _OTHER_AFTER = re.compile(
-    r"\s*(?:[\w-]+\s+){0,2}?(?:to|in|at|of|involving|outside)\s+(?:the\s+|any\s+)?other\b",
+    # "No carcinoma or suspicious mammogram findings in other breast sites"
+    r"\s*(?:[\w-]+\s+){0,4}?(?:to|in|at|of|involving|outside)\s+(?:the\s+|any\s+)?other\b",
     re.I,
 )
 _CLAUSE_END = re.compile(r"[;:.(),]")
@@ -379,7 +393,8 @@ _CAUSED_AFTER = re.compile(
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
 # words before a disease name that do not narrow it to a subtype
 _NOT_NARROWING_WORDS = """
-    a an the with of or and in to for by having have has had is are be been known
+    a an the with of or and in to for by having have has had is are be been known no not
+    without
     diagnosed diagnosis confirmed documented histologically cytologically pathologically
     proven biopsy-proven active current currently ongoing history prior previous
     untreated treated newly recent recently recurrent relapsed refractory advanced
@@ -391,6 +406,8 @@ _NOT_NARROWING_WORDS = """
     existing underlying concomitant concurrent including e.g i.e such as who that
 """
 _NOT_NARROWING = frozenset(_NOT_NARROWING_WORDS.split())
+#: words that narrow nothing themselves but may stand between a name and a word that does
+_SEEN_THROUGH = frozenset({"primary", "malignant", "second"})
 
 
 _ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z0-9-]{1,10}\)\s*$")
@@ -420,6 +437,9 @@ def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
         if match is None:
             break
         word = match.group(1)
+        if word.lower() in _SEEN_THROUGH and words == [] and text[: match.start()].strip():
+            text = text[: match.start()]  # "hematologic primary malignancies"
+            continue
         if word.lower() in _NOT_NARROWING or (len(word) < 2 and not match.group(1).isupper()):
             break
         words.append(word)
