@@ -191,3 +191,51 @@ def test_other_sites_after_a_short_list() -> None:
     facts = PatientFacts.of(read_note("A 50-year-old woman with ductal carcinoma in situ."))
     result = judge_item(item, facts, own=own_concepts(("Breast Cancer",)))
     assert result.verdict is not Verdict.NOT_MET, result.reason
+
+
+# -- what a phrase after the name, a reference or a place says ---------------------------------
+
+MYELOMA = (
+    "A 60-year-old man with multiple myeloma and renal failure, after an autologous stem cell "
+    "transplant. ECOG 1. History of stroke. Microangiopathic hemolytic anemia from TTP. "
+    "On prednisone. Completed radiotherapy."
+)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict", "says"),
+    [
+        # "... are eligible, however ...": let in
+        ("Patients with renal failure are eligible, however patients with renal compromise "
+         "(serum creatinine greater than 2.0) will likely have further compromise",
+         Verdict.NOT_MET, "creatinine"),
+        # a reference in brackets is no requirement
+        ("ECOG performance status of 3 or more (See NIH Bone and Marrow Consortium Supportive "
+         "Care Guidelines for Allogeneic Hematopoietic Stem Cell Transplant Recipients)",
+         Verdict.NOT_MET, "ECOG 1"),
+        # a cause or a finding after the name narrows it
+        ("Microangiopathic hemolytic anemia due to a mechanical heart valve", Verdict.UNKNOWN,
+         "is it Microangiopathic hemolytic anemia due to a mechanical heart valve?"),
+        ("Stroke with neurological deficit", Verdict.UNKNOWN,
+         "is it Stroke with neurological deficit?"),
+        # a dose narrows a drug; records seldom give one
+        ("Patients taking more 7.5 mg of prednisone", Verdict.UNKNOWN,
+         "is it more 7.5 mg of prednisone?"),
+        ("Prednisone > 10 mg/day within 4 weeks", Verdict.UNKNOWN, "is it Prednisone > 10 mg/day?"),
+        # a radiation treatment center is a place
+        ("Those that live too far from a radiation treatment center", Verdict.NOT_MET,
+         "cannot read"),
+    ],
+)  # fmt: skip
+def test_exclusions_narrowed(criterion: str, verdict: Verdict, says: str) -> None:
+    result = judged(MYELOMA, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason
+    assert says in result.reason
+    assert (
+        "Stem Cell Transplant" not in result.reason and "patient has radiation" not in result.reason
+    )
+
+
+def test_a_bare_name_still_rules_out() -> None:
+    for criterion in ("Current prednisone use", "History of stroke", "Renal failure"):
+        assert judged(MYELOMA, "exclusion", criterion).verdict is Verdict.MET, criterion

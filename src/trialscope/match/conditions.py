@@ -19,7 +19,7 @@ from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, healthy
 from trialscope.match.verdicts import Evidence, Seen
-from trialscope.match.wording import NO_CONTEXT, read_context
+from trialscope.match.wording import NO_CONTEXT, narrowed_after, read_context
 
 
 def closed_world(
@@ -65,7 +65,9 @@ def seen_condition(
     today = facts.patient.as_of or (dt.date.today() if found else dt.date.min)
     qualifier, severity = context.qualifier, context.severity
     if qualifier:
-        seen.kind = " ".join((*reversed(qualifier), mention.text))
+        after = narrowed_after(item, mention)
+        words = (mention.text, after) if after else (*reversed(qualifier), mention.text)
+        seen.kind = " ".join(words)
     if severity and not qualifier:
         named_with = mention.text.lower().startswith(severity)
         seen.kind = mention.text if named_with else f"{severity} {mention.text}"

@@ -95,6 +95,34 @@ def _site_of(site: str, therapy: Therapy) -> bool | None:
     return False
 
 
+_DOSE = r"\d+(?:\.\d+)?\s*(?:mg|mcg|µg|ug|g|units?|iu)\b(?:\s*/\s*(?:kg|m2|m²|day|d)\b)*"
+# "more than 7.5 mg of prednisone", "prednisone > 10 mg/day", "at a dose of 20 mg or more"
+_DOSE_BEFORE = re.compile(
+    rf"(?:\b(?:more|greater|higher|less|lower|fewer)\s+(?:than\s+)?|[<>≤≥]=?\s*)?{_DOSE}"
+    r"(?:\s+(?:per\s+day|daily|a\s+day|or\s+more|or\s+greater))?\s+(?:of\s+)?\Z",
+    re.I,
+)
+_DOSE_AFTER = re.compile(
+    r"\s*(?:\(\s*|,\s*)?(?:at\s+(?:a\s+)?doses?\s+(?:of\s+)?|doses?\s+(?:of\s+)?)?"
+    r"(?:[<>≤≥]=?\s*|(?:more|greater|higher|less|lower)\s+than\s+|over\s+|above\s+|exceeding\s+"
+    rf"|up\s+to\s+|at\s+least\s+)?{_DOSE}",
+    re.I,
+)
+
+
+def dose_asked(item: Item, mention: Mention) -> str | None:
+    """The drug as the item narrows it by dose ("more than 7.5 mg of prednisone"); None
+    when any dose counts. Records seldom give doses, so a dose is asked, not assumed."""
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    before = _DOSE_BEFORE.search(item.text, max(0, start - 40), start)
+    if before is not None:
+        return " ".join(f"{item.text[before.start() : start]}{mention.text}".split())
+    after = _DOSE_AFTER.match(item.text, end)
+    if after is not None:
+        return " ".join(f"{mention.text}{after.group()}".replace("(", " ").split())
+    return None
+
+
 def _inside_sited(therapy: Therapy, taken: list[Therapy], where: dict[int, bool | None]) -> bool:
     """ "radiotherapy" read inside "whole brain radiotherapy" is that one therapy."""
     span, ref = therapy.source.span, therapy.source.ref
@@ -127,6 +155,12 @@ def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
     let_through = _let_through(item, mention) if taken else frozenset()
     if let_through:
         taken = [t for t in taken if not let_through & {t.name.lower(), *t.classes, *t.codes}]
+    dose = dose_asked(item, mention) if taken else None
+    if dose is not None:
+        # "taking more than 7.5 mg of prednisone" for "prednisone" of unsaid dose: a question
+        seen.broader = [Evidence(f"{t.name} ({t.status})", t.source) for t in taken]
+        seen.kind = dose
+        return seen
     site = radiation_site(item, mention) if taken else None
     if site is not None:
         where = {id(t): _site_of(site, t) for t in taken}

@@ -94,7 +94,21 @@ _INVOLVED = re.compile(
 )
 _ALLOWED_AFTER = re.compile(
     r"(?:\s+(?:or|and|/)\s*[\w-]+)?(?:\s+(?:women|men|patients|subjects|participants|people))?"
-    r"\s+(?:(?:are|is)\s+)?(?:allowed|permitted|acceptable)\b",
+    # "Patients with renal failure are eligible, however ...": let in, whatever follows
+    r"\s+(?:(?:are|is)\s+(?:also\s+)?)?(?:allowed|permitted|acceptable|eligible)\b",
+    re.I,
+)
+# "(See NIH ... Guidelines for Allogeneic Hematopoietic Stem Cell Transplant Recipients)":
+# a reference, not a requirement
+_REFERENCE_ASIDE = re.compile(
+    r"\(\s*(?:see|refer\s+to|per|according\s+to|as\s+(?:defined|described|outlined)\s+(?:in|by)"
+    r"|cf\.?)\s[^)]*(?:\)|$)",
+    re.I,
+)
+# "a radiation treatment center", "the chemotherapy unit": a place, not a therapy had
+_PLACE_AFTER = re.compile(
+    r"\s+(?:(?:treatment|therapy|oncology)\s+)?(?:centers?|centres?|facilit(?:y|ies)"
+    r"|departments?|clinics?|oncologists?|specialists?)\b",
     re.I,
 )
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
@@ -187,7 +201,11 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
     if _ALLOWED_AFTER.match(item.text, end):
         return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
+    if any(a.start() < start and end <= a.end() for a in _REFERENCE_ASIDE.finditer(item.text)):
+        return True
     if mention.category == "prior_therapy":
+        if _PLACE_AFTER.match(item.text, end):
+            return True
         if _NOT_THE_DRUG.match(item.text, end) or _MEASURED_BEFORE.search(
             item.text, max(0, start - 20), start
         ):
@@ -386,8 +404,11 @@ _STATE_OF = re.compile(
 
 
 _CAUSED_AFTER = re.compile(
-    r"\s+(?:that|which)\s+(?:is|was|are)\s+(?:an?\s+)?(?:(?:direct\s+)?result\s+of|due\s+to"
-    r"|secondary\s+to|caused\s+by|induced\s+by)\s+(?:an?\s+|the\s+)?(?P<cause>[A-Za-z-]{4,})",
+    # "diabetes that is a result of pancreatic injury", "microangiopathic hemolytic anemia
+    # due to a mechanical heart valve": a kind the bare name does not say
+    r"(?:\s+(?:that|which)\s+(?:is|was|are))?\s+(?:an?\s+)?(?:(?:direct\s+)?result\s+of|due\s+to"
+    r"|secondary\s+to|caused\s+by|induced\s+by)\s+(?:an?\s+|the\s+)?(?P<cause>[A-Za-z-]{4,})"
+    r"(?:\s+(?!or\b|and\b)[a-z][\w-]*){0,3}",
     re.I,
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
@@ -415,11 +436,12 @@ _ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z0-9-]{1,10}\)\s*$")
 
 def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     """Up to three words right before the name that narrow it ("prolymphocytic T"),
-    unless another name covers them ("colon cancer adenocarcinoma")."""
-    caused = _CAUSED_AFTER.match(item.text, mention.span[1] - item.span[0])
-    if caused is not None:
-        # "diabetes that is a result of pancreatic injury": a kind the bare name does not say
-        return (caused.group("cause"),)
+    unless another name covers them ("colon cancer adenocarcinoma"), or the words of a
+    phrase after it that does (:func:`narrowed_after`)."""
+    after = narrowed_after(item, mention)
+    if after is not None:
+        words = [w for w in re.findall(r"[A-Za-z][\w-]*", after) if w.lower() not in _AFTER_FILLER]
+        return tuple(words[-3:]) or (after,)
     cut = mention.span[0]
     for other in item.mentions:
         if other.span[1] <= mention.span[0] and other.span[1] >= cut - 3:
@@ -445,6 +467,35 @@ def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
         words.append(word)
         text = text[: match.start()]
     return tuple(words)
+
+
+# "Stroke with neurological deficit": a kind of the named disease; not "with or without",
+# "with a history of", nor a bound ("with systolic blood pressure > 150", read as a bound)
+_WITH_AFTER = re.compile(
+    r"\s+with\s+(?!or\b|without\b|(?:an?\s+|the\s+)?(?:history|evidence|diagnosis|exception"
+    r"|onset|confirmation)\b)(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*",
+    re.I,
+)
+_AFTER_FILLER_WORDS = (
+    "due to a an the with secondary caused by induced result of that which is was are"
+)
+_AFTER_FILLER = frozenset(_AFTER_FILLER_WORDS.split())
+
+
+def narrowed_after(item: Item, mention: Mention) -> str | None:
+    """The phrase right after a disease's name that narrows it to a kind the name alone
+    does not say ("due to a mechanical heart valve", "with neurological deficit"), when
+    nothing else the item names or bounds starts inside it; None when there is none."""
+    base, end = item.span[0], mention.span[1] - item.span[0]
+    found = _CAUSED_AFTER.match(item.text, end) or _WITH_AFTER.match(item.text, end)
+    if found is None:
+        return None
+    lo, hi = base + found.start(), base + found.end()
+    if any(lo <= m.span[0] < hi for m in item.mentions if m is not mention):
+        return None  # "breast cancer with brain metastases": judged as names of their own
+    if any(lo <= c.span[0] < hi for c in item.constraints):
+        return None
+    return found.group().strip()
 
 
 def title(mention: Mention) -> str:
