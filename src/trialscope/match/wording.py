@@ -440,8 +440,8 @@ def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     phrase after it that does (:func:`narrowed_after`)."""
     after = narrowed_after(item, mention)
     if after is not None:
-        words = [w for w in re.findall(r"[A-Za-z][\w-]*", after) if w.lower() not in _AFTER_FILLER]
-        return tuple(words[-3:]) or (after,)
+        said = [w for w in re.findall(r"[A-Za-z][\w-]*", after) if w.lower() not in _AFTER_FILLER]
+        return tuple(said[-3:]) or (after,)
     cut = mention.span[0]
     for other in item.mentions:
         if other.span[1] <= mention.span[0] and other.span[1] >= cut - 3:
