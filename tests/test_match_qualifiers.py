@@ -239,3 +239,62 @@ def test_exclusions_narrowed(criterion: str, verdict: Verdict, says: str) -> Non
 def test_a_bare_name_still_rules_out() -> None:
     for criterion in ("Current prednisone use", "History of stroke", "Renal failure"):
         assert judged(MYELOMA, "exclusion", criterion).verdict is Verdict.MET, criterion
+
+
+# -- the trial's own disease, notes and asides on the exclusions, "concurrent" ------------------
+
+BREAST_HER2 = (
+    "Patient with breast cancer. Definitive diagnosis: yes. Her2: positive. "
+    "Prior chemotherapy: no. Prior radiotherapy: yes."
+)
+
+
+@pytest.mark.parametrize(
+    ("names", "concept"),
+    [
+        (("Neoplasms, Breast",), "MESH:D001943"),  # MeSH's inverted heading
+        (("Pain, Postoperative",), "MESH:D010149"),
+        (("Breast Cancer",), "MESH:D001943"),
+    ],
+)
+def test_inverted_condition_names_are_the_trials_own(names: tuple[str, ...], concept: str) -> None:
+    assert concept in own_concepts(names)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # the trial's own breast cancer is no earlier one
+        ("History of any prior (ipsi- and/or contralateral) invasive breast carcinoma;",
+         Verdict.NOT_MET),
+        # "(no neoadjuvant chemotherapy ... is permitted)": an aside, met by no absence
+        ("Had prior chemotherapy for breast cancer or other cancer within the last 5 years (no "
+         "neoadjuvant chemotherapy in this study is permitted)", Verdict.NOT_MET),
+        # a note on the exclusions is no rule-out by itself
+        ("NOTE: Patients with a prior malignancy diagnosed greater than 10 years in the past who "
+         "have been curatively treated with surgery ONLY, WITHOUT radiation therapy or systemic "
+         "therapy (chemotherapy or endocrine) are eligible for the study. Patients with any prior "
+         "diagnosis of breast cancer or melanoma,", None),
+        # "T4" narrows the tumour
+        ("Any clinically staged T4 tumour, including inflammatory breast cancer;", Verdict.UNKNOWN),
+        # "concurrent" at the head of a list reaches its last member
+        ("Is receiving concurrent immunotherapy, hormonal therapy (eg, tamoxifen, hormone "
+         "replacement therapy), or radiation therapy.", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_breast_cancer_exclusions(criterion: str, verdict: Verdict | None) -> None:
+    item = parse_criteria(f"Exclusion Criteria:\n* {criterion}").items[0]
+    for radiotherapy in ("yes", "no"):  # the note's answer decides none of these
+        note = BREAST_HER2.replace("Prior radiotherapy: yes", f"Prior radiotherapy: {radiotherapy}")
+        result = judge_item(
+            item, PatientFacts.of(read_note(note)), own=own_concepts(("Neoplasms, Breast",))
+        )
+        assert result.verdict is not Verdict.MET, (radiotherapy, result.reason)
+        if verdict is not None and (radiotherapy == "no" or verdict is not Verdict.UNKNOWN):
+            assert result.verdict is verdict, (radiotherapy, result.reason)
+
+
+def test_a_drug_word_inside_a_named_therapy_is_that_therapy() -> None:
+    # "neoadjuvant chemotherapy" was given; the "chemotherapy" inside it is not a current one
+    patient = read_note("Surgery-related therapy: neoadjuvant chemotherapy.")
+    assert {t.status for t in patient.therapies if "chemotherapy" in t.classes} == {"completed"}

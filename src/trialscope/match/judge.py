@@ -266,6 +266,12 @@ def judge_item(
         # is not one of the controls, which says nothing of the patients' arm
         reason = f"for the control group only: {reason}"
         return _result(item, kind, Verdict.NOT_APPLICABLE, reason, Basis.FACT)
+    if verdict is Verdict.MET and kind == "exclusion" and _NOTE.match(item.text):
+        # "NOTE: Patients with a prior malignancy ... are eligible. Patients with ...": a note
+        # on the exclusions mixes ways in and out; what it names is no rule-out on its own
+        verdict, basis = Verdict.UNKNOWN, Basis.NONE
+        reason = f"{reason}; a note on the exclusions — a person should check"
+        questions.append(Question(key=f"criterion:{reading.slug}", text=_as_question(item.text)))
     rules_out = verdict is (Verdict.MET if kind == "exclusion" else Verdict.NOT_MET)
     way_out = unread_way_out(item, kind) if rules_out else None
     if way_out is not None:
@@ -411,6 +417,7 @@ def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) 
     return CriterionResult(item.index, kind, item.text, item.span, verdict, reason, basis)
 
 
+_NOTE = re.compile(r"\W*note\s*:", re.I)
 _CONTROLS = re.compile(
     r"\b(?:(?:as|for\s+the)\s+(?:(?:healthy|normal|matched)\s+)?controls?"
     r"|(?:healthy|normal|matched)\s+controls?|control\s+(?:group|subjects|participants|cohort|arm))\b",

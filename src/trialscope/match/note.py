@@ -151,7 +151,9 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
             _concepts(patient, scan, lo, hi, quote, said)
             _stage(patient, text, lo, hi, patient.conditions[before:])
             _measurements(patient, text, lo, hi, quote)
+            named = len(patient.therapies)
             _drugs(patient, scan, lo, hi, quote, said)
+            _same_reading(patient.therapies[given:named], patient.therapies[named:])
             _ongoing(patient, text, lo, hi, before, given)
             setting = note_setting(text[lo:hi])  # "adjuvant letrozole", "first-line FOLFOX"
             for therapy in patient.therapies[given:]:
@@ -315,6 +317,24 @@ def _concepts(
         ):
             began = _lasting(text, found.end, hi, patient.as_of) or onset
             patient.conditions.append(_condition(found, source, began, said))
+
+
+def _same_reading(named: list[Therapy], drugs: list[Therapy]) -> None:
+    """A drug word read inside a therapy the clause names ("chemotherapy" in "neoadjuvant
+    chemotherapy") is that therapy: it was given when that one was, not now."""
+    for drug in drugs:
+        inner = drug.source.span
+        for outer in named:
+            span = outer.source.span
+            if (
+                inner is not None
+                and span is not None
+                and span[0] <= inner[0]
+                and inner[1] <= span[1]
+                and set(drug.classes) & set(outer.classes)
+            ):
+                drug.status = outer.status
+                break
 
 
 def _drugs(patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: Said = None) -> None:

@@ -149,6 +149,19 @@ def _let_through(item: Item, mention: Mention) -> frozenset[str]:
     return frozenset(out)
 
 
+def _concurrent(text: str, start: int) -> bool:
+    """The item asks about the therapy now: "concurrent" before it in its clause, not
+    followed by "prior" ("Is receiving concurrent immunotherapy, hormonal therapy (eg,
+    tamoxifen), or radiation therapy")."""
+    clause = text[max(0, start - 120) : start]
+    cut = max((m.end() for m in re.finditer(r"[.;:]\s|\bexcept\b|\bunless\b", clause)), default=0)
+    last = max((m.end() for m in _CONCURRENT.finditer(clause, cut)), default=None)
+    return last is not None and not _PRIOR_AFTER.search(clause, last)
+
+
+_PRIOR_AFTER = re.compile(r"\b(?:prior|previous|past|history)\b", re.I)
+
+
 def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
     seen = Seen(mention.text)
     taken = facts.therapy_classes.get(mention.concept, [])
@@ -181,7 +194,7 @@ def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
         within = min((w.days for w in item.windows if w.relation == "within"), default=None)
         today = facts.patient.as_of or dt.date.today()
         start = mention.span[0] - item.span[0]
-        concurrent = bool(_CONCURRENT.search(item.text[max(0, start - 40) : start]))
+        concurrent = _concurrent(item.text, start)
         setting = wanted_setting(item, mention)
     for therapy in taken:
         evidence = Evidence(f"{therapy.name} ({therapy.status})", therapy.source)

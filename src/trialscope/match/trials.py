@@ -264,6 +264,11 @@ def own_concepts(names: Iterable[str], mesh_ids: Iterable[str] = ()) -> frozense
     concepts: set[str] = set()
     for name in names:
         concepts |= {f.concept for f in find_concepts(str(name))}
+        parts = [p.strip() for p in str(name).split(",") if p.strip()]
+        if len(parts) > 1:
+            # MeSH's inverted headings ("Neoplasms, Breast", "Leukemia, Myeloid, Acute") name
+            # the disease in the usual order read backwards
+            concepts |= {f.concept for f in find_concepts(" ".join(reversed(parts)))}
     vocab = vocabulary()
     if vocab is not None:
         for mesh in mesh_ids:

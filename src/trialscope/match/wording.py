@@ -203,6 +203,10 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
     if any(a.start() < start and end <= a.end() for a in _REFERENCE_ASIDE.finditer(item.text)):
         return True
+    if mention.negated and item.kind == "exclusion" and _in_brackets(item.text, start):
+        # "Had prior chemotherapy ... (no neoadjuvant chemotherapy is permitted)": an aside
+        # on the exclusion, not a second one met by the therapy's absence
+        return True
     if mention.category == "prior_therapy":
         if _PLACE_AFTER.match(item.text, end):
             return True
@@ -239,6 +243,10 @@ def is_modifier(item: Item, mention: Mention) -> bool:
 _LIMIT_WORDS = re.compile(
     r"\b(?:(?:no|not)\s+(?:more|greater)\s+than|since|recovered\s+from|at\s+most|maximum)\b", re.I
 )
+
+
+def _in_brackets(text: str, at: int) -> bool:
+    return text.count("(", 0, at) > text.count(")", 0, at)
 
 
 def excepted(item: Item, mention: Mention) -> frozenset[str]:
@@ -411,7 +419,7 @@ _CAUSED_AFTER = re.compile(
     r"(?:\s+(?!or\b|and\b)[a-z][\w-]*){0,3}",
     re.I,
 )
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z-]*)\s*$")
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s*$")  # "T4 tumour": a word may hold digits
 # words before a disease name that do not narrow it to a subtype
 _NOT_NARROWING_WORDS = """
     a an the with of or and in to for by having have has had is are be been known no not
