@@ -15,7 +15,7 @@ from trialscope.criteria.store import load_parse
 from trialscope.importer import import_paths
 from trialscope.match import views
 from trialscope.match.bulk import fill_blank
-from trialscope.match.judge import read_item
+from trialscope.match.reading import read_item
 from trialscope.match.views import (
     OPEN_STATUSES,
     PROFILES,

@@ -49,11 +49,12 @@ from trialscope.criteria import VARIABLES, Item, ParsedCriteria
 from trialscope.match.concepts import ancestors
 from trialscope.match.conditions import kinds_above
 from trialscope.match.facts import PatientFacts
-from trialscope.match.judge import Reading, judge_item, read_item
+from trialscope.match.judge import judge_item
 from trialscope.match.lesions import tally
 from trialscope.match.patient import Patient
 from trialscope.match.population import Member, about_own, excludes_everyone
 from trialscope.match.primary import healthy, known_primaries, primary_sites
+from trialscope.match.reading import Reading, read_item
 from trialscope.match.trials import (
     ItemJudge,
     ItemPlan,
@@ -93,7 +94,7 @@ class CompiledTrial:
     blank: dict[Profile, list[CriterionResult]] = field(default_factory=dict)
     #: item index -> its content wherever it sits (see :func:`content`), as a memo key
     contents: dict[int, Content] = field(default_factory=dict)
-    #: item index -> what it says whoever the patient is (``judge.read_item``), kept here
+    #: item index -> what it says whoever the patient is (``reading.read_item``), kept here
     #: rather than in a bounded cache that a registry's items would overflow
     readings: dict[int, Reading] = field(default_factory=dict)
     #: profile -> puts that profile's stored blank results into ``blank`` and

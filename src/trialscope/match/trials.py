@@ -22,9 +22,10 @@ from trialscope.match import alternatives
 from trialscope.match.cohorts import may_have_cohorts, outside_result, read_cohorts
 from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts
-from trialscope.match.judge import is_requirement_list, judge_item
+from trialscope.match.judge import judge_item
 from trialscope.match.population import Member, excludes_everyone, population
 from trialscope.match.primary import healthy
+from trialscope.match.reading import is_requirement_list
 from trialscope.match.verdicts import (
     Basis,
     CriterionResult,

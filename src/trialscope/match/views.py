@@ -38,8 +38,8 @@ from trialscope.criteria.store import load_parse
 from trialscope.forkpool import can_fork, fork_pool, parts
 from trialscope.match.bulk import CompiledTrial, Profile, compile_trial, fill_blank
 from trialscope.match.concepts import vocabulary
-from trialscope.match.judge import Reading, read_item
 from trialscope.match.patient import Provenance
+from trialscope.match.reading import Reading, read_item
 from trialscope.match.trials import own_concepts, screened_concepts
 from trialscope.match.verdicts import Basis, CriterionResult, Evidence, Question, Verdict
 from trialscope.store.codec import compress, decompress
@@ -234,7 +234,7 @@ def _key_set(keys: tuple[str, ...]) -> frozenset[str]:
 
 
 def _readings_text(parsed: ParsedCriteria, compiled: CompiledTrial) -> str | None:
-    """Every item's ``judge.read_item`` as JSON (runs of named things as positions in
+    """Every item's ``reading.read_item`` as JSON (runs of named things as positions in
     the item's mentions); None when a reading holds anything else: worked out when used."""
     rows = []
     for item in parsed.items:
