@@ -10,6 +10,7 @@ from trialscope.criteria import parse_criteria
 from trialscope.match import TrialVerdict, Verdict, read_note
 from trialscope.match.facts import PatientFacts
 from trialscope.match.judge import judge_item
+from trialscope.match.patient import Patient
 from trialscope.match.therapies import radiation_site
 from trialscope.match.trials import judge_trial, own_concepts
 from trialscope.match.verdicts import CriterionResult
@@ -21,9 +22,13 @@ BRAIN = (
 
 
 def judged(note: str, kind: str, criterion: str) -> CriterionResult:
+    return judged_note(read_note(note), kind, criterion)
+
+
+def judged_note(patient: Patient, kind: str, criterion: str) -> CriterionResult:
     header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
     item = parse_criteria(f"{header}\n* {criterion}").items[0]
-    return judge_item(item, PatientFacts.of(read_note(note)))
+    return judge_item(item, PatientFacts.of(patient))
 
 
 @pytest.mark.parametrize(
@@ -298,3 +303,63 @@ def test_a_drug_word_inside_a_named_therapy_is_that_therapy() -> None:
     # "neoadjuvant chemotherapy" was given; the "chemotherapy" inside it is not a current one
     patient = read_note("Surgery-related therapy: neoadjuvant chemotherapy.")
     assert {t.status for t in patient.therapies if "chemotherapy" in t.classes} == {"completed"}
+
+
+# -- what a note denies, whose history it tells, and inclusions worded as exclusions -----------
+
+
+def test_a_denied_kind_does_not_deny_the_class() -> None:
+    patient = read_note(
+        "Chronic viral hepatitis on biopsy. There is no evidence of alcoholic liver disease, "
+        "autoimmune hepatitis or metabolic liver disease."
+    )
+    absent = {c.name for c in patient.conditions if c.status == "absent"}
+    assert {"alcoholic liver disease", "autoimmune hepatitis"} <= absent
+    assert "liver disease" not in absent and "hepatitis" not in absent
+    result = judged_note(patient, "inclusion", "Evidence of chronic hepatitis on liver biopsy")
+    assert result.verdict is not Verdict.NOT_MET, result.reason
+
+
+def test_a_relatives_diagnosis_is_not_the_patients() -> None:
+    patient = read_note(
+        "A 47-year-old woman with low mood. Her husband was recently diagnosed with colon cancer "
+        "and he is starting his chemotherapy. Her mother had breast cancer."
+    )
+    assert not [c for c in patient.conditions if "cancer" in c.name]
+    assert not patient.therapies
+    result = judged_note(
+        patient,
+        "exclusion",
+        "Participants with a history of malignancy within the past 5 years are not eligible.",
+    )
+    assert result.verdict is not Verdict.MET, result.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "verdict"),
+    [
+        # a wish no record holds: asked, not failed
+        ("inclusion", "Desire for pregnancy within 6 months or currently pregnant",
+         Verdict.UNKNOWN),
+        # an exclusion under the inclusions, read as one
+        ("inclusion", "Pregnancy or lactation at the time of proposed randomization. This "
+         "protocol excludes pregnant or lactating women.", Verdict.NOT_MET),
+        ("inclusion", "Pregnant women and nursing mothers are ineligible.", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_pregnancy_wording(kind: str, criterion: str, verdict: Verdict) -> None:
+    woman = read_note("A 30-year-old woman with breast cancer. Not pregnant.")
+    result = judged_note(woman, kind, criterion)
+    assert result.verdict is verdict, result.reason
+    if "excludes" in criterion or "ineligible" in criterion:
+        assert result.kind == "exclusion"
+
+
+def test_a_requirement_with_a_trailing_exclusion_is_not_flipped() -> None:
+    result = judged_note(
+        read_note("A 12-year-old girl with Turner syndrome."),
+        "inclusion",
+        "Must be able to give informed consent, older children (greater than or equal to 7 years "
+        "old) who do not give assent, or persons who are wards of the state will not be eligible",
+    )
+    assert result.kind == "inclusion"

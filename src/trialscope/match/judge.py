@@ -49,6 +49,10 @@ def judge_item(
     of the trial's own conditions ("other malignancies" means other than these);
     ``reading``: :func:`read_item`'s answer for ``item``, if the caller keeps it."""
     kind = kind or item.kind
+    if kind == "inclusion" and _says_excluded(item):
+        # "Pregnancy or lactation ... This protocol excludes pregnant or lactating women"
+        # under the inclusions: an exclusion in the wrong list, read as one
+        kind = "exclusion"
     reading = reading or cached_reading(item)
     answered = facts.patient.answers.get(f"criterion:{reading.slug}")
     if answered is not None:
@@ -276,6 +280,32 @@ def _failed_requirement(item: Item, facts: PatientFacts) -> CriterionResult:
 
 def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) -> CriterionResult:
     return CriterionResult(item.index, kind, item.text, item.span, verdict, reason, basis)
+
+
+# "This protocol excludes pregnant or lactating women", "Participants with a history of
+# malignancy within the past 5 years are not eligible." under the inclusions
+_PROTOCOL_EXCLUDES = re.compile(
+    r"\b(?:this\s+)?(?:protocol|study|trial)\s+(?:will\s+)?excludes\b", re.I
+)
+_ENDS_EXCLUDED = re.compile(
+    r"\b(?:are|is|will\s+be)\s+(?:also\s+)?(?:excluded|ineligible|not\s+eligible)\W*$", re.I
+)
+_REQUIREMENT_START = re.compile(r"\W*(?:must|should|able|willing|ability|patients?\s+must)\b", re.I)
+
+
+def _says_excluded(item: Item) -> bool:
+    """An inclusion item that is an exclusion as written: whole, without bounds or
+    negations that would read the other way round."""
+    if item.constraints or any(m.negated for m in item.mentions):
+        return False
+    if _PROTOCOL_EXCLUDES.search(item.text):
+        return True
+    single = not re.search(r"[.;]\s+\S", item.text)
+    return (
+        single
+        and not _REQUIREMENT_START.match(item.text)
+        and bool(_ENDS_EXCLUDED.search(item.text))
+    )
 
 
 _NOTE = re.compile(r"\W*note\s*:", re.I)

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
 from trialscope.match.biomarkers import judge_biomarker
-from trialscope.match.bounds import ask
+from trialscope.match.bounds import ask, verdict_of
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.conditions import closed_world, seen_condition
 from trialscope.match.facts import PatientFacts
@@ -40,6 +40,14 @@ def _mention(
     """Whether the item's statement about ``mention`` holds for the patient (``negate``
     overrides the mention's own negation)."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
+        start = mention.span[0] - item.span[0]
+        if mention.category == "pregnancy" and _WISH.search(item.text, max(0, start - 40), start):
+            # "Desire for pregnancy within 6 months": a wish, which no record holds
+            if facts.has("pregnancy:plans") or facts.ruled_out("pregnancy:plans"):
+                holds = bool(facts.has("pregnancy:plans")) != mention.negated
+                return verdict_of(holds), "plans for pregnancy: as answered", Basis.FACT, [], []
+            question = ask("pregnancy:plans", "Planning or wishing to become pregnant?")
+            return Verdict.UNKNOWN, "plans for pregnancy: not known", Basis.NONE, [], [question]
         return judge_pregnancy(mention, facts)
     if mention.category in ("biomarker", "stage"):
         if negate is not None and negate != mention.negated:
@@ -133,6 +141,11 @@ def _mention(
     return Verdict.UNKNOWN, f"{named}: not known", Basis.NONE, [], [question]
 
 
+_WISH = re.compile(
+    r"\b(?:desir\w*|wish\w*|want\w*|plan\w*|intend\w*|intention|trying|attempting|hop\w*)"
+    r"(?:\s+(?:for|to|of|on))?(?:\s+(?:become|get|a))?[\s-]*\Z",
+    re.I,
+)
 _INCLUSION_WORDING = re.compile(r"\s*(?:no|not|without|free\s+of|absence\s+of)\b", re.I)
 
 

@@ -141,6 +141,8 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
     _demographics(patient, text, spans)
     for number, sentence in enumerate(spans):
         where = f"sentence {number + 1}"
+        if _SOMEONE_ELSE.match(text, sentence[0]):
+            continue  # "Her husband was recently diagnosed with colon cancer": not the patient
         for lo, hi in clauses(text, *sentence):
             quote = _Quote(text, sentence, where)
             answer = _ANSWER.match(text[lo:hi])
@@ -299,8 +301,11 @@ def _concepts(
     patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: Said = None
 ) -> None:
     onset = _onset(text, lo, hi, patient.as_of)
-    for found in find_concepts(text, lo, hi):
+    every = find_concepts(text, lo, hi)
+    for found in every:
         if found.family or found.hypothetical:
+            continue
+        if (found.negated or said == "denied") and _denies_a_kind(text, lo, found, every):
             continue
         source = quote(found.start, found.end)
         if found.category == "prior_therapy":
@@ -445,6 +450,37 @@ def _biomarkers(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) ->
     for marker in markers:
         negated = assert_span(text, marker.start, marker.end, trig, lo, hi).negated
         patient.biomarkers += from_note(marker, quote(marker.start, marker.end), negated)
+
+
+# a sentence about another person: a relative's diagnosis or treatment is not the patient's
+_SOMEONE_ELSE = re.compile(
+    r"\W*(?:(?:his|her|their|the\s+patient'?s|patient'?s)\s+(?:\w+\s+)?)"
+    r"(?:husband|wife|spouse|partner|boyfriend|girlfriend|mother|father|parents?|son|daughter"
+    r"|sons|daughters|child|children|sister|brother|siblings?|twin|grand\w+|aunt|uncle"
+    r"|cousin|niece|nephew|friend|roommate|caregiver|coworker|colleague)s?\b",
+    re.I,
+)
+
+
+# words before a denied name that do not make it a kind of that name
+_LIST_WORDING = """
+    no not nor or and any of evidence history known without denies denied negative for the a
+    an other prior previous past current active significant from with to in signs symptoms
+"""
+_LIST_WORDS = frozenset(_LIST_WORDING.split())
+
+
+def _denies_a_kind(text: str, lo: int, found: Found, every: list[Found]) -> bool:
+    """ "No evidence of autoimmune hepatitis or metabolic liver disease" denies those kinds,
+    not hepatitis or liver disease: the name inside a longer one, or after a word that
+    narrows it, is not what is denied."""
+    if any(
+        o.start <= found.start and found.end <= o.end and o.end - o.start > found.end - found.start
+        for o in every
+    ):
+        return True
+    before = re.search(r"([A-Za-z][\w-]*)[\s-]*$", text[lo : found.start])
+    return before is not None and before.group(1).lower() not in _LIST_WORDS
 
 
 def _condition(
