@@ -363,3 +363,40 @@ def test_a_requirement_with_a_trailing_exclusion_is_not_flipped() -> None:
         "old) who do not give assent, or persons who are wards of the state will not be eligible",
     )
     assert result.kind == "inclusion"
+
+
+@pytest.mark.parametrize(
+    ("note", "excluded"),
+    [
+        # the first point holds, the second does not: together they do not exclude
+        ("A 40-year-old woman with hypothyroidism.", False),
+        # both hold: excluded
+        ("A 40-year-old woman with hypothyroidism on levothyroxine.", True),
+    ],
+)
+def test_exclusion_points_joined_by_and_exclude_together(note: str, excluded: bool) -> None:
+    parsed = parse_criteria(
+        "Exclusion Criteria:\n* Previous thyroid disease and\n* current levothyroxine treatment"
+    )
+    got, results, _ = judge_trial("NCT00000001", {}, parsed, PatientFacts.of(read_note(note)))
+    assert (got is TrialVerdict.INELIGIBLE) is excluded, [(r.text, r.reason) for r in results]
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # asthma is a hypersensitivity in MeSH, but no allergy to medications
+        ("Patients with a history of allergy to medications or its metabolic components.",
+         Verdict.UNKNOWN),
+        ("Known hypersensitivity to the study drug", Verdict.UNKNOWN),
+        ("Allergy to penicillin", Verdict.MET),  # the record says to what
+        ("History of allergy", Verdict.MET),
+    ],
+)  # fmt: skip
+def test_allergy_to_what(criterion: str, verdict: Verdict) -> None:
+    result = judged(
+        "Patient with COVID-19. Comorbid respiratory diseases: asthma. Allergy to penicillin.",
+        "exclusion",
+        criterion,
+    )
+    assert result.verdict is verdict, result.reason

@@ -1,5 +1,6 @@
 """Inclusions listed under "one or more of the following:" are alternatives, and so are
-points joined by a trailing "or" ("Estrogen receptor positive AND/OR").
+points joined by a trailing "or" ("Estrogen receptor positive AND/OR"); exclusion points
+joined by a trailing "and" exclude only together.
 
 Each point under such a heading is judged on its own; the heading asks for enough of
 them, not each. A point the patient fails therefore decides nothing while enough others
@@ -41,28 +42,32 @@ Groups = tuple[tuple[int, tuple[int, ...]], ...]
 # "Estrogen receptor positive AND/OR" / "Progesterone receptor positive"; "WBC < 2000 or";
 # a point of its own that says only "OR": the next point is another way in
 _ENDS_OR = re.compile(r"(?:^|\b)(?:or|and\s*/\s*or)\W*$", re.I)
+_ENDS_AND = re.compile(r"\band\W*$", re.I)
 _ONLY_OR = re.compile(r"\W*(?:or|and\s*/\s*or)\W*$", re.I)
 
 
-def _chained(parsed: ParsedCriteria) -> list[tuple[int, tuple[int, ...]]]:
-    """Runs of inclusion points joined by a trailing "or" into one requirement."""
-    items = [i for i in parsed.items if i.kind != "exclusion"]
+def _chained(parsed: ParsedCriteria, exclusions: bool = False) -> list[tuple[int, tuple[int, ...]]]:
+    """Runs of inclusion points joined by a trailing "or" into one requirement (n = 1);
+    with ``exclusions``, runs of exclusion points joined by a trailing "and" into one
+    exclusion ("Previous thyroid disease and" / the next point: n = 0, all together)."""
+    items = [i for i in parsed.items if (i.kind == "exclusion") == exclusions]
     headings = {i.parent for i in parsed.items if i.parent is not None}
+    joins = _ENDS_AND if exclusions else _ENDS_OR
     runs: list[tuple[int, tuple[int, ...]]] = []
     run: list[int] = []
     for previous, item in itertools.pairwise(items):
         if (
             previous.parent == item.parent
             and previous.index not in headings
-            and (_ENDS_OR.search(previous.text) or _ONLY_OR.match(item.text))
+            and (joins.search(previous.text) or (not exclusions and _ONLY_OR.match(item.text)))
         ):
             run = run or [previous.index]
             run.append(item.index)
         elif run:
-            runs.append((1, tuple(run)))
+            runs.append((0 if exclusions else 1, tuple(run)))
             run = []
     if run:
-        runs.append((1, tuple(run)))
+        runs.append((0 if exclusions else 1, tuple(run)))
     return runs
 
 
@@ -79,7 +84,7 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
         n = needed(by_index[parent].text)
         if n is not None:
             out.append((n, tuple(children)))
-    return tuple(out + _chained(parsed))
+    return tuple(out + _chained(parsed) + _chained(parsed, exclusions=True))
 
 
 def combine(
@@ -97,6 +102,9 @@ def combine(
         judged = [out[position[c]] for c in children if c in position]
         if len(judged) < 2:
             continue
+        if n == 0:
+            _together(judged, out, position)
+            continue
         met = sum(1 for r in judged if r.verdict is Verdict.MET)
         open_ = sum(1 for r in judged if r.verdict is Verdict.UNKNOWN)
         if met + open_ < n:
@@ -112,3 +120,24 @@ def combine(
                 result, verdict=verdict, reason=f"{result.reason} ({why})", basis=Basis.FACT
             )
     return out
+
+
+def _together(
+    judged: list[CriterionResult], out: list[CriterionResult], position: dict[int, int]
+) -> None:
+    """Exclusion points joined by "and" exclude only together: a met point waits for the
+    others (unknown) and stops deciding once one of them does not hold."""
+    if all(r.verdict is Verdict.MET for r in judged):
+        return
+    failed = any(r.verdict is Verdict.NOT_MET for r in judged)
+    for result in judged:
+        if result.verdict is not Verdict.MET:
+            continue
+        if failed:
+            verdict, why = Verdict.NOT_MET, "excludes only with the points joined to it by "
+            why += '"and", and one of them does not apply'
+        else:
+            verdict, why = Verdict.UNKNOWN, 'excludes only with the points joined to it by "and"'
+        out[position[result.index]] = replace(
+            result, verdict=verdict, reason=f"{result.reason} ({why})", basis=Basis.FACT
+        )

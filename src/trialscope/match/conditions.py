@@ -64,8 +64,8 @@ def seen_condition(
     # read only for a condition on record (the loop below)
     today = facts.patient.as_of or (dt.date.today() if found else dt.date.min)
     qualifier, severity = context.qualifier, context.severity
+    after = narrowed_after(item, mention) if qualifier else None
     if qualifier:
-        after = narrowed_after(item, mention)
         words = (mention.text, after) if after else (*reversed(qualifier), mention.text)
         seen.kind = " ".join(words)
     if severity and not qualifier:
@@ -91,7 +91,10 @@ def seen_condition(
         if context.excepted and facts.about_any(condition, context.excepted):
             continue  # "eye disease other than glaucoma": the glaucoma does not count
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
-        if qualifier and not all(_recorded(w, condition, facts) for w in qualifier):
+        if qualifier and not all(
+            _recorded(w, condition, facts) or (after and _in_sentence(w, condition))
+            for w in qualifier
+        ):
             # "prolymphocytic T leukemia" for a patient with AML: the words before the
             # name narrow it to a kind the vocabulary did not resolve
             seen.broader.append(evidence)
@@ -214,6 +217,11 @@ def _long_enough(
 def _above(concept: str, own: frozenset[str]) -> bool:
     """``concept`` is strictly broader than one of the trial's own conditions."""
     return any(concept != t and concept in ancestors(t) for t in most_specific(own))
+
+
+def _in_sentence(word: str, condition: Condition) -> bool:
+    """ "Allergy to penicillin": the words after a name, said where the record names it."""
+    return re.search(rf"\b{re.escape(word)}", condition.source.text or "", re.I) is not None
 
 
 def _recorded(word: str, condition: Condition, facts: PatientFacts) -> bool:

@@ -484,6 +484,11 @@ _WITH_AFTER = re.compile(
     r"|onset|confirmation)\b)(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*",
     re.I,
 )
+_ALLERGY = re.compile(r"allerg|hypersensitiv|intoleran|sensitivity|reaction", re.I)
+_TO_WHAT = re.compile(
+    r"\s+(?:to|against|of)\s+(?:[a-z][\w-]*\s+){0,4}[a-z][\w-]*",
+    re.I,
+)
 _AFTER_FILLER_WORDS = (
     "due to a an the with secondary caused by induced result of that which is was are"
 )
@@ -496,10 +501,14 @@ def narrowed_after(item: Item, mention: Mention) -> str | None:
     nothing else the item names or bounds starts inside it; None when there is none."""
     base, end = item.span[0], mention.span[1] - item.span[0]
     found = _CAUSED_AFTER.match(item.text, end) or _WITH_AFTER.match(item.text, end)
+    allergen = None
+    if found is None and _ALLERGY.search(mention.text):
+        # "allergy to medications", "hypersensitivity to the study drug": asthma is no such
+        found = allergen = _TO_WHAT.match(item.text, end)
     if found is None:
         return None
     lo, hi = base + found.start(), base + found.end()
-    if any(lo <= m.span[0] < hi for m in item.mentions if m is not mention):
+    if allergen is None and any(lo <= m.span[0] < hi for m in item.mentions if m is not mention):
         return None  # "breast cancer with brain metastases": judged as names of their own
     if any(lo <= c.span[0] < hi for c in item.constraints):
         return None
