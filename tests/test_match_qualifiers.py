@@ -9,6 +9,7 @@ import pytest
 from trialscope.criteria import parse_criteria
 from trialscope.match import TrialVerdict, Verdict, read_note
 from trialscope.match.facts import PatientFacts
+from trialscope.match.intake import patient_from_data
 from trialscope.match.judge import judge_item
 from trialscope.match.patient import Patient
 from trialscope.match.therapies import radiation_site
@@ -400,3 +401,39 @@ def test_allergy_to_what(criterion: str, verdict: Verdict) -> None:
         criterion,
     )
     assert result.verdict is verdict, result.reason
+
+
+# -- the CRC example patient's remaining misreadings -------------------------------------------
+
+CRC = "A 63-year-old man with adenocarcinoma of sigmoid colon, on capecitabine; prior FOLFOX."
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion", "verdict"),
+    [
+        # "transverse" is a site the concept it was read as (colon adenocarcinoma) does not say
+        ("inclusion", "No adenocarcinoma of the transverse colon", Verdict.UNKNOWN),
+        ("inclusion", "Adenocarcinoma of the colon", Verdict.MET),
+        # standard chemotherapy is no investigational therapy
+        ("exclusion", "Is currently receiving investigational systemic therapy", Verdict.UNKNOWN),
+        ("exclusion", "Is currently receiving systemic therapy", Verdict.MET),
+        # a therapy a disease rules out is no therapy had (was "patient has resection")
+        ("inclusion", "No advanced local disease that renders laparoscopic resection impossible",
+         Verdict.UNKNOWN),
+    ],
+)  # fmt: skip
+def test_crc_wording(kind: str, criterion: str, verdict: Verdict) -> None:
+    result = judged(CRC, kind, criterion)
+    assert result.verdict is verdict, result.reason
+
+
+def test_a_surgery_of_unsaid_site_is_asked() -> None:
+    patient = patient_from_data(
+        {"age": 63, "sex": "male", "therapies": [
+            {"name": "Laparoscopic sigmoid colectomy", "classes": ["surgery"]}]}
+    )  # fmt: skip
+    result = judged_note(
+        patient, "inclusion", "No prior colonic, aortic, or retroperitoneal surgery"
+    )
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+    assert "is it colonic, aortic, or retroperitoneal surgery?" in result.reason

@@ -207,6 +207,11 @@ _NOT_CANCER_WORD = re.compile(
 _PRECANCEROUS = frozenset({"MESH:D011230", "DOID:0060071"})
 
 
+def concept_name(concept: str) -> str:
+    """The vocabulary's name for ``concept`` ("" for a lexicon id or an unknown one)."""
+    return _name(concept)
+
+
 def _name(concept: str) -> str:
     try:
         return vocabulary().name(concept)

@@ -65,9 +65,12 @@ def seen_condition(
     today = facts.patient.as_of or (dt.date.today() if found else dt.date.min)
     qualifier, severity = context.qualifier, context.severity
     after = narrowed_after(item, mention) if qualifier else None
-    if qualifier:
-        words = (mention.text, after) if after else (*reversed(qualifier), mention.text)
-        seen.kind = " ".join(words)
+    if after:
+        seen.kind = f"{mention.text} {after}"
+    elif qualifier and all(w in mention.text for w in qualifier):
+        seen.kind = mention.text  # "adenocarcinoma of the transverse colon" says it all
+    elif qualifier:
+        seen.kind = " ".join((*reversed(qualifier), mention.text))
     if severity and not qualifier:
         named_with = mention.text.lower().startswith(severity)
         seen.kind = mention.text if named_with else f"{severity} {mention.text}"

@@ -25,10 +25,18 @@ _SITES = (
     r"|bladder|breast|mantle|hemi-?body|total[- ]body|whole[- ]body|extended[- ]field"
     r"|involved[- ]field|large[- ]field|wide[- ]field|extensive|renal|kidneys?|rect(?:al|um)"
     r"|orbital|ocular|cardiac|heart|lymphoid|nodal|axill(?:a|ary)|inguinal|extremit(?:y|ies)"
+    r"|colonic|colon|bowel|gastric|stomach|aortic|retroperitoneal|pancreatic|esophageal"
+    r"|transplant(?:ation)?|cosmetic|dental|ophthalmic|cataract|bariatric|joint|hip|knee"
     r"|lesions?|tumou?rs?|sites?|areas?|fields?|ports?|volumes?"
 )
 _SITE_WORD = re.compile(rf"\b(?:{_SITES})\b", re.I)
-_SITE_BEFORE = re.compile(rf"\b(?:{_SITES})\b(?:[\s-]+[a-z]+){{0,1}}[\s-]*$", re.I)
+# "colonic, aortic, or retroperitoneal surgery": a list of sites before the name
+_SITE_BEFORE = re.compile(
+    rf"(?:\b(?:{_SITES})\b,?\s+(?:(?:or|and)\s+)?)*\b(?:{_SITES})\b"
+    # "breast cancer Surgery:" is a disease before a label, not a site
+    r"(?:[\s-]+(?!cancers?\b|carcinomas?\b|tumou?rs?\b|diseases?\b|metasta\w+)[a-z]+){0,1}[\s-]*$",
+    re.I,
+)
 _SITE_AFTER = re.compile(
     r"(?:\s+therapy)?\s+(?:to|of|involving|encompassing)\s+(?!treat\b|be\b|any\s+(?:kind|type)\b"
     r"|(?:the\s+)?(?:patient|subject|study)\b)[^.;()]{2,80}",
@@ -37,14 +45,15 @@ _SITE_AFTER = re.compile(
 
 
 def radiation_site(item: Item, mention: Mention) -> str | None:
-    """The radiation as the item narrows it by site or extent ("mediastinal irradiation",
-    "irradiation to more than 25% of bone marrow"); None when it is any radiation."""
-    if mention.concept != "radiotherapy":
+    """The radiation (or surgery) as the item narrows it by site or extent ("mediastinal
+    irradiation", "irradiation to more than 25% of bone marrow", "colonic, aortic, or
+    retroperitoneal surgery"); None when it is any."""
+    if mention.concept not in ("radiotherapy", "surgery"):
         return None
     start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
     if _SITE_WORD.search(mention.text):
         return mention.text
-    before = _SITE_BEFORE.search(item.text, max(0, start - 30), start)
+    before = _SITE_BEFORE.search(item.text, max(0, start - 60), start)
     if before is not None:
         return f"{item.text[before.start() : start]}{mention.text}"
     after = _SITE_AFTER.match(item.text, end)
@@ -110,6 +119,27 @@ _DOSE_AFTER = re.compile(
 )
 
 
+# "investigational systemic therapy", "inhaled corticosteroids", "intrathecal chemotherapy":
+# a kind of the therapy the record must name
+_KIND_BEFORE = re.compile(
+    r"\b(?P<kind>investigational|experimental|intrathecal|intravesical|intraperitoneal"
+    r"|intra-?arterial|hepatic\s+arterial|topical|inhaled|intranasal|ophthalmic|high-dose"
+    r"|myeloablative|intralesional)[\s-]+(?:[a-z]+\s+)?\Z",
+    re.I,
+)
+
+
+def kind_asked(item: Item, mention: Mention) -> tuple[str, str] | None:
+    """The therapy as a word right before it narrows it, and that word
+    ("investigational systemic therapy", "investigational"); None when there is none."""
+    start = mention.span[0] - item.span[0]
+    found = _KIND_BEFORE.search(item.text, max(0, start - 30), start)
+    if found is None:
+        return None
+    phrase = " ".join(f"{item.text[found.start() : start]}{mention.text}".split())
+    return phrase, found.group("kind").lower()
+
+
 def dose_asked(item: Item, mention: Mention) -> str | None:
     """The drug as the item narrows it by dose ("more than 7.5 mg of prednisone"); None
     when any dose counts. Records seldom give doses, so a dose is asked, not assumed."""
@@ -168,6 +198,14 @@ def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
     let_through = _let_through(item, mention) if taken else frozenset()
     if let_through:
         taken = [t for t in taken if not let_through & {t.name.lower(), *t.classes, *t.codes}]
+    kind = kind_asked(item, mention) if taken else None
+    if kind is not None:
+        named = [t for t in taken if kind[1] in t.name.lower()]
+        if not named:  # "investigational systemic therapy" for FOLFOX: asked
+            seen.broader = [Evidence(f"{t.name} ({t.status})", t.source) for t in taken]
+            seen.kind = kind[0]
+            return seen
+        taken = named
     dose = dose_asked(item, mention) if taken else None
     if dose is not None:
         # "taking more than 7.5 mg of prednisone" for "prednisone" of unsaid dose: a question

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
-from trialscope.match.concepts import ancestors
+from trialscope.match.concepts import ancestors, concept_name
 
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
 
@@ -69,6 +69,13 @@ EXCEPT = re.compile(
 _EXCEPT_JUST_BEFORE = re.compile(
     r"\b(?:except(?:\s+for)?|excluding|other\s+than|apart\s+from|besides|with\s+the\s+exception"
     r"\s+of)\s+(?:[\w/-]+[\s,]*|\(\s*|(?:and|or)\s+){0,6}\Z",
+    re.I,
+)
+# "advanced local disease that renders laparoscopic resection impossible": what a disease
+# rules out, not a therapy had
+_RENDERS = re.compile(
+    r"\b(?:renders?|rendering|makes?|making|precludes?|precluding|prevents?|preventing)\s+"
+    r"(?:[\w-]+\s+){0,2}\Z",
     re.I,
 )
 # a disease named as what a treatment is for, not as something the patient must have or
@@ -217,6 +224,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         before = item.text[max(0, start - 60) : start]
         if _EXCEPT_JUST_BEFORE.search(before):
             return True  # "diabetes medications other than insulin": let through
+        if _RENDERS.search(before):
+            return True  # "disease that renders laparoscopic resection impossible"
         if mention.negated and _AFTER_WHAT.search(before):
             return True  # "No gross residual disease after surgery": when, not what is denied
         if _THERAPY_OBJECT.search(before) or _CAUSE_OF.search(before):
@@ -442,10 +451,30 @@ _SEEN_THROUGH = frozenset({"primary", "malignant", "second"})
 _ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z0-9-]{1,10}\)\s*$")
 
 
+_TURNED = re.compile(r".+?\s+(?:of|in)\s+(?:the\s+)?(?P<site>.+)$", re.I)
+
+
+def _unnamed_site_words(mention: Mention) -> tuple[str, ...]:
+    """Words of a "<kind> of <site>" name that the concept it was read as does not say
+    ("transverse" in "adenocarcinoma of the transverse colon", read as colon
+    adenocarcinoma): the record must say them too."""
+    turned = _TURNED.match(mention.text) if mention.category == "condition" else None
+    if turned is None or ":" not in mention.concept:
+        return ()
+    label = concept_name(mention.concept).lower()
+    if not label:
+        return ()
+    words = re.findall(r"[A-Za-z][\w-]*", turned.group("site"))
+    return tuple(w for w in words if w.lower() not in label and w.lower() not in _NOT_NARROWING)
+
+
 def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     """Up to three words right before the name that narrow it ("prolymphocytic T"),
     unless another name covers them ("colon cancer adenocarcinoma"), or the words of a
     phrase after it that does (:func:`narrowed_after`)."""
+    site = _unnamed_site_words(mention)
+    if site:
+        return site  # "adenocarcinoma of the transverse colon" read as colon adenocarcinoma
     after = narrowed_after(item, mention)
     if after is not None:
         said = [w for w in re.findall(r"[A-Za-z][\w-]*", after) if w.lower() not in _AFTER_FILLER]
