@@ -437,3 +437,38 @@ def test_a_surgery_of_unsaid_site_is_asked() -> None:
     )
     assert result.verdict is Verdict.UNKNOWN, result.reason
     assert "is it colonic, aortic, or retroperitoneal surgery?" in result.reason
+
+
+# -- the T2DM example patient's remaining misreadings ------------------------------------------
+
+T2DM = {
+    "age": 58, "sex": "female", "complete_history": True,
+    "conditions": [
+        {"name": "Type 2 diabetes mellitus", "onset": "2014"},
+        {"name": "Gestational diabetes", "status": "history", "onset": "1996",
+         "resolved": "1996-12-01"},
+    ],
+    "medications": [
+        {"name": "Metformin 1000 mg twice daily", "status": "active"},
+        {"name": "Empagliflozin 10 mg daily", "status": "active"},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # two antidiabetic drugs are not "3 or more"
+        ("Use of 3 or more oral antidiabetic drugs (OAD)", Verdict.NOT_MET),
+        ("Use of 2 or more antidiabetic drugs", Verdict.MET),
+        ("More than 2 antidiabetic drugs", Verdict.NOT_MET),
+        ("Use of antidiabetic drugs", Verdict.MET),
+        # a gestational diabetes resolved in 1996 is no current one; its history still counts
+        ("Subjects diagnosed with Gestational Diabetes", Verdict.NOT_MET),
+        ("History of gestational diabetes", Verdict.MET),
+        ("Gestational diabetes within the last 40 years", Verdict.MET),
+    ],
+)
+def test_t2dm_wording(criterion: str, verdict: Verdict) -> None:
+    result = judged_note(patient_from_data(T2DM), "exclusion", criterion)
+    assert result.verdict is verdict, result.reason

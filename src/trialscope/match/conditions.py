@@ -79,6 +79,16 @@ def seen_condition(
         condition = fact.condition
         if wants_active and condition.status == "history":
             continue
+        if (
+            condition.resolved is not None
+            and within is None
+            and not (mention.historical or context.prior)
+        ):
+            # "Subjects diagnosed with gestational diabetes" for one resolved in 1996: the
+            # item speaks of a current one ("history of", "prior" or a window would count it)
+            gone = f"{condition.name} (resolved {condition.resolved}), not now"
+            earlier.append(Evidence(gone, condition.source))
+            continue
         if other and facts.about_any(condition, own):
             continue
         if context.before_year is not None and condition.status == "active":

@@ -140,6 +140,36 @@ def kind_asked(item: Item, mention: Mention) -> tuple[str, str] | None:
     return phrase, found.group("kind").lower()
 
 
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# "Use of 3 or more oral antidiabetic drugs", "more than two antihypertensive agents"
+_COUNT_BEFORE = re.compile(
+    r"\b(?:(?P<more>more\s+than|greater\s+than|over|>)\s*|(?P<atmost>no\s+more\s+than|at\s+most"
+    r"|up\s+to)\s+|(?P<fewer>fewer\s+than|less\s+than|<)\s*)?(?P<n>\d+|one|two|three|four|five|six)"
+    r"(?:\s+or\s+(?P<ormore>more|greater)|\s+or\s+(?P<orless>fewer|less))?"
+    r"\s+(?:different\s+|distinct\s+|oral\s+|concomitant\s+)*\Z",
+    re.I,
+)
+
+
+def _count_holds(item: Item, mention: Mention, taken: list[Therapy]) -> bool | None:
+    """Whether the patient takes as many of the class as the number before it says (None:
+    no number there)."""
+    start = mention.span[0] - item.span[0]
+    found = _COUNT_BEFORE.search(item.text, max(0, start - 40), start)
+    if found is None:
+        return None
+    word = found.group("n").lower()
+    n = _NUMBERS[word] if word in _NUMBERS else int(word)
+    have = len({t.name.lower() for t in taken if t.status != "absent"})
+    if found.group("more"):
+        return have > n
+    if found.group("fewer"):
+        return have < n
+    if found.group("atmost") or found.group("orless"):
+        return have <= n
+    return have >= n  # "3 or more", and a bare "two antidiabetic drugs"
+
+
 def dose_asked(item: Item, mention: Mention) -> str | None:
     """The drug as the item narrows it by dose ("more than 7.5 mg of prednisone"); None
     when any dose counts. Records seldom give doses, so a dose is asked, not assumed."""
@@ -198,6 +228,12 @@ def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
     let_through = _let_through(item, mention) if taken else frozenset()
     if let_through:
         taken = [t for t in taken if not let_through & {t.name.lower(), *t.classes, *t.codes}]
+    counted = _count_holds(item, mention, taken) if taken else None
+    if counted is False:
+        # "Use of 3 or more oral antidiabetic drugs" for metformin and empagliflozin
+        names = ", ".join(dict.fromkeys(t.name for t in taken))
+        seen.absent = [Evidence(f"{names}: not as many as the criterion counts", taken[0].source)]
+        return seen
     kind = kind_asked(item, mention) if taken else None
     if kind is not None:
         named = [t for t in taken if kind[1] in t.name.lower()]
