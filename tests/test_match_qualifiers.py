@@ -472,3 +472,61 @@ T2DM = {
 def test_t2dm_wording(criterion: str, verdict: Verdict) -> None:
     result = judged_note(patient_from_data(T2DM), "exclusion", criterion)
     assert result.verdict is verdict, result.reason
+
+
+# -- PDQ sections flattened into one line ------------------------------------------------------
+
+FLAT = (
+    "Inclusion Criteria:\n\n* PATIENT CHARACTERISTICS: Age: 48 to 78 Sex: Female Menopausal "
+    "status: Postmenopausal Performance status: Not specified Life expectancy: At least 10 years\n"
+    "* PRIOR CONCURRENT THERAPY: Biologic therapy: Not specified Chemotherapy: No prior "
+    "chemotherapy for breast cancer Endocrine therapy: Concurrent tamoxifen permitted "
+    "Radiotherapy: Not specified Surgery: See Disease Characteristics\n"
+)
+
+
+def test_flattened_pdq_sections_are_one_criterion_per_label() -> None:
+    texts = [item.text for item in parse_criteria(FLAT).items]
+    assert "Age: 48 to 78" in texts
+    assert "Chemotherapy: No prior chemotherapy for breast cancer" in texts
+    assert "Radiotherapy: Not specified" in texts
+
+
+@pytest.mark.parametrize(
+    ("chemotherapy", "excluded"),
+    [("no", False), ("yes", True)],  # the chemotherapy section decides, not hidden by others
+)
+def test_a_flattened_section_decides_on_its_own(chemotherapy: str, excluded: bool) -> None:
+    note = (
+        f"A 60-year-old woman with breast cancer. Prior chemotherapy: {chemotherapy}. "
+        "Prior radiotherapy: no."
+    )
+    got, results, _ = judge_trial(
+        "NCT00000001", {}, parse_criteria(FLAT), PatientFacts.of(read_note(note))
+    )
+    assert (got is TrialVerdict.INELIGIBLE) is excluded, [(r.text, r.reason) for r in results]
+    (label,) = [r for r in results if r.text == "Radiotherapy: Not specified"]
+    assert label.verdict is not Verdict.NOT_MET  # a label asks for no radiotherapy
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        "Radiotherapy: Concurrent radiation therapy for local control of disease allowed (except "
+        "as initial therapy for NSCLC)",
+        "Chemotherapy: Chemotherapy for high-risk patients allowed at the discretion of the "
+        "clinician",
+    ],
+)
+def test_a_permission_after_a_label(criterion: str) -> None:
+    result = judged("A 60-year-old woman with breast cancer.", "inclusion", criterion)
+    assert result.verdict is Verdict.NOT_APPLICABLE, result.reason
+
+
+def test_volunteers_ages_are_theirs() -> None:
+    result = judged(
+        "A 35-year-old woman with acromegaly.",
+        "inclusion",
+        "Volunteers aged 18 to 30 recruited for up to 3 stimulation tests",
+    )
+    assert result.verdict is not Verdict.NOT_MET, result.reason

@@ -131,7 +131,8 @@ def unread_alternative(item: Item) -> str | None:
 
 
 _ONE_OF_THE_FOLLOWING = re.compile(
-    r"\b(?:one|any)\s+(?:or\s+more\s+)?of\s+the\s+following\b|\bat\s+least\s+one\s+of\b", re.I
+    r"\b(?:one|any|1)\s+(?:or\s+more\s+)?of\s+the\s+following\b|\bat\s+least\s+(?:one|1)\s+of\b",
+    re.I,
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from trialscope.criteria import VARIABLES, Item, Mention
+from trialscope.criteria.segmenter import PDQ_LABEL_FIRST
 from trialscope.match.conditional import condition_clause, given_end, within
 from trialscope.match.named import runs_of
 from trialscope.match.wording import NURSING_PLACE, is_modifier, restates, slug
@@ -70,6 +71,8 @@ class Reading:
 
 def read_item(item: Item) -> Reading:
     text = item.text
+    # "Radiotherapy: Concurrent radiotherapy allowed for pain control": after its label
+    body = PDQ_LABEL_FIRST.sub("", text, count=1)
     mentions = sorted(
         (
             m
@@ -91,16 +94,20 @@ def read_item(item: Item) -> Reading:
     clause = condition_clause(item)
     return Reading(
         slug=slug(text),
-        permission=bool(_GRANTED.match(text))
+        permission=bool(_GRANTED.match(body))
         or (
-            bool(_PERMISSION.search(text, 0, 60) or _ends_permitting(text))
-            and not _FORBIDDEN.search(text)
+            bool(
+                _PERMISSION.search(body, 0, 60)
+                or _ends_permitting(body)
+                or _ALLOWED_FOR.match(body)
+            )
+            and not _FORBIDDEN.search(body)
             and not item.constraints
-            and "(" not in text[:60]
+            and "(" not in body[:60]
         ),
         # an exclusion that only permits ("Prior chemotherapy is allowed") excludes no one;
         # "Active brain metastases; treated ones are allowed" still excludes
-        whole_permission=not _PERMISSION_LIMITED.search(text),
+        whole_permission=not _PERMISSION_LIMITED.search(body),
         quota=bool(_QUOTA.search(text)),
         pregnancy_words=pregnancy_words,
         female_words=pregnancy_words or bool(_FEMALE_ONLY.search(text)),
@@ -171,6 +178,8 @@ _PERMISSION = re.compile(
     r"|^[^.;:]{0,50}\b(?:allowed|permitted)\s+(?:if|provided|as\s+long\s+as)\b",
     re.I,
 )
+# "Concurrent radiotherapy allowed for pain control", "… allowed at the discretion of"
+_ALLOWED_FOR = re.compile(r"[^.;:]{0,80}\b(?:allowed|permitted)\s+(?:for|at|in|during|\()", re.I)
 # "Exceptions were granted to those subjects over the age of 75 on a case-by-case basis":
 # a way in for some, whatever bound it names
 _GRANTED = re.compile(

@@ -22,7 +22,10 @@ _FOR_WHOM = re.compile(
     r"between\s+(?:the\s+ages?\s+of\s+)?)?(?:\\?[<>≥≤]=?\s*)?\d"
     # "Karnofsky >= 50 (if aged >= 16 years and < 18 years)"
     r"|\b(?:if|when)\s+(?:the\s+)?(?:(?:patient|participant|subject)\s+is\s+)?(?:aged?\s+"
-    r"|age\s+(?:is\s+)?)(?:\\?[<>≥≤]=?\s*)?\d",
+    r"|age\s+(?:is\s+)?)(?:\\?[<>≥≤]=?\s*)?\d"
+    # "Volunteers aged 18 to 30 recruited for up to 3 stimulation tests": the controls' ages
+    r"|\b(?:healthy\s+|normal\s+)?(?:volunteers?|controls?|donors?)\s+(?:aged?\s+|between\s+)?"
+    r"(?:\\?[<>≥≤]=?\s*)?\d",
     re.I,
 )
 # "Pediatric arm:", "Cohort B:", "Part 2 (dose expansion):" opening the item

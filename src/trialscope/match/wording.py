@@ -105,6 +105,7 @@ _ALLOWED_AFTER = re.compile(
     r"\s+(?:(?:are|is)\s+(?:also\s+)?)?(?:allowed|permitted|acceptable|eligible)\b",
     re.I,
 )
+_LABEL_COLON = re.compile(r"\s*:")
 # "(See NIH ... Guidelines for Allogeneic Hematopoietic Stem Cell Transplant Recipients)":
 # a reference, not a requirement
 _REFERENCE_ASIDE = re.compile(
@@ -112,10 +113,11 @@ _REFERENCE_ASIDE = re.compile(
     r"|cf\.?)\s[^)]*(?:\)|$)",
     re.I,
 )
-# "a radiation treatment center", "the chemotherapy unit": a place, not a therapy had
+# "a radiation treatment center", "brachytherapy catheters": a place or a device, not a
+# therapy had
 _PLACE_AFTER = re.compile(
     r"\s+(?:(?:treatment|therapy|oncology)\s+)?(?:centers?|centres?|facilit(?:y|ies)"
-    r"|departments?|clinics?|oncologists?|specialists?)\b",
+    r"|departments?|clinics?|oncologists?|specialists?|catheters?|applicators?)\b",
     re.I,
 )
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
@@ -206,6 +208,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     breast cancer"), or the therapy is one the patient could take ("cannot tolerate
     chemotherapy"): the item is not about the patient having it."""
     start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+    if not item.text[:start].strip() and _LABEL_COLON.match(item.text, end):
+        return True  # "Radiotherapy: Not specified": a PDQ label names the topic, asks nothing
     if _ALLOWED_AFTER.match(item.text, end):
         return True  # "Other: Pregnant or nursing women allowed" permits, deep in an item
     if any(a.start() < start and end <= a.end() for a in _REFERENCE_ASIDE.finditer(item.text)):
