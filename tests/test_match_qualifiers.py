@@ -530,3 +530,48 @@ def test_volunteers_ages_are_theirs() -> None:
         "Volunteers aged 18 to 30 recruited for up to 3 stimulation tests",
     )
     assert result.verdict is not Verdict.NOT_MET, result.reason
+
+
+# -- named drugs are themselves; arms are alternatives -----------------------------------------
+
+CRC_TREATED = {
+    "age": 63, "sex": "male",
+    "conditions": [{"name": "Adenocarcinoma of sigmoid colon"}],
+    "therapies": [
+        {"name": "mFOLFOX6", "status": "completed"},
+        {"name": "Bevacizumab", "status": "completed"},
+        {"name": "Capecitabine", "status": "active"},
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # FOLFOX and capecitabine are no irinotecan; bevacizumab is no cetuximab (the record
+        # may be incomplete: not a "no", but no rule-out either)
+        ("No prior irinotecan", Verdict.UNKNOWN),
+        ("No prior murine monoclonal antibody therapy or cetuximab", Verdict.UNKNOWN),
+        # FOLFOX is oxaliplatin and fluorouracil
+        ("No prior oxaliplatin", Verdict.NOT_MET),
+        ("No prior 5-FU", Verdict.NOT_MET),
+        ("No prior chemotherapy", Verdict.NOT_MET),
+        ("No prior anti-VEGF therapy", Verdict.NOT_MET),
+    ],
+)
+def test_a_named_drug_is_that_drug(criterion: str, verdict: Verdict) -> None:
+    result = judged_note(patient_from_data(CRC_TREATED), "inclusion", criterion)
+    assert result.verdict is verdict, result.reason
+
+
+def test_arms_are_alternatives() -> None:
+    parsed = parse_criteria(
+        "Inclusion Criteria:\n"
+        "* Arm A: Participants must not have received a strong CYP3A4 inhibitor within 7 days\n"
+        "* Arm B: Participants must have received an azole antifungal that is a strong CYP3A4 "
+        "inhibitor for at least 7 days\n"
+    )
+    patient = patient_from_data({"age": 45, "sex": "male", "answers": {}})
+    facts = PatientFacts.of(patient.model_copy(update={"complete_history": True}))
+    got, results, _ = judge_trial("NCT00000001", {}, parsed, facts)
+    assert got is not TrialVerdict.INELIGIBLE, [(r.text, r.verdict, r.reason) for r in results]

@@ -126,18 +126,17 @@ _PREGNANCY: dict[str, str] = {
     "pregnancy_test": "pregnancy test; serum pregnancy test; urine pregnancy test; beta-hcg; hcg",
 }
 
+# classes and kinds of therapy only: a named drug ("irinotecan", "cetuximab") is read by
+# the drug table as itself, so "No prior irinotecan" is not failed by any chemotherapy
 _THERAPY: dict[str, str] = {
     "chemotherapy": "chemotherapy; chemo; systemic chemotherapy; cytotoxic chemotherapy; "
     "cytotoxic therapy; induction chemotherapy; adjuvant chemotherapy; neoadjuvant "
-    "chemotherapy; chemotherapeutic agent{s|}; folfox; folfiri; xelox; capox; folfirinox; "
-    "oxaliplatin; irinotecan; fluorouracil; 5-fu; capecitabine; gemcitabine",
+    "chemotherapy; chemotherapeutic agent{s|}",
     "immunotherapy": "immunotherapy; immune checkpoint inhibitor{s|}; checkpoint inhibitor{s|}; "
     "antitumoral immunotherapy; anti-tumor immunotherapy; immuno-oncology; car-t; car t",
     "pd1_pdl1": "pd-1; pd-l1; anti-pd-1; anti-pd-l1; pd-1 inhibitor{s|}; pd-l1 inhibitor{s|}; "
-    "anti-pd-1/pd-l1; pd-1/pd-l1; pembrolizumab; nivolumab; sintilimab; toripalimab; "
-    "camrelizumab; tislelizumab; atezolizumab; durvalumab; avelumab; cemiplimab; "
-    "pd-1 antibody; anti-pd-1 antibody",
-    "ctla4": "ctla-4; anti-ctla-4; ipilimumab; tremelimumab",
+    "anti-pd-1/pd-l1; pd-1/pd-l1; pd-1 antibody; anti-pd-1 antibody",
+    "ctla4": "ctla-4; anti-ctla-4",
     "radiotherapy": "radiotherapy; radiation therapy; radiation; irradiation; sbrt; "
     "stereotactic body radiation therapy; stereotactic radiotherapy; radiosurgery; "
     "brachytherapy; external beam radiation; whole brain radiotherapy; chemoradiotherapy; "
@@ -152,8 +151,7 @@ _THERAPY: dict[str, str] = {
     "trial{s|}; another clinical study; other clinical studies; interventional study; "
     "investigational device",
     "targeted_therapy": "targeted therapy; targeted agent{s|}; tyrosine kinase inhibitor{s|}; "
-    "tki; bevacizumab; cetuximab; panitumumab; regorafenib; sorafenib; lenvatinib; "
-    "anti-vegf; anti-egfr",
+    "tki; anti-vegf; anti-egfr",
     "hormone_therapy": "hormone therapy; hormonal therapy; endocrine therapy; androgen "
     "deprivation therapy",
     "ablation": "ablation; radiofrequency ablation; rfa; microwave ablation; tace; "

@@ -16,6 +16,7 @@ import re
 from dataclasses import replace
 
 from trialscope.criteria import ParsedCriteria
+from trialscope.match.scope import arm_label
 from trialscope.match.verdicts import Basis, CriterionResult, Verdict
 
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "any": 1, "either": 1, "1": 1, "2": 2}
@@ -84,7 +85,17 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
         n = needed(by_index[parent].text)
         if n is not None:
             out.append((n, tuple(children)))
-    return tuple(out + _chained(parsed) + _chained(parsed, exclusions=True))
+    return tuple(out + _chained(parsed) + _chained(parsed, exclusions=True) + _arms(parsed))
+
+
+def _arms(parsed: ParsedCriteria) -> list[tuple[int, tuple[int, ...]]]:
+    """Inclusion points of one list that each open with an arm or cohort ("Arm A: ...",
+    "Arm B: ..."): a patient needs to fit one arm, not all."""
+    by_parent: dict[int | None, list[int]] = {}
+    for item in parsed.items:
+        if item.kind != "exclusion" and arm_label(item, ages_only=False) is not None:
+            by_parent.setdefault(item.parent, []).append(item.index)
+    return [(1, tuple(arms)) for arms in by_parent.values() if len(arms) >= 2]
 
 
 def combine(

@@ -58,10 +58,11 @@ def for_whom(item: Item, constraint: Constraint) -> bool:
     return any(m.start() < len(before) < m.end() for m in _FOR_WHOM.finditer(text))
 
 
-def arm_label(item: Item) -> str | None:
+def arm_label(item: Item, *, ages_only: bool = True) -> str | None:
     """The arm or cohort an item opens by naming ("Pediatric arm"), when its only bounds
-    are ages: then the ages say who is in that arm."""
-    if not item.constraints or any(c.variable != "age" for c in item.constraints):
+    are ages (then the ages say who is in that arm); any item with ``ages_only`` off."""
+    ages = item.constraints and all(c.variable == "age" for c in item.constraints)
+    if ages_only and not ages:
         return None
     found = _ARM.match(item.text)
     return found.group("label").strip() if found else None

@@ -81,7 +81,8 @@ def _table() -> dict[str, frozenset[str]]:
         own.setdefault(row.name, set()).update(c for c in row.classes if not c.startswith("@"))
     for row in rows:
         for component in (c[1:] for c in row.classes if c.startswith("@")):
-            own[row.name].update(own[component])
+            # FOLFOX is oxaliplatin too: "No prior oxaliplatin" finds it
+            own[row.name].update(own[component] | {component})
     return {name: _close(set(classes)) for name, classes in own.items()}
 
 
