@@ -292,3 +292,16 @@ def test_a_tnm_category_is_no_lesion_count() -> None:
     # NCT00005640: "No tumor involving adjacent structures (T4 lesion)" was 4 lesions
     assert constraints("No tumor involving adjacent structures (T4 lesion)") == []
     assert [c.variable for c in constraints("At most 4 lesions")] == ["lesion_count"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Creatinine no greater than 0.3 mg/dL above ULN",  # was creatinine <= 0.3 mg/dL
+        "Hemoglobin at least 2 g/dL above baseline",
+        "Bilirubin no more than 0.5 mg/dL over the upper limit of normal",
+    ],
+)
+def test_a_margin_over_a_limit_is_no_value(text: str) -> None:
+    (item,) = parse_criteria(f"Inclusion Criteria:\n* {text}").items
+    assert not item.constraints, [c.describe() for c in item.constraints]

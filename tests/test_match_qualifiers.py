@@ -575,3 +575,13 @@ def test_arms_are_alternatives() -> None:
     facts = PatientFacts.of(patient.model_copy(update={"complete_history": True}))
     got, results, _ = judge_trial("NCT00000001", {}, parsed, facts)
     assert got is not TrialVerdict.INELIGIBLE, [(r.text, r.verdict, r.reason) for r in results]
+
+
+def test_what_a_ruled_out_therapy_with_an_aside_is_for() -> None:
+    result = judged(
+        "A 45-year-old man with relapsed acute myeloid leukemia on cytarabine.",
+        "inclusion",
+        "No prior biologic therapy, including bone marrow transplantation, for AML",
+    )
+    assert "patient has AML" not in result.reason
+    assert result.verdict is not Verdict.NOT_MET, result.reason

@@ -354,7 +354,9 @@ def extract_constraints(
         cmp = _read_after(text, last.end, end, variable, between=opened is not None)
         if cmp is None and variable.id == "gestational_age":
             cmp = _read_before(text, start, last.start)  # "more than 34 weeks gestation"
-        if cmp is None:
+        if cmp is None or _ABOVE_LIMIT.match(text, cmp.end):
+            # "Creatinine no greater than 0.3 mg/dL above ULN": a margin over the upper
+            # limit, not a value (it was read as creatinine <= 0.3 mg/dL)
             continue
         if cmp.operator == "=":
             # "under the age of 18", "over age 18": the operator comes before the noun
@@ -419,6 +421,13 @@ _NOT_ARTERIAL = re.compile(
 
 # "Bone age no greater than 11 years", "mental age": not how old the patient is
 _NOT_AGE_BEFORE = re.compile(r"\b(?:bone|skeletal|mental|developmental|reading)[\s-]*\Z", re.I)
+
+
+_ABOVE_LIMIT = re.compile(
+    r"\s*(?:above|over|greater\s+than|more\s+than|beyond|\+)\s+(?:the\s+)?(?:institutional\s+)?"
+    r"(?:ULN|upper\s+limits?|LLN|lower\s+limits?|normal|baseline)\b",
+    re.I,
+)
 
 
 def _in_ratio(text: str, hit: Hit[str]) -> bool:

@@ -246,13 +246,19 @@ def is_modifier(item: Item, mention: Mention) -> bool:
     ruled_out = mention.negated or item.kind == "exclusion" or _LIMIT_WORDS.search(before[cut:])
     if mention.negated and _INVOLVED.search(before[cut:]):
         return True  # "No CNS or skin involvement with leukemia": where it is, not whether
-    if ruled_out and _TREATED_FOR.search(before[cut:]):
+    if ruled_out and (_TREATED_FOR.search(before[cut:]) or _TREATED_FOR_PAST_ASIDE.search(before)):
         # what a treatment is for: the treatment is what is ruled out ("receiving
         # chemotherapy for solid cancer" as an inclusion still asks for the cancer)
         return True
     return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
 
 
+# "No prior biologic therapy, including bone marrow transplantation, for AML"
+_TREATED_FOR_PAST_ASIDE = re.compile(
+    r"\b(?:\w*therap(?:y|ies)|treatments?|chemotherapy|regimens?)\s*,\s*(?:including|such\s+as"
+    r"|e\.g\.)[^,;.]{1,60},\s*(?:for|against|to\s+treat)\s+(?:(?:the|an?|any)\s+)?$",
+    re.I,
+)
 _LIMIT_WORDS = re.compile(
     r"\b(?:(?:no|not)\s+(?:more|greater)\s+than|since|recovered\s+from|at\s+most|maximum)\b", re.I
 )
