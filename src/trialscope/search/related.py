@@ -34,12 +34,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.pool import Pool
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from trialscope.criteria.vocabulary import GENERIC
 from trialscope.errors import TrialscopeError
+from trialscope.search import related_cache
 from trialscope.search.related_scoring import (
     ANCESTOR,
     INTERVENTION,
@@ -307,25 +309,47 @@ def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -
                 "INSERT INTO related_features (nct_id, kind, feature) VALUES (?, ?, ?)",
                 [(n, k, v) for n, f in new.items() for k, vs in f.items() for v in sorted(vs)],
             )
+            changed = {n for n in ids if not _same(old.get(n), new[n])}
             # unchanged features leave the neighbours' lists as they are
             db.executemany(
                 "UPDATE related_dirty SET features_done = 1, spread = ? WHERE nct_id = ?",
-                [
-                    (_after_features(spread, not _same(old.get(n), new[n])), n)
-                    for n, spread in claimed
-                ],
+                [(_after_features(spread, n in changed), n) for n, spread in claimed],
             )
+            _log_changes(db, sorted(changed))
         done += len(claimed)
 
 
-def load_corpus(
-    store: Store, vocab: Terminology, extra: Iterable[tuple[str, str, str]] = ()
-) -> Corpus:
-    """Every stored study's features as a :class:`Corpus` (``extra`` rows added, grouped
-    by study, after the stored ones)."""
-    rows = store.conn.execute(
-        "SELECT nct_id, kind, feature FROM related_features ORDER BY nct_id, kind, feature"
+def _log_changes(db: Connection, nct_ids: list[str]) -> None:
+    """Stamp studies whose features changed with the next generation, for a corpus kept
+    in a file (:mod:`trialscope.search.related_cache`). Last in the transaction: the
+    generation's row lock then orders the batches' commits, as the index's does."""
+    if not nct_ids:
+        return
+    generation = db.execute(
+        "UPDATE related_state SET generation = generation + 1 RETURNING generation"
+    ).fetchone()[0]
+    db.executemany(
+        "INSERT INTO related_log (nct_id, seq) VALUES (?, ?)"
+        " ON CONFLICT (nct_id) DO UPDATE SET seq = excluded.seq",
+        [(n, generation) for n in nct_ids],
     )
+
+
+def load_corpus(
+    store: Store,
+    vocab: Terminology,
+    extra: Iterable[tuple[str, str, str]] = (),
+    cache: Path | bool = True,
+) -> Corpus:
+    """Every stored study's features as a :class:`Corpus` (``extra`` rows added after the
+    stored ones). ``cache``: True reads (and keeps) the corpus file beside the store
+    (:mod:`trialscope.search.related_cache`: the same corpus, patched with what changed
+    since), a path that file elsewhere, False reads every row from the store."""
+    rows: Iterable[tuple[str, str, str]] = ()
+    if cache is not False and not extra:
+        tables = related_cache.load_tables(store, None if cache is True else cache)
+        return Corpus.from_tables(tables, lambda c: specificity(vocab, c), budget=BUDGET)
+    rows = store.conn.execute("SELECT nct_id, kind, feature FROM related_features")
     updated = {
         str(n): str(u or "")
         for n, u in store.conn.execute("SELECT nct_id, last_update FROM search_docs")

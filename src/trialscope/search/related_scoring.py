@@ -35,6 +35,9 @@ import math
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 #: neighbours stored per trial (pages show 5; the CLI and API may ask for up to this)
 STORED = 10
@@ -42,6 +45,10 @@ STORED = 10
 COMMON_WORD = 0.05
 OWN, ANCESTOR, INTERVENTION, TITLE = "c", "a", "i", "t"
 _KINDS = {OWN: 0, ANCESTOR: 1, INTERVENTION: 2, TITLE: 3}
+#: a key's first byte (its kind letter) to the kind's code
+_CODES = np.zeros(256, dtype=np.uint8)
+for _letter, _code in _KINDS.items():
+    _CODES[ord(_letter)] = _code
 #: weight of a shared concept by kind: an own concept met as an own one, else 0.4
 OWN_WEIGHT, ANCESTOR_WEIGHT, INTERVENTION_WEIGHT = 1.0, 0.4, 0.6
 TITLE_WEIGHT = 3.0
@@ -63,11 +70,106 @@ def order_key(n: Neighbour) -> tuple[float, float, str, str]:
     return (-n.score, -n.title_similarity, newest_first or "\U0010ffff", n.nct_id)
 
 
+@dataclass
+class Tables:
+    """A corpus in canonical form: the trials with features (sorted ids), their
+    last-update dates, the distinct features (sorted keys: kind letter + value) and each
+    trial's features as ascending feature numbers (``forward[starts[d]:starts[d + 1]]``).
+    Every way of making a corpus (a full load, a cached corpus patched with the studies
+    that changed: :mod:`trialscope.search.related_cache`) goes through
+    :func:`canonical`, so equal rows give equal tables and equal tables equal lists."""
+
+    ids: list[str]
+    updated: list[str]
+    keys: list[str]
+    starts: np.ndarray[Any, np.dtype[np.int64]]
+    forward: np.ndarray[Any, np.dtype[np.int32]]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Tables)
+            and (self.ids, self.updated, self.keys) == (other.ids, other.updated, other.keys)
+            and np.array_equal(self.starts, other.starts)
+            and np.array_equal(self.forward, other.forward)
+        )
+
+
+def tables_from_rows(
+    rows: Iterable[tuple[str, str, str]], last_update: Callable[[str], str]
+) -> Tables:
+    """Tables from ``(nct_id, kind, feature)`` rows in any order (duplicates once)."""
+    doc: dict[str, int] = {}
+    key_of: dict[str, int] = {}
+    docs, features = array("q"), array("q")
+    for nct, kind, value in rows:
+        d = doc.get(nct)
+        if d is None:
+            d = doc[nct] = len(doc)
+        key = kind + value
+        f = key_of.get(key)
+        if f is None:
+            f = key_of[key] = len(key_of)
+        docs.append(d)
+        features.append(f)
+    ids = list(doc)
+    return canonical(
+        ids,
+        [last_update(n) for n in ids],
+        list(key_of),
+        np.frombuffer(docs, dtype=np.int64),
+        np.frombuffer(features, dtype=np.int64),
+    )
+
+
+def canonical(
+    ids: list[str],
+    updated: list[str],
+    keys: list[str],
+    docs: np.ndarray[Any, Any],
+    features: np.ndarray[Any, Any],
+) -> Tables:
+    """The tables of rows ``(ids[docs[r]], keys[features[r]])``: ids and keys sorted,
+    those no row uses left out, duplicate rows once. Sorting a mostly sorted list or
+    array (a cached corpus and a few changes) costs little more than reading it."""
+    id_order = sorted(range(len(ids)), key=ids.__getitem__)
+    key_order = sorted(range(len(keys)), key=keys.__getitem__)
+    id_rank = _inverse(id_order)
+    key_rank = _inverse(key_order)
+    pairs = np.sort((id_rank[docs] << 32) | key_rank[features], kind="stable")
+    if len(pairs) > 1:
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    row_doc, row_key = pairs >> 32, pairs & 0xFFFFFFFF
+    used_docs = np.unique(row_doc)
+    used_keys = np.unique(row_key)
+    # renumber past the ids and keys no row uses (a patched corpus's removed ones)
+    doc_number = np.zeros(len(ids), dtype=np.int64)
+    doc_number[used_docs] = np.arange(len(used_docs))
+    key_number = np.zeros(len(keys), dtype=np.int64)
+    key_number[used_keys] = np.arange(len(used_keys))
+    row_doc = doc_number[row_doc]
+    starts = np.zeros(len(used_docs) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_doc, minlength=len(used_docs)), out=starts[1:])
+    return Tables(
+        ids=[ids[id_order[d]] for d in used_docs.tolist()],
+        updated=[updated[id_order[d]] for d in used_docs.tolist()],
+        keys=[keys[key_order[f]] for f in used_keys.tolist()],
+        starts=starts,
+        forward=key_number[row_key].astype(np.int32),
+    )
+
+
+def _inverse(order: list[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
+    return rank
+
+
 class Corpus:
     """Every trial's features, inverted, with the statistics scores need.
 
-    Built from ``(nct_id, kind, feature)`` rows grouped by trial (the feature table's
-    primary-key order); ``last_update`` breaks ties; ``specificity`` weighs a concept.
+    Built from ``(nct_id, kind, feature)`` rows (any order); ``last_update`` breaks
+    ties; ``specificity`` weighs a concept. :meth:`from_tables` builds one from
+    :class:`Tables` (the same corpus the same rows give).
     """
 
     def __init__(
@@ -77,75 +179,68 @@ class Corpus:
         specificity: Callable[[str], float],
         budget: int | None = None,
     ) -> None:
+        tables = tables_from_rows(rows, lambda n: last_update.get(n, ""))
+        self._build(tables, specificity, budget)
+
+    @classmethod
+    def from_tables(
+        cls, tables: Tables, specificity: Callable[[str], float], budget: int | None = None
+    ) -> Corpus:
+        corpus = cls.__new__(cls)
+        corpus._build(tables, specificity, budget)
+        return corpus
+
+    def _build(
+        self, tables: Tables, specificity: Callable[[str], float], budget: int | None
+    ) -> None:
+        """The arrays the search reads, made with numpy from the tables: a row-by-row
+        build in Python took most of a 500k refresh's corpus load."""
         #: trials scored per list at most (None: exact; see :meth:`neighbours`)
         self.budget = budget
-        self.ids: list[str] = []
-        self.doc: dict[str, int] = {}
-        feature: dict[tuple[str, str], int] = {}
+        self.tables = tables
+        self.ids = tables.ids
+        self.doc = {n: d for d, n in enumerate(self.ids)}
+        total, keys, forward = len(self.ids), tables.keys, tables.forward
+        codes = np.frombuffer("".join(k[0] for k in keys).encode("ascii"), dtype=np.uint8)
+        kind = _CODES[codes]
+        self._kind = bytearray(kind.tobytes())
+        df = np.bincount(forward, minlength=len(keys))
+        self._df = array("i", df.astype(np.int32).tobytes())
+        idf = [math.log(1 + total / n) for n in df.tolist()]
+        self._idf = array("d", idf)
+        spec = [0.0] * len(keys)
         concepts: dict[str, list[int]] = {}  # concept -> [own feature, ancestor feature]
-        self._kind = bytearray()
-        self._spec = array("d")
-        df = array("i")
-        forward, starts = array("i"), array("q", [0])
-        previous = None
-        for nct, kind, value in rows:
-            if nct != previous:
-                if previous is not None:
-                    starts.append(len(forward))
-                self.doc[nct] = len(self.ids)
-                self.ids.append(nct)
-                previous = nct
-            fid = feature.get((kind, value))
-            if fid is None:
-                fid = feature[(kind, value)] = len(self._kind)
-                code = _KINDS[kind]
-                self._kind.append(code)
-                df.append(0)
-                self._spec.append(specificity(value) if code <= 1 else 0.0)
-                if code <= 1:
-                    concepts.setdefault(value, [-1, -1])[code] = fid
-            df[fid] += 1
-            forward.append(fid)
-        if previous is not None:
-            starts.append(len(forward))
-        del feature
-        self._forward, self._starts = forward, starts
+        for fid in np.flatnonzero(kind <= 1).tolist():
+            value = keys[fid][1:]
+            spec[fid] = specificity(value)
+            concepts.setdefault(value, [-1, -1])[self._kind[fid]] = fid
+        self._spec = array("d", spec)
         #: the same concept as an own concept and as an ancestor, per concept feature
         self._twins: dict[int, tuple[int, int]] = {}
         for own, above in concepts.values():
             for fid in (own, above):
                 if fid >= 0:
                     self._twins[fid] = (own, above)
-        total = len(self.ids)
-        self._df = df
-        self._idf = array("d", (math.log(1 + total / n) for n in df))
         self._common = COMMON_WORD * total
-        self._updated = [last_update.get(n, "") for n in self.ids]
-        # the trials of each feature, newest first, then by id (a counting sort of the
-        # forward slices): a search cut short by the budget has met the newest trials,
-        # which win ties; an exact search walks whole postings, in any order
-        ends = array("q", [0]) * (len(df) + 1)
-        for fid, count in enumerate(df):
-            ends[fid + 1] = ends[fid] + count
-        self._post_starts = array("q", ends)
-        postings = array("i", [0]) * len(forward)
-        fill = ends[:-1]
-        for d in sorted(range(total), key=self._updated.__getitem__, reverse=True):
-            for fid in forward[starts[d] : starts[d + 1]]:
-                postings[fill[fid]] = d
-                fill[fid] += 1
-        self._postings = postings
-        idf, kinds = self._idf, self._kind
-        self._title_norm = array(
-            "d",
-            (
-                math.sqrt(
-                    sum(idf[f] ** 2 for f in forward[starts[d] : starts[d + 1]] if kinds[f] == 3)
-                )
-                or 1.0
-                for d in range(total)
-            ),
-        )
+        self._updated = tables.updated
+        self._forward = array("i", forward.astype(np.int32).tobytes())
+        self._starts = array("q", tables.starts.astype(np.int64).tobytes())
+        row_doc = np.repeat(np.arange(total, dtype=np.int64), np.diff(tables.starts))
+        # the trials of each feature, newest first, then by id: a search cut short by the
+        # budget has met the newest trials, which win ties; an exact search walks whole
+        # postings, in any order
+        newest = sorted(range(total), key=self._updated.__getitem__, reverse=True)
+        rank = _inverse(newest)
+        order = np.argsort((forward.astype(np.int64) << 32) | rank[row_doc], kind="stable")
+        self._postings = array("i", row_doc[order].astype(np.int32).tobytes())
+        post_starts = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(df, out=post_starts[1:])
+        self._post_starts = array("q", post_starts.tobytes())
+        titles = kind[forward] == 3
+        squares = np.asarray(idf, dtype=np.float64)[forward[titles]] ** 2
+        norm = np.sqrt(np.bincount(row_doc[titles], weights=squares, minlength=total))
+        norm[norm == 0] = 1.0
+        self._title_norm = array("d", norm.tobytes())
         #: trials scored so far, over all queries (the benchmark's measure of work)
         self.scored = 0
 
