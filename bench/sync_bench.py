@@ -90,7 +90,7 @@ def dump_served(base_url: str, target: Path) -> int:
 
 
 def copy_store(source: Path, work: Path) -> None:
-    """``source`` and its tantivy folder copied to ``work`` (SQLite's backup: consistent
+    """``source``, its tantivy folder and related corpus file copied to ``work`` (SQLite's backup: consistent
     even if something reads the source meanwhile; the source is only read)."""
     if work.exists() or Path(f"{work}.tantivy").exists():
         raise SystemExit(f"{work} (or its .tantivy folder) exists: remove it or pick another")
@@ -101,10 +101,12 @@ def copy_store(source: Path, work: Path) -> None:
         src.backup(dst, pages=65536)
     if Path(f"{source}.tantivy").is_dir():
         shutil.copytree(f"{source}.tantivy", f"{work}.tantivy")
+    if Path(f"{source}.related").is_file():  # the related corpus kept beside the store
+        shutil.copyfile(f"{source}.related", f"{work}.related")
 
 
 def remove_store(work: Path) -> None:
-    for path in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
+    for path in (work, Path(f"{work}-wal"), Path(f"{work}-shm"), Path(f"{work}.related")):
         path.unlink(missing_ok=True)
     shutil.rmtree(f"{work}.tantivy", ignore_errors=True)
 
