@@ -139,8 +139,8 @@ def canonical(
     if len(pairs) > 1:
         pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     row_doc, row_key = pairs >> 32, pairs & 0xFFFFFFFF
-    used_docs = np.unique(row_doc)
-    used_keys = np.unique(row_key)
+    used_docs = np.flatnonzero(np.bincount(row_doc, minlength=len(ids)))
+    used_keys = np.flatnonzero(np.bincount(row_key, minlength=len(keys)))
     # renumber past the ids and keys no row uses (a patched corpus's removed ones)
     doc_number = np.zeros(len(ids), dtype=np.int64)
     doc_number[used_docs] = np.arange(len(used_docs))
@@ -231,7 +231,8 @@ class Corpus:
         # postings, in any order
         newest = sorted(range(total), key=self._updated.__getitem__, reverse=True)
         rank = _inverse(newest)
-        order = np.argsort((forward.astype(np.int64) << 32) | rank[row_doc], kind="stable")
+        # the keys are unique: any sort gives this one order
+        order = np.argsort((forward.astype(np.int64) << 32) | rank[row_doc])
         self._postings = array("i", row_doc[order].astype(np.int32).tobytes())
         post_starts = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(df, out=post_starts[1:])
@@ -249,6 +250,11 @@ class Corpus:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def updated(self, nct_id: str) -> str:
+        """A trial's last-update date as ties read it ("" when unknown)."""
+        d = self.doc.get(nct_id)
+        return "" if d is None else self._updated[d]
 
     def neighbours(self, nct_id: str, k: int = STORED) -> list[Neighbour]:
         """The ``k`` trials most like ``nct_id``, best first.
@@ -335,6 +341,32 @@ class Corpus:
         ]
         ranked.sort(key=order_key)
         return ranked[:k]
+
+    def standing(self, nct_id: str, other: str) -> Neighbour | None:
+        """What ``other`` scores in ``nct_id``'s search, as :meth:`neighbours` scores it
+        (the same arithmetic, in the same order); None when it could not be listed (no
+        shared specific concept, nothing shared, or either unknown)."""
+        q, d = self.doc.get(nct_id), self.doc.get(other)
+        if q is None or d is None or q == d:
+            return None
+        weights, titles, gate = self._query(q)
+        norm = math.sqrt(sum(titles.values())) or 1.0
+        table = {**weights, **{f: -w for f, w in titles.items()}}
+        score, dot, shares = 0.0, 0.0, gate is None
+        for g in table.keys() & self._forward[self._starts[d] : self._starts[d + 1]]:
+            w = table[g]
+            if w > 0:
+                score += w
+                shares = shares or g in gate  # type: ignore[operator]
+            else:
+                dot -= w
+        if not shares:
+            return None
+        similarity = round(dot / (norm * self._title_norm[d]), 4) if dot else 0.0
+        score = round(score + TITLE_WEIGHT * similarity, 4)
+        if score <= 0:
+            return None
+        return Neighbour(other, score, similarity, self._updated[d])
 
     def _query(self, q: int) -> tuple[dict[int, float], dict[int, float], set[int] | None]:
         """What each feature of another trial adds to its score for trial ``q``: concept
