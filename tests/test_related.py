@@ -235,5 +235,13 @@ def test_the_corpus_lists_with_the_budget_are_the_exact_ones_nearly_all(
     assert top5 >= 0.99 * len(ids)
 
 
+def test_a_standing_is_the_score_the_search_gives(corpus: Store) -> None:
+    view = related_stage.load_corpus(corpus, terminology())
+    for nct in view.ids[::7]:
+        for found in view.neighbours(nct):
+            assert view.standing(nct, found.nct_id) == found
+    assert view.standing("NCT04416854", "NCT00461656") is None  # strabismus: no concept
+
+
 def related_stage_vocab() -> Terminology:
     return terminology()

@@ -70,11 +70,13 @@ def on_file(store: Store) -> related_cache.Tables:
     return found[1]
 
 
-def changed_records(store: Store, folder: Path) -> Path:
+def changed_records(store: Store, folder: Path) -> tuple[Path, set[str]]:
     """Studies changed as CT.gov changes them: new condition and title, only a new date,
-    every feature gone, a new intervention; and studies new to the store."""
+    every feature gone, a new intervention; and studies new to the store. Returns the
+    file and the studies whose features changed (all but those with only a new date)."""
     ids = sorted(str(r[0]) for r in store.conn.execute("SELECT nct_id FROM studies"))
     out = folder / "changed.jsonl"
+    features: set[str] = set()
     with out.open("w") as lines:
         for n, nct in enumerate(ids[:: max(1, len(ids) // CHANGED)][:CHANGED]):
             study = store.study_json(nct)
@@ -97,11 +99,14 @@ def changed_records(store: Store, folder: Path) -> Path:
                 drug = {"type": "DRUG", "name": f"Trialscopimab {n}"}
                 arms["interventions"] = [*(arms.get("interventions") or []), drug]
             lines.write(json.dumps(study) + "\n")
+            if n % 4 != 1:
+                features.add(nct)
             if n < NEW:
                 twin = copy.deepcopy(study)
                 twin["protocolSection"]["identificationModule"]["nctId"] = f"NCT990000{n:02d}"
                 lines.write(json.dumps(twin) + "\n")
-    return out
+                features.add(f"NCT990000{n:02d}")
+    return out, features
 
 
 def test_the_file_holds_the_corpus_the_store_holds(pair: dict[str, Any]) -> None:
@@ -116,7 +121,7 @@ def test_a_patched_corpus_gives_the_lists_a_full_load_gives(pair: dict[str, Any]
     assert path is not None
     before = pair["folder"] / "before.corpus"
     shutil.copyfile(path, before)
-    records = changed_records(cached, pair["folder"])
+    records, changed = changed_records(cached, pair["folder"])
     full_loads: list[object] = []
     real_full = related_cache._full
     for store in (cached, full):
@@ -136,6 +141,7 @@ def test_a_patched_corpus_gives_the_lists_a_full_load_gives(pair: dict[str, Any]
     from_file = related.load_corpus(cached, vocab)
     from_rows = related.load_corpus(cached, vocab, cache=False)
     assert all(from_file.neighbours(n) == from_rows.neighbours(n) for n in from_rows.ids)
+    assert_spread(cached, from_file, changed)
     # a kill after the store committed but before the file was written leaves the old
     # file: the next load patches it with everything since
     shutil.copyfile(before, path)
@@ -160,3 +166,20 @@ def test_a_damaged_or_foreign_file_is_replaced(pair: dict[str, Any]) -> None:
         related_cache._write(path, tables, {**header, **foreign})
         assert related_cache.load_tables(cached) == expected
         assert path.read_bytes() == good
+
+
+def assert_spread(store: Store, corpus: related.Corpus, changed: set[str]) -> None:
+    """Of the trials a study whose features changed lists now, every one whose list it
+    is in, or would now rank in, had its list computed again (a list computed again is
+    the search's now); the others kept theirs."""
+    stored = lists(store)
+    again = kept = 0
+    for nct in sorted(changed & set(stored)):
+        for target in {o for o, _, _ in stored[nct]}:
+            now = [(x.nct_id, x.score, x.title_similarity) for x in corpus.neighbours(target)]
+            if stored[target] == now:
+                again += 1
+            else:
+                assert not related._may_enter(corpus, stored[target], target, nct)
+                kept += 1
+    assert again and kept  # both kinds were met

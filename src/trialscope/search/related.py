@@ -386,7 +386,7 @@ def store_neighbours(
                 found = itertools.chain.from_iterable(pool.map(_neighbours_part, _parts(ids)))
                 lists = {n: [Neighbour(*x) for x in listed] for n, listed in found}
             spreaders = [n for n, spread in claimed if spread > 0]
-            queued = _spread_targets(db, spreaders, lists) - computed - set(ids)
+            queued = _spread_targets(db, corpus, spreaders, lists) - computed - set(ids)
             marks = ",".join("?" * len(ids)) or "NULL"
             db.execute(f"DELETE FROM related_trials WHERE nct_id IN ({marks})", ids)
             db.execute(f"DELETE FROM related_lists WHERE nct_id IN ({marks})", ids)
@@ -434,11 +434,14 @@ def _kept_lists(db: Connection, unchanged: list[str]) -> set[str]:
 
 
 def _spread_targets(
-    db: Connection, changed: Sequence[str], lists: dict[str, list[Neighbour]]
+    db: Connection, corpus: Corpus, changed: Sequence[str], lists: dict[str, list[Neighbour]]
 ) -> set[str]:
-    """Trials whose lists a changed study may enter or leave: its new neighbours and
-    (at most SPREAD_LIMIT per study) the trials that listed it."""
-    targets = {x.nct_id for n in changed for x in lists[n]}
+    """Trials whose lists a changed study may enter or leave: (at most SPREAD_LIMIT per
+    study) the trials that listed it, and those of its new neighbours whose list it is in
+    or now ranks in (one score, :meth:`Corpus.standing`, against the list's last: at the
+    500k scale-up most new neighbours' lists are full of better trials, and computing
+    them again was half of a sync's lists)."""
+    targets: set[str] = set()
     for nct in changed:
         targets |= {
             str(r[0])
@@ -447,7 +450,47 @@ def _spread_targets(
                 (nct, SPREAD_LIMIT),
             )
         }
+    asked = sorted({(x.nct_id, n) for n in changed for x in lists[n] if x.nct_id not in targets})
+    stored = _stored_lists(db, sorted({t for t, _ in asked}))
+    for target, nct in asked:
+        if _may_enter(corpus, stored.get(target), target, nct):
+            targets.add(target)
     return targets
+
+
+def _stored_lists(db: Connection, nct_ids: list[str]) -> dict[str, list[tuple[str, float, float]]]:
+    """The stored lists of ``nct_ids`` (those that have one), best first."""
+    found: dict[str, list[tuple[str, float, float]]] = {}
+    for at in range(0, len(nct_ids), BATCH):
+        part = nct_ids[at : at + BATCH]
+        marks = ",".join("?" * len(part))
+        for (n,) in db.execute(f"SELECT nct_id FROM related_lists WHERE nct_id IN ({marks})", part):
+            found[str(n)] = []
+        for n, other, score, similarity in db.execute(
+            "SELECT nct_id, other, score, title_similarity FROM related_trials"
+            f" WHERE nct_id IN ({marks}) ORDER BY nct_id, rank",
+            part,
+        ):
+            found.setdefault(str(n), []).append((str(other), float(score), float(similarity)))
+    return found
+
+
+def _may_enter(
+    corpus: Corpus, listed: list[tuple[str, float, float]] | None, nct_id: str, other: str
+) -> bool:
+    """Whether ``other`` is in ``nct_id``'s stored list or would now rank in it (a study
+    without a stored list is computed)."""
+    if listed is None or any(o == other for o, _, _ in listed):
+        return True
+    standing = corpus.standing(nct_id, other)
+    if standing is None:
+        return False
+    if len(listed) < STORED:
+        return True
+    last, score, similarity = listed[-1]
+    if last not in corpus:
+        return True  # its last trial left the corpus: the list changes anyway
+    return order_key(standing) < order_key(Neighbour(last, score, similarity, corpus.updated(last)))
 
 
 Progress = Callable[[int], None]
