@@ -19,7 +19,7 @@ from tests.conftest import Backend, needs_corpus
 from tests.test_related import corpus_files, lists
 from trialscope.criteria.vocabulary import terminology
 from trialscope.importer import import_paths
-from trialscope.search import related, related_cache
+from trialscope.search import related, related_cache, related_spread
 from trialscope.service import refresh_index
 from trialscope.store import Store
 
@@ -180,6 +180,6 @@ def assert_spread(store: Store, corpus: related.Corpus, changed: set[str]) -> No
             if stored[target] == now:
                 again += 1
             else:
-                assert not related._may_enter(corpus, stored[target], target, nct)
+                assert not related_spread.may_enter(corpus, stored[target], target, nct)
                 kept += 1
     assert again and kept  # both kinds were met

@@ -52,6 +52,7 @@ from trialscope.search.related_scoring import (
     Neighbour,
     order_key,
 )
+from trialscope.search.related_spread import kept_lists, spread_targets
 from trialscope.store import Store
 from trialscope.store.dbapi import Connection
 
@@ -71,8 +72,6 @@ POOL_MIN = 2000
 #: 500k). On the shared corpus 99.9% of lists are the exact ones and every top 5 is;
 #: docs/benchmarks.md "Related trials" has the figures
 BUDGET = 1000
-#: at most this many trials that listed a changed study are queued again
-SPREAD_LIMIT = 50
 _WORDS = re.compile(r"[a-z][a-z0-9-]{3,}")
 _STOP = frozenset(
     [
@@ -378,7 +377,7 @@ def store_neighbours(
             if not claimed:
                 return stored
             handled = [n for n, _ in claimed]
-            kept = _kept_lists(db, [n for n, spread in claimed if spread == KEEP])
+            kept = kept_lists(db, [n for n, spread in claimed if spread == KEEP])
             ids = [n for n in handled if n not in kept]
             if pool is None:
                 lists = {n: corpus.neighbours(n) for n in ids}
@@ -386,7 +385,8 @@ def store_neighbours(
                 found = itertools.chain.from_iterable(pool.map(_neighbours_part, _parts(ids)))
                 lists = {n: [Neighbour(*x) for x in listed] for n, listed in found}
             spreaders = [n for n, spread in claimed if spread > 0]
-            queued = _spread_targets(db, corpus, spreaders, lists) - computed - set(ids)
+            done_now = computed | set(ids)
+            queued = spread_targets(db, corpus, spreaders, lists, done_now) - done_now
             marks = ",".join("?" * len(ids)) or "NULL"
             db.execute(f"DELETE FROM related_trials WHERE nct_id IN ({marks})", ids)
             db.execute(f"DELETE FROM related_lists WHERE nct_id IN ({marks})", ids)
@@ -416,81 +416,6 @@ def store_neighbours(
         done += len(handled)
         if on_progress:
             on_progress(done)
-
-
-def _kept_lists(db: Connection, unchanged: list[str]) -> set[str]:
-    """Of studies whose features did not change, those with a stored list (it stands:
-    their features and the others' are what it was computed from, and the others that
-    changed queue it themselves); one without (a refresh stopped before it) is computed."""
-    if not unchanged:
-        return set()
-    marks = ",".join("?" * len(unchanged))
-    return {
-        str(r[0])
-        for r in db.execute(
-            f"SELECT nct_id FROM related_lists WHERE nct_id IN ({marks})", unchanged
-        )
-    }
-
-
-def _spread_targets(
-    db: Connection, corpus: Corpus, changed: Sequence[str], lists: dict[str, list[Neighbour]]
-) -> set[str]:
-    """Trials whose lists a changed study may enter or leave: (at most SPREAD_LIMIT per
-    study) the trials that listed it, and those of its new neighbours whose list it is in
-    or now ranks in (one score, :meth:`Corpus.standing`, against the list's last: at the
-    500k scale-up most new neighbours' lists are full of better trials, and computing
-    them again was half of a sync's lists)."""
-    targets: set[str] = set()
-    for nct in changed:
-        targets |= {
-            str(r[0])
-            for r in db.execute(
-                "SELECT nct_id FROM related_trials WHERE other = ? LIMIT ?",
-                (nct, SPREAD_LIMIT),
-            )
-        }
-    asked = sorted({(x.nct_id, n) for n in changed for x in lists[n] if x.nct_id not in targets})
-    stored = _stored_lists(db, sorted({t for t, _ in asked}))
-    for target, nct in asked:
-        if _may_enter(corpus, stored.get(target), target, nct):
-            targets.add(target)
-    return targets
-
-
-def _stored_lists(db: Connection, nct_ids: list[str]) -> dict[str, list[tuple[str, float, float]]]:
-    """The stored lists of ``nct_ids`` (those that have one), best first."""
-    found: dict[str, list[tuple[str, float, float]]] = {}
-    for at in range(0, len(nct_ids), BATCH):
-        part = nct_ids[at : at + BATCH]
-        marks = ",".join("?" * len(part))
-        for (n,) in db.execute(f"SELECT nct_id FROM related_lists WHERE nct_id IN ({marks})", part):
-            found[str(n)] = []
-        for n, other, score, similarity in db.execute(
-            "SELECT nct_id, other, score, title_similarity FROM related_trials"
-            f" WHERE nct_id IN ({marks}) ORDER BY nct_id, rank",
-            part,
-        ):
-            found.setdefault(str(n), []).append((str(other), float(score), float(similarity)))
-    return found
-
-
-def _may_enter(
-    corpus: Corpus, listed: list[tuple[str, float, float]] | None, nct_id: str, other: str
-) -> bool:
-    """Whether ``other`` is in ``nct_id``'s stored list or would now rank in it (a study
-    without a stored list is computed)."""
-    if listed is None or any(o == other for o, _, _ in listed):
-        return True
-    standing = corpus.standing(nct_id, other)
-    if standing is None:
-        return False
-    if len(listed) < STORED:
-        return True
-    last, score, similarity = listed[-1]
-    if last not in corpus:
-        return True  # its last trial left the corpus: the list changes anyway
-    return order_key(standing) < order_key(Neighbour(last, score, similarity, corpus.updated(last)))
 
 
 Progress = Callable[[int], None]
