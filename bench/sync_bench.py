@@ -90,8 +90,9 @@ def dump_served(base_url: str, target: Path) -> int:
 
 
 def copy_store(source: Path, work: Path) -> None:
-    """``source``, its tantivy folder and related corpus file copied to ``work`` (SQLite's backup: consistent
-    even if something reads the source meanwhile; the source is only read)."""
+    """``source``, its tantivy folder and related corpus file copied to ``work`` (SQLite's
+    backup: consistent even if something reads the source meanwhile; the source is only
+    read)."""
     if work.exists() or Path(f"{work}.tantivy").exists():
         raise SystemExit(f"{work} (or its .tantivy folder) exists: remove it or pick another")
     with (
