@@ -585,3 +585,27 @@ def test_what_a_ruled_out_therapy_with_an_aside_is_for() -> None:
     )
     assert "patient has AML" not in result.reason
     assert result.verdict is not Verdict.NOT_MET, result.reason
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # one procedure the lexicon files under its class: a colectomy is no hepatectomy
+        ("Prior hepatectomy", Verdict.UNKNOWN),
+        ("Prior TACE", Verdict.UNKNOWN),
+        ("Prior radioembolization (SIRT)", Verdict.UNKNOWN),
+        ("Prior colectomy", Verdict.MET),
+        ("Prior surgery", Verdict.MET),
+        ("Prior radiotherapy", Verdict.MET),
+        ("Prior ablation", Verdict.MET),
+    ],
+)
+def test_a_named_procedure_is_that_procedure(criterion: str, verdict: Verdict) -> None:
+    patient = patient_from_data(
+        {"age": 63, "sex": "male", "complete_history": True, "therapies": [
+            {"name": "Laparoscopic sigmoid colectomy", "classes": ["surgery"]},
+            {"name": "Radiofrequency ablation of liver metastasis", "classes": ["ablation"]},
+            {"name": "External beam radiotherapy to pelvis", "classes": ["radiotherapy"]}]}
+    )  # fmt: skip
+    result = judged_note(patient, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason

@@ -183,6 +183,31 @@ def dose_asked(item: Item, mention: Mention) -> str | None:
     return None
 
 
+# what the criteria lexicon files under "surgery", "ablation", "radiotherapy" as the class
+# itself; any other word it files there names one procedure ("hepatectomy", "TACE", "SIRT")
+_CLASS_WORDS = {
+    "surgery": "surgery surgeries surgical resection resection resections operation operations "
+    "major surgery surgical procedure surgical procedures surgical intervention operative "
+    "intervention",
+    "ablation": "ablation ablations",
+    "radiotherapy": "radiotherapy radiation therapy radiation irradiation external beam "
+    "radiation chemoradiotherapy chemoradiation",
+}
+_GENERIC = {concept: " " + words + " " for concept, words in _CLASS_WORDS.items()}
+
+
+def _named_procedure(mention: Mention) -> str | None:
+    """The one procedure a surgery, ablation or radiotherapy mention names, lower case
+    (None: the class word itself, or another kind of mention)."""
+    generic = _GENERIC.get(mention.concept)
+    text = " ".join(mention.text.lower().split())
+    if generic is None or f" {text} " in generic or text in ("r0 resection", "radical resection"):
+        return None
+    if mention.concept == "radiotherapy" and _SITE_WORD.search(text):
+        return None  # "whole brain radiotherapy": the site logic asks where
+    return text
+
+
 def _inside_sited(therapy: Therapy, taken: list[Therapy], where: dict[int, bool | None]) -> bool:
     """ "radiotherapy" read inside "whole brain radiotherapy" is that one therapy."""
     span, ref = therapy.source.span, therapy.source.ref
@@ -234,14 +259,22 @@ def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
         names = ", ".join(dict.fromkeys(t.name for t in taken))
         seen.absent = [Evidence(f"{names}: not as many as the criterion counts", taken[0].source)]
         return seen
+    procedure = _named_procedure(mention) if taken else None
+    if procedure is not None:
+        said = [t for t in taken if procedure in f"{t.name} {t.source.text or ''}".lower()]
+        if not said:  # "Prior hepatectomy" for a colectomy, "TACE" for an RFA: asked
+            seen.broader = [Evidence(f"{t.name} ({t.status})", t.source) for t in taken]
+            seen.kind = mention.text
+            return seen
+        taken = said
     kind = kind_asked(item, mention) if taken else None
     if kind is not None:
-        named = [t for t in taken if kind[1] in t.name.lower()]
-        if not named:  # "investigational systemic therapy" for FOLFOX: asked
+        of_kind = [t for t in taken if kind[1] in t.name.lower()]
+        if not of_kind:  # "investigational systemic therapy" for FOLFOX: asked
             seen.broader = [Evidence(f"{t.name} ({t.status})", t.source) for t in taken]
             seen.kind = kind[0]
             return seen
-        taken = named
+        taken = of_kind
     dose = dose_asked(item, mention) if taken else None
     if dose is not None:
         # "taking more than 7.5 mg of prednisone" for "prednisone" of unsaid dose: a question
