@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.patient import Condition, Patient, Provenance, Therapy
-from trialscope.terminology.drugs import drug_aliases, drug_classes
+from trialscope.terminology.drugs import drug_aliases, drug_classes, regimen_drugs
 
 #: id spaces the disease vocabulary and the criteria lexicon speak
 VOCABULARY_PREFIXES = ("MESH:", "DOID:", "ONCOTREE:", "lex:", "TS:")
@@ -74,7 +74,8 @@ class PatientFacts:
                 continue
             target = facts.therapy_absent if therapy.status == "absent" else facts.therapy_classes
             # "Ibrance" is palbociclib: a criterion naming the drug finds the brand too
-            for cls_ in classes | {therapy.name.lower()} | drug_aliases(therapy.name):
+            names = {therapy.name.lower()} | drug_aliases(therapy.name)
+            for cls_ in classes | names | regimen_drugs(therapy.name):
                 target.setdefault(cls_, []).append(therapy)
         return facts
 

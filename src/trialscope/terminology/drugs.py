@@ -81,8 +81,7 @@ def _table() -> dict[str, frozenset[str]]:
         own.setdefault(row.name, set()).update(c for c in row.classes if not c.startswith("@"))
     for row in rows:
         for component in (c[1:] for c in row.classes if c.startswith("@")):
-            # FOLFOX is oxaliplatin too: "No prior oxaliplatin" finds it
-            own[row.name].update(own[component] | {component})
+            own[row.name].update(own[component])
     return {name: _close(set(classes)) for name, classes in own.items()}
 
 
@@ -108,6 +107,24 @@ def find_drugs(text: str) -> list[tuple[int, int, str, frozenset[str]]]:
     first and non-overlapping ("nab-paclitaxel" is one hit, not paclitaxel)."""
     table = _table()
     return [(hit.start, hit.end, hit.value, table[hit.value]) for hit in _lexicon().finditer(text)]
+
+
+@cache
+def _components() -> dict[str, frozenset[str]]:
+    """Regimen name -> the drugs it is made of ("folfox" -> fluorouracil, leucovorin,
+    oxaliplatin)."""
+    return {
+        row.name: frozenset(c[1:] for c in row.classes if c.startswith("@"))
+        for row in _rows()
+        if any(c.startswith("@") for c in row.classes)
+    }
+
+
+def regimen_drugs(name: str) -> frozenset[str]:
+    """The drugs of the regimens a record names: FOLFOX is oxaliplatin too, so "No prior
+    oxaliplatin" finds it (empty for a single drug or an unknown name)."""
+    parts = _components()
+    return frozenset(d for _s, _e, found, _c in find_drugs(name) for d in parts.get(found, ()))
 
 
 def drug_classes(name: str) -> frozenset[str]:
