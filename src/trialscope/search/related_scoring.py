@@ -292,7 +292,6 @@ class Corpus:
         seen = {q}
         # one table: concept and intervention weights, and title words as -IDF²
         table = {**weights, **{f: -w for f, w in titles.items()}}
-        keys = table.keys()
         forward, starts, postings = self._forward, self._starts, self._postings
         title_norm, post_starts = self._title_norm, self._post_starts
         budget = len(self) if self.budget is None else self.budget
@@ -310,22 +309,13 @@ class Corpus:
                 if len(seen) > budget:
                     break
                 seen.add(d)
-                score, dot, shares = 0.0, 0.0, gate is None
-                # the shared features, found in C; usually a few of a trial's dozens
-                for g in keys & forward[starts[d] : starts[d + 1]]:
-                    w = table[g]
-                    if w > 0:
-                        score += w
-                        shares = shares or g in gate  # type: ignore[operator]
-                    else:
-                        dot -= w
-                if not shares:
+                scored = _score(
+                    table, gate, norm, forward[starts[d] : starts[d + 1]], title_norm[d]
+                )
+                if scored is None:
                     continue
-                similarity = round(dot / (norm * title_norm[d]), 4) if dot else 0.0
-                score = round(score + TITLE_WEIGHT * similarity, 4)
-                if score <= 0:
-                    continue
-                found[d] = (score, similarity)
+                score = scored[0]
+                found[d] = scored
                 if len(best) < k:
                     heapq.heappush(best, score)
                 elif score > best[0]:
@@ -352,21 +342,11 @@ class Corpus:
         weights, titles, gate = self._query(q)
         norm = math.sqrt(sum(titles.values())) or 1.0
         table = {**weights, **{f: -w for f, w in titles.items()}}
-        score, dot, shares = 0.0, 0.0, gate is None
-        for g in table.keys() & self._forward[self._starts[d] : self._starts[d + 1]]:
-            w = table[g]
-            if w > 0:
-                score += w
-                shares = shares or g in gate  # type: ignore[operator]
-            else:
-                dot -= w
-        if not shares:
+        features = self._forward[self._starts[d] : self._starts[d + 1]]
+        scored = _score(table, gate, norm, features, self._title_norm[d])
+        if scored is None:
             return None
-        similarity = round(dot / (norm * self._title_norm[d]), 4) if dot else 0.0
-        score = round(score + TITLE_WEIGHT * similarity, 4)
-        if score <= 0:
-            return None
-        return Neighbour(other, score, similarity, self._updated[d])
+        return Neighbour(other, scored[0], scored[1], self._updated[d])
 
     def _query(self, q: int) -> tuple[dict[int, float], dict[int, float], set[int] | None]:
         """What each feature of another trial adds to its score for trial ``q``: concept
@@ -393,3 +373,30 @@ class Corpus:
             elif self._df[f] <= self._common:
                 titles[f] = idf[f] ** 2
         return weights, titles, gate if has_own else None
+
+
+def _score(
+    table: dict[Any, float],
+    gate: Any,
+    norm: float,
+    features: Any,
+    title_norm: float,
+) -> tuple[float, float] | None:
+    """A trial's (score, title similarity) in a search from its features: concept and
+    intervention weights (> 0) summed, title words (-IDF²) as a cosine; None when it
+    shares no gating concept or scores nothing. :meth:`Corpus.neighbours` and
+    :meth:`Corpus.standing` both score with it, so a standing is what the search gives."""
+    score, dot, shares = 0.0, 0.0, gate is None
+    # the shared features, found in C; usually a few of a trial's dozens
+    for g in table.keys() & features:
+        w = table[g]
+        if w > 0:
+            score += w
+            shares = shares or g in gate
+        else:
+            dot -= w
+    if not shares:
+        return None
+    similarity = round(dot / (norm * title_norm), 4) if dot else 0.0
+    score = round(score + TITLE_WEIGHT * similarity, 4)
+    return None if score <= 0 else (score, similarity)
