@@ -609,3 +609,15 @@ def test_a_named_procedure_is_that_procedure(criterion: str, verdict: Verdict) -
     )  # fmt: skip
     result = judged_note(patient, "exclusion", criterion)
     assert result.verdict is verdict, result.reason
+
+
+def test_reasons_say_what_the_record_holds() -> None:
+    # the drugs are there, only fewer; the radiation was given, elsewhere
+    counted = judged_note(
+        patient_from_data(T2DM), "exclusion", "Use of 3 or more antidiabetic drugs"
+    )
+    assert "patient does not have" not in counted.reason
+    assert "fewer antidiabetic drugs than the criterion counts" in counted.reason
+    elsewhere = judged(BRAIN, "exclusion", "Prior pelvic radiation")
+    assert "patient does not have" not in elsewhere.reason
+    assert "went to another site" in elsewhere.reason

@@ -19,7 +19,7 @@ from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, healthy
 from trialscope.match.verdicts import Evidence, Seen
-from trialscope.match.wording import NO_CONTEXT, narrowed_after, read_context
+from trialscope.match.wording import NO_CONTEXT, read_context
 
 
 def closed_world(
@@ -64,7 +64,7 @@ def seen_condition(
     # read only for a condition on record (the loop below)
     today = facts.patient.as_of or (dt.date.today() if found else dt.date.min)
     qualifier, severity = context.qualifier, context.severity
-    after = narrowed_after(item, mention) if qualifier else None
+    after = context.after
     if after:
         seen.kind = f"{mention.text} {after}"
     elif qualifier and all(w in mention.text for w in qualifier):

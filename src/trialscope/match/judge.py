@@ -49,11 +49,11 @@ def judge_item(
     of the trial's own conditions ("other malignancies" means other than these);
     ``reading``: :func:`read_item`'s answer for ``item``, if the caller keeps it."""
     kind = kind or item.kind
-    if kind == "inclusion" and _says_excluded(item):
+    reading = reading or cached_reading(item)
+    if kind == "inclusion" and reading.says_excluded:
         # "Pregnancy or lactation ... This protocol excludes pregnant or lactating women"
         # under the inclusions: an exclusion in the wrong list, read as one
         kind = "exclusion"
-    reading = reading or cached_reading(item)
     answered = facts.patient.answers.get(f"criterion:{reading.slug}")
     if answered is not None:
         return _result(item, kind, verdict_of(answered), "as answered", Basis.FACT)
@@ -156,6 +156,13 @@ def judge_item(
         # does not mention is taken as absent, and the question stays open to confirm
         verdict, basis = Verdict.NOT_MET, Basis.ABSENCE
         reason = reason + " — not in the patient's history, assumed absent"
+    return _finished(item, kind, (verdict, reason, basis, evidence, questions))
+
+
+def _finished(item: Item, kind: str, part: Part) -> CriterionResult:
+    """The item's result from its judged part; questions stay where the answer is open
+    or only assumed."""
+    verdict, reason, basis, evidence, questions = part
     return CriterionResult(
         index=item.index,
         kind=kind,
@@ -165,7 +172,7 @@ def judge_item(
         reason=reason,
         basis=basis,
         evidence=tuple(evidence),
-        constraints=tuple(c.describe() for c in item.constraints),
+        constraints=_described(item),
         questions=tuple(questions) if verdict is Verdict.UNKNOWN or basis is Basis.ABSENCE else (),
     )
 
@@ -204,21 +211,10 @@ def _conditioned(
         c for c in item.constraints if start <= c.span[0] - base and c.span[1] - base <= end
     )
     clause = item.text[start:end].strip()
-    verdict, reason, basis, evidence, questions = under_condition(
+    part = under_condition(
         kind, judge_bounds(inside, facts), main, clause, alternative=reading.if_kind == "or"
     )
-    return CriterionResult(
-        index=item.index,
-        kind=kind,
-        text=item.text,
-        span=item.span,
-        verdict=verdict,
-        reason=reason,
-        basis=basis,
-        evidence=tuple(evidence),
-        constraints=_described(item),
-        questions=tuple(questions) if verdict is Verdict.UNKNOWN or basis is Basis.ABSENCE else (),
-    )
+    return _finished(item, kind, part)
 
 
 def _described(item: Item) -> tuple[str, ...]:
@@ -280,32 +276,6 @@ def _failed_requirement(item: Item, facts: PatientFacts) -> CriterionResult:
 
 def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) -> CriterionResult:
     return CriterionResult(item.index, kind, item.text, item.span, verdict, reason, basis)
-
-
-# "This protocol excludes pregnant or lactating women", "Participants with a history of
-# malignancy within the past 5 years are not eligible." under the inclusions
-_PROTOCOL_EXCLUDES = re.compile(
-    r"\b(?:this\s+)?(?:protocol|study|trial)\s+(?:will\s+)?excludes\b", re.I
-)
-_ENDS_EXCLUDED = re.compile(
-    r"\b(?:are|is|will\s+be)\s+(?:also\s+)?(?:excluded|ineligible|not\s+eligible)\W*$", re.I
-)
-_REQUIREMENT_START = re.compile(r"\W*(?:must|should|able|willing|ability|patients?\s+must)\b", re.I)
-
-
-def _says_excluded(item: Item) -> bool:
-    """An inclusion item that is an exclusion as written: whole, without bounds or
-    negations that would read the other way round."""
-    if item.constraints or any(m.negated for m in item.mentions):
-        return False
-    if _PROTOCOL_EXCLUDES.search(item.text):
-        return True
-    single = not re.search(r"[.;]\s+\S", item.text)
-    return (
-        single
-        and not _REQUIREMENT_START.match(item.text)
-        and bool(_ENDS_EXCLUDED.search(item.text))
-    )
 
 
 _NOTE = re.compile(r"\W*note\s*:", re.I)

@@ -108,6 +108,11 @@ def _mention(
             reason = f"{named} for less long than the criterion asks ({fact.split(': ')[0]})"
         elif fact.endswith(("not now", "before the window")):
             reason = f"no {named} in the time the criterion asks about"
+        elif fact.endswith("not as many as the criterion counts"):
+            # "Use of 3 or more oral antidiabetic drugs" for two: the drugs are there
+            reason = f"fewer {named} than the criterion counts ({fact.split(': ')[0]})"
+        elif fact.endswith("to another site"):
+            reason = f"the patient's {named} went to another site ({fact.split(',')[0]})"
         elif fact.endswith("in another setting"):
             reason = f"no {named} for the {describe(wanted_setting(item, mention) or 'early')}"
         else:

@@ -67,6 +67,8 @@ class Reading:
     if_start: int | None = None
     if_end: int | None = None
     if_kind: str | None = None
+    #: an inclusion that is an exclusion as written ("This protocol excludes pregnant ...")
+    says_excluded: bool = False
 
 
 def read_item(item: Item) -> Reading:
@@ -124,6 +126,7 @@ def read_item(item: Item) -> Reading:
         if_start=clause[1] if clause else None,
         if_end=clause[2] if clause else None,
         if_kind=clause[3] if clause else None,
+        says_excluded=_says_excluded(item),
     )
 
 
@@ -221,3 +224,29 @@ _QUOTA = re.compile(
     r"\b(?:will\s+be\s+|is\s+|are\s+)?(?:limited|capped|restricted)\s+to\b",
     re.I,
 )
+
+
+# "This protocol excludes pregnant or lactating women", "Participants with a history of
+# malignancy within the past 5 years are not eligible." under the inclusions
+_PROTOCOL_EXCLUDES = re.compile(
+    r"\b(?:this\s+)?(?:protocol|study|trial)\s+(?:will\s+)?excludes\b", re.I
+)
+_ENDS_EXCLUDED = re.compile(
+    r"\b(?:are|is|will\s+be)\s+(?:also\s+)?(?:excluded|ineligible|not\s+eligible)\W*$", re.I
+)
+_REQUIREMENT_START = re.compile(r"\W*(?:must|should|able|willing|ability|patients?\s+must)\b", re.I)
+
+
+def _says_excluded(item: Item) -> bool:
+    """An inclusion item that is an exclusion as written: whole, without bounds or
+    negations that would read the other way round."""
+    if item.constraints or any(m.negated for m in item.mentions):
+        return False
+    if _PROTOCOL_EXCLUDES.search(item.text):
+        return True
+    single = not re.search(r"[.;]\s+\S", item.text)
+    return (
+        single
+        and not _REQUIREMENT_START.match(item.text)
+        and bool(_ENDS_EXCLUDED.search(item.text))
+    )

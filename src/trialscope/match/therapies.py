@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
 from trialscope.match.bounds import ask
@@ -44,6 +45,7 @@ _SITE_AFTER = re.compile(
 )
 
 
+@lru_cache(maxsize=100_000)
 def radiation_site(item: Item, mention: Mention) -> str | None:
     """The radiation (or surgery) as the item narrows it by site or extent ("mediastinal
     irradiation", "irradiation to more than 25% of bone marrow", "colonic, aortic, or
@@ -129,6 +131,7 @@ _KIND_BEFORE = re.compile(
 )
 
 
+@lru_cache(maxsize=100_000)
 def kind_asked(item: Item, mention: Mention) -> tuple[str, str] | None:
     """The therapy as a word right before it narrows it, and that word
     ("investigational systemic therapy", "investigational"); None when there is none."""
@@ -170,6 +173,7 @@ def _count_holds(item: Item, mention: Mention, taken: list[Therapy]) -> bool | N
     return have >= n  # "3 or more", and a bare "two antidiabetic drugs"
 
 
+@lru_cache(maxsize=100_000)
 def dose_asked(item: Item, mention: Mention) -> str | None:
     """The drug as the item narrows it by dose ("more than 7.5 mg of prednisone"); None
     when any dose counts. Records seldom give doses, so a dose is asked, not assumed."""
@@ -196,6 +200,7 @@ _CLASS_WORDS = {
 _GENERIC = {concept: " " + words + " " for concept, words in _CLASS_WORDS.items()}
 
 
+@lru_cache(maxsize=100_000)
 def _named_procedure(mention: Mention) -> str | None:
     """The one procedure a surgery, ablation or radiotherapy mention names, lower case
     (None: the class word itself, or another kind of mention)."""

@@ -340,6 +340,9 @@ class Context:
     prior: bool = False
     #: "History of COVID-19 before 2022": the year an occurrence must precede
     before_year: int | None = None
+    #: the phrase after the name that narrows it, when the qualifier is its words
+    #: ("due to a mechanical heart valve"; see :func:`narrowed_after`)
+    after: str | None = None
 
 
 NO_CONTEXT = Context()
@@ -378,11 +381,13 @@ def _prior(item: Item, mention: Mention) -> bool:
 
 @lru_cache(maxsize=200_000)
 def read_context(item: Item, mention: Mention) -> Context:
+    narrowing = qualifier(item, mention)
     return Context(
         other=is_other(item, mention),
         active=bool(_ACTIVE.search(item.text)),
         within=min((w.days for w in item.windows if w.relation == "within"), default=None),
-        qualifier=qualifier(item, mention),
+        qualifier=narrowing,
+        after=narrowed_after(item, mention) if narrowing else None,
         severity=severity(item, mention),
         excepted=excepted(item, mention),
         prior=_prior(item, mention),
