@@ -173,7 +173,7 @@ def test_identical_texts_are_parsed_once_per_run_across_batches(
 ) -> None:
     path = _copies(tmp_path, TEXTS, 40)
     monkeypatch.setattr("trialscope.criteria.store.BATCH", 7)
-    monkeypatch.setattr("trialscope.importer.parse_pending", lambda *a, **k: 0)
+    monkeypatch.setattr("trialscope.importer.refresh_derived", lambda *a, **k: None)
     import_paths(store, [path])
     parsed: list[str | None] = []
     real = criteria_store._parse_one
@@ -195,7 +195,7 @@ def test_a_parse_copied_row_that_is_gone_is_parsed_again(
 ) -> None:
     path = _copies(tmp_path, TEXTS, 20)
     monkeypatch.setattr("trialscope.criteria.store.BATCH", 3)
-    monkeypatch.setattr("trialscope.importer.parse_pending", lambda *a, **k: 0)
+    monkeypatch.setattr("trialscope.importer.refresh_derived", lambda *a, **k: None)
     import_paths(store, [path])
     # as if another parser had rewritten every row this run wrote before it was copied
     monkeypatch.setattr(criteria_store._Run, "_read", lambda self, versions: {})
@@ -212,7 +212,7 @@ def test_the_parse_pool_gives_every_version_its_own_texts_parse(
     path = _copies(tmp_path, texts, 90)
     monkeypatch.setattr("trialscope.criteria.store.BATCH", 11)
     monkeypatch.setattr("trialscope.criteria.store.POOL_MIN", 10)
-    monkeypatch.setattr("trialscope.importer.parse_pending", lambda *a, **k: 0)
+    monkeypatch.setattr("trialscope.importer.refresh_derived", lambda *a, **k: None)
     import_paths(store, [path])
     assert parse_pending(store, workers=2) == 90
     assert parse_counts(store) == {"studies": 90, "unparsed": 0, "stale": 0, "current": 90}

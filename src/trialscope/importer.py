@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trialscope.criteria.store import parse_pending
+from trialscope.derived import refresh_derived
 from trialscope.formats.sources import Skipped, SourceReader
-from trialscope.match.views import refresh_views
 from trialscope.pipeline import Prepared, PreparePool, grouped, lenient_gc
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
-from trialscope.store.conflicts import again_on_conflict
 
 
 @dataclass
@@ -162,6 +160,5 @@ def import_paths(
             on_progress(ImportProgress(done, 0, 0, stage="criteria", total_records=total))
 
     # criteria of the versions that became current, then what matching reads of them
-    again_on_conflict(lambda: parse_pending(store, workers=workers, on_progress=criteria_progress))
-    again_on_conflict(lambda: refresh_views(store, workers=workers))
+    refresh_derived(store, workers=workers, on_progress=criteria_progress)
     return summary

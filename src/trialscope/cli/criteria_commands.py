@@ -12,8 +12,10 @@ from rich.text import Text
 from trialscope.cli.app import app, state
 from trialscope.cli.options import JsonFlag
 from trialscope.cli.output import console, print_json
+from trialscope.config import Settings
 from trialscope.criteria import PARSER_VERSION, Item, ParsedCriteria, parse_criteria
 from trialscope.criteria.store import load_parse, parse_counts, parse_pending
+from trialscope.derived import refresh_derived
 from trialscope.errors import UsageError
 from trialscope.match.views import refresh_views
 from trialscope.record.ids import normalise_nct_id
@@ -112,13 +114,23 @@ def reparse(
     nct_ids: Annotated[
         list[str] | None, typer.Option("--nct", help="Only this study (repeatable).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes that parse [env: TRIALSCOPE_WORKERS; default: CPUs].", min=1),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Parse eligibility criteria again after the parser changed (stale or missing parses)."""
-    store = state(ctx).store()
-    count = parse_pending(store, nct_ids or None, everything=everything)
-    # what matching reads of the open trials, made from the parses (``match.views``)
-    views = refresh_views(store, nct_ids or None, everything=everything)
+    st = state(ctx)
+    processes = Settings.resolve(db=st.db, workers=workers).workers
+    store = st.store()
+    if nct_ids or everything:
+        count = parse_pending(store, nct_ids or None, everything=everything, workers=processes)
+        # what matching reads of the open trials, made from the parses (``match.views``)
+        views = refresh_views(store, nct_ids or None, everything=everything, workers=processes)
+    else:  # every study looked at, and the keys recorded for later runs (``derived``)
+        derived = refresh_derived(store, workers=processes, scan=True)
+        count, views = derived.parsed, derived.views
     counts = {
         "parsed": count,
         "parser_version": PARSER_VERSION,

@@ -59,7 +59,7 @@ def criteria_text(study: dict[str, Any]) -> str | None:
 
 
 def _pending(
-    store: Store, nct_ids: Sequence[str] | None, everything: bool
+    store: Store, nct_ids: Sequence[str] | None, everything: bool, marked: bool = False
 ) -> list[tuple[str, int]]:
     where = ["1 = 1"]
     params: list[Any] = []
@@ -73,8 +73,9 @@ def _pending(
         where.append(f"s.nct_id IN ({','.join('?' * len(ids))})")
         params.extend(ids)
     rows = store.conn.execute(
-        "SELECT s.nct_id, s.current_version_id FROM studies s"
-        " LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id"
+        "SELECT s.nct_id, s.current_version_id FROM "
+        + ("derive_dirty d JOIN studies s ON s.nct_id = d.nct_id" if marked else "studies s")
+        + " LEFT JOIN criteria_parses c ON c.version_id = s.current_version_id"
         f" WHERE {' AND '.join(where)} ORDER BY s.nct_id",
         params,
     ).fetchall()
@@ -94,10 +95,13 @@ def parse_pending(
     everything: bool = False,
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
+    marked: bool = False,
 ) -> int:
     """Parse the current versions without an up-to-date parse; returns how many.
 
-    ``nct_ids`` limits the work to those studies; ``everything`` reparses even
+    ``nct_ids`` limits the work to those studies; ``marked`` to the studies marked in
+    ``derive_dirty`` (what runs made current since, ``trialscope.derived``), instead of
+    looking at every study; ``everything`` reparses even
     up-to-date ones (``trialscope reparse --all``). ``workers`` > 1 parses in that many
     processes when there is enough to do, the next batch parsing while this one is
     written. Identical texts are parsed once in a run (versions of one study that did
@@ -105,7 +109,7 @@ def parse_pending(
     the run is found by its digest and its stored parse copied.
     """
     ids = None if nct_ids is None else list(nct_ids)
-    todo = _pending(store, ids, everything)
+    todo = _pending(store, ids, everything, marked)
     if todo and workers > 1 and len(todo) >= POOL_MIN:
         warm_up()  # before the fork: the workers inherit the loaded tables
         pool = _pool(workers)

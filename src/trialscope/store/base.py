@@ -302,6 +302,12 @@ class BaseStore(SyncStateMixin):
         db.execute(
             "INSERT INTO search_dirty (nct_id) VALUES (?) ON CONFLICT DO NOTHING", (rec.nct_id,)
         )
+        # ... and its criteria parse and match view (trialscope.derived), from this version
+        db.execute(
+            "INSERT INTO derive_dirty (nct_id, version_id) VALUES (?, ?)"
+            " ON CONFLICT (nct_id) DO UPDATE SET version_id = excluded.version_id",
+            (rec.nct_id, version_id),
+        )
         db.execute(
             "INSERT INTO studies (nct_id, current_version_id, brief_title, overall_status,"
             " phases, study_type, lead_sponsor, last_update_post_date, source_format,"

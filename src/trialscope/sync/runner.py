@@ -19,14 +19,12 @@ from typing import Any, TypeVar
 
 import orjson
 
-from trialscope.criteria.store import parse_pending
+from trialscope.derived import refresh_derived
 from trialscope.errors import FetchError, RecordError, StudyGone
 from trialscope.formats.detect import MappedRecord, SourceFormat, v2_snapshot
 from trialscope.formats.sources import Chunk
-from trialscope.match.views import refresh_views
 from trialscope.pipeline import PreparePool, grouped, to_incoming
 from trialscope.store import IncomingVersion, Outcome, QuarantinedRecord, Store
-from trialscope.store.conflicts import again_on_conflict
 from trialscope.store.sqlite import utc_now
 from trialscope.store.sync_state import Checkpoint
 from trialscope.sync.client import CtgovClient, internal_base, request_url
@@ -213,12 +211,7 @@ class SyncRunner:
             summary.top_fields = self.store.changed_fields_since(started_at)
             self.store.finish_run(run_id, summary.status, summary.as_dict())
         # criteria of versions now current, and what matching reads of them
-        started = time.perf_counter()
-        again_on_conflict(lambda: parse_pending(self.store, workers=self.workers))
-        summary.stage_seconds["criteria"] = time.perf_counter() - started
-        started = time.perf_counter()
-        again_on_conflict(lambda: refresh_views(self.store, workers=self.workers))
-        summary.stage_seconds["match_views"] = time.perf_counter() - started
+        refresh_derived(self.store, workers=self.workers, seconds=summary.stage_seconds)
         return summary
 
     def _paged(self, summary: SyncSummary, run_id: int, pending: Checkpoint | None) -> str | None:
