@@ -21,7 +21,12 @@ import pytest
 
 from tests.conftest import CTGOV, Backend, needs_corpus
 from trialscope.criteria.store import parse_counts
-from trialscope.derived import pending_marks, refresh_derived
+from trialscope.derived import (
+    pending_marks,
+    refresh_derived,
+    refresh_marked_views,
+    views_beside,
+)
 from trialscope.importer import import_paths
 from trialscope.match.views import pending_views, view_key
 from trialscope.store import open_store
@@ -211,3 +216,44 @@ def test_killed_while_deriving_what_it_marked_the_next_run_finishes(
     # killed run left lead this one to the rest of the work
     assert _import(killed, second).wait() == 0
     assert _derived(killed) == expected
+
+
+# -- the views beside a later stage (a sync's index and related trials) ---------------------
+
+
+def _open_and_marked(backend: Backend, tmp_path: Path) -> str:
+    """A store whose second run left its 30 views (and marks) for later."""
+    studies = _studies(40)
+    location = backend.location()
+    with open_store(location) as store:
+        import_paths(store, [_write(tmp_path / "first.jsonl", studies)])
+        changed = [_changed(s) for s in studies[:30]]
+        with pytest.MonkeyPatch.context() as patch:  # the import's own pass makes no views
+            patch.setattr("trialscope.derived.refresh_marked_views", lambda *a, **k: (0, False))
+            import_paths(store, [_write(tmp_path / "second.jsonl", changed)])
+        assert pending_marks(store) == 30 and pending_views(store) == 30
+        assert parse_counts(store)["current"] == 40
+    return location
+
+
+def test_views_beside_are_made_by_the_child(backend: Backend, tmp_path: Path) -> None:
+    location = _open_and_marked(backend, tmp_path)
+    with open_store(location) as store:
+        with views_beside(store) as child:
+            assert child is not None
+        assert child.exitcode == 0
+        assert pending_views(store) == 0 and pending_marks(store) == 0
+        assert refresh_marked_views(store) == (0, False)  # the parent's pass: nothing left
+
+
+def test_views_beside_killed_are_finished_by_the_parent(backend: Backend, tmp_path: Path) -> None:
+    location = _open_and_marked(backend, tmp_path)
+    with open_store(location) as store:
+        with views_beside(store) as child:
+            assert child is not None and child.pid is not None
+            os.kill(child.pid, signal.SIGKILL)
+        assert child.exitcode == -signal.SIGKILL
+        left = pending_views(store)
+        made, scanned = refresh_marked_views(store)
+        assert (made, scanned) == (left, False)
+        assert pending_views(store) == 0 and pending_marks(store) == 0

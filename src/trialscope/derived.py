@@ -17,8 +17,11 @@ every study as before and records its key when the scan is complete.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +30,8 @@ from trialscope.criteria.store import parse_pending
 from trialscope.forkpool import can_fork
 from trialscope.match import views as views_module
 from trialscope.match.views import OPEN_STATUSES, PROFILES, refresh_views, view_key
+from trialscope.pipeline import _exit_with_parent
+from trialscope.store import open_store
 from trialscope.store.conflicts import again_on_conflict
 from trialscope.store.sqlite import utc_now
 
@@ -55,14 +60,15 @@ def refresh_derived(
     on_progress: Callable[[int, int], None] | None = None,
     seconds: dict[str, float] | None = None,
     scan: bool = False,
+    views: bool = True,
 ) -> Derived:
     """Parse the criteria, then store the match views, of what runs made current since the
     last refresh (of every study when a key changed, or ``scan``); ``seconds`` gets each
-    part's wall time ("criteria", "match_views")."""
+    part's wall time ("criteria", "match_views"). ``views=False`` leaves the views (and
+    the marks) for :func:`refresh_marked_views`, or :func:`views_beside` a later stage."""
     timed = seconds if seconds is not None else {}
-    recorded = store.conn.execute("SELECT parse_key, view_key FROM derive_state").fetchone()
+    recorded = store.conn.execute("SELECT parse_key FROM derive_state").fetchone()
     parses_scanned = scan or recorded is None or recorded[0] != parse_key()
-    views_scanned = scan or recorded is None or recorded[1] != view_key()
     started = time.perf_counter()
     parsed = again_on_conflict(
         lambda: parse_pending(
@@ -72,16 +78,58 @@ def refresh_derived(
     if parses_scanned:
         _record(store, "parse_key", parse_key())
     timed["criteria"] = time.perf_counter() - started
+    if not views:
+        return Derived(parsed, 0, parses_scanned, False)
     started = time.perf_counter()
-    if views_scanned:
-        views = again_on_conflict(lambda: refresh_views(store, workers=workers))
-    else:
-        views = again_on_conflict(lambda: _marked_views(store, workers))
-    if views_scanned:
-        _record(store, "view_key", view_key())
-    again_on_conflict(lambda: unmark_done(store))
+    made, views_scanned = refresh_marked_views(store, workers=workers, scan=scan)
     timed["match_views"] = time.perf_counter() - started
-    return Derived(parsed, views, parses_scanned, views_scanned)
+    return Derived(parsed, made, parses_scanned, views_scanned)
+
+
+def refresh_marked_views(store: Store, *, workers: int = 1, scan: bool = False) -> tuple[int, bool]:
+    """The match views of the marked open trials (of every open trial when the view key
+    changed, or ``scan``), then unmark what is done; returns (views made, scanned). Run
+    after the parses (a missing parse is made on the way)."""
+    recorded = store.conn.execute("SELECT view_key FROM derive_state").fetchone()
+    scanned = scan or recorded is None or recorded[0] != view_key()
+    if scanned:
+        made = again_on_conflict(lambda: refresh_views(store, workers=workers))
+        _record(store, "view_key", view_key())
+    else:
+        made = again_on_conflict(lambda: _marked_views(store, workers))
+    again_on_conflict(lambda: unmark_done(store))
+    return made, scanned
+
+
+@contextlib.contextmanager
+def views_beside(store: Store) -> Iterator[multiprocessing.process.BaseProcess | None]:
+    """:func:`refresh_marked_views` in a forked process (one, no pool) while the block runs
+    (the search index and related trials of a sync, which read nothing of the views).
+    The caller runs :func:`refresh_marked_views` itself after the block: it finds nothing
+    left when the child finished, and does the rest if the child failed or was killed (a
+    view is written in batches, a mark removed only when its view is written)."""
+    if not can_fork():
+        yield None
+        return
+    where = str(getattr(store, "url", store.location))  # PostgreSQL's location is redacted
+    child = multiprocessing.get_context("fork").Process(
+        target=_views_child, args=(where,), name="match views"
+    )
+    child.start()
+    try:
+        yield child
+    finally:
+        child.join()
+
+
+def _views_child(where: str) -> None:
+    """In the child: its own connection (the parent's must not be used after a fork)."""
+    _exit_with_parent()
+    try:
+        with open_store(where) as own:
+            refresh_marked_views(own)
+    except BaseException:  # the parent's own pass does it again, and says why
+        os._exit(1)
 
 
 def _marked_views(store: Store, workers: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from trialscope.cli.commands import refresh_index
 from trialscope.cli.options import JsonFlag
 from trialscope.cli.output import console, err_console, print_json
 from trialscope.config import Settings
+from trialscope.derived import refresh_marked_views, views_beside
 from trialscope.service import downloads_folder, selection_from, sync_targets
 from trialscope.store import Store
 from trialscope.sync import CtgovClient, Politeness, SyncRunner, SyncSummary, sync_bulk
@@ -144,6 +146,7 @@ def sync(
                 full=full,
                 page_size=page_size,
                 workers=settings.workers,
+                derive_views=False,  # made beside the search index, below
             )
             if dry_run:
                 for line in runner.planned_requests():
@@ -152,12 +155,18 @@ def sync(
             results.append(_run_one(runner, as_json, quiet))
         if results:
             seconds: dict[str, float] = {}
-            indexed = refresh_index(
-                store,
-                not (quiet or as_json) and err_console.is_terminal,
-                settings.workers,
-                seconds,
-            )
+            # the match views of what the runs marked, in a process beside the index and
+            # related trials (which read nothing of them); then here, whatever it left
+            with views_beside(store):
+                indexed = refresh_index(
+                    store,
+                    not (quiet or as_json) and err_console.is_terminal,
+                    settings.workers,
+                    seconds,
+                )
+            started = time.perf_counter()
+            refresh_marked_views(store, workers=settings.workers)
+            seconds["match_views"] = time.perf_counter() - started
             for result in results:
                 result["indexed"] = indexed
             # the refresh is shared by every profile run: its times go with the last one

@@ -139,8 +139,11 @@ class SyncRunner:
         page_size: int = 1000,
         workers: int = 1,
         on_progress: Callable[[SyncProgress], None] | None = None,
+        derive_views: bool = True,
     ) -> None:
         self.store = store
+        #: False: the match views are left to the caller (``derived.views_beside``)
+        self.derive_views = derive_views
         self.client = client
         self.profile = profile
         self.selection = selection
@@ -211,7 +214,12 @@ class SyncRunner:
             summary.top_fields = self.store.changed_fields_since(started_at)
             self.store.finish_run(run_id, summary.status, summary.as_dict())
         # criteria of versions now current, and what matching reads of them
-        refresh_derived(self.store, workers=self.workers, seconds=summary.stage_seconds)
+        refresh_derived(
+            self.store,
+            workers=self.workers,
+            seconds=summary.stage_seconds,
+            views=self.derive_views,
+        )
         return summary
 
     def _paged(self, summary: SyncSummary, run_id: int, pending: Checkpoint | None) -> str | None:
