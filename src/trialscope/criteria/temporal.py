@@ -45,6 +45,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          + _AMOUNT + r"\s*" + _UNIT + _ANCHOR, "within"),
         (r"\b(?:in|during|over|within|of)\s+the\s+(?:last|past|previous|preceding|prior)\s+"
          + _AMOUNT + r"\s*" + _UNIT + _ANCHOR, "within"),
+        # "within the past year", "in the last month": one of the unit
+        (r"\b(?:in|during|over|within)\s+(?:the\s+(?:last|past|previous|preceding|prior)|a|one)"
+         r"\s+(?P<one>)(?P<unit>year|month|week|day)(?![A-Za-z])" + _ANCHOR, "within"),
         (r"(?:\b(?:less\s+than|fewer\s+than|up\s+to)|<=|<|≤)\s*" + _AMOUNT + r"\s*" + _UNIT
          + _OR_HALF_LIVES + r"(?=\s*(?:\(|,)?\s*(?:prior\s+to|before|since|after|from|ago))"
          + _ANCHOR, "within"),
@@ -75,7 +78,10 @@ def extract_windows(
         for m in pattern.finditer(text, start, end):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            amount = parse_number(m.group("amount2") or m.group("amount"))
+            if "one" in pattern.groupindex:
+                amount: float | None = 1.0
+            else:
+                amount = parse_number(m.group("amount2") or m.group("amount"))
             if amount is None:
                 continue
             unit = m.group("unit")

@@ -63,6 +63,7 @@ from trialscope.match.trials import (
     judge_items,
     record_fields,
     record_fields_key,
+    unless_excepted,
 )
 from trialscope.match.verdicts import CriterionResult, TrialVerdict, Verdict
 
@@ -109,8 +110,9 @@ class CompiledTrial:
     members: tuple[Member, ...] | None = None
 
 
-#: (position in judge_items' list, item, kind, requirements, the keys the item may read)
-JudgedStep = tuple[int, Item, str | None, bool, frozenset[str]]
+#: (position in judge_items' list, item, kind, requirements, the keys the item may read,
+#: what may lift its rule-out: see ``trials.Step``)
+JudgedStep = tuple[int, Item, str | None, bool, frozenset[str], str | None]
 
 
 def judged_steps(compiled: CompiledTrial) -> tuple[JudgedStep, ...]:
@@ -120,12 +122,12 @@ def judged_steps(compiled: CompiledTrial) -> tuple[JudgedStep, ...]:
     if found is None:
         out: list[JudgedStep] = []
         position = 0
-        for item, (kind, requirements, fixed, skip) in compiled.plan.steps:
+        for item, (kind, requirements, fixed, skip, unless) in compiled.plan.steps:
             if skip:
                 continue
             if fixed is None:
                 keys = compiled.keys.get(item.index, _NO_KEYS)
-                out.append((position, item, kind, requirements, keys))
+                out.append((position, item, kind, requirements, keys, unless))
             position += 1
         found = compiled.judged = tuple(out)
     return found
@@ -396,7 +398,7 @@ class BulkJudge:
         base = fill_blank(compiled, parsed, own, profile)
         out = list(base)
         facts, members = self.facts, own_members(compiled, own)
-        for position, item, kind, requirements, keys in judged_steps(compiled):
+        for position, item, kind, requirements, keys, unless in judged_steps(compiled):
             if keys.isdisjoint(known):
                 if members:
                     result = base[position]
@@ -404,6 +406,8 @@ class BulkJudge:
                         out[position] = excludes_everyone(result, item, facts, members, own)
                 continue
             result = self._touched(compiled, item, kind, requirements, own)
+            if unless is not None:
+                result = unless_excepted(result, unless)
             if members and result.verdict is Verdict.MET and result.kind == "exclusion":
                 result = excludes_everyone(result, item, facts, members, own)
             out[position] = result

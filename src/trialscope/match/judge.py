@@ -34,6 +34,9 @@ from trialscope.match.verdicts import (
 )
 from trialscope.match.wording import slug
 
+#: the reason of a result the patient's answer gave
+ANSWERED = "as answered"
+
 
 def judge_item(
     item: Item,
@@ -56,7 +59,7 @@ def judge_item(
         kind = "exclusion"
     answered = facts.patient.answers.get(f"criterion:{reading.slug}")
     if answered is not None:
-        return _result(item, kind, verdict_of(answered), "as answered", Basis.FACT)
+        return _result(item, kind, verdict_of(answered), ANSWERED, Basis.FACT)
     not_applicable = _not_applicable(reading, facts, kind)
     if not_applicable is not None:
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)

@@ -22,7 +22,8 @@ from trialscope.match import alternatives
 from trialscope.match.cohorts import may_have_cohorts, outside_result, read_cohorts
 from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts
-from trialscope.match.judge import judge_item
+from trialscope.match.headings import exception_list, point_under, with_heading_window
+from trialscope.match.judge import ANSWERED, judge_item
 from trialscope.match.population import Member, excludes_everyone, population
 from trialscope.match.primary import healthy
 from trialscope.match.reading import is_requirement_list
@@ -34,6 +35,7 @@ from trialscope.match.verdicts import (
     TrialVerdict,
     Verdict,
 )
+from trialscope.match.wording import slug
 from trialscope.record.ages import age_in_years
 
 #: synthetic item indexes for the structured eligibility fields
@@ -76,8 +78,10 @@ def record_fields(
 
 #: what judging does with one item, whoever the patient: judge it with judge_item's
 #: ``kind`` and ``requirements``, show a fixed result (a bare heading), or skip it (a
-#: heading that only introduces its children): (kind, requirements, fixed result, skip)
-Step = tuple[str | None, bool, CriterionResult | None, bool]
+#: heading that only introduces its children); ``unless``: what may still let in a
+#: patient the item rules out ("unless one of the exceptions listed under it applies"):
+#: (kind, requirements, fixed result, skip, unless)
+Step = tuple[str | None, bool, CriterionResult | None, bool, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +102,31 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
     by_index = {item.index: item for item in parsed.items}
     steps: list[tuple[Item, Step]] = []
     for item in parsed.items:
-        if _is_heading(item, parents):
-            steps.append((item, (None, False, None, True)))
-        elif _is_bare_heading(item):
-            steps.append((item, (None, False, _not_a_criterion(item), False)))
+        parent = by_index.get(item.parent) if item.parent is not None else None
+        relation = point_under(parent, item) if parent is not None else None
+        # "History of another primary malignancy except for:": a rule-out is a question
+        # while one of the exceptions under it may apply
+        unless = _UNLESS_EXCEPTION if item.index in parents and exception_list(item.text) else None
+        if relation == "exception" and parent is not None:
+            steps.append((item, (None, False, _an_exception(item, parent), False, None)))
+        elif _is_heading(item, parents) and unless is None:
+            steps.append((item, (None, False, None, True, None)))
+        elif _is_bare_heading(item) and unless is None:
+            steps.append((item, (None, False, _not_a_criterion(item), False, None)))
         else:
-            parent = by_index.get(item.parent) if item.parent is not None else None
             # no header (old PDQ-style text): every statement must hold, as for inclusions
             kind = "inclusion" if item.kind == "unknown" else None
+            if relation == "negated":
+                kind = "exclusion"  # "No cardiac disease, including any of the following:"
             requirements = parent is not None and is_requirement_list(parent.text)
-            steps.append((item, (kind, requirements, None, False)))
+            if (
+                (kind or item.kind) == "exclusion"
+                and parent is not None
+                and _is_heading(parent, parents)
+            ):
+                # "Any of the following within 6 months before the first dose:"
+                item = with_heading_window(parent, item)
+            steps.append((item, (kind, requirements, None, False, unless)))
     return ItemPlan(
         tuple(steps),
         may_have_cohorts(parsed.items),
@@ -150,11 +169,13 @@ def judge_items(
             if item.index in cohorts.outside:
                 results.append(outside_result(item, cohorts.outside[item.index]))
                 continue
-        kind, requirements, fixed, skip = step
+        kind, requirements, fixed, skip, unless = step
         if fixed is not None:
             results.append(fixed)
         elif not skip:
             result = judge(item, facts, kind=kind, requirements=requirements, own=own)
+            if unless is not None:
+                result = unless_excepted(result, unless)
             results.append(excludes_everyone(result, item, facts, plan.members, own))
     return results
 
@@ -317,6 +338,47 @@ def _is_bare_heading(item: Item) -> bool:
     if item.kind == "exclusion" and ages_only and not item.mentions and _GROUP_LABEL.match(text):
         return True
     return text.endswith(":") and not item.constraints and len(text[:-1].split()) <= _HEADING_WORDS
+
+
+_UNLESS_EXCEPTION = "unless one of the exceptions listed under it applies"
+
+
+def unless_excepted(result: CriterionResult, unless: str) -> CriterionResult:
+    """A rule-out that ``unless`` may lift is a question, not an answer; an open
+    question says what else to ask."""
+    if result.reason == ANSWERED or result.verdict not in (
+        Verdict.UNKNOWN,
+        Verdict.MET,
+        Verdict.NOT_MET,
+    ):
+        return result  # an answer to the question below settles it
+    if not result.decides_against and result.verdict is not Verdict.UNKNOWN:
+        return result
+    text = " ".join(result.text.split()).rstrip(".;: ")
+    text = text[:117] + "…" if len(text) > 120 else text
+    key = f"criterion:{slug(result.text)}"
+    asked = Question(key, f"{text}? (is it one of the exceptions?)")
+    questions = result.questions
+    if all(q.key != key for q in questions):
+        questions = (*questions, asked)
+    return replace(
+        result,
+        verdict=Verdict.UNKNOWN,
+        basis=Basis.NONE,
+        reason=f"{result.reason}; {unless}",
+        questions=questions,
+    )
+
+
+def _an_exception(item: Item, heading: Item) -> CriterionResult:
+    kind = "inclusion" if item.kind == "unknown" else item.kind
+    quoted = heading.text.strip().rstrip(":. ")
+    if len(quoted) > 80:
+        quoted = quoted[:77].rstrip() + "…"
+    return CriterionResult(
+        item.index, kind, item.text, item.span, Verdict.NOT_APPLICABLE,
+        f'an exception to "{quoted}": allowed, asks nothing', Basis.FACT,
+    )  # fmt: skip
 
 
 def _not_a_criterion(item: Item) -> CriterionResult:

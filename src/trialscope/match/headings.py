@@ -1,0 +1,136 @@
+"""What a list heading says about the points under it.
+
+A heading such as "No clinically significant cardiac disease, including any of the
+following:" is skipped as a criterion of its own, but it turns its points around: each
+point names something the patient must *not* have, so it is judged as an exclusion. A
+heading such as "History of another primary malignancy except for:" lists what is
+*allowed*: its points rule no one out, and the heading itself is the criterion, which a
+rule-out cannot settle while an exception might apply. A heading's time window ("Any of
+the following within 6 months before the first dose:") is the window of each point that
+has none of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Literal
+
+from trialscope.criteria import Item
+
+Relation = Literal["negated", "exception"]
+
+# the heading introduces a list: it ends with a colon, or says "the following"
+_LIST = re.compile(r"(?::\s*\.?\s*$|\bthe\s+following\b|\bas\s+follows\b)", re.I)
+# ... and says its points are instances of what it names ("No prior HRT or hysterectomy:"
+# over definitions of menopause is a label, not a list of things to be without)
+_INSTANCES = re.compile(
+    r"\b(?:including|the\s+following|such\s+as|e\.\s?g\b|for\s+example|as\s+follows|any\s+of)"
+    r"|\bof\s*:\s*$",
+    re.I,
+)
+
+# "No ...", "Without ...", "Must not have ...": each point is something to be without
+_ABSENCE = re.compile(
+    r"^\s*(?:(?:patients?|participants?|subjects?)\s+(?:must|should|may)\s+(?:not|have\s+no)\b"
+    r"|(?:must|should)\s+not\b|no\b|not\b|without\b|absence\s+of\b|free\s+of\b"
+    r"|none\s+of\b|(?:has|have)\s+no\b)",
+    re.I,
+)
+# "Patients who have any of the following are NOT eligible:": each point excludes
+_EXCLUDING = re.compile(
+    r"\b(?:any|one|each)\s+of\s+the\s+following\b[^.;()\[\]]*?"
+    r"\b(?:(?:are|is|will\s+be|be)\s+(?:not\s+eligible|ineligible|excluded)"
+    r"|make\S*\s+(?:the\s+|a\s+)?(?:patient|participant|subject)s?\s+ineligible)\b"
+    r"|\b(?:are|is|will\s+be)\s+(?:not\s+eligible|ineligible|excluded)\b[^.;:()]*?"
+    r"\b(?:if|when)\b[^:]*\b(?:any|one)\s+of\s+the\s+following\b",
+    re.I,
+)
+# what makes a heading something other than a plain list of things to be without:
+# counts ("at least two of"), ways in, conditions on whom it asks, definitions
+_NOT_NEGATED = re.compile(
+    r"\b(?:at\s+least|or\s+more|more\s+than|less\s+than|fewer\s+than|only|if|when|unless"
+    r"|defin\w*|criteri\w*|except\w*|allowed|permitted|acceptable|eligible|ineligible"
+    r"|candidates?|contacts?|persons?|people|partners?|requires?d?|must\s+(?:have|be)"
+    r"|determined|judged|assessed|opinion|contraindicat\w*\s+to\s+the\s+following"
+    r"|\d+\s+of)\b",
+    re.I,
+)
+# "except:", "with the following exceptions:", "Exceptions are allowed for the following"
+_EXCEPTIONS = re.compile(
+    r"\b(?:except(?:\s+(?:for|that|as\s+(?:noted|listed|follows)|the\s+following))?"
+    r"|(?:with|are)\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?"
+    r"|(?:permissible|permitted|allowed)\s+exceptions?"
+    r"|exceptions?\s+(?:are|is)\s+(?:allowed|permitted|made)\b[^:]{0,60})"
+    r"(?:\s+(?:the\s+)?(?:following|below)(?:\s+\w+)?)?\s*:\s*\.?\s*$",
+    re.I,
+)
+# a point worded as a way in or with its own negation keeps its own reading
+_OWN_NEGATION = re.compile(
+    r"^\s*(?:no|not|none|without|absence\s+of|free\s+of|negative|never)\b"
+    r"|\b(?:must|should|may|can)\s*not\b|\bcannot\b|\bis\s+not\b|\bare\s+not\b",
+    re.I,
+)
+_PERMISSION = re.compile(
+    r"\b(?:allowed|permitted|acceptable|eligible|may\s+(?:be\s+)?(?:included|enrolled"
+    r"|participate|have))\b",
+    re.I,
+)
+_HEADING_WORDS = 4
+
+
+def negated_list(text: str) -> bool:
+    """A heading whose points are each something the patient must not have."""
+    if not _LIST.search(text):
+        return False
+    if _EXCLUDING.search(text):
+        return True
+    if len(text.rstrip(" :.").split()) <= _HEADING_WORDS:
+        return False  # "No prior therapy:" is a label, its points say what they mean
+    return (
+        bool(_ABSENCE.match(text))
+        and bool(_INSTANCES.search(text))
+        and not _NOT_NEGATED.search(text)
+    )
+
+
+def exception_list(text: str) -> bool:
+    """A heading whose points are exceptions to it ("... except for:"); exceptions to a
+    permission ("Concurrent chemotherapy allowed except for the following:") are what
+    it forbids, a negated list."""
+    return bool(_EXCEPTIONS.search(text)) and not _forbids(text)
+
+
+def _forbids(text: str) -> bool:
+    allowed = _PERMISSION.search(_EXCEPTIONS_ALLOWED.sub("", text))
+    return allowed is not None and not _ABSENCE.match(text)
+
+
+_EXCEPTIONS_ALLOWED = re.compile(r"\bexceptions?\s+(?:are|is)\s+(?:allowed|permitted)", re.I)
+
+
+def point_under(heading: Item, point: Item) -> Relation | None:
+    """How ``heading`` turns ``point``: its exceptions ask nothing; under a negated list,
+    an inclusion point is judged as an exclusion (a point with its own negation or a
+    way in keeps its own reading)."""
+    if exception_list(heading.text):
+        return "exception"
+    if point.kind == "exclusion":
+        return None
+    if _EXCEPTIONS.search(heading.text) and _forbids(heading.text):
+        return "negated"  # "Concurrent hormonal therapy allowed except:": those are not
+    if heading.parent is not None or not negated_list(heading.text):
+        return None  # a nested heading is a part of its own parent's criterion
+    if _OWN_NEGATION.search(point.text) or _PERMISSION.search(point.text):
+        return None
+    return "negated"
+
+
+def with_heading_window(heading: Item, point: Item) -> Item:
+    """``point`` with ``heading``'s "within" windows when it has no window of its own:
+    "Any of the following within 6 months before the first dose:" / "Myocardial
+    infarction" asks about a myocardial infarction in the last 6 months."""
+    if point.windows:
+        return point
+    windows = tuple(w for w in heading.windows if w.relation == "within")
+    return replace(point, windows=windows) if windows else point
