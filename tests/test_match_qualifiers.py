@@ -621,3 +621,26 @@ def test_reasons_say_what_the_record_holds() -> None:
     elsewhere = judged(BRAIN, "exclusion", "Prior pelvic radiation")
     assert "patient does not have" not in elsewhere.reason
     assert "went to another site" in elsewhere.reason
+
+
+RA_ON_METHOTREXATE = (
+    "A 55-year-old woman with rheumatoid arthritis. Current medications: methotrexate."
+)
+
+
+@pytest.mark.parametrize(
+    ("criterion", "with_prednisone", "with_methotrexate"),
+    [
+        # "steroids" was read as every immunosuppressant: methotrexate met it
+        ("Chronic steroid therapy", Verdict.MET, Verdict.NOT_MET),
+        ("Chronic use of steroids", Verdict.MET, Verdict.NOT_MET),
+        ("Current use of systemic corticosteroids", Verdict.MET, Verdict.NOT_MET),
+        ("Immunosuppressive therapy", Verdict.MET, Verdict.MET),
+    ],
+)
+def test_a_steroid_is_not_every_immunosuppressant(
+    criterion: str, with_prednisone: Verdict, with_methotrexate: Verdict
+) -> None:
+    on_prednisone = f"{RA_ON_METHOTREXATE[:-1]}, prednisone."
+    assert judged(on_prednisone, "exclusion", criterion).verdict is with_prednisone
+    assert judged(RA_ON_METHOTREXATE, "exclusion", criterion).verdict is with_methotrexate

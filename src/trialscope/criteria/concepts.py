@@ -160,8 +160,8 @@ _THERAPY: dict[str, str] = {
     "therapy; anti-cancer therapy; antitumor therapy; antineoplastic therapy; anti-tumor "
     "treatment",
     "immunosuppressants": "immunosuppressive agents; immunosuppressive therapy; "
-    "immunosuppressants; immunosuppressive drugs; systemic corticosteroids; corticosteroids; "
-    "steroids",
+    "immunosuppressants; immunosuppressive drugs; immunosuppressive treatment; "
+    "immunosuppressive medication{s|}",
     "transplantation": "stem cell transplant; stem cell transplantation; bone marrow "
     "transplant; liver transplantation; liver transplant",
 }
