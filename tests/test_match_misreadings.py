@@ -397,3 +397,22 @@ def test_a_denied_lab_bound_after_baseline_words() -> None:
     note = "A 64-year-old man with metastatic colon adenocarcinoma. Albumin 3.6 g/dL."
     criterion = "Must not have baseline serum albumin of less than 3.0 g/dl."
     assert judged(note, "inclusion", criterion).verdict is Verdict.MET
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "reason"),
+    [
+        # the bound was shown converted ("meets glucose <= 5.55062 mmol/L"): a person
+        # compares the numbers as written
+        ("Fasting glucose 100 mg/dL.", "Fasting glucose <= 100 mg/dL",
+         "Glucose 100 mg/dL meets glucose <= 100 mg/dL"),
+        ("Hemoglobin 9.5 g/dL.", "Hemoglobin >= 9 g/dL",
+         "Hemoglobin 9.5 g/dL meets hemoglobin >= 9 g/dL"),
+        ("Glucose 6.1 mmol/L.", "Glucose < 100 mg/dL",
+         "Glucose 6.1 mmol/L fails glucose < 100 mg/dL (< 5.55062 mmol/L)"),
+        ("HbA1c 8%.", "HbA1c 7.0-9.5%", "HbA1c 8 % meets hba1c 7-9.5 %"),
+    ],
+)  # fmt: skip
+def test_a_bound_reads_as_the_criterion_wrote_it(note: str, criterion: str, reason: str) -> None:
+    result = judged(f"A 50-year-old man with diabetes. {note}", "inclusion", criterion)
+    assert result.reason == reason

@@ -180,7 +180,30 @@ def _constraint(
     ok = _within(value, constraint)
     shown = _shown(lab.value, lab.unit, value, unit)
     ev = [Evidence(f"{label} {shown}", lab.source)]
+    given = as_written(constraint)
+    if given is not None and _same_unit(lab.unit, constraint.raw_unit):
+        # "Glucose 100 mg/dL meets glucose <= 100 mg/dL": both as written, no conversion
+        shown, wanted = f"{lab.value:g} {lab.unit or ''}".strip(), given
+    elif given is not None:
+        wanted = f"{given} ({wanted.removeprefix(constraint.variable).strip()})"
     return verdict_of(ok), f"{label} {shown} {'meets' if ok else 'fails'} {wanted}", ev, None
+
+
+def as_written(constraint: Constraint) -> str | None:
+    """The bound in the criterion's own unit ("glucose <= 100 mg/dL") when it was
+    converted to another (5.55062 mmol/L), else None."""
+    if not constraint.raw_unit or constraint.raw_unit == constraint.unit:
+        return None
+    bound = constraint.raw_value.strip()
+    text = bound if constraint.operator == "range" else f"{constraint.operator} {bound}"
+    text = f"{constraint.variable} {text}"
+    return text if constraint.condition is None else f"{text} if {constraint.condition}"
+
+
+def _same_unit(written: str | None, criterion: str | None) -> bool:
+    if not written or not criterion:
+        return False
+    return written.replace(" ", "").lower() == criterion.replace(" ", "").lower()
 
 
 #: a multiple of the limit of normal a criterion can name
