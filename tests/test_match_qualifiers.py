@@ -644,3 +644,18 @@ def test_a_steroid_is_not_every_immunosuppressant(
     on_prednisone = f"{RA_ON_METHOTREXATE[:-1]}, prednisone."
     assert judged(on_prednisone, "exclusion", criterion).verdict is with_prednisone
     assert judged(RA_ON_METHOTREXATE, "exclusion", criterion).verdict is with_methotrexate
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        # asthma is a hypersensitivity in MeSH, not what a screener calls an allergy: asked
+        ("A 40-year-old man with COVID-19. Comorbid respiratory diseases: asthma.",
+         Verdict.UNKNOWN),
+        ("A 40-year-old man. Penicillin allergy.", Verdict.MET),
+        ("A 40-year-old man with asthma. Allergies: none.", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_asthma_is_not_an_allergy_on_its_own(note: str, verdict: Verdict) -> None:
+    result = judged(note, "exclusion", "Allergy")
+    assert result.verdict is verdict, result.reason

@@ -104,6 +104,12 @@ def seen_condition(
         if context.excepted and facts.about_any(condition, context.excepted):
             continue  # "eye disease other than glaucoma": the glaucoma does not count
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
+        if _ALLERGY.search(mention.text) and not _ALLERGY.search(condition.name):
+            # "Allergy": asthma and eczema are hypersensitivities in MeSH, but not what a
+            # screener calls an allergy; whether this one is, is asked
+            seen.broader.append(evidence)
+            seen.kind = seen.kind or mention.text
+            continue
         if qualifier and not all(
             _recorded(w, condition, facts) or (after and _in_sentence(w, condition))
             for w in qualifier
@@ -225,6 +231,9 @@ def _long_enough(
     # "diagnosed a year ago" is 365 days for a window of 365.25: a date a note gives in
     # its own words is no more precise than them, so the bound gets a few days' slack
     return all(lasted >= w.days - max(1.0, 0.03 * w.days) for w in windows)
+
+
+_ALLERGY = re.compile(r"allerg|hypersensitiv|anaphyla|atop", re.I)
 
 
 def _above(concept: str, own: frozenset[str]) -> bool:
