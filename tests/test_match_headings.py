@@ -151,6 +151,23 @@ def test_a_headings_window_is_its_points(history: str, verdict: Verdict) -> None
     assert mi.verdict is verdict, mi.reason
 
 
+def test_points_of_a_definition_ask_nothing() -> None:
+    criteria = """DISEASE CHARACTERISTICS:
+
+* Measurable disease
+* The following are not considered measurable:
+
+  * Ascites or pleural effusion
+  * Bone marrow involvement
+"""
+    verdict, results = _judged(criteria, f"{PANCREAS} Past medical history: none.")
+    for start in ("Ascites", "Bone marrow"):
+        point = _point(results, start)
+        assert point.verdict is Verdict.NOT_APPLICABLE, point.reason
+        assert point.reason.startswith("part of a definition")
+    assert verdict is not TrialVerdict.INELIGIBLE
+
+
 def test_exceptions_to_a_permission_are_forbidden() -> None:
     criteria = """PRIOR CONCURRENT THERAPY:
 
@@ -177,6 +194,19 @@ def test_exceptions_to_a_permission_are_forbidden() -> None:
         ("There is no reasonable revascularization option as determined by the surgeon:", False),
         ("No contraindication to the following procedures:", False),
         ("No other diagnosis (past or present) of:", True),
+        (
+            "More than 7 days since prior and no concurrent CYP3A4 inhibitors, including any of the"
+            " following:",
+            True,
+        ),
+        (
+            "Patients must not be receiving concomitant treatment with any of the following (prior"
+            " use is allowed, but must have been discontinued 7 days before):",
+            True,
+        ),
+        ("No rapidly progressive disease as defined by 1 or more of the following:", True),
+        ("No equivocal myelomatosis, defined by the following criteria:", False),
+        ("Patient or her household contacts must not have any of the following:", False),
         ("No more than 2 of the following:", False),
         ("Not eligible for allogeneic transplant because of one of the following:", False),
         ("Must not be pregnant or nursing, unless one of the following:", False),

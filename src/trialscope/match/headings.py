@@ -87,11 +87,40 @@ def negated_list(text: str) -> bool:
         return True
     if len(text.rstrip(" :.").split()) <= _HEADING_WORDS:
         return False  # "No prior therapy:" is a label, its points say what they mean
+    # an aside says nothing of the points ("(prior use is allowed, but ...)"), and "1 or
+    # more of" is "any of": "No rapidly progressive disease as defined by 1 or more of"
+    plain = _ANY_OF.sub("any of", _ASIDE.sub(" ", text))
+    if _SINCE_AND_NO.match(plain):
+        return True  # "More than 7 days since prior and no concurrent CYP3A4 inhibitors,"
+    if _DEFINED_BY_ANY.search(plain) and _ABSENCE.match(plain):
+        return True
     return (
-        bool(_ABSENCE.match(text))
-        and bool(_INSTANCES.search(text))
-        and not _NOT_NEGATED.search(text)
+        bool(_ABSENCE.match(plain))
+        and bool(_INSTANCES.search(plain))
+        and not _NOT_NEGATED.search(plain)
     )
+
+
+def definition_list(text: str) -> bool:
+    """A heading whose points define a word of the criteria ("The following are not
+    considered measurable:"): they ask nothing of the patient on their own."""
+    return bool(_DEFINITION.search(text))
+
+
+_ASIDE = re.compile(r"\([^()]*\)")
+_ANY_OF = re.compile(r"\b(?:1|one)\s+or\s+more\s+of\b", re.I)
+_DEFINED_BY_ANY = re.compile(r"\bdefined\s+(?:by|as)\s+any\s+of\s+the\s+following\b", re.I)
+_SINCE_AND_NO = re.compile(
+    r"^\s*(?:more\s+than|at\s+least|over)\s+\d+\s+\w+\s+since\s+prior\s+and\s+no\s+"
+    r"(?:concurrent|other)\b[^:]*\b(?:including|such\s+as|the\s+following)\b",
+    re.I,
+)
+_DEFINITION = re.compile(
+    r"\bthe\s+following\s+(?:\w+\s+){0,2}(?:are|is)\s+(?:not\s+)?considered\s+"
+    r"(?:non-?)?(?:measurable|evaluable)"
+    r"|\bthe\s+following\s+(?:\w+\s+){0,2}do(?:es)?\s+not\s+qualify\b",
+    re.I,
+)
 
 
 def exception_list(text: str) -> bool:

@@ -22,7 +22,12 @@ from trialscope.match import alternatives
 from trialscope.match.cohorts import may_have_cohorts, outside_result, read_cohorts
 from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts
-from trialscope.match.headings import exception_list, point_under, with_heading_window
+from trialscope.match.headings import (
+    definition_list,
+    exception_list,
+    point_under,
+    with_heading_window,
+)
 from trialscope.match.judge import ANSWERED, judge_item
 from trialscope.match.population import Member, excludes_everyone, population
 from trialscope.match.primary import healthy
@@ -109,6 +114,8 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
         unless = _UNLESS_EXCEPTION if item.index in parents and exception_list(item.text) else None
         if relation == "exception" and parent is not None:
             steps.append((item, (None, False, _an_exception(item, parent), False, None)))
+        elif parent is not None and definition_list(parent.text):
+            steps.append((item, (None, False, _a_definition(item, parent), False, None)))
         elif _is_heading(item, parents) and unless is None:
             steps.append((item, (None, False, None, True, None)))
         elif _is_bare_heading(item) and unless is None:
@@ -378,6 +385,15 @@ def _an_exception(item: Item, heading: Item) -> CriterionResult:
     return CriterionResult(
         item.index, kind, item.text, item.span, Verdict.NOT_APPLICABLE,
         f'an exception to "{quoted}": allowed, asks nothing', Basis.FACT,
+    )  # fmt: skip
+
+
+def _a_definition(item: Item, heading: Item) -> CriterionResult:
+    kind = "inclusion" if item.kind == "unknown" else item.kind
+    quoted = heading.text.strip().rstrip(":. ")
+    return CriterionResult(
+        item.index, kind, item.text, item.span, Verdict.NOT_APPLICABLE,
+        f'part of a definition ("{quoted[:80]}"): asks nothing on its own', Basis.FACT,
     )  # fmt: skip
 
 
