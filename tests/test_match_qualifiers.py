@@ -659,3 +659,20 @@ def test_a_steroid_is_not_every_immunosuppressant(
 def test_asthma_is_not_an_allergy_on_its_own(note: str, verdict: Verdict) -> None:
     result = judged(note, "exclusion", "Allergy")
     assert result.verdict is verdict, result.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion"),
+    [
+        # "that cannot be controlled" after the name says which hypertension is meant: a
+        # patient with hypertension on amlodipine failed the inclusion outright
+        ("inclusion", "No hypertension that cannot be controlled by medications"),
+        ("exclusion", "Hypertension not adequately controlled by medication"),
+        ("exclusion", "Hypertension which is poorly controlled"),
+    ],
+)
+def test_uncontrolled_after_the_name_is_asked(kind: str, criterion: str) -> None:
+    note = "A 60-year-old man with renal cell carcinoma. Past medical history: hypertension."
+    result = judged(f"{note} Current medications: amlodipine.", kind, criterion)
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+    assert "uncontrolled" in result.reason

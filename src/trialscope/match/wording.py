@@ -420,7 +420,20 @@ def severity(item: Item, mention: Mention) -> str | None:
     before = item.text[max(0, start - 40) : start]
     cut = max((m.end() for m in _CLAUSE_END.finditer(before)), default=0)
     found = _SEVERITY.search(before[cut:])
-    return found.group(1).lower() if found else None
+    if found is not None:
+        return found.group(1).lower()
+    if _UNCONTROLLED_AFTER.match(item.text, mention.span[1] - item.span[0]):
+        return "uncontrolled"  # "hypertension that cannot be controlled by medications"
+    return None
+
+
+_UNCONTROLLED_AFTER = re.compile(
+    r"\s*,?\s*(?:(?:that|which)\s+(?:cannot|can\s*not|could\s+not|is\s+not|are\s+not"
+    r"|has\s+not\s+been|have\s+not\s+been)\s+(?:be\s+)?(?:well\s+|adequately\s+)?controlled"
+    r"|(?:that|which)\s+(?:is|are)\s+(?:uncontrolled|poorly[- ]controlled)"
+    r"|not\s+(?:well\s+|adequately\s+)?controlled\b|poorly[- ]controlled\b)",
+    re.I,
+)
 
 
 # a state of a disease, not the disease: "No known recurrence of breast cancer"
