@@ -46,8 +46,8 @@ import psutil
 from import_bench import RECORD_FOLDERS, build_scale_up
 
 from trialscope import importer
-from trialscope.criteria.store import parse_pending
 from trialscope.criteria.vocabulary import terminology
+from trialscope.derived import refresh_derived, refresh_marked_views
 from trialscope.search import index as search_index
 from trialscope.search import related
 from trialscope.search.tantivy_index import top_index
@@ -165,6 +165,7 @@ DERIVED = (
     "related_lists",
     "related_features",
     "related_dirty",
+    "related_log",
 )
 
 
@@ -173,6 +174,7 @@ def reset_copy(base: Path, db: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(f"{db}.tantivy", ignore_errors=True)
+    Path(f"{db}.related").unlink(missing_ok=True)
     source, target = sqlite3.connect(base), sqlite3.connect(db)
     with contextlib.closing(source), contextlib.closing(target):
         source.backup(target)
@@ -181,6 +183,12 @@ def reset_copy(base: Path, db: Path) -> None:
             copy.execute(f"DELETE FROM {table}")
         copy.execute("INSERT INTO search_dirty (nct_id) SELECT nct_id FROM studies")
         copy.execute("UPDATE search_state SET generation = 0")
+        copy.execute("UPDATE related_state SET generation = 0")
+        # every open trial's view is made again, found from the marks as import finds it
+        copy.execute(
+            "INSERT OR REPLACE INTO derive_dirty (nct_id, version_id)"
+            " SELECT nct_id, current_version_id FROM studies"
+        )
 
 
 def digests(store: SQLiteStore) -> dict[str, str]:
@@ -240,29 +248,31 @@ def main() -> None:
         started = time.perf_counter()
 
         def storing() -> int:
-            # the importer's closing sweeps (unparsed criteria, then the open trials' match
-            # views) are measured as their own stages
-            sweep, views = importer.parse_pending, importer.refresh_views
-            importer.parse_pending = lambda *a, **k: 0  # type: ignore[assignment]
-            importer.refresh_views = lambda *a, **k: 0  # type: ignore[assignment]
+            # the importer's closing refresh (criteria parses, then the open trials' match
+            # views) is measured as its own stages
+            derive = importer.refresh_derived
+            importer.refresh_derived = lambda *a, **k: None  # type: ignore[assignment]
             try:
                 summary = importer.import_paths(store, paths, workers=args.workers)
             finally:
-                importer.parse_pending = sweep  # type: ignore[assignment]
-                importer.refresh_views = views  # type: ignore[assignment]
+                importer.refresh_derived = derive  # type: ignore[assignment]
             return summary.records_read
 
         if args.base is None:
             measure("storing", storing, args.profile, rows)
             measure(
                 "criteria",
-                lambda: parse_pending(store, workers=args.workers),
+                lambda: refresh_derived(store, workers=args.workers, views=False).parsed,
                 args.profile,
                 rows,
             )
         pooled = {"workers": args.workers}
-        views = importer.refresh_views
-        measure("views", lambda: views(store, **_accepted(views, pooled)), args.profile, rows)
+        measure(
+            "views",
+            lambda: refresh_marked_views(store, workers=args.workers)[0],
+            args.profile,
+            rows,
+        )
         index = search_index.refresh
         measure("index", lambda: index(store, **_accepted(index, pooled)), args.profile, rows)
         top = top_index(store)
