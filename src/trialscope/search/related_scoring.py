@@ -57,6 +57,27 @@ _SLACK = 1e-3
 
 
 @dataclass(frozen=True, slots=True)
+class _Scratch:
+    """Work arrays of one process's searches: trials seen, the query's weight of each
+    feature (0: not shared), the query's gating concepts."""
+
+    seen: np.ndarray[Any, np.dtype[np.bool_]]
+    table: np.ndarray[Any, np.dtype[np.float64]]
+    gated: np.ndarray[Any, np.dtype[np.bool_]]
+
+
+def _round4(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``round(v, 4)`` of each value, exactly as Python rounds it: numpy's rint of v × 10⁴
+    picks the same integer unless v × 10⁴ lies within rounding error of a half, and those
+    few are rounded by Python."""
+    scaled = values * 10000.0
+    out: np.ndarray[Any, Any] = np.rint(scaled) / 10000.0
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        out[i] = round(float(values[i]), 4)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class Neighbour:
     nct_id: str
     score: float
@@ -242,6 +263,11 @@ class Corpus:
         norm = np.sqrt(np.bincount(row_doc[titles], weights=squares, minlength=total))
         norm[norm == 0] = 1.0
         self._title_norm = array("d", norm.tobytes())
+        # the same memory as numpy arrays, for the search's gathers
+        self._np_forward = np.frombuffer(self._forward, dtype=np.int32)
+        self._np_starts = np.frombuffer(self._starts, dtype=np.int64)
+        self._np_postings = np.frombuffer(self._postings, dtype=np.int32)
+        self._np_title_norm = np.frombuffer(self._title_norm, dtype=np.float64)
         #: trials scored so far, over all queries (the benchmark's measure of work)
         self.scored = 0
 
@@ -261,7 +287,14 @@ class Corpus:
 
         With a :attr:`budget`, the search also stops once it has scored that many
         trials: the best of those met first (through the rarest, most telling features,
-        newest trials first), not always the exact top ``k``."""
+        newest trials first), not always the exact top ``k``.
+
+        The walk is the one the module docstring describes, feature by feature; the
+        trials met are scored in blocks with numpy (one gather of their features, one
+        sum per trial) instead of one set intersection each in Python, then the stopping
+        test is replayed feature by feature over the block's scores, so the trials
+        listed, the trials counted as scored and every score are what a walk scoring
+        each trial as it meets it gives (tests/test_related_scoring.py)."""
         q = self.doc.get(nct_id)
         if q is None:
             return []
@@ -278,59 +311,142 @@ class Corpus:
             ),
             key=lambda u: -u[2] / u[0],
         )
-        remaining = [0.0] * (len(units) + 1)
-        title_left = [0.0] * (len(units) + 1)
-        gates_left = [0] * (len(units) + 1)
+        # the most the features from each one on can add (the stopping test's bound)
+        bounds = [0.0] * len(units)
+        left = title = 0.0
+        walk = len(units)  # a trial met after the last gating concept is never listed
+        gating = gate is None
         for at in range(len(units) - 1, -1, -1):
             _, f, most = units[at]
-            is_title = f in titles
-            remaining[at] = remaining[at + 1] + (0.0 if is_title else most)
-            title_left[at] = title_left[at + 1] + (most if is_title else 0.0)
-            gates_left[at] = gates_left[at + 1] + (gate is not None and f in gate)
-        best: list[float] = []  # the k best scores so far (a min-heap)
-        found: dict[int, tuple[float, float]] = {}
-        seen = {q}
+            if f in titles:
+                title += most
+            else:
+                left += most
+            bounds[at] = left + min(TITLE_WEIGHT, title)
+            if gate is not None and not gating and f in gate:
+                gating, walk = True, at + 1
+        if not gating:
+            walk = 0
         # one table: concept and intervention weights, and title words as -IDF²
         table = {**weights, **{f: -w for f, w in titles.items()}}
-        forward, starts, postings = self._forward, self._starts, self._postings
-        title_norm, post_starts = self._title_norm, self._post_starts
+        scratch = self._scratch()
+        keys = np.fromiter(table, dtype=np.int64, count=len(table))
+        scratch.table[keys] = np.fromiter(table.values(), dtype=np.float64, count=len(table))
+        gates = np.fromiter(gate or (), dtype=np.int64)
+        scratch.gated[gates] = True
+        scratch.seen[q] = True
+        met: list[np.ndarray[Any, Any]] = []
         budget = len(self) if self.budget is None else self.budget
-        for at, (_, f, _) in enumerate(units):
-            if len(seen) > budget:
-                break  # enough met: the rest would cost more than they are likely to add
-            bound = remaining[at] + min(TITLE_WEIGHT, title_left[at])
-            if len(best) >= k and best[0] > bound + _SLACK:
-                break  # no trial not yet seen can reach the list
-            if gate is not None and not gates_left[at]:
-                break  # a trial not yet seen shares none of the concepts: never listed
-            for d in postings[post_starts[f] : post_starts[f + 1]]:
-                if d in seen:
-                    continue
-                if len(seen) > budget:
-                    break
-                seen.add(d)
-                scored = _score(
-                    table, gate, norm, forward[starts[d] : starts[d + 1]], title_norm[d]
-                )
-                if scored is None:
-                    continue
-                score = scored[0]
-                found[d] = scored
-                if len(best) < k:
-                    heapq.heappush(best, score)
-                elif score > best[0]:
-                    heapq.heapreplace(best, score)
-        self.scored += len(seen) - 1
+        best: list[float] = []  # the k best scores so far (a min-heap)
+        kept: list[tuple[np.ndarray[Any, Any], ...]] = []
+        scored = at = 0
+        try:
+            while at < walk and scored < budget:
+                # a block of features: the trials each meets first, up to the budget
+                first, block, parts, size = at, [0], [], 0
+                while at < walk and size < max(64, scored) and scored + size < budget:
+                    new = self._unseen(units[at][1], budget - scored - size, scratch.seen)
+                    scratch.seen[new] = True
+                    met.append(new)
+                    parts.append(new)
+                    size += len(new)
+                    block.append(size)
+                    at += 1
+                docs = np.concatenate(parts)
+                score, similarity, listed = self._score_block(docs, scratch, gate, norm)
+                scores, ok = score.tolist(), listed.tolist()
+                end = size
+                for n in range(at - first):
+                    if len(best) >= k and best[0] > bounds[first + n] + _SLACK:
+                        end, at = block[n], walk  # no trial not yet seen can reach the list
+                        break
+                    for i in range(block[n], block[n + 1]):
+                        if ok[i]:
+                            if len(best) < k:
+                                heapq.heappush(best, scores[i])
+                            elif scores[i] > best[0]:
+                                heapq.heapreplace(best, scores[i])
+                kept.append((docs[:end], score[:end], similarity[:end], listed[:end]))
+                scored += end
+        finally:
+            scratch.table[keys] = 0.0
+            scratch.gated[gates] = False
+            scratch.seen[q] = False
+            for docs in met:
+                scratch.seen[docs] = False
+        self.scored += scored
         if not best:
             return []
         cutoff = best[0]  # the k-th best, or the lowest when fewer were found
-        ranked = [
-            Neighbour(self.ids[d], score, similarity, self._updated[d])
-            for d, (score, similarity) in found.items()
-            if score >= cutoff
-        ]
+        ranked = []
+        for docs, score, similarity, listed in kept:
+            chosen = np.flatnonzero(listed & (score >= cutoff))
+            for d, value, close in zip(
+                docs[chosen].tolist(),
+                score[chosen].tolist(),
+                similarity[chosen].tolist(),
+                strict=True,
+            ):
+                ranked.append(Neighbour(self.ids[d], value, close, self._updated[d]))
         ranked.sort(key=order_key)
         return ranked[:k]
+
+    def _unseen(self, f: int, room: int, seen: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The first ``room`` trials of feature ``f``'s postings not yet seen, in order."""
+        at, end = self._post_starts[f], self._post_starts[f + 1]
+        step = 2 * room + 64
+        found: list[np.ndarray[Any, Any]] = []
+        while at < end and room > 0:
+            part = self._np_postings[at : min(end, at + step)]
+            new = part[~seen[part]][:room]
+            found.append(new)
+            room -= len(new)
+            at += step
+            step *= 2
+        if len(found) == 1:
+            return found[0]
+        return np.concatenate(found) if found else self._np_postings[:0]
+
+    def _score_block(
+        self, docs: np.ndarray[Any, Any], scratch: _Scratch, gate: set[int] | None, norm: float
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """(score, title similarity, listable) of each trial in ``docs``: :func:`_score`'s
+        arithmetic, in the same order (each trial's features ascending), for many."""
+        count = len(docs)
+        begin = self._np_starts[docs]
+        lengths = self._np_starts[docs + 1] - begin
+        owner = np.repeat(np.arange(count), lengths)
+        offsets = np.cumsum(lengths) - lengths
+        features = self._np_forward[np.arange(len(owner)) + (begin - offsets)[owner]]
+        w = scratch.table[features]
+        shared = np.flatnonzero(w)  # usually a few of a trial's dozens
+        w, owner, features = w[shared], owner[shared], features[shared]
+        positive = w > 0
+        # bincount adds each trial's values in order, as _score's loop does
+        score = np.bincount(owner, np.where(positive, w, 0.0), count)
+        dot = np.bincount(owner, np.where(positive, 0.0, -w), count)
+        similarity = np.zeros(count)
+        titled = np.flatnonzero(dot)
+        similarity[titled] = _round4(dot[titled] / (norm * self._np_title_norm[docs[titled]]))
+        score = _round4(score + TITLE_WEIGHT * similarity)
+        listed = score > 0
+        if gate is not None:
+            shares = owner[positive & scratch.gated[features]]
+            listed &= np.bincount(shares, minlength=count) > 0
+        return score, similarity, listed
+
+    def _scratch(self) -> _Scratch:
+        """Per-process work arrays of :meth:`neighbours`, made on first use (after a fork,
+        each worker makes its own) and left clean after each search."""
+        scratch = self.__dict__.get("_scratch_arrays")
+        if scratch is None:
+            scratch = _Scratch(
+                np.zeros(len(self.ids), dtype=bool),
+                np.zeros(len(self._df), dtype=np.float64),
+                np.zeros(len(self._df), dtype=bool),
+            )
+            self.__dict__["_scratch_arrays"] = scratch
+        return scratch
 
     def standing(self, nct_id: str, other: str) -> Neighbour | None:
         """What ``other`` scores in ``nct_id``'s search, as :meth:`neighbours` scores it
@@ -387,8 +503,9 @@ def _score(
     shares no gating concept or scores nothing. :meth:`Corpus.neighbours` and
     :meth:`Corpus.standing` both score with it, so a standing is what the search gives."""
     score, dot, shares = 0.0, 0.0, gate is None
-    # the shared features, found in C; usually a few of a trial's dozens
-    for g in table.keys() & features:
+    # the shared features, found in C (usually a few of a trial's dozens), added in
+    # ascending order as Corpus._score_block adds them
+    for g in sorted(table.keys() & features):
         w = table[g]
         if w > 0:
             score += w
