@@ -676,3 +676,28 @@ def test_uncontrolled_after_the_name_is_asked(kind: str, criterion: str) -> None
     result = judged(f"{note} Current medications: amlodipine.", kind, criterion)
     assert result.verdict is Verdict.UNKNOWN, result.reason
     assert "uncontrolled" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict", "says"),
+    [
+        # a chronic disease in the past medical history was skipped by "uncontrolled" (a
+        # word that asks for a current one), and the answer said "diabetes is not in the
+        # patient's history" of a patient whose history lists it
+        ("Uncontrolled diabetes", Verdict.UNKNOWN, "patient has diabetes; is it uncontrolled"),
+        ("Uncontrolled hypertension", Verdict.UNKNOWN, "patient has hypertension"),
+        ("Active pneumonia", Verdict.NOT_MET, "patient does not have pneumonia"),
+    ],
+)
+def test_a_disease_in_the_past_history_is_never_said_to_be_absent(
+    criterion: str, verdict: Verdict, says: str
+) -> None:
+    note = (
+        "A 60-year-old man with renal cell carcinoma. Past medical history: hypertension,"
+        " diabetes, pneumonia in 2019."
+    )
+    result = judged(note, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason
+    assert result.reason.startswith(says), result.reason
+    assert "not in the patient's history" not in result.reason
+    assert result.evidence

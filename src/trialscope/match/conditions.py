@@ -77,7 +77,16 @@ def seen_condition(
     earlier: list[Evidence] = []  # there, but outside the window the item asks about
     for fact in found:
         condition = fact.condition
-        if wants_active and condition.status == "history":
+        # "Uncontrolled diabetes" for a diabetes in the past medical history: a chronic
+        # disease on record, whether it is controlled is asked below
+        chronic = bool(severity) and condition.resolved is None
+        if wants_active and condition.status == "history" and not chronic:
+            if kind == "exclusion":
+                # "Active pneumonia" for one in the past history: not now, as far as the
+                # record says (and the answer shows the history it read); an inclusion
+                # ("active rheumatoid arthritis") is left open as before
+                now = f"{condition.name} (history), not said to be current"
+                earlier.append(Evidence(now, condition.source))
             continue
         if (
             condition.resolved is not None

@@ -60,7 +60,12 @@ def _mention(
         seen = seen_condition(item, mention, facts, own, kind)
     negate = mention.negated if negate is None else negate
     named = seen.named
-    if mention.category == "condition" and not seen.present and not seen.absent:
+    if (
+        mention.category == "condition"
+        and not seen.present
+        and not seen.absent
+        and not seen.broader  # "uncontrolled diabetes" for a diabetes on record: asked
+    ):
         closed = closed_world(item, mention, facts, kind, own)
         if closed is not None:
             seen.absent, seen.kind = [closed], None
