@@ -126,11 +126,8 @@ def import_paths(
     batch_size: int = 500,
     workers: int = 1,
     on_progress: Callable[[ImportProgress], None] | None = None,
-    views: bool = True,
 ) -> ImportSummary:
-    """Import every record found under ``paths``; see the module docstring. ``views=False``
-    leaves the open trials' match views (and their marks) to the caller
-    (``derived.views_beside`` the search index, as ``trialscope import`` does)."""
+    """Import every record found under ``paths``; see the module docstring."""
     path_list: Sequence[str | Path] = list(paths)
     reader = SourceReader.expand(path_list)
     run_id = store.begin_run([str(p) for p in path_list])
@@ -163,5 +160,5 @@ def import_paths(
             on_progress(ImportProgress(done, 0, 0, stage="criteria", total_records=total))
 
     # criteria of the versions that became current, then what matching reads of them
-    refresh_derived(store, workers=workers, on_progress=criteria_progress, views=views)
+    refresh_derived(store, workers=workers, on_progress=criteria_progress)
     return summary

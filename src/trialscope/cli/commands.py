@@ -21,7 +21,6 @@ from trialscope.cli.app import app, state
 from trialscope.cli.options import JsonFlag
 from trialscope.cli.output import console, err_console, print_json
 from trialscope.config import Settings
-from trialscope.derived import refresh_marked_views, views_beside
 from trialscope.importer import ImportProgress, ImportSummary, import_paths
 from trialscope.record.ids import normalise_nct_id
 from trialscope.render.markdown import change_line
@@ -133,14 +132,8 @@ def import_command(
             batch_size=settings.batch_size,
             workers=settings.workers,
             on_progress=advance,
-            views=False,  # made beside the search index, below
         )
-    # the open trials' match views in a process beside the index and related trials (which
-    # read nothing of them; the index's parent leaves most of a core idle); then here,
-    # whatever it left (all of it if it was killed)
-    with views_beside(store):
-        indexed = refresh_index(store, show_bar, settings.workers)
-    refresh_marked_views(store, workers=settings.workers)
+    indexed = refresh_index(store, show_bar, settings.workers)
     if as_json:
         print_json({**summary.as_dict(), "indexed": indexed})
     else:
