@@ -79,8 +79,8 @@ def seen_condition(
         condition = fact.condition
         # "Uncontrolled diabetes" for a diabetes in the past medical history: a chronic
         # disease on record, whether it is controlled is asked below
-        chronic = bool(severity) and condition.resolved is None
-        if wants_active and condition.status == "history" and not chronic:
+        severity_asked = bool(severity) and condition.resolved is None
+        if wants_active and condition.status == "history" and not severity_asked:
             if kind == "exclusion":
                 # "Active pneumonia" for one in the past history: not now, as far as the
                 # record says (and the answer shows the history it read); an inclusion

@@ -352,19 +352,13 @@ _UNLESS_EXCEPTION = "unless one of the exceptions listed under it applies"
 
 def unless_excepted(result: CriterionResult, unless: str) -> CriterionResult:
     """A rule-out that ``unless`` may lift is a question, not an answer; an open
-    question says what else to ask."""
-    if result.reason == ANSWERED or result.verdict not in (
-        Verdict.UNKNOWN,
-        Verdict.MET,
-        Verdict.NOT_MET,
+    question says what else to ask. An answer to that question settles it."""
+    if result.reason == ANSWERED or not (
+        result.decides_against or result.verdict is Verdict.UNKNOWN
     ):
-        return result  # an answer to the question below settles it
-    if not result.decides_against and result.verdict is not Verdict.UNKNOWN:
         return result
-    text = " ".join(result.text.split()).rstrip(".;: ")
-    text = text[:117] + "…" if len(text) > 120 else text
     key = f"criterion:{slug(result.text)}"
-    asked = Question(key, f"{text}? (is it one of the exceptions?)")
+    asked = Question(key, f"{_quoted(result.text, 120)}? (is it one of the exceptions?)")
     questions = result.questions
     if all(q.key != key for q in questions):
         questions = (*questions, asked)
@@ -378,23 +372,25 @@ def unless_excepted(result: CriterionResult, unless: str) -> CriterionResult:
 
 
 def _an_exception(item: Item, heading: Item) -> CriterionResult:
-    kind = "inclusion" if item.kind == "unknown" else item.kind
-    quoted = heading.text.strip().rstrip(":. ")
-    if len(quoted) > 80:
-        quoted = quoted[:77].rstrip() + "…"
-    return CriterionResult(
-        item.index, kind, item.text, item.span, Verdict.NOT_APPLICABLE,
-        f'an exception to "{quoted}": allowed, asks nothing', Basis.FACT,
-    )  # fmt: skip
+    return _asks_nothing(item, f'an exception to "{_quoted(heading.text)}": allowed, asks nothing')
 
 
 def _a_definition(item: Item, heading: Item) -> CriterionResult:
+    reason = f'part of a definition ("{_quoted(heading.text)}"): asks nothing on its own'
+    return _asks_nothing(item, reason)
+
+
+def _asks_nothing(item: Item, reason: str) -> CriterionResult:
     kind = "inclusion" if item.kind == "unknown" else item.kind
-    quoted = heading.text.strip().rstrip(":. ")
     return CriterionResult(
-        item.index, kind, item.text, item.span, Verdict.NOT_APPLICABLE,
-        f'part of a definition ("{quoted[:80]}"): asks nothing on its own', Basis.FACT,
-    )  # fmt: skip
+        item.index, kind, item.text, item.span, Verdict.NOT_APPLICABLE, reason, Basis.FACT
+    )
+
+
+def _quoted(text: str, most: int = 80) -> str:
+    """A heading or criterion on one line, cut with an ellipsis past ``most`` characters."""
+    text = " ".join(text.split()).rstrip(".;: ")
+    return text if len(text) <= most else text[: most - 3].rstrip() + "…"
 
 
 def _not_a_criterion(item: Item) -> CriterionResult:
