@@ -78,6 +78,10 @@ class SearchDialect(Protocol):
     def insert_docs(self, db: Connection, rowids: Sequence[int], rows: list[IndexRows]) -> None:
         """Insert the documents and their full text."""
 
+    def first_build(self, store: Store) -> AbstractContextManager[bool]:
+        """While an empty index is filled: its tables' secondary indexes set aside, made
+        again at the end (yields whether they were)."""
+
 
 def dialect_for(store: Store) -> SearchDialect:
     """The dialect of the store's backend (a fresh one: it may keep per-engine state)."""

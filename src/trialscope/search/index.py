@@ -12,6 +12,7 @@ lists taken from the named rows of :mod:`~trialscope.search.rows`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 
 from trialscope.errors import TrialscopeError
 from trialscope.forkpool import can_fork, fork_pool
@@ -35,6 +36,8 @@ from trialscope.store.dbapi import Connection
 BATCH = 500
 #: below this many queued studies a process pool costs more than it saves
 POOL_MIN = 2000
+#: a first build of at least this many studies sets the secondary indexes aside
+BULK_MIN = 2000
 
 
 def _insert(table: str, columns: Sequence[str]) -> str:
@@ -128,7 +131,24 @@ class IndexWriter:
         queued = "SELECT EXISTS (SELECT 1 FROM search_dirty)"
         if not self.store.conn.execute(queued).fetchone()[0]:
             return 0
-        if workers > 1 and can_fork() and self.pending() >= POOL_MIN:
+        queued_count = self.pending()
+        with self.dialect.first_build(self.store) if self._first(queued_count) else nullcontext():
+            return self._refresh(queued_count, on_progress, workers)
+
+    def _first(self, queued: int) -> bool:
+        """Whether this is (mostly) a first build: many studies queued, none of them indexed,
+        no more indexed than queued. Its side tables then fill faster with their indexes
+        set aside and made once at the end than kept up row by row."""
+        if queued < BULK_MIN:
+            return False
+        db = self.store.conn
+        if int(db.execute("SELECT count(*) FROM search_docs").fetchone()[0]) > queued:
+            return False  # making the indexes again would cost more than it saves
+        both = "SELECT EXISTS (SELECT 1 FROM search_dirty q JOIN search_docs d USING (nct_id))"
+        return not db.execute(both).fetchone()[0]
+
+    def _refresh(self, queued: int, on_progress: Callable[[int], None] | None, workers: int) -> int:
+        if workers > 1 and can_fork() and queued >= POOL_MIN:
             gazetteer.warm_up()  # before the fork: the workers inherit the tables
             with fork_pool(workers) as pool:
                 assert pool is not None
@@ -155,12 +175,19 @@ class IndexWriter:
         """Replace the index rows of ``nct_ids`` with ``rows`` (fewer if some are gone;
         ``docs``: their engine documents, when already made)."""
         marks = ",".join("?" * len(nct_ids))
-        old = f"SELECT rowid FROM search_docs WHERE nct_id IN ({marks})"
-        self.dialect.delete_text(db, old, nct_ids)
-        db.execute(f"DELETE FROM search_cards WHERE rowid IN ({old})", nct_ids)
-        db.execute(f"DELETE FROM search_places WHERE doc IN ({old})", nct_ids)
-        for table in ("search_docs", "search_sites", "search_terms"):
-            db.execute(f"DELETE FROM {table} WHERE nct_id IN ({marks})", nct_ids)
+        # a study has side rows only with its document (written and deleted together):
+        # the deletes are for the indexed ones only, so a first build (its side tables'
+        # indexes set aside) never scans them
+        known = f"SELECT nct_id FROM search_docs WHERE nct_id IN ({marks})"
+        indexed = [str(r[0]) for r in db.execute(known, nct_ids)]
+        if indexed:
+            marks = ",".join("?" * len(indexed))
+            old = f"SELECT rowid FROM search_docs WHERE nct_id IN ({marks})"
+            self.dialect.delete_text(db, old, indexed)
+            db.execute(f"DELETE FROM search_cards WHERE rowid IN ({old})", indexed)
+            db.execute(f"DELETE FROM search_places WHERE doc IN ({old})", indexed)
+            for table in ("search_docs", "search_sites", "search_terms"):
+                db.execute(f"DELETE FROM {table} WHERE nct_id IN ({marks})", indexed)
         related.mark_dirty(db, nct_ids)  # its related trials follow, in the same transaction
         if rows:
             rowids = self.dialect.new_rowids(db, len(rows))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from trialscope.search.plan import (
@@ -266,3 +266,7 @@ class PostgresDialect:
                 for rowid, row in zip(rowids, rows, strict=True)
             ],
         )
+
+    def first_build(self, store: Store) -> AbstractContextManager[bool]:
+        """Nothing set aside: several writers may fill a PostgreSQL index at once."""
+        return nullcontext(False)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from trialscope.errors import UsageError
@@ -30,7 +30,8 @@ from trialscope.search.plan import (
 )
 from trialscope.search.rows import DocRow, IndexRows, TextRow
 from trialscope.search.types import GeoFilter, SearchQuery, SortOrder
-from trialscope.store import Store
+from trialscope.store import SQLiteStore, Store
+from trialscope.store.bulk import Setting, filling
 from trialscope.store.dbapi import Connection
 
 #: BM25 weight of each full-text column (``TextRow``'s fields, the FTS table's columns)
@@ -48,6 +49,23 @@ WEIGHTS = {
     "locations": 0.5,
 }
 COLUMNS = TextRow._fields
+#: the index tables a first build fills with their secondary indexes set aside
+BULK_TABLES = ("search_docs", "search_places", "search_sites", "search_terms", "search_log")
+
+
+def _fts(option: str, value: int) -> str:
+    return f"INSERT INTO search_fts (search_fts, rank) VALUES ('{option}', {value})"
+
+
+#: FTS5 during a first build: each batch's terms go to disk as one segment (a 64 MB hash
+#: instead of 1 MB) and no segments are merged as it goes (automerge 0, crisismerge at
+#: its bound); one optimize at the end merges them all at once. Undone: the defaults.
+BULK_FTS: tuple[Setting, ...] = (
+    ("fts automerge", _fts("automerge", 0), _fts("automerge", 4)),
+    ("fts crisismerge", _fts("crisismerge", 1999), _fts("crisismerge", 16)),
+    ("fts hashsize", _fts("hashsize", 64 << 20), _fts("hashsize", 1 << 20)),
+)
+BULK_CLOSING = "INSERT INTO search_fts (search_fts) VALUES ('optimize')"
 #: SearchQuery text field → the FTS5 column filter it searches (None: every column)
 TEXT_SCOPES = {
     "text": None,
@@ -252,3 +270,7 @@ class SqliteDialect:
         pairs = list(zip(rowids, rows, strict=True))
         db.executemany(_INSERT_DOC, [(rowid, *row.doc) for rowid, row in pairs])
         db.executemany(_INSERT_TEXT, [(rowid, *row.text) for rowid, row in pairs])
+
+    def first_build(self, store: Store) -> AbstractContextManager[bool]:
+        assert isinstance(store, SQLiteStore)
+        return filling(store, BULK_TABLES, BULK_FTS, BULK_CLOSING)

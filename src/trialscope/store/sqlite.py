@@ -10,6 +10,7 @@ from typing import Any
 
 from trialscope.errors import StoreError
 from trialscope.store.base import BaseStore, migrations, parse_timestamp, utc_now
+from trialscope.store.bulk import settle_if_abandoned
 from trialscope.store.types import IncomingVersion, Outcome, QuarantinedRecord, QuarantineEntry
 
 __all__ = [
@@ -42,6 +43,7 @@ class SQLiteStore(BaseStore):
             # index maintenance (versions, search) touches many pages per batch
             self.conn.execute("PRAGMA cache_size=-65536")
             self._migrate()
+            settle_if_abandoned(self)  # what a killed bulk fill left undone
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
                 f"Cannot open the database at {self.path}: {exc}",
