@@ -241,6 +241,16 @@ def _groups(hits: list[Hit[str]], text: str) -> list[list[Hit[str]]]:
                 if close:  # "AST (SGOT)": the same variable restated in brackets
                     groups[-1][-1] = Hit(last.start, close.end(), last.value, last.text)
                     continue
+            if (
+                len(groups[-1]) == 1
+                and last.value in _SCALES
+                and hit.value in _SCALES
+                and not gap.strip(" :\t")
+            ):
+                # "Performance status: ECOG 0-2": the scale named after the label is the one
+                # (read twice, the value made two constraints and tied the next "or" to one)
+                groups[-1] = [hit]
+                continue
             listed = _LIST_GAP.match(gap) and len(gap) < 12 and hit.value != last.value
             if listed and BY_ID[hit.value].kind == BY_ID[last.value].kind != "count":
                 groups[-1].append(hit)

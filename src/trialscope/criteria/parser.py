@@ -14,10 +14,11 @@ from functools import cache
 
 from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
 from trialscope.criteria.biomarkers import find_markers
+from trialscope.criteria.catalogue import BY_ID as VARIABLES
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.concepts import concept_lexicon, non_computable_reason
 from trialscope.criteria.constraints import extract_constraints
-from trialscope.criteria.model import Item, Mention, ParsedCriteria, Span
+from trialscope.criteria.model import Constraint, Item, Mention, ParsedCriteria, Span
 from trialscope.criteria.segmenter import Segment, segment
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.temporal import extract_windows
@@ -26,7 +27,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 31
+PARSER_VERSION = 32
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -57,17 +58,63 @@ def parse_criteria(text: str | None) -> ParsedCriteria:
     clean = CleanText(text)
     segments, saw_header = segment(clean.text)
     parents = {s.parent for s in segments}  # items with children (one pass, not one per item)
-    items = [_item(clean, i, seg, i in parents) for i, seg in enumerate(segments)]
+    labels = _labels(clean.text, segments)
+    items = [_item(clean, i, seg, i in parents, labels.get(i)) for i, seg in enumerate(segments)]
     flags: tuple[str, ...] = () if saw_header else ("no_header",)
     flags += ("vocabulary",)  # items carry vocabulary mentions too
     return ParsedCriteria(PARSER_VERSION, tuple(items), flags)
 
 
-def _item(clean: CleanText, index: int, seg: Segment, has_children: bool) -> Item:
+# PDQ records put a measure's name on a line of its own and its value in the bullet below
+# ("Performance status:" / "* WHO 0-2"); these names lend themselves to such a value
+_LABEL_VARIABLES = frozenset({"age", "life_expectancy", "ecog", "who_ps", "karnofsky", "lansky"})
+
+
+@cache
+def _label_names() -> frozenset[str]:
+    return frozenset(
+        alias.lower()
+        for variable in VARIABLES.values()
+        if variable.id in _LABEL_VARIABLES
+        for alias in variable.aliases
+        if not alias.startswith("=")
+    )
+
+
+def _labels(text: str, segments: list[Segment]) -> dict[int, str]:
+    """Segment index -> the measure named by the label line it sits under, if any.
+
+    The label is the item's parent, or, for a bullet at the same level, the nearest
+    unbulleted line before it with only bullets in between (the segmenter does not make
+    an unbulleted line the parent of the bullets under it)."""
+    names = _label_names()
+    out: dict[int, str] = {}
+    label: str | None = None
+    for index, seg in enumerate(segments):
+        written = text[seg.start : seg.end].strip()
+        if seg.marker is None:
+            name = written[:-1].strip() if written.endswith(":") else ""
+            label = name if name.lower() in names else None
+            continue
+        parent = segments[seg.parent] if seg.parent is not None else None
+        if parent is not None:
+            name = text[parent.start : parent.end].strip()
+            if name.endswith(":") and name[:-1].strip().lower() in names:
+                out[index] = name[:-1].strip()
+        elif label is not None:
+            out[index] = label
+    return out
+
+
+def _item(
+    clean: CleanText, index: int, seg: Segment, has_children: bool, label: str | None = None
+) -> Item:
     text = clean.text
     start, end = seg.start, seg.end
     to_source = clean.source_span
     constraints = extract_constraints(text, start, end, to_source)
+    if not constraints and label is not None:
+        constraints = _labelled_constraints(label, text, start, end, to_source)
     # "life expectancy ≥ 6 months" is a constraint, not a time window
     windows = [
         w
@@ -169,6 +216,20 @@ def _item(clean: CleanText, index: int, seg: Segment, has_children: bool) -> Ite
         computable=computable,
         non_computable_reason=None if computable else reason,
     )
+
+
+def _labelled_constraints(
+    label: str, text: str, start: int, end: int, to_source: Callable[[int, int], Span]
+) -> list[Constraint]:
+    """The value under a label line read as "<label>: <value>" ("Performance status: WHO
+    0-2"); spans fall inside the value's own item."""
+    lead = f"{label}: "
+    written = lead + text[start:end]
+
+    def inside(lo: int, hi: int) -> Span:
+        return to_source(start + max(0, lo - len(lead)), start + max(0, hi - len(lead)))
+
+    return extract_constraints(written, 0, len(written), inside)
 
 
 # "treatment-naive", "previously untreated NSCLC": no prior therapy, none named
