@@ -39,6 +39,7 @@ from trialscope.match.patient import (
 )
 from trialscope.match.sentences import clauses, sentences
 from trialscope.match.setting import note_setting
+from trialscope.match.smoking import read_smoking
 from trialscope.terminology.drugs import find_drugs
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
@@ -151,6 +152,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
             said = _said(answer, text[lo:hi])
             before, given = len(patient.conditions), len(patient.therapies)
             _concepts(patient, scan, lo, hi, quote, said)
+            read_smoking(patient.conditions, text[lo:hi], before, quote(lo, hi))
             _stage(patient, text, lo, hi, patient.conditions[before:])
             _measurements(patient, text, lo, hi, quote)
             named = len(patient.therapies)

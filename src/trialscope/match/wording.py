@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from trialscope.criteria import Item, Mention
 from trialscope.match.concepts import ancestors, concept_name
+from trialscope.match.smoking import SMOKING
 
 _ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|uncontrolled|acute|untreated)\b", re.I)
 
@@ -250,7 +251,10 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         # what a treatment is for: the treatment is what is ruled out ("receiving
         # chemotherapy for solid cancer" as an inclusion still asks for the cancer)
         return True
-    return bool(_MODIFIED.match(item.text, end) or _ANTI.search(item.text, 0, start))
+    if _ANTI.search(item.text, 0, start):
+        # "non-infectious uveitis" qualifies a noun; "non-smoker" is the patient's own status
+        return mention.concept != SMOKING
+    return bool(_MODIFIED.match(item.text, end))
 
 
 # "No prior biologic therapy, including bone marrow transplantation, for AML"
@@ -500,6 +504,8 @@ def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
     """Up to three words right before the name that narrow it ("prolymphocytic T"),
     unless another name covers them ("colon cancer adenocarcinoma"), or the words of a
     phrase after it that does (:func:`narrowed_after`)."""
+    if mention.concept == SMOKING:
+        return ()  # "non-", "ex-", "current", "cigarette": how or when, read from the status
     site = _unnamed_site_words(mention)
     if site:
         return site  # "adenocarcinoma of the transverse colon" read as colon adenocarcinoma

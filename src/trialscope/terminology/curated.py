@@ -15,6 +15,9 @@ from __future__ import annotations
 from trialscope.data import load_rows
 from trialscope.data.schema import MeshConceptRow, OwnConceptRow
 
+#: the files the concepts come from (the vocabulary cache is keyed by their contents)
+DATA_FILES = (MeshConceptRow.data_file, OwnConceptRow.data_file)
+
 #: concepts neither vocabulary has: (id, name, parent ids, terms joined by "; ")
 OWN_CONCEPTS: tuple[tuple[str, str, tuple[str, ...], str], ...] = tuple(
     (row.id, row.name, row.parents, "; ".join(row.terms)) for row in load_rows(OwnConceptRow)

@@ -19,8 +19,8 @@ from trialscope.errors import VocabularyError
 
 #: MeSH branches that hold conditions: C (Diseases), F03 (Mental Disorders), and the
 #: behavioural symptoms and addictions of F01 that CT.gov also indexes trials under
-#: (Depression, Suicidal Ideation, Behavior, Addictive)
-DISEASE_TREES = ("C", "F03", "F01.145.126", "F01.145.527")
+#: (Depression, Suicidal Ideation, Behavior, Addictive; Smoking, which criteria ask about)
+DISEASE_TREES = ("C", "F03", "F01.145.126", "F01.145.527", "F01.145.805")
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+(EXACT|NARROW|RELATED|BROAD)\s*(\S*)')
 # a field too large for csv's default limit would be a corrupt file, not a long term list
 csv.field_size_limit(10_000_000)

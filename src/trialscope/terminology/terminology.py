@@ -20,6 +20,7 @@ from typing import Any
 
 import platformdirs
 
+from trialscope.data import data_digest
 from trialscope.errors import VocabularyError
 from trialscope.terminology import build, curated, normalise, sources
 from trialscope.terminology.build import MAX_TOKENS
@@ -191,6 +192,8 @@ def _fingerprint(files: SourceFiles) -> str:
     digest = hashlib.sha256(f"v{build.FORMAT_VERSION}".encode())
     for module in (build, curated, normalise, sources):
         digest.update(Path(str(module.__file__)).read_bytes())
+    # the curated concepts live in data files: an edited term list must rebuild the cache
+    digest.update(data_digest(curated.DATA_FILES).encode())
     for path in files.present():
         stat = path.stat()
         digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
