@@ -208,6 +208,9 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
         fallback = 0
         verdicts: Counter[str] = Counter()
         verdict_by_label: dict[int, Counter[str]] = defaultdict(Counter)
+        # partial records (fetched with a field list) have no criteria text: such a pair can
+        # be ruled out by age or sex only, so the share is also given over the rest
+        with_text: dict[int, Counter[str]] = defaultdict(Counter)
         for number, (topic, labels_all) in enumerate(sorted(qrels.items())):
             if limit_topics is not None and number >= limit_topics:
                 break
@@ -226,6 +229,8 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
             for m in report.trials:
                 verdicts[m.verdict.value] += 1
                 verdict_by_label[labels[m.nct_id]][m.verdict.value] += 1
+                if _has_criteria_text(store, m.nct_id):
+                    with_text[labels[m.nct_id]][m.verdict.value] += 1
                 if open_book and _trial_level_error(labels[m.nct_id], m.verdict):
                     errors.append(_error(topic, labels[m.nct_id], m))
             row = {
@@ -267,6 +272,7 @@ def run(db: str, cohorts: list[str], verbose: bool, limit_topics: int | None) ->
             "verdicts": dict(verdicts),
             "verdict_by_label": {str(k): dict(v) for k, v in sorted(verdict_by_label.items())},
             "trial_level": trial_level(verdict_by_label),
+            "trial_level_with_criteria_text": trial_level(with_text),
             "seconds": round(time.perf_counter() - started, 1),
         }
         for method in ("matcher", "bm25", "random"):
@@ -298,6 +304,11 @@ def trial_level(verdict_by_label: dict[int, Counter[str]]) -> dict[str, Any]:
         "eligible_not_called_ineligible": kept,
         "eligible_share": kept / n_eligible if n_eligible else None,
     }
+
+
+def _has_criteria_text(store: Any, nct_id: str) -> bool:
+    module = store.study_json(nct_id).get("protocolSection", {}).get("eligibilityModule", {})
+    return bool((module.get("eligibilityCriteria") or "").strip())
 
 
 def _trial_level_error(label: int, verdict: TrialVerdict) -> bool:
@@ -381,11 +392,16 @@ def print_table(result: dict[str, Any]) -> None:
             continue
         s = data["summary"]
         t = s["trial_level"]
-        print(
-            f"| {cohort} | {s['role']} | {t['excluded_called_ineligible']} / {t['excluded_pairs']} "
-            f"| {_fmt(t['excluded_share'])} | {t['eligible_not_called_ineligible']} / "
-            f"{t['eligible_pairs']} | {_fmt(t['eligible_share'])} |"
-        )
+        for role, t in (
+            (s["role"], s["trial_level"]),
+            ("(records with criteria text)", s["trial_level_with_criteria_text"]),
+        ):
+            print(
+                f"| {cohort} | {role} | {t['excluded_called_ineligible']} / "
+                f"{t['excluded_pairs']} | {_fmt(t['excluded_share'])} | "
+                f"{t['eligible_not_called_ineligible']} / {t['eligible_pairs']} "
+                f"| {_fmt(t['eligible_share'])} |"
+            )
     print()
     for cohort, data in result["cohorts"].items():
         s = data["summary"]

@@ -694,9 +694,11 @@ def test_fhir_conditions_coded_in_snomed_are_understood_by_their_names() -> None
     ("conditions", "topical"),
     [
         (["Colorectal Cancer"], 1.0),
-        (["Cancer Prevention", "Smoking Cessation"], 0.3),  # NCT06883097: a class covers
-        # a comorbidity the trial is about, of a patient with cancer (ranking.yaml
-        # topical.comorbidity since 376fcaa)
+        # NCT06883097: the patient's smoking (an ex-smoker, FHIR 72166-2) is a comorbidity the
+        # trial is about, of a patient with cancer (ranking.yaml topical.comorbidity); before
+        # smoking was a concept only the class "Cancer Prevention" covered (0.3)
+        (["Cancer Prevention", "Smoking Cessation"], 0.5),
+        (["Cancer Prevention"], 0.3),  # a class alone covers for little
         (["Essential Hypertension"], 0.5),
         (["Asthma"], 0.0),
     ],

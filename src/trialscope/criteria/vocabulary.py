@@ -118,19 +118,25 @@ def vocabulary_mentions(
         ctx = assert_span(text, lo, hi, triggers, start, end)
         if ctx.optional:
             continue
+        non_word = _NON_WORD.match(text, lo, hi)
         out.append(
             Mention(
                 category="condition",
                 concept=concept,
-                text=said.get((lo, hi), text[lo:hi]),
+                # "Nonsmoker" names what it denies: "patient does not have smoking"
+                text="smoking" if non_word else said.get((lo, hi), text[lo:hi]),
                 span=span,
-                negated=ctx.negated,
+                # its "non" is inside the name, not before it
+                negated=ctx.negated or bool(non_word),
                 historical=ctx.historical,
                 hypothetical=ctx.hypothetical,
                 family=ctx.family,
             )
         )
     return out
+
+
+_NON_WORD = re.compile(r"non-?smok", re.I)
 
 
 # "adenocarcinoma of the sigmoid colon", "carcinoma of the breast": the vocabularies name the

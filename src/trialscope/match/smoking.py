@@ -22,7 +22,8 @@ _TOBACCO = r"(?:smoking|tobacco(?:\s+use)?|cigarettes?|smoker)"
 _LABEL = rf"{_TOBACCO}(?:\s+(?:history|status|use))?\s*[:\-]\s*"
 _NEVER = re.compile(
     r"\bnon[\s-]?smok(?:er|ers|ing)\b|\bnever[\s-]+(?:been\s+an?\s+)?smok(?:er|ed)\b"
-    r"|\bdoes(?:n't|\s+not)\s+smoke\b|\bhas\s+not\s+smoked\b"
+    r"|\b(?:do(?:es)?(?:n't|\s+not)|won't|will\s+not|can't|cannot)\s+smoke\b"
+    r"|\b(?:has|have)(?:n't|\s+not)\s+(?:ever\s+)?smoked\b"
     rf"|\bdenie[sd]\s+(?:any\s+)?(?:{_TOBACCO}|smoking)\b"
     rf"|\bno\s+(?:history\s+of\s+|prior\s+|past\s+)?{_TOBACCO}\b"
     rf"|\b{_LABEL}(?:none|never|no|nil|negative|denie[sd])\b",

@@ -121,6 +121,11 @@ _PLACE_AFTER = re.compile(
     r"|departments?|clinics?|oncologists?|specialists?|catheters?|applicators?)\b",
     re.I,
 )
+_AT_MOST = re.compile(
+    r"[\s\w-]{0,20}?\b(?:no\s+more\s+than|not\s+more\s+than|not\s+exceeding|less\s+than"
+    r"|fewer\s+than|up\s+to|at\s+most|maximum(?:\s+of)?)\b|[\s\w-]{0,20}?(?:<|≤)",
+    re.I,
+)
 _ANTI = re.compile(r"(?:anti|non)[\s-]*$", re.I)
 _NOT_THE_DRUG = re.compile(
     r"[\s-]+(?:receptors?|genes?|levels?|resistance|sensitivity|secretion|antibod\w*|"
@@ -236,6 +241,8 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         if _THERAPY_OBJECT.search(before) or _CAUSE_OF.search(before):
             return True
         return bool(_THERAPY_OBJECT_LIST.search(item.text[max(0, start - 120) : start]))
+    if mention.concept == SMOKING and _AT_MOST.match(item.text, end):
+        return True  # "a smoking history of no more than 10 pack years": a limit, met by none
     if mention.category == "pregnancy" and NURSING_PLACE.match(item.text, end):
         return True  # "a skilled nursing facility", "nursing home": a place, not breastfeeding
     if mention.category != "condition":
