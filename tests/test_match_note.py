@@ -434,3 +434,20 @@ def test_evidence_shows_the_reading_as_written_then_converted() -> None:
     result = judge_item(item, PatientFacts.of(read_note(note)))
     assert result.verdict is Verdict.MET
     assert result.evidence[0].fact == "Bilirubin 0.8 mg/dL (13.68 umol/L)"
+
+
+@pytest.mark.parametrize(
+    ("note", "age", "sex"),
+    [
+        # a clinician's shorthand opening (TREC 2021 topics 2 and 5 were read without an age)
+        ("48 M with a h/o HTN hyperlipidemia, bicuspid aortic valve.", 48, "male"),
+        ("74M hx of CAD s/p CABG, EF 60% prior CVA.", 74, "male"),
+        ("35F presents with chest pain.", 35, "female"),
+        ("Fernandez is a 41 year man who is a professional soccer player.", 41, "male"),
+        # a number and a capital M elsewhere are no age
+        ("3 M units of heparin were given.", None, None),
+    ],
+)
+def test_shorthand_age_and_sex(note: str, age: int | None, sex: str | None) -> None:
+    patient = read_note(note)
+    assert (patient.age, patient.sex) == (age, sex)

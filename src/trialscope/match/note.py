@@ -48,6 +48,16 @@ _AGE = re.compile(
     r"|(months?|weeks?|days?)[- ]old)",
     re.I,
 )
+# the clinician's shorthand that opens a note: "74M hx of CAD", "48 M with a h/o HTN",
+# "62 yo F", and "a 41 year man" (no "old")
+_AGE_SEX_OPENING = re.compile(
+    r"\A\W*(\d{1,3})\s*(?:y/?o\s*|yr?s?\s+)?(?P<sex>M|F)\b(?=\s*(?:[,;(]|with|w/|hx|h/o|s/p|who"
+    r"|presents?|presenting|pmh|admitted|is|was|$))"
+)
+_AGE_BEFORE_PERSON = re.compile(
+    r"\b(\d{1,3})[- ]?(?:years?|yrs?)[- ]+(?=(?:man|woman|male|female|boy|girl|gentleman|lady)\b)",
+    re.I,
+)
 _AGED = re.compile(r"\b(?:aged?|age of|age:)\s*(\d{1,3})\b(?!\s*(?:%|mm|cm|kg))", re.I)
 # a questionnaire line, "Prior chemotherapy: no." / "Tuberculosis: none" / "HIV: unknown" /
 # "Tuberculosis: past" / "Ketoacidosis history: yes": what the label names is denied, not
@@ -205,8 +215,14 @@ def _prov(text: str, lo: int, hi: int, where: str) -> Provenance:
 
 
 def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> None:
+    opening = _AGE_SEX_OPENING.match(text)
     for number, (lo, hi) in enumerate(spans):
-        match = _AGE.search(text, lo, hi) or _AGED.search(text, lo, hi)
+        match = (
+            _AGE.search(text, lo, hi)
+            or _AGED.search(text, lo, hi)
+            or _AGE_BEFORE_PERSON.search(text, lo, hi)
+            or (opening if number == 0 else None)
+        )
         if match is None:
             continue
         value = float(match.group(1))
@@ -226,6 +242,10 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
             votes[sex] += len(found) * (3 if number == 0 else 1)
             if found and sex not in first:
                 first[sex] = (lo, hi, number)
+    if opening is not None and spans:
+        said = "female" if opening.group("sex") == "F" else "male"
+        votes[said] += 3  # as much as a noun in the opening phrase
+        first.setdefault(said, (spans[0][0], spans[0][1], 0))
     if votes:
         sex = "female" if votes["female"] > votes["male"] else "male"
         if votes[sex] > 0:
