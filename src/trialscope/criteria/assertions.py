@@ -52,7 +52,11 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|sibling|siblings|parent|parents", "family", "forward"),
     # optional: "T2DM with or without hypertension" neither requires nor excludes it
     (r"with\s+or\s+without|with/without|with\s+and\s+without|regardless\s+of"
-     r"|irrespective\s+of|whether\s+or\s+not", "optional", "forward"),
+     r"|irrespective\s+of|whether\s+or\s+not"
+     # "No time limit between cytotoxic therapy and protocol treatment": a limit lifted;
+     # "the presence or absence of macular edema": either way
+     r"|no\s+time\s+limit|no\s+limit|no\s+limits|no\s+restriction|no\s+restrictions"
+     r"|no\s+limit\s+on|presence\s+or\s+absence", "optional", "forward"),
     # termination: ends any scope
     (r"but|however|except|except\s+for|apart\s+from|aside\s+from|although|though|unless"
      r"|other\s+than|with\s+the\s+exception\s+of|which|who|yet|still|whereas|nevertheless"

@@ -284,7 +284,9 @@ def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) 
 _NOTE = re.compile(r"\W*note\s*:", re.I)
 _CONTROLS = re.compile(
     r"\b(?:(?:as|for\s+the)\s+(?:(?:healthy|normal|matched)\s+)?controls?"
-    r"|(?:healthy|normal|matched)\s+controls?|control\s+(?:group|subjects|participants|cohort|arm))\b",
+    r"|(?:healthy|normal|matched)\s+controls?|control\s+(?:group|subjects|participants|cohort|arm)"
+    # "Patients without CAD group, defined as: the absence of a prior MI ..."
+    r"|without\s+(?:[\w-]+\s+){1,3}group)\b",
     re.I,
 )
 

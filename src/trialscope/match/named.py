@@ -185,6 +185,9 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
             slots[-1].append(mention)
         else:
             slots.append([mention])
+    # "metastatic breast cancer" may be one vocabulary name for plain breast cancer: the
+    # stage inside it still qualifies the name (it was read as "no breast cancer")
+    slots = [part for slot in slots for part in _stage_apart(slot)]
     # within a slot the longest phrase speaks: "brain metastasis" over "metastasis"
     slots = [[m for m in slot if not _inside_longer(m, slot)] for slot in slots]
     # "Type 1 Diabetes": the lexicon's plain "diabetes" beside the vocabulary's type 1
@@ -192,14 +195,17 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
     slots = [[m for m in slot if not _lumped(m, slot)] for slot in slots]
     runs: list[list[tuple[Mention, ...]]] = []
     previous: list[Mention] | None = None
-    for slot in slots:
+    for number, slot in enumerate(slots):
+        later = slots[number + 1] if number + 1 < len(slots) else None
+        # a stage taken out of "metastatic breast cancer" qualifies the name it opens
+        opens_next = later is not None and later[0].span[0] < max(m.span[1] for m in slot)
         if previous is not None:
             gap_start = max(m.span[1] for m in previous) - item.span[0]
             gap = item.text[gap_start : slot[0].span[0] - item.span[0]]
             if (
                 not _CONNECTIVE.search(gap)
                 or _both_markers(previous, slot, gap)
-                or _qualifies(item, runs[-1], slot, gap)
+                or (not opens_next and _qualifies(item, runs[-1], slot, gap))
             ):
                 runs[-1].append(tuple(slot))
                 previous = slot
@@ -210,6 +216,23 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
 
 
 _QUALIFIERS = ("biomarker", "stage")
+
+
+def _stage_apart(slot: list[Mention]) -> list[list[Mention]]:
+    stages = [m for m in slot if m.category == "stage"]
+    if len(stages) != 1:
+        return [slot]
+    (stage,) = stages
+    # the name that opens with the stage and goes on ("metastatic breast cancer")
+    longer = [
+        m
+        for m in slot
+        if m.category == "condition" and m.span[0] == stage.span[0] and m.span[1] > stage.span[1]
+    ]
+    if not longer:
+        return [slot]
+    alike = [m for m in slot if m.span == stage.span]  # "stage IV" also read as a name
+    return [alike, [m for m in slot if m not in alike]]
 
 
 def _qualifies(item: Item, run: list[tuple[Mention, ...]], slot: list[Mention], gap: str) -> bool:
@@ -245,7 +268,30 @@ def named_part(
     kind: str,
     own: frozenset[str] = frozenset(),
 ) -> Part:
-    return either([_run(item, run, facts, kind, own) for run in runs])
+    parts = [_run(item, run, facts, kind, own) for run in runs]
+    if kind != "exclusion" and len(runs) > 1 and _one_negated_list(item, runs):
+        # "No pregnancy or myasthenia gravis": the negation takes the whole list, so each
+        # must be absent (as alternatives, the absent pregnancy met it for a patient with MG)
+        return both(parts)
+    return either(parts)
+
+
+# the item opens with its negation ("No ...", "Chemotherapy: No prior ...", "Absence of")
+_NEGATION_FIRST = re.compile(
+    r"^\W*(?:[A-Z][\w /-]{0,40}:\s*)?(?:no|not|none|never|absence\s+of|without|free\s+of)\b",
+    re.I,
+)
+# a list that goes on to say what is required or let through is more than one negation
+# ("No prior chemotherapy for metastatic breast cancer Induction chemotherapy required")
+_LIST_GOES_ON = re.compile(
+    r"\b(?:required|allowed|permitted|eligible|acceptable|unless|except|but|if)\b|\.\s", re.I
+)
+
+
+def _one_negated_list(item: Item, runs: tuple[tuple[tuple[Mention, ...], ...], ...]) -> bool:
+    if not all(m.negated for run in runs for slot in run for m in slot):
+        return False
+    return bool(_NEGATION_FIRST.match(item.text)) and not _LIST_GOES_ON.search(item.text)
 
 
 def _run(

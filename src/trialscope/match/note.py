@@ -26,7 +26,7 @@ from trialscope.criteria.constraints import extract_constraints
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.units import as_written
 from trialscope.match.biomarkers import from_note
-from trialscope.match.concepts import Found, find_concepts
+from trialscope.match.concepts import Found, ancestors, find_concepts
 from trialscope.match.lesions import add_lesions
 from trialscope.match.patient import (
     Condition,
@@ -457,9 +457,24 @@ def _stage(patient: Patient, text: str, lo: int, hi: int, found: list[Condition]
         return
     # the narrowest statement speaks: "stage IA, T1N0M0" is stage IA
     best = min(said, key=lambda s: sum(hi - lo for lo, hi in s.ranges))
-    for condition in found:
-        if condition.status != "absent" and condition.stage is None:
+    written = text[best.start : best.end].lower()
+    # "stage IV" is also a name the vocabulary knows; it is no cancer to stage
+    targets = [c for c in found if c.status != "absent" and c.name.lower() != written]
+    if not targets:
+        # "Definitive diagnosis: stage III." on a line of its own: the stage of the one
+        # cancer the note names (two different cancers leave it unsaid)
+        named = {c.name.lower() for c in patient.conditions if _a_cancer(c)}
+        if len(named) == 1:
+            targets = [
+                c for c in patient.conditions if c.status != "absent" and c.name.lower() in named
+            ]
+    for condition in targets:
+        if condition.stage is None:
             condition.stage = text[best.start : best.end]
+
+
+def _a_cancer(condition: Condition) -> bool:
+    return any("lex:malignancy" in ancestors(code) for code in condition.codes)
 
 
 def _biomarkers(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
