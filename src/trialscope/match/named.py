@@ -88,6 +88,12 @@ def _mention(
         reason = f'patient has {named}, but the exclusion reads "No {named}" (likely an '
         reason += "inclusion under the wrong heading; a person should check)"
         return Verdict.UNKNOWN, reason, Basis.NONE, seen.present, []
+    if seen.present and negate and kind != "exclusion" and _denies_own(mention, own):
+        # "No histologically evident invasive tumor" in a breast cancer trial cannot deny
+        # the disease every patient of it has: residual or other disease is meant
+        reason = f"patient has {named}, which the trial is about: the criterion likely means "
+        reason += "residual, recurrent or other disease; a person should check"
+        return Verdict.UNKNOWN, reason, Basis.NONE, seen.present, []
     if seen.present:
         verdict = Verdict.NOT_MET if negate else Verdict.MET
         return verdict, f"patient has {named}", Basis.FACT, seen.present, []
@@ -216,6 +222,15 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
 
 
 _QUALIFIERS = ("biomarker", "stage")
+
+
+def _denies_own(mention: Mention, own: frozenset[str]) -> bool:
+    """A present-tense denial ("No invasive tumor", not "No prior breast cancer") of the
+    trial's own disease or a class of it."""
+    if mention.historical or mention.category != "condition" or not own:
+        return False
+    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    return any(concept == o or concept in ancestors(o) for o in own)
 
 
 def _stage_apart(slot: list[Mention]) -> list[list[Mention]]:
