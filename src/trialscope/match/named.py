@@ -91,8 +91,8 @@ def _mention(
     if seen.present and negate and kind != "exclusion" and _denies_own(mention, own):
         # "No histologically evident invasive tumor" in a breast cancer trial cannot deny
         # the disease every patient of it has: residual or other disease is meant
-        reason = f"patient has {named}, which the trial is about: the criterion likely means "
-        reason += "residual, recurrent or other disease; a person should check"
+        reason = f"patient has {named}, which the trial is about: the criterion must mean only "
+        reason += "some of it (a kind, a residual or another disease); a person should check"
         return Verdict.UNKNOWN, reason, Basis.NONE, seen.present, []
     if seen.present:
         verdict = Verdict.NOT_MET if negate else Verdict.MET
