@@ -106,3 +106,26 @@ def test_a_group_without_the_disease_is_a_cohort() -> None:
     verdict, _ = judged("A 74-year-old man with CAD s/p CABG.", "Patients without CAD group, "
                         "defined as: the absence of a prior MI and <50% stenosis")  # fmt: skip
     assert verdict is not Verdict.NOT_MET
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        # therapies the study plans or assigns, not ones a patient must have had
+        "Radiotherapy: Radiotherapy required within 56 days following segmental mastectomy",
+        "Special conditions for eligibility of mastectomy patients: irradiation. The decision "
+        "to use locoregional irradiation in patients who have undergone total mastectomy",
+        "Cardiovascular: No active cardiac disease that would preclude doxorubicin in patients "
+        "assigned to adjuvant chemotherapy with doxorubicin",
+    ],
+)
+def test_a_therapy_to_come_is_not_one_had(criterion: str) -> None:
+    for note in ("A 50-year-old woman with breast cancer. Prior radiotherapy: no.",
+                 "A 50-year-old woman with breast cancer. Prior chemotherapy: adjuvant "
+                 "chemotherapy."):  # fmt: skip
+        assert judged(note, criterion)[0] is Verdict.UNKNOWN
+
+
+def test_a_therapy_had_is_still_required() -> None:
+    note = "A 50-year-old woman with breast cancer. Prior radiotherapy: no."
+    assert judged(note, "Prior radiotherapy required")[0] is Verdict.NOT_MET

@@ -121,6 +121,15 @@ _PLACE_AFTER = re.compile(
     r"|departments?|clinics?|oncologists?|specialists?|catheters?|applicators?)\b",
     re.I,
 )
+# "Radiotherapy required within 56 days following segmental mastectomy", "… to be given
+# after surgery": a therapy the study plans, not one the patient must have had
+_TO_COME_AFTER = re.compile(
+    r"\s+(?:is\s+|are\s+)?(?:required|mandatory|planned|to\s+be\s+given|will\s+be\s+given"
+    r"|to\s+follow)\s+(?:within|after|following|post|once|at)\b",
+    re.I,
+)
+# "Special conditions for eligibility of mastectomy patients: irradiation." names a topic
+_TOPIC_OF_ELIGIBILITY = re.compile(r"\beligibility\s+(?:of|for)\b[^:]{0,60}:\s*\Z", re.I)
 _AT_MOST = re.compile(
     r"[\s\w-]{0,20}?\b(?:no\s+more\s+than|not\s+more\s+than|not\s+exceeding|less\s+than"
     r"|fewer\s+than|up\s+to|at\s+most|maximum(?:\s+of)?)\b|[\s\w-]{0,20}?(?:<|≤)",
@@ -148,7 +157,9 @@ _THERAPY_OBJECT = re.compile(
     r"|amenable"
     # "must have plans to receive radiation therapy": a therapy to come
     r"|plans?\s+to\s+(?:receive|undergo|have)|planned|scheduled\s+to\s+(?:receive|undergo)"
-    r"|will\s+(?:receive|undergo)"
+    r"|will\s+(?:receive|undergo)|decision\s+to\s+(?:use|give|omit)"
+    # "in patients assigned to adjuvant chemotherapy": a study arm, not a therapy had
+    r"|assigned\s+to|randomi[sz]ed\s+to|allocated\s+to"
     # "No requirement for axillary radiotherapy", "patients requiring dialysis"
     r"|requirements?|requir\w*|needs?|needing"
     # "disease prior to surgery": a time, not a therapy the patient had
@@ -225,7 +236,9 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         # on the exclusion, not a second one met by the therapy's absence
         return True
     if mention.category == "prior_therapy":
-        if _PLACE_AFTER.match(item.text, end):
+        if _PLACE_AFTER.match(item.text, end) or _TO_COME_AFTER.match(item.text, end):
+            return True
+        if _TOPIC_OF_ELIGIBILITY.search(item.text, 0, start):
             return True
         if _NOT_THE_DRUG.match(item.text, end) or _MEASURED_BEFORE.search(
             item.text, max(0, start - 20), start
