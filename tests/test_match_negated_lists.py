@@ -129,3 +129,21 @@ def test_a_therapy_to_come_is_not_one_had(criterion: str) -> None:
 def test_a_therapy_had_is_still_required() -> None:
     note = "A 50-year-old woman with breast cancer. Prior radiotherapy: no."
     assert judged(note, "Prior radiotherapy required")[0] is Verdict.NOT_MET
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "kind", "verdict"),
+    [
+        # one seizure (after a haemorrhage) is not a seizure disorder; epilepsy is having seizures
+        ("A 44-year-old woman. Past history: viral meningitis complicated by a seizure in 2015.",
+         "No history of seizure disorder", "inclusion", Verdict.UNKNOWN),
+        ("A 44-year-old woman with epilepsy on levetiracetam.", "No history of seizure disorder",
+         "inclusion", Verdict.NOT_MET),
+        ("A 44-year-old woman with epilepsy on levetiracetam.", "No history of seizures",
+         "inclusion", Verdict.NOT_MET),
+        ("A 44-year-old woman. Past history: viral meningitis complicated by a seizure in 2015.",
+         "History of seizure or epilepsy", "exclusion", Verdict.MET),
+    ],
+)  # fmt: skip
+def test_a_seizure_is_not_epilepsy(note: str, criterion: str, kind: str, verdict: Verdict) -> None:
+    assert judged(note, criterion, kind)[0] is verdict

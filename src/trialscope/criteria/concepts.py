@@ -84,7 +84,9 @@ _CONDITIONS: dict[str, str] = {
     "cerebrovascular disease",
     "hypertension": "hypertension; uncontrolled hypertension; high blood pressure",
     "diabetes": "diabetes; diabetes mellitus; type 1 diabetes; type 2 diabetes; t2dm; t1dm",
-    "epilepsy": "epilepsy; seizure{s|}; seizure disorder; convulsions",
+    # a seizure is an event, epilepsy ("seizure disorder") the disease of having them
+    "epilepsy": "epilepsy; seizure disorder{s|}; convulsive disorder; epileptic",
+    "seizure": "seizure{s|}; convulsion{s|}",
     "psychiatric_disorder": "psychiatric disorder{s|}; psychiatric illness; mental illness; "
     "mental disorder{s|}; psychiatric disease; psychosis; psychiatric history; severe mental "
     "illness; psychiatric condition{s|}",

@@ -71,6 +71,8 @@ _LEXICON_PARENTS: dict[str, tuple[str, ...]] = {
     "peritoneal_metastases": ("distant_metastases",),
     "leptomeningeal_metastases": ("distant_metastases",),
     "myocardial_infarction": ("coronary_artery_disease",),
+    # epilepsy is having seizures: "History of seizures" is met by it, not the reverse
+    "epilepsy": ("seizure",),
 }
 
 

@@ -308,6 +308,7 @@ CONDITION_REASONS: dict[str, str] = {
     "hypertension": "high blood pressure that is not under control",
     "diabetes": "diabetes that is not under control",
     "epilepsy": "seizures",
+    "seizure": "seizures",
     "psychiatric_disorder": "a serious mental illness",
     "cns_disease": "a disease of the brain or nerves",
     "substance_abuse": "drug or alcohol misuse",
