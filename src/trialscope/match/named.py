@@ -26,7 +26,7 @@ from trialscope.match.setting import describe, untreated, wanted_setting
 from trialscope.match.stage import judge_stage
 from trialscope.match.therapies import seen_therapy, unsettled
 from trialscope.match.verdicts import Basis, Part, Verdict, both, either
-from trialscope.match.wording import is_other, only_if_had, slug, title
+from trialscope.match.wording import is_other, only_if_had, qualifier, slug, title
 
 
 def _mention(
@@ -88,7 +88,7 @@ def _mention(
         reason = f'patient has {named}, but the exclusion reads "No {named}" (likely an '
         reason += "inclusion under the wrong heading; a person should check)"
         return Verdict.UNKNOWN, reason, Basis.NONE, seen.present, []
-    if seen.present and negate and kind != "exclusion" and _denies_own(mention, own):
+    if seen.present and negate and kind != "exclusion" and _denies_own(item, mention, own):
         # "No histologically evident invasive tumor" in a breast cancer trial cannot deny
         # the disease every patient of it has: residual or other disease is meant
         reason = f"patient has {named}, which the trial is about: the criterion must mean only "
@@ -224,11 +224,13 @@ def runs_of(item: Item, mentions: list[Mention]) -> tuple[tuple[tuple[Mention, .
 _QUALIFIERS = ("biomarker", "stage")
 
 
-def _denies_own(mention: Mention, own: frozenset[str]) -> bool:
+def _denies_own(item: Item, mention: Mention, own: frozenset[str]) -> bool:
     """A present-tense denial ("No invasive tumor", not "No prior breast cancer") of the
     trial's own disease or a class of it."""
     if mention.historical or mention.category != "condition" or not own:
         return False
+    if qualifier(item, mention):
+        return False  # "No known recurrence of breast cancer" names which of it
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
     return any(concept == o or concept in ancestors(o) for o in own)
 
