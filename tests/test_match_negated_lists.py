@@ -126,9 +126,13 @@ def test_a_therapy_to_come_is_not_one_had(criterion: str) -> None:
         assert judged(note, criterion)[0] is Verdict.UNKNOWN
 
 
-def test_a_therapy_had_is_still_required() -> None:
+@pytest.mark.parametrize(
+    "criterion",
+    ["Prior radiotherapy required", "Prior radiotherapy required within 6 months before entry"],
+)
+def test_a_therapy_had_is_still_required(criterion: str) -> None:
     note = "A 50-year-old woman with breast cancer. Prior radiotherapy: no."
-    assert judged(note, "Prior radiotherapy required")[0] is Verdict.NOT_MET
+    assert judged(note, criterion)[0] is Verdict.NOT_MET
 
 
 @pytest.mark.parametrize(

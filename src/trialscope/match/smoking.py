@@ -25,7 +25,7 @@ _NEVER = re.compile(
     r"|\b(?:do(?:es)?(?:n't|\s+not)|won't|will\s+not|can't|cannot)\s+smoke\b"
     r"|\b(?:has|have)(?:n't|\s+not)\s+(?:ever\s+)?smoked\b"
     rf"|\bdenie[sd]\s+(?:any\s+)?(?:{_TOBACCO}|smoking)\b"
-    rf"|\bno\s+(?:history\s+of\s+|prior\s+|past\s+)?{_TOBACCO}\b"
+    rf"|\bno\s+(?:history\s+of\s+|prior\s+|past\s+)?{_TOBACCO}\b(?![\w-])"
     rf"|\b{_LABEL}(?:none|never|no|nil|negative|denie[sd])\b",
     re.I,
 )

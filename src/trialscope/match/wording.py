@@ -125,7 +125,7 @@ _PLACE_AFTER = re.compile(
 # after surgery": a therapy the study plans, not one the patient must have had
 _TO_COME_AFTER = re.compile(
     r"\s+(?:is\s+|are\s+)?(?:required|mandatory|planned|to\s+be\s+given|will\s+be\s+given"
-    r"|to\s+follow)\s+(?:within|after|following|post|once|at)\b",
+    r"|to\s+follow)\s+(?:within\s+[\w\s]{1,24}?)?(?:after|following|post)\b",
     re.I,
 )
 # "Special conditions for eligibility of mastectomy patients: irradiation." names a topic
