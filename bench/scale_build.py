@@ -99,15 +99,21 @@ def run(db: Path, source: Path) -> None:
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     peak = {"rss": 0, "sum_rss": 0, "pss": 0}
+    #: the same peaks in each stage (the one whose bar started last; the tantivy catch-up
+    #: and exit count as the related trials')
+    by_stage: dict[str, dict[str, int]] = {}
     sampler_cpu = time.thread_time()
     samples = 0
     while proc.poll() is None:
         tree = _tree(proc.pid)
         sizes = [_rss(pid) for pid in tree]
-        peak["rss"] = max(peak["rss"], *sizes, 0)
-        peak["sum_rss"] = max(peak["sum_rss"], sum(sizes))
+        now = {"rss": max(sizes, default=0), "sum_rss": sum(sizes), "pss": 0}
         if samples % PSS_EVERY == 0:
-            peak["pss"] = max(peak["pss"], sum(_pss(pid) for pid in tree))
+            now["pss"] = sum(_pss(pid) for pid in tree)
+        stage = max(list(seen), key=lambda name: seen[name][0], default="start")
+        for into in (peak, by_stage.setdefault(stage, dict.fromkeys(peak, 0))):
+            for key, value in now.items():
+                into[key] = max(into[key], value)
         samples += 1
         time.sleep(0.5)
     sampler_cpu = time.thread_time() - sampler_cpu
@@ -129,6 +135,11 @@ def run(db: Path, source: Path) -> None:
         f"peak memory: largest process RSS {peak['rss'] / 1024:,.0f} MB, summed RSS "
         f"{peak['sum_rss'] / 1024:,.0f} MB, summed PSS {peak['pss'] / 1024:,.0f} MB"
     )
+    for stage, top in by_stage.items():
+        print(
+            f"  in {stage}: largest RSS {top['rss'] / 1024:,.0f} MB, summed RSS"
+            f" {top['sum_rss'] / 1024:,.0f} MB, summed PSS {top['pss'] / 1024:,.0f} MB"
+        )
     print(f"memory sampler: {samples} samples, {sampler_cpu:.1f} s CPU")
     print(f"database {db.stat().st_size / 1e9:.2f} GB")
     print(tail.decode(errors="replace")[-1500:])
