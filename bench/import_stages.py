@@ -15,7 +15,8 @@ stage under cProfile (in this process) and prints its top functions.
 ``--base STORE`` measures only the stages after the criteria, before/after pairs without
 storing again: STORE (stored and parsed, e.g. by an earlier run with ``--db``) is copied
 to ``--db``, its match views, search index, change log, related trials and tantivy
-folder are emptied, and those stages run. ``--digest`` prints a digest of what each wrote
+folder are emptied, and those stages run. ``--until index`` stops after the
+index stage (that stage alone, back to back). ``--digest`` prints a digest of what each wrote
 (match views, index rows, change log, related trials), so two code trees' output can be
 compared byte for byte. The library in use is whatever ``trialscope`` imports (an
 exported older tree on PYTHONPATH measures that tree; what it lacks is skipped).
@@ -229,6 +230,7 @@ def main() -> None:
     parser.add_argument("--profile", help="stage to run under cProfile")
     parser.add_argument("--base", type=Path, help="stored and parsed store to start from")
     parser.add_argument("--digest", action="store_true", help="print digests of the output")
+    parser.add_argument("--until", help="with --base: stop after this stage (e.g. index)")
     args = parser.parse_args()
     if args.base is not None:
         if args.db is None:
@@ -275,18 +277,19 @@ def main() -> None:
         )
         index = search_index.refresh
         measure("index", lambda: index(store, **_accepted(index, pooled)), args.profile, rows)
-        top = top_index(store)
-        beside = getattr(service_index, "_replay_beside", None)
-        # as `trialscope import` runs them: the tantivy replay beside the related trials
-        both = top is not None and beside is not None and args.workers > 1
+        if args.until != "index":  # --until index: that stage alone (before/after pairs)
+            top = top_index(store)
+            beside = getattr(service_index, "_replay_beside", None)
+            # as `trialscope import` runs them: the tantivy replay beside the related trials
+            both = top is not None and beside is not None and args.workers > 1
 
-        def related_stage() -> int:
-            with beside(store) if both and beside else contextlib.nullcontext():
-                return related.refresh(store, workers=args.workers)
+            def related_stage() -> int:
+                with beside(store) if both and beside else contextlib.nullcontext():
+                    return related.refresh(store, workers=args.workers)
 
-        measure("related" + (" + top-k" if both else ""), related_stage, args.profile, rows)
-        if top is not None:  # the tantivy index beside the store replays the change log
-            measure("top-k", lambda: top.catch_up(store), args.profile, rows)
+            measure("related" + (" + top-k" if both else ""), related_stage, args.profile, rows)
+            if top is not None:  # the tantivy index beside the store replays the change log
+                measure("top-k", lambda: top.catch_up(store), args.profile, rows)
         if args.digest:
             for part, value in digests(store).items():
                 print(f"# digest {part:<14} {value}")
