@@ -25,14 +25,12 @@ the corpus they inherited, so the lists are the ones one process would compute.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
-import multiprocessing
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +39,8 @@ import orjson
 
 from trialscope.criteria.vocabulary import GENERIC
 from trialscope.errors import TrialscopeError
-from trialscope.search import related_cache
+from trialscope.forkpool import fork_pool
+from trialscope.search import related_cache, related_pool
 from trialscope.search.related_scoring import (
     ANCESTOR,
     INTERVENTION,
@@ -288,8 +287,10 @@ def _same(a: Features | None, b: Features | None) -> bool:
 
 def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -> int:
     """Stage 1: the features of every study queued; returns how many were stored.
-    With a ``pool`` (forked after the vocabulary was loaded) its workers find them."""
+    With a ``pool`` (forked after the vocabulary was loaded) its workers find them, the
+    next batch's while this one is written (:mod:`trialscope.search.related_pool`)."""
     done = 0
+    ahead: related_pool.FeaturesAhead | None = None
     while True:
         with store.transaction() as db:
             claimed = _claim(store, db, 0)
@@ -297,11 +298,11 @@ def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -
                 return done
             ids = [n for n, _ in claimed]
             old = _stored_features(db, ids)
-            data = [(n, _study_bytes(store, n)) for n in ids]
             if pool is None:
-                new = {n: _features_of_bytes(b, vocab) for n, b in data}
+                new = {n: _features_of_bytes(_study_bytes(store, n), vocab) for n in ids}
             else:
-                new = dict(itertools.chain.from_iterable(pool.map(_features_part, _parts(data))))
+                new = related_pool.features(db, pool, ids, ahead)
+                ahead = related_pool.features_ahead(db, pool, ids[-1], BATCH)
             marks = ",".join("?" * len(ids))
             db.execute(f"DELETE FROM related_features WHERE nct_id IN ({marks})", ids)
             db.executemany(
@@ -367,9 +368,10 @@ def store_neighbours(
     store: Store, corpus: Corpus, on_progress: Progress | None = None, pool: Pool | None = None
 ) -> int:
     """Stage 2: the neighbours of every study queued; returns how many lists were stored.
-    With a ``pool`` (forked after ``corpus`` was made :data:`_SHARED`) its workers
-    compute the lists."""
+    With a ``pool`` (forked after ``corpus`` was made :data:`related_pool.SHARED`) its
+    workers compute the lists, the next batch's while this one is written."""
     done = stored = 0
+    ahead: related_pool.ListsAhead | None = None
     computed: set[str] = set()
     while True:
         with store.transaction() as db:
@@ -382,8 +384,8 @@ def store_neighbours(
             if pool is None:
                 lists = {n: corpus.neighbours(n) for n in ids}
             else:
-                found = itertools.chain.from_iterable(pool.map(_neighbours_part, _parts(ids)))
-                lists = {n: [Neighbour(*x) for x in listed] for n, listed in found}
+                lists = related_pool.lists(pool, ids, ahead)
+                ahead = related_pool.lists_ahead(db, pool, handled[-1], BATCH)
             spreaders = [n for n, spread in claimed if spread > 0]
             done_now = computed | set(ids)
             queued = spread_targets(db, corpus, spreaders, lists, done_now) - done_now
@@ -440,67 +442,22 @@ def refresh(
     started = time.perf_counter()
     vocab = terminology()
     pooled = workers > 1 and pending(store) >= POOL_MIN
-    with _pool(workers if pooled else 0) as pool:
+    with fork_pool(workers if pooled else 0) as pool:
         store_features(store, vocab, pool)
     timed["related_features"] = time.perf_counter() - started
     started = time.perf_counter()
     corpus = load_corpus(store, vocab)
     timed["related_corpus"] = time.perf_counter() - started
     started = time.perf_counter()
-    global _SHARED
-    _SHARED = corpus  # the neighbour workers forked next read it (copy-on-write)
+    related_pool.SHARED = corpus  # the list workers forked next read it (copy-on-write)
     try:
-        with _pool(workers if pooled else 0) as pool:
+        with fork_pool(workers if pooled else 0) as pool:
             done = store_neighbours(store, corpus, on_progress, pool)
     finally:
-        _SHARED = None
+        related_pool.SHARED = None
     timed["related_lists"] = time.perf_counter() - started
     timed["related_lists_stored"] = done
     return done
-
-
-# ---- the worker pool ----------------------------------------------------------------------
-
-#: the corpus the neighbour workers read: set before they are forked, so each has it
-#: without a copy through a pipe
-_SHARED: Corpus | None = None
-#: studies (or lists) per task sent to a worker
-PART = 25
-
-
-def _parts(values: list[Any]) -> list[list[Any]]:
-    return [values[at : at + PART] for at in range(0, len(values), PART)]
-
-
-def _features_part(part: list[tuple[str, bytes | None]]) -> list[tuple[str, Features]]:
-    from trialscope.criteria.vocabulary import terminology
-
-    vocab = terminology()  # the parent's, loaded before the fork
-    return [(n, _features_of_bytes(data, vocab)) for n, data in part]
-
-
-def _neighbours_part(part: list[str]) -> list[tuple[str, list[tuple[str, float, float, str]]]]:
-    corpus = _SHARED
-    assert corpus is not None, "the neighbour pool is forked after the corpus is shared"
-    return [
-        (n, [(x.nct_id, x.score, x.title_similarity, x.last_update) for x in corpus.neighbours(n)])
-        for n in part
-    ]
-
-
-@contextlib.contextmanager
-def _pool(workers: int) -> Iterator[Pool | None]:
-    """``workers`` forked processes (none when fewer than 2, or where there is no fork:
-    the workers need what this process has loaded)."""
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield None
-        return
-    pool = multiprocessing.get_context("fork").Pool(workers)
-    try:
-        yield pool
-    finally:
-        pool.close()
-        pool.join()
 
 
 # ---- reading ----------------------------------------------------------------------------

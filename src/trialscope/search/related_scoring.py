@@ -87,8 +87,20 @@ class Neighbour:
 
 def order_key(n: Neighbour) -> tuple[float, float, str, str]:
     """Best score first; ties to the closer title, then the newer record, then the id."""
-    newest_first = "".join(chr(0x10FFFF - ord(ch)) for ch in n.last_update)
-    return (-n.score, -n.title_similarity, newest_first or "\U0010ffff", n.nct_id)
+    return (-n.score, -n.title_similarity, _newest_first(n.last_update), n.nct_id)
+
+
+def _newest_first(last_update: str) -> str:
+    """A last-update date as :func:`order_key` sorts it: newer first, unknown last."""
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in last_update) or "\U0010ffff"
+
+
+def _newest_ranks(updated: list[str]) -> list[int]:
+    """Each trial's date as a number that sorts as :func:`_newest_first` does (equal
+    dates equal numbers): the dates are few, the trials many."""
+    order = sorted(set(updated), key=_newest_first)
+    rank = {date: at for at, date in enumerate(order)}
+    return [rank[date] for date in updated]
 
 
 @dataclass
@@ -244,6 +256,8 @@ class Corpus:
                     self._twins[fid] = (own, above)
         self._common = COMMON_WORD * total
         self._updated = tables.updated
+        #: the tie-break after the title, as a number (:func:`order_key`'s date, ordered)
+        self._newest = array("i", _newest_ranks(tables.updated))
         self._forward = array("i", forward.astype(np.int32).tobytes())
         self._starts = array("q", tables.starts.astype(np.int64).tobytes())
         row_doc = np.repeat(np.arange(total, dtype=np.int64), np.diff(tables.starts))
@@ -378,7 +392,9 @@ class Corpus:
         if not best:
             return []
         cutoff = best[0]  # the k-th best, or the lowest when fewer were found
-        ranked = []
+        # ordered as order_key orders them, the date compared by its rank
+        ranked: list[tuple[float, float, int, str, int]] = []
+        ids, newest = self.ids, self._newest
         for docs, score, similarity, listed in kept:
             chosen = np.flatnonzero(listed & (score >= cutoff))
             for d, value, close in zip(
@@ -387,9 +403,12 @@ class Corpus:
                 similarity[chosen].tolist(),
                 strict=True,
             ):
-                ranked.append(Neighbour(self.ids[d], value, close, self._updated[d]))
-        ranked.sort(key=order_key)
-        return ranked[:k]
+                ranked.append((-value, -close, newest[d], ids[d], d))
+        ranked.sort()
+        return [
+            Neighbour(nct, -value, -close, self._updated[d])
+            for value, close, _, nct, d in ranked[:k]
+        ]
 
     def _unseen(self, f: int, room: int, seen: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The first ``room`` trials of feature ``f``'s postings not yet seen, in order."""
