@@ -237,15 +237,29 @@ def pending(store: Store) -> int:
     return int(store.conn.execute("SELECT count(*) FROM related_dirty").fetchone()[0])
 
 
-def _claim(store: Store, db: Connection, features_done: int) -> list[tuple[str, int]]:
+def _claim(
+    store: Store, db: Connection, features_done: int, after: str | None = None
+) -> list[tuple[str, int]]:
+    """The next batch: the first queued studies at ``features_done`` by id; with
+    ``after`` (the features stage's last claimed id) those after it first, then the
+    first ones from the start when fewer are left after it. A study whose features are
+    stored stays queued (for its list) before the rest: read from the start every time,
+    a 500k import's claims walked 250k such rows each on average."""
     lock = " FOR UPDATE SKIP LOCKED" if store.dialect == "postgres" else ""
+    query = "SELECT nct_id, spread FROM related_dirty WHERE features_done = ?"
+    if after is not None:
+        claimed = [
+            (str(r[0]), int(r[1]))
+            for r in db.execute(
+                f"{query} AND nct_id > ? ORDER BY nct_id LIMIT ?{lock}",
+                (features_done, after, BATCH),
+            )
+        ]
+        if len(claimed) == BATCH:
+            return claimed
     return [
         (str(r[0]), int(r[1]))
-        for r in db.execute(
-            "SELECT nct_id, spread FROM related_dirty WHERE features_done = ?"
-            f" ORDER BY nct_id LIMIT ?{lock}",
-            (features_done, BATCH),
-        )
+        for r in db.execute(f"{query} ORDER BY nct_id LIMIT ?{lock}", (features_done, BATCH))
     ]
 
 
@@ -291,12 +305,14 @@ def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -
     next batch's while this one is written (:mod:`trialscope.search.related_pool`)."""
     done = 0
     ahead: related_pool.FeaturesAhead | None = None
+    after: str | None = None
     while True:
         with store.transaction() as db:
-            claimed = _claim(store, db, 0)
+            claimed = _claim(store, db, 0, after)
             if not claimed:
                 return done
             ids = [n for n, _ in claimed]
+            after = ids[-1]
             old = _stored_features(db, ids)
             if pool is None:
                 new = {n: _features_of_bytes(_study_bytes(store, n), vocab) for n in ids}
