@@ -97,6 +97,9 @@ OTHERS: list[dict[str, Any]] = [
         "conditions": [{"name": "lung adenocarcinoma"}, {"name": "brain metastases"}],
         "therapies": [{"name": "chemotherapy", "classes": ["chemotherapy"], "status": "absent"}],
     },
+    # where they are cared for now (care-setting criteria: "hospitalized patients")
+    {"age": 40, "sex": "male", "care_setting": "outpatient", "conditions": [{"name": "COVID-19"}]},
+    {"age": 70, "sex": "female", "care_setting": "intensive_care", "complete_history": True},
 ]
 
 

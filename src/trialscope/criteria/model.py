@@ -102,8 +102,10 @@ class Mention:
     """A concept named in an item, with its ConText-style assertion attributes.
 
     ``category`` is one of ``condition``, ``pregnancy``, ``breastfeeding``,
-    ``contraception``, ``prior_therapy``; ``concept`` the normalised name
-    (``brain_metastases``, ``hiv``, ``chemotherapy``, ``pd1``, ...).
+    ``contraception``, ``prior_therapy``, ``biomarker``, ``stage``, ``sex``,
+    ``care_setting`` (``inpatient``, ``intensive_care``, ``outpatient``: where the
+    patient is cared for now); ``concept`` the normalised name (``brain_metastases``,
+    ``hiv``, ``chemotherapy``, ``pd1``, ...).
     """
 
     category: str

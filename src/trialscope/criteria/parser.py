@@ -14,6 +14,7 @@ from functools import cache
 
 from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
 from trialscope.criteria.biomarkers import find_markers
+from trialscope.criteria.care_setting import find_care_settings
 from trialscope.criteria.catalogue import BY_ID as VARIABLES
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.concepts import concept_lexicon, non_computable_reason
@@ -27,7 +28,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 34
+PARSER_VERSION = 35
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -174,6 +175,19 @@ def _item(
                 hypothetical=ctx.hypothetical,
             )
         )
+    for words in find_care_settings(text, start, end):
+        ctx = assert_span(text, words.start, words.end, found, start, end)
+        # "hospitalized COVID19 negative patients": the result word is about COVID-19
+        negated = ctx.negated and bool(_DENIED_BEFORE.search(text, start, words.start))
+        mentions.append(
+            Mention(
+                category="care_setting",
+                concept=words.concept,
+                text=text[words.start : words.end],
+                span=to_source(words.start, words.end),
+                negated=negated,
+            )
+        )
     mentions += _naive(text, start, end, to_source, hits)
     for hit_start, hit_end, category, concept, written in hits:
         ctx = assert_span(text, hit_start, hit_end, found, start, end)
@@ -263,6 +277,8 @@ def _naive(
         )
     return out
 
+
+_DENIED_BEFORE = re.compile(r"\b(?:not|no|never|without|nor)\b[^.;:]{0,40}$", re.I)
 
 _SETTING_GAP = re.compile(r"[^.;:]{0,30}?\b(?:for|in)\s+(?:(?:their|the|his|her|this)\s+)?", re.I)
 

@@ -29,6 +29,7 @@ What an item may read of the patient (judge.py, named.py and its readers, bounds
 - a bound: ``var:`` its variable (labs, age, scores with the Karnofsky/ECOG crosswalk,
   counts from lesions and lines of therapy, BMI from weight and height);
 - a tumour biomarker named: ``biomarker`` (the patient's biomarkers);
+- a care setting named ("hospitalized patients", "outpatients"): ``care_setting``;
 - an item needing judgement (consent, compliance, ...): ``consent``;
 - a mention of any other category: ``*``, which every patient has (judged in full).
 
@@ -185,6 +186,8 @@ def _item_keys(item: Item) -> frozenset[str]:
             out |= _condition_keys(mention.concept, closed)
         elif mention.category == "stage":
             out.add("stage")
+        elif mention.category == "care_setting":
+            out.add("care_setting")
         elif mention.category != "sex":
             out.add("*")
     for constraint in item.constraints:
@@ -246,7 +249,7 @@ class Content:
 
 def _names_condition(item: Item) -> bool:
     """The item names a condition: the trial's own conditions may change its result."""
-    skipped = (*_PREGNANCY, "prior_therapy", "sex", "biomarker")
+    skipped = (*_PREGNANCY, "prior_therapy", "sex", "biomarker", "care_setting")
     return any(m.category not in skipped for m in item.mentions)
 
 
@@ -300,6 +303,8 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         keys.add("pregnancy")
     if patient.will_consent is not None:
         keys.add("consent")
+    if patient.care_setting is not None:
+        keys.add("care_setting")
     if patient.age_years() is not None:
         keys.add("var:age")
     keys |= {f"var:{lab.test}" for lab in patient.labs}

@@ -13,6 +13,7 @@ shorthands that are expanded before validation::
     birth_date: 1962-05-14        # or age: 63
     sex: male                     # female / male (F / M accepted)
     pregnant: false               # pregnant / breastfeeding / healthy_volunteer: yes, no
+    hospitalized: no              # now; or care_setting: outpatient / inpatient / intensive_care
     ecog: 1                       # or karnofsky: 80 (-> performance)
     conditions:
       - colon adenocarcinoma      # a bare name: active, no dates
@@ -141,7 +142,22 @@ def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
         ]
     if isinstance(out.get("location"), str):
         out["location"] = {"place": out["location"]}
+    if "hospitalized" in out:
+        out["care_setting"] = _hospitalized(out.pop("hospitalized"))
     return out
+
+
+def _hospitalized(value: Any) -> str:
+    said = str(value).strip().lower()
+    if value is True or said in ("yes", "true", "y"):
+        return "inpatient"
+    if value is False or said in ("no", "false", "n"):
+        return "outpatient"
+    raise PatientError(
+        "hospitalized",
+        f"expected yes or no, found {value!r}",
+        hint="Or give `care_setting: outpatient`, `inpatient` or `intensive_care`.",
+    )
 
 
 def _load_file(path: Path, as_of: dt.date | None) -> Patient:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from trialscope.criteria import Item, Mention
 from trialscope.match.biomarkers import judge_biomarker
 from trialscope.match.bounds import ask, verdict_of
+from trialscope.match.care_setting import judge_care_setting
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.conditions import closed_world, seen_condition
 from trialscope.match.facts import PatientFacts
@@ -54,6 +55,10 @@ def _mention(
             mention = replace(mention, negated=negate)
         judge = judge_biomarker if mention.category == "biomarker" else judge_stage
         return judge(mention, facts, kind)
+    if mention.category == "care_setting":
+        if negate is not None and negate != mention.negated:
+            mention = replace(mention, negated=negate)
+        return judge_care_setting(mention, facts)
     if mention.category == "prior_therapy":
         seen = seen_therapy(item, mention, facts)
     else:

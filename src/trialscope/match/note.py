@@ -26,6 +26,7 @@ from trialscope.criteria.constraints import extract_constraints
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.units import as_written
 from trialscope.match.biomarkers import from_note
+from trialscope.match.care_setting import care_setting_said
 from trialscope.match.concepts import Found, ancestors, find_concepts
 from trialscope.match.lesions import add_lesions
 from trialscope.match.patient import (
@@ -269,6 +270,10 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
                         source=_prov(text, lo, hi, where),
                     )
                 )
+        setting = care_setting_said(text[lo:hi])
+        if setting is not None:  # the last said is now: "seen in clinic ... admitted"
+            patient.care_setting = setting
+            patient.provenance["care_setting"] = _prov(text, lo, hi, where)
         if _CONSENT.search(text, lo, hi) or _NO_CONSENT.search(text, lo, hi):
             patient.will_consent = _NO_CONSENT.search(text, lo, hi) is None
             patient.provenance["will_consent"] = _prov(text, lo, hi, where)

@@ -23,6 +23,8 @@ from trialscope.errors import PatientError
 Sex = Literal["female", "male"]
 ConditionStatus = Literal["active", "history", "absent"]
 TherapyStatus = Literal["active", "completed", "planned", "absent"]
+#: where the patient is cared for now: not admitted, admitted, admitted to intensive care
+CareSetting = Literal["outpatient", "inpatient", "intensive_care"]
 
 
 class _Model(BaseModel):
@@ -165,6 +167,8 @@ class Patient(_Model):
     pregnant: bool | None = None
     breastfeeding: bool | None = None
     healthy_volunteer: bool | None = None
+    #: where the patient is cared for now (None: not known)
+    care_setting: CareSetting | None = None
     #: will give informed consent and follow the study's visits (None: not asked yet)
     will_consent: bool | None = None
     conditions: list[Condition] = Field(default_factory=list)

@@ -28,6 +28,7 @@ from trialscope.data.schema import RankingConfig
 from trialscope.errors import NotFoundError, StudyNotFound, UsageError
 from trialscope.match.bulk import BulkJudge
 from trialscope.match.candidate_query import condition_query
+from trialscope.match.care_setting import answered_setting
 from trialscope.match.concepts import ancestors, vocabulary
 from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import Condition, Lab, Patient, Performance, Provenance, Therapy
@@ -478,6 +479,9 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
                     source=source,
                 )
             )
+        elif kind == "care_setting":
+            updated.care_setting = answered_setting(key, _yes_no(key, raw), updated.care_setting)
+            updated.provenance["care_setting"] = source
         elif kind in ("criterion", "biomarker", "stage", "setting"):
             updated.answers[key] = _yes_no(key, raw)
         else:
