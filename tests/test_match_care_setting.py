@@ -20,10 +20,12 @@ from trialscope.errors import PatientError
 from trialscope.match import Verdict, read_note
 from trialscope.match.care_setting import ASK_INPATIENT, ASK_INTENSIVE_CARE, care_setting_said
 from trialscope.match.facts import PatientFacts
+from trialscope.match.fhir import read_fhir
 from trialscope.match.intake import patient_from_data
 from trialscope.match.judge import judge_item
 from trialscope.match.patient import Patient
 from trialscope.match.run import apply_answers
+from trialscope.service.matching import build_patient
 
 
 @pytest.mark.parametrize(
@@ -177,3 +179,60 @@ def test_structured_errors_say_what_to_write() -> None:
         patient_from_data({"age": 50, "hospitalized": "sometimes"})
     with pytest.raises(PatientError, match="care_setting"):
         patient_from_data({"age": 50, "care_setting": "home"})
+
+
+def _bundle(*encounters: dict[str, Any]) -> dict[str, Any]:
+    patient = {"resourceType": "Patient", "id": "p1", "gender": "female"}
+    entries = [patient] + [
+        {"resourceType": "Encounter", "id": f"e{n}", "subject": {"reference": "Patient/p1"}, **e}
+        for n, e in enumerate(encounters)
+    ]
+    entry = [{"resource": resource} for resource in entries]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entry}
+
+
+_ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+
+
+@pytest.mark.parametrize(
+    ("encounters", "setting"),
+    [
+        ([{"status": "in-progress", "class": {"system": _ACT, "code": "IMP"}}], "inpatient"),
+        (
+            [
+                {"status": "in-progress", "class": {"system": _ACT, "code": "AMB"}},
+                {
+                    "status": "in-progress",
+                    "class": {"system": _ACT, "code": "ACUTE"},
+                    "location": [{"location": {"display": "Medical ICU, bed 4"}}],
+                },
+            ],
+            "intensive_care",
+        ),
+        ([{"status": "in-progress", "class": {"system": _ACT, "code": "AMB"}}], "outpatient"),
+        # over, or not a place of care: nothing about now
+        ([{"status": "finished", "class": {"system": _ACT, "code": "IMP"}}], None),
+        ([{"status": "in-progress", "class": {"system": _ACT, "code": "EMER"}}], None),
+    ],
+)
+def test_care_setting_from_fhir_encounters(
+    encounters: list[dict[str, Any]], setting: str | None
+) -> None:
+    read = read_fhir(_bundle(*encounters))
+    assert read.patient.care_setting == setting
+    if setting is not None:
+        assert read.patient.provenance["care_setting"].ref.startswith("Encounter/")
+    assert not [w for w in read.warnings if "Encounter" in w]
+
+
+def test_structured_fields_win_over_the_note_with_their_own_provenance() -> None:
+    patient = build_patient({"care_setting": "outpatient", "pregnant": False}, ADMITTED)
+    assert patient.care_setting == "outpatient"
+    source = patient.provenance["care_setting"]
+    assert (source.kind, source.ref) == ("structured", "care_setting")
+    result = judged(patient, "inclusion", "Patients hospitalised with COVID-19.")
+    assert result.verdict is Verdict.NOT_MET
+    assert [e.source.kind for e in result.evidence if e.source] == ["structured"]
+    # a value the note gave and the structured fields did not set keeps the note's sentence
+    note_only = build_patient({"age": 40}, ADMITTED)
+    assert note_only.provenance["care_setting"].kind == "note"

@@ -246,7 +246,7 @@ def test_the_form_is_labelled_and_linked_from_the_nav(client: TestClient) -> Non
     ]
     visible_fields_are_labelled(page)
     names = {f.get("name") for f in page.inputs}
-    for name in ("age", "sex", "conditions", "ecog", "pregnant", "near", "radius", "note"):
+    for name in ("age", "sex", "conditions", "ecog", "pregnant", "care_setting", "near", "note"):
         assert name in names
     assert {"lab_platelets", "unit_creatinine", "lab_alt"} <= names
     assert "/match" in parse(client.get("/search").text).links
@@ -260,6 +260,7 @@ def test_results_checklists_and_questions_carry_the_input(client: TestClient) ->
         "sex": "male",
         "conditions": "acute myeloid leukemia",
         "ecog": "1",
+        "care_setting": "inpatient",
         "lab_platelets": "80",
         "unit_platelets": "10^9/L",
         "note": NOTE,
@@ -287,6 +288,8 @@ def test_results_checklists_and_questions_carry_the_input(client: TestClient) ->
     questions = html.split('id="questions"', 1)[1].split("</form>", 1)[0]
     hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', questions))
     assert hidden["age"] == "45" and hidden["lab_platelets"] == "80"
+    assert hidden["care_setting"] == "inpatient"
+    assert '<option value="inpatient" selected>In hospital</option>' in html
     assert MARKER in hidden["note"]
     assert "will_consent" in asked_keys(questions)
 

@@ -546,7 +546,7 @@ def test_fhir_radiotherapy_not_done_and_not_taken() -> None:
             "subject": {"reference": "Patient/crc-001"},
             "medicationCodeableConcept": {"text": "Pembrolizumab"},
         },
-        {"resourceType": "Encounter", "id": "visit", "status": "finished", "class": {}},
+        {"resourceType": "Coverage", "id": "plan", "status": "active"},
     ]
     data["entry"] += [{"resource": r} for r in extra]
     result = read_fhir(data)
@@ -558,7 +558,7 @@ def test_fhir_radiotherapy_not_done_and_not_taken() -> None:
     assert all(p.name != "Right hemicolectomy" for p in result.patient.procedures)
     refused = therapies["MedicationStatement/refused"]
     assert refused.status == "absent" and "pd1_pdl1" in refused.classes
-    assert any("Encounter" in w for w in result.warnings)
+    assert any("Coverage" in w for w in result.warnings)
 
 
 def test_fhir_real_world_shapes_skip_with_few_warnings() -> None:
@@ -578,13 +578,12 @@ def test_fhir_real_world_shapes_skip_with_few_warnings() -> None:
             }
         }
 
-    encounters = [
-        {"resource": {"resourceType": "Encounter", "id": f"e{i}", "status": "finished",
-                      "class": {"code": "AMB"}}}
+    coverages = [
+        {"resource": {"resourceType": "Coverage", "id": f"c{i}", "status": "active"}}
         for i in range(3)
-    ]  # fmt: skip
+    ]
     data["entry"] += [
-        *encounters,
+        *coverages,
         observation("pain1", "72514-3", valueInteger=3),
         observation("pain2", "72514-3", valueInteger=5),
         observation("bili-text", "1968-7", valueString="<0.2 mg/dL"),
@@ -592,7 +591,7 @@ def test_fhir_real_world_shapes_skip_with_few_warnings() -> None:
     ]
     result = read_fhir(data)
     warnings = result.warnings
-    assert "Encounter resources are not read (3×, first entry[" in " ".join(warnings)
+    assert "Coverage resources are not read (3×, first entry[" in " ".join(warnings)
     assert sum("72514-3" in w for w in warnings) == 1
     assert any("clumped" not in w and "not a number" in w for w in warnings)
     direct = result.patient.lab("direct_bilirubin")

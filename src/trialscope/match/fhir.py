@@ -5,8 +5,9 @@ the 8.x package's default models are R5, and R4B is the R4-compatible release), 
 read: Patient (birth date, sex), Condition (codes, clinical / verification status,
 dates, stage, metastasis sites), Observation (LOINC-coded labs and vitals, ECOG /
 Karnofsky, pregnancy, breastfeeding, smoking), MedicationStatement / MedicationRequest
-(drug classes from :mod:`.drugs`) and Procedure (surgery / radiotherapy also become a
-therapy). Every fact's provenance names its resource (``Observation/abc``).
+(drug classes from :mod:`.drugs`), Procedure (surgery / radiotherapy also become a
+therapy) and Encounter (one going on now gives the care setting: admitted, in intensive
+care, or seen as an outpatient). Every fact's provenance names its resource (``Observation/abc``).
 
 The LOINC codes read as labs, the UCUM units understood and the other codes read
 (coding systems, ECOG and smoking answers, yes/no answers) are the data files
@@ -33,8 +34,13 @@ from trialscope.criteria.units import unit_label
 from trialscope.data import load_rows
 from trialscope.data.schema import FhirCodeRow, LoincLabRow, UcumUnitRow
 from trialscope.errors import PatientError
+from trialscope.match.fhir_values import code_of as _code_of
+from trialscope.match.fhir_values import concept_text as _text
+from trialscope.match.fhir_values import fhir_date as _date
+from trialscope.match.fhir_values import provenance as _prov
 from trialscope.match.intake import bare_number_unit, check_performance
 from trialscope.match.patient import (
+    CareSetting,
     Condition,
     ConditionStatus,
     Lab,
@@ -98,7 +104,7 @@ _SMOKER: dict[str, ConditionStatus] = {
 # coding system URI -> the prefix of the patient's codes
 _CODE_SYSTEMS = _CODES.get("code_system", {})
 _READ = {"Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest"}
-_READ |= {"Procedure", "Medication"}
+_READ |= {"Procedure", "Medication", "Encounter"}
 _METASTASIS = re.compile(r"metasta|secondary\s+malignant|secondary\s+neoplasm", re.IGNORECASE)
 _SITES = (
     ("liver", r"liver|hepat"), ("lung", r"lung|pulmon"), ("bone", r"bone|osseous|skelet"),
@@ -224,6 +230,8 @@ class _Reader:
             self._medication(where, res)
         elif kind == "Procedure":
             self._procedure(where, res)
+        elif kind == "Encounter":
+            self._encounter(where, res)
 
     def finish(self) -> Patient:
         # a metastasis recorded as its own Condition also belongs to the one primary cancer
@@ -475,6 +483,31 @@ class _Reader:
                 )
             )
 
+    def _encounter(self, where: str, res: Any) -> None:
+        # only an encounter going on now says where the patient is; an admission wins
+        # over a clinic visit on the same day
+        kind = res.class_fhir.code if res.class_fhir else None
+        if res.status not in _NOW or kind not in _CARE_SETTINGS:
+            return
+        setting: CareSetting = _CARE_SETTINGS[kind]
+        places = " ".join(filter(None, (loc.location.display for loc in res.location or [])))
+        if setting == "inpatient" and _ICU.search(places):
+            setting = "intensive_care"
+        rank = ("outpatient", "inpatient", "intensive_care")
+        known = self.patient.care_setting
+        if known is None or rank.index(setting) > rank.index(known):
+            self.patient.care_setting = setting
+            self.patient.provenance["care_setting"] = _prov(where, res, places or kind)
+
+
+#: Encounter.status values of an encounter going on now ("onleave": still admitted)
+_NOW = frozenset({"arrived", "triaged", "in-progress", "onleave"})
+#: Encounter.class (v3 ActCode) -> where the patient is cared for
+_CARE_SETTINGS: dict[str, CareSetting] = {
+    "IMP": "inpatient", "ACUTE": "inpatient", "NONAC": "inpatient", "SS": "inpatient",
+    "AMB": "outpatient", "VR": "outpatient", "HH": "outpatient",
+}  # fmt: skip
+_ICU = re.compile(r"\b(?:[MSPNC]?ICU|CCU|intensive\s+care|critical\s+care)\b", re.I)
 
 _THERAPY_STATUS: dict[str, TherapyStatus] = {
     "active": "active", "on-hold": "active", "intended": "planned", "draft": "planned",
@@ -546,27 +579,6 @@ def _yes_no(res: Any) -> bool | None:
     return None
 
 
-def _text(concept: Any) -> str | None:
-    """A CodeableConcept's words: its text, else the first coding's display or code."""
-    if concept is None:
-        return None
-    if concept.text:
-        return str(concept.text)
-    for coding in concept.coding or []:
-        if coding.display:
-            return str(coding.display)
-    for coding in concept.coding or []:
-        if coding.code:
-            return str(coding.code)
-    return None
-
-
-def _code_of(concept: Any) -> str | None:
-    if concept is None:
-        return None
-    return next((str(c.code) for c in concept.coding or [] if c.code), None)
-
-
 def _codes(concept: Any) -> list[str]:
     out = []
     for coding in concept.coding or []:
@@ -578,24 +590,6 @@ def _codes(concept: Any) -> list[str]:
 
 def _site(text: str) -> list[str]:
     return [site for site, pattern in _SITES if re.search(pattern, text, re.IGNORECASE)]
-
-
-def _prov(where: str, res: Any, text: str | None) -> Provenance:
-    ref = f"{res.get_resource_type()}/{res.id}" if res.id else where
-    return Provenance(kind="fhir", ref=ref, text=text)
-
-
-def _date(value: Any) -> dt.date | None:
-    """FHIR date / dateTime (``2024``, ``2024-03``, full) -> a date (partial: the 1st)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    parts = [int(p) for p in re.findall(r"\d+", str(value))[:3]]
-    year, month, day = [*parts, 1, 1][:3]
-    return dt.date(year, month, day)
 
 
 __all__ = ["LOINC_LABS", "UCUM_UNITS", "FhirPatient", "patient_from_fhir", "read_fhir"]

@@ -61,6 +61,8 @@ from trialscope.terminology.drugs import drug_classes
 
 _STRUCTURED = {".yaml", ".yml", ".json"}
 _SCALES = ("ecog", "karnofsky", "lansky", "who_ps")
+#: facts of one value whose provenance the structured file itself is
+_SAID_FIELDS = ("pregnant", "breastfeeding", "healthy_volunteer", "care_setting")
 _DATE_FIELDS = {"onset", "resolved", "date", "start", "end", "birth_date", "as_of"}
 _NUMBER = re.compile(r"\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(.*)")
 _LIMITS = {"uln": "reference_high", "high": "reference_high", "lln": "reference_low"}
@@ -144,6 +146,10 @@ def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
         out["location"] = {"place": out["location"]}
     if "hospitalized" in out:
         out["care_setting"] = _hospitalized(out.pop("hospitalized"))
+    for name in _SAID_FIELDS:
+        if out.get(name) is not None and isinstance(out.get("provenance", {}), dict):
+            # evidence names where it was said, as for a performance score
+            out["provenance"] = {name: _source(name, str(out[name])), **out.get("provenance", {})}
     return out
 
 

@@ -70,6 +70,8 @@ def merge_patients(base: Patient, extra: Patient) -> Patient:
             getattr(merged, name).update(value)
         else:
             setattr(merged, name, value)
+            if name not in extra.provenance:
+                merged.provenance.pop(name, None)  # the note's sentence no longer says it
     return Patient.model_validate(merged.model_dump())
 
 

@@ -43,7 +43,14 @@ LABS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
     ("alt", "alt", "ALT", (("U/L", "U/L"),)),
     ("ast", "ast", "AST", (("U/L", "U/L"),)),
 )
-FIELDS = ("age", "sex", "conditions", "ecog", "pregnant", "near", "radius", "note", "statuses")
+FIELDS = ("age", "sex", "conditions", "ecog", "pregnant", "care_setting", "near", "radius", "note")
+FIELDS += ("statuses",)
+#: the form's care-setting choices: value, words
+CARE_SETTINGS = (
+    ("outpatient", "Not in hospital"),
+    ("inpatient", "In hospital"),
+    ("intensive_care", "In intensive care"),
+)
 ANSWER = "answer:"
 VERDICT_TEXT = {
     TrialVerdict.ELIGIBLE: "Likely eligible",
@@ -119,6 +126,8 @@ class MatchForm:
             data["sex"] = self.get("sex")
         if self.get("pregnant") in ("yes", "no"):
             data["pregnant"] = self.get("pregnant") == "yes"
+        if self.get("care_setting") in dict(CARE_SETTINGS):
+            data["care_setting"] = self.get("care_setting")
         if self.get("ecog"):
             data["ecog"] = _number("ecog", self.get("ecog"))
         conditions = [c.strip() for c in self.get("conditions").splitlines() if c.strip()]
@@ -171,6 +180,7 @@ def field_label(name: str) -> str:
     """The form's words for a field an error names (``patient.labs.alt.unit`` → ALT)."""
     words = {"age": "Age", "sex": "Sex", "ecog": "Performance status", "radius": "Within (km)"}
     words |= {"note": "Clinical note", "conditions": "Conditions", "pregnant": "Pregnant"}
+    words |= {"care_setting": "Where cared for now"}
     for form_name, test, label, _ in LABS:
         words[f"lab_{form_name}"] = label
         words[f"labs.{test}"] = label
@@ -221,6 +231,7 @@ def _render(
         "title": "Match a patient to trials",
         "form": form,
         "labs": LABS,
+        "care_settings": CARE_SETTINGS,
         "report": report,
         "verdict_text": VERDICT_TEXT,
         "checklist": criterion_view,
