@@ -43,8 +43,8 @@ LABS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
     ("alt", "alt", "ALT", (("U/L", "U/L"),)),
     ("ast", "ast", "AST", (("U/L", "U/L"),)),
 )
-FIELDS = ("age", "sex", "conditions", "ecog", "pregnant", "care_setting", "near", "radius", "note")
-FIELDS += ("statuses",)
+FIELDS: tuple[str, ...] = ("age", "sex", "conditions", "ecog", "pregnant", "care_setting")
+FIELDS += ("near", "radius", "note", "statuses")
 #: the form's care-setting choices: value, words
 CARE_SETTINGS = (
     ("outpatient", "Not in hospital"),
