@@ -305,3 +305,39 @@ def test_a_tnm_category_is_no_lesion_count() -> None:
 def test_a_margin_over_a_limit_is_no_value(text: str) -> None:
     (item,) = parse_criteria(f"Inclusion Criteria:\n* {text}").items
     assert not item.constraints, [c.describe() for c in item.constraints]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # real PDQ / registry wordings: the age at an event, not the age now. Read as the
+        # age now they failed the trial's own patients ("Diagnosed before age 18" was
+        # age = 18, failing everyone not exactly 18)
+        "Age: 3 to 21 at diagnosis",
+        "21 and under at original diagnosis",
+        "Age: 2-25 (at time of initial diagnosis of alveolar rhabdomyosarcoma).",
+        "Under 21 years of age at time of initial diagnosis",
+        "Patients must be less than or equal to 30 years at the time of initial diagnosis",
+        "Diagnosed before age 18",
+        "Onset of symptoms before age 40",
+        "Developed this infection before the age of 16.",
+        "Must have been diagnosed with osteosarcoma by the age of 25 years.",
+        "First degree relative who developed breast cancer at age 50 or less",
+        "Juvenile rheumatoid arthritis: Under 16 years of age at onset",
+    ],
+)
+def test_an_age_at_an_event_is_not_the_age_now(text: str) -> None:
+    assert [c.describe() for c in constraints(text) if c.variable == "age"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "operator"),
+    [
+        ("Age 18 years or older at the time of signing consent", ">="),
+        ("Diagnosed with breast cancer, age 18 or older", ">="),
+        ("Newly diagnosed AML, age 60 or over", ">="),
+        ("Age 18 to 65 years", "range"),
+    ],
+)
+def test_the_age_now_next_to_a_diagnosis_is_still_read(text: str, operator: str) -> None:
+    assert one(text, "age").operator == operator

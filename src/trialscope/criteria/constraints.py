@@ -25,6 +25,7 @@ from trialscope.criteria.comparison import (
     ValueKind,
     read_comparison,
 )
+from trialscope.criteria.event_age import about_an_event
 from trialscope.criteria.lexicon import Hit
 from trialscope.criteria.model import Bound, Constraint, Joiner, Span
 from trialscope.criteria.units import assumed_unit, to_canonical
@@ -405,6 +406,10 @@ def extract_constraints(
         denied_here = _DENIED_BEFORE.search(text, max(start, at - 12), at)
         if built is not None and not denied_here and _DENIED_ITEM.match(text, start, lead):
             built = _denied(built)  # "No patients over age 70" asks age <= 70
+        if built is not None and built.variable == "age":
+            lo, hi = min(lead, item.comparison.start), item.comparison.end
+            if about_an_event(text, start, lo, hi):
+                continue  # "Age 3 to 21 at diagnosis" is not the age now
         if built is not None:
             out.append(built)
             previous_end = max(previous_end, item.comparison.end)
