@@ -65,9 +65,18 @@ def judged(note: str, kind: str, criterion: str) -> Verdict:
          Verdict.MET),
         ("inclusion", "Non-smoker", Verdict.MET, Verdict.NOT_MET, Verdict.NOT_MET),
         ("inclusion", "Nonsmokers", Verdict.MET, Verdict.NOT_MET, Verdict.NOT_MET),
-        ("inclusion", "Non-smokers or ex-smokers", Verdict.MET, Verdict.MET, Verdict.MET),
+        # a current smoker is neither (was MET: the ex- was not read)
+        ("inclusion", "Non-smokers or ex-smokers", Verdict.MET, Verdict.NOT_MET, Verdict.MET),
         ("exclusion", "Current smokers", Verdict.NOT_MET, Verdict.MET, Verdict.NOT_MET),
         ("exclusion", "Active smokers", Verdict.NOT_MET, Verdict.MET, Verdict.NOT_MET),
+        # a former smoker is not a current one, a current one not a former one
+        ("inclusion", "Current smokers", Verdict.NOT_MET, Verdict.MET, Verdict.NOT_MET),
+        ("inclusion", "current cigarette smokers", Verdict.NOT_MET, Verdict.MET, Verdict.NOT_MET),
+        ("inclusion", "Ex-smokers", Verdict.NOT_MET, Verdict.NOT_MET, Verdict.MET),
+        ("inclusion", "Smokers who have quit", Verdict.NOT_MET, Verdict.NOT_MET, Verdict.MET),
+        ("exclusion", "Ex-smokers", Verdict.NOT_MET, Verdict.NOT_MET, Verdict.MET),
+        ("inclusion", "Current or former smokers", Verdict.NOT_MET, Verdict.MET, Verdict.MET),
+        ("inclusion", "History of smoking", Verdict.NOT_MET, Verdict.MET, Verdict.MET),
         # an upper limit on the habit is met by never having had it
         ("inclusion", "Nonsmoker, for at least 2 years with a smoking history of no more than "
          "10 pack years", Verdict.MET, Verdict.UNKNOWN, Verdict.UNKNOWN),
@@ -83,6 +92,24 @@ def test_smoking_criteria(
 
 def test_a_note_silent_on_smoking_leaves_an_inclusion_open() -> None:
     assert judged(SILENT, "inclusion", "Current smokers") is Verdict.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "A 64-year-old man with a 30 pack-year smoking history presents with cough.",
+        "A 64-year-old man. History of smoking.",
+    ],
+)
+def test_smoked_but_not_said_whether_still_is_asked(note: str) -> None:
+    # "History of smoking" says the person smoked, not that they quit (nor that they still do)
+    for kind, criterion in (("inclusion", "Current smokers"), ("exclusion", "Ex-smokers")):
+        item = parse_criteria(
+            f"{'Inclusion' if kind == 'inclusion' else 'Exclusion'} Criteria:\n* {criterion}"
+        ).items[0]
+        result = judge_item(item, PatientFacts.of(read_note(note)))
+        assert result.verdict is Verdict.UNKNOWN
+        assert result.questions[0].key.startswith("condition:kind:")
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from trialscope.match.concepts import ancestors, find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, healthy
+from trialscope.match.smoking import SMOKING, status_said, wanted_smoking
 from trialscope.match.verdicts import Evidence, Seen
 from trialscope.match.wording import NO_CONTEXT, read_context
 
@@ -60,6 +61,14 @@ def seen_condition(
     # patient's current breast cancer does not count (one on record as past does)
     earlier_own = bool(own) and context.prior and (kind == "exclusion" or mention.negated)
     wants_active = context.active and not mention.historical
+    # a former smoker is not a current one: the status reader said which ("quit in 2005")
+    base = item.span[0]
+    smoker = (
+        wanted_smoking(item.text, mention.span[0] - base, mention.span[1] - base)
+        if found and concept == SMOKING
+        else None
+    )
+    wants_active = wants_active and smoker is None
     within = context.within
     # read only for a condition on record (the loop below)
     today = facts.patient.as_of or (dt.date.today() if found else dt.date.min)
@@ -80,6 +89,18 @@ def seen_condition(
         # "Uncontrolled diabetes" for a diabetes in the past medical history: a chronic
         # disease on record, whether it is controlled is asked below
         severity_asked = bool(severity) and condition.resolved is None
+        if smoker is not None and condition.status != "absent":
+            if not status_said(condition):
+                # "History of smoking", "30 pack-year smoking history": smoked, but still?
+                seen.broader.append(Evidence(condition.name, condition.source))
+                seen.kind = (
+                    seen.kind or ("current " if smoker == "active" else "former ") + "smoker"
+                )
+                continue
+            if condition.status != smoker:
+                smokes = "a former smoker" if condition.status == "history" else "a current smoker"
+                earlier.append(Evidence(f"{condition.name}: {smokes}", condition.source))
+                continue
         if wants_active and condition.status == "history" and not severity_asked:
             if kind == "exclusion":
                 # "Active pneumonia" for one in the past history: not now, as far as the

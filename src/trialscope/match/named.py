@@ -129,6 +129,8 @@ def _mention(
             reason = f"fewer {named} than the criterion counts ({fact.split(': ')[0]})"
         elif fact.endswith("to another site"):
             reason = f"the patient's {named} went to another site ({fact.split(',')[0]})"
+        elif fact.endswith(("a former smoker", "a current smoker")):
+            reason = f"{named}: the patient is {fact.rsplit(': ', 1)[1]}"
         elif fact.endswith("in another setting"):
             reason = f"no {named} for the {describe(wanted_setting(item, mention) or 'early')}"
         else:

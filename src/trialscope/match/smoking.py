@@ -69,3 +69,45 @@ def read_smoking(conditions: list[Condition], clause: str, first: int, source: P
         conditions.append(
             Condition(name=words.group(), codes=[SMOKING], status=status, source=source)
         )
+
+
+_STATUS_WORDS: dict[str, ConditionStatus] = {
+    "ex": "history", "former": "history", "past": "history", "reformed": "history",
+    "current": "active", "currently": "active", "active": "active", "daily": "active",
+    "regular": "active", "habitual": "active",
+}  # fmt: skip
+_WANTED = re.compile(
+    r"\b(" + "|".join(_STATUS_WORDS) + r")\b[\s-]*(?:(?:cigarette|tobacco|heavy|light)\s+)?$",
+    re.I,
+)
+_EITHER = re.compile(
+    r"\b(?:ex|former|past|current|currently|active|never)\b[\s-]*(?:smokers?\s+)?(?:or|and|/)\s*$",
+    re.I,
+)
+_QUIT_AFTER = re.compile(r"\s*\(?(?:who|that)\s+(?:have\s+|has\s+)?(?:quit|stopped|ceased)\b", re.I)
+
+
+def wanted_smoking(text: str, start: int, end: int) -> ConditionStatus | None:
+    """The status a criterion asks of the smoking named at ``text[start:end]``: "Current
+    smokers" (active), "Ex-smokers", "smokers who quit" (history); None for "current or
+    former smokers", "smokers" and "history of smoking" (ever smoked)."""
+    # the vocabulary's own terms may hold the word ("Current smokers", "Active smokers")
+    last = re.search(r"[\w-]+$", text[start:end])
+    cut = start + last.start() if last else start
+    before = text[max(0, start - 40) : cut]
+    found = _WANTED.search(before)
+    if found is None:
+        return "history" if _QUIT_AFTER.match(text, end) else None
+    if _EITHER.search(before, 0, found.start()):
+        return None
+    return _STATUS_WORDS[found.group(1).lower()]
+
+
+def status_said(condition: Condition) -> bool:
+    """The smoking condition's status was said as a status: by the note's own words about
+    it (not "History of smoking", which says the person smoked, not that they quit), by a
+    FHIR smoking status, or by the patient file or an answer."""
+    source = condition.source
+    if source.kind != "note":
+        return True
+    return smoking_status(source.text or "") is not None
