@@ -175,8 +175,13 @@ def mentions(text: str) -> dict[str, tuple[bool, bool]]:
             False,
         ),
         ("Distant metastases are not resectable", "distant_metastases", False, False),
+        # "-ve" is negative; "+ve" is not (the lexicon folds the sign away)
+        ("Consecutive hospitalized patients (COVID-19 -ve) (control group)", "covid19", True,
+         False),
+        ("HIV-ve patients", "hiv", True, False),
+        ("Hepatitis B +ve", "hbv", False, False),
     ],
-)
+)  # fmt: skip
 def test_negation_and_history(text: str, concept: str, negated: bool, historical: bool) -> None:
     assert mentions(text)[concept] == (negated, historical)
 

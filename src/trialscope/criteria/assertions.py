@@ -36,7 +36,7 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|untreated\s+with|untreated\s+by|untreated\s+for|na[iï]ve\s+for", "negated", "forward"),
     (r"is\s+negative|are\s+negative|negative|not\s+present|ruled\s+out|excluded|free|naive"
      r"|naïve|not\s+allowed|not\s+permitted|is\s+not\s+allowed|are\s+not\s+allowed|absent"
-     r"|not\s+detected|undetectable|resolved", "negated", "backward"),
+     r"|not\s+detected|undetectable|resolved|-ve", "negated", "backward"),
     # historical
     (r"history\s+of|h/o|previous|previously|prior|past|former|had|received|underwent|undergone"
      r"|treated\s+with|previously\s+treated\s+with|pretreated\s+with|pre-treated\s+with"
@@ -130,6 +130,8 @@ def triggers(text: str, start: int, end: int) -> list[Trigger]:
     return [
         Trigger(hit.start, hit.end, hit.value[0], hit.value[1])
         for hit in _lexicon().finditer(text, start, end)
+        # "COVID -ve" is negative, "Hepatitis B +ve" is not (the lexicon folds the sign)
+        if hit.text.lower().lstrip("-") != "ve" or "-" in text[max(start, hit.start - 1) : hit.end]
     ]
 
 
