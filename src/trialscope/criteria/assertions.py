@@ -36,7 +36,8 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|untreated\s+with|untreated\s+by|untreated\s+for|na[iï]ve\s+for", "negated", "forward"),
     (r"is\s+negative|are\s+negative|negative|not\s+present|ruled\s+out|excluded|free|naive"
      r"|naïve|not\s+allowed|not\s+permitted|is\s+not\s+allowed|are\s+not\s+allowed|absent"
-     r"|not\s+detected|undetectable|resolved|-ve", "negated", "backward"),
+     r"|not\s+detected|undetectable|resolved|-ve|test\s+result\s+negative|test\s+results\s+negative"
+     r"|result\s+negative|results\s+negative|test\s+negative", "negated", "backward"),
     # historical
     (r"history\s+of|h/o|previous|previously|prior|past|former|had|received|underwent|undergone"
      r"|treated\s+with|previously\s+treated\s+with|pretreated\s+with|pre-treated\s+with"

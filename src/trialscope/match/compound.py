@@ -42,6 +42,8 @@ _FILLER_WORDS = """
     investigator investigators opinion judgment judgement signed sign written
     informed consent willing able ability comply compliance provide
     imaging radiologically radiological radiographically radiographic
+    pcr rt-pcr rt qpcr rt-qpcr polymerase chain reaction rapid antigen test tests tested
+    testing assay positive naat serology serological
 """
 _FILLER = frozenset(_FILLER_WORDS.split())
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s*$")

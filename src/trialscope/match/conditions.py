@@ -15,6 +15,12 @@ from functools import lru_cache
 from trialscope.criteria import Item, Mention
 from trialscope.criteria.model import TemporalWindow
 from trialscope.match.concepts import ancestors, find_concepts, vocabulary
+from trialscope.match.confirmation import (
+    asked_confirmation,
+    confirmation_holds,
+    describe_confirmation,
+    only_confirming,
+)
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, healthy
@@ -69,6 +75,13 @@ def seen_condition(
         else None
     )
     wants_active = wants_active and smoker is None
+    # "laboratory-confirmed COVID-19", "confirmed by RT-PCR": read only when the record
+    # says how a diagnosis was confirmed ("Definitive diagnosis: never")
+    confirmation = (
+        asked_confirmation(item.text, mention.span[0] - base, mention.span[1] - base)
+        if not mention.negated and any(f.condition.confirmed_by is not None for f in found)
+        else None
+    )
     within = context.within
     # read only for a condition on record (the loop below)
     today = facts.patient.as_of or (dt.date.today() if found else dt.date.min)
@@ -89,6 +102,20 @@ def seen_condition(
         # "Uncontrolled diabetes" for a diabetes in the past medical history: a chronic
         # disease on record, whether it is controlled is asked below
         severity_asked = bool(severity) and condition.resolved is None
+        if confirmation is not None and condition.confirmed_by is not None:
+            holds = confirmation_holds(condition.confirmed_by, confirmation)
+            if holds is None:  # confirmed, but by which test is not said
+                seen.broader.append(Evidence(f"{condition.name} (confirmed)", condition.source))
+                seen.kind = seen.kind or f"{mention.text} confirmed by {' or '.join(confirmation)}"
+                continue
+            if not holds:
+                how = describe_confirmation(condition.confirmed_by)
+                earlier.append(Evidence(f"{condition.name}: {how}", condition.source))
+                continue
+            if only_confirming(qualifier):  # "Laboratory-confirmed COVID-19": it is
+                confirmed = f"{condition.name} (confirmed: {', '.join(condition.confirmed_by)})"
+                seen.present.append(Evidence(confirmed, condition.source))
+                continue
         if smoker is not None and condition.status != "absent":
             if not status_said(condition):
                 # "History of smoking", "30 pack-year smoking history": smoked, but still?

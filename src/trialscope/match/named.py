@@ -129,6 +129,8 @@ def _mention(
             reason = f"fewer {named} than the criterion counts ({fact.split(': ')[0]})"
         elif fact.endswith("to another site"):
             reason = f"the patient's {named} went to another site ({fact.split(',')[0]})"
+        elif fact.endswith(("not confirmed", " only")) and "confirmed" in fact:
+            reason = f"{named}: {fact.rsplit(': ', 1)[1]}"
         elif fact.endswith(("a former smoker", "a current smoker")):
             reason = f"{named}: the patient is {fact.rsplit(': ', 1)[1]}"
         elif fact.endswith("in another setting"):

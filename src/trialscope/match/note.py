@@ -28,6 +28,7 @@ from trialscope.criteria.units import as_written
 from trialscope.match.biomarkers import from_note
 from trialscope.match.care_setting import care_setting_said
 from trialscope.match.concepts import Found, ancestors, find_concepts
+from trialscope.match.confirmation import read_confirmation
 from trialscope.match.lesions import add_lesions
 from trialscope.match.patient import (
     Condition,
@@ -183,6 +184,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
                         source=quote(lo, hi),
                     )
                 )
+    read_confirmation(patient, text, spans)  # "Definitive diagnosis: never."
     for number, sentence in enumerate(spans):
         for lo, hi in clauses(text, *sentence):
             if _said(_ANSWER.match(text[lo:hi]), text[lo:hi]) == "denied":

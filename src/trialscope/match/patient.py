@@ -23,6 +23,8 @@ from trialscope.errors import PatientError
 Sex = Literal["female", "male"]
 ConditionStatus = Literal["active", "history", "absent"]
 TherapyStatus = Literal["active", "completed", "planned", "absent"]
+#: how a diagnosis was confirmed (``confirmed``: the test not said)
+Confirmation = Literal["pcr", "antigen", "serology", "confirmed"]
 #: where the patient is cared for now: not admitted, admitted, admitted to intensive care
 CareSetting = Literal["outpatient", "inpatient", "intensive_care"]
 
@@ -59,6 +61,9 @@ class Condition(_Model):
     lesion_count: int | None = Field(default=None, ge=0)
     resection: Literal["R0", "R1", "R2", "unresectable", "resectable"] | None = None
     margin_mm: float | None = Field(default=None, ge=0)
+    #: how the diagnosis was confirmed: ``pcr``, ``antigen``, ``serology``, ``confirmed``
+    #: (the test not said); [] never confirmed (suspected); None not said
+    confirmed_by: list[Confirmation] | None = None
     source: Provenance = Field(default_factory=Provenance)
 
 

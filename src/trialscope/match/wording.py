@@ -201,6 +201,8 @@ def restates(item: Item, mention: Mention) -> bool:
     Leukemia (M3 AML)" asks for APL, not for any AML."""
     if mention.category != "condition":
         return False
+    if mention.concept == "infection" and _infection_named_before(item, mention):
+        return True  # "COVID-19 infection", "SARS-CoV-2 infection": the infection named
     start = mention.span[0] - item.span[0]
     aside = _OPENS_ASIDE.search(item.text, 0, start)
     if aside is None:
@@ -217,6 +219,20 @@ def restates(item: Item, mention: Mention) -> bool:
         and concept in ancestors(n if ":" in n else f"lex:{n}")
         for n in named
     )
+
+
+#: MeSH Infections: a disease under it followed by "infection" is that infection
+_INFECTIONS = "MESH:D007239"
+
+
+def _infection_named_before(item: Item, mention: Mention) -> bool:
+    before = [
+        m
+        for m in item.mentions
+        if m.category == "condition" and 0 <= mention.span[0] - m.span[1] <= 1
+    ]
+    # the vocabulary's id of the same words is among them ("COVID-19": lex and MeSH)
+    return any(_INFECTIONS in ancestors(m.concept) for m in before)
 
 
 def is_modifier(item: Item, mention: Mention) -> bool:
