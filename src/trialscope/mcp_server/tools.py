@@ -208,7 +208,8 @@ class TrialTools:
         patient: Annotated[
             dict[str, Any] | None,
             Field(
-                description="Or a structured patient: age, sex, pregnant, ecog, conditions"
+                description="Or a structured patient: age, sex, pregnant, hospitalized, ecog,"
+                " conditions"
                 " (names), labs ({test: 'value unit'}), therapies, biomarkers, location;"
                 " or a FHIR R4 Bundle. With a note too, these fields win."
             ),

@@ -65,7 +65,8 @@ class MatchRequest(BaseModel):
     patient: dict[str, Any] | None = Field(
         default=None,
         description="A structured patient in the patient file format (see the README):"
-        " age or birth_date, sex, pregnant, ecog, conditions, labs, therapies, ...",
+        " age or birth_date, sex, pregnant, hospitalized, ecog, conditions, labs, therapies,"
+        " ...",
     )
     note: str | None = Field(
         default=None,
