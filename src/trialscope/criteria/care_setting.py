@@ -72,6 +72,10 @@ _STUDY_AFTER = re.compile(r"\s+(?:may|will|can|should|must\s+not)\b", re.I)
 _NOW_BEFORE = re.compile(r"\b(?:currently|presently|now|at\s+present)\s+$", re.I)
 
 
+#: every wording _WORDS reads contains one of these ("patient" alone is in most items)
+_STEMS = ("hospitali", "inpatient", "in-patient", "outpatient", "out-patient", "admitted")
+
+
 @dataclass(frozen=True, slots=True)
 class SettingWords:
     """One wording about the care setting now: ``concept`` is :data:`INPATIENT`,
@@ -86,7 +90,7 @@ def find_care_settings(text: str, start: int = 0, end: int | None = None) -> lis
     """The wordings in ``text[start:end]`` that say where the patient is cared for now."""
     end = len(text) if end is None else end
     lowered = text[start:end].lower()
-    if "hospitali" not in lowered and "patient" not in lowered and "admitted" not in lowered:
+    if not any(word in lowered for word in _STEMS):
         return []  # the common case, decided by substring tests
     out = []
     for found in _WORDS.finditer(text, start, end):
