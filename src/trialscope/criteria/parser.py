@@ -23,12 +23,13 @@ from trialscope.criteria.model import Constraint, Item, Mention, ParsedCriteria,
 from trialscope.criteria.segmenter import Segment, segment
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.temporal import extract_windows
+from trialscope.criteria.vaccination import vaccines_in
 from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 38
+PARSER_VERSION = 39
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -138,6 +139,10 @@ def _item(
             hits = [h for h in hits if h not in overlapping]
             hits.append((lo, hi, "prior_therapy", concept, written))
     hits.sort()
+    # "prior hepatitis B vaccine": the disease is the vaccine's target, not a condition
+    vaccines = vaccines_in(text, start, end, hits)
+    taken = [span for vaccine in vaccines for span in vaccine.target]
+    hits = [h for h in hits if not any(a < h[1] and h[0] < b for a, b in taken)]
     # "ER-positive, PR-negative": a result word inside a marker negates nothing else
     found = [
         t
@@ -188,6 +193,21 @@ def _item(
                 negated=negated,
             )
         )
+    for vaccine in vaccines:
+        ctx = assert_span(text, vaccine.start, vaccine.end, found, start, end)
+        if ctx.optional:
+            continue
+        mentions.append(
+            Mention(
+                category="vaccination",
+                concept=vaccine.concept,
+                text=text[vaccine.start : vaccine.end],
+                span=to_source(vaccine.start, vaccine.end),
+                negated=ctx.negated or vaccine.denied,
+                historical=ctx.historical,
+                hypothetical=ctx.hypothetical,
+            )
+        )
     mentions += _naive(text, start, end, to_source, hits)
     for hit_start, hit_end, category, concept, written in hits:
         ctx = assert_span(text, hit_start, hit_end, found, start, end)
@@ -206,7 +226,7 @@ def _item(
                 family=ctx.family,
             )
         )
-    mentions.extend(vocabulary_mentions(text, start, end, to_source, constraints, found))
+    mentions.extend(vocabulary_mentions(text, start, end, to_source, constraints, found, taken))
     reason = non_computable_reason(text, start, end)
     if reason is None and not constraints and not mentions and not windows:
         reason = (

@@ -64,6 +64,16 @@ def _find(item: str) -> tuple[ConceptMatch, ...]:
     return tuple(terminology().find(item))
 
 
+def find_specific(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The specific concepts the vocabulary finds in ``text[start:end]``, as (start, end,
+    id) in ``text``."""
+    return [
+        (start + m.start, start + m.end, m.concept)
+        for m in _find(text[start:end])
+        if specific_enough(m.concept)
+    ]
+
+
 @cache
 def specific_enough(concept: str) -> bool:
     vocab = terminology()
@@ -81,10 +91,12 @@ def vocabulary_mentions(
     to_source: Callable[[int, int], Span],
     constraints: list[Constraint],
     triggers: list[Any],
+    taken: Iterable[tuple[int, int]] = (),
 ) -> list[Mention]:
     """Conditions the vocabulary finds in the item ``text[start:end]`` (cleaned text),
     with ConText assertions, spans in the source. Words inside a lab bound ("TBI≤1.5
-    ULN") belong to the bound."""
+    ULN") belong to the bound; words in ``taken`` (cleaned-text spans) to another reading
+    (a vaccine's target)."""
     vocab = terminology()
     out: list[Mention] = []
     found = [(start + m.start, start + m.end, m.concept) for m in _find(text[start:end])]
@@ -109,8 +121,9 @@ def vocabulary_mentions(
         found += [(lo, hi, concept) for concept in turned]
         seen.update(turned)
         said[lo, hi] = phrase
+    taken = tuple(taken)
     for lo, hi, concept in found:
-        if not specific_enough(concept):
+        if not specific_enough(concept) or any(a < hi and lo < b for a, b in taken):
             continue
         span = to_source(lo, hi)
         if any(c.span[0] < span[1] and span[0] < c.span[1] for c in constraints):

@@ -30,6 +30,7 @@ What an item may read of the patient (judge.py, named.py and its readers, bounds
   counts from lesions and lines of therapy, BMI from weight and height);
 - a tumour biomarker named: ``biomarker`` (the patient's biomarkers);
 - a care setting named ("hospitalized patients", "outpatients"): ``care_setting``;
+- a vaccine named by its target ("COVID-19 vaccine"): ``vaccination``;
 - an item needing judgement (consent, compliance, ...): ``consent``;
 - a mention of any other category: ``*``, which every patient has (judged in full).
 
@@ -186,8 +187,8 @@ def _item_keys(item: Item) -> frozenset[str]:
             out |= _condition_keys(mention.concept, closed)
         elif mention.category == "stage":
             out.add("stage")
-        elif mention.category == "care_setting":
-            out.add("care_setting")
+        elif mention.category in ("care_setting", "vaccination"):
+            out.add(mention.category)
         elif mention.category != "sex":
             out.add("*")
     for constraint in item.constraints:
@@ -249,7 +250,7 @@ class Content:
 
 def _names_condition(item: Item) -> bool:
     """The item names a condition: the trial's own conditions may change its result."""
-    skipped = (*_PREGNANCY, "prior_therapy", "sex", "biomarker", "care_setting")
+    skipped = (*_PREGNANCY, "prior_therapy", "sex", "biomarker", "care_setting", "vaccination")
     return any(m.category not in skipped for m in item.mentions)
 
 
@@ -305,6 +306,8 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         keys.add("consent")
     if patient.care_setting is not None:
         keys.add("care_setting")
+    if patient.vaccinations:
+        keys.add("vaccination")
     if patient.age_years() is not None:
         keys.add("var:age")
     keys |= {f"var:{lab.test}" for lab in patient.labs}

@@ -6,8 +6,9 @@ read: Patient (birth date, sex), Condition (codes, clinical / verification statu
 dates, stage, metastasis sites), Observation (LOINC-coded labs and vitals, ECOG /
 Karnofsky, pregnancy, breastfeeding, smoking), MedicationStatement / MedicationRequest
 (drug classes from :mod:`.drugs`), Procedure (surgery / radiotherapy also become a
-therapy) and Encounter (one going on now gives the care setting: admitted, in intensive
-care, or seen as an outpatient). Every fact's provenance names its resource (``Observation/abc``).
+therapy), Immunization (a vaccine and the disease it prevents) and Encounter (one going
+on now gives the care setting: admitted, in intensive care, or seen as an outpatient).
+Every fact's provenance names its resource (``Observation/abc``).
 
 The LOINC codes read as labs, the UCUM units understood and the other codes read
 (coding systems, ECOG and smoking answers, yes/no answers) are the data files
@@ -52,6 +53,7 @@ from trialscope.match.patient import (
     TherapyStatus,
     _check_lab,
 )
+from trialscope.match.vaccination import vaccination_from_fhir
 from trialscope.terminology.drugs import drug_classes
 
 
@@ -104,7 +106,7 @@ _SMOKER: dict[str, ConditionStatus] = {
 # coding system URI -> the prefix of the patient's codes
 _CODE_SYSTEMS = _CODES.get("code_system", {})
 _READ = {"Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest"}
-_READ |= {"Procedure", "Medication", "Encounter"}
+_READ |= {"Procedure", "Medication", "Encounter", "Immunization"}
 _METASTASIS = re.compile(r"metasta|secondary\s+malignant|secondary\s+neoplasm", re.IGNORECASE)
 _SITES = (
     ("liver", r"liver|hepat"), ("lung", r"lung|pulmon"), ("bone", r"bone|osseous|skelet"),
@@ -232,6 +234,8 @@ class _Reader:
             self._procedure(where, res)
         elif kind == "Encounter":
             self._encounter(where, res)
+        elif kind == "Immunization" and (given := vaccination_from_fhir(where, res)):
+            self.patient.vaccinations.append(given)
 
     def finish(self) -> Patient:
         # a metastasis recorded as its own Condition also belongs to the one primary cancer

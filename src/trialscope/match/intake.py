@@ -32,6 +32,10 @@ shorthands that are expanded before validation::
       - {name: bevacizumab, status: completed, start: 2023-03, end: 2023-08, line: 1}
     procedures: [laparoscopic sigmoid colectomy]
     biomarkers: {KRAS: G12D mutated, MSI: stable}
+    vaccinations:                 # the disease each prevents; or [unvaccinated]
+      - COVID-19 vaccine, 3 doses
+      - {against: influenza, date: 2025-10}
+      - {against: hepatitis B, doses: 0}              # never vaccinated
     location: {place: "Boston, MA", radius_km: 100}   # or location: Boston, MA
 
 Lab tests are catalogue ids or names people write (``Platelet count``, ``SGPT``); units
@@ -57,6 +61,7 @@ from trialscope.criteria import VARIABLES
 from trialscope.criteria.units import assumed_unit
 from trialscope.errors import PatientError
 from trialscope.match.patient import Lab, Patient, _check_lab, resolve_test
+from trialscope.match.vaccination import vaccination_from_words
 from trialscope.terminology.drugs import drug_classes
 
 _STRUCTURED = {".yaml", ".yml", ".json"}
@@ -144,6 +149,10 @@ def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
         ]
     if isinstance(out.get("location"), str):
         out["location"] = {"place": out["location"]}
+    if "vaccinations" in out:
+        out["vaccinations"] = [
+            _vaccination(v, f"vaccinations[{i}]") for i, v in _items(out, "vaccinations")
+        ]
     if "hospitalized" in out:
         out["care_setting"] = _hospitalized(out.pop("hospitalized"))
     for name in _SAID_FIELDS:
@@ -151,6 +160,25 @@ def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
             # evidence names where it was said, as for a performance score
             out["provenance"] = {name: _source(name, str(out[name])), **out.get("provenance", {})}
     return out
+
+
+def _vaccination(entry: Any, where: str) -> Any:
+    if isinstance(entry, dict) and "against" in entry:
+        words = str(entry["against"])
+        given = vaccination_from_words(f"{words} vaccine")
+        extra = {k: v for k, v in entry.items() if k != "against"}
+    else:
+        words = str(entry)
+        given, extra = vaccination_from_words(words), {}
+    if given is None:
+        raise PatientError(
+            where,
+            f"no disease named in {words!r}",
+            hint="Name the disease the vaccine prevents: `COVID-19 vaccine`, "
+            "`{against: influenza, doses: 1}`, or `unvaccinated`.",
+        )
+    out = {**given.model_dump(exclude={"source"}), "name": words, **_dates(extra)}
+    return {**out, "source": _source("vaccinations", words)}
 
 
 def _hospitalized(value: Any) -> str:

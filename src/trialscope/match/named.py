@@ -26,6 +26,7 @@ from trialscope.match.pregnancy import judge_pregnancy
 from trialscope.match.setting import describe, untreated, wanted_setting
 from trialscope.match.stage import judge_stage
 from trialscope.match.therapies import seen_therapy, unsettled
+from trialscope.match.vaccination import judge_vaccination
 from trialscope.match.verdicts import Basis, Part, Verdict, both, either
 from trialscope.match.wording import is_other, only_if_had, qualifier, slug, title
 
@@ -59,6 +60,10 @@ def _mention(
         if negate is not None and negate != mention.negated:
             mention = replace(mention, negated=negate)
         return judge_care_setting(mention, facts)
+    if mention.category == "vaccination":
+        if negate is not None and negate != mention.negated:
+            mention = replace(mention, negated=negate)
+        return judge_vaccination(item, mention, facts)
     if mention.category == "prior_therapy":
         seen = seen_therapy(item, mention, facts)
     else:

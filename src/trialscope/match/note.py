@@ -25,6 +25,7 @@ from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.constraints import extract_constraints
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.units import as_written
+from trialscope.criteria.vaccination import vaccines_in
 from trialscope.match.biomarkers import from_note
 from trialscope.match.care_setting import care_setting_said
 from trialscope.match.concepts import Found, ancestors, find_concepts
@@ -42,6 +43,7 @@ from trialscope.match.patient import (
 from trialscope.match.sentences import clauses, sentences
 from trialscope.match.setting import note_setting
 from trialscope.match.smoking import read_smoking
+from trialscope.match.vaccination import vaccinations_said
 from trialscope.terminology.drugs import find_drugs
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
@@ -272,6 +274,9 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
                         source=_prov(text, lo, hi, where),
                     )
                 )
+        for vaccination in vaccinations_said(text[lo:hi]):
+            vaccination.source = _prov(text, lo, hi, where)
+            patient.vaccinations.append(vaccination)
         setting = care_setting_said(text[lo:hi])
         if setting is not None:  # the last said is now: "seen in clinic ... admitted"
             patient.care_setting = setting
@@ -331,7 +336,11 @@ def _concepts(
 ) -> None:
     onset = _onset(text, lo, hi, patient.as_of)
     every = find_concepts(text, lo, hi)
+    # "two doses of the COVID-19 vaccine": the disease is the vaccine's, not the patient's
+    targets = [span for words in vaccines_in(text, lo, hi) for span in words.target]
     for found in every:
+        if any(a < found.end and found.start < b for a, b in targets):
+            continue
         if found.family or found.hypothetical:
             continue
         if (found.negated or said == "denied") and _denies_a_kind(text, lo, found, every):

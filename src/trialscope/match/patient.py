@@ -136,6 +136,18 @@ class Procedure(_Model):
     source: Provenance = Field(default_factory=Provenance)
 
 
+class Vaccination(_Model):
+    """A vaccine received, or said never received (``doses`` 0). ``against``: the
+    disease it prevents, as the criteria reader names it (``covid19``, ``MESH:D007251``);
+    None when the record does not say ("Vaccination status: unvaccinated")."""
+
+    against: str | None = None
+    name: str = ""
+    doses: int | None = Field(default=None, ge=0)
+    date: dt.date | None = None
+    source: Provenance = Field(default_factory=Provenance)
+
+
 class Biomarker(_Model):
     """``name`` like ``EGFR``, ``HER2``, ``PD-L1``; ``result`` ``positive`` /
     ``negative`` / ``mutated`` / a value with ``unit``."""
@@ -182,6 +194,7 @@ class Patient(_Model):
     therapies: list[Therapy] = Field(default_factory=list)
     procedures: list[Procedure] = Field(default_factory=list)
     biomarkers: list[Biomarker] = Field(default_factory=list)
+    vaccinations: list[Vaccination] = Field(default_factory=list)
     location: Location | None = None
     complete_history: bool = False
     #: answers to criteria nothing else settles, by question key (``criterion:...``)

@@ -31,7 +31,15 @@ from trialscope.match.candidate_query import condition_query
 from trialscope.match.care_setting import answered_setting
 from trialscope.match.concepts import ancestors, vocabulary
 from trialscope.match.facts import PatientFacts
-from trialscope.match.patient import Condition, Lab, Patient, Performance, Provenance, Therapy
+from trialscope.match.patient import (
+    Condition,
+    Lab,
+    Patient,
+    Performance,
+    Provenance,
+    Therapy,
+    Vaccination,
+)
 from trialscope.match.primary import healthy
 from trialscope.match.trials import (
     blocks,
@@ -433,7 +441,8 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
     """A copy of ``patient`` with the questionnaire's answers added as facts.
 
     Keys are question keys (``lab:platelets``, ``performance:ecog``, ``pregnant``,
-    ``condition:lex:hiv``, ``prior_therapy:chemotherapy``, ``criterion:...``); values are
+    ``condition:lex:hiv``, ``prior_therapy:chemotherapy``, ``vaccination:covid19``,
+    ``criterion:...``); values are
     numbers (in the question's unit), yes/no booleans or their strings."""
     updated = patient.model_copy(deep=True)
     for key, raw in answers.items():
@@ -482,6 +491,16 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
         elif kind == "care_setting":
             updated.care_setting = answered_setting(key, _yes_no(key, raw), updated.care_setting)
             updated.provenance["care_setting"] = source
+        elif kind == "vaccination":
+            yes = _yes_no(key, raw)
+            updated.vaccinations.append(
+                Vaccination(against=rest, name=str(raw), doses=None if yes else 0, source=source)
+            )
+        elif kind == "vaccination_doses":
+            count = int(_number(key, raw))
+            updated.vaccinations.append(
+                Vaccination(against=rest, name=f"{count} doses", doses=count, source=source)
+            )
         elif kind in ("criterion", "biomarker", "stage", "setting"):
             updated.answers[key] = _yes_no(key, raw)
         else:

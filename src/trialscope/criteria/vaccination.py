@@ -1,0 +1,193 @@
+"""Vaccines named by the disease they prevent: "COVID-19 vaccine", "prior hepatitis B
+vaccination", "vaccinated against yellow fever", "two doses of HPV vaccine".
+
+The disease in such words is the vaccine's target, not a condition the patient has:
+read as a condition, "History of smallpox vaccination" asked everyone for smallpox,
+"Prior HIV vaccines" ruled out every patient with HIV, and "Subjects who have not been
+vaccinated against COVID-19" every patient who had COVID-19. Here the disease words
+become the target of a ``vaccination`` mention and stop being a condition.
+
+The same reader serves criteria and patient notes, so both sides name a target alike
+(:func:`target_concept`: the parser's lexicon id where it has one, else the vocabulary's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: every wording read here contains one of these (a substring test first: most items lack one)
+_STEMS = ("vaccin", "immuni", "toxoid", "booster")
+
+_VACCINE = re.compile(
+    r"\b(?P<un>un-?)?(?:vaccin(?:e|es|ation|ations|ated)|immuni[sz](?:ation|ations|ed)"
+    r"|toxoids?|boosters?)\b",
+    re.I,
+)
+# between the disease and the vaccine word: "COVID-19 registered vaccines", "influenza
+# virus vaccine", "Vaccinia (smallpox) vaccination", "COVID-19 mRNA booster"
+_GAP_BEFORE = re.compile(
+    r"[\s)\-]*(?:(?:registered|approved|authori[sz]ed|licensed|mrna|inactivated|live|attenuated"
+    r"|virus|viral|recombinant|conjugate|polysaccharide|investigational|experimental"
+    r"|candidate|preventive|prophylactic|seasonal|booster|primary|series|subunit|killed)"
+    r"[\s-]+){0,3}",
+    re.I,
+)
+# after it: "vaccinated against COVID-19", "vaccine for hepatitis B", "immunization to prevent"
+_GAP_AFTER = re.compile(
+    r"\s+(?:against|for|to\s+prevent)\s+(?:the\s+|an?\s+)?(?:(?:seasonal|novel)\s+)?", re.I
+)
+# two targets for one vaccine word: "hepatitis A and B vaccines", "influenza or COVID-19 vaccine"
+_COORDINATED = re.compile(r"\s*(?:,|/|\band\b|\bor\b|\band/or\b)\s*$", re.I)
+_BRACKET = re.compile(r"\s*\(\s*")
+# how many doses: "at least one dose of", "three doses of a", "2 shots of the"
+_DOSES = re.compile(
+    r"(?:(?P<least>at\s+least|a\s+minimum\s+of|minimum\s+of|≥|>=)\s*)?"
+    r"(?P<n>\d|one|two|three|four|five|a\s+single|single)\s+(?:doses?|shots?|injections?)"
+    r"\s+of\s+(?:(?:a|an|the|any)\s+)?$",
+    re.I,
+)
+_DOSES_HEAD = re.compile(_DOSES.pattern.removesuffix("$"), re.I)
+_NUMBERS = {"one": 1, "single": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+@dataclass(frozen=True, slots=True)
+class VaccineWords:
+    """One vaccine named by its target: ``concept`` the target disease's id, ``target``
+    the disease spans (``(start, end)``), ``start``/``end`` the whole wording (doses
+    included), ``doses`` the number of doses asked (None: any), ``denied`` when the words
+    themselves deny it ("unvaccinated")."""
+
+    concept: str
+    target: tuple[tuple[int, int], ...]
+    start: int
+    end: int
+    doses: int | None
+    denied: bool
+
+
+def find_vaccinations(
+    text: str, start: int, end: int, diseases: Iterable[tuple[int, int, str]]
+) -> list[VaccineWords]:
+    """The vaccines in ``text[start:end]`` named by a disease of ``diseases`` (spans and
+    ids the caller found in the same text)."""
+    if not any(stem in text[start:end].lower() for stem in _STEMS):
+        return []
+    spans = _by_span(diseases)
+    out = []
+    for word in _VACCINE.finditer(text, start, end):
+        target = _target_before(text, start, word.start(), spans) or _target_after(
+            text, word.end(), end, spans
+        )
+        if not target:
+            continue
+        lo = min(word.start(), target[0][0])
+        hi = max(word.end(), target[-1][1])
+        doses = _DOSES.search(text, max(start, lo - 40), lo)
+        if doses is not None:
+            lo = doses.start()
+        out.append(
+            VaccineWords(
+                concept=spans[target[-1]],
+                target=tuple(target),
+                start=lo,
+                end=hi,
+                doses=_count(doses.group("n")) if doses else None,
+                denied=bool(word.group("un")),
+            )
+        )
+    return out
+
+
+def vaccines_in(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    hits: Iterable[tuple[int, int, str, str, str]] | None = None,
+) -> list[VaccineWords]:
+    """:func:`find_vaccinations` with the diseases found here; ``hits``: the parser's
+    lexicon hits when it has them."""
+    end = len(text) if end is None else end
+    if not any(stem in text[start:end].lower() for stem in _STEMS):
+        return []
+    return find_vaccinations(text, start, end, diseases_in(text, start, end, hits))
+
+
+def target_of(words: str) -> str | None:
+    """The disease id of words naming a vaccine's target ("COVID-19", "Influenza virus
+    vaccine, inactivated"): the first disease they name."""
+    spans = _by_span(diseases_in(words, 0, len(words)))
+    return spans[min(spans)] if spans else None
+
+
+def doses_asked(words: str) -> int | None:
+    """The number of doses a vaccination mention's words ask for (None: any); the words
+    start with the doses when they name some ("at least one dose of COVID-19 vaccine")."""
+    found = _DOSES_HEAD.match(words)
+    return _count(found.group("n")) if found else None
+
+
+def diseases_in(
+    text: str, start: int, end: int, hits: Iterable[tuple[int, int, str, str, str]] | None = None
+) -> list[tuple[int, int, str]]:
+    """The diseases named in ``text[start:end]`` as (start, end, id): the parser's
+    lexicon first (``covid19`` for "COVID-19" and "SARS-CoV-2" alike), then the
+    vocabulary's. ``hits``: the lexicon hits when the caller has them already."""
+    from trialscope.criteria.concepts import concept_lexicon
+    from trialscope.criteria.vocabulary import find_specific
+
+    if hits is None:
+        hits = [
+            (hit.start, hit.end, *hit.value, hit.text)
+            for hit in concept_lexicon().finditer(text, start, end)
+        ]
+    lexicon = [
+        (lo, hi, concept) for lo, hi, category, concept, _ in hits if category == "condition"
+    ]
+    return lexicon + find_specific(text, start, end)
+
+
+def _by_span(diseases: Iterable[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
+    """One id per disease span, the lexicon's first (callers list lexicon hits first);
+    a span inside a longer one is dropped ("hepatitis" in "hepatitis B")."""
+    spans: dict[tuple[int, int], str] = {}
+    for lo, hi, concept in diseases:
+        spans.setdefault((lo, hi), concept)
+    return {
+        span: concept
+        for span, concept in spans.items()
+        if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)
+    }
+
+
+def _target_before(
+    text: str, start: int, at: int, spans: dict[tuple[int, int], str]
+) -> list[tuple[int, int]]:
+    for span in spans:
+        if span[1] <= at and _GAP_BEFORE.fullmatch(text, span[1], at):
+            found = [span]
+            # "influenza and COVID-19 vaccines", "Vaccinia (smallpox) vaccination": the
+            # name before the "and" or the bracket is a target too
+            for other in spans:
+                between = text[other[1] : span[0]]
+                if other[1] <= span[0] and (
+                    _COORDINATED.match(between) or _BRACKET.fullmatch(between)
+                ):
+                    found.insert(0, other)
+            return found
+    return []
+
+
+def _target_after(
+    text: str, at: int, end: int, spans: dict[tuple[int, int], str]
+) -> list[tuple[int, int]]:
+    gap = _GAP_AFTER.match(text, at, end)
+    if gap is None:
+        return []
+    return [span for span in spans if span[0] == gap.end()][:1]
+
+
+def _count(written: str) -> int:
+    folded = " ".join(written.lower().split())
+    return int(folded) if folded.isdigit() else _NUMBERS[folded]
