@@ -53,6 +53,9 @@ AT_LEAST_ONE = "Received at least one dose of COVID-19 registered vaccines."
         ("Prior immunization against rabies.", ["MESH:D011818"], None),
         ("Vaccinia (smallpox) vaccination more than 5 years prior to study enrollment.",
          ["MESH:D012899"], None),
+        # one mention per target: "or" makes them alternatives
+        ("Must not have received a tetanus/diphtheria or hepatitis B booster in the last 6 "
+         "months.", ["MESH:D013742", "MESH:D004165", "hbv"], None),
         # no disease named: nothing here (other readings may take the words)
         ("History of anaphylaxis or other serious adverse reactions to vaccines.", [], None),
         ("Rh isoimmunization", [], None),
@@ -71,6 +74,21 @@ def test_vaccine_wordings(text: str, concepts: list[str], doses: int | None) -> 
     conditions = [m for m in item.mentions if m.category == "condition"]
     for a, b in targets:
         assert not [m for m in conditions if m.span[0] - offset < b and a < m.span[1] - offset]
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("Subjects who have not been vaccinated against COVID-19", True),
+        ("People aged 75 years and older in retirement homes who have refused the SARS CoV-2 "
+         "vaccine", True),
+        ("Unvaccinated against COVID-19", True),
+        ("History of SARS-CoV-2 vaccination", False),
+    ],
+)  # fmt: skip
+def test_vaccines_denied(text: str, negated: bool) -> None:
+    mentions = [m for m in _item("inclusion", text).mentions if m.category == "vaccination"]
+    assert [(m.concept, m.negated) for m in mentions] == [("covid19", negated)]
 
 
 @given(st.text(alphabet=st.sampled_from([*"HIV COVID-19 vaccine against doses of two ,.()"])))

@@ -39,7 +39,11 @@ _GAP_AFTER = re.compile(
     r"\s+(?:against|for|to\s+prevent)\s+(?:the\s+|an?\s+)?(?:(?:seasonal|novel)\s+)?", re.I
 )
 # two targets for one vaccine word: "hepatitis A and B vaccines", "influenza or COVID-19 vaccine"
-_COORDINATED = re.compile(r"\s*(?:,|/|\band\b|\bor\b|\band/or\b)\s*$", re.I)
+_COORDINATED = re.compile(r"\s*(?:,|/|\band\b|\bor\b|\band/or\b)\s*", re.I)
+# "who have refused the SARS-CoV-2 vaccine": a vaccine not had
+_REFUSED = re.compile(
+    r"\b(?:refus\w*|declin\w*)\b(?:\s+(?:to\s+\w+\s+)?(?:the|an?|any))?\s*$", re.I
+)
 _BRACKET = re.compile(r"\s*\(\s*")
 # how many doses: "at least one dose of", "three doses of a", "2 shots of the"
 _DOSES = re.compile(
@@ -82,21 +86,25 @@ def find_vaccinations(
         )
         if not target:
             continue
-        lo = min(word.start(), target[0][0])
-        hi = max(word.end(), target[-1][1])
+        lo = min(word.start(), target[0][0][0])
         doses = _DOSES.search(text, max(start, lo - 40), lo)
         if doses is not None:
             lo = doses.start()
-        out.append(
-            VaccineWords(
-                concept=spans[target[-1]],
-                target=tuple(target),
-                start=lo,
-                end=hi,
-                doses=_count(doses.group("n")) if doses else None,
-                denied=bool(word.group("un")),
+        denied = bool(word.group("un") or _REFUSED.search(text, max(start, lo - 40), lo))
+        # one mention per target, so "influenza or COVID-19 vaccine" reads as either:
+        # the first targets end at their own name, the last takes the vaccine word
+        for number, group in enumerate(target):
+            last = number == len(target) - 1
+            out.append(
+                VaccineWords(
+                    concept=spans[group[-1]],
+                    target=tuple(group),
+                    start=lo if number == 0 else group[0][0],
+                    end=max(word.end(), group[-1][1]) if last else group[-1][1],
+                    doses=_count(doses.group("n")) if doses else None,
+                    denied=denied,
+                )
             )
-        )
     return out
 
 
@@ -163,29 +171,33 @@ def _by_span(diseases: Iterable[tuple[int, int, str]]) -> dict[tuple[int, int], 
 
 def _target_before(
     text: str, start: int, at: int, spans: dict[tuple[int, int], str]
-) -> list[tuple[int, int]]:
+) -> list[list[tuple[int, int]]]:
+    """The targets named before the vaccine word, each a list of spans (a name and its
+    bracketed synonym: "Vaccinia (smallpox)")."""
     for span in spans:
         if span[1] <= at and _GAP_BEFORE.fullmatch(text, span[1], at):
-            found = [span]
-            # "influenza and COVID-19 vaccines", "Vaccinia (smallpox) vaccination": the
-            # name before the "and" or the bracket is a target too
-            for other in spans:
-                between = text[other[1] : span[0]]
-                if other[1] <= span[0] and (
-                    _COORDINATED.match(between) or _BRACKET.fullmatch(between)
-                ):
-                    found.insert(0, other)
-            return found
+            found = [[span]]
+            # "tetanus/diphtheria or hepatitis B booster", "Vaccinia (smallpox)
+            # vaccination": names before an "or", a slash or a bracket are targets too
+            while True:
+                first = found[0][0][0]
+                before = [o for o in spans if o[1] <= first]
+                if synonym := [o for o in before if _BRACKET.fullmatch(text, o[1], first)]:
+                    found[0].insert(0, synonym[0])
+                elif other := [o for o in before if _COORDINATED.fullmatch(text, o[1], first)]:
+                    found.insert(0, [other[0]])
+                else:
+                    return found
     return []
 
 
 def _target_after(
     text: str, at: int, end: int, spans: dict[tuple[int, int], str]
-) -> list[tuple[int, int]]:
+) -> list[list[tuple[int, int]]]:
     gap = _GAP_AFTER.match(text, at, end)
     if gap is None:
         return []
-    return [span for span in spans if span[0] == gap.end()][:1]
+    return [[span] for span in spans if span[0] == gap.end()][:1]
 
 
 def _count(written: str) -> int:
