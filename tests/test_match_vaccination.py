@@ -8,6 +8,7 @@ unvaccinated." reached nothing. The criteria wordings are real ones from the cor
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -268,3 +269,15 @@ def test_vaccinations_from_fhir_immunizations() -> None:
     )
     assert result.verdict is Verdict.MET
     assert [e.source.ref for e in result.evidence if e.source] == ["Immunization/i0"]
+
+
+def test_the_readme_patient_file_loads_with_its_vaccinations() -> None:
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    block = readme.split("**The patient file**", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    patient = patient_from_data(yaml.safe_load(block))
+    assert [(v.against, v.doses) for v in patient.vaccinations] == [
+        ("covid19", 3),
+        ("MESH:D007251", None),
+    ]
