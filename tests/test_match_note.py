@@ -404,6 +404,9 @@ def test_sentences_come_back_as_written(written: list[str]) -> None:
         ("Fever up to 39 C.", "Temperature higher than 38 °C", Verdict.MET),
         # a bare creatinine could be mg/dL or umol/L: not compared, asked
         ("Creatinine 1.4.", "Creatinine < 1.5 mg/dL", Verdict.UNKNOWN),
+        # one unit in clinical use (a TREC 2023 template's "Intraocular pressure: 22.")
+        ("Intraocular pressure: 22.", "mean IOP > 30 mmHg", Verdict.NOT_MET),
+        ("Heart rate 88.", "Heart rate < 100 bpm", Verdict.MET),
     ],
 )
 def test_a_reading_without_a_unit_is_compared_only_when_its_size_tells(

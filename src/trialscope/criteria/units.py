@@ -317,6 +317,9 @@ def assumed_unit(variable: Variable, value: float) -> str | None:
         return variable.unit
     if vid in ("sbp", "dbp", "blood_pressure", "qtc", "crcl", "egfr"):
         return variable.unit
+    # one unit in clinical use: "Intraocular pressure: 22." is mmHg, a pulse of 90 per minute
+    if vid in ("iop", "heart_rate", "respiratory_rate"):
+        return variable.unit
     return None
 
 
