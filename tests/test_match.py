@@ -358,6 +358,22 @@ def test_words_before_a_name_narrow_it_and_an_answer_settles_it() -> None:
     assert verdict("Patient with prolymphocytic T leukemia", answered).verdict is Verdict.NOT_MET
 
 
+@pytest.mark.parametrize(
+    ("criterion", "expected"),
+    [
+        # having it, said at length: no kind of the disease is asked (a TREC 2021 pair
+        # whose exclusion was a question for a patient with multiple myeloma)
+        ("Subjects suffering from multiple myeloma;", Verdict.MET),
+        ("Patients afflicted with multiple myeloma", Verdict.MET),
+        # a state of it still narrows
+        ("Patients recovered from multiple myeloma", Verdict.UNKNOWN),
+    ],
+)
+def test_suffering_from_a_disease_is_having_it(criterion: str, expected: Verdict) -> None:
+    myeloma = read_note("A 62-year-old man with multiple myeloma on lenalidomide.")
+    assert verdict(criterion, myeloma, "exclusion").verdict is expected
+
+
 def test_therapy_timing_man_or_woman_and_micro_sign() -> None:
     note = read_note("A 45-year-old man with relapsed AML. Prior chemotherapy with cytarabine.")
     cytarabine = next(t for t in note.therapies if t.name == "cytarabine")

@@ -517,6 +517,7 @@ _SEEN_THROUGH = frozenset({"primary", "malignant", "second"})
 
 
 _ABBREVIATION_BEFORE = re.compile(r"\s*\([A-Za-z0-9-]{1,10}\)\s*$")
+_SUFFERING_FROM = re.compile(r"\b(?:suffer(?:s|ing|ed)?|afflicted)\s+(?:from|with|by)\s*$", re.I)
 
 
 _TURNED = re.compile(r".+?\s+(?:of|in)\s+(?:the\s+)?(?P<site>.+)$", re.I)
@@ -560,6 +561,8 @@ def qualifier(item: Item, mention: Mention) -> tuple[str, ...]:
         return (f"{state.group(1) or state.group(2)} of",)
     # "central nervous system (CNS) leukemia": the abbreviation spells out the words before
     text = _ABBREVIATION_BEFORE.sub(" ", text)
+    # "Subjects suffering from multiple myeloma" have it; "recovered from" still narrows
+    text = _SUFFERING_FROM.sub(" ", text)
     words: list[str] = []
     for _ in range(3):
         match = _WORD_BEFORE.search(text)
