@@ -359,6 +359,33 @@ def test_words_before_a_name_narrow_it_and_an_answer_settles_it() -> None:
 
 
 @pytest.mark.parametrize(
+    ("criterion", "answer", "expected"),
+    [
+        ("Myocardial infarction within the past 6 months", "2015", Verdict.NOT_MET),
+        ("Myocardial infarction within the past 6 months", "2026-11-20", Verdict.MET),
+        ("Chemotherapy within 28 days prior to enrollment", "2016-03", Verdict.NOT_MET),
+        ("Chemotherapy within 28 days prior to enrollment", "2026-11-20", Verdict.MET),
+    ],
+)
+def test_the_date_question_is_answerable(criterion: str, answer: str, expected: Verdict) -> None:
+    # "When was the myocardial infarction?" was asked, and its answer refused as an
+    # unknown question
+    note = "A 60-year-old man. History of myocardial infarction. Prior chemotherapy with FOLFOX."
+    patient = read_note(note, as_of=dt.date(2026, 12, 7))
+    asked = verdict(criterion, patient, "exclusion")
+    assert asked.verdict is Verdict.UNKNOWN
+    ((key, kind),) = [(q.key, q.answer) for q in asked.questions]
+    assert key.startswith("when:") and kind == "date"
+    answered = apply_answers(patient, {key: answer})
+    assert verdict(criterion, answered, "exclusion").verdict is expected
+    with pytest.raises(UsageError, match="must be a date") as raised:
+        apply_answers(patient, {key: "last year"})
+    assert "2024-03" in (raised.value.hint or "")
+    with pytest.raises(UsageError, match="Nothing on record to date"):
+        apply_answers(patient, {"when:lex:asthma": "2020"})
+
+
+@pytest.mark.parametrize(
     ("criterion", "expected"),
     [
         # having it, said at length: no kind of the disease is asked (a TREC 2021 pair

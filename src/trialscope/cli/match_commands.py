@@ -218,6 +218,8 @@ def _answer_hint(question: RankedQuestion) -> str:
         return f"NUMBER{f' ({question.unit})' if question.unit else ''}"
     if question.answer == "yes_no":
         return "yes|no"
+    if question.answer == "date":
+        return "YYYY-MM"
     return question.answer.upper()
 
 

@@ -14,6 +14,8 @@ trial about another disease says little.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -491,6 +493,8 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
         elif kind == "care_setting":
             updated.care_setting = answered_setting(key, _yes_no(key, raw), updated.care_setting)
             updated.provenance["care_setting"] = source
+        elif kind == "when":
+            _date_the(updated, rest, _when(key, raw), source)
         elif kind == "vaccination":
             yes = _yes_no(key, raw)
             updated.vaccinations.append(
@@ -508,6 +512,41 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
                 f"Unknown question {key!r}.", hint="Use a key from the questions list."
             )
     return Patient.model_validate(updated.model_dump())
+
+
+def _date_the(patient: Patient, concept: str, when: dt.date, source: Provenance) -> None:
+    """The answer to "When was the <condition or therapy>?": the date it began (a
+    condition) or was last given (a therapy), on every record of it still undated."""
+    facts = PatientFacts.of(patient)
+    dated = False
+    for fact in facts.has(concept if ":" in concept else f"lex:{concept}"):
+        if fact.condition.onset is None:
+            fact.condition.onset, dated = when, True
+    for therapy in patient.therapies:
+        if therapy.status != "absent" and concept in therapy.classes and therapy.end is None:
+            therapy.end, dated = when, True
+    if not dated:
+        raise UsageError(
+            f"Nothing on record to date for {concept!r}.",
+            hint="Answer the question only for something the patient has or had.",
+        )
+    del source  # the record keeps where it was said; the date is the answer's
+
+
+def _when(key: str, raw: Any) -> dt.date:
+    if isinstance(raw, dt.date):
+        return raw
+    found = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*", str(raw))
+    try:
+        if found is None:
+            raise ValueError(raw)
+        year, month, day = (int(g) if g else 1 for g in found.groups())
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise UsageError(
+            f"Answer to {key!r} must be a date, not {raw!r}.",
+            hint="Write it as 2024, 2024-03 or 2024-03-15.",
+        ) from exc
 
 
 def _number(key: str, raw: Any) -> float:
