@@ -18,13 +18,13 @@ from trialscope.criteria import parse_criteria
 from trialscope.criteria.care_setting import find_care_settings
 from trialscope.errors import PatientError
 from trialscope.match import Verdict, read_note
+from trialscope.match.answers import apply_answers
 from trialscope.match.care_setting import ASK_INPATIENT, ASK_INTENSIVE_CARE, care_setting_said
 from trialscope.match.facts import PatientFacts
 from trialscope.match.fhir import read_fhir
 from trialscope.match.intake import patient_from_data
 from trialscope.match.judge import judge_item
 from trialscope.match.patient import Patient
-from trialscope.match.run import apply_answers
 from trialscope.service.matching import build_patient
 
 

@@ -19,12 +19,12 @@ from trialscope.criteria import parse_criteria
 from trialscope.criteria.vaccination import doses_asked, vaccines_in
 from trialscope.errors import PatientError
 from trialscope.match import Verdict, read_note
+from trialscope.match.answers import apply_answers
 from trialscope.match.facts import PatientFacts
 from trialscope.match.fhir import read_fhir
 from trialscope.match.intake import patient_from_data
 from trialscope.match.judge import judge_item
 from trialscope.match.patient import Patient
-from trialscope.match.run import apply_answers
 from trialscope.match.vaccination import vaccinations_said
 
 

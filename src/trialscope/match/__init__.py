@@ -13,12 +13,12 @@ Nothing about the patient is written to the store or to logs.
 
 from __future__ import annotations
 
+from trialscope.match.answers import apply_answers
 from trialscope.match.note import read_note
 from trialscope.match.patient import Patient, Provenance
 from trialscope.match.run import (
     MatchReport,
     RankedQuestion,
-    apply_answers,
     match_patient,
     match_trial,
 )

@@ -20,7 +20,7 @@ from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import CareSetting
 from trialscope.match.verdicts import Basis, Evidence, Part, Question, Verdict
 
-#: question keys (``run.apply_answers`` reads them back)
+#: question keys (``answers.apply_answers`` reads them back)
 ASK_INPATIENT = "care_setting:inpatient"
 ASK_INTENSIVE_CARE = "care_setting:intensive_care"
 
