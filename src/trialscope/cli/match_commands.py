@@ -236,8 +236,10 @@ def print_report(report: MatchReport, checklists: int) -> None:
 # -- the questionnaire ------------------------------------------------------------------
 
 
-def ask(questions: list[RankedQuestion], asked: set[str]) -> dict[str, str]:
-    """Prompt for each open question (blank skips); prompts go to stderr."""
+def ask(questions: list[RankedQuestion], asked: set[str], patient: Patient) -> dict[str, str]:
+    """Prompt for each open question (blank skips); prompts go to stderr. Each answer is
+    tried on ``patient`` itself: some ("the lab's upper limit", "when was it") attach
+    to a record an empty patient lacks."""
     answers: dict[str, str] = {}
     pending = [q for q in questions if q.key not in asked][:ASK_AT_MOST]
     if not pending:
@@ -261,7 +263,7 @@ def ask(questions: list[RankedQuestion], asked: set[str]) -> dict[str, str]:
             if not raw:
                 break
             try:
-                apply_answers(Patient(), {question.key: raw})
+                apply_answers(patient, {question.key: raw})
             except UsageError as exc:
                 err_console.print(f"[red]{exc.message}[/]", highlight=False)
                 continue
@@ -359,7 +361,7 @@ def match(
     while interactive:
         if not as_json:
             print_report(report, shown)
-        answers = ask(report.questions, asked)
+        answers = ask(report.questions, asked, patient)
         if not answers:
             break
         patient = apply_answers(patient, answers)

@@ -12,6 +12,7 @@ from typing import Any
 from trialscope.errors import UsageError
 from trialscope.match.care_setting import answered_setting
 from trialscope.match.facts import PatientFacts
+from trialscope.match.lesions import TOTALS
 from trialscope.match.patient import (
     Condition,
     Lab,
@@ -27,6 +28,7 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
     """A copy of ``patient`` with the questionnaire's answers added as facts.
 
     Keys are question keys (``lab:platelets``, ``performance:ecog``, ``pregnant``,
+    ``count:liver_metastases_count``, ``when:myocardial_infarction`` (a date),
     ``condition:lex:hiv``, ``prior_therapy:chemotherapy``, ``vaccination:covid19``,
     ``criterion:...``); values are
     numbers (in the question's unit), yes/no booleans or their strings."""
@@ -77,6 +79,8 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
         elif kind == "care_setting":
             updated.care_setting = answered_setting(key, _yes_no(key, raw), updated.care_setting)
             updated.provenance["care_setting"] = source
+        elif kind == "count":
+            _count_the(updated, rest, _number(key, raw), source)
         elif kind == "when":
             _date_the(updated, rest, _when(key, raw), source)
         elif kind == "vaccination":
@@ -96,6 +100,58 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
                 f"Unknown question {key!r}.", hint="Use a key from the questions list."
             )
     return Patient.model_validate(updated.model_dump())
+
+
+def _count_the(patient: Patient, variable: str, number: float, source: Provenance) -> None:
+    """The answer to "Number of liver metastases?" / "Prior lines of therapy?": a count
+    on the record (0 is none: an absent condition or therapy that says so)."""
+    count = int(number)
+    if count != number or count < 0:
+        raise UsageError(f"Answer to 'count:{variable}' must be a whole number, not {number:g}.")
+    if variable == "prior_lines":
+        if count == 0:
+            patient.therapies.append(
+                Therapy(
+                    name="systemic therapy",
+                    classes=["systemic_therapy"],
+                    status="absent",
+                    source=source,
+                )
+            )
+        else:
+            name = f"{count} prior line{'s' if count > 1 else ''} of therapy"
+            # lines of therapy are counted for advanced disease
+            patient.therapies.append(
+                Therapy(
+                    name=name,
+                    classes=["systemic_therapy"],
+                    line=count,
+                    setting="advanced",
+                    source=source,
+                )
+            )
+        return
+    if variable in TOTALS:
+        name, sites = ("metastases" if variable == "metastases_count" else "lesions"), []
+    else:
+        site = variable.removesuffix("_count").removesuffix("_metastases")
+        name, sites = f"{site} metastases", [site]
+        known = [
+            c for c in patient.conditions if c.status != "absent" and c.metastasis_sites == sites
+        ]
+        if known and count:
+            for condition in known:
+                condition.lesion_count = count
+            return
+    patient.conditions.append(
+        Condition(
+            name=name,
+            metastasis_sites=sites,
+            lesion_count=count,
+            status="active" if count else "absent",
+            source=source,
+        )
+    )
 
 
 def _date_the(patient: Patient, concept: str, when: dt.date, source: Provenance) -> None:

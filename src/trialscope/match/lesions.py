@@ -263,10 +263,16 @@ def tally(patient: Patient, variable: str) -> Tally:
     metastatic_only = variable == "metastases_count"
     per_site: dict[str | None, int | None] = {}
     used: list[Condition] = []
+    none: list[Condition] = []  # "none there" as answered: an absent one counted 0
     for condition in patient.conditions:
-        if condition.status == "absent":
-            continue
         sites: list[str | None] = list(condition.metastasis_sites) or [_site_of(condition)]
+        if condition.status == "absent":
+            if condition.lesion_count == 0 and (
+                sites == [variable.removesuffix("_count").removesuffix("_metastases")]
+                or (variable in TOTALS and condition.name in ("metastases", "lesions"))
+            ):
+                none.append(condition)
+            continue
         if variable not in TOTALS:
             wanted = variable.removesuffix("_count").removesuffix("_metastases")
             sites = [s for s in sites if s == wanted]
@@ -284,7 +290,7 @@ def tally(patient: Patient, variable: str) -> Tally:
             known = per_site.get(site)
             per_site[site] = count if known is None else max(known, count or 0)
     if not used:
-        return Tally(None, False, ())
+        return Tally(0, False, tuple(none)) if none else Tally(None, False, ())
     if None in per_site and len(per_site) > 1:
         # "Liver metastases. CT: 3 lesions.": the unsited count is the one site's left
         # without a number, if there is exactly one such; else it is not added again
