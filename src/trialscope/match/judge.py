@@ -19,9 +19,10 @@ from trialscope.match.compound import UNJUDGED_WORDS, unjudged_words, unread_way
 from trialscope.match.concepts import ancestors
 from trialscope.match.conditional import under_condition, within
 from trialscope.match.facts import PatientFacts, most_specific
-from trialscope.match.named import named_part
+from trialscope.match.named import holds, named_part
 from trialscope.match.reading import Reading, cached_reading
 from trialscope.match.scope import arm_label, disjoint_ages, for_whom
+from trialscope.match.variant_bounds import judge_with_variants, variant_mentions, without
 from trialscope.match.verdicts import (
     Basis,
     CriterionResult,
@@ -86,8 +87,19 @@ def judge_item(
         )
     constraints = disjoint_ages(tuple(c for c in constraints if not for_whom(item, c)))
     parts: list[Part] = []
+    # "(≤ 5 × ULN if liver metastases)": the disease says whom a variant bound is for
+    variants = variant_mentions(item, constraints)
+    if variants:
+        runs = without(runs, [m for named in variants.values() for m in named])
     if constraints:
-        parts.append(judge_bounds(constraints, facts))
+        parts.append(
+            judge_with_variants(
+                constraints,
+                variants,
+                lambda mention: holds(item, mention, facts, own),
+                lambda bounds: judge_bounds(bounds, facts),
+            )
+        )
         label = arm_label(item) if kind == "inclusion" and not runs else None
         if label is not None and parts[0][0] is Verdict.NOT_MET:
             # "Pediatric arm: aged 1 to 17": an adult is not in that arm

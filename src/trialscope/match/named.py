@@ -31,6 +31,15 @@ from trialscope.match.verdicts import Basis, Part, Verdict, both, either
 from trialscope.match.wording import is_other, only_if_had, qualifier, slug, title
 
 
+def holds(item: Item, mention: Mention, facts: PatientFacts, own: frozenset[str]) -> Part:
+    """Whether the patient has what ``mention`` names, read alone: its negation and the
+    item's words around it ("≤ 5 × ULN if" before "liver metastases") set aside."""
+    alone = replace(
+        item, text=mention.text, span=mention.span, mentions=(mention,), constraints=(), windows=()
+    )
+    return _mention(alone, mention, facts, "inclusion", own, negate=False)
+
+
 def _mention(
     item: Item,
     mention: Mention,

@@ -1,0 +1,107 @@
+"""Bounds with a variant for some patients: "AST and ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver
+metastases)", "Age > 75 (> 65 for multiple myeloma)".
+
+The disease in such words says whom the variant bound is for; it is no requirement of
+its own. Read as one, "(≤ 5 × ULN if liver metastases)" failed every patient without liver
+metastases on a criterion their labs met, and "(> 65 for multiple myeloma)" excluded every
+patient with myeloma whatever their age. Here the variant replaces the base bound of its
+variable for a patient who has the disease, the base bound holds for one who has not, and
+a patient whose record does not say is judged by both: the same verdict decides, else the
+disease is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from trialscope.criteria import Constraint, Item, Mention
+from trialscope.match.verdicts import Basis, Part, Verdict
+
+Runs = tuple[tuple[tuple[Mention, ...], ...], ...]
+#: judges one mention as "the patient has it" (named.holds)
+Holds = Callable[[Mention], Part]
+#: judges bounds (bounds.judge_bounds)
+Bounds = Callable[[tuple[Constraint, ...]], Part]
+
+# how far after a variant's bound its disease may be named ("≤ 5 × ULN for patients with")
+_REACH = 60
+
+
+def variant_mentions(item: Item, constraints: tuple[Constraint, ...]) -> dict[int, list[Mention]]:
+    """The mentions naming each variant's disease, by the variant's index in
+    ``constraints`` (only variants whose disease is a mention)."""
+    out: dict[int, list[Mention]] = {}
+    for index, constraint in enumerate(constraints):
+        if constraint.condition is None:
+            continue
+        said = constraint.condition.lower()
+        named = [
+            m
+            for m in item.mentions
+            if m.category == "condition"
+            and m.text.lower() in said
+            and constraint.span[0] <= m.span[0] <= constraint.span[1] + _REACH
+        ]
+        if named:
+            out[index] = named
+    return out
+
+
+def without(runs: Runs, mentions: list[Mention]) -> Runs:
+    """``runs`` without ``mentions`` (empty slots and runs dropped)."""
+    kept = []
+    for run in runs:
+        slots = tuple(s for s in (tuple(m for m in slot if m not in mentions) for slot in run) if s)
+        if slots:
+            kept.append(slots)
+    return tuple(kept)
+
+
+def judge_with_variants(
+    constraints: tuple[Constraint, ...],
+    variants: dict[int, list[Mention]],
+    holds: Holds,
+    bounds: Bounds,
+) -> Part:
+    """The bounds, each variant applied for whom it is for."""
+    base = tuple(c for c in constraints if c.condition is None)
+    if not base:
+        return bounds(constraints)  # nothing to vary: judged as before
+    chosen = base
+    maybe: list[tuple[Constraint, Part]] = []
+    for index, mentions in variants.items():
+        variant = replace(constraints[index], condition=None)
+        had = [holds(m) for m in mentions]
+        if any(p[0] is Verdict.MET for p in had):
+            chosen = _swap(chosen, variant)
+        elif not all(p[0] is Verdict.NOT_MET for p in had):
+            maybe.append((variant, next(p for p in had if p[0] is not Verdict.NOT_MET)))
+    first = bounds(chosen)
+    if not maybe:
+        return first
+    alternative = chosen
+    for variant, _ in maybe:
+        alternative = _swap(alternative, variant)
+    second = bounds(alternative)
+    if first[0] is second[0]:
+        return first
+    # it depends on a disease the record does not settle: ask it
+    part = maybe[0][1]
+    reason = f"{first[1]}, or {second[1]} — depends on: {part[1]}"
+    evidence = [*first[3], *second[3], *part[3]]
+    return Verdict.UNKNOWN, reason, Basis.NONE, evidence, [*first[4], *part[4]]
+
+
+def _swap(constraints: tuple[Constraint, ...], variant: Constraint) -> tuple[Constraint, ...]:
+    """The base bounds with those of the variant's variable replaced by it; the variant
+    joins like the first bound it replaces."""
+    out: list[Constraint] = []
+    placed = False
+    for constraint in constraints:
+        if constraint.variable != variant.variable:
+            out.append(constraint)
+        elif not placed:
+            out.append(replace(variant, joiner=constraint.joiner))
+            placed = True
+    return tuple(out)

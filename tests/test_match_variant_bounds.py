@@ -1,0 +1,73 @@
+"""A bound with a variant for some patients: "AST and ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver
+metastases)".
+
+The disease in the variant said whom it is for, but was judged as a requirement of its
+own: a patient with no liver metastases and ALT at 1.5 × ULN failed the criterion above
+(108 corpus items have this form), and "Age greater than 75 (greater than 65 for multiple
+myeloma)" excluded every patient with myeloma, whatever their age."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trialscope.criteria import parse_criteria
+from trialscope.match import Verdict, read_note
+from trialscope.match.facts import PatientFacts
+from trialscope.match.judge import judge_item
+
+LIVER = "AST and ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases)"
+FOR_PATIENTS = (
+    "Total bilirubin ≤ 1.5 × ULN; AST/ALT ≤ 3 × ULN (≤ 5 × ULN for patients with liver metastases)"
+)
+MYELOMA = "Age greater than 75 (greater than 65 for multiple myeloma)"
+IF_MYELOMA = "Age > 75 years (> 65 years if multiple myeloma)"
+
+NO_METS = (
+    "A 64-year-old man with colon cancer; no liver metastases. AST 30 U/L. ALT 60 U/L. "
+    "Total bilirubin 0.8 mg/dL."
+)
+NO_METS_HIGH = "A 64-year-old man with colon cancer; no liver metastases. AST 30 U/L. ALT 150 U/L."
+METS_HIGH = "A 64-year-old man with colon cancer and liver metastases. AST 30 U/L. ALT 150 U/L."
+UNSAID_HIGH = "A 64-year-old man with colon cancer. AST 30 U/L. ALT 150 U/L."
+UNSAID_LOW = "A 64-year-old man with colon cancer. AST 30 U/L. ALT 40 U/L."
+
+
+def judged(note: str, kind: str, criterion: str) -> Any:
+    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    item = parse_criteria(f"{header}\n* {criterion}").items[0]
+    return judge_item(item, PatientFacts.of(read_note(note)))
+
+
+@pytest.mark.parametrize(
+    ("note", "kind", "criterion", "verdict"),
+    [
+        # no liver metastases: the base bound decides, the disease is no requirement
+        (NO_METS, "inclusion", LIVER, Verdict.MET),
+        (NO_METS, "inclusion", FOR_PATIENTS, Verdict.MET),
+        (NO_METS_HIGH, "inclusion", LIVER, Verdict.NOT_MET),
+        # liver metastases: the variant replaces the base bound
+        (METS_HIGH, "inclusion", LIVER, Verdict.MET),
+        # not said: both bounds agree, or the disease is asked
+        (UNSAID_LOW, "inclusion", LIVER, Verdict.MET),
+        (UNSAID_HIGH, "inclusion", LIVER, Verdict.UNKNOWN),
+        # the age variant: for myeloma only, and only by age
+        ("A 64-year-old man with multiple myeloma.", "exclusion", MYELOMA, Verdict.NOT_MET),
+        ("A 70-year-old man with multiple myeloma.", "exclusion", MYELOMA, Verdict.MET),
+        ("A 70-year-old man with multiple myeloma.", "exclusion", IF_MYELOMA, Verdict.MET),
+        ("A 70-year-old man with colon cancer.", "exclusion", IF_MYELOMA, Verdict.NOT_MET),
+        ("A 80-year-old man with colon cancer.", "exclusion", IF_MYELOMA, Verdict.MET),
+    ],
+)  # fmt: skip
+def test_a_variant_bound_is_for_whom_it_names(
+    note: str, kind: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(note, kind, criterion)
+    assert result.verdict is verdict, result.reason
+
+
+def test_an_unsettled_variant_asks_the_disease() -> None:
+    result = judged(UNSAID_HIGH, "inclusion", LIVER)
+    assert "depends on" in result.reason
+    assert any("liver_metastases" in q.key for q in result.questions)
