@@ -152,21 +152,19 @@ def _item(
         for t in clean_triggers(triggers(text, start, end))
         if not any(m.start <= t.start and t.end <= m.end for m in markers)
     ]
-    mentions = []
+    mentions: list[Mention] = []
+
+    def named(category: str, concept: str, lo: int, hi: int, **flags: bool) -> Mention:
+        return Mention(category, concept, text[lo:hi], to_source(lo, hi), **flags)
+
     for marker in markers:
         ctx = assert_span(text, marker.start, marker.end, found, start, end)
         if ctx.optional:
             continue  # "regardless of PD-L1 expression"
         mentions.append(
-            Mention(
-                category="biomarker",
-                concept=marker.concept,
-                text=text[marker.start : marker.end],
-                span=to_source(marker.start, marker.end),
-                negated=ctx.negated,
-                hypothetical=ctx.hypothetical,
-            )
-        )
+            named("biomarker", marker.concept, marker.start, marker.end,
+                  negated=ctx.negated, hypothetical=ctx.hypothetical)
+        )  # fmt: skip
     for stage in find_stages(text, start, end):
         if _setting_of_therapy(text, stage.start, hits):
             continue  # "chemotherapy for metastatic disease": when it was given, not a stage asked
@@ -174,43 +172,25 @@ def _item(
         if ctx.optional:
             continue  # "regardless of stage"
         mentions.append(
-            Mention(
-                category="stage",
-                concept=stage.concept,
-                text=text[stage.start : stage.end],
-                span=to_source(stage.start, stage.end),
-                negated=ctx.negated,
-                hypothetical=ctx.hypothetical,
-            )
-        )
+            named("stage", stage.concept, stage.start, stage.end,
+                  negated=ctx.negated, hypothetical=ctx.hypothetical)
+        )  # fmt: skip
     for words in find_care_settings(text, start, end):
         ctx = assert_span(text, words.start, words.end, found, start, end)
         # "hospitalized COVID19 negative patients": the result word is about COVID-19
         negated = ctx.negated and bool(_DENIED_BEFORE.search(text, start, words.start))
         mentions.append(
-            Mention(
-                category="care_setting",
-                concept=words.concept,
-                text=text[words.start : words.end],
-                span=to_source(words.start, words.end),
-                negated=negated,
-            )
+            named("care_setting", words.concept, words.start, words.end, negated=negated)
         )
     for vaccine in vaccines:
         ctx = assert_span(text, vaccine.start, vaccine.end, found, start, end)
         if ctx.optional:
             continue
         mentions.append(
-            Mention(
-                category="vaccination",
-                concept=vaccine.concept,
-                text=text[vaccine.start : vaccine.end],
-                span=to_source(vaccine.start, vaccine.end),
-                negated=ctx.negated or vaccine.denied,
-                historical=ctx.historical,
-                hypothetical=ctx.hypothetical,
-            )
-        )
+            named("vaccination", vaccine.concept, vaccine.start, vaccine.end,
+                  negated=ctx.negated or vaccine.denied, historical=ctx.historical,
+                  hypothetical=ctx.hypothetical)
+        )  # fmt: skip
     mentions += _naive(text, start, end, to_source, hits)
     for hit_start, hit_end, category, concept, written in hits:
         ctx = assert_span(text, hit_start, hit_end, found, start, end)
