@@ -386,6 +386,20 @@ def test_the_date_question_is_answerable(criterion: str, answer: str, expected: 
 
 
 @pytest.mark.parametrize(
+    "criterion",
+    [
+        "Evaluable tumor, either gross or microscopic, at locoregional and/or distant sites.",
+        "Has adequate tumor specimen available for FISH analysis",
+    ],
+)
+def test_words_about_the_specimen_are_no_kind_of_tumour(criterion: str) -> None:
+    # "is it adequate tumor?" was asked of a breast cancer patient (TREC 2023)
+    result = verdict(criterion, read_note("A 55-year-old woman with breast cancer."))
+    assert not any("kind:" in q.key for q in result.questions), result.reason
+    assert "is it" not in result.reason
+
+
+@pytest.mark.parametrize(
     ("criterion", "expected"),
     [
         # having it, said at length: no kind of the disease is asked (a TREC 2021 pair

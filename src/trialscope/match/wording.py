@@ -510,6 +510,7 @@ _NOT_NARROWING_WORDS = """
     male female diagnosed evidence presence present severe mild moderate unresectable
     resectable inoperable operable primary secondary invasive documented established
     existing underlying concomitant concurrent including e.g i.e such as who that
+    evaluable adequate available sufficient archival ffpe representative
 """
 _NOT_NARROWING = frozenset(_NOT_NARROWING_WORDS.split())
 #: words that narrow nothing themselves but may stand between a name and a word that does
