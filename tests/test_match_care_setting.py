@@ -143,6 +143,14 @@ def test_not_known_asks_and_the_answer_settles_it() -> None:
         ("Patient A was admitted to the hospital after 10 days of cough.", "inpatient"),
         ("The patient was admitted to the intensive care unit to be monitored.", "intensive_care"),
         ("She is currently hospitalized for pneumonia.", "inpatient"),
+        # the stay the note is about (a TrialGPT dev note: "began ... prior to his admission")
+        (
+            "His symptoms began about a week prior to his admission, with productive cough.",
+            "inpatient",
+        ),
+        ("On admission, labs showed a white count of 14.", "inpatient"),
+        ("He was discharged home on day 5.", "outpatient"),
+        ("Prior admissions for heart failure in 2019.", None),
         # not now, or not a ward
         ("He was admitted to the emergency department with asthma.", None),
         ("At his initial diagnosis of diabetes he was hospitalized with glucose >1000.", None),
@@ -163,6 +171,9 @@ def test_care_setting_in_a_note(sentence: str, setting: str | None) -> None:
 def test_the_last_said_is_now() -> None:
     note = "A 60-year-old man came to the clinic with dyspnea. He was admitted to the hospital."
     assert read_note(note).care_setting == "inpatient"
+    # "on admission" says admitted, not which ward: the ICU said before stands
+    icu = "He was admitted to the ICU. On admission he was intubated."
+    assert read_note(icu).care_setting == "intensive_care"
 
 
 @pytest.mark.parametrize(

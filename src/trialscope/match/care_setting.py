@@ -117,13 +117,35 @@ _NOT_NOW = re.compile(
 )
 
 
-def care_setting_said(clause: str) -> CareSetting | None:
-    """The care setting a note's sentence gives for now, if any."""
+# "symptoms began a week prior to his admission", "on admission, labs showed": the stay
+# the note is about; "was discharged home": over
+_THIS_ADMISSION = re.compile(
+    r"\b(?:prior\s+to|before|since|on|upon|at\s+the\s+time\s+of)\s+(?:(?:his|her|their|the)"
+    r"\s+)?(?:current\s+|present\s+)?admission\b",
+    re.I,
+)
+_DISCHARGED_HOME = re.compile(r"\b(?:was|is|been|being)\s+discharged\s+(?:to\s+)?home\b", re.I)
+_ANOTHER_TIME = re.compile(
+    r"\b(?:ago|previous(?:ly)?|history\s+of|h/o|last\s+(?:year|month|week)|(?:19|20)\d\d"
+    r"|times|several|multiple|recurrent|prior\s+admissions?)\b",
+    re.I,
+)
+
+
+def care_setting_said(clause: str, known: CareSetting | None = None) -> CareSetting | None:
+    """The care setting a note's sentence gives for now, if any (``known``: what the
+    note said before; "on admission" says no more than admitted)."""
     label = _LABEL.search(clause)
     if label is not None:
         if label.group("no"):
             return "outpatient"
         return "intensive_care" if label.group("icu") else "inpatient"
+    if _DISCHARGED_HOME.search(clause) and not _ANOTHER_TIME.search(clause):
+        return "outpatient"
+    if _THIS_ADMISSION.search(clause) and not _ANOTHER_TIME.search(clause):
+        if _IN_ICU.search(clause):
+            return "intensive_care"
+        return known if known in ("inpatient", "intensive_care") else "inpatient"
     if "admi" not in clause.lower() and "hospitali" not in clause.lower():
         if _IN_CLINIC.search(clause) and not _EMERGENCY.search(clause):
             return "outpatient"

@@ -278,7 +278,7 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
         for vaccination in vaccinations_said(text[lo:hi]):
             vaccination.source = _prov(text, lo, hi, where)
             patient.vaccinations.append(vaccination)
-        setting = care_setting_said(text[lo:hi])
+        setting = care_setting_said(text[lo:hi], patient.care_setting)
         if setting is not None:  # the last said is now: "seen in clinic ... admitted"
             patient.care_setting = setting
             patient.provenance["care_setting"] = _prov(text, lo, hi, where)
