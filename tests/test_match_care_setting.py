@@ -14,17 +14,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trialscope.criteria import parse_criteria
+from tests.judging import judged
 from trialscope.criteria.care_setting import find_care_settings
 from trialscope.errors import PatientError
 from trialscope.match import Verdict, read_note
 from trialscope.match.answers import apply_answers
 from trialscope.match.care_setting import ASK_INPATIENT, ASK_INTENSIVE_CARE, care_setting_said
-from trialscope.match.facts import PatientFacts
 from trialscope.match.fhir import read_fhir
 from trialscope.match.intake import patient_from_data
-from trialscope.match.judge import judge_item
-from trialscope.match.patient import Patient
 from trialscope.service.matching import build_patient
 
 
@@ -78,15 +75,6 @@ def test_care_setting_wordings(text: str, expected: list[str]) -> None:
 def test_finder_never_fails_and_stays_inside(text: str) -> None:
     for words in find_care_settings(text, 0, len(text)):
         assert 0 <= words.start < words.end <= len(text)
-
-
-def _item(kind: str, criterion: str) -> Any:
-    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
-    return parse_criteria(f"{header}\n* {criterion}").items[0]
-
-
-def judged(patient: Patient, kind: str, criterion: str) -> Any:
-    return judge_item(_item(kind, criterion), PatientFacts.of(patient))
 
 
 AT_HOME = "Patient with COVID-19.\nDefinitive diagnosis: yes (PCR).\nHospitalization: no."

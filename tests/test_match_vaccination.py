@@ -15,27 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trialscope.criteria import parse_criteria
+from tests.judging import criterion_item, judged
 from trialscope.criteria.vaccination import doses_asked, vaccines_in
 from trialscope.errors import PatientError
 from trialscope.match import Verdict, read_note
 from trialscope.match.answers import apply_answers
-from trialscope.match.facts import PatientFacts
 from trialscope.match.fhir import read_fhir
 from trialscope.match.intake import patient_from_data
-from trialscope.match.judge import judge_item
-from trialscope.match.patient import Patient
 from trialscope.match.vaccination import vaccinations_said
-
-
-def _item(kind: str, criterion: str) -> Any:
-    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
-    return parse_criteria(f"{header}\n* {criterion}").items[0]
-
-
-def judged(patient: Patient, kind: str, criterion: str) -> Any:
-    return judge_item(_item(kind, criterion), PatientFacts.of(patient))
-
 
 AT_LEAST_ONE = "Received at least one dose of COVID-19 registered vaccines."
 
@@ -64,7 +51,7 @@ AT_LEAST_ONE = "Received at least one dose of COVID-19 registered vaccines."
     ],
 )  # fmt: skip
 def test_vaccine_wordings(text: str, concepts: list[str], doses: int | None) -> None:
-    item = _item("inclusion", text)
+    item = criterion_item("inclusion", text)
     mentions = [m for m in item.mentions if m.category == "vaccination"]
     assert [m.concept for m in mentions] == concepts
     for mention in mentions:
@@ -88,7 +75,9 @@ def test_vaccine_wordings(text: str, concepts: list[str], doses: int | None) -> 
     ],
 )  # fmt: skip
 def test_vaccines_denied(text: str, negated: bool) -> None:
-    mentions = [m for m in _item("inclusion", text).mentions if m.category == "vaccination"]
+    mentions = [
+        m for m in criterion_item("inclusion", text).mentions if m.category == "vaccination"
+    ]
     assert [(m.concept, m.negated) for m in mentions] == [("covid19", negated)]
 
 
@@ -263,10 +252,7 @@ def test_vaccinations_from_fhir_immunizations() -> None:
     assert got == [("covid19", 2, "2021-04-01"), ("MESH:D007251", 0, "2024-10-01")]
     assert read.patient.vaccinations[0].source.ref == "Immunization/i0"
     assert not [w for w in read.warnings if "Immunization" in w]
-    result = judge_item(
-        _item("inclusion", AT_LEAST_ONE),
-        PatientFacts.of(read.patient),
-    )
+    result = judged(read.patient, "inclusion", AT_LEAST_ONE)
     assert result.verdict is Verdict.MET
     assert [e.source.ref for e in result.evidence if e.source] == ["Immunization/i0"]
 

@@ -8,14 +8,10 @@ myeloma)" excluded every patient with myeloma, whatever their age."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from trialscope.criteria import parse_criteria
-from trialscope.match import Verdict, read_note
-from trialscope.match.facts import PatientFacts
-from trialscope.match.judge import judge_item
+from tests.judging import judged
+from trialscope.match import Verdict
 
 LIVER = "AST and ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases)"
 FOR_PATIENTS = (
@@ -32,12 +28,6 @@ NO_METS_HIGH = "A 64-year-old man with colon cancer; no liver metastases. AST 30
 METS_HIGH = "A 64-year-old man with colon cancer and liver metastases. AST 30 U/L. ALT 150 U/L."
 UNSAID_HIGH = "A 64-year-old man with colon cancer. AST 30 U/L. ALT 150 U/L."
 UNSAID_LOW = "A 64-year-old man with colon cancer. AST 30 U/L. ALT 40 U/L."
-
-
-def judged(note: str, kind: str, criterion: str) -> Any:
-    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
-    item = parse_criteria(f"{header}\n* {criterion}").items[0]
-    return judge_item(item, PatientFacts.of(read_note(note)))
 
 
 @pytest.mark.parametrize(
