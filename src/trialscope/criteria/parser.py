@@ -19,8 +19,8 @@ from trialscope.criteria.catalogue import BY_ID as VARIABLES
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.concepts import concept_lexicon, non_computable_reason
 from trialscope.criteria.constraints import extract_constraints
-from trialscope.criteria.instruments import instruments_in
 from trialscope.criteria.model import Constraint, Item, Mention, ParsedCriteria, Span
+from trialscope.criteria.named_after import named_after_in
 from trialscope.criteria.segmenter import Segment, segment
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.temporal import extract_windows
@@ -30,7 +30,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 40
+PARSER_VERSION = 41
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -143,8 +143,8 @@ def _item(
     # "prior hepatitis B vaccine": the disease is the vaccine's target, not a condition
     vaccines = vaccines_in(text, start, end, hits)
     taken = [span for vaccine in vaccines for span in vaccine.target]
-    # "Hamilton Depression Rating Scale": the disease is what a scale measures
-    taken += instruments_in(text, start, end, hits)
+    # "Hamilton Depression Rating Scale", "an Alzheimer's disease study": named after it
+    taken += named_after_in(text, start, end, hits)
     hits = [h for h in hits if not any(a < h[1] and h[0] < b for a, b in taken)]
     # "ER-positive, PR-negative": a result word inside a marker negates nothing else
     found = [

@@ -23,7 +23,7 @@ from trialscope.criteria.assertions import assert_span, clean_triggers, triggers
 from trialscope.criteria.biomarkers import find_markers
 from trialscope.criteria.cleantext import CleanText
 from trialscope.criteria.constraints import extract_constraints
-from trialscope.criteria.instruments import instruments_in
+from trialscope.criteria.named_after import named_after_in
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.units import as_written
 from trialscope.criteria.vaccination import vaccines_in
@@ -339,7 +339,7 @@ def _concepts(
     every = find_concepts(text, lo, hi)
     # "two doses of the COVID-19 vaccine": the disease is the vaccine's, not the patient's
     targets = [span for words in vaccines_in(text, lo, hi) for span in words.target]
-    targets += instruments_in(text, lo, hi)  # "Beck depression inventory: 8."
+    targets += named_after_in(text, lo, hi)  # "Beck depression inventory: 8."
     for found in every:
         if any(a < found.end and found.start < b for a, b in targets):
             continue
