@@ -25,12 +25,13 @@ from trialscope.criteria.segmenter import Segment, segment
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.temporal import extract_windows
 from trialscope.criteria.vaccination import vaccines_in
+from trialscope.criteria.ventilation import MECHANICAL_VENTILATION, find_ventilation
 from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 41
+PARSER_VERSION = 42
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -182,6 +183,13 @@ def _item(
         mentions.append(
             named("care_setting", words.concept, words.start, words.end, negated=negated)
         )
+    for breathing in find_ventilation(text, start, end):
+        ctx = assert_span(text, breathing.start, breathing.end, found, start, end)
+        negated = ctx.negated and bool(_DENIED_BEFORE.search(text, start, breathing.start))
+        mentions.append(
+            named("ventilation", MECHANICAL_VENTILATION, breathing.start, breathing.end,
+                  negated=negated)
+        )  # fmt: skip
     for vaccine in vaccines:
         ctx = assert_span(text, vaccine.start, vaccine.end, found, start, end)
         if ctx.optional:

@@ -53,6 +53,9 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
             updated.age = _number(key, raw)
         elif kind == "sex":
             updated.sex = str(raw).lower()  # type: ignore[assignment]
+        elif kind == "ventilation":
+            updated.mechanically_ventilated = _yes_no(key, raw)
+            updated.provenance["mechanically_ventilated"] = source
         elif kind in ("pregnant", "breastfeeding", "will_consent"):
             setattr(updated, kind, _yes_no(key, raw))
             updated.provenance[kind] = source

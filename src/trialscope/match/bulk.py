@@ -31,6 +31,7 @@ What an item may read of the patient (judge.py, named.py and its readers, bounds
 - a tumour biomarker named: ``biomarker`` (the patient's biomarkers);
 - a care setting named ("hospitalized patients", "outpatients"): ``care_setting``;
 - a vaccine named by its target ("COVID-19 vaccine"): ``vaccination``;
+- invasive ventilation now ("Subjects on a mechanical ventilator"): ``ventilation``;
 - an item needing judgement (consent, compliance, ...): ``consent``;
 - a mention of any other category: ``*``, which every patient has (judged in full).
 
@@ -187,7 +188,7 @@ def _item_keys(item: Item) -> frozenset[str]:
             out |= _condition_keys(mention.concept, closed)
         elif mention.category == "stage":
             out.add("stage")
-        elif mention.category in ("care_setting", "vaccination"):
+        elif mention.category in ("care_setting", "vaccination", "ventilation"):
             out.add(mention.category)
         elif mention.category != "sex":
             out.add("*")
@@ -250,8 +251,12 @@ class Content:
 
 def _names_condition(item: Item) -> bool:
     """The item names a condition: the trial's own conditions may change its result."""
-    skipped = (*_PREGNANCY, "prior_therapy", "sex", "biomarker", "care_setting", "vaccination")
-    return any(m.category not in skipped for m in item.mentions)
+    return any(m.category not in _NOT_CONDITIONS for m in item.mentions)
+
+
+_NOT_CONDITIONS = frozenset(
+    (*_PREGNANCY, "prior_therapy", "sex", "biomarker", "care_setting", "vaccination", "ventilation")
+)
 
 
 @cache
@@ -308,6 +313,8 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         keys.add("care_setting")
     if patient.vaccinations:
         keys.add("vaccination")
+    if patient.mechanically_ventilated is not None:
+        keys.add("ventilation")
     if patient.age_years() is not None:
         keys.add("var:age")
     keys |= {f"var:{lab.test}" for lab in patient.labs}

@@ -14,6 +14,7 @@ shorthands that are expanded before validation::
     sex: male                     # female / male (F / M accepted)
     pregnant: false               # pregnant / breastfeeding / healthy_volunteer: yes, no
     hospitalized: no              # now; or care_setting: outpatient / inpatient / intensive_care
+    mechanically_ventilated: no   # intubated now
     ecog: 1                       # or karnofsky: 80 (-> performance)
     conditions:
       - colon adenocarcinoma      # a bare name: active, no dates
@@ -67,7 +68,10 @@ from trialscope.terminology.drugs import drug_classes
 _STRUCTURED = {".yaml", ".yml", ".json"}
 _SCALES = ("ecog", "karnofsky", "lansky", "who_ps")
 #: facts of one value whose provenance the structured file itself is
-_SAID_FIELDS = ("pregnant", "breastfeeding", "healthy_volunteer", "care_setting")
+_SAID_FIELDS = (
+    *("pregnant", "breastfeeding", "healthy_volunteer", "care_setting"),
+    "mechanically_ventilated",
+)
 _DATE_FIELDS = {"onset", "resolved", "date", "start", "end", "birth_date", "as_of"}
 _NUMBER = re.compile(r"\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*(.*)")
 _LIMITS = {"uln": "reference_high", "high": "reference_high", "lln": "reference_low"}

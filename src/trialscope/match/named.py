@@ -27,6 +27,7 @@ from trialscope.match.setting import describe, untreated, wanted_setting
 from trialscope.match.stage import judge_stage
 from trialscope.match.therapies import seen_therapy, unsettled
 from trialscope.match.vaccination import judge_vaccination
+from trialscope.match.ventilation import judge_ventilation
 from trialscope.match.verdicts import Basis, Part, Verdict, both, either
 from trialscope.match.wording import is_other, only_if_had, qualifier, slug, title
 
@@ -69,6 +70,10 @@ def _mention(
         if negate is not None and negate != mention.negated:
             mention = replace(mention, negated=negate)
         return judge_care_setting(mention, facts)
+    if mention.category == "ventilation":
+        if negate is not None and negate != mention.negated:
+            mention = replace(mention, negated=negate)
+        return judge_ventilation(mention, facts)
     if mention.category == "vaccination":
         if negate is not None and negate != mention.negated:
             mention = replace(mention, negated=negate)

@@ -45,6 +45,7 @@ from trialscope.match.sentences import clauses, sentences
 from trialscope.match.setting import note_setting
 from trialscope.match.smoking import read_smoking
 from trialscope.match.vaccination import vaccinations_said
+from trialscope.match.ventilation import ventilation_said
 from trialscope.terminology.drugs import find_drugs
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
@@ -278,6 +279,10 @@ def _demographics(patient: Patient, text: str, spans: list[tuple[int, int]]) -> 
         for vaccination in vaccinations_said(text[lo:hi]):
             vaccination.source = _prov(text, lo, hi, where)
             patient.vaccinations.append(vaccination)
+        ventilated = ventilation_said(text[lo:hi])
+        if ventilated is not None:
+            patient.mechanically_ventilated = ventilated
+            patient.provenance["mechanically_ventilated"] = _prov(text, lo, hi, where)
         setting = care_setting_said(text[lo:hi], patient.care_setting)
         if setting is not None:  # the last said is now: "seen in clinic ... admitted"
             patient.care_setting = setting

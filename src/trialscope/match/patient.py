@@ -186,6 +186,8 @@ class Patient(_Model):
     healthy_volunteer: bool | None = None
     #: where the patient is cared for now (None: not known)
     care_setting: CareSetting | None = None
+    #: on invasive mechanical ventilation (intubated) now (None: not known)
+    mechanically_ventilated: bool | None = None
     #: will give informed consent and follow the study's visits (None: not asked yet)
     will_consent: bool | None = None
     conditions: list[Condition] = Field(default_factory=list)
