@@ -32,6 +32,7 @@ from trialscope.match.ventilation import ASK, ventilation_said
          False),
         ("Glasgow Coma Scale of 3-12 or, if intubated, motor score of 1-5", False),
         ("Ventilator dependent at discharge", False),
+        ("Need for vasopressor therapy, mechanical ventilation, or dialysis at admission", False),
         ("Boy and girl infants who required mechanical ventilation within 24 hours of birth",
          False),
     ],
@@ -42,7 +43,7 @@ def test_ventilation_wordings(text: str, read: bool) -> None:
     assert any(m.category == "ventilation" for m in item.mentions) is read
 
 
-VENTILATED = "Patient with COVID-19.\nHospitalization: yes.\nVentilation: yes."
+VENTILATED = "Patient with COVID-19.\nHospitalization: yes.\nMechanical ventilation: yes."
 BREATHING = "Patient with COVID-19.\nHospitalization: no.\nVentilation: no."
 
 
@@ -63,7 +64,9 @@ def test_judged_against_the_note(note: str, kind: str, criterion: str, verdict: 
 @pytest.mark.parametrize(
     ("sentence", "ventilated"),
     [
-        ("Ventilation: yes.", True),
+        ("Mechanical ventilation: yes.", True),
+        # a mask is ventilation too: whether invasive is asked
+        ("Ventilation: yes.", None),
         ("Ventilation: no.", False),
         ("A 70-year-old man with ARDS who remains intubated in the ICU.", True),
         ("He was extubated on day 3 and is now on room air.", False),

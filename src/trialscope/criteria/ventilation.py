@@ -29,7 +29,7 @@ _WORDS = re.compile(
 _NOT_NOW = re.compile(
     r"\b(?:history|prior|previous(?:ly)?|past|ever|within|during|since|before|after|ago"
     r"|willing|wishes|if|unless|when|discharge|birth|born|days?\s+of\s+age|hours?\s+of\s+age"
-    r"|postnatal|neonatal|at\s+the\s+time\s+of|duration|unable|able\s+to|may|will|expected"
+    r"|postnatal|neonatal|at\s+the\s+time\s+of|(?:at|on|upon)\s+admission|duration|unable|able\s+to|may|will|expected"
     r"|anticipated|likely|planned|elective|surgery|anesthesia|anaesthesia|for\s+(?:more|less|at\s+least"
     r"|longer|greater|[<>≤≥]|\d))\b|[<>≤≥]",
     re.I,

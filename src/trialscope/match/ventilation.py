@@ -2,8 +2,9 @@
 against :attr:`Patient.mechanically_ventilated`.
 
 Notes say it as a label ("Ventilation: no.", "Mechanical ventilation: yes") or in the
-story ("remains intubated", "is on a ventilator", "was extubated"). A duration ("Ventilation:
-2 days") or a past episode ("required intubation in 2015") says nothing about now.
+story ("remains intubated", "is on a ventilator", "was extubated"). A bare "Ventilation:
+yes" may be non-invasive (a mask), so it is asked; a duration ("Ventilation: 2 days") or a
+past episode ("required intubation in 2015") says nothing about now.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def judge_ventilation(mention: Mention, facts: PatientFacts) -> Part:
 
 
 _LABEL = re.compile(
-    r"\b(?:(?:mechanical\s+)?ventilation|intubated|intubation|ventilator)\s*[:=\-]\s*"
+    r"\b(?P<which>(?:mechanical\s+|invasive\s+)?ventilation|intubated|intubation|ventilator)"
+    r"\s*[:=\-]\s*"
     r"(?:(?P<no>no|none|never|negative)|(?P<yes>yes|current(?:ly)?|ongoing))\b",
     re.I,
 )
@@ -49,6 +51,8 @@ def ventilation_said(clause: str) -> bool | None:
     """Whether a note's sentence says the patient is on invasive ventilation now."""
     label = _LABEL.search(clause)
     if label is not None:
+        if label.group("yes") and label.group("which").lower() == "ventilation":
+            return None  # "Ventilation: yes" may be a mask (non-invasive): asked
         return label.group("yes") is not None
     if _ANOTHER_TIME.search(clause):
         return None
