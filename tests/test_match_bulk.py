@@ -100,6 +100,15 @@ OTHERS: list[dict[str, Any]] = [
     # where they are cared for now (care-setting criteria: "hospitalized patients")
     {"age": 40, "sex": "male", "care_setting": "outpatient", "conditions": [{"name": "COVID-19"}]},
     {"age": 70, "sex": "female", "care_setting": "intensive_care", "complete_history": True},
+    # vaccinated, and ventilated now (vaccine and ventilation criteria)
+    {
+        "age": 55,
+        "sex": "male",
+        "mechanically_ventilated": True,
+        "conditions": [{"name": "HIV"}],
+        "vaccinations": [{"against": "hiv", "doses": 2}, {"against": "MESH:D007251"}],
+    },
+    {"age": 30, "sex": "female", "mechanically_ventilated": False, "vaccinations": [{"doses": 0}]},
 ]
 
 

@@ -9,6 +9,8 @@ them."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.judging import criterion_item, judged
 from trialscope.criteria.ventilation import find_ventilation
@@ -94,3 +96,11 @@ def test_asked_answered_and_given_in_a_file() -> None:
     from_file = patient_from_data({"age": 60, "mechanically_ventilated": "yes"})
     assert from_file.mechanically_ventilated is True
     assert from_file.provenance["mechanically_ventilated"].kind == "structured"
+
+
+@given(
+    st.text(alphabet=st.sampled_from([*"intubated mechanical ventilation on a ventilator ,.()<>"]))
+)
+def test_finder_never_fails_and_stays_inside(text: str) -> None:
+    for words in find_ventilation(text):
+        assert 0 <= words.start < words.end <= len(text)
