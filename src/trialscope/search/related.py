@@ -25,12 +25,13 @@ the corpus they inherited, so the lists are the ones one process would compute.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,7 @@ from trialscope.search.related_scoring import (
     order_key,
 )
 from trialscope.search.related_spread import kept_lists, spread_targets
-from trialscope.store import Store
+from trialscope.store import Store, bulk
 from trialscope.store.dbapi import Connection
 
 if TYPE_CHECKING:
@@ -381,11 +382,18 @@ def load_corpus(
 
 
 def store_neighbours(
-    store: Store, corpus: Corpus, on_progress: Progress | None = None, pool: Pool | None = None
+    store: Store,
+    corpus: Corpus,
+    on_progress: Progress | None = None,
+    pool: Pool | None = None,
+    first: bool = False,
 ) -> int:
     """Stage 2: the neighbours of every study queued; returns how many lists were stored.
     With a ``pool`` (forked after ``corpus`` was made :data:`related_pool.SHARED`) its
-    workers compute the lists, the next batch's while this one is written."""
+    workers compute the lists, the next batch's while this one is written. ``first``: no
+    list was stored before this refresh and none is stored beside it (:func:`_lists_stage`),
+    so no spread is looked up: every stored list is one computed here from this corpus,
+    and a study without one is still queued."""
     done = stored = 0
     ahead: related_pool.ListsAhead | None = None
     computed: set[str] = set()
@@ -402,9 +410,11 @@ def store_neighbours(
             else:
                 lists = related_pool.lists(pool, ids, ahead)
                 ahead = related_pool.lists_ahead(db, pool, handled[-1], BATCH)
-            spreaders = [n for n, spread in claimed if spread > 0]
-            done_now = computed | set(ids)
-            queued = spread_targets(db, corpus, spreaders, lists, done_now) - done_now
+            queued: set[str] = set()
+            if not first:
+                spreaders = [n for n, spread in claimed if spread > 0]
+                done_now = computed | set(ids)
+                queued = spread_targets(db, corpus, spreaders, lists, done_now) - done_now
             marks = ",".join("?" * len(ids)) or "NULL"
             db.execute(f"DELETE FROM related_trials WHERE nct_id IN ({marks})", ids)
             db.execute(f"DELETE FROM related_lists WHERE nct_id IN ({marks})", ids)
@@ -467,13 +477,32 @@ def refresh(
     started = time.perf_counter()
     related_pool.SHARED = corpus  # the list workers forked next read it (copy-on-write)
     try:
-        with fork_pool(workers if pooled else 0) as pool:
-            done = store_neighbours(store, corpus, on_progress, pool)
+        with _lists_stage(store, pooled) as first, fork_pool(workers if pooled else 0) as pool:
+            done = store_neighbours(store, corpus, on_progress, pool, first)
     finally:
         related_pool.SHARED = None
     timed["related_lists"] = time.perf_counter() - started
     timed["related_lists_stored"] = done
     return done
+
+
+@contextlib.contextmanager
+def _lists_stage(store: Store, big: bool) -> Iterator[bool]:
+    """Around the lists stage; yields whether it is a first build. A big one that finds no
+    stored list (at import) fills ``related_trials`` with its index on ``other`` (read
+    only by spreads) set aside and made once at the end (:mod:`trialscope.store.bulk`: a
+    kill leaves it owed to the next open), and looks up no spread. Any other waits for a
+    live first build to end and keeps one from starting while it stores lists (a spread
+    reads that index, and lists stored beside a first build would go unseen by it)."""
+    none_stored = "SELECT NOT EXISTS (SELECT 1 FROM related_lists)"
+    if big:
+        when = lambda: bool(store.conn.execute(none_stored).fetchone()[0])  # noqa: E731
+        with bulk.filling(store, ("related_trials",), when=when) as first:
+            if first:
+                yield True
+                return
+    with bulk.beside_fills(store):
+        yield False
 
 
 # ---- reading ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import psycopg
 
 from trialscope.errors import StoreConflict, StoreError
 from trialscope.store.base import BaseStore, migrations, utc_now
+from trialscope.store.bulk import settle_if_abandoned
 
 #: advisory lock classes (the first key of pg_advisory_xact_lock(int, int))
 LOCK_STUDY = 7401
@@ -132,6 +133,7 @@ class PostgresStore(BaseStore):
             ) from exc
         try:
             self._migrate()
+            settle_if_abandoned(self)  # what a killed bulk fill left undone
         except BaseException:
             self.close()
             raise
