@@ -165,3 +165,29 @@ def test_the_top_k_replay_beside_related_trials_ends_as_after_them(
     assert top.watermark == int(
         store.conn.execute("SELECT generation FROM search_state").fetchone()[0]
     )
+
+
+def test_the_top_k_replay_beside_is_waited_for_before_the_related_lists(
+    backend: Backend, store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the replay is the stage's largest process: beside the list workers the peaks added
+    # up (docs/benchmarks.md, seventh session), so the lists start once it is done
+    monkeypatch.setenv("TRIALSCOPE_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("TRIALSCOPE_SEARCH_ENGINE", "tantivy")
+    monkeypatch.setattr(related, "POOL_MIN", 1)
+    at_lists: list[int | None] = []
+    real = related.store_neighbours
+
+    def spied(opened: Store, *args: Any, **kwargs: Any) -> int:
+        top = top_index(opened)
+        assert top is not None
+        state = top._read_state()  # what the replay beside committed
+        at_lists.append(None if state is None else state.watermark)
+        return real(opened, *args, **kwargs)
+
+    monkeypatch.setattr(related, "store_neighbours", spied)
+    seconds: dict[str, float] = {}
+    service_index.refresh_index(store, workers=2, seconds=seconds)
+    generation = int(store.conn.execute("SELECT generation FROM search_state").fetchone()[0])
+    assert at_lists == [generation]
+    assert "related_waited" in seconds

@@ -454,12 +454,15 @@ def refresh(
     on_progress: Progress | None = None,
     workers: int = 1,
     seconds: dict[str, float] | None = None,
+    after_features: Callable[[], None] | None = None,
 ) -> int:
     """Bring every queued study's related trials up to date; returns how many lists were
     stored. Nothing queued costs one read. ``workers`` > 1 finds features and lists in
     that many forked processes when at least :data:`POOL_MIN` studies are queued (the
     lists are the same: each is computed from the same corpus). ``seconds`` gets the
-    wall time of each part (features, corpus, lists) and the lists stored."""
+    wall time of each part (features, corpus, lists) and the lists stored.
+    ``after_features`` runs once the features are stored, before the corpus is loaded
+    and the list workers start (the import waits there for the top-k replay beside)."""
     if pending(store) == 0:
         return 0
     from trialscope.criteria.vocabulary import terminology
@@ -471,6 +474,10 @@ def refresh(
     with fork_pool(workers if pooled else 0) as pool:
         store_features(store, vocab, pool)
     timed["related_features"] = time.perf_counter() - started
+    if after_features is not None:
+        started = time.perf_counter()
+        after_features()
+        timed["related_waited"] = time.perf_counter() - started
     started = time.perf_counter()
     corpus = load_corpus(store, vocab)
     timed["related_corpus"] = time.perf_counter() - started

@@ -54,19 +54,21 @@ def refresh_index(
     queued = related.pending(store)
     top = top_index(store)
     # the top-k index replays the change log now, not on the first search after; when
-    # both are big, in a process of its own beside the related trials (which leave cores
-    # idle between their batches), then here, which finishes whatever it did not
+    # both are big, in a process of its own beside the related trials' features (the
+    # parent's writes leave a core idle), waited for before their corpus and list workers
+    # (the replay is the largest process: beside those too, the peaks added up), then
+    # here, which finishes whatever it did not
     beside = top is not None and workers > 1 and queued >= related.POOL_MIN and can_fork()
-    with _replay_beside(store) if beside else contextlib.nullcontext():
+    with _replay_beside(store) if beside else contextlib.nullcontext() as replayed:
+        told = None if on_related is None else lambda n: on_related(n, max(n, queued))
         if queued and on_related is not None:
             on_related(0, queued)
+        if queued:
             again_on_conflict(
                 lambda: related.refresh(
-                    store, lambda n: on_related(n, max(n, queued)), workers=workers, seconds=timed
+                    store, told, workers=workers, seconds=timed, after_features=replayed
                 )
             )
-        elif queued:
-            again_on_conflict(lambda: related.refresh(store, workers=workers, seconds=timed))
     # with the replay beside them, "related" covers both and "tantivy" what was left
     timed["related"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -77,16 +79,17 @@ def refresh_index(
 
 
 @contextlib.contextmanager
-def _replay_beside(store: Store) -> Iterator[None]:
-    """The top-k index's catch-up in a forked process while the block runs. Nothing is
-    waited for if the block fails; a replay cut short (either process killed) commits
-    nothing and writes no watermark, so the next catch-up replays the same rows."""
+def _replay_beside(store: Store) -> Iterator[Callable[[], None]]:
+    """The top-k index's catch-up in a forked process while the block runs, which may
+    wait for it earlier with what it is given. Nothing is waited for if the block fails;
+    a replay cut short (either process killed) commits nothing and writes no watermark,
+    so the next catch-up replays the same rows."""
     where = str(getattr(store, "url", store.location))  # PostgreSQL's location is redacted
     child = multiprocessing.get_context("fork").Process(
         target=_replay, args=(where,), name="top-k replay", daemon=True
     )
     child.start()
-    yield
+    yield child.join
     child.join()
 
 
