@@ -235,7 +235,10 @@ def test_prior_therapy_classes(text: str, concept: str) -> None:
      ("at least 4 weeks since prior chemotherapy", "at_least", 28),
      ("Malignant tumour of the past five years", "within", 1826.25),
      ("myocardial infarction within the last 12 months", "within", 365.25),
-     ("stable for at least six months prior to study start", "duration", 182.625)],
+     ("stable for at least six months prior to study start", "duration", 182.625),
+     # a TREC 2021 exclusion met by a diagnosis of 7 months: the duration was not read
+     ("a diagnosis of relapsing remitting MS for greater than 12 months", "duration", 365.25),
+     ("diabetes for longer than 10 years", "duration", 3652.5)],
 )  # fmt: skip
 def test_time_windows(text: str, relation: str, days: float) -> None:
     windows = [w for i in parse_criteria(text).items for w in i.windows]

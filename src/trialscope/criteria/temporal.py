@@ -32,8 +32,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), relation)
     for p, relation in (
         # "for at least 6 months" lasts; it is no distance from an event
-        (r"\b(?:for|lasting|duration\s+of|stable\s+for)\s+(?:at\s+least|more\s+than|over|a\s+"
-         r"minimum\s+of|≥|>)?\s*" + _AMOUNT + r"\s*" + _UNIT, "duration"),
+        (r"\b(?:for|lasting|duration\s+of|stable\s+for)\s+(?:at\s+least|(?:more|greater|longer)"
+         r"\s+than|over|a\s+minimum\s+of|≥|>)?\s*" + _AMOUNT + r"\s*" + _UNIT, "duration"),
         # a word needs its boundary; a sign has none after a blank ("\b<" never matches)
         # "greater than or equal 180 days before screening" is a floor, not "180 days before"
         (r"(?:\b(?:at\s+least|(?:more|greater)\s+than(?:\s+or\s+equal(?:\s+to)?)?|over"
