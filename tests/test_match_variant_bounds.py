@@ -19,6 +19,11 @@ FOR_PATIENTS = (
 )
 MYELOMA = "Age greater than 75 (greater than 65 for multiple myeloma)"
 IF_MYELOMA = "Age > 75 years (> 65 years if multiple myeloma)"
+# a TREC 2021 exclusion that ruled out an eligible 64-year-old with myeloma
+GROUP_A = (
+    "Group A: age less than 10 or greater than 75 (multiple myeloma age less than 8 or greater "
+    "than 65);"
+)
 
 NO_METS = (
     "A 64-year-old man with colon cancer; no liver metastases. AST 30 U/L. ALT 60 U/L. "
@@ -48,6 +53,10 @@ UNSAID_LOW = "A 64-year-old man with colon cancer. AST 30 U/L. ALT 40 U/L."
         ("A 70-year-old man with multiple myeloma.", "exclusion", IF_MYELOMA, Verdict.MET),
         ("A 70-year-old man with colon cancer.", "exclusion", IF_MYELOMA, Verdict.NOT_MET),
         ("A 80-year-old man with colon cancer.", "exclusion", IF_MYELOMA, Verdict.MET),
+        # the variant written before its bound, the bracket opened by the disease
+        ("A 64-year-old woman with multiple myeloma.", "exclusion", GROUP_A, Verdict.NOT_MET),
+        ("A 70-year-old woman with multiple myeloma.", "exclusion", GROUP_A, Verdict.MET),
+        ("A 70-year-old woman with colon cancer.", "exclusion", GROUP_A, Verdict.NOT_MET),
     ],
 )  # fmt: skip
 def test_a_variant_bound_is_for_whom_it_names(

@@ -88,7 +88,7 @@ def judge_item(
     constraints = disjoint_ages(tuple(c for c in constraints if not for_whom(item, c)))
     parts: list[Part] = []
     # "(≤ 5 × ULN if liver metastases)": the disease says whom a variant bound is for
-    variants = variant_mentions(item, constraints)
+    constraints, variants = variant_mentions(item, constraints)
     if variants:
         runs = without(runs, [m for named in variants.values() for m in named])
     if constraints:

@@ -12,6 +12,7 @@ disease is asked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -28,12 +29,21 @@ Bounds = Callable[[tuple[Constraint, ...]], Part]
 _REACH = 60
 
 
-def variant_mentions(item: Item, constraints: tuple[Constraint, ...]) -> dict[int, list[Mention]]:
-    """The mentions naming each variant's disease, by the variant's index in
-    ``constraints`` (only variants whose disease is a mention)."""
+def variant_mentions(
+    item: Item, constraints: tuple[Constraint, ...]
+) -> tuple[tuple[Constraint, ...], dict[int, list[Mention]]]:
+    """The mentions naming each variant's disease, by the variant's index in the
+    constraints returned: ``constraints`` with the variants the parser left unmarked
+    marked too ("(multiple myeloma age less than 8 or greater than 65)": a bracket opened
+    by the disease, the bound right after it)."""
+    marked = list(constraints)
     out: dict[int, list[Mention]] = {}
     for index, constraint in enumerate(constraints):
         if constraint.condition is None:
+            opened = _opened_by(item, constraint)
+            if opened:
+                marked[index] = replace(constraint, condition=opened[0].text)
+                out[index] = opened
             continue
         said = constraint.condition.lower()
         named = [
@@ -45,7 +55,27 @@ def variant_mentions(item: Item, constraints: tuple[Constraint, ...]) -> dict[in
         ]
         if named:
             out[index] = named
-    return out
+    return tuple(marked), out
+
+
+# "(multiple myeloma age": the bracket opens with the disease, the bound follows
+_OPENS = re.compile(r"\(\s*$")
+_THEN = re.compile(r"\s*[:,]?\s*$")
+
+
+def _opened_by(item: Item, constraint: Constraint) -> list[Mention]:
+    begin = constraint.span[0] - item.span[0]
+    named = []
+    for mention in item.mentions:
+        lo, hi = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
+        if (
+            mention.category == "condition"
+            and hi <= begin
+            and _THEN.match(item.text[hi:begin])
+            and _OPENS.search(item.text[:lo])
+        ):
+            named.append(mention)
+    return named
 
 
 def without(runs: Runs, mentions: list[Mention]) -> Runs:
@@ -68,21 +98,25 @@ def judge_with_variants(
     base = tuple(c for c in constraints if c.condition is None)
     if not base:
         return bounds(constraints)  # nothing to vary: judged as before
-    chosen = base
-    maybe: list[tuple[Constraint, Part]] = []
+    groups: dict[tuple[int, ...], tuple[list[Mention], list[Constraint]]] = {}
     for index, mentions in variants.items():
+        key = tuple(sorted(id(m) for m in mentions))
         variant = replace(constraints[index], condition=None)
+        groups.setdefault(key, (mentions, []))[1].append(variant)
+    chosen = base
+    maybe: list[tuple[list[Constraint], Part]] = []
+    for mentions, group in groups.values():
         had = [holds(m) for m in mentions]
         if any(p[0] is Verdict.MET for p in had):
-            chosen = _swap(chosen, variant)
+            chosen = _swap(chosen, group)
         elif not all(p[0] is Verdict.NOT_MET for p in had):
-            maybe.append((variant, next(p for p in had if p[0] is not Verdict.NOT_MET)))
+            maybe.append((group, next(p for p in had if p[0] is not Verdict.NOT_MET)))
     first = bounds(chosen)
     if not maybe:
         return first
     alternative = chosen
-    for variant, _ in maybe:
-        alternative = _swap(alternative, variant)
+    for group, _ in maybe:
+        alternative = _swap(alternative, group)
     second = bounds(alternative)
     if first[0] is second[0]:
         return first
@@ -93,15 +127,18 @@ def judge_with_variants(
     return Verdict.UNKNOWN, reason, Basis.NONE, evidence, [*first[4], *part[4]]
 
 
-def _swap(constraints: tuple[Constraint, ...], variant: Constraint) -> tuple[Constraint, ...]:
-    """The base bounds with those of the variant's variable replaced by it; the variant
-    joins like the first bound it replaces."""
+def _swap(
+    constraints: tuple[Constraint, ...], variants: list[Constraint]
+) -> tuple[Constraint, ...]:
+    """The bounds with those of each variant's variable replaced by that variable's
+    variants, in their place; the first variant joins like the first bound it replaces."""
     out: list[Constraint] = []
-    placed = False
+    placed: set[str] = set()
     for constraint in constraints:
-        if constraint.variable != variant.variable:
+        mine = [v for v in variants if v.variable == constraint.variable]
+        if not mine:
             out.append(constraint)
-        elif not placed:
-            out.append(replace(variant, joiner=constraint.joiner))
-            placed = True
+        elif constraint.variable not in placed:
+            out += [replace(mine[0], joiner=constraint.joiner), *mine[1:]]
+            placed.add(constraint.variable)
     return tuple(out)
