@@ -408,6 +408,8 @@ def test_words_about_the_specimen_are_no_kind_of_tumour(criterion: str) -> None:
         ("Patients afflicted with multiple myeloma", Verdict.MET),
         # a state of it still narrows
         ("Patients recovered from multiple myeloma", Verdict.UNKNOWN),
+        # a cause of it is not it (a TrialGPT dev pair: dyspnea without trauma was excluded)
+        ("Patients presenting with a traumatic cause of multiple myeloma", Verdict.UNKNOWN),
     ],
 )
 def test_suffering_from_a_disease_is_having_it(criterion: str, expected: Verdict) -> None:

@@ -479,7 +479,9 @@ _UNCONTROLLED_AFTER = re.compile(
 # a state of a disease, not the disease: "No known recurrence of breast cancer"
 _STATE_OF = re.compile(
     r"\b(recurren\w*|relaps\w*|progression|exacerbations?|complications?|symptoms?|signs?|"
-    r"sequelae|secondary\s+forms?|secondary\s+types?)\s+of\s+(?:the\s+|an?\s+|their\s+|his\s+"
+    # "a traumatic cause of dyspnea" names the cause, not the dyspnea the patient has
+    r"sequelae|secondary\s+forms?|secondary\s+types?|(?:\w+\s+)?causes?)\s+of\s+(?:the\s+|an?\s+"
+    r"|their\s+|his\s+"
     r"|her\s+)?$"
     # "Symptoms of moderate illness with COVID-19", "signs suggestive of severe disease from"
     r"|\b(symptoms?|signs?)\s+(?:suggestive\s+)?of\s+(?:(?:mild|moderate|severe|critical)\s+)?"
