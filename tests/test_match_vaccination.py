@@ -177,6 +177,7 @@ def test_not_known_asks_and_the_answer_settles_it() -> None:
         ("She received two doses of the COVID-19 vaccine in 2021.", [("covid19", 2)]),
         ("He has not been vaccinated against influenza.", [("MESH:D007251", 0)]),
         ("History of hepatitis B vaccination.", [("hbv", None)]),
+        ("No reaction to the influenza vaccine last year.", [("MESH:D007251", None)]),
         # a plan is not a vaccination
         ("She is due for her influenza vaccine next month.", []),
         ("Hypertension, on lisinopril.", []),

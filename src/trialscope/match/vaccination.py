@@ -56,7 +56,7 @@ def judge_vaccination(item: Item, mention: Mention, facts: PatientFacts) -> Part
             )
             reason = f"vaccinated against {name}, but how many doses is not known"
             return Verdict.UNKNOWN, reason, Basis.NONE, evidence, [question]
-        if item.windows:
+        if item.windows and not (wanted and doses is not None and doses < wanted):
             # "COVID-19 vaccine within the last 14 days": when, which no record here holds
             reason = f"vaccinated against {name}, but when is not known"
             return Verdict.UNKNOWN, reason, Basis.NONE, evidence, []
@@ -102,7 +102,12 @@ _SHOTS = re.compile(r"\b(?P<n>\d|one|two|three|four|five|single)[\s-]*(?:shots?|
 _BOOSTERS = re.compile(r"\bboosters?\b|\bboosted\b", re.I)
 _NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 # "has not been vaccinated against influenza", "never received the COVID-19 vaccine"
-_DENIED = re.compile(r"\b(?:not|never|no|unvaccinated|declined|refused|denies)\b[^.;]{0,40}$", re.I)
+# ("No reaction to the influenza vaccine" is a vaccine had: a bare "no" denies nothing)
+_DENIED = re.compile(
+    r"\b(?:not|never|no\s+(?:prior|previous|history\s+of)|unvaccinated|declined|refused"
+    r"|denies)\b[^.;]{0,40}$",
+    re.I,
+)
 _NOT_NOW = re.compile(r"\b(?:will|plans?|planned|scheduled|due|recommended|offered)\b", re.I)
 
 
