@@ -386,6 +386,20 @@ def test_the_date_question_is_answerable(criterion: str, answer: str, expected: 
 
 
 @pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"count:liver_metastases_count": "2.5"}, "whole number"),
+        ({"count:prior_lines": "-1"}, "whole number"),
+        ({"vaccination_doses:covid19": "-2"}, "whole number"),
+        ({"count:hemoglobin": "3"}, "Unknown question"),
+    ],
+)
+def test_count_answers_are_whole_numbers_of_a_count(answers: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        apply_answers(Patient(age=50), answers)
+
+
+@pytest.mark.parametrize(
     "criterion",
     [
         "Evaluable tumor, either gross or microscopic, at locoregional and/or distant sites.",

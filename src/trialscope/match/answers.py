@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from trialscope.criteria import VARIABLES
 from trialscope.errors import UsageError
 from trialscope.match.care_setting import answered_setting
 from trialscope.match.facts import PatientFacts
@@ -83,7 +84,7 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
             updated.care_setting = answered_setting(key, _yes_no(key, raw), updated.care_setting)
             updated.provenance["care_setting"] = source
         elif kind == "count":
-            _count_the(updated, rest, _number(key, raw), source)
+            _count_the(updated, rest, _whole(key, raw), source)
         elif kind == "when":
             _date_the(updated, rest, _when(key, raw), source)
         elif kind == "vaccination":
@@ -92,7 +93,7 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
                 Vaccination(against=rest, name=str(raw), doses=None if yes else 0, source=source)
             )
         elif kind == "vaccination_doses":
-            count = int(_number(key, raw))
+            count = _whole(key, raw)
             updated.vaccinations.append(
                 Vaccination(against=rest, name=f"{count} doses", doses=count, source=source)
             )
@@ -105,12 +106,14 @@ def apply_answers(patient: Patient, answers: Mapping[str, Any]) -> Patient:
     return Patient.model_validate(updated.model_dump())
 
 
-def _count_the(patient: Patient, variable: str, number: float, source: Provenance) -> None:
+def _count_the(patient: Patient, variable: str, count: int, source: Provenance) -> None:
     """The answer to "Number of liver metastases?" / "Prior lines of therapy?": a count
     on the record (0 is none: an absent condition or therapy that says so)."""
-    count = int(number)
-    if count != number or count < 0:
-        raise UsageError(f"Answer to 'count:{variable}' must be a whole number, not {number:g}.")
+    known_variable = VARIABLES.get(variable)
+    if known_variable is None or known_variable.kind != "count":
+        raise UsageError(
+            f"Unknown question 'count:{variable}'.", hint="Use a key from the questions list."
+        )
     if variable == "prior_lines":
         if count == 0:
             patient.therapies.append(
@@ -190,6 +193,13 @@ def _when(key: str, raw: Any) -> dt.date:
             f"Answer to {key!r} must be a date, not {raw!r}.",
             hint="Write it as 2024, 2024-03 or 2024-03-15.",
         ) from exc
+
+
+def _whole(key: str, raw: Any) -> int:
+    number = _number(key, raw)
+    if number != int(number) or number < 0:
+        raise UsageError(f"Answer to {key!r} must be a whole number, not {raw!r}.")
+    return int(number)
 
 
 def _number(key: str, raw: Any) -> float:
