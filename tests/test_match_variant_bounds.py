@@ -57,6 +57,9 @@ UNSAID_LOW = "A 64-year-old man with colon cancer. AST 30 U/L. ALT 40 U/L."
         ("A 64-year-old woman with multiple myeloma.", "exclusion", GROUP_A, Verdict.NOT_MET),
         ("A 70-year-old woman with multiple myeloma.", "exclusion", GROUP_A, Verdict.MET),
         ("A 70-year-old woman with colon cancer.", "exclusion", GROUP_A, Verdict.NOT_MET),
+        # a bracket the disease opens, with no base bound beside it, is the item's bound
+        ("A 70-year-old woman with hypertension. Systolic blood pressure 170 mmHg.", "exclusion",
+         "Uncontrolled blood pressure (hypertension: systolic BP > 160 mmHg)", Verdict.MET),
     ],
 )  # fmt: skip
 def test_a_variant_bound_is_for_whom_it_names(

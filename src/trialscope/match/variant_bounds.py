@@ -38,12 +38,15 @@ def variant_mentions(
     by the disease, the bound right after it)."""
     marked = list(constraints)
     out: dict[int, list[Mention]] = {}
+    opened = {i: _opened_by(item, c) for i, c in enumerate(constraints) if c.condition is None}
+    # a variant needs a base bound of its variable ("(neutropenia: ANC ≥ 1500)" alone is
+    # the item's only bound, not a variant of one)
+    based = {constraints[i].variable for i, named in opened.items() if not named}
     for index, constraint in enumerate(constraints):
         if constraint.condition is None:
-            opened = _opened_by(item, constraint)
-            if opened:
-                marked[index] = replace(constraint, condition=opened[0].text)
-                out[index] = opened
+            if opened[index] and constraint.variable in based:
+                marked[index] = replace(constraint, condition=opened[index][0].text)
+                out[index] = opened[index]
             continue
         said = constraint.condition.lower()
         named = [
