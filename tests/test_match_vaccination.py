@@ -44,6 +44,8 @@ AT_LEAST_ONE = "Received at least one dose of COVID-19 registered vaccines."
         # one mention per target: "or" makes them alternatives
         ("Must not have received a tetanus/diphtheria or hepatitis B booster in the last 6 "
          "months.", ["MESH:D013742", "MESH:D004165", "hbv"], None),
+        # a harm of the vaccine: the disease is still its target, no vaccination is asked
+        ("COVID-19 vaccine related medical conditions (n=50)", [], None),
         # no disease named: nothing here (other readings may take the words)
         ("History of anaphylaxis or other serious adverse reactions to vaccines.", [], None),
         ("Rh isoimmunization", [], None),

@@ -31,7 +31,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 43
+PARSER_VERSION = 44
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -192,7 +192,7 @@ def _item(
         )  # fmt: skip
     for vaccine in vaccines:
         ctx = assert_span(text, vaccine.start, vaccine.end, found, start, end)
-        if ctx.optional:
+        if ctx.optional or vaccine.harm:
             continue
         mentions.append(
             named("vaccination", vaccine.concept, vaccine.start, vaccine.end,

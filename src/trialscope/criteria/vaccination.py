@@ -44,6 +44,11 @@ _COORDINATED = re.compile(r"\s*(?:,|/|\band\b|\bor\b|\band/or\b)\s*", re.I)
 _REFUSED = re.compile(
     r"\b(?:refus\w*|declin\w*)\b(?:\s+(?:to\s+\w+\s+)?(?:the|an?|any))?\s*$", re.I
 )
+_HARM_AFTER = re.compile(
+    r"[\s-]*(?:related|associated|induced|adverse|reactions?|injur\w*|side[\s-]+effects?"
+    r"|complications?)\b",
+    re.I,
+)
 _BRACKET = re.compile(r"\s*\(\s*")
 # how many doses: "at least one dose of", "three doses of a", "2 shots of the"
 _DOSES = re.compile(
@@ -69,6 +74,10 @@ class VaccineWords:
     end: int
     doses: int | None
     denied: bool
+    #: the words name a harm of the vaccine ("COVID-19 vaccine related medical conditions",
+    #: "vaccine-induced thrombosis"): its disease is still its target, but having had the
+    #: vaccine is not what is asked
+    harm: bool = False
 
 
 def find_vaccinations(
@@ -91,6 +100,7 @@ def find_vaccinations(
         if doses is not None:
             lo = doses.start()
         denied = bool(word.group("un") or _REFUSED.search(text, max(start, lo - 40), lo))
+        harm = _HARM_AFTER.match(text, word.end(), end) is not None
         # one mention per target, so "influenza or COVID-19 vaccine" reads as either:
         # the first targets end at their own name, the last takes the vaccine word
         for number, group in enumerate(target):
@@ -103,6 +113,7 @@ def find_vaccinations(
                     end=max(word.end(), group[-1][1]) if last else group[-1][1],
                     doses=_count(doses.group("n")) if doses else None,
                     denied=denied,
+                    harm=harm,
                 )
             )
     return out

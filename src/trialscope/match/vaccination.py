@@ -132,6 +132,7 @@ def vaccinations_said(clause: str) -> Iterator[Vaccination]:
 
 def _named(text: str) -> Iterator[tuple[str, int, int | None]]:
     for words in vaccines_in(text):
+        # a harm of the vaccine ("vaccine-related myocarditis") says it was had, too
         yield words.concept, words.start, (0 if words.denied else words.doses)
 
 
