@@ -131,8 +131,14 @@ def test_judged_against_the_note(note: str, kind: str, criterion: str, verdict: 
         (HIV, "exclusion", "Prior HIV vaccines."),
         (HIV, "exclusion", "Any prior vaccinations against HIV."),
         (UNVACCINATED, "inclusion", "Subjects who have not been vaccinated against COVID-19"),
+        # an exclusion worded as a requirement or a rule of the study excludes no one
+        # unvaccinated (it ruled out every unvaccinated patient)
+        (UNVACCINATED, "exclusion", "No prior influenza vaccine"),
+        (UNVACCINATED, "exclusion",
+         "o Patients must not receive live, attenuated influenza vaccine (e.g., FluMist) within "
+         "4 weeks prior"),
     ],
-)
+)  # fmt: skip
 def test_a_vaccines_disease_never_rules_the_patient_out(
     note: str, kind: str, criterion: str
 ) -> None:

@@ -57,6 +57,8 @@ BREATHING = "Patient with COVID-19.\nHospitalization: no.\nVentilation: no."
         (VENTILATED, "inclusion", "Not on mechanical ventilation", Verdict.NOT_MET),
         (BREATHING, "inclusion", "Not on mechanical ventilation", Verdict.MET),
         (VENTILATED, "inclusion", "Respiratory failure on mechanical ventilation", Verdict.UNKNOWN),
+        # an exclusion worded as a requirement: a person should check
+        (BREATHING, "exclusion", "Not on mechanical ventilation", Verdict.UNKNOWN),
     ],
 )
 def test_judged_against_the_note(note: str, kind: str, criterion: str, verdict: Verdict) -> None:

@@ -66,18 +66,23 @@ def _mention(
             mention = replace(mention, negated=negate)
         judge = judge_biomarker if mention.category == "biomarker" else judge_stage
         return judge(mention, facts, kind)
-    if mention.category == "care_setting":
+    if mention.category in _STATUS_JUDGES:
         if negate is not None and negate != mention.negated:
             mention = replace(mention, negated=negate)
-        return judge_care_setting(mention, facts)
-    if mention.category == "ventilation":
-        if negate is not None and negate != mention.negated:
-            mention = replace(mention, negated=negate)
-        return judge_ventilation(mention, facts)
-    if mention.category == "vaccination":
-        if negate is not None and negate != mention.negated:
-            mention = replace(mention, negated=negate)
-        return judge_vaccination(item, mention, facts)
+        part = _STATUS_JUDGES[mention.category](item, mention, facts)
+        if (
+            kind == "exclusion"
+            and mention.negated
+            and part[0] is Verdict.MET
+            and _PROHIBITION.match(item.text)
+        ):
+            # "Exclusion: No prior influenza vaccine", "must not receive live vaccines": as
+            # written it excludes everyone without it -- an inclusion's wording under the
+            # wrong heading, or a rule for the study, as with conditions
+            reason = f'{part[1]}, but the exclusion reads as a requirement ("{item.text[:40]}'
+            reason += '…"; likely an inclusion under the wrong heading; a person should check)'
+            return Verdict.UNKNOWN, reason, Basis.NONE, part[3], part[4]
+        return part
     if mention.category == "prior_therapy":
         seen = seen_therapy(item, mention, facts)
     else:
@@ -191,6 +196,19 @@ _WISH = re.compile(
     re.I,
 )
 _INCLUSION_WORDING = re.compile(r"\s*(?:no|not|without|free\s+of|absence\s+of)\b", re.I)
+# the same, or a rule said with "must not" ("o Patients must not receive live vaccines")
+_PROHIBITION = re.compile(
+    r"\W*(?:no|not|without|free\s+of|absence\s+of|non\b|(?:\w+\s+){0,3}(?:must|should|may|can)"
+    r"(?:\s+not|not)\b)",
+    re.I,
+)
+
+#: judges of a status now ("hospitalized", "intubated") or a vaccine had, by category
+_STATUS_JUDGES = {
+    "care_setting": lambda item, mention, facts: judge_care_setting(mention, facts),
+    "ventilation": lambda item, mention, facts: judge_ventilation(mention, facts),
+    "vaccination": judge_vaccination,
+}
 
 
 def _slot(parts: list[Part]) -> Part:
