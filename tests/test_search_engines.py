@@ -22,7 +22,14 @@ import pytest
 from tests.conftest import CTGOV, FIXTURES, Backend, needs_corpus
 from trialscope.config import SearchSettings, search_settings
 from trialscope.importer import import_paths
-from trialscope.search import GeoFilter, SearchEngine, SearchQuery, SortOrder, locate_place
+from trialscope.search import (
+    GeoFilter,
+    SearchEngine,
+    SearchQuery,
+    SortOrder,
+    locate_place,
+    tantivy_index,
+)
 from trialscope.search.engine import clear_caches
 from trialscope.search.tantivy_index import TantivyIndex, store_position
 from trialscope.store import SQLiteStore, Store
@@ -230,6 +237,33 @@ def test_a_deleted_index_is_rebuilt(backend: Backend) -> None:
         shutil.rmtree(folder)
         fresh = TantivyIndex(folder)
         assert fresh.searcher(store)[1].num_docs == total
+
+
+def test_a_rebuild_reads_the_log_with_a_small_page_cache(backend: Backend) -> None:
+    """A rebuild reads each page of the log once: SQLite keeps a small page cache while it
+    does (the store's own made most of the replay's memory), and the connection has its
+    own cache size back after, also when the read fails."""
+    with backend.open() as store:
+        import_paths(store, [*FILES[:2]])
+        engine = SearchEngine(store)
+        assert engine.top is not None
+        total = engine.search(SearchQuery()).total
+        if store.dialect == "sqlite":
+            size = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+            with contextlib.suppress(RuntimeError), tantivy_index._read_once(store):
+                small = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+                assert small == -tantivy_index.READ_ONCE_CACHE_KIB
+                raise RuntimeError("the read failed")
+            assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == size
+        done = engine.top.rebuild(store)
+        assert done.everything is not None and done.everything["total"] == total
+        if store.dialect == "sqlite":
+            assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == size
+        engine.top._seen = None
+        assert engine.search(SearchQuery()).total == total
+        assert engine.search(SearchQuery(text="cancer")).total == (
+            SearchEngine(store, settings=SQL).search(SearchQuery(text="cancer")).total
+        )
 
 
 def test_two_hosts_catch_up_independently(backend: Backend, tmp_path: Path) -> None:

@@ -375,7 +375,8 @@ class TantivyIndex:
     def _apply(self, store: Store, writer: Any, since: int, *, deletes: bool) -> int:
         """Log rows above ``since``, read in one snapshot with the generation they reach."""
         db = store.conn
-        with read_snapshot(store):
+        whole = contextlib.nullcontext() if since > 0 else _read_once(store)
+        with whole, read_snapshot(store):
             generation = int(db.execute("SELECT generation FROM search_state").fetchone()[0])
             for rows in _log_pages(db, since):
                 cells = _site_cells(db, [r[0] for r in rows if r[1] is not None])
@@ -489,6 +490,28 @@ def read_snapshot(store: Store) -> Iterator[None]:
         yield
     finally:
         store.conn.execute("COMMIT")
+
+
+#: SQLite's page cache (KiB) while a rebuild reads the whole log
+READ_ONCE_CACHE_KIB = 2048
+
+
+@contextlib.contextmanager
+def _read_once(store: Store) -> Iterator[None]:
+    """A small SQLite page cache while the whole log is read. Each of its pages is read
+    once, so the store's 64 MiB cache only kept pages no one reads again, and the
+    replay's own allocations (documents on their way to the writer) fragmented around
+    them: the cache's pages made about 100 MB of the replay's 280 MB at 20k studies
+    (docs/benchmarks.md, issue 13)."""
+    if store.dialect != "sqlite":
+        yield
+        return
+    before = int(store.conn.execute("PRAGMA cache_size").fetchone()[0])
+    store.conn.execute(f"PRAGMA cache_size=-{READ_ONCE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        store.conn.execute(f"PRAGMA cache_size={before}")
 
 
 _OPEN: dict[str, TantivyIndex] = {}
