@@ -102,9 +102,16 @@ HIV = "45-year-old man with HIV on antiretroviral therapy."
     ("note", "kind", "criterion", "verdict"),
     [
         (UNVACCINATED, "inclusion", AT_LEAST_ONE, Verdict.NOT_MET),
-        # three doses, of what is not said
-        (BOOSTED, "inclusion", AT_LEAST_ONE, Verdict.UNKNOWN),
-        (ONE_SHOT, "inclusion", AT_LEAST_ONE, Verdict.UNKNOWN),
+        # a COVID-19 patient's vaccination status is of COVID-19 vaccines
+        (BOOSTED, "inclusion", AT_LEAST_ONE, Verdict.MET),
+        (ONE_SHOT, "inclusion", AT_LEAST_ONE, Verdict.MET),
+        (ONE_SHOT, "inclusion", "Have received three doses of a COVID-19 vaccine",
+         Verdict.NOT_MET),
+        # ... and of no other: the status names no vaccine, a person would ask
+        (BOOSTED, "inclusion", "Prior hepatitis B vaccination.", Verdict.UNKNOWN),
+        (UNVACCINATED, "inclusion", "Prior hepatitis B vaccination.", Verdict.UNKNOWN),
+        ("Patient with asthma.\nVaccination status: unvaccinated.", "inclusion", AT_LEAST_ONE,
+         Verdict.UNKNOWN),
         (TWO_DOSES, "inclusion", AT_LEAST_ONE, Verdict.MET),
         (TWO_DOSES, "inclusion", "Have received three doses of a COVID-19 vaccine",
          Verdict.NOT_MET),
@@ -112,7 +119,7 @@ HIV = "45-year-old man with HIV on antiretroviral therapy."
          Verdict.MET),
         (TWO_DOSES, "exclusion", "Previous vaccination against COVID-19", Verdict.MET),
         (UNVACCINATED, "exclusion", "Previous vaccination against COVID-19", Verdict.NOT_MET),
-        # "unvaccinated" names no vaccine: it denies them all
+        # unsaid, so taken as absent like any exclusion a note does not mention
         (UNVACCINATED, "exclusion", "Prior hepatitis B vaccination.", Verdict.NOT_MET),
         # when the vaccine was given is not recorded
         (TWO_DOSES, "exclusion", "COVID-19 vaccine within the last 14 days", Verdict.UNKNOWN),

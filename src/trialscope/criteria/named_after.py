@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from trialscope.criteria.vaccination import Diseases, disease_finder
+
 # what follows the disease in a scale's name ("Rating Scale", "Activity Index", "Inventory");
 # never a bare "test" or "score", which follow diseases in other senses ("COVID-19 test
 # result", "depression score")
@@ -66,14 +68,13 @@ def named_after_in(
     text: str,
     start: int = 0,
     end: int | None = None,
-    hits: Iterable[tuple[int, int, str, str, str]] | None = None,
+    diseases: Diseases | None = None,
 ) -> list[tuple[int, int]]:
-    """:func:`named_words` with the diseases found here; ``hits``: the parser's lexicon
-    hits when it has them."""
-    from trialscope.criteria.vaccination import diseases_in
-
+    """:func:`named_words` with the diseases found here (``diseases``: a shared
+    :func:`~trialscope.criteria.vaccination.disease_finder` of the same span)."""
     end = len(text) if end is None else end
     lowered = text[start:end].lower()
     if not any(stem in lowered for stem in _STEMS):
         return []
-    return named_words(text, start, end, diseases_in(text, start, end, hits))
+    found = diseases or disease_finder(text, start, end)
+    return named_words(text, start, end, found())

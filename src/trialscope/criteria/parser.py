@@ -24,7 +24,7 @@ from trialscope.criteria.named_after import named_after_in
 from trialscope.criteria.segmenter import Segment, segment
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.temporal import extract_windows
-from trialscope.criteria.vaccination import vaccines_in
+from trialscope.criteria.vaccination import disease_finder, vaccines_in
 from trialscope.criteria.ventilation import MECHANICAL_VENTILATION, find_ventilation
 from trialscope.criteria.vocabulary import vocabulary_mentions
 from trialscope.data import data_digest
@@ -142,10 +142,11 @@ def _item(
             hits.append((lo, hi, "prior_therapy", concept, written))
     hits.sort()
     # "prior hepatitis B vaccine": the disease is the vaccine's target, not a condition
-    vaccines = vaccines_in(text, start, end, hits)
+    diseases = disease_finder(text, start, end, hits)
+    vaccines = vaccines_in(text, start, end, diseases)
     taken = [span for vaccine in vaccines for span in vaccine.target]
     # "Hamilton Depression Rating Scale", "an Alzheimer's disease study": named after it
-    taken += named_after_in(text, start, end, hits)
+    taken += named_after_in(text, start, end, diseases)
     hits = [h for h in hits if not any(a < h[1] and h[0] < b for a, b in taken)]
     # "ER-positive, PR-negative": a result word inside a marker negates nothing else
     found = [

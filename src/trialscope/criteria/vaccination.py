@@ -14,8 +14,9 @@ The same reader serves criteria and patient notes, so both sides name a target a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 #: every wording read here contains one of these (a substring test first: most items lack one)
 _STEMS = ("vaccin", "immuni", "toxoid", "booster")
@@ -111,7 +112,7 @@ def find_vaccinations(
                     target=tuple(group),
                     start=lo if number == 0 else group[0][0],
                     end=max(word.end(), group[-1][1]) if last else group[-1][1],
-                    doses=_count(doses.group("n")) if doses else None,
+                    doses=dose_count(doses.group("n")) if doses else None,
                     denied=denied,
                     harm=harm,
                 )
@@ -119,18 +120,28 @@ def find_vaccinations(
     return out
 
 
+#: the diseases of a text span, found on first call (:func:`disease_finder`)
+Diseases = Callable[[], list[tuple[int, int, str]]]
+
+
+def disease_finder(
+    text: str, start: int, end: int, hits: Iterable[tuple[int, int, str, str, str]] | None = None
+) -> Diseases:
+    """:func:`diseases_in`, run once on first call: the vaccine and named-after readers
+    share it, and most spans need neither."""
+    return cache(lambda: diseases_in(text, start, end, hits))
+
+
 def vaccines_in(
-    text: str,
-    start: int = 0,
-    end: int | None = None,
-    hits: Iterable[tuple[int, int, str, str, str]] | None = None,
+    text: str, start: int = 0, end: int | None = None, diseases: Diseases | None = None
 ) -> list[VaccineWords]:
-    """:func:`find_vaccinations` with the diseases found here; ``hits``: the parser's
-    lexicon hits when it has them."""
+    """:func:`find_vaccinations` with the diseases found here (``diseases``: a shared
+    :func:`disease_finder` of the same span)."""
     end = len(text) if end is None else end
     if not any(stem in text[start:end].lower() for stem in _STEMS):
         return []
-    return find_vaccinations(text, start, end, diseases_in(text, start, end, hits))
+    found = diseases or disease_finder(text, start, end)
+    return find_vaccinations(text, start, end, found())
 
 
 def target_of(words: str) -> str | None:
@@ -144,7 +155,7 @@ def doses_asked(words: str) -> int | None:
     """The number of doses a vaccination mention's words ask for (None: any); the words
     start with the doses when they name some ("at least one dose of COVID-19 vaccine")."""
     found = _DOSES_HEAD.match(words)
-    return _count(found.group("n")) if found else None
+    return dose_count(found.group("n")) if found else None
 
 
 def diseases_in(
@@ -211,6 +222,7 @@ def _target_after(
     return [[span] for span in spans if span[0] == gap.end()][:1]
 
 
-def _count(written: str) -> int:
+def dose_count(written: str) -> int:
+    """ "two" -> 2, "a single" -> 1, "3" -> 3 (the dose words this module's patterns take)."""
     folded = " ".join(written.lower().split())
     return int(folded) if folded.isdigit() else _NUMBERS[folded]

@@ -26,7 +26,7 @@ from trialscope.criteria.constraints import extract_constraints
 from trialscope.criteria.named_after import named_after_in
 from trialscope.criteria.stage import find_stages
 from trialscope.criteria.units import as_written
-from trialscope.criteria.vaccination import vaccines_in
+from trialscope.criteria.vaccination import disease_finder, vaccines_in
 from trialscope.match.biomarkers import from_note
 from trialscope.match.care_setting import care_setting_said
 from trialscope.match.concepts import Found, ancestors, find_concepts
@@ -343,8 +343,9 @@ def _concepts(
     onset = _onset(text, lo, hi, patient.as_of)
     every = find_concepts(text, lo, hi)
     # "two doses of the COVID-19 vaccine": the disease is the vaccine's, not the patient's
-    targets = [span for words in vaccines_in(text, lo, hi) for span in words.target]
-    targets += named_after_in(text, lo, hi)  # "Beck depression inventory: 8."
+    diseases = disease_finder(text, lo, hi)
+    targets = [span for words in vaccines_in(text, lo, hi, diseases) for span in words.target]
+    targets += named_after_in(text, lo, hi, diseases)  # "Beck depression inventory: 8."
     for found in every:
         if any(a < found.end and found.start < b for a, b in targets):
             continue

@@ -4,8 +4,9 @@ dose of COVID-19 vaccine", "Prior HIV vaccines") against :attr:`Patient.vaccinat
 Notes say it as a label ("Vaccination status: unvaccinated.", "Vaccination status:
 2-shot + booster.") or in the story ("received two doses of the COVID-19 vaccine",
 "has not been vaccinated against influenza"). A status that names no vaccine
-("unvaccinated") denies every vaccine; one that counts doses without naming the vaccine
-("1 shot mRNA") says nothing about a vaccine the criterion names, and is asked.
+("unvaccinated", "1 shot mRNA") is of the vaccine against the disease the patient has
+(the COVID-19 questionnaire's status is of COVID-19 vaccines); of any other vaccine it says
+nothing, and that vaccine is asked.
 Vaccinations are rarely written down, so an unsaid one is a question, never assumed.
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from trialscope.criteria import Item, Mention
-from trialscope.criteria.vaccination import doses_asked, target_of, vaccines_in
+from trialscope.criteria.vaccination import dose_count, doses_asked, target_of, vaccines_in
 from trialscope.match.bounds import ask, verdict_of
 from trialscope.match.facts import PatientFacts
 from trialscope.match.fhir_values import concept_text, fhir_date, provenance
@@ -33,15 +34,18 @@ def judge_vaccination(item: Item, mention: Mention, facts: PatientFacts) -> Part
     wanted = doses_asked(mention.text)
     name = _target_words(mention.text)
     records = [v for v in facts.patient.vaccinations if v.against == mention.concept]
+    unnamed = [v for v in facts.patient.vaccinations if v.against is None]
+    target = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    if not records and unnamed and facts.has(target):
+        # a COVID-19 patient's "Vaccination status: 2-shot + booster" is of COVID-19
+        # vaccines: a status naming no vaccine speaks of the disease the patient has
+        records = unnamed
     if not records:
-        # "Vaccination status: unvaccinated" names no vaccine: it denies them all
-        records = [v for v in facts.patient.vaccinations if v.against is None and v.doses == 0]
-    if not records:
-        said = [v for v in facts.patient.vaccinations if v.against is None]
         reason = f"{name} vaccination: not known"
-        if said:
-            reason = f"vaccinated ({said[0].name}), but whether against {name} is not known"
-        return Verdict.UNKNOWN, reason, Basis.NONE, _evidence(said), [_question(mention, name)]
+        if unnamed:
+            reason = f"{reason} (the vaccination status, {unnamed[0].name}, names no vaccine)"
+        # no evidence: what the status says is not about this vaccine
+        return Verdict.UNKNOWN, reason, Basis.NONE, [], [_question(mention, name)]
     evidence = _evidence(records)
     received = [v for v in records if v.doses != 0]
     if not received:
@@ -100,7 +104,6 @@ _LABEL = re.compile(
 _NONE = re.compile(r"^\s*(?:un-?vaccinated|none|no|never|not\s+vaccinated|nil)\b", re.I)
 _SHOTS = re.compile(r"\b(?P<n>\d|one|two|three|four|five|single)[\s-]*(?:shots?|doses?)\b", re.I)
 _BOOSTERS = re.compile(r"\bboosters?\b|\bboosted\b", re.I)
-_NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 # "has not been vaccinated against influenza", "never received the COVID-19 vaccine"
 # ("No reaction to the influenza vaccine" is a vaccine had: a bare "no" denies nothing)
 _DENIED = re.compile(
@@ -141,9 +144,7 @@ def _shots(value: str) -> int | None:
     found = _SHOTS.search(value)
     if found is None:
         return None
-    written = found.group("n").lower()
-    count = int(written) if written.isdigit() else _NUMBERS[written]
-    return count + len(_BOOSTERS.findall(value[found.end() :]))
+    return dose_count(found.group("n")) + len(_BOOSTERS.findall(value[found.end() :]))
 
 
 def vaccination_from_words(words: str) -> Vaccination | None:

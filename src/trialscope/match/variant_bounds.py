@@ -38,7 +38,13 @@ def variant_mentions(
     by the disease, the bound right after it)."""
     marked = list(constraints)
     out: dict[int, list[Mention]] = {}
-    opened = {i: _opened_by(item, c) for i, c in enumerate(constraints) if c.condition is None}
+    # only a bracket opens a variant: most items have none, and this runs for every item
+    bracketed = "(" in item.text
+    opened = {
+        i: _opened_by(item, c) if bracketed else []
+        for i, c in enumerate(constraints)
+        if c.condition is None
+    }
     # a variant needs a base bound of its variable ("(neutropenia: ANC ≥ 1500)" alone is
     # the item's only bound, not a variant of one)
     based = {constraints[i].variable for i, named in opened.items() if not named}
