@@ -65,7 +65,8 @@ def test_inclusion_header_variants(header: str) -> None:
     ["Exclusion Criteria:", "Key exclusion criteria", "EXCLUSION CRITERIA", "Exclusion:",
      "Exclusion criteria include:", "Patients will be excluded if:",
      "Subjects are excluded if they meet any of the following:", "Non-inclusion criteria:",
-     "Non inclusion criteria"],
+     "Non inclusion criteria", "Exclusion criteria include the following:",
+     "The exclusion criteria are as follows:", "Exclusion criteria consisted of the following:"],
 )  # fmt: skip
 def test_exclusion_header_variants(header: str) -> None:
     parsed = parse_criteria(f"Inclusion Criteria:\n- Age ≥ 18\n{header}\n- HIV infection")
@@ -76,6 +77,18 @@ def test_no_header_is_flagged_and_kinds_are_unknown() -> None:
     parsed = parse_criteria("Age 18 or older\nNo prior chemotherapy\n")
     assert "no_header" in parsed.flags
     assert kinds(parsed) == ["unknown", "unknown"]
+
+
+def test_a_paragraph_opened_by_a_header_is_of_its_kind() -> None:
+    # NCT00000132: read as an inclusion, its IOP bound ruled out the patients it admits
+    parsed = parse_criteria(
+        "Men and women between ages 50 and 80 years with glaucoma are eligible.\n\n"
+        "Exclusion criteria include the following: mean IOP > 30 mm Hg in at least one eye"
+    )
+    assert [(i.kind, i.text) for i in parsed.items][-1] == (
+        "exclusion",
+        "mean IOP > 30 mm Hg in at least one eye",
+    )
 
 
 def test_header_with_text_on_the_same_line() -> None:

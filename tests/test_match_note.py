@@ -365,6 +365,29 @@ def test_a_condition_still_treated_is_current(note: str, condition: str, drug: s
     assert [t.status for t in patient.therapies if t.name == "amlodipine"] == [drug]
 
 
+@pytest.mark.parametrize(
+    ("note", "statuses"),
+    [
+        # TREC 2021 topic 61: neither is given yet (read as given, "Prior chemotherapy ... for
+        # breast cancer" ruled her out of a trial she fits)
+        ("She is a candidate for tumor resection and agrees to do so prior to chemotherapy.",
+         {"resection": "planned", "chemotherapy": "planned"}),
+        ("She was referred for radiotherapy.", {"radiotherapy": "planned"}),
+        # a plan beside what was given
+        ("He will undergo surgery after he received chemotherapy.",
+         {"surgery": "planned", "chemotherapy": "completed"}),
+        ("He received chemotherapy.", {"chemotherapy": "completed"}),
+    ],
+)  # fmt: skip
+def test_a_therapy_planned_is_not_given(note: str, statuses: dict[str, str]) -> None:
+    patient = read_note(note)
+    assert {t.name: t.status for t in patient.therapies} == statuses
+    item = parse_criteria("Exclusion Criteria:\n* Prior chemotherapy").items[0]
+    result = judge_item(item, PatientFacts.of(patient))
+    given = statuses.get("chemotherapy") == "completed"
+    assert result.verdict is (Verdict.MET if given else Verdict.NOT_MET), result.reason
+
+
 @pytest.mark.parametrize(("weeks", "verdict"), [(11, Verdict.MET), (30, Verdict.NOT_MET)])
 def test_weeks_of_gestation_decide_a_gestational_age_bound(weeks: int, verdict: Verdict) -> None:
     patient = read_note(f"A 27-year-old woman at {weeks} weeks gestation has anemia.")

@@ -286,6 +286,11 @@ def test_inverted_condition_names_are_the_trials_own(names: tuple[str, ...], con
         # "concurrent" at the head of a list reaches its last member
         ("Is receiving concurrent immunotherapy, hormonal therapy (eg, tamoxifen, hormone "
          "replacement therapy), or radiation therapy.", Verdict.NOT_MET),
+        # NCT00493649: what a later sentence permits is no part of the exclusion
+        ("Is receiving concurrent immunotherapy, hormonal therapy, or radiation therapy. "
+         "Adjuvant hormonal therapy, if needed, may be given during radiation therapy and during "
+         "treatment with trastuzumab after completion of chemotherapy.", Verdict.NOT_MET),
+        ("Currently receiving radiation therapy", Verdict.NOT_MET),
     ],
 )  # fmt: skip
 def test_breast_cancer_exclusions(criterion: str, verdict: Verdict | None) -> None:

@@ -457,7 +457,9 @@ def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
     ["Active brain metastases; treated brain metastases are allowed",
      "Prior chemotherapy is not allowed",
      "Prior chemotherapy allowed if completed 4 weeks before",
-     "Any treatment with immunosuppressants within 6 months. Inhaled steroids are allowed."],
+     "Any treatment with immunosuppressants within 6 months. Inhaled steroids are allowed.",
+     # the permission is the second sentence's (the first 60 characters had made it whole)
+     "Prior radiotherapy. Chemotherapy is allowed."],
 )  # fmt: skip
 def test_an_exclusion_that_forbids_is_still_judged(text: str) -> None:
     _, results = judge(f"Exclusion Criteria:\n- {text}", CRLM_PATIENT)

@@ -29,6 +29,10 @@ from trialscope.match.ventilation import ASK, ventilation_said
         ("Respiratory failure on mechanical ventilation", True),
         # another time, a plan, a condition on something else
         ("Intubation for asthma at any time in the past", False),
+        # a mask is not a ventilator ("invasive ventilation" was read inside it)
+        ("6: Hospitalized; oxygen by non-invasive ventilation or high flow oxygen", False),
+        ("On non-invasive mechanical ventilation", False),
+        ("Requiring noninvasive ventilation", False),
         ("Mechanical ventilation >21 days.", False),
         ("Patient is willing to have maximal medical support, including mechanical ventilation",
          False),
@@ -72,6 +76,8 @@ def test_judged_against_the_note(note: str, kind: str, criterion: str, verdict: 
         # a mask is ventilation too: whether invasive is asked
         ("Ventilation: yes.", None),
         ("Ventilation: no.", False),
+        ("Non-invasive ventilation: yes.", None),
+        ("Non-invasive ventilation: no.", None),
         ("A 70-year-old man with ARDS who remains intubated in the ICU.", True),
         ("He was extubated on day 3 and is now on room air.", False),
         # a duration or another time says nothing about now

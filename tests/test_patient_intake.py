@@ -403,13 +403,23 @@ def test_shorthand_equals_explicit_form(
             {"test": "platelets", "value": platelets, "unit": "x10^9/L"},
             {"test": "alt", "value": 30, "unit": "U/L", "reference_high": uln},
         ],
-        "therapies": [{"name": drug, "classes": sorted(drug_classes(drug))}],
+        # a medication list is what the patient takes now
+        "therapies": [{"name": drug, "classes": sorted(drug_classes(drug)), "status": "active"}],
     }
     a, b = Patient.from_data(expand_shorthands(short)), Patient.from_data(explicit)
     assert strip_sources(a.model_dump()) == strip_sources(b.model_dump())
     # the shorthand's facts point at the key the user wrote
     assert a.labs[0].source.ref == "labs.platelets"
     assert a.conditions[0].source.ref == "conditions[0]"
+
+
+def test_a_medication_given_alone_is_one_medication() -> None:
+    # a bare string was split into one "therapy" per letter
+    patient = patient_from_data({"medications": "metformin", "therapies": "FOLFOX"})
+    assert [(t.name, t.status) for t in patient.therapies] == [
+        ("FOLFOX", "completed"),
+        ("metformin", "active"),
+    ]
 
 
 # -- drugs

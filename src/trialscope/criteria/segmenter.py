@@ -22,13 +22,14 @@ from trialscope.criteria.model import ItemKind
 # the leading blanks are taken possessively (*+): an indented line that is no header
 # otherwise fails once per way of splitting its indent between them (20 us a line)
 _HEADER = re.compile(
-    r"^[ \t]*+(?:#+\s*+)?(?:\*\*)?[ \t]*+(?:(?:key|main|major|general|specific|additional|other"
-    r"|study|patient|subject|selection|principal|primary|secondary)\s+)?"
+    r"^[ \t]*+(?:#+\s*+)?(?:\*\*)?[ \t]*+(?:the\s+)?(?:(?:key|main|major|general|specific"
+    r"|additional|other|study|patient|subject|selection|principal|primary|secondary)\s+)?"
     r"(?P<kind>(?:non[- ]?)?inclusion|exclusion|eligibility|inclusionary|exclusionary|include"
     r"|exclude)\s*(?:and\s+exclusion\s+)?"
     r"(?:criteri(?:a|on|as)|requirements?|conditions?|factors?)?(?:\s+(?:for\s+[\w\s\-]{1,40}?"
-    r"|include[sd]?|are(?:\s+as\s+follows)?|is|:))?(?:\s*\(\s*[\w\s,\-]{1,40}\))?[ \t]*(?:\*\*)?"
-    r"[ \t]*(?:[:：.\-]|$)",
+    # "Exclusion criteria include the following:", "The exclusion criteria are as follows:"
+    r"|(?:include[sd]?|are|consist(?:s|ed)?\s+of)(?:\s+(?:as\s+follows|the\s+following))?|is|:))?"
+    r"(?:\s*\(\s*[\w\s,\-]{1,40}\))?[ \t]*(?:\*\*)?[ \t]*(?:[:：.\-]|$)",
     re.IGNORECASE,
 )
 _SENTENCE_HEADER = re.compile(

@@ -25,6 +25,8 @@ _WORDS = re.compile(
     r"|invasive\s+ventilation)\b",
     re.I,
 )
+# "non-invasive ventilation" (a mask) is the opposite of what these words name
+_NON = re.compile(r"\bnon[\s-]?\Z", re.I)
 # not now: a past event, a duration, a plan, a condition on something else, a birth
 _NOT_NOW = re.compile(
     r"\b(?:history|prior|previous(?:ly)?|past|ever|within|during|since|before|after|ago"
@@ -51,7 +53,11 @@ def find_ventilation(text: str, start: int = 0, end: int | None = None) -> list[
     lowered = text[start:end].lower()
     if not any(stem in lowered for stem in _STEMS):
         return []
-    found = [VentilationWords(m.start(), m.end()) for m in _WORDS.finditer(text, start, end)]
+    found = [
+        VentilationWords(m.start(), m.end())
+        for m in _WORDS.finditer(text, start, end)
+        if not _NON.search(text, max(start, m.start() - 5), m.start())
+    ]
     if not found or _NOT_NOW.search(text, start, end):
         return []
     return found

@@ -67,6 +67,8 @@ class PatientFacts:
                     for up in ancestors(concept):
                         facts.present.setdefault(up, []).append(fact)
         for therapy in patient.therapies:
+            if therapy.status == "planned":
+                continue  # not given yet, and not ruled out either ("a candidate for surgery")
             # a therapy given without classes gets the drug table's ("Ibrance")
             classes = set(therapy.classes) or set(drug_classes(therapy.name))
             if therapy.status == "absent" and "medication" in classes:

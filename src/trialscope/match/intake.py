@@ -138,7 +138,14 @@ def expand_shorthands(data: dict[str, Any]) -> dict[str, Any]:
     if "conditions" in out:
         out["conditions"] = [_named(c, f"conditions[{i}]") for i, c in _items(out, "conditions")]
     if "medications" in out:
-        out["therapies"] = list(out.get("therapies") or []) + list(out.pop("medications") or [])
+        # a medication list is what the patient takes now ("therapies" default to completed)
+        taking = [
+            {"name": m, "status": "active"} if isinstance(m, str)
+            else {"status": "active", **m} if isinstance(m, dict)
+            else m
+            for m in _listed(out.pop("medications"))
+        ]  # fmt: skip
+        out["therapies"] = _listed(out.get("therapies")) + taking
     if "therapies" in out:
         out["therapies"] = [_therapy(t, f"therapies[{i}]") for i, t in _items(out, "therapies")]
     if "procedures" in out:
@@ -265,6 +272,13 @@ def _parse_yaml(text: str, name: str) -> Any:
         ) from exc
     except yaml.YAMLError as exc:
         raise PatientError("file", f"{name}: invalid YAML ({exc})") from exc
+
+
+def _listed(value: Any) -> list[Any]:
+    """A YAML list, or one entry given alone ("medications: metformin")."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 def _items(data: dict[str, Any], key: str) -> list[tuple[int, Any]]:

@@ -40,6 +40,7 @@ from trialscope.match.patient import (
     Performance,
     Provenance,
     Therapy,
+    TherapyStatus,
 )
 from trialscope.match.sentences import clauses, sentences
 from trialscope.match.setting import note_setting
@@ -337,6 +338,24 @@ def _said(answer: re.Match[str] | None, clause: str) -> Said:
     return None
 
 
+# "She is a candidate for tumor resection and agrees to do so prior to chemotherapy":
+# neither is given yet
+_PLANNED = re.compile(
+    r"\b(?:candidate\s+for|agree[sd]?\s+to|awaiting|referred\s+(?:for|to)|will\s+(?:undergo"
+    r"|receive|start|begin|have)|plan(?:s|ned)?\s+to|scheduled\s+(?:for|to))\b",
+    re.I,
+)
+# "will undergo surgery after he received chemotherapy": the chemotherapy was given
+_DONE = re.compile(
+    r"\b(?:received|completed|underwent|had|was\s+treated|s/p|after|following)\b", re.I
+)
+
+
+def _planned(text: str, lo: int, at: int) -> bool:
+    ends = [m.end() for m in _PLANNED.finditer(text, lo, at)]
+    return bool(ends) and not _DONE.search(text, ends[-1], at)
+
+
 def _concepts(
     patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: Said = None
 ) -> None:
@@ -355,11 +374,16 @@ def _concepts(
             continue
         source = quote(found.start, found.end)
         if found.category == "prior_therapy":
+            status: TherapyStatus = "completed"
+            if found.negated or said == "denied":
+                status = "absent"
+            elif _planned(text, lo, found.start):
+                status = "planned"
             patient.therapies.append(
                 Therapy(
                     name=found.text,
                     classes=[found.concept.split(":", 1)[1]],
-                    status="absent" if found.negated or said == "denied" else "completed",
+                    status=status,
                     source=source,
                 )
             )

@@ -87,6 +87,13 @@ def read_item(item: Item) -> Reading:
         ),
         key=lambda m: m.span,
     )
+    permitted = _permitted_later(text)
+    if permitted:
+        mentions = [
+            m
+            for m in mentions
+            if not any(lo <= m.span[0] - item.span[0] < hi for lo, hi in permitted)
+        ]
     pregnancy_words = any(
         m.category == "pregnancy" and not NURSING_PLACE.match(text, m.span[1] - item.span[0])
         for m in item.mentions
@@ -99,7 +106,7 @@ def read_item(item: Item) -> Reading:
         permission=bool(_GRANTED.match(body))
         or (
             bool(
-                _PERMISSION.search(body, 0, 60)
+                _PERMISSION.search(body, 0, _first_sentence_end(body, 60))
                 or _ends_permitting(body)
                 or _ALLOWED_FOR.match(body)
             )
@@ -132,6 +139,33 @@ def read_item(item: Item) -> Reading:
 
 #: the full judge's readings (the fast path passes its own, kept per trial)
 cached_reading = lru_cache(maxsize=100_000)(read_item)
+
+
+# "... or radiation therapy. Adjuvant hormonal therapy, if needed, may be given during
+# radiation therapy": a later sentence's permission is no part of the rule before it
+_PERMITS = re.compile(
+    r"\b(?:may|can)\s+(?:also\s+)?(?:be\s+)?(?:given|used|administered|continued|received"
+    r"|taken)\b|\b(?:is|are)\s+(?:also\s+)?(?:allowed|permitted|acceptable)\b",
+    re.I,
+)
+
+
+def _first_sentence_end(text: str, at_most: int) -> int:
+    """ "Prior radiotherapy. Chemotherapy is allowed.": a later sentence's permission
+    does not make the first one a permission."""
+    found = _SENTENCE_BREAK.search(text, 0, at_most + 2)
+    return min(at_most, found.start() + 1) if found else at_most
+
+
+def _permitted_later(text: str) -> list[tuple[int, int]]:
+    """The spans of the sentences after the first that permit something."""
+    starts = [m.end() - 1 for m in _SENTENCE_BREAK.finditer(text)]
+    spans = zip(starts, [*starts[1:], len(text)], strict=False)
+    return [
+        (lo, hi)
+        for lo, hi in spans
+        if _PERMITS.search(text, lo, hi) and not _FORBIDDEN.search(text, lo, hi)
+    ]
 
 
 def _ends_permitting(text: str) -> bool:

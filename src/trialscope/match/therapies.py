@@ -15,7 +15,12 @@ from trialscope.match.verdicts import Basis, Evidence, Part, Seen, Verdict
 from trialscope.match.wording import EXCEPT
 
 # "no concurrent chemotherapy": what the patient takes now, not what they took
-_CONCURRENT = re.compile(r"\b(?:concurrent|concomitant|simultaneous)\w*", re.I)
+# ("Currently receiving radiation therapy", "is receiving", "ongoing" say the same)
+_CONCURRENT = re.compile(
+    r"\b(?:concurrent|concomitant|simultaneous)\w*|\bcurrently\b|\bongoing\b"
+    r"|\b(?:is|are)\s+(?:still\s+)?(?:receiving|taking|undergoing)\b",
+    re.I,
+)
 
 
 # where radiation went narrows it: "mediastinal irradiation", "whole brain radiotherapy",
@@ -249,7 +254,9 @@ def _concurrent(text: str, start: int) -> bool:
     return last is not None and not _PRIOR_AFTER.search(clause, last)
 
 
-_PRIOR_AFTER = re.compile(r"\b(?:prior|previous|past|history)\b", re.I)
+_PRIOR_AFTER = re.compile(
+    r"\b(?:prior|previous|past|history|received|had|taken|undergone|completed)\b", re.I
+)
 
 
 def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:

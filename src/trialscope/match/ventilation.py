@@ -44,12 +44,15 @@ _NOW = re.compile(
     re.I,
 )
 _OFF = re.compile(r"\b(?:was|been|is|successfully)\s+extubated\b|\bon\s+room\s+air\b", re.I)
+_NON = re.compile(r"\bnon[\s-]?\Z", re.I)
 _ANOTHER_TIME = re.compile(r"\b(?:ago|previous(?:ly)?|history|(?:19|20)\d\d|last\s+\w+)\b", re.I)
 
 
 def ventilation_said(clause: str) -> bool | None:
     """Whether a note's sentence says the patient is on invasive ventilation now."""
     label = _LABEL.search(clause)
+    if label is not None and _NON.search(clause, 0, label.start()):
+        return None  # "Non-invasive ventilation: yes" is a mask, not a ventilator
     if label is not None:
         if label.group("yes") and label.group("which").lower() == "ventilation":
             return None  # "Ventilation: yes" may be a mask (non-invasive): asked
