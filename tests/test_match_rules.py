@@ -231,6 +231,43 @@ def test_primary_sites_come_from_the_vocabulary(
     assert find(results, "Histologically").verdict is expected
 
 
+@pytest.mark.parametrize(
+    ("condition", "criterion", "expected"),
+    [
+        # same organ, another histologic type (MeSH "Neoplasms by Histologic Type")
+        ("anaplastic astrocytoma", "Anaplastic oligodendroglioma", Verdict.NOT_MET),
+        ("lung adenocarcinoma", "Small cell lung cancer", Verdict.NOT_MET),
+        ("lung adenocarcinoma", "Squamous cell carcinoma of the lung", Verdict.NOT_MET),
+        ("Hodgkin lymphoma", "Diffuse large B-cell lymphoma", Verdict.NOT_MET),
+        # a kind of the other, either way: may be it
+        ("lung adenocarcinoma", "Non-small cell lung cancer", Verdict.MET),
+        ("anaplastic astrocytoma", "Malignant glioma", Verdict.MET),
+        ("glioma", "Anaplastic oligodendroglioma", Verdict.UNKNOWN),
+        ("anaplastic astrocytoma", "Glioblastoma multiforme", Verdict.UNKNOWN),
+        # the patient's type is not said
+        ("breast cancer", "Invasive ductal carcinoma", Verdict.UNKNOWN),
+        ("brain tumor", "Anaplastic oligodendroglioma", Verdict.UNKNOWN),
+    ],
+)
+def test_a_known_cancer_type_rules_out_a_different_one(
+    condition: str, criterion: str, expected: Verdict
+) -> None:
+    patient = {"conditions": [{"name": condition}]}
+    _, results = judge(f"Inclusion Criteria:\n* {criterion}", patient)
+    result = find(results, criterion)
+    assert result.verdict is expected, result.reason
+    if expected is Verdict.NOT_MET:
+        assert condition in result.reason
+
+
+def test_a_cancer_of_unsaid_type_beside_a_typed_one_keeps_the_question() -> None:
+    # the basal cell carcinoma says nothing about the brain tumour's type
+    skin = {"name": "basal cell carcinoma", "status": "history"}
+    patient = {"conditions": [{"name": "brain tumor"}, skin]}
+    _, results = judge("Inclusion Criteria:\n* Anaplastic oligodendroglioma", patient)
+    assert find(results, "Anaplastic").verdict is Verdict.UNKNOWN
+
+
 def test_a_healthy_person_fits_no_disease_trial(store: SQLiteStore) -> None:
     note = "Healthy volunteer, 50-year-old woman. No history of cancer. Takes no medications."
     match = match_trial(store, PDAC, read_note(note))

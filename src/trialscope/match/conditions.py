@@ -23,7 +23,7 @@ from trialscope.match.confirmation import (
 )
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
-from trialscope.match.primary import different_primary, healthy
+from trialscope.match.primary import different_primary, different_type, healthy
 from trialscope.match.smoking import SMOKING, status_said, wanted_smoking
 from trialscope.match.verdicts import Evidence, Seen
 from trialscope.match.wording import NO_CONTEXT, read_context
@@ -45,7 +45,7 @@ def closed_world(
     specific = most_specific(own)
     if own and not any(concept in ancestors(t) or t in ancestors(concept) for t in specific):
         return None  # not the disease the trial is about: another cancer, named in passing
-    return different_primary(concept, facts)
+    return different_primary(concept, facts) or different_type(concept, facts)
 
 
 def seen_condition(

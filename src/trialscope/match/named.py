@@ -142,6 +142,8 @@ def _mention(
         fact = seen.absent[0].fact
         if fact.startswith("primary cancer: "):
             reason = f"the patient's primary cancer is {fact[16:]}, not {named}"
+        elif fact.startswith("cancer type: "):
+            reason = f"the patient's cancer is {fact[13:]}, not {named}"
         elif fact == "healthy":
             reason = f"the patient is healthy: no {named}"
         elif fact.endswith("not long enough"):

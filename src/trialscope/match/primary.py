@@ -1,6 +1,6 @@
 """The closed world on a known diagnosis: a patient whose primary cancer is known does
-not have a different primary, and a healthy person has none of the diseases a trial
-asks for.
+not have a different primary, nor a cancer of a different histologic type, and a healthy
+person has none of the diseases a trial asks for.
 
 Primary sites come from the vocabulary's hierarchy, not from a list of pairs: a cancer
 concept's sites are its ancestors under MeSH "Neoplasms by Site" (metastases excluded,
@@ -25,10 +25,14 @@ SITE_ROOT = "MESH:D009371"
 METASTASIS = "MESH:D009362"
 
 
+#: MeSH "Neoplasms by Histologic Type"
+TYPE_ROOT = "MESH:D009370"
+
+
 @cache
-def primary_sites(concept: str) -> frozenset[str]:
-    """The sites of a primary cancer concept; empty when it names no site, or a
-    metastasis."""
+def _cancer_ancestors(concept: str) -> frozenset[str]:
+    """The vocabulary ancestors of a cancer concept (a lexicon id by its words); empty
+    for a metastasis, which is no primary."""
     vocab = vocabulary()
     if vocab is None or concept.startswith(("therapy:", "pregnancy:")):
         return frozenset()
@@ -41,7 +45,26 @@ def primary_sites(concept: str) -> frozenset[str]:
     up = ancestors(concept)
     if METASTASIS in up or "metasta" in concept.lower():
         return frozenset()
+    return frozenset(up)
+
+
+@cache
+def primary_sites(concept: str) -> frozenset[str]:
+    """The sites of a primary cancer concept; empty when it names no site, or a
+    metastasis."""
+    up = _cancer_ancestors(concept)
     return frozenset(a for a in up if a != SITE_ROOT and SITE_ROOT in ancestors(a))
+
+
+@cache
+def histologic_types(concept: str) -> frozenset[str]:
+    """The MeSH histologic types of a cancer concept (Astrocytoma, Glioma, ...); empty
+    when it names none ("breast cancer"). MeSH only: a Disease Ontology id and its MeSH
+    twin would otherwise look like two types."""
+    up = _cancer_ancestors(concept)
+    return frozenset(
+        a for a in up if a.startswith("MESH:") and a != TYPE_ROOT and TYPE_ROOT in ancestors(a)
+    )
 
 
 @cache
@@ -83,6 +106,39 @@ def different_primary(concept: str, facts: PatientFacts) -> Evidence | None:
             return None  # an organ in common (thyroid, brain): a kind, not another primary
     condition = known[0][0]
     return Evidence(f"primary cancer: {condition.name}", condition.source)
+
+
+def different_type(concept: str, facts: PatientFacts) -> Evidence | None:
+    """Evidence that the patient's known cancer is of another histologic type than
+    ``concept``'s (anaplastic astrocytoma is no oligodendroglioma, lung adenocarcinoma no
+    small cell carcinoma); None when it may be one, or any cancer's type is unsaid."""
+    wanted = histologic_types(concept)
+    if not wanted:
+        return None
+    known = _typed_cancers(facts)
+    if not known or any(not types for _, types in known):
+        return None  # no cancer on record, or one whose type is not said ("brain tumour")
+    for _, types in known:
+        if wanted <= types or types <= wanted:
+            return None  # the same type, or one a kind of the other
+    condition = known[0][0]
+    return Evidence(f"cancer type: {condition.name}", condition.source)
+
+
+def _typed_cancers(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
+    """The patient's cancers that name a site or a type, with their types."""
+    cached = facts.derived.get("typed")
+    if cached is None:
+        found: list[tuple[Condition, frozenset[str]]] = []
+        for condition in facts.patient.conditions:
+            if condition.status == "absent":
+                continue
+            concepts = facts.concepts_of.get(id(condition), ())
+            types = frozenset().union(*(histologic_types(c) for c in concepts))
+            if types or any(primary_sites(c) for c in concepts):
+                found.append((condition, types))
+        facts.derived["typed"] = cached = found
+    return cached  # type: ignore[return-value]
 
 
 # "healthy volunteer", "is healthy", "in good health" -- but not "otherwise healthy" or
