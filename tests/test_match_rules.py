@@ -480,7 +480,11 @@ def test_eight_liver_metastases_fail_the_count_and_meet_the_exclusion() -> None:
      ("Inclusion", "Sentinel node biopsy without further axillary surgery is allowed"),
      ("Inclusion", "Prior adjuvant chemotherapy allowed if completed 6 months ago"),
      ("Exclusion", "Prior chemotherapy is allowed"),
-     ("Exclusion", "Patients may have received prior radiotherapy")],
+     ("Exclusion", "Patients may have received prior radiotherapy"),
+     # numbered in its text; a ";" before the permission ends no sentence
+     ("Exclusion", "10. Prophylactic use of antibiotics is allowed."),
+     ("Inclusion", "Prazosin use; if yes, the patient may be included if tapered by prescribing "
+                   "provider. Taper must be completed")],
 )  # fmt: skip
 def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
     untreated = {**CRLM_PATIENT, "therapies": []}
@@ -501,6 +505,31 @@ def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
 def test_an_exclusion_that_forbids_is_still_judged(text: str) -> None:
     _, results = judge(f"Exclusion Criteria:\n- {text}", CRLM_PATIENT)
     assert find(results, text).verdict is not Verdict.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize(
+    "therapies",
+    [[], [{"name": "apixaban", "status": "completed", "classes": ["anticoagulant"]}],
+     [{"name": "apixaban", "status": "active", "classes": ["anticoagulant"]}]],
+)  # fmt: skip
+def test_what_unless_names_is_the_way_out_not_a_requirement(therapies: list[Any]) -> None:
+    # NCT01266460: the anticoagulant was a requirement, so a patient who had stopped
+    # apixaban failed a lab bound nobody had measured
+    text = (
+        "International normalized ratio (INR) or prothrombin time (PT) less than or equal to "
+        "1.5 x ULN, unless patient is receiving anticoagulant therapy"
+    )
+    _, results = judge(f"Inclusion Criteria:\n- {text}", {"age": 60, "therapies": therapies})
+    assert find(results, "International").verdict is Verdict.UNKNOWN
+
+
+def test_a_bound_failed_with_an_unless_is_a_question() -> None:
+    text = "Platelets >= 100,000/mm3 unless due to bone marrow involvement by lymphoma"
+    patient = {"age": 60, "labs": [{"test": "platelets", "value": 80, "unit": "x10^9/L"}]}
+    _, results = judge(f"Inclusion Criteria:\n- {text}", patient)
+    result = find(results, "Platelets")
+    assert result.verdict is Verdict.UNKNOWN
+    assert "exception is not judged" in result.reason
 
 
 # -- a bare heading is not a requirement --------------------------------------------------

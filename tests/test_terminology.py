@@ -153,6 +153,23 @@ def test_spans_longest_match_and_abbreviation_case(term: Terminology) -> None:
         assert note[m.start : m.end] == m.text
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # an abbreviation that is an English word, in capitals for emphasis: the word
+        ("Candidates who satisfy ALL of the following inclusion criteria", []),
+        ("ALL patients must sign consent", []),
+        ("PATIENTS WITH ALL OF THE ABOVE", []),
+        # ... and the disease where it names one
+        ("Patients with ALL in first remission", ["ALL"]),
+        ("Relapsed or refractory B-cell ALL", ["ALL"]),
+        ("PATIENTS WITH AML", ["AML"]),
+    ],
+)
+def test_capitals_that_are_a_word(term: Terminology, text: str, found: list[str]) -> None:
+    assert [m.text for m in term.find(text) if m.text.isupper()] == found
+
+
 def test_tumour_and_tumor(term: Terminology) -> None:
     assert only(term, "Wilms tumour") == only(term, "Wilms tumor") == "MESH:D009396"
 

@@ -160,13 +160,27 @@ def unread_escape(item: Item) -> str | None:
         return None
     at = item.span[0] + found.start()
     starts = [start for start, _ in recognised_spans(item)]
-    if not any(start < at for start in starts) or any(start >= at for start in starts):
+    # the names after it are no requirement (``escape_spans``): only a bound or window
+    # there is read
+    read_after = [c.span[0] for c in item.constraints] + [w.span[0] for w in item.windows]
+    if not any(start < at for start in starts) or any(start >= at for start in read_after):
         return None
     end = _ESCAPE_END.search(item.text, found.end())
     clause = item.text[found.end() : end.start() if end else len(item.text)].strip()
     if len(clause.split()) < 2:
         return None
     return f"{found.group().lower()} {clause[:80]}{' …' if len(clause) > 80 else ''}"
+
+
+def escape_spans(text: str) -> list[tuple[int, int]]:
+    """Where "unless ..." clauses run in ``text``: the names in one are the way out of
+    the item, not requirements ("... <= 1.5 x ULN, unless patient is receiving
+    anticoagulant therapy" requires no anticoagulant)."""
+    spans = []
+    for found in _ESCAPE.finditer(text):
+        end = _ESCAPE_END.search(text, found.end())
+        spans.append((found.start(), end.start() if end else len(text)))
+    return spans
 
 
 def unread_way_out(item: Item, kind: str) -> str | None:

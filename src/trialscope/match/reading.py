@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from trialscope.criteria import VARIABLES, Item, Mention
 from trialscope.criteria.segmenter import PDQ_LABEL_FIRST
+from trialscope.match.compound import escape_spans
 from trialscope.match.conditional import condition_clause, given_end, within
 from trialscope.match.named import runs_of
 from trialscope.match.wording import NURSING_PLACE, is_modifier, restates, slug
@@ -87,7 +88,7 @@ def read_item(item: Item) -> Reading:
         ),
         key=lambda m: m.span,
     )
-    permitted = _permitted_later(text)
+    permitted = _permitted_later(text) + escape_spans(text)
     if permitted:
         mentions = [
             m
@@ -150,16 +151,24 @@ _PERMITS = re.compile(
 )
 
 
+_LEADING_NUMBER = re.compile(r"\s*\(?(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,4})[.)]\s+")
+_PERIOD_BREAK = re.compile(r"\.\s+\S")
+
+
 def _first_sentence_end(text: str, at_most: int) -> int:
     """ "Prior radiotherapy. Chemotherapy is allowed.": a later sentence's permission
     does not make the first one a permission."""
-    found = _SENTENCE_BREAK.search(text, 0, at_most + 2)
+    # a leading "10." numbers the item, and a ";" parts a list ("Prazosin use; if yes, the
+    # patient may be included if tapered"): neither ends a sentence here
+    number = _LEADING_NUMBER.match(text)
+    found = _PERIOD_BREAK.search(text, number.end() if number else 0, at_most + 2)
     return min(at_most, found.start() + 1) if found else at_most
 
 
 def _permitted_later(text: str) -> list[tuple[int, int]]:
     """The spans of the sentences after the first that permit something."""
-    starts = [m.end() - 1 for m in _SENTENCE_BREAK.finditer(text)]
+    number = _LEADING_NUMBER.match(text)
+    starts = [m.end() - 1 for m in _SENTENCE_BREAK.finditer(text, number.end() if number else 0)]
     spans = zip(starts, [*starts[1:], len(text)], strict=False)
     return [
         (lo, hi)

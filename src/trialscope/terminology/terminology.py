@@ -42,6 +42,32 @@ class ConceptMatch:
     text: str  # the span as written in the input
 
 
+# "Candidates who satisfy ALL of the following", "DOES NOT": an abbreviation that is also an
+# English word (ALL, PAD, DOES, FACE) written in capitals for emphasis
+_AFTER_TEXT = """of the these those other patients subjects participants criteria must are will
+    who that following inclusion exclusion study eligibility ages not"""
+_AS_A_WORD_AFTER = frozenset(_AFTER_TEXT.split())
+_BEFORE_TEXT = "satisfy satisfies meet meets fulfil fulfill fulfills at for"
+_AS_A_WORD_BEFORE = frozenset(_BEFORE_TEXT.split())
+
+
+#: the abbreviations that are English words: of the exact (capitals-only) terms, those whose
+#: lowercase form is frequent in the corpus's criteria ("all" 1,169 times, "does" 226,
+#: "face" 28, "cold" 25; "mm" and "ms" are units there, and "MM", "MS" stay names)
+_ENGLISH_WORDS = frozenset({"ALL", "DOES", "FACE", "COLD", "PAD"})
+
+
+def _capitals_as_a_word(words: list[normalise.Token], i: int) -> bool:
+    if words[i].raw not in _ENGLISH_WORDS:
+        return False
+    after = words[i + 1].raw if i + 1 < len(words) else ""
+    before = words[i - 1].raw if i else ""
+    if after.lower() in _AS_A_WORD_AFTER or before.lower() in _AS_A_WORD_BEFORE:
+        return True
+    # a run of capitals ("PATIENTS WITH ALL OF THE FOLLOWING") is shouting, not a name
+    return any(len(w) >= 3 and w.isalpha() and w.isupper() for w in (before, after))
+
+
 class Terminology:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -96,6 +122,8 @@ class Terminology:
         i = 0
         while i < len(words):
             hit, hit_end = exact.get(words[i].raw), i
+            if hit is not None and _capitals_as_a_word(words, i):
+                hit = None
             key = words[i].key
             j = i
             while True:
