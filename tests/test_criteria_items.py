@@ -193,6 +193,10 @@ def mentions(text: str) -> dict[str, tuple[bool, bool]]:
          False),
         ("HIV-ve patients", "hiv", True, False),
         ("Hepatitis B +ve", "hbv", False, False),
+        # the trigger "no prior" ends inside the lexicon's "prior malignancy" (it was not
+        # negated, and a healthy volunteer failed the inclusion)
+        ("No prior malignancy", "other_malignancy", True, False),
+        ("no previous malignancy", "other_malignancy", True, False),
     ],
 )  # fmt: skip
 def test_negation_and_history(text: str, concept: str, negated: bool, historical: bool) -> None:

@@ -156,8 +156,9 @@ def assert_span(
         clause_lo = m.end()
     clause_end = _CLAUSE_END.search(text, end, hi)
     clause_hi = clause_end.start() if clause_end else hi
-    # forward triggers before the mention, nearest first, until a terminator
-    for trig in reversed([t for t in found if clause_lo <= t.start and t.end <= start]):
+    # forward triggers before the mention, nearest first, until a terminator; one may end
+    # inside it ("No prior malignancy": "no prior" and the lexicon's "prior malignancy")
+    for trig in reversed([t for t in found if clause_lo <= t.start < start and t.end <= end]):
         if trig.direction == "terminate":
             break
         if trig.direction in ("forward", "both") and trig.category != "none":

@@ -178,9 +178,17 @@ def escape_spans(text: str) -> list[tuple[int, int]]:
     anticoagulant therapy" requires no anticoagulant)."""
     spans = []
     for found in _ESCAPE.finditer(text):
-        end = _ESCAPE_END.search(text, found.end())
+        if _OTHERWISE.match(text, found.end()):
+            continue  # "Unless otherwise specified in a substudy, patients must be ..."
+        # a leading "Unless contraindicated, ..." ends at its comma: the rule follows
+        leading = not re.search(r"\w", text[: found.start()])
+        end = (_LEADING_END if leading else _ESCAPE_END).search(text, found.end())
         spans.append((found.start(), end.start() if end else len(text)))
     return spans
+
+
+_OTHERWISE = re.compile(r"\s+otherwise\b", re.I)
+_LEADING_END = re.compile(r",|[.;]\s|[.;]$")
 
 
 def unread_way_out(item: Item, kind: str) -> str | None:
