@@ -532,6 +532,20 @@ def test_a_bound_failed_with_an_unless_is_a_question() -> None:
     assert "exception is not judged" in result.reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Participants must have recovered from all radiation-related toxicities, not require "
+     "corticosteroids, and not have had radiation pneumonitis.",
+     "Participants must not have had radiation pneumonitis"],
+)  # fmt: skip
+def test_a_requirement_in_an_exclusion_rules_no_one_out_by_absence(text: str) -> None:
+    # a healthy volunteer was excluded for not having had radiation pneumonitis
+    patient = {"age": 30, "healthy_volunteer": True, "complete_history": True}
+    verdict, results = judge(f"Exclusion Criteria:\n- {text}", patient)
+    assert find(results, text).verdict is Verdict.UNKNOWN
+    assert verdict is not TrialVerdict.INELIGIBLE
+
+
 # -- a bare heading is not a requirement --------------------------------------------------
 
 

@@ -48,6 +48,19 @@ def closed_world(
     return different_primary(concept, facts) or different_type(concept, facts)
 
 
+#: infection in general (the lexicon's, MeSH Infections, Communicable and Virus Diseases)
+_ANY_INFECTION = frozenset({"lex:infection", "MESH:D007239", "MESH:D003141", "MESH:D014777"})
+#: chronic viral infections trials name apart (HIV, hepatitis B, hepatitis C)
+_CHRONIC_VIRAL = frozenset(
+    {"lex:hiv", "lex:hbv", "lex:hcv", "MESH:D015658", "MESH:D006509", "MESH:D006526"}
+)
+
+
+def _chronic_viral(condition: Condition, facts: PatientFacts) -> bool:
+    own = facts.concepts_of.get(id(condition), frozenset())
+    return any(c in _CHRONIC_VIRAL or ancestors(c) & _CHRONIC_VIRAL for c in own)
+
+
 def seen_condition(
     item: Item, mention: Mention, facts: PatientFacts, own: frozenset[str], kind: str = "inclusion"
 ) -> Seen:
@@ -161,6 +174,12 @@ def seen_condition(
         if context.excepted and facts.about_any(condition, context.excepted):
             continue  # "eye disease other than glaucoma": the glaucoma does not count
         evidence = Evidence(f"{condition.name} ({condition.status})", condition.source)
+        if concept in _ANY_INFECTION and _chronic_viral(condition, facts):
+            # "Active infection" for HIV or hepatitis B on record: trials mean an acute
+            # infection and name HIV and hepatitis apart; whether this one counts is asked
+            seen.broader.append(evidence)
+            seen.kind = seen.kind or mention.text
+            continue
         if _ALLERGY.search(mention.text) and not _ALLERGY.search(condition.name):
             # "Allergy": asthma and eczema are hypersensitivities in MeSH, but not what a
             # screener calls an allergy; whether this one is, is asked

@@ -131,7 +131,12 @@ def _mention(
         # asks about a therapy only if the patient had it
         reason = f"no {named}: nothing to wait for or count"
         return Verdict.MET, reason, Basis.FACT, seen.absent, []
-    if seen.absent and negate and kind == "exclusion" and _INCLUSION_WORDING.match(item.text):
+    if (
+        seen.absent
+        and negate
+        and kind == "exclusion"
+        and (_INCLUSION_WORDING.match(item.text) or _required_before(item, mention))
+    ):
         # "Exclusion: No known HIV+ or active hepatitis": as written it excludes everyone
         # without HIV -- an inclusion's wording under the wrong heading, as a rule
         reason = f'the exclusion reads "No {named}" (as written it would exclude a patient '
@@ -197,6 +202,17 @@ _WISH = re.compile(
     r"(?:\s+(?:for|to|of|on))?(?:\s+(?:become|get|a))?[\s-]*\Z",
     re.I,
 )
+# "Participants must have recovered ..., and not have had radiation pneumonitis": a
+# requirement in an exclusion's sentence, the same wording as "No ..."
+_REQUIRED = re.compile(r"\b(?:must|should|shall|required|need\s+to|needs\s+to)\b", re.I)
+
+
+def _required_before(item: Item, mention: Mention) -> bool:
+    at = mention.span[0] - item.span[0]
+    sentence = max(item.text.rfind(". ", 0, at), item.text.rfind("; ", 0, at)) + 1
+    return _REQUIRED.search(item.text, sentence, at) is not None
+
+
 _INCLUSION_WORDING = re.compile(r"\s*(?:no|not|without|free\s+of|absence\s+of)\b", re.I)
 # the same, or a rule said with "must not" ("o Patients must not receive live vaccines")
 _PROHIBITION = re.compile(
