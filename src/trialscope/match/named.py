@@ -151,6 +151,8 @@ def _mention(
             reason = f"the patient's cancer is {fact[13:]}, not {named}"
         elif fact == "healthy":
             reason = f"the patient is healthy: no {named}"
+        elif fact.endswith("not as long"):
+            reason = f"{named}, but not for as long as the criterion says ({fact.split(': ')[0]})"
         elif fact.endswith("not long enough"):
             reason = f"{named} for less long than the criterion asks ({fact.split(': ')[0]})"
         elif fact.endswith(("not now", "before the window")):

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from trialscope.criteria import Item, Mention
+from trialscope.criteria import Item, Mention, TemporalWindow
 from trialscope.match.bounds import ask
 from trialscope.match.facts import PatientFacts
 from trialscope.match.patient import Therapy
@@ -254,6 +254,30 @@ def _concurrent(text: str, start: int) -> bool:
     return last is not None and not _PRIOR_AFTER.search(clause, last)
 
 
+_FOR = re.compile(r"\s*for\b", re.I)
+
+
+def _how_long(item: Item, mention: Mention) -> list[TemporalWindow]:
+    """The windows right after the therapy's name that say how long it is taken ("on
+    antiretroviral therapy for less than 4 weeks"); "no systemic treatment ... for 3 years"
+    (negated) is how long without it, and is not asked here."""
+    base, end = item.span[0], mention.span[1] - item.span[0]
+    return [
+        w
+        for w in item.windows
+        if (w.relation == "duration" or (w.relation == "within" and _FOR.match(w.text)))
+        and 0 <= w.span[0] - base - end <= 40
+        and not re.search(r"[.;]\s", item.text[end : w.span[0] - base])
+    ]
+
+
+def _lasted(therapy: Therapy, today: dt.date) -> int | None:
+    """Days the therapy has been (or was) taken; None without a start date."""
+    if therapy.start is None:
+        return None
+    return ((therapy.end or today) - therapy.start).days
+
+
 _PRIOR_AFTER = re.compile(
     r"\b(?:prior|previous|past|history|received|had|taken|undergone|completed)\b", re.I
 )
@@ -310,7 +334,15 @@ def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
             return seen
     earlier: list[Evidence] = []  # taken, but outside the window the item asks about
     if taken:  # what the item says around the name matters only for a therapy taken
-        within = min((w.days for w in item.windows if w.relation == "within"), default=None)
+        # "on antiretroviral therapy for less than 4 weeks", "receiving HAART for at least one
+        # month": how long it has been taken, not how recently
+        lasting = [] if mention.negated else _how_long(item, mention)
+        shorter = [w.days for w in lasting if w.relation == "within"]
+        longer = [w.days for w in lasting if w.relation == "duration"]
+        within = min(
+            (w.days for w in item.windows if w.relation == "within" and w not in lasting),
+            default=None,
+        )
         today = facts.patient.as_of or dt.date.today()
         start = mention.span[0] - item.span[0]
         concurrent = _concurrent(item.text, start)
@@ -327,6 +359,18 @@ def seen_therapy(item: Item, mention: Mention, facts: PatientFacts) -> Seen:
             seen.unsettled.append(evidence)
         elif concurrent and therapy.status != "active":
             earlier.append(Evidence(f"{therapy.name} ({therapy.status}), not now", therapy.source))
+        elif (shorter or longer) and within is None:
+            lasted = _lasted(therapy, today)
+            if lasted is None:
+                seen.untimed.append(evidence)  # taken, but since when is not recorded
+            elif all(lasted < d for d in shorter) and all(lasted >= d for d in longer):
+                seen.present.append(
+                    Evidence(f"{therapy.name} (since {therapy.start})", therapy.source)
+                )
+            else:
+                earlier.append(
+                    Evidence(f"{therapy.name} (since {therapy.start}): not as long", therapy.source)
+                )
         elif within is None or therapy.status == "active":
             seen.present.append(evidence)  # on it now: inside any "within N days" window
         elif last is None:
