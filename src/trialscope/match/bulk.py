@@ -20,8 +20,9 @@ What an item may read of the patient (judge.py, named.py and its readers, bounds
   the patient's own concepts without their ancestors: an AML patient is asked about
   APL), ``out:`` it and everything above it (``facts.ruled_out``), and
   ``cond:*`` (a healthy person has none) and ``primary`` when it is a cancer with a site
-  that the closed world on a known primary may rule out (a top-level item that is not an
-  exclusion, about the present: ``conditions.closed_world``); "other malignancy" reads
+  or a histologic type that the closed world on a known primary may rule out (a top-level
+  item that is not an exclusion, about the present: ``conditions.closed_world``); "other
+  malignancy" reads
   "malignancy" too;
 - a stage named: ``stage`` (the patient's stage, or metastases, on record);
 - a therapy named: ``therapy:`` its class (taken or ruled out), ``therapy:*`` (takes no
@@ -56,7 +57,13 @@ from trialscope.match.judge import judge_item
 from trialscope.match.lesions import tally
 from trialscope.match.patient import Patient
 from trialscope.match.population import Member, about_own, excludes_everyone
-from trialscope.match.primary import healthy, known_primaries, primary_sites
+from trialscope.match.primary import (
+    healthy,
+    histologic_types,
+    known_primaries,
+    primary_sites,
+    typed_cancers,
+)
 from trialscope.match.reading import Reading, read_item
 from trialscope.match.trials import (
     ItemJudge,
@@ -277,7 +284,7 @@ def _condition_keys(concept: str, closed: bool) -> frozenset[str]:
         if name.startswith(("MESH:", "DOID:")):
             # a patient with a disease it is a kind of is asked (conditions.kinds_above)
             out |= {f"own:{up}" for up in kinds_above(name)}
-        if closed and primary_sites(name):
+        if closed and (primary_sites(name) or histologic_types(name)):
             out.add("primary")
     return frozenset(out)
 
@@ -295,7 +302,7 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         keys.add("therapy:*")
     if healthy(facts) is not None:
         keys.add("cond:*")
-    if known_primaries(facts):
+    if known_primaries(facts) or typed_cancers(facts):
         keys.add("primary")
     if facts.has("lex:distant_metastases") or any(
         c.status != "absent" and (c.stage or c.metastasis_sites) for c in patient.conditions

@@ -115,7 +115,7 @@ def different_type(concept: str, facts: PatientFacts) -> Evidence | None:
     wanted = histologic_types(concept)
     if not wanted:
         return None
-    known = _typed_cancers(facts)
+    known = typed_cancers(facts)
     if not known or any(not types for _, types in known):
         return None  # no cancer on record, or one whose type is not said ("brain tumour")
     for _, types in known:
@@ -125,7 +125,7 @@ def different_type(concept: str, facts: PatientFacts) -> Evidence | None:
     return Evidence(f"cancer type: {condition.name}", condition.source)
 
 
-def _typed_cancers(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
+def typed_cancers(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
     """The patient's cancers that name a site or a type, with their types."""
     cached = facts.derived.get("typed")
     if cached is None:
