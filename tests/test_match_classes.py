@@ -164,6 +164,26 @@ def test_one_or_more_of_the_following_is_one_alternative(note: str, verdict: Tri
     assert got is verdict, [(r.text, r.verdict.value, r.reason) for r in results]
 
 
+# NCT00005985's shape: the alternatives are a level below the "one of the following"
+NESTED = """Inclusion Criteria:
+- One of the following histologically confirmed diagnoses
+  - High grade non-Hodgkin's lymphoma:
+    - Localized (stage I or Zeigler stage A) small noncleaved (Burkitt's or non-Burkitt's) after \
+relapse or incomplete response to initial therapy
+    - Lymphoblastic lymphoma in second or greater complete or partial response
+  - Intermediate grade non-Hodgkin's lymphoma:
+    - Diffuse large cell lymphoma
+"""
+
+
+def test_alternatives_a_level_below_their_heading() -> None:
+    # a stage IV lymphoma failed the first point, which ruled the patient out alone
+    note = "A 50-year-old man with stage IV Burkitt lymphoma in relapse."
+    facts = PatientFacts.of(read_note(note))
+    got, results, _ = judge_trial("NCT0", {}, parse_criteria(NESTED), facts)
+    assert got is not TrialVerdict.INELIGIBLE, [(r.text, r.verdict.value) for r in results]
+
+
 @pytest.mark.parametrize(
     ("heading", "n"),
     [

@@ -84,8 +84,22 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
     for parent, children in groups.items():
         n = needed(by_index[parent].text)
         if n is not None:
-            out.append((n, tuple(children)))
+            out.append((n, tuple(_points(children, groups))))
     return tuple(out + _chained(parsed) + _chained(parsed, exclusions=True) + _arms(parsed))
+
+
+def _points(children: list[int], groups: dict[int, list[int]]) -> list[int]:
+    """The points of an alternatives heading: its children, and for a child that heads
+    its own list ("One of the following diagnoses:" / "High grade lymphoma:" / "Burkitt
+    lymphoma in remission", ...) the points under it instead, at any depth -- each is one
+    way in, so one failed never decides while another may hold."""
+    out: list[int] = []
+    for child in children:
+        if child in groups:
+            out += _points(groups[child], groups)
+        else:
+            out.append(child)
+    return out
 
 
 def _arms(parsed: ParsedCriteria) -> list[tuple[int, tuple[int, ...]]]:
