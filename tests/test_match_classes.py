@@ -191,6 +191,11 @@ def test_alternatives_a_level_below_their_heading() -> None:
         ("At least two of the following criteria:", 2),
         ("Any of the following:", 1),
         ("All of the following:", None),
+        # a heading that counts its points by what they are (NCT00005579)
+        ("Intermediate risk group must have at least one indication of active disease:", 1),
+        ("Must have at least two risk factors:", 2),
+        ("At least one measurable lesion:", None),
+        ("At least 2 prior regimens:", None),
         ("Laboratory values as follows:", None),
     ],
 )

@@ -19,7 +19,8 @@ from trialscope.criteria import ParsedCriteria
 from trialscope.match.scope import arm_label
 from trialscope.match.verdicts import Basis, CriterionResult, Verdict
 
-_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "any": 1, "either": 1, "1": 1, "2": 2}
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "any": 1, "either": 1, "1": 1, "2": 2,
+           "3": 3, "4": 4}  # fmt: skip
 _HEADING = re.compile(
     r"\b(?:at\s+least\s+)?(?P<n>one|two|three|four|any|either|[12])\s+(?:\(\d\)\s+)?"
     r"(?:or\s+more\s+)?(?:of\s+)?(?:the\s+)?(?:following|below|these)\b",
@@ -27,9 +28,18 @@ _HEADING = re.compile(
 )
 
 
+# "Intermediate risk group must have at least one indication of active disease:" -- a
+# heading (it ends with a colon) that counts what its points are
+_AT_LEAST = re.compile(
+    r"\bat\s+least\s+(?P<n>one|two|three|four|[1-4])\s+(?!(?:year|month|week|day|prior|"
+    r"previous|cycle|dose|line|regimen|lesion|site|measurable|target)s?\b)[^:]{0,60}:\s*$",
+    re.I,
+)
+
+
 def needed(heading: str) -> int | None:
     """How many points under ``heading`` must hold (None: it lists no alternatives)."""
-    found = _HEADING.search(heading)
+    found = _HEADING.search(heading) or _AT_LEAST.search(heading)
     if found is None or re.search(r"\ball\s+(?:of\s+)?the\s+following\b", heading, re.I):
         return None
     return _COUNTS[found.group("n").lower()]
