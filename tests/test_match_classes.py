@@ -184,6 +184,26 @@ def test_alternatives_a_level_below_their_heading() -> None:
     assert got is not TrialVerdict.INELIGIBLE, [(r.text, r.verdict.value) for r in results]
 
 
+COHORTS = """Inclusion Criteria:
+- Patients aged > 49 years and < 75 years with non-Hodgkin lymphoma (NHL), chronic lymphocytic \
+leukemia (CLL) and multiple myeloma who are not eligible for a curative autologous transplantation
+- Patients < 50 years of age with NHL, CLL or multiple myeloma at high risk of regimen related \
+toxicity through prior autologous transplant
+"""
+
+
+def test_points_that_open_with_an_age_and_a_disease_are_cohorts() -> None:
+    # NCT00006251: a 64-year-old with myeloma failed "< 50 years", which ruled her out
+    note = "64yo woman with multiple myeloma, s/p allogeneic transplant with recurrent disease."
+    facts = PatientFacts.of(read_note(note))
+    got, results, _ = judge_trial("NCT0", {}, parse_criteria(COHORTS), facts)
+    assert got is not TrialVerdict.INELIGIBLE, [(r.text, r.verdict.value) for r in results]
+    # both cohorts failed: the age decides
+    facts = PatientFacts.of(read_note(note.replace("64yo", "80yo")))
+    got, results, _ = judge_trial("NCT0", {}, parse_criteria(COHORTS), facts)
+    assert got is TrialVerdict.INELIGIBLE, [(r.text, r.verdict.value) for r in results]
+
+
 @pytest.mark.parametrize(
     ("heading", "n"),
     [

@@ -95,7 +95,32 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
         n = needed(by_index[parent].text)
         if n is not None:
             out.append((n, tuple(_points(children, groups))))
-    return tuple(out + _chained(parsed) + _chained(parsed, exclusions=True) + _arms(parsed))
+    return tuple(
+        out
+        + _chained(parsed)
+        + _chained(parsed, exclusions=True)
+        + _arms(parsed)
+        + _age_cohorts(parsed, groups)
+    )
+
+
+def _age_cohorts(
+    parsed: ParsedCriteria, headings: dict[int, list[int]]
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Inclusion points of one list that each open with an age and name a disease
+    ("Patients aged > 49 and < 75 years with NHL, CLL and multiple myeloma ...", "Patients
+    < 50 years of age with NHL, CLL or multiple myeloma at high risk ...", NCT00006251):
+    cohorts, of which a patient needs to fit one."""
+    by_parent: dict[int | None, list[int]] = {}
+    for item in parsed.items:
+        if item.kind == "exclusion" or item.index in headings:
+            continue
+        opens_with_age = any(
+            c.variable == "age" and c.span[0] - item.span[0] <= 40 for c in item.constraints
+        )
+        if opens_with_age and any(m.category == "condition" for m in item.mentions):
+            by_parent.setdefault(item.parent, []).append(item.index)
+    return [(1, tuple(cohorts)) for cohorts in by_parent.values() if len(cohorts) >= 2]
 
 
 def _points(children: list[int], groups: dict[int, list[int]]) -> list[int]:
