@@ -13,6 +13,7 @@ with "gastrointestinal cancer" is not known to lack colon cancer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from trialscope.match.concepts import ancestors, vocabulary
@@ -76,18 +77,28 @@ def _body_system(site: str) -> bool:
 
 def known_primaries(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
     """The patient's cancers that name a primary site, with their sites."""
-    cached = facts.derived.get("primaries")
+
+    def sites(concepts: frozenset[str]) -> frozenset[str] | None:
+        return frozenset().union(*map(primary_sites, concepts)) or None
+
+    return _per_condition(facts, "primaries", sites)
+
+
+def _per_condition(
+    facts: PatientFacts, key: str, read: Callable[[frozenset[str]], frozenset[str] | None]
+) -> list[tuple[Condition, frozenset[str]]]:
+    """Each condition on record (not ruled out) with what ``read`` finds in its concepts
+    (None: nothing, and the condition is left out), worked out once per patient."""
+    cached = facts.derived.get(key)
     if cached is None:
         found: list[tuple[Condition, frozenset[str]]] = []
         for condition in facts.patient.conditions:
             if condition.status == "absent":
                 continue
-            sites: set[str] = set()
-            for concept in facts.concepts_of.get(id(condition), ()):
-                sites |= primary_sites(concept)
-            if sites:
-                found.append((condition, frozenset(sites)))
-        facts.derived["primaries"] = cached = found
+            read_off = read(facts.concepts_of.get(id(condition), frozenset()))
+            if read_off is not None:
+                found.append((condition, read_off))
+        facts.derived[key] = cached = found
     return cached  # type: ignore[return-value]
 
 
@@ -126,19 +137,14 @@ def different_type(concept: str, facts: PatientFacts) -> Evidence | None:
 
 
 def typed_cancers(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
-    """The patient's cancers that name a site or a type, with their types."""
-    cached = facts.derived.get("typed")
-    if cached is None:
-        found: list[tuple[Condition, frozenset[str]]] = []
-        for condition in facts.patient.conditions:
-            if condition.status == "absent":
-                continue
-            concepts = facts.concepts_of.get(id(condition), ())
-            types = frozenset().union(*(histologic_types(c) for c in concepts))
-            if types or any(primary_sites(c) for c in concepts):
-                found.append((condition, types))
-        facts.derived["typed"] = cached = found
-    return cached  # type: ignore[return-value]
+    """The patient's cancers that name a site or a type, with their types (empty when
+    only the site is said)."""
+
+    def types(concepts: frozenset[str]) -> frozenset[str] | None:
+        found = frozenset().union(*map(histologic_types, concepts))
+        return found if found or any(primary_sites(c) for c in concepts) else None
+
+    return _per_condition(facts, "typed", types)
 
 
 # "healthy volunteer", "is healthy", "in good health" -- but not "otherwise healthy" or
