@@ -88,12 +88,13 @@ def read_item(item: Item) -> Reading:
         ),
         key=lambda m: m.span,
     )
-    permitted = _permitted_later(text) + escape_spans(text)
-    if permitted:
+    # what a later sentence permits and what "unless" names are no requirements
+    set_aside = _permitted_later(text) + escape_spans(text)
+    if set_aside:
         mentions = [
             m
             for m in mentions
-            if not any(lo <= m.span[0] - item.span[0] < hi for lo, hi in permitted)
+            if not any(lo <= m.span[0] - item.span[0] < hi for lo, hi in set_aside)
         ]
     pregnancy_words = any(
         m.category == "pregnancy" and not NURSING_PLACE.match(text, m.span[1] - item.span[0])
