@@ -22,6 +22,7 @@ from trialscope.store import (
     QuarantinedRecord,
     SQLiteStore,
     Store,
+    base,
     open_store,
 )
 from trialscope.store.base import migrations
@@ -357,3 +358,72 @@ def test_postgresql_reconnects_after_losing_its_connection(pg: pg_server.PgServe
             drop(store)
             db.execute("SELECT 2")  # inside one: its earlier statements are gone, so an error
         assert store.nct_ids() == ["NCT04416854"]
+
+
+def _written(store: Store) -> dict[str, Any]:
+    """Every row a batch of new studies writes, ids replaced by what they point at."""
+    conn = store.conn
+    return {
+        "versions": sorted(
+            tuple(r)
+            for r in conn.execute(
+                "SELECT nct_id, content_hash, source, source_format, last_update_post_date,"
+                " snapshot_date, is_partial, data, original, first_seen = last_seen"
+                " FROM versions"
+            )
+        ),
+        "studies": sorted(
+            tuple(r)
+            for r in conn.execute(
+                "SELECT s.nct_id, v.content_hash, s.brief_title, s.overall_status, s.phases,"
+                " s.study_type, s.lead_sponsor, s.last_update_post_date, s.source_format,"
+                " s.is_partial, s.first_seen = v.first_seen, s.last_seen = v.last_seen"
+                " FROM studies s JOIN versions v ON v.id = s.current_version_id"
+            )
+        ),
+        "search marks": sorted(r[0] for r in conn.execute("SELECT nct_id FROM search_dirty")),
+        "derive marks": sorted(
+            tuple(r)
+            for r in conn.execute(
+                "SELECT d.nct_id, v.content_hash FROM derive_dirty d"
+                " JOIN versions v ON v.id = d.version_id AND v.nct_id = d.nct_id"
+            )
+        ),
+        "quarantine": sorted(
+            tuple(r) for r in conn.execute("SELECT source, position, reason FROM quarantine")
+        ),
+    }
+
+
+def test_a_batch_of_new_studies_is_written_as_one_record_at_a_time_writes_it(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first import's batches (every study new) take the table-at-a-time path; what it
+    writes is what the record-by-record path writes, and a batch that is not all new
+    (a stored study, the same study twice) goes record by record."""
+    records = []
+    for n in range(7):
+        study = with_status(
+            seed_2026(), "RECRUITING" if n % 2 else "COMPLETED", f"2026-0{n + 1}-02"
+        )
+        study["protocolSection"]["identificationModule"]["nctId"] = f"NCT0000000{n}"
+        records.append(incoming(study, source=f"file#{n}", snapshot="2026-08-01"))
+    problem = QuarantinedRecord("file", "line 9", "malformed JSON", b"{")
+    stores = []
+    for table_at_a_time in (True, False):
+        if not table_at_a_time:
+            monkeypatch.setattr(base, "write_first_sightings", lambda *args: None)
+        opened = backend.open()
+        stores.append(opened)
+        assert opened.write_batch(records, [problem]) == [Outcome.NEW] * 7
+    bulk, one_by_one = (_written(s) for s in stores)
+    assert bulk == one_by_one
+    assert len(bulk["versions"]) == len(bulk["studies"]) == len(bulk["derive marks"]) == 7
+    monkeypatch.undo()
+    again = [incoming(with_status(seed_2026(), "WITHDRAWN", "2026-09-01")), records[0]]
+    assert stores[0].write_batch(again) == [Outcome.NEW, Outcome.UNCHANGED]
+    twice = [records[1], records[1]]
+    fresh = backend.open()
+    assert fresh.write_batch(twice) == [Outcome.NEW, Outcome.UNCHANGED]
+    for opened in [*stores, fresh]:
+        opened.close()

@@ -21,6 +21,7 @@ from trialscope.errors import NotFoundError, StudyNotFound
 from trialscope.store.codec import compress, decompress
 from trialscope.store.dbapi import Connection
 from trialscope.store.diff import Difference, diff_studies, first_sight, same_meaning
+from trialscope.store.first_sight import write_first_sightings
 from trialscope.store.sync_state import Checkpoint, SyncStateMixin
 from trialscope.store.types import (
     ChangeKind,
@@ -178,7 +179,9 @@ class BaseStore(SyncStateMixin):
         records = list(records)
         with self.transaction() as db:
             self._lock_studies(db, [r.nct_id for r in records])
-            outcomes = [self._upsert(db, record, now) for record in records]
+            outcomes = write_first_sightings(db, records, now)
+            if outcomes is None:
+                outcomes = [self._upsert(db, record, now) for record in records]
             if checkpoint is not None:
                 self._save_checkpoint(db, checkpoint)
             for nct_id, version, day in history_marks:
