@@ -83,6 +83,8 @@ def prepare_chunk(chunk: Chunk) -> list[IncomingVersion | QuarantinedRecord]:
 Prepared = IncomingVersion | QuarantinedRecord | Skipped
 #: chunks per unit of work sent to a worker process
 GROUP_SIZE = 64
+#: groups in flight per worker (about 1 MB of raw records each)
+WINDOW = 8
 
 
 def prepare_group(items: list[Item]) -> list[Prepared]:
@@ -181,8 +183,10 @@ class PreparePool:
         window: deque[Future[list[Prepared]]] = deque()
         for group in groups:
             window.append(self._pool.submit(prepare_group, group))
-            # A bounded window keeps memory flat whatever the input size.
-            if len(window) >= 3 * self.workers:
+            # A bounded window keeps memory flat whatever the input size; it is wide enough
+            # that the workers stay busy while this process writes a batch (a commit with
+            # its WAL checkpoint can take longer than 3 groups a worker took to prepare).
+            if len(window) >= WINDOW * self.workers:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
