@@ -57,7 +57,7 @@ def dump(trials: int, out: Path) -> None:
     patients = {name: PatientFacts.of(read_note(note)) for name, note in NOTES.items()}
     for path in sorted((ROOT / "examples" / "patients").iterdir()):
         patients[path.name] = PatientFacts.of(load_patient(path))
-    verdicts: dict[tuple[str, str, int], tuple[str, str, str, str]] = {}
+    verdicts: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
     for study in _studies(trials):
         section = study.get("protocolSection", {})
         nct = section.get("identificationModule", {}).get("nctId", "?")
@@ -65,10 +65,18 @@ def dump(trials: int, out: Path) -> None:
         if not text:
             continue
         items = parse_criteria(text).items
+        # keyed by the item's words, not its index: a parser change that drops or splits
+        # one item would otherwise shift every later one against its old verdict
+        seen: Counter[str] = Counter()
+        keys = []
+        for item in items:
+            words = " ".join(item.text.split())
+            seen[words] += 1
+            keys.append(f"{words[:60]}…{seen[words]}" if seen[words] > 1 else words[:60])
         for name, facts in patients.items():
-            for item in items:
+            for key, item in zip(keys, items, strict=True):
                 result = judge_item(item, facts)
-                verdicts[name, nct, item.index] = (
+                verdicts[name, nct, key] = (
                     result.verdict.value,
                     result.kind,
                     " ".join(item.text.split())[:160],
@@ -145,8 +153,12 @@ def main() -> None:
     print(f"{len(before):,} verdicts at {args.ref}, {len(after):,} now; {len(changed):,} changed")
     for (kind, old, new), n in Counter((b[1], b[0], a[0]) for _, b, a in changed).most_common():
         print(f"  {n:5}  {kind:9} {old} -> {new}")
+    moved = Counter((b[1], a[1]) for k, b in before.items() if k in after for a in [after[k]])
+    for (old_kind, new_kind), n in sorted(moved.items()):
+        if old_kind != new_kind:
+            print(f"  kind {old_kind} -> {new_kind}: {n:,} items")
     for key, old, new in random.Random(0).sample(changed, min(args.show, len(changed))):
-        print(f"\n{key[0]} {key[1]} #{key[2]} [{old[1]}] {old[0]} -> {new[0]}: {old[2]}")
+        print(f"\n{key[0]} {key[1]} [{old[1]} -> {new[1]}] {old[0]} -> {new[0]}: {old[2]}")
         print(f"    before: {old[3]}\n    now:    {new[3]}")
 
 

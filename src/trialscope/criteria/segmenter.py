@@ -22,10 +22,12 @@ from trialscope.criteria.model import ItemKind
 # the leading blanks are taken possessively (*+): an indented line that is no header
 # otherwise fails once per way of splitting its indent between them (20 us a line)
 _HEADER = re.compile(
-    r"^[ \t]*+(?:#+\s*+)?(?:\*\*)?[ \t]*+(?:the\s+)?(?:(?:key|main|major|general|specific"
+    # "* INCLUSION CRITERIA:" (NIH Clinical Center records): a bullet before the header
+    r"^[ \t]*+(?:[*\-•][ \t]++(?=\S))?(?:#+\s*+)?(?:\*\*)?[ \t]*+(?:the\s+)?"
+    r"(?:(?:key|main|major|general|specific"
     r"|additional|other|study|patient|subject|selection|principal|primary|secondary)\s+)?"
     r"(?P<kind>(?:non[- ]?)?inclusion|exclusion|eligibility|inclusionary|exclusionary|include"
-    r"|exclude)\s*(?:and\s+exclusion\s+)?"
+    r"|exclude)(?:s(?![\w]))?\s*(?:and\s+exclusion\s+)?"
     r"(?:criteri(?:a|on|as)|requirements?|conditions?|factors?)?(?:\s+(?:for\s+[\w\s\-]{1,40}?"
     # "Exclusion criteria include the following:", "The exclusion criteria are as follows:"
     r"|(?:include[sd]?|are|consist(?:s|ed)?\s+of)(?:\s+(?:as\s+follows|the\s+following))?|is|:))?"
@@ -39,6 +41,10 @@ _SENTENCE_HEADER = re.compile(
     r"order\s+to\s+be\s+eligible)[^\n]{0,80}?[:：]|(?:any\s+of\s+the\s+following\s+(?:will|"
     r"would)\s+(?P<kind2>exclude))[^\n]{0,40}?[:：])[ \t]*$",
     re.IGNORECASE,
+)
+# a header with a title after it and nothing else on the line
+_TITLED_HEADER = re.compile(
+    r"^[ \t]*(?P<kind>inclusion|exclusion)\s+criteria\s+(?:[A-Za-z/\-]+[ \t]*){1,4}$", re.I
 )
 _BULLET = re.compile(
     r"^(?P<indent>[ \t]*)(?P<marker>[*\-•·●○◦▪■□►▸‣⁃]|(?P<num>\d{1,3})(?:[.)](?!\d)"
@@ -79,13 +85,22 @@ def header_kind(line: str) -> tuple[ItemKind | None, int]:
         rest = line[m.end() :].strip()
         # "Inclusion of ..." or "Exclude patients who ..." are items, not headers
         closed = m.group().rstrip().endswith((":", "："))
+        # "EXCLUSIONS - NORMAL VOLUNTEERS:": the header, then whom its items are for
+        closed = closed or (m.group().rstrip().endswith("-") and rest.endswith(":"))
         if not closed and rest and not re.search(r"criteri|requirement", m.group(), re.I):
             return None, 0
+        if word.startswith(("eligib", "include", "exclude ")) and line.lstrip()[:1] in "*-•":
+            return None, 0  # "* Eligibility: ..." under a header is one of its items
         if word.startswith("inclu"):
             return "inclusion", m.end()
         if word.startswith(("exclu", "non")):  # "Non-inclusion criteria" (translations)
             return "exclusion", m.end()
         return "unknown", m.end()
+    titled = _TITLED_HEADER.match(line)
+    if titled:  # "Exclusion Criteria Disease Related" (NCT03633708)
+        return ("inclusion" if titled.group("kind").lower() == "inclusion" else "exclusion"), len(
+            line
+        )
     s = _SENTENCE_HEADER.match(line)
     if s:
         word = (s.group("kind") or s.group("kind2") or "").lower()
