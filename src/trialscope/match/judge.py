@@ -20,6 +20,7 @@ from trialscope.match.concepts import ancestors
 from trialscope.match.conditional import under_condition, within
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.named import holds, named_part
+from trialscope.match.primary import healthy
 from trialscope.match.reading import Reading, cached_reading
 from trialscope.match.scope import arm_label, disjoint_ages, for_whom
 from trialscope.match.variant_bounds import judge_with_variants, variant_mentions, without
@@ -66,6 +67,15 @@ def judge_item(
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
     if kind == "exclusion" and item.constraints and (requirements or reading.requirement_list):
         return _failed_requirement(item, facts)
+    ill = None
+    if kind == "inclusion" and _VOLUNTEERS.match(item.text) and not _AND_PATIENTS.search(item.text):
+        ill = _ill(facts)
+    if ill is not None:
+        # "Right handed normal volunteers (18-65 years old).": met by the age alone, it took
+        # every patient for a healthy volunteer; the controls' own points do not apply
+        verdict = Verdict.NOT_APPLICABLE if _CONTROLS.search(item.text) else Verdict.NOT_MET
+        reason = f"for healthy volunteers; the patient has {ill.fact}"
+        return _finished(item, kind, (verdict, reason, Basis.FACT, [ill], []))
     if reading.if_kind is not None:
         return _conditioned(item, facts, kind, reading, requirements, own)
     runs, constraints = reading.runs, item.constraints
@@ -294,6 +304,30 @@ def _result(item: Item, kind: str, verdict: Verdict, reason: str, basis: Basis) 
 
 
 _NOTE = re.compile(r"\W*note\s*:", re.I)
+_VOLUNTEERS = re.compile(
+    r"\W*(?:right[- ]handed\s+)?(?:adult\s+)?(?:healthy|normal)\s+(?:adult\s+|pediatric\s+)?"
+    r"(?:(?:male|female)\s+)?(?:volunteers?|subjects?|controls?|individuals|participants)\b",
+    re.I,
+)
+
+# "Healthy subjects and subjects with type 2 diabetes mellitus on ...": two populations
+_AND_PATIENTS = re.compile(
+    r"\b(?:and|or)\s+(?:\w+\s+){0,2}(?:patients|subjects|participants|individuals|people|those)"
+    r"\s+(?:with|who)\b",
+    re.I,
+)
+
+
+def _ill(facts: PatientFacts) -> Evidence | None:
+    """A disease on the patient's record (no healthy volunteer)."""
+    if healthy(facts) is not None:
+        return None
+    for condition in facts.patient.conditions:
+        if condition.status == "active" and condition.codes:
+            return Evidence(condition.name, condition.source)
+    return None
+
+
 _CONTROLS = re.compile(
     r"\b(?:(?:as|for\s+the)\s+(?:(?:healthy|normal|matched)\s+)?controls?"
     r"|(?:healthy|normal|matched)\s+controls?|control\s+(?:group|subjects|participants|cohort|arm)"
@@ -374,6 +408,9 @@ _QUALIFYING_GAP = re.compile(
 )
 
 
+_AGE_RIGHT_AFTER = re.compile(r"\s*,?\s*(?:who\s+(?:are|is)\s+|aged?\s+)?", re.I)
+
+
 def _bound_qualifies(item: Item) -> bool:
     """A bound right after a named condition, joined by "with", "(" or "defined as",
     says which of it the item means ("diabetes with HbA1c > 9%", "renal impairment
@@ -387,6 +424,8 @@ def _bound_qualifies(item: Item) -> bool:
             gap = item.text[mention.span[1] - base : lead - base]
             if len(gap) <= 40 and _QUALIFYING_GAP.fullmatch(gap):
                 return True
+            if constraint.variable == "age" and _AGE_RIGHT_AFTER.fullmatch(gap):
+                return True  # "Children with HCV infection younger than 2 years of age"
     return False
 
 

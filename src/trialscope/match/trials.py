@@ -18,7 +18,7 @@ from trialscope.criteria import Item, ParsedCriteria
 from trialscope.criteria.vocabulary import specific_enough
 from trialscope.data import load_document
 from trialscope.data.schema import RankingConfig
-from trialscope.match import alternatives
+from trialscope.match import alternatives, cohort_sections
 from trialscope.match.cohorts import may_have_cohorts, outside_result, read_cohorts
 from trialscope.match.concepts import find_concepts, vocabulary
 from trialscope.match.facts import PatientFacts
@@ -100,6 +100,8 @@ class ItemPlan:
     members: tuple[Member, ...] = ()
     #: the alternative lists ("one or more of the following:"), see ``alternatives``
     groups: alternatives.Groups | None = None
+    #: the inclusions written one population at a time, see ``cohort_sections``
+    sections: cohort_sections.Sections | None = None
 
 
 def item_plan(parsed: ParsedCriteria) -> ItemPlan:
@@ -139,6 +141,7 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
         may_have_cohorts(parsed.items),
         population(parsed),
         alternatives.groups_of(parsed),
+        cohort_sections.sections_of(parsed),
     )
 
 
@@ -199,6 +202,10 @@ def decide(
     (``plan``: ``parsed``'s, if the caller keeps it)."""
     groups = plan.groups if plan is not None else None
     results = alternatives.combine(results, parsed, groups)  # "one or more of the following:"
+    sections = plan.sections if plan is not None else None
+    if sections is None:
+        sections = cohort_sections.sections_of(parsed)
+    results = cohort_sections.combine(results, sections)  # "Normal Volunteers:", "Patients:"
     if (
         eligibility.get("healthyVolunteers") is True
         and healthy(facts) is not None
