@@ -34,6 +34,7 @@ What an item may read of the patient (judge.py, named.py and its readers, bounds
 - a vaccine named by its target ("COVID-19 vaccine"): ``vaccination``;
 - invasive ventilation now ("Subjects on a mechanical ventilator"): ``ventilation``;
 - an item needing judgement (consent, compliance, ...): ``consent``;
+- a healthy-volunteer point ("Healthy volunteers aged 18-45"): ``ill`` (a disease on record);
 - a mention of any other category: ``*``, which every patient has (judged in full).
 
 Sex and a complete history are read by everything: they choose the blank patient. A
@@ -53,7 +54,7 @@ from trialscope.criteria import VARIABLES, Item, ParsedCriteria
 from trialscope.match.concepts import ancestors
 from trialscope.match.conditions import kinds_above
 from trialscope.match.facts import PatientFacts
-from trialscope.match.judge import judge_item
+from trialscope.match.judge import asks_for_volunteers, ill_evidence, judge_item
 from trialscope.match.lesions import tally
 from trialscope.match.patient import Patient
 from trialscope.match.population import Member, about_own, excludes_everyone
@@ -203,6 +204,8 @@ def _item_keys(item: Item) -> frozenset[str]:
         out.add(f"var:{constraint.variable}")
     if item.non_computable_reason:
         out.add("consent")
+    if item.kind != "exclusion" and asks_for_volunteers(item):
+        out.add("ill")
     return frozenset(out)
 
 
@@ -302,6 +305,8 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         keys.add("therapy:*")
     if healthy(facts) is not None:
         keys.add("cond:*")
+    if ill_evidence(facts) is not None:
+        keys.add("ill")
     if known_primaries(facts) or typed_cancers(facts):
         keys.add("primary")
     if facts.has("lex:distant_metastases") or any(

@@ -67,9 +67,7 @@ def judge_item(
         return _result(item, kind, Verdict.NOT_APPLICABLE, not_applicable, Basis.FACT)
     if kind == "exclusion" and item.constraints and (requirements or reading.requirement_list):
         return _failed_requirement(item, facts)
-    ill = None
-    if kind == "inclusion" and _VOLUNTEERS.match(item.text) and not _AND_PATIENTS.search(item.text):
-        ill = _ill(facts)
+    ill = ill_evidence(facts) if kind == "inclusion" and asks_for_volunteers(item) else None
     if ill is not None:
         # "Right handed normal volunteers (18-65 years old).": met by the age alone, it took
         # every patient for a healthy volunteer; the controls' own points do not apply
@@ -318,7 +316,12 @@ _AND_PATIENTS = re.compile(
 )
 
 
-def _ill(facts: PatientFacts) -> Evidence | None:
+def asks_for_volunteers(item: Item) -> bool:
+    """The item is a healthy-volunteer point ("Healthy volunteers aged 18-45")."""
+    return bool(_VOLUNTEERS.match(item.text)) and not _AND_PATIENTS.search(item.text)
+
+
+def ill_evidence(facts: PatientFacts) -> Evidence | None:
     """A disease on the patient's record (no healthy volunteer)."""
     if healthy(facts) is not None:
         return None
