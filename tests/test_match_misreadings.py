@@ -409,7 +409,7 @@ def test_a_denied_lab_bound_after_baseline_words() -> None:
         ("Hemoglobin 9.5 g/dL.", "Hemoglobin >= 9 g/dL",
          "Hemoglobin 9.5 g/dL meets hemoglobin >= 9 g/dL"),
         ("Glucose 6.1 mmol/L.", "Glucose < 100 mg/dL",
-         "Glucose 6.1 mmol/L fails glucose < 100 mg/dL (< 5.55062 mmol/L)"),
+         "Glucose 6.1 mmol/L fails glucose < 100 mg/dL (< 5.551 mmol/L)"),
         ("HbA1c 8%.", "HbA1c 7.0-9.5%", "HbA1c 8 % meets hba1c 7-9.5 %"),
     ],
 )  # fmt: skip

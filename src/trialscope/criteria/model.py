@@ -8,6 +8,7 @@ offsets into the eligibility text exactly as stored (escapes and all).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,7 +87,16 @@ class Constraint:
         )
 
     def describe(self) -> str:
-        """Short human form: ``platelets >= 100 10^9/L``."""
+        """Short human form: ``platelets >= 100 10^9/L``; a bound converted to another unit
+        as the criterion wrote it (``creatinine <= 2 mg/dL``, not ``<= 176.803 umol/L``)."""
+        if not self._converted():
+            return self.canonical()
+        text = self.raw_value.strip()
+        text = f"{self.variable} {text if self.operator == 'range' else f'{self.operator} {text}'}"
+        return text if self.condition is None else f"{text} if {self.condition}"
+
+    def canonical(self) -> str:
+        """The bound in the variable's own unit: ``creatinine <= 176.8 umol/L``."""
         unit = f" {self.unit}" if self.unit else ""
         if self.operator == "range" and self.low and self.high:
             text = f"{self.variable} {_num(self.low.value)}-{_num(self.high.value)}{unit}"
@@ -95,6 +105,17 @@ class Constraint:
             value = _num(bound.value) if bound else self.raw_value
             text = f"{self.variable} {self.operator} {value}{unit}"
         return text if self.condition is None else f"{text} if {self.condition}"
+
+    def _converted(self) -> bool:
+        """The bound's number is not the one written (a unit conversion happened)."""
+        if not self.raw_unit or self.raw_unit == self.unit:
+            return False
+        bound = self.low or self.high
+        written = _FIRST_NUMBER.search(self.raw_value)
+        if bound is None or written is None:
+            return False
+        number = float(written.group().replace(",", "."))
+        return abs(number - bound.value) > 1e-9 * max(1.0, abs(number))
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,4 +294,9 @@ def _span(value: Any) -> Span:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    # four significant digits, never an exponent: 5.551, 176.8, 175000
+    rounded = float(f"{value:.4g}")
+    return f"{rounded:f}".rstrip("0").rstrip(".") if rounded != int(rounded) else f"{rounded:.0f}"
+
+
+_FIRST_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")

@@ -185,13 +185,13 @@ def _constraint(
         # "Glucose 100 mg/dL meets glucose <= 100 mg/dL": both as written, no conversion
         shown, wanted = f"{lab.value:g} {lab.unit or ''}".strip(), given
     elif given is not None:
-        wanted = f"{given} ({wanted.removeprefix(constraint.variable).strip()})"
+        wanted = f"{given} ({constraint.canonical().removeprefix(constraint.variable).strip()})"
     return verdict_of(ok), f"{label} {shown} {'meets' if ok else 'fails'} {wanted}", ev, None
 
 
 def as_written(constraint: Constraint) -> str | None:
     """The bound in the criterion's own unit ("glucose <= 100 mg/dL") when it was
-    converted to another (5.55062 mmol/L), else None."""
+    converted to another (5.551 mmol/L), else None."""
     if not constraint.raw_unit or constraint.raw_unit == constraint.unit:
         return None
     bound = constraint.raw_value.strip()
