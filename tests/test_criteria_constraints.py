@@ -341,3 +341,21 @@ def test_an_age_at_an_event_is_not_the_age_now(text: str) -> None:
 )
 def test_the_age_now_next_to_a_diagnosis_is_still_read(text: str, operator: str) -> None:
     assert one(text, "age").operator == operator
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "canonical"),
+    [
+        # a person reads the bound as the criterion wrote it, not "<= 176.803 umol/L"
+        ("Creatinine <= 2 mg/dL", "creatinine <= 2 mg/dL", "creatinine <= 176.8 umol/L"),
+        ("Life expectancy of at least 12 weeks", "life_expectancy >= 12 weeks",
+         "life_expectancy >= 2.76 month"),
+        ("Glucose < 100 mg/dL", "glucose < 100 mg/dL", "glucose < 5.551 mmol/L"),
+        # not converted: the canonical form, the same number
+        ("Platelets >= 100 x 10^9/L", "platelets >= 100 10^9/L", "platelets >= 100 10^9/L"),
+        ("Age 18 years or older", "age >= 18 year", "age >= 18 year"),
+    ],
+)  # fmt: skip
+def test_a_converted_bound_is_shown_as_written(text: str, shown: str, canonical: str) -> None:
+    [found] = constraints(text)
+    assert (found.describe(), found.canonical()) == (shown, canonical)
