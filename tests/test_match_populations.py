@@ -90,11 +90,64 @@ def test_headers_with_bullets_and_plurals(line: str, kind: str | None) -> None:
 def test_each_population_is_a_section() -> None:
     parsed = parse_criteria(BY_POPULATION)
     [populations] = sections_of(parsed)
-    texts = [[parsed.items[i].text[:20] for i in section] for section in populations]
+    texts = [[parsed.items[i].text[:20] for i in p.items] for p in populations]
     assert texts == [
         ["Normal Volunteers:", "Adults between the a"],
         ["Obese Subjects:", "Adults between the a"],
     ]
+    assert [p.label for p in populations] == ["normal volunteers", "obese subjects"]
+
+
+# NCT00001987, abridged: each population's inclusions, then its own exclusions
+WITH_EXCLUSIONS = """* INCLUSION CRITERIA:
+
+1. Patients with evidence for severe insulin resistance must meet all of the following criteria
+
+   a. Suspected severe insulin resistance
+   b. Age >= 6 months
+
+2. Healthy control subjects without insulin resistance must meet all of the following criteria
+
+   1. In good general health with no known active medical conditions
+   2. Fasting glucose <100 mg/dL
+   3. HbA1c <5.7%
+
+EXCLUSION CRITERIA:
+
+1. Patients with evidence for severe insulin resistance
+
+   a. Pregnant
+
+2. Healthy control subjects without insulin resistance
+
+   1. History of diabetes or abnormal glucose tolerance
+"""
+
+
+def test_a_population_keeps_its_own_exclusions() -> None:
+    parsed = parse_criteria(WITH_EXCLUSIONS)
+    [populations] = sections_of(parsed)
+    shown = [(p.label, [parsed.items[i].text[:24] for i in p.exclusions]) for p in populations]
+    assert shown == [
+        ("patients with evidence for severe insulin resistance", ["Pregnant"]),
+        ("healthy control subjects without insulin resistance", ["History of diabetes or a"]),
+    ]
+    # a diabetic patient fails the controls' glucose and has their excluded diabetes: the
+    # controls' business while the patients' population may fit
+    note = "A 45-year-old man with type 2 diabetes. Fasting glucose 130 mg/dL. HbA1c 8.1%."
+    verdict, results = judged(note, WITH_EXCLUSIONS)
+    assert verdict is not TrialVerdict.INELIGIBLE, [(r.text, r.verdict) for r in results]
+    glucose = by_text(results, "Fasting glucose")
+    assert glucose.verdict is Verdict.UNKNOWN, glucose.reason
+    assert "the patient may fit another" in glucose.reason
+    # not a control (failed their glucose): the controls' exclusions do not apply
+    diabetes = by_text(results, "History of diabetes")
+    assert diabetes.verdict is Verdict.NOT_APPLICABLE
+    assert "a population of the study the patient is not in" in diabetes.reason
+    # a healthy control with diabetes after all: their own exclusion decides
+    note = "A 45-year-old healthy volunteer. Fasting glucose 90 mg/dL. HbA1c 5.2%."
+    verdict, results = judged(note, WITH_EXCLUSIONS)
+    assert by_text(results, "History of diabetes").verdict is not Verdict.NOT_APPLICABLE
 
 
 @pytest.mark.parametrize(
@@ -144,6 +197,14 @@ def test_points_one_per_population() -> None:
         Verdict.NOT_APPLICABLE,
         Verdict.UNKNOWN,
     )
+    # NCT00004553: "Adult patients with weakness or motor dysfunction: 8/year." beside
+    # "Normal volunteers, adults: 2/year." (TREC 2021 topic 72's kind of patient)
+    text = (
+        "INCLUSION CRITERIA:\n\nAdult patients with weakness or motor dysfunction: 8/year.\n\n"
+        "Normal volunteers, adults: 2/year.\n"
+    )
+    verdict, _ = judged("A 30-year-old woman with myasthenia gravis and weakness.", text)
+    assert verdict is not TrialVerdict.INELIGIBLE
     # someone in none of them
     verdict, _ = judged("A 30-year-old woman with asthma and no neurological disease.", FLAT)
     assert verdict is not TrialVerdict.ELIGIBLE

@@ -23,13 +23,24 @@ them say what each population must have.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from trialscope.criteria import Item, ParsedCriteria
 from trialscope.match.verdicts import Basis, CriterionResult, Verdict
 
-#: per list of populations, each population's items (the label first, if it is an item)
-Sections = tuple[tuple[tuple[int, ...], ...], ...]
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    """One population's inclusion items (the label first, if it is an item) and the
+    exclusions listed for it alone (under the same label among the exclusions)."""
+
+    label: str
+    items: tuple[int, ...]
+    exclusions: tuple[int, ...] = ()
+
+
+#: per list of populations, its populations
+Sections = tuple[tuple[Population, ...], ...]
 
 _WHO = (
     r"(?:volunteers?|subjects?|patients?|participants?|controls?|individuals|cases|groups?"
@@ -41,8 +52,8 @@ _WHO = (
 # prior ILP must have:" (what all patients, or some, must also have)
 _LABEL = re.compile(
     rf"^(?:for\s+)?(?:[\w\-/']+\s+){{0,4}}{_WHO}\s*(?:\([^)]{{0,40}}\))?\s*:$"
-    rf"|^(?:(?:[\w\-/'(),]+\s+){{1,14}}{_WHO}\b|{_WHO}\s+with(?:out)?\b)[^:]{{0,80}}"
-    r"\bmust\s+meet\b[^:]{0,60}:$",
+    rf"|^(?:(?:[\w\-/'(),]+\s+){{1,14}}{_WHO}\b|{_WHO}\s+with(?:out)?\b)[^:]{{0,160}}"
+    r"\bmust\s+meet\b[^:]{0,60}:?$",
     re.I,
 )
 # "ALL PATIENTS:", "Allowed in isoniazid patients:", "DONOR AND PATIENT:": what every
@@ -61,32 +72,70 @@ _HEALTHY_POINT = re.compile(
 )
 #: "Patients with cerebellar deficits.": a population, whether or not the words are known
 _SHORT_POINT = 8
-_PATIENTS_POINT = re.compile(r"^(?:patients?|individuals|adults|children)\s+with\b", re.I)
+_PATIENTS_POINT = re.compile(
+    r"^(?:(?:adult|pediatric|paediatric)\s+)?(?:patients?|individuals|adults|children)\s+with\b",
+    re.I,
+)
 
 
 def sections_of(parsed: ParsedCriteria) -> Sections:
     """The inclusion lists of ``parsed`` written one population at a time."""
-    siblings: dict[int | None, list[Item]] = {}
+    siblings: dict[tuple[int | None, bool], list[Item]] = {}
     children: dict[int, list[Item]] = {}
     for item in parsed.items:
         if item.parent is not None:
             children.setdefault(item.parent, []).append(item)
-        if item.kind != "exclusion":
-            siblings.setdefault(item.parent, []).append(item)
-    out: list[tuple[tuple[int, ...], ...]] = []
-    for group in siblings.values():
-        labels = _without_everyone([i for i in group if _is_label(i)])
-        if len(labels) >= 2 and len({" ".join(i.text.lower().split()) for i in labels}) == len(
-            labels
-        ):
-            out.append(tuple(_section(label, group, labels, children) for label in labels))
+        siblings.setdefault((item.parent, item.kind == "exclusion"), []).append(item)
+    out: list[tuple[Population, ...]] = []
+    for (_, excluding), group in siblings.items():
+        if excluding:
+            continue
+        labels = _without_everyone([i for i in group if _is_label(i, children)])
+        if len(labels) >= 2 and len({_key(i.text) for i in labels}) == len(labels):
+            out.append(
+                tuple(
+                    Population(_key(label.text), _section(label, group, labels, children))
+                    for label in labels
+                )
+            )
         elif _flat_populations(group):
-            out.append(tuple(_with_descendants(i, children) for i in group))
-    return tuple(out)
+            out.append(
+                tuple(Population(_key(i.text), _with_descendants(i, children)) for i in group)
+            )
+    exclusion_groups = [g for (_, excluding), g in siblings.items() if excluding]
+    return tuple(_with_exclusions(p, exclusion_groups, children) for p in out)
 
 
-def _is_label(item: Item) -> bool:
+def _with_exclusions(
+    populations: tuple[Population, ...],
+    groups: list[list[Item]],
+    children: dict[int, list[Item]],
+) -> tuple[Population, ...]:
+    """Each population with the exclusions listed under its own label ("Healthy control
+    subjects without insulin resistance" among the exclusions, NCT00001987)."""
+    keys = {p.label for p in populations}
+    found: dict[str, tuple[int, ...]] = {}
+    for group in groups:
+        labels = [i for i in group if _key(i.text) in keys and i.text.strip()]
+        for label in labels:
+            found[_key(label.text)] = _section(label, group, labels, children)[1:]
+    return tuple(replace(p, exclusions=found.get(p.label, ())) for p in populations)
+
+
+_MUST_MEET = re.compile(r"\s*(?:\(.*?\)\s*)?must\s+meet\b.*$", re.I)
+
+
+def _key(text: str) -> str:
+    """A label's population, for finding it again among the exclusions."""
+    text = _MUST_MEET.sub("", " ".join(text.split()))
+    text = re.sub(r"^for\s+(?:the\s+)?", "", text.rstrip(" :.").lower())
+    return re.sub(r"[^\w]+", " ", text).strip()
+
+
+def _is_label(item: Item, children: dict[int, list[Item]]) -> bool:
     text = " ".join(item.text.split())
+    if not text.endswith(":") and item.index not in children:
+        return False  # "... must meet all of the following criteria" over its points
     return bool(_LABEL.match(text)) and not _EVERYONE.search(text) and len(text) <= 200
 
 
@@ -147,34 +196,38 @@ def combine(results: list[CriterionResult], sections: Sections) -> list[Criterio
         return results
     position = {r.index: i for i, r in enumerate(results)}
     out = list(results)
+
+    def set_aside(
+        indexes: tuple[int, ...], verdicts: tuple[Verdict, ...], to: Verdict, why: str
+    ) -> None:
+        for index in indexes:
+            result = out[position[index]] if index in position else None
+            if result is not None and result.verdict in verdicts:
+                out[position[index]] = _set_aside(result, to, why)
+
     for populations in sections:
-        judged = [
-            [out[position[i]] for i in section if i in position and _counts(out[position[i]])]
-            for section in populations
-        ]
-        fits = [_fits(section) for section in judged]
+        fits = [_fits([out[position[i]] for i in p.items if i in position]) for p in populations]
         if Verdict.MET in fits:
             chosen = fits.index(Verdict.MET)
-            for number, section in enumerate(judged):
-                if number == chosen:
-                    continue
-                for result in section:
-                    if result.verdict in (Verdict.NOT_MET, Verdict.UNKNOWN):
-                        out[position[result.index]] = _set_aside(
-                            result,
-                            Verdict.NOT_APPLICABLE,
-                            "for another population of the study; the patient fits one",
-                        )
+            for number, population in enumerate(populations):
+                if number != chosen:
+                    set_aside(population.items, _OPEN_OR_FAILED, Verdict.NOT_APPLICABLE, _FITS)
+                    set_aside(population.exclusions, _OPEN_OR_MET, Verdict.NOT_APPLICABLE, _FITS)
         elif Verdict.UNKNOWN in fits:
-            for section in judged:
-                for result in section:
-                    if result.verdict is Verdict.NOT_MET:
-                        out[position[result.index]] = _set_aside(
-                            result,
-                            Verdict.UNKNOWN,
-                            "for one population of the study; the patient may fit another",
-                        )
+            for fit, population in zip(fits, populations, strict=True):
+                set_aside(population.items, (Verdict.NOT_MET,), Verdict.UNKNOWN, _MAY_FIT)
+                if fit is Verdict.NOT_MET:  # not in it: its own exclusions do not apply
+                    set_aside(population.exclusions, _OPEN_OR_MET, Verdict.NOT_APPLICABLE, _NOT_IN)
+                else:
+                    set_aside(population.exclusions, (Verdict.MET,), Verdict.UNKNOWN, _MAY_FIT)
     return out
+
+
+_OPEN_OR_FAILED = (Verdict.NOT_MET, Verdict.UNKNOWN)
+_OPEN_OR_MET = (Verdict.MET, Verdict.UNKNOWN)
+_FITS = "for another population of the study; the patient fits one"
+_MAY_FIT = "for one population of the study; the patient may fit another"
+_NOT_IN = "for a population of the study the patient is not in"
 
 
 def _counts(result: CriterionResult) -> bool:
@@ -182,7 +235,7 @@ def _counts(result: CriterionResult) -> bool:
 
 
 def _fits(section: list[CriterionResult]) -> Verdict:
-    verdicts = {r.verdict for r in section}
+    verdicts = {r.verdict for r in section if _counts(r)}
     if Verdict.NOT_MET in verdicts:
         return Verdict.NOT_MET
     if not verdicts or Verdict.UNKNOWN in verdicts:
