@@ -411,6 +411,15 @@ def test_a_denied_lab_bound_after_baseline_words() -> None:
         ("Glucose 6.1 mmol/L.", "Glucose < 100 mg/dL",
          "Glucose 6.1 mmol/L fails glucose < 100 mg/dL (< 5.551 mmol/L)"),
         ("HbA1c 8%.", "HbA1c 7.0-9.5%", "HbA1c 8 % meets hba1c 7-9.5 %"),
+        # a bare reading in the unit its size says, not "5.551 mmol/L fails < 5.551 mmol/L"
+        # (TREC 2023 topic 39's "Fasting glucose: 100")
+        ("Fasting glucose: 100.", "Fasting glucose <100 mg/dL",
+         "Glucose 100 mg/dL fails glucose < 100 mg/dL"),
+        ("Fasting glucose: 100.", "Glucose < 6 mmol/L",
+         "Glucose 100 mg/dL (5.551 mmol/L) meets glucose < 6 mmol/L"),
+        # the criterion's converted bound as written when the reading is not known
+        ("Albumin 3.6 g/dL.", "Creatinine <= 2 mg/dL",
+         "Serum creatinine not known (creatinine <= 2 mg/dL)"),
     ],
 )  # fmt: skip
 def test_a_bound_reads_as_the_criterion_wrote_it(note: str, criterion: str, reason: str) -> None:

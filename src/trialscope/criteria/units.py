@@ -343,4 +343,17 @@ def as_written(text: str, value: float, variable: Variable) -> tuple[float, str]
         converted, unit = to_canonical(number, label, variable)
         if unit == variable.unit and abs(converted - value) <= 1e-6 * max(1.0, abs(value)):
             return number, label
+    # a bare number ("Fasting glucose: 100") in the unit its size says: shown as 100 mg/dL,
+    # not as the 5.55 mmol/L it was compared in
+    for match in _BARE_NUMBER.finditer(text):
+        number = float(match.group().replace(",", ""))
+        guess = assumed_unit(variable, number)
+        if guess is None or guess == variable.unit:
+            continue
+        converted, unit = to_canonical(number, guess, variable)
+        if unit == variable.unit and abs(converted - value) <= 1e-6 * max(1.0, abs(value)):
+            return number, guess
     return None
+
+
+_BARE_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w.])")

@@ -157,6 +157,7 @@ def _constraint(
         ev = [Evidence(f"{label} {written} = {ratio:.2f} x {limit.upper()[0]}LN", lab.source)]
         return verdict_of(ok), f"{label} {ratio:.2f} x {limit} limit vs {wanted}", ev, None
     value, unit = lab.canonical()
+    guess: str | None = None
     if unit is None and constraint.unit and variable is not None and variable.unit:
         # a bare number ("Glucose: 95"): its size may tell the unit, else it is not compared
         guess = assumed_unit(variable, lab.value)
@@ -178,10 +179,16 @@ def _constraint(
             None,
         )
     ok = _within(value, constraint)
-    shown = _shown(lab.value, lab.unit, value, unit)
+    shown = _shown(lab.value, lab.unit or guess, value, unit)
+    if guess is not None:
+        shown += " (no unit given; read by its size)"
     ev = [Evidence(f"{label} {shown}", lab.source)]
     given = as_written(constraint)
-    if given is not None and _same_unit(lab.unit, constraint.raw_unit):
+    if given is not None and guess is not None and _same_unit(guess, constraint.raw_unit):
+        # "Glucose 100 (no unit given ...) fails glucose < 100 mg/dL", not "5.551 mmol/L
+        # fails < 5.551 mmol/L"
+        shown, wanted = f"{lab.value:g} {guess} (no unit given; read by its size)", given
+    elif given is not None and _same_unit(lab.unit, constraint.raw_unit):
         # "Glucose 100 mg/dL meets glucose <= 100 mg/dL": both as written, no conversion
         shown, wanted = f"{lab.value:g} {lab.unit or ''}".strip(), given
     elif given is not None:
