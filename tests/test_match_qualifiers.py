@@ -706,3 +706,26 @@ def test_a_disease_in_the_past_history_is_never_said_to_be_absent(
     assert result.reason.startswith(says), result.reason
     assert "not in the patient's history" not in result.reason
     assert result.evidence
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # "symptomatic" narrows the disease: the bare diagnosis does not say (it was met, and
+        # an asymptomatic patient's brain metastases ruled her out)
+        ("A 60-year-old woman with lung cancer and brain metastases.",
+         "Symptomatic brain metastases", Verdict.UNKNOWN),
+        ("A 60-year-old woman with lung cancer and asymptomatic brain metastases.",
+         "Symptomatic brain metastases", Verdict.UNKNOWN),
+        ("A 60-year-old woman with lung cancer and symptomatic brain metastases.",
+         "Symptomatic brain metastases", Verdict.MET),
+        ("A 70-year-old man with coronary artery disease.",
+         "Symptomatic coronary artery disease", Verdict.UNKNOWN),
+        # no such disease: the exclusion does not apply
+        ("A 60-year-old woman with lung cancer. No brain metastases.",
+         "Symptomatic brain metastases", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_symptomatic_asks_about_the_symptoms(note: str, criterion: str, verdict: Verdict) -> None:
+    result = judged(note, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason

@@ -356,5 +356,7 @@ def said(severity: str, condition: Condition) -> bool:
     if severity.startswith("grade"):
         # "Grade >= 4 venous thromboembolism": a record that grades it says so
         return re.search(r"\bgrade\s*[2-5]\b", text) is not None
+    if severity == "symptomatic":  # not "asymptomatic"
+        return re.search(r"(?<![\w-])symptomatic\b", text) is not None
     word = severity.split()[-1][:6]  # "uncontr", "severe", "decomp"
     return word in text

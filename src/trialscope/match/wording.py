@@ -438,7 +438,7 @@ def read_context(item: Item, mention: Mention) -> Context:
 # words that make a diagnosis a more serious kind of itself
 _SEVERITY = re.compile(
     r"\b(severe(?:ly)?|uncontrolled|poorly[- ]controlled|(?:clinically\s+)?unstable|"
-    r"inadequately[- ]controlled|not\s+(?:well|adequately)[- ]controlled|"
+    r"inadequately[- ]controlled|not\s+(?:well|adequately)[- ]controlled|(?<![\w-])symptomatic|"
     r"grade\s*(?:≥|>=|>)?\s*[2-5]|"
     r"decompensated|end[- ]stage|life[- ]threatening)\s+(?:[\w-]+\s+){0,2}$",
     re.I,
@@ -446,8 +446,8 @@ _SEVERITY = re.compile(
 
 
 _SEVERITY_FIRST = re.compile(
-    r"(severe(?:ly)?|uncontrolled|poorly[- ]controlled|unstable|decompensated|end[- ]stage)"
-    r"\s+\S",
+    r"(severe(?:ly)?|uncontrolled|poorly[- ]controlled|unstable|decompensated|end[- ]stage"
+    r"|symptomatic)\s+\S",
     re.I,
 )
 
