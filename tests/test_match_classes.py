@@ -418,3 +418,50 @@ def test_diagnosed_a_year_ago_has_lasted_at_least_one_year() -> None:
 def test_an_occurrence_before_a_year_is_not_the_current_one(note: str, verdict: Verdict) -> None:
     result = judged(note, "exclusion", "History of COVID-19 before 2022", ("COVID-19",))
     assert result.verdict is verdict, result.reason
+
+
+ONE_OF_DIAGNOSES = """\
+DISEASE CHARACTERISTICS:
+
+* Diagnosis of one of the following:
+
+  * Chronic myelogenous leukemia
+
+    * Philadelphia chromosome-positive OR
+    * Molecular evidence of bcr/abl gene rearrangement
+  * Multiple myeloma
+  * Hodgkin's disease
+"""
+
+
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        # NCT00008216's list: a myeloma patient fits one way in; the CML point heads its own
+        # list and was no alternative, so its closed-world "not CML" would have decided
+        ("A 64-year-old woman with multiple myeloma.", TrialVerdict.POSSIBLY_ELIGIBLE),
+        # a known cancer that is none of them: every way in fails
+        ("A 60-year-old woman with lung adenocarcinoma.", TrialVerdict.INELIGIBLE),
+    ],
+)
+def test_a_known_diagnosis_decides_the_ways_in_of_a_list(note: str, verdict: TrialVerdict) -> None:
+    facts = PatientFacts.of(read_note(note))
+    got, results, deciding = judge_trial("NCT0", {}, parse_criteria(ONE_OF_DIAGNOSES), facts)
+    shown = [(r.text, r.verdict.value, r.reason) for r in results]
+    assert got is verdict, shown
+    cml = next(r for r in results if r.text == "Chronic myelogenous leukemia")
+    if verdict is TrialVerdict.INELIGIBLE:
+        assert cml.verdict is Verdict.NOT_MET and cml.index in deciding
+    else:
+        assert cml.verdict is Verdict.NOT_APPLICABLE, shown
+
+
+def test_points_under_an_ineligible_label_are_exclusions() -> None:
+    # "Ineligible subtypes:" / "Chondrosarcoma" (NCT00002641) was asked of every patient
+    text = "Inclusion Criteria:\n* Eligible subtypes:\n  * Osteosarcoma\n* Ineligible subtypes:\n"
+    text += "  * Chondrosarcoma\n"
+    facts = PatientFacts.of(read_note("A 19-year-old man with osteosarcoma of the femur."))
+    _, results, _ = judge_trial("NCT0", {}, parse_criteria(text), facts)
+    chondro = next(r for r in results if r.text == "Chondrosarcoma")
+    assert chondro.kind == "exclusion"
+    assert chondro.verdict is not Verdict.MET

@@ -15,7 +15,7 @@ import itertools
 import re
 from dataclasses import replace
 
-from trialscope.criteria import ParsedCriteria
+from trialscope.criteria import Item, ParsedCriteria
 from trialscope.match.scope import arm_label
 from trialscope.match.verdicts import Basis, CriterionResult, Verdict
 
@@ -94,7 +94,7 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
     for parent, children in groups.items():
         n = needed(by_index[parent].text)
         if n is not None:
-            out.append((n, tuple(_points(children, groups))))
+            out.append((n, tuple(_points(children, groups, by_index))))
     return tuple(
         out
         + _chained(parsed)
@@ -123,15 +123,19 @@ def _age_cohorts(
     return [(1, tuple(cohorts)) for cohorts in by_parent.values() if len(cohorts) >= 2]
 
 
-def _points(children: list[int], groups: dict[int, list[int]]) -> list[int]:
+def _points(
+    children: list[int], groups: dict[int, list[int]], by_index: dict[int, Item]
+) -> list[int]:
     """The points of an alternatives heading: its children, and for a child that heads
     its own list ("One of the following diagnoses:" / "High grade lymphoma:" / "Burkitt
     lymphoma in remission", ...) the points under it instead, at any depth -- each is one
-    way in, so one failed never decides while another may hold."""
+    way in, so one failed never decides while another may hold. A child that names a way
+    in itself ("Chronic myelogenous leukemia" over "Philadelphia chromosome-positive OR",
+    which say how it is confirmed) is the point, not a label ("High grade lymphoma:")."""
     out: list[int] = []
     for child in children:
-        if child in groups:
-            out += _points(groups[child], groups)
+        if child in groups and by_index[child].text.rstrip().endswith(":"):
+            out += _points(groups[child], groups, by_index)
         else:
             out.append(child)
     return out

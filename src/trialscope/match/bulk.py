@@ -177,9 +177,12 @@ def compile_trial(
     parsed: ParsedCriteria, keys: dict[int, frozenset[str]] | None = None
 ) -> CompiledTrial:
     """``keys``: each item's keys as stored (``match.views``), else worked out here."""
+    plan = item_plan(parsed)
     if keys is None:
-        keys = {item.index: _item_keys(item) for item in parsed.items}
-    return CompiledTrial(item_plan(parsed), keys, frozenset().union(*keys.values()))
+        # the items as the plan judges them (a point under a heading of ways in is judged
+        # as a top-level item, so the closed world reads the patient's primary for it)
+        keys = {item.index: _item_keys(item) for item, _ in plan.steps}
+    return CompiledTrial(plan, keys, frozenset().union(*keys.values()))
 
 
 def _item_keys(item: Item) -> frozenset[str]:

@@ -148,11 +148,42 @@ def point_under(heading: Item, point: Item) -> Relation | None:
         return None
     if _EXCEPTIONS.search(heading.text) and _forbids(heading.text):
         return "negated"  # "Concurrent hormonal therapy allowed except:": those are not
+    if excluded_label(heading.text) and not _OWN_NEGATION.search(point.text):
+        return "negated"  # "Ineligible subtypes:" / "Chondrosarcoma"
     if heading.parent is not None or not negated_list(heading.text):
         return None  # a nested heading is a part of its own parent's criterion
     if _OWN_NEGATION.search(point.text) or _PERMISSION.search(point.text):
         return None
     return "negated"
+
+
+# "Ineligible subtypes:", "Excluded histologies:": a short label whose points are each out
+_EXCLUDED_LABEL = re.compile(
+    r"^\W*(?:[\w-]+\s+){0,3}?(?:ineligible|not\s+eligible|excluded|not\s+allowed|prohibited)"
+    r"(?:\s+[\w-]+){0,3}\s*:\s*$",
+    re.I,
+)
+# a heading over permissions ("Prior malignancy allowed if:"): its points are no requirements
+_PERMITS = re.compile(r"\b(?:allowed|permitted|acceptable|may|optional)\b", re.I)
+
+
+def excluded_label(text: str) -> bool:
+    """A short heading that names what is not eligible ("Ineligible subtypes:")."""
+    return bool(_EXCLUDED_LABEL.match(text)) and not _EXCEPTIONS.search(text)
+
+
+def keeps_closed_world(heading: Item) -> bool:
+    """A known diagnosis may decide the points of ``heading`` as it decides a top-level
+    item: the heading is no list of exceptions, exclusions or permissions (the caller
+    also asks that it lists alternatives, "Diagnosis of one of the following:")."""
+    text = heading.text
+    return (
+        heading.kind != "exclusion"
+        and not exception_list(text)
+        and not negated_list(text)
+        and not excluded_label(text)
+        and not _PERMITS.search(text)
+    )
 
 
 def with_heading_window(heading: Item, point: Item) -> Item:

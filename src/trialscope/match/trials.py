@@ -25,6 +25,7 @@ from trialscope.match.facts import PatientFacts
 from trialscope.match.headings import (
     definition_list,
     exception_list,
+    keeps_closed_world,
     point_under,
     with_heading_window,
 )
@@ -128,6 +129,17 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
             if relation == "negated":
                 kind = "exclusion"  # "No cardiac disease, including any of the following:"
             requirements = parent is not None and is_requirement_list(parent.text)
+            if (
+                parent is not None
+                and (kind or item.kind) != "exclusion"
+                and alternatives.needed(parent.text) is not None
+                and keeps_closed_world(parent)
+            ):
+                # a way in under "Diagnosis of one of the following:" is judged as a
+                # top-level item: the closed world on a known diagnosis decides "Chronic
+                # myelogenous leukemia" for a patient with myeloma, and the alternatives
+                # keep one failed way in from deciding alone
+                item = replace(item, parent=None)
             if (
                 (kind or item.kind) == "exclusion"
                 and parent is not None
