@@ -10,6 +10,7 @@ before landing a matcher change found misreadings no test had (see docs/accuracy
 
     .venv/bin/python bench/verdict_diff.py --ref main            # working tree vs main
     .venv/bin/python bench/verdict_diff.py --ref HEAD~5 --trials 500 --show 80
+    .venv/bin/python bench/verdict_diff.py --ref main --whole   # trial verdicts too
 """
 
 from __future__ import annotations
@@ -45,14 +46,16 @@ NOTES = {
 }
 
 
-def dump(trials: int, out: Path) -> None:
+def dump(trials: int, out: Path, whole: bool = False) -> None:
     """Judge the items with the code on ``sys.path`` and pickle {key: (verdict, kind,
-    text, reason)}."""
+    text, reason)}; with ``whole``, whole trials (the items as the trial verdict reads
+    them, after alternatives, cohorts and populations, and the trial verdict itself)."""
     from trialscope.criteria import parse_criteria
     from trialscope.match import read_note
     from trialscope.match.facts import PatientFacts
     from trialscope.match.intake import load_patient
     from trialscope.match.judge import judge_item
+    from trialscope.match.trials import judge_trial, own_concepts
 
     patients = {name: PatientFacts.of(read_note(note)) for name, note in NOTES.items()}
     for path in sorted((ROOT / "examples" / "patients").iterdir()):
@@ -73,7 +76,27 @@ def dump(trials: int, out: Path) -> None:
             words = " ".join(item.text.split())
             seen[words] += 1
             keys.append(f"{words[:60]}…{seen[words]}" if seen[words] > 1 else words[:60])
+        conditions = section.get("conditionsModule", {}).get("conditions", [])
+        eligibility = section.get("eligibilityModule", {})
         for name, facts in patients.items():
+            if whole:
+                parsed = parse_criteria(text)
+                verdict, results, deciding = judge_trial(
+                    nct, eligibility, parsed, facts, own=own_concepts(conditions)
+                )
+                by_index = {r.index: r for r in results}
+                why = "; ".join(by_index[i].reason[:80] for i in deciding if i in by_index)
+                verdicts[name, nct, "(trial)"] = (verdict.value, "trial", "(the trial)", why)
+                for key, item in zip(keys, items, strict=True):
+                    found = by_index.get(item.index)
+                    if found is not None:
+                        verdicts[name, nct, key] = (
+                            found.verdict.value,
+                            found.kind,
+                            " ".join(item.text.split())[:160],
+                            found.reason[:160],
+                        )
+                continue
             for key, item in zip(keys, items, strict=True):
                 result = judge_item(item, facts)
                 verdicts[name, nct, key] = (
@@ -96,7 +119,7 @@ def _studies(count: int) -> list[dict[str, Any]]:
     return studies[:count]
 
 
-def _judged_at(source: Path, trials: int, out: Path) -> None:
+def _judged_at(source: Path, trials: int, out: Path, whole: bool) -> None:
     # both sides read the same vocabulary: a tree outside the checkout would otherwise
     # fall back to the built-in one and differ for that reason alone
     env = {
@@ -105,7 +128,8 @@ def _judged_at(source: Path, trials: int, out: Path) -> None:
         "TRIALSCOPE_VOCAB_DIR": str(ROOT.parent / "shared" / "data" / "vocab"),
     }
     subprocess.run(
-        [sys.executable, __file__, "--dump", str(out), "--trials", str(trials)],
+        [sys.executable, __file__, "--dump", str(out), "--trials", str(trials)]
+        + (["--whole"] if whole else []),
         check=True,
         env=env,
     )
@@ -116,10 +140,13 @@ def main() -> None:
     parser.add_argument("--ref", default="main", help="git revision to compare with")
     parser.add_argument("--trials", type=int, default=2500)
     parser.add_argument("--show", type=int, default=40, help="changed verdicts to print")
+    parser.add_argument(
+        "--whole", action="store_true", help="judge whole trials, and compare their verdicts"
+    )
     parser.add_argument("--dump", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump is not None:
-        dump(args.trials, args.dump)
+        dump(args.trials, args.dump, args.whole)
         return
     with tempfile.TemporaryDirectory() as tmp:
         before_tree = Path(tmp) / "before"
@@ -138,13 +165,13 @@ def main() -> None:
             check=True,
         )
         try:
-            _judged_at(before_tree, args.trials, Path(tmp) / "before.pkl")
+            _judged_at(before_tree, args.trials, Path(tmp) / "before.pkl", args.whole)
         finally:
             subprocess.run(
                 ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before_tree)],
                 check=True,
             )
-        _judged_at(ROOT, args.trials, Path(tmp) / "after.pkl")
+        _judged_at(ROOT, args.trials, Path(tmp) / "after.pkl", args.whole)
         before = pickle.loads((Path(tmp) / "before.pkl").read_bytes())
         after = pickle.loads((Path(tmp) / "after.pkl").read_bytes())
     changed = [
