@@ -229,8 +229,10 @@ def test_an_age_right_after_a_disease_says_who_is_excluded(criterion: str, verdi
 @pytest.mark.parametrize(
     ("note", "verdict"),
     [
-        # a patient is no healthy volunteer, whatever the age
-        ("A 55-year-old man with Parkinson's disease.", Verdict.NOT_MET),
+        # a patient with cancer is no healthy volunteer, whatever the age; with another
+        # disease it is asked (vaccine trials take "healthy" adults with stable diseases)
+        ("A 55-year-old man with colon cancer.", Verdict.NOT_MET),
+        ("A 55-year-old man with Parkinson's disease.", Verdict.UNKNOWN),
         ("A 40-year-old healthy volunteer.", Verdict.MET),
         ("A 70-year-old healthy volunteer.", Verdict.NOT_MET),  # the age still decides
     ],
@@ -242,6 +244,7 @@ def test_a_healthy_volunteers_point_asks_for_one(note: str, verdict: Verdict) ->
     if "Parkinson" in note:
         assert result.reason == "for healthy volunteers; the patient has Parkinson's disease"
         assert result.evidence[0].source is not None
+        assert "count as a healthy volunteer" in result.questions[0].text
 
 
 def test_healthy_controls_stay_the_controls_business() -> None:

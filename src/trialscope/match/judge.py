@@ -70,10 +70,20 @@ def judge_item(
     ill = ill_evidence(facts) if kind == "inclusion" and asks_for_volunteers(item) else None
     if ill is not None:
         # "Right handed normal volunteers (18-65 years old).": met by the age alone, it took
-        # every patient for a healthy volunteer; the controls' own points do not apply
-        verdict = Verdict.NOT_APPLICABLE if _CONTROLS.search(item.text) else Verdict.NOT_MET
+        # every patient for a healthy volunteer; the controls' own points do not apply. A
+        # cancer rules a healthy volunteer out; whether a stable chronic disease does is
+        # the trial's to say ("Healthy participants" beside "chronic stable medical
+        # conditions ... are allowed", NCT05921903), so it is asked
         reason = f"for healthy volunteers; the patient has {ill.fact}"
-        return _finished(item, kind, (verdict, reason, Basis.FACT, [ill], []))
+        if _CONTROLS.search(item.text):
+            return _finished(item, kind, (Verdict.NOT_APPLICABLE, reason, Basis.FACT, [ill], []))
+        if facts.has("lex:malignancy") or facts.has("MESH:D009369"):
+            return _finished(item, kind, (Verdict.NOT_MET, reason, Basis.FACT, [ill], []))
+        question = Question(
+            key=f"criterion:{reading.slug}",
+            text=f"Does the patient, with {ill.fact}, count as a healthy volunteer here?",
+        )
+        return _finished(item, kind, (Verdict.UNKNOWN, reason, Basis.NONE, [ill], [question]))
     if reading.if_kind is not None:
         return _conditioned(item, facts, kind, reading, requirements, own)
     runs, constraints = reading.runs, item.constraints
