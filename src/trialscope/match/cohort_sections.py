@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, replace
 
 from trialscope.criteria import Item, ParsedCriteria
+from trialscope.match.judge import asks_for_volunteers
 from trialscope.match.verdicts import Basis, CriterionResult, Verdict
 
 
@@ -61,13 +62,6 @@ _LABEL = re.compile(
 _EVERYONE = re.compile(
     r"^all\b|\ball\s+(?:patients|subjects|participants|groups|cohorts)\b|\ballowed\b"
     r"|\bexcluded\b|\bboth\b|\bany\b|\band\b|&",
-    re.I,
-)
-# "Right handed normal volunteers (18-65 years old)." beside "Patients with cerebellar
-# deficits."
-_HEALTHY_POINT = re.compile(
-    r"^(?:right[- ]handed\s+|adult\s+)?(?:healthy|normal)\s+(?:adult\s+)?"
-    r"(?:volunteers?|controls?|subjects?)\b",
     re.I,
 )
 #: "Patients with cerebellar deficits.": a population, whether or not the words are known
@@ -153,12 +147,12 @@ def _without_everyone(labels: list[Item]) -> list[Item]:
 
 def _flat_populations(group: list[Item]) -> bool:
     """Every point names a population: healthy volunteers and patients with a disease."""
-    if len(group) < 2 or not any(_HEALTHY_POINT.match(i.text) for i in group):
+    if len(group) < 2 or not any(asks_for_volunteers(i) for i in group):
         return False
-    if all(_HEALTHY_POINT.match(i.text) for i in group):
+    if all(asks_for_volunteers(i) for i in group):
         return False
     return all(
-        _HEALTHY_POINT.match(i.text)
+        asks_for_volunteers(i)
         or (
             _PATIENTS_POINT.match(i.text)
             and (
