@@ -21,7 +21,12 @@ from trialscope.errors import NotFoundError, StudyNotFound
 from trialscope.store.codec import compress, decompress
 from trialscope.store.dbapi import Connection
 from trialscope.store.diff import Difference, diff_studies, first_sight, same_meaning
-from trialscope.store.first_sight import write_first_sightings
+from trialscope.store.first_sight import (
+    INSERT_DERIVE_MARK,
+    INSERT_SEARCH_MARK,
+    INSERT_STUDY,
+    write_first_sightings,
+)
 from trialscope.store.sync_state import Checkpoint, SyncStateMixin
 from trialscope.store.types import (
     ChangeKind,
@@ -302,26 +307,11 @@ class BaseStore(SyncStateMixin):
         first_seen: str | None,
     ) -> None:
         # The search index catches up on these in one batch (trialscope.search).
-        db.execute(
-            "INSERT INTO search_dirty (nct_id) VALUES (?) ON CONFLICT DO NOTHING", (rec.nct_id,)
-        )
+        db.execute(INSERT_SEARCH_MARK, (rec.nct_id,))
         # ... and its criteria parse and match view (trialscope.derived), from this version
+        db.execute(INSERT_DERIVE_MARK, (rec.nct_id, version_id))
         db.execute(
-            "INSERT INTO derive_dirty (nct_id, version_id) VALUES (?, ?)"
-            " ON CONFLICT (nct_id) DO UPDATE SET version_id = excluded.version_id",
-            (rec.nct_id, version_id),
-        )
-        db.execute(
-            "INSERT INTO studies (nct_id, current_version_id, brief_title, overall_status,"
-            " phases, study_type, lead_sponsor, last_update_post_date, source_format,"
-            " is_partial, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (nct_id) DO UPDATE SET current_version_id = excluded.current_version_id,"
-            " brief_title = excluded.brief_title, overall_status = excluded.overall_status,"
-            " phases = excluded.phases, study_type = excluded.study_type,"
-            " lead_sponsor = excluded.lead_sponsor,"
-            " last_update_post_date = excluded.last_update_post_date,"
-            " source_format = excluded.source_format, is_partial = excluded.is_partial,"
-            " last_seen = excluded.last_seen",
+            INSERT_STUDY,
             (
                 rec.nct_id,
                 version_id,

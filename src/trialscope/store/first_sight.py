@@ -23,13 +23,14 @@ _INSERT_VERSION = (
     " last_update_post_date, snapshot_date, is_partial, first_seen, last_seen, data,"
     " original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-# as BaseStore._set_current writes them for a first version (first_seen = now)
-_INSERT_SEARCH_MARK = "INSERT INTO search_dirty (nct_id) VALUES (?) ON CONFLICT DO NOTHING"
-_INSERT_DERIVE_MARK = (
+# the statements BaseStore._set_current writes a version with (first_seen = now for a
+# first one), shared so the two paths cannot drift
+INSERT_SEARCH_MARK = "INSERT INTO search_dirty (nct_id) VALUES (?) ON CONFLICT DO NOTHING"
+INSERT_DERIVE_MARK = (
     "INSERT INTO derive_dirty (nct_id, version_id) VALUES (?, ?)"
     " ON CONFLICT (nct_id) DO UPDATE SET version_id = excluded.version_id"
 )
-_INSERT_STUDY = (
+INSERT_STUDY = (
     "INSERT INTO studies (nct_id, current_version_id, brief_title, overall_status,"
     " phases, study_type, lead_sponsor, last_update_post_date, source_format,"
     " is_partial, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -87,10 +88,10 @@ def write_first_sightings(
         version_of.update((str(n), int(v)) for n, v in db.execute(sql, list(chunk)))
     # per study in the records' order, as the record-by-record path: search mark, derive
     # mark, study (their rowids, and so the order later stages take them in, are the same)
-    db.executemany(_INSERT_SEARCH_MARK, [(n,) for n in ids])
-    db.executemany(_INSERT_DERIVE_MARK, [(n, version_of[n]) for n in ids])
+    db.executemany(INSERT_SEARCH_MARK, [(n,) for n in ids])
+    db.executemany(INSERT_DERIVE_MARK, [(n, version_of[n]) for n in ids])
     db.executemany(
-        _INSERT_STUDY,
+        INSERT_STUDY,
         [
             (
                 r.nct_id,
