@@ -97,6 +97,7 @@ CASES = [
     ("total bilirubin <1.5 X ULN", "total_bilirubin", "<", None, 1.5, "x ULN"),
     ("Hb < 8.5 g / dL", "hemoglobin", "<", None, 85, "g/L"),
     ("at least 2 prior lines of systemic therapy", "prior_lines", ">=", 2, None, "lines"),
+    ("No more than 1 prior chemotherapy regimen", "prior_lines", "<=", None, 1, "lines"),
     ("no more than 3 brain metastases", "brain_metastases_count", "<=", None, 3, None),
     # a comparator inside a range: one range, not a floor and a stray number
     ("HbA1c between ≥ 7.5% and ≤10.5% inclusive", "hba1c", "range", 7.5, 10.5, "%"),

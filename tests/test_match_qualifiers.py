@@ -242,6 +242,53 @@ def test_exclusions_narrowed(criterion: str, verdict: Verdict, says: str) -> Non
     )
 
 
+BRAIN_METASTASES = "55-year-old woman with breast cancer metastatic to the brain and bone."
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # a severity written after the name narrows it as one written before does
+        ("Brain metastases that are symptomatic", Verdict.UNKNOWN),
+        ("Brain metastases which are clinically unstable", Verdict.UNKNOWN),
+        ("Symptomatic brain metastases", Verdict.UNKNOWN),
+        ("Brain metastases", Verdict.MET),
+    ],
+)  # fmt: skip
+def test_severity_after_the_name(criterion: str, verdict: Verdict) -> None:
+    result = judged(BRAIN_METASTASES, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason
+    if verdict is Verdict.UNKNOWN:
+        assert result.questions
+
+
+TWO_REGIMENS = (
+    "45-year-old man with anaplastic astrocytoma. Radiation followed by 11 cycles of "
+    "temozolomide. This was followed by CPT-11 weekly with Avastin."
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # a limit on the number of regimens is not met by having had chemotherapy: the
+        # therapies given are one line at least, how many is a question
+        (TWO_REGIMENS, "No more than 1 prior chemotherapy regimen", Verdict.UNKNOWN),
+        (TWO_REGIMENS, "At least 1 prior chemotherapy regimen", Verdict.MET),
+        (TWO_REGIMENS, "At least 2 prior lines of therapy", Verdict.UNKNOWN),
+        ("50-year-old man with glioblastoma. No prior chemotherapy.",
+         "No more than 1 prior chemotherapy regimen", Verdict.MET),
+        ("50-year-old man with glioblastoma. No prior chemotherapy.",
+         "At least 1 prior chemotherapy regimen", Verdict.NOT_MET),
+    ],
+)  # fmt: skip
+def test_lines_of_therapy_counted(note: str, criterion: str, verdict: Verdict) -> None:
+    result = judged(note, "inclusion", criterion)
+    assert result.verdict is verdict, result.reason
+    if verdict is Verdict.UNKNOWN:
+        assert "at least 1" in result.reason and result.questions
+
+
 def test_a_bare_name_still_rules_out() -> None:
     for criterion in ("Current prednisone use", "History of stroke", "Renal failure"):
         assert judged(MYELOMA, "exclusion", criterion).verdict is Verdict.MET, criterion

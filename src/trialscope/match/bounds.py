@@ -113,7 +113,8 @@ def _constraint(
         if floor and not (ok and _open_above(constraint)):
             # "at least 3" meets "> 2" whatever the rest; any other bound needs the rest
             return Verdict.UNKNOWN, f"{label} at least {count} ({wanted})", [evidence], question
-        return verdict_of(ok), f"{label} {count} vs {wanted}", [evidence], None
+        shown = f"at least {count}" if floor else f"{count}"
+        return verdict_of(ok), f"{label} {shown} vs {wanted}", [evidence], None
     lab = patient.lab(constraint.variable) if variable is not None else None
     if constraint.variable == "bmi" and lab is None:
         lab = _bmi(facts)
@@ -406,8 +407,13 @@ def _count(variable: str, facts: PatientFacts) -> _Counted | None:
         if lines:
             return max(lines), False, Evidence(f"{max(lines)} prior lines of therapy")
         never = [t for c in _SYSTEMIC for t in facts.therapy_absent.get(c, [])]
-        if never and not any(facts.therapy_classes.get(c) for c in _SYSTEMIC):
+        had = [t for c in _SYSTEMIC for t in facts.therapy_classes.get(c, [])]
+        if never and not had:
             return 0, False, Evidence(f"no {never[0].name}", never[0].source)  # "Prior chemo: no"
+        if had:
+            # a systemic therapy given is one line at least; how many is not said (drugs
+            # given together or one after another may be one line or several)
+            return 1, True, Evidence(f"{had[0].name}: at least 1 line", had[0].source)
         return None
     found = tally(facts.patient, variable)
     if not found.conditions:

@@ -462,8 +462,12 @@ def severity(item: Item, mention: Mention) -> str | None:
     found = _SEVERITY.search(before[cut:])
     if found is not None:
         return found.group(1).lower()
-    if _UNCONTROLLED_AFTER.match(item.text, mention.span[1] - item.span[0]):
+    end = mention.span[1] - item.span[0]
+    if _UNCONTROLLED_AFTER.match(item.text, end):
         return "uncontrolled"  # "hypertension that cannot be controlled by medications"
+    after = _SEVERITY_AFTER.match(item.text, end)
+    if after is not None:
+        return after.group("word").lower()  # "brain metastases that are symptomatic"
     return None
 
 
@@ -472,6 +476,15 @@ _UNCONTROLLED_AFTER = re.compile(
     r"|has\s+not\s+been|have\s+not\s+been)\s+(?:be\s+)?(?:well\s+|adequately\s+)?controlled"
     r"|(?:that|which)\s+(?:is|are)\s+(?:uncontrolled|poorly[- ]controlled)"
     r"|not\s+(?:well\s+|adequately\s+)?controlled\b|poorly[- ]controlled\b)",
+    re.I,
+)
+
+
+_SEVERITY_AFTER = re.compile(
+    r"\s*,?\s*(?:that|which)\s+(?:is|are|was|were|remains?|becomes?)\s+"
+    r"(?:currently\s+|still\s+|clinically\s+)?"
+    r"(?P<word>(?<![\w-])symptomatic|unstable|severe|decompensated|end[- ]stage"
+    r"|life[- ]threatening)\b",
     re.I,
 )
 
