@@ -280,6 +280,9 @@ TWO_REGIMENS = (
          "No more than 1 prior chemotherapy regimen", Verdict.MET),
         ("50-year-old man with glioblastoma. No prior chemotherapy.",
          "At least 1 prior chemotherapy regimen", Verdict.NOT_MET),
+        # a permission with a count is still a permission
+        (TWO_REGIMENS, "Patients may have received one prior chemotherapy regimen for "
+         "adjuvant therapy", Verdict.NOT_APPLICABLE),
     ],
 )  # fmt: skip
 def test_lines_of_therapy_counted(note: str, criterion: str, verdict: Verdict) -> None:

@@ -113,7 +113,9 @@ def read_item(item: Item) -> Reading:
                 or _ALLOWED_FOR.match(body)
             )
             and not _FORBIDDEN.search(body)
-            and not item.constraints
+            # "may have received one prior chemotherapy regimen" permits that one; a
+            # bound ("up to 2 prior regimens") is a limit still
+            and all(c.variable == "prior_lines" and c.operator == "=" for c in item.constraints)
             and "(" not in body[:60]
         ),
         # an exclusion that only permits ("Prior chemotherapy is allowed") excludes no one;
