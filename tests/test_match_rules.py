@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CTGOV, FIXTURES, SHARED_DATA
+from tests.judging import judged
 from trialscope.criteria import parse_criteria
 from trialscope.importer import import_paths
 from trialscope.match import (
@@ -266,6 +267,37 @@ def test_a_cancer_of_unsaid_type_beside_a_typed_one_keeps_the_question() -> None
     patient = {"conditions": [{"name": "brain tumor"}, skin]}
     _, results = judge("Inclusion Criteria:\n* Anaplastic oligodendroglioma", patient)
     assert find(results, "Anaplastic").verdict is Verdict.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # read twice (colorectal cancer; colon adenocarcinoma): one cancer, its type said
+        ("A 60-year-old man with colon adenocarcinoma metastatic to the liver.", Verdict.NOT_MET),
+        ("A 60-year-old man with adenocarcinoma of the sigmoid colon.", Verdict.NOT_MET),
+        # the type is not said, or a second cancer's is not
+        ("A 60-year-old man with colon cancer.", Verdict.UNKNOWN),
+        ("A 60-year-old man with colon adenocarcinoma and a history of breast cancer.",
+         Verdict.UNKNOWN),
+    ],
+)  # fmt: skip
+def test_a_cancer_said_twice_keeps_its_type(note: str, expected: Verdict) -> None:
+    result = judged(note, "inclusion", "Diagnosis of acute myeloid leukemia")
+    assert result.verdict is expected, result.reason
+
+
+def test_whom_a_requirement_is_for_is_no_requirement() -> None:
+    # NCT04429087: the platinum line is asked of small cell carcinoma patients only
+    criterion = (
+        "Standard therapies should include at least one line of chemotherapy that should "
+        "include platinum for patients with small cells carcinoma tumors histologies."
+    )
+    note = "A 60-year-old man with colon adenocarcinoma metastatic to the liver."
+    result = judged(note, "inclusion", criterion)
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+    assert "small cell" not in result.reason
+    alone = judged(note, "inclusion", "Small cell carcinoma of any origin")
+    assert alone.verdict is Verdict.NOT_MET, alone.reason
 
 
 def test_a_healthy_person_fits_no_disease_trial(store: SQLiteStore) -> None:

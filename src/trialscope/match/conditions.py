@@ -41,11 +41,23 @@ def closed_world(
         # a known primary says nothing about a past second cancer, and items under a
         # heading are often alternatives or exceptions ("except: basal cell skin cancer")
         return None
+    start = mention.span[0] - item.span[0]
+    if start > 0 and _FOR_WHOM.search(item.text, max(0, start - 40), start):
+        # "... at least one line of chemotherapy ... for patients with small cell
+        # carcinoma": whom a requirement is for, not what every patient must have
+        return None
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
     specific = most_specific(own)
     if own and not any(concept in ancestors(t) or t in ancestors(concept) for t in specific):
         return None  # not the disease the trial is about: another cancer, named in passing
     return different_primary(concept, facts) or different_type(concept, facts)
+
+
+_FOR_WHOM = re.compile(
+    r"\b(?:for|in)\s+(?:those|patients|subjects|participants|people|persons|cases)"
+    r"\s+(?:with|who\s+have)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}$",
+    re.I,
+)
 
 
 #: infection in general (the lexicon's, MeSH Infections, Communicable and Virus Diseases)

@@ -126,7 +126,7 @@ def different_type(concept: str, facts: PatientFacts) -> Evidence | None:
     wanted = histologic_types(concept)
     if not wanted:
         return None
-    known = typed_cancers(facts)
+    known = _told_apart(facts)
     if not known or any(not types for _, types in known):
         return None  # no cancer on record, or one whose type is not said ("brain tumour")
     for _, types in known:
@@ -134,6 +134,23 @@ def different_type(concept: str, facts: PatientFacts) -> Evidence | None:
             return None  # the same type, or one a kind of the other
     condition = known[0][0]
     return Evidence(f"cancer type: {condition.name}", condition.source)
+
+
+def _told_apart(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:
+    """The patient's cancers with their types, a cancer said without its type left out
+    where a typed one of the same site says it ("colon adenocarcinoma" is read both as
+    colorectal cancer and as colon adenocarcinoma: one cancer, of a known type)."""
+    known = typed_cancers(facts)
+    sites = {id(condition): found for condition, found in known_primaries(facts)}
+    typed = [sites.get(id(condition), frozenset()) for condition, types in known if types]
+
+    def said_with_type(condition: Condition) -> bool:
+        own = sites.get(id(condition), frozenset())
+        return bool(own) and any(other and (own <= other or other <= own) for other in typed)
+
+    return [
+        (condition, types) for condition, types in known if types or not said_with_type(condition)
+    ]
 
 
 def typed_cancers(facts: PatientFacts) -> list[tuple[Condition, frozenset[str]]]:

@@ -115,7 +115,15 @@ def read_item(item: Item) -> Reading:
             and not _FORBIDDEN.search(body)
             # "may have received one prior chemotherapy regimen" permits that one; a
             # bound ("up to 2 prior regimens") is a limit still
-            and all(c.variable == "prior_lines" and c.operator == "=" for c in item.constraints)
+            and (
+                not item.constraints
+                or (
+                    bool(_MAY_HAVE_HAD.search(body))
+                    and all(
+                        c.variable == "prior_lines" and c.operator == "=" for c in item.constraints
+                    )
+                )
+            )
             and "(" not in body[:60]
         ),
         # an exclusion that only permits ("Prior chemotherapy is allowed") excludes no one;
@@ -231,6 +239,8 @@ _PERMISSION = re.compile(
 _ALLOWED_FOR = re.compile(r"[^.;:]{0,80}\b(?:allowed|permitted)\s+(?:for|at|in|during|\()", re.I)
 # "Exceptions were granted to those subjects over the age of 75 on a case-by-case basis":
 # a way in for some, whatever bound it names
+# "Patients may have received one prior regimen": a count allowed, not asked for
+_MAY_HAVE_HAD = re.compile(r"\bmay\s+have\s+(?:received|had|been\s+treated)\b", re.I)
 _GRANTED = re.compile(
     r"^\W*exceptions?\s+(?:were|are|will\s+be|may\s+be|can\s+be)\s+(?:granted|made|considered)",
     re.I,
