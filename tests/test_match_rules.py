@@ -298,6 +298,18 @@ def test_whom_a_requirement_is_for_is_no_requirement() -> None:
     assert "small cell" not in result.reason
     alone = judged(note, "inclusion", "Small cell carcinoma of any origin")
     assert alone.verdict is Verdict.NOT_MET, alone.reason
+    # NCT02735252, a basket trial: the bound is for its prostate cancer participants
+    prostate = "For prostate cancer participants only, serum testosterone < 50 ng/dL."
+    result = judged(note, "inclusion", prostate)
+    assert result.verdict is Verdict.UNKNOWN and "testosterone" in result.reason.lower()
+    # NCT00184067: a sentence that lets a cancer in asks for none
+    allowed = (
+        "Patients who have had another malignancy but with no evidence of disease for greater "
+        "than 5 years will be eligible if it is felt they are likely to be cured. Patients "
+        "with squamous or basal carcinoma of the skin that have been treated with curative "
+        "intent can be accrued to this trial 30 days after treatment."
+    )
+    assert judged(note, "inclusion", allowed).verdict is not Verdict.NOT_MET
 
 
 def test_a_healthy_person_fits_no_disease_trial(store: SQLiteStore) -> None:

@@ -42,9 +42,17 @@ def closed_world(
         # heading are often alternatives or exceptions ("except: basal cell skin cancer")
         return None
     start = mention.span[0] - item.span[0]
-    if start > 0 and _FOR_WHOM.search(item.text, max(0, start - 40), start):
+    end = mention.span[1] - item.span[0]
+    if (start > 0 and _FOR_WHOM.search(item.text, max(0, start - 40), start)) or (
+        _FOR_BEFORE.search(item.text, max(0, start - 12), start)
+        and _GROUP_AFTER.match(item.text, end)
+    ):
         # "... at least one line of chemotherapy ... for patients with small cell
-        # carcinoma": whom a requirement is for, not what every patient must have
+        # carcinoma", "For prostate cancer participants only, ...": whom a requirement
+        # is for, not what every patient must have
+        return None
+    if _PERMITTING.search(_sentence_of(item.text, start, end)):
+        # "Patients with squamous carcinoma of the skin ... can be accrued": a way in
         return None
     concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
     specific = most_specific(own)
@@ -58,6 +66,27 @@ _FOR_WHOM = re.compile(
     r"\s+(?:with|who\s+have)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}$",
     re.I,
 )
+
+
+_FOR_BEFORE = re.compile(r"\b(?:for|in)\s+(?:the\s+|those\s+)?$", re.I)
+_GROUP_AFTER = re.compile(
+    r"\s*(?:participants|patients|subjects|cohorts?|arms?|cases|population)\b", re.I
+)
+
+
+_PERMITTING = re.compile(
+    r"\b(?:may|can|will)\s+(?:also\s+)?be\s+(?:accrued|entered|included|enrolled|eligible"
+    r"|allowed|permitted|accepted|considered)\b"
+    r"|\b(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted|acceptable)\b",
+    re.I,
+)
+
+
+def _sentence_of(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` around ``start``-``end``."""
+    opened = max(text.rfind(". ", 0, start), text.rfind("; ", 0, start))
+    closes = [at for at in (text.find(". ", end), text.find("; ", end)) if at >= 0]
+    return text[opened + 1 : min(closes) if closes else len(text)]
 
 
 #: infection in general (the lexicon's, MeSH Infections, Communicable and Virus Diseases)
