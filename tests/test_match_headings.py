@@ -244,3 +244,27 @@ def test_negated_list_headings(text: str, negated: bool) -> None:
 )
 def test_exception_list_headings(text: str, exceptions: bool) -> None:
     assert exception_list(text) is exceptions
+
+
+# NCT00495469, a type 2 diabetes trial: "Metabolic Disease" names the category of its points
+CATEGORIES = """Inclusion Criteria:
+* Subjects with a documented diagnosis of type 2 diabetes
+Exclusion Criteria:
+* Metabolic Disease
+  * Diagnosis of Type 1 diabetes mellitus
+  * Thyroid disorder
+* History of malignancy
+  * Prostate cancer
+"""
+
+
+def test_a_category_name_over_its_points_is_a_heading() -> None:
+    verdict, results = _judged(CATEGORIES, "Patient with type 2 diabetes. Age 55.")
+    # introduces its points only, as "... the following:" does (no result of its own)
+    assert not [r for r in results if r.text.startswith("Metabolic Disease")]
+    assert _point(results, "Thyroid disorder").verdict is Verdict.NOT_MET
+    assert verdict is not TrialVerdict.INELIGIBLE
+    # a point that says something itself is still judged
+    verdict, results = _judged(CATEGORIES, "Type 2 diabetes. History of breast cancer in 2010.")
+    assert _point(results, "History of malignancy").verdict is Verdict.MET
+    assert verdict is TrialVerdict.INELIGIBLE

@@ -262,6 +262,23 @@ def test_severity_after_the_name(criterion: str, verdict: Verdict) -> None:
         assert result.questions
 
 
+@pytest.mark.parametrize(
+    ("note", "verdict"),
+    [
+        # trec-2023-37: "Ketoacidosis history: yes" says nothing of a hospital stay
+        ("Patient with type 2 diabetes. Ketoacidosis history: yes.", Verdict.UNKNOWN),
+        ("Type 2 diabetes, a history of ketoacidosis requiring hospital admission.", Verdict.MET),
+        ("Patient with type 2 diabetes. No history of ketoacidosis.", Verdict.NOT_MET),
+    ],
+)
+def test_an_illness_that_needed_a_hospital_stay(note: str, verdict: Verdict) -> None:
+    criterion = "History of ketoacidosis which has required hospitalization"
+    result = judged(note, "exclusion", criterion)
+    assert result.verdict is verdict, result.reason
+    if verdict is Verdict.UNKNOWN:
+        assert "requiring hospitalization" in result.reason
+
+
 TWO_REGIMENS = (
     "45-year-old man with anaplastic astrocytoma. Radiation followed by 11 cycles of "
     "temozolomide. This was followed by CPT-11 weekly with Avastin."

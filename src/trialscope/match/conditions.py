@@ -26,7 +26,7 @@ from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, different_type, healthy
 from trialscope.match.smoking import SMOKING, status_said, wanted_smoking
 from trialscope.match.verdicts import Evidence, Seen
-from trialscope.match.wording import NO_CONTEXT, read_context
+from trialscope.match.wording import NO_CONTEXT, REQUIRING_HOSPITAL, read_context
 
 
 def closed_world(
@@ -147,7 +147,9 @@ def seen_condition(
         seen.kind = mention.text  # "adenocarcinoma of the transverse colon" says it all
     elif qualifier:
         seen.kind = " ".join((*reversed(qualifier), mention.text))
-    if severity and not qualifier:
+    if severity == REQUIRING_HOSPITAL and not qualifier:
+        seen.kind = f"{mention.text} {severity}"
+    elif severity and not qualifier:
         named_with = mention.text.lower().startswith(severity)
         seen.kind = mention.text if named_with else f"{severity} {mention.text}"
     earlier: list[Evidence] = []  # there, but outside the window the item asks about
@@ -397,6 +399,11 @@ def said(severity: str, condition: Condition) -> bool:
     if severity.startswith("grade"):
         # "Grade >= 4 venous thromboembolism": a record that grades it says so
         return re.search(r"\bgrade\s*[2-5]\b", text) is not None
+    if severity == REQUIRING_HOSPITAL:
+        return (
+            re.search(r"\bhospital|\badmi(?:tted|ssion)|\bin[\s-]?patient|\bICU\b", text, re.I)
+            is not None
+        )
     if severity == "symptomatic":  # not "asymptomatic"
         return re.search(r"(?<![\w-])symptomatic\b", text) is not None
     word = severity.split()[-1][:6]  # "uncontr", "severe", "decomp"

@@ -337,8 +337,27 @@ def blocks(result: CriterionResult) -> bool:
 
 
 def _is_heading(item: Item, parents: set[int]) -> bool:
-    """ "Patients must have all of:" only introduces its children."""
-    return item.index in parents and not item.constraints and item.text.rstrip().endswith(":")
+    """ "Patients must have all of:" only introduces its children; so does a category's
+    name over its points ("Metabolic Disease" over "Diagnosis of Type 1 diabetes", "Thyroid
+    disorder", ...: in a type 2 diabetes trial the name alone would exclude everyone)."""
+    if item.index not in parents or item.constraints:
+        return False
+    text = item.text.rstrip()
+    return text.endswith(":") or (
+        item.kind == "exclusion"
+        and len(text.split()) <= _HEADING_WORDS
+        and not any(ch.isdigit() for ch in text)
+        and not _STATEMENT_START.match(text)
+        and not exception_list(text)
+    )
+
+
+# a short point that says something itself ("History of malignancy", "No prior therapy")
+_STATEMENT_START = re.compile(
+    r"\s*(?:no|not|any|history|prior|previous|known|current|active|uncontrolled|severe"
+    r"|patients?|subjects?|participants?|women|men|pregnan\w*|use|treatment|receiv\w*)\b",
+    re.I,
+)
 
 
 _HEADING_WORDS = 4

@@ -468,7 +468,19 @@ def severity(item: Item, mention: Mention) -> str | None:
     after = _SEVERITY_AFTER.match(item.text, end)
     if after is not None:
         return after.group("word").lower()  # "brain metastases that are symptomatic"
+    if _HOSPITAL_AFTER.match(item.text, end):
+        return REQUIRING_HOSPITAL  # "History of ketoacidosis which has required hospitalization"
     return None
+
+
+#: the severity of an illness that needed a hospital stay
+REQUIRING_HOSPITAL = "requiring hospitalization"
+_HOSPITAL_AFTER = re.compile(
+    r"\s*,?\s*(?:(?:that|which)\s+(?:has\s+|have\s+|had\s+)?)?(?:required|requiring|requires"
+    r"|needing|needed|leading\s+to|resulting\s+in)\s+(?:an?\s+)?(?:hospitali[sz]ation"
+    r"|hospital\s+admission|admission\s+to\s+(?:a\s+|the\s+)?hospital|in[\s-]?patient\s+care)\b",
+    re.I,
+)
 
 
 _UNCONTROLLED_AFTER = re.compile(
