@@ -286,7 +286,7 @@ def _counted(note: str, criterion: str) -> tuple[Verdict, str]:
             "Colon cancer with 3 liver metastases and metastases to the lung.",
             "Exclusion Criteria:\n* More than 2 metastases",
             Verdict.MET,
-            "Number of metastases 3 vs",
+            "Number of metastases at least 3 vs",
         ),
         # ... but not for "at most 5"
         (
