@@ -10,6 +10,7 @@ is met and no exclusion is, POSSIBLY_ELIGIBLE while computable unknowns remain.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -106,7 +107,8 @@ class ItemPlan:
 
 
 def item_plan(parsed: ParsedCriteria) -> ItemPlan:
-    parents = {item.parent for item in parsed.items if item.parent is not None}
+    points = Counter(item.parent for item in parsed.items if item.parent is not None)
+    parents = set(points)
     by_index = {item.index: item for item in parsed.items}
     steps: list[tuple[Item, Step]] = []
     for item in parsed.items:
@@ -119,7 +121,7 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
             steps.append((item, (None, False, _an_exception(item, parent), False, None)))
         elif parent is not None and definition_list(parent.text):
             steps.append((item, (None, False, _a_definition(item, parent), False, None)))
-        elif _is_heading(item, parents) and unless is None:
+        elif _is_heading(item, parents, points[item.index]) and unless is None:
             steps.append((item, (None, False, None, True, None)))
         elif _is_bare_heading(item) and unless is None:
             steps.append((item, (None, False, _not_a_criterion(item), False, None)))
@@ -143,7 +145,7 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
             if (
                 (kind or item.kind) == "exclusion"
                 and parent is not None
-                and _is_heading(parent, parents)
+                and _is_heading(parent, parents, points[parent.index])
             ):
                 # "Any of the following within 6 months before the first dose:"
                 item = with_heading_window(parent, item)
@@ -336,7 +338,7 @@ def blocks(result: CriterionResult) -> bool:
     return any(not q.key.startswith("criterion:") for q in result.questions)
 
 
-def _is_heading(item: Item, parents: set[int]) -> bool:
+def _is_heading(item: Item, parents: set[int], points: int = 0) -> bool:
     """ "Patients must have all of:" only introduces its children; so does a category's
     name over its points ("Metabolic Disease" over "Diagnosis of Type 1 diabetes", "Thyroid
     disorder", ...: in a type 2 diabetes trial the name alone would exclude everyone)."""
@@ -344,7 +346,11 @@ def _is_heading(item: Item, parents: set[int]) -> bool:
         return False
     text = item.text.rstrip()
     return text.endswith(":") or (
+        # a category over one point, or a sentence, is more often a flattened list's own
+        # point ("Oral chromium" over "Pregnancy & Breast Feeding", "Renal insufficiency.")
         item.kind == "exclusion"
+        and points >= 2
+        and not text.endswith(".")
         and len(text.split()) <= _HEADING_WORDS
         and not any(ch.isdigit() for ch in text)
         and not _STATEMENT_START.match(text)
