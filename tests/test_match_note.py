@@ -477,3 +477,22 @@ def test_evidence_shows_the_reading_as_written_then_converted() -> None:
 def test_shorthand_age_and_sex(note: str, age: int | None, sex: str | None) -> None:
     patient = read_note(note)
     assert (patient.age, patient.sex) == (age, sex)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        # trec-20211: a regimen "followed by" another, here or in the next sentence, is over
+        (
+            "Field radiation followed by 11 cycles of temozolomide. This was followed by "
+            "CPT-11 weekly with Avastin.",
+            {"temozolomide": "completed", "irinotecan": "active", "bevacizumab": "active"},
+        ),
+        # still given, or one drug added to another: no sequence
+        ("She is currently on FOLFOX, to be followed by surgery.", {"folfox": "active"}),
+        ("Started on metformin, then insulin was added.", {"metformin": "active"}),
+    ],
+)
+def test_a_therapy_followed_by_another_is_over(note: str, expected: dict[str, str]) -> None:
+    statuses = {t.name.lower(): t.status for t in read_note(note).therapies}
+    assert {name: statuses.get(name) for name in expected} == expected, statuses
