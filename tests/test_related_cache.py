@@ -44,7 +44,8 @@ def pair(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 class no_file:
-    """Within: every corpus load reads the store in full, without a file."""
+    """Within: every corpus load reads the store in full, without a file (nor the
+    features a first refresh kept)."""
 
     def __init__(self, active: bool = True) -> None:
         self.patch = pytest.MonkeyPatch()
@@ -53,6 +54,7 @@ class no_file:
     def __enter__(self) -> None:
         if self.active:
             self.patch.setattr(related_cache, "cache_path", lambda store: None)
+            self.patch.setattr(related_cache.Stored, "begin", lambda db: None)
 
     def __exit__(self, *exc: object) -> None:
         self.patch.undo()
@@ -113,6 +115,57 @@ def test_the_file_holds_the_corpus_the_store_holds(pair: dict[str, Any]) -> None
     cached = pair["cached"]
     assert on_file(cached) == fresh(cached)
     assert lists(cached) == lists(pair["full"])
+
+
+def test_a_first_refresh_makes_its_corpus_from_the_features_it_stored(
+    backend: Backend, pair: dict[str, Any], tmp_path: Path
+) -> None:
+    """On a store without features the corpus is the features the stage kept, not a
+    read-back of them; the same tables and lists as the store's rows give."""
+    full_loads: list[object] = []
+    real_full = related_cache._full
+    with backend.open() as store, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(related_cache, "_full", lambda db: full_loads.append(db) or real_full(db))
+        import_paths(store, corpus_files(tmp_path))
+        timed: dict[str, float] = {}
+        refresh_index(store, seconds=timed)
+        assert full_loads == [] and timed["related_kept"] == 1.0
+        assert on_file(store) == fresh(store)
+        assert lists(store) == lists(pair["full"])
+
+
+def test_features_stored_beside_a_first_refresh_make_it_read_the_store(
+    backend: Backend, pair: dict[str, Any], tmp_path: Path
+) -> None:
+    """Another writer's features (a concurrent importer on PostgreSQL) move the
+    generation past the stage's own changes: the kept features are not all the store
+    holds, so the corpus is read from the store."""
+    real_add = related_cache.Stored.add
+    beside: list[str] = []
+
+    def add_then_another_writes(kept: related_cache.Stored, found: Any, bumped: bool) -> None:
+        real_add(kept, found, bumped)
+        if not beside:  # as related.store_features writes a changed study's features
+            beside.append(sorted(found)[0])
+            with store.transaction() as db:
+                db.execute(
+                    "INSERT INTO related_features (nct_id, kind, feature) VALUES (?, 't', ?)",
+                    (beside[0], "zzbeside"),
+                )
+                related._log_changes(db, beside)
+
+    full_loads: list[object] = []
+    real_full = related_cache._full
+    with backend.open() as store, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(related_cache.Stored, "add", add_then_another_writes)
+        patch.setattr(related_cache, "_full", lambda db: full_loads.append(db) or real_full(db))
+        import_paths(store, corpus_files(tmp_path))
+        timed: dict[str, float] = {}
+        refresh_index(store, seconds=timed)
+        assert len(full_loads) == 1 and timed["related_kept"] == 0.0
+        tables = on_file(store)
+        assert tables == fresh(store)
+        assert "tzzbeside" in tables.keys
 
 
 def test_a_patched_corpus_gives_the_lists_a_full_load_gives(pair: dict[str, Any]) -> None:

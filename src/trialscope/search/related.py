@@ -300,10 +300,16 @@ def _same(a: Features | None, b: Features | None) -> bool:
     return norm(a) == norm(b)
 
 
-def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -> int:
+def store_features(
+    store: Store,
+    vocab: Terminology,
+    pool: Pool | None = None,
+    kept: related_cache.Stored | None = None,
+) -> int:
     """Stage 1: the features of every study queued; returns how many were stored.
     With a ``pool`` (forked after the vocabulary was loaded) its workers find them, the
-    next batch's while this one is written (:mod:`trialscope.search.related_pool`)."""
+    next batch's while this one is written (:mod:`trialscope.search.related_pool`).
+    ``kept`` is given each batch's features once committed, for the corpus after."""
     done = 0
     ahead: related_pool.FeaturesAhead | None = None
     after: str | None = None
@@ -333,6 +339,8 @@ def store_features(store: Store, vocab: Terminology, pool: Pool | None = None) -
                 [(_after_features(spread, n in changed), n) for n, spread in claimed],
             )
             _log_changes(db, sorted(changed))
+        if kept is not None:
+            kept.add(new, bool(changed))  # _log_changes bumped the generation iff any
         done += len(claimed)
 
 
@@ -357,14 +365,18 @@ def load_corpus(
     vocab: Terminology,
     extra: Iterable[tuple[str, str, str]] = (),
     cache: Path | bool = True,
+    kept: related_cache.Stored | None = None,
 ) -> Corpus:
     """Every stored study's features as a :class:`Corpus` (``extra`` rows added after the
     stored ones). ``cache``: True reads (and keeps) the corpus file beside the store
     (:mod:`trialscope.search.related_cache`: the same corpus, patched with what changed
-    since), a path that file elsewhere, False reads every row from the store."""
+    since), a path that file elsewhere, False reads every row from the store. ``kept``:
+    the features this refresh stored, read instead of the store's when they are all of
+    them (:class:`related_cache.Stored`)."""
     rows: Iterable[tuple[str, str, str]] = ()
     if cache is not False and not extra:
-        tables = related_cache.load_tables(store, None if cache is True else cache)
+        path = None if cache is True else cache
+        tables = related_cache.load_tables(store, path, kept)
         return Corpus.from_tables(tables, lambda c: specificity(vocab, c), budget=BUDGET)
     rows = store.conn.execute("SELECT nct_id, kind, feature FROM related_features")
     updated = {
@@ -471,15 +483,19 @@ def refresh(
     started = time.perf_counter()
     vocab = terminology()
     pooled = workers > 1 and pending(store) >= POOL_MIN
+    # a first build keeps the features it stores, so its corpus is not read back
+    kept = related_cache.Stored.begin(store.conn)
     with fork_pool(workers if pooled else 0) as pool:
-        store_features(store, vocab, pool)
+        store_features(store, vocab, pool, kept)
     timed["related_features"] = time.perf_counter() - started
     if after_features is not None:
         started = time.perf_counter()
         after_features()
         timed["related_waited"] = time.perf_counter() - started
     started = time.perf_counter()
-    corpus = load_corpus(store, vocab)
+    corpus = load_corpus(store, vocab, kept=kept)
+    timed["related_kept"] = float(kept is not None and kept.used)
+    del kept  # its arrays, when the store's rows were read instead
     timed["related_corpus"] = time.perf_counter() - started
     started = time.perf_counter()
     related_pool.SHARED = corpus  # the list workers forked next read it (copy-on-write)
