@@ -297,8 +297,8 @@ def _read(path: Path) -> tuple[dict[str, Any], Tables] | None:
 
 
 class Stored:
-    """The features one refresh's features stage stored, kept as the corpus's rows (ids
-    and feature numbers in two flat arrays, about 8 bytes a row), so the corpus after it
+    """The features one refresh's features stage stored, kept as the corpus's rows (each
+    study's feature numbers in one flat array, 4 bytes a row), so the corpus after it
     needs no read-back of them: at 500k the stage wrote 8.5M feature rows and then read
     every one back (43-57 s, the parent's largest allocation of the stage).
 
@@ -317,7 +317,8 @@ class Stored:
         self.used = False
         self._doc: dict[str, int] = {}
         self._key: dict[str, int] = {}
-        self._docs, self._features = array("i"), array("i")
+        #: each study's number of rows (its rows are the next ones in ``_features``)
+        self._lengths, self._features = array("i"), array("i")
 
     @classmethod
     def begin(cls, db: Connection) -> Stored | None:
@@ -342,13 +343,10 @@ class Stored:
             if nct in doc:
                 self.given_up = True
                 return
-            d = doc[nct] = len(doc)
-            for key in values:
-                f = key_of.get(key)
-                if f is None:
-                    f = key_of[key] = len(key_of)
-                self._docs.append(d)
-                self._features.append(f)
+            doc[nct] = len(doc)
+            # a new key gets the next number (len before it is added); one call a row
+            self._features.extend([key_of.setdefault(k, len(key_of)) for k in values])
+            self._lengths.append(len(values))
 
     def usable(self, generation: int) -> bool:
         return not self.given_up and generation == self.start + self.bumps
@@ -356,10 +354,11 @@ class Stored:
     def tables(self, updated: dict[str, str]) -> Tables:
         """The canonical tables of the rows kept (dates from ``updated``); frees them."""
         ids = list(self._doc)
-        docs = np.frombuffer(self._docs, dtype=np.int32).astype(np.int64)
+        lengths = np.frombuffer(self._lengths, dtype=np.int32)
+        docs = np.repeat(np.arange(len(ids), dtype=np.int64), lengths)
         features = np.frombuffer(self._features, dtype=np.int32).astype(np.int64)
         keys = list(self._key)
         self._doc, self._key = {}, {}
-        self._docs, self._features = array("i"), array("i")
+        self._lengths, self._features = array("i"), array("i")
         self.used = True
         return canonical(ids, [updated.get(n, "") for n in ids], keys, docs, features)
