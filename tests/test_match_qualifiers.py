@@ -279,6 +279,22 @@ def test_an_illness_that_needed_a_hospital_stay(note: str, verdict: Verdict) -> 
         assert "requiring hospitalization" in result.reason
 
 
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # a negated name after another is asked for too (a TrialGPT dev pair: NOT_MET)
+        ("COPD, non smoker", Verdict.NOT_MET),
+        ("Diagnosis of COPD; non-smoker", Verdict.NOT_MET),
+        # alternatives, or nothing failed: as before
+        ("COPD or non smoker", Verdict.UNKNOWN),
+        ("Patients with COPD without exacerbation in the last 4 weeks", Verdict.UNKNOWN),
+    ],
+)
+def test_an_absence_asked_beside_a_diagnosis(criterion: str, verdict: Verdict) -> None:
+    note = "A 66yo female with significant smoking history and chronic cough."
+    assert judged(note, "inclusion", criterion).verdict is verdict
+
+
 TWO_REGIMENS = (
     "45-year-old man with anaplastic astrocytoma. Radiation followed by 11 cycles of "
     "temozolomide. This was followed by CPT-11 weekly with Avastin."

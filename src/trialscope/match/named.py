@@ -356,7 +356,35 @@ def named_part(
         # "No pregnancy or myasthenia gravis": the negation takes the whole list, so each
         # must be absent (as alternatives, the absent pregnancy met it for a patient with MG)
         return both(parts)
+    if kind != "exclusion" and len(runs) > 1:
+        failed = _failed_absence(item, runs, parts)
+        if failed is not None:
+            return failed
     return either(parts)
+
+
+_SHORT_ITEM_WORDS = 8
+
+
+def _failed_absence(
+    item: Item, runs: tuple[tuple[tuple[Mention, ...], ...], ...], parts: list[Part]
+) -> Part | None:
+    """ "COPD, non smoker": a negated name after another asks for that absence too, not
+    for one of the two; a heavy smoker fails it. None unless such a part fails, or the
+    names are alternatives ("… or no prior chemotherapy")."""
+    if len(runs) != 2 or len(item.text.split()) > _SHORT_ITEM_WORDS:
+        return None  # in a longer item a "no"/"without" is often for whom, or a kind
+    base = item.span[0]
+    for at in range(1, len(runs)):
+        run, part = runs[at], parts[at]
+        mentions = [m for slot in run for m in slot]
+        if part[0] is not Verdict.NOT_MET or not all(m.negated for m in mentions):
+            continue
+        previous = [m for slot in runs[at - 1] for m in slot]
+        gap = item.text[previous[-1].span[1] - base : mentions[0].span[0] - base]
+        if not re.search(r"\bor\b|/", gap, re.I):
+            return part
+    return None
 
 
 # the item opens with its negation ("No ...", "Chemotherapy: No prior ...", "Absence of")
