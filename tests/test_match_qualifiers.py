@@ -295,6 +295,14 @@ def test_an_absence_asked_beside_a_diagnosis(criterion: str, verdict: Verdict) -
     assert judged(note, "inclusion", criterion).verdict is verdict
 
 
+def test_a_failed_untreated_says_what_was_given() -> None:
+    # "patient has Previously untreated" read as nonsense to a coordinator
+    note = "A 60-year-old woman with EGFR-mutant lung adenocarcinoma treated with osimertinib."
+    result = judged(note, "inclusion", "Previously untreated EGFR-mutant NSCLC")
+    assert result.verdict is Verdict.NOT_MET
+    assert result.reason.startswith("patient has had osimertinib: not previously untreated")
+
+
 TWO_REGIMENS = (
     "45-year-old man with anaplastic astrocytoma. Radiation followed by 11 cycles of "
     "temozolomide. This was followed by CPT-11 weekly with Avastin."

@@ -125,6 +125,16 @@ def _mention(
         return Verdict.UNKNOWN, reason, Basis.NONE, seen.present, []
     if seen.present:
         verdict = Verdict.NOT_MET if negate else Verdict.MET
+        if negate and _UNTREATED.search(mention.text):
+            # "Previously untreated", "TKI treatment naive": the negation is in the name
+            given = ", ".join(dict.fromkeys(e.fact.split(" (")[0] for e in seen.present))
+            return (
+                verdict,
+                f"patient has had {given}: not {mention.text.lower()}",
+                Basis.FACT,
+                seen.present,
+                [],
+            )
         return verdict, f"patient has {named}", Basis.FACT, seen.present, []
     if seen.absent and not negate and kind != "exclusion" and only_if_had(item, mention):
         # "At least 4 weeks since prior radiotherapy", "No more than 2 prior regimens":
@@ -363,6 +373,7 @@ def named_part(
     return either(parts)
 
 
+_UNTREATED = re.compile(r"untreated|na[iï]ve|treatment[\s-]free", re.I)
 _SHORT_ITEM_WORDS = 8
 
 
