@@ -24,9 +24,10 @@ from trialscope.match.confirmation import (
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.patient import Condition
 from trialscope.match.primary import different_primary, different_type, healthy
+from trialscope.match.severity import REQUIRING_HOSPITAL
 from trialscope.match.smoking import SMOKING, status_said, wanted_smoking
 from trialscope.match.verdicts import Evidence, Seen
-from trialscope.match.wording import NO_CONTEXT, REQUIRING_HOSPITAL, read_context
+from trialscope.match.wording import NO_CONTEXT, read_context
 
 
 def closed_world(

@@ -45,6 +45,7 @@ from trialscope.match.patient import (
 from trialscope.match.sentences import clauses, sentences
 from trialscope.match.setting import note_setting
 from trialscope.match.smoking import read_smoking
+from trialscope.match.therapy_sequence import end_followed_therapies
 from trialscope.match.vaccination import vaccinations_said
 from trialscope.match.ventilation import ventilation_said
 from trialscope.terminology.drugs import find_drugs
@@ -189,7 +190,7 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
                         source=quote(lo, hi),
                     )
                 )
-    _followed(patient, text, spans)
+    end_followed_therapies(patient, text, spans)
     read_confirmation(patient, text, spans)  # "Definitive diagnosis: never."
     for number, sentence in enumerate(spans):
         for lo, hi in clauses(text, *sentence):
@@ -197,33 +198,6 @@ def read_note(text: str, *, as_of: dt.date | None = None) -> Patient:
                 continue
             add_lesions(patient, scan, lo, hi, _Quote(text, sentence, f"sentence {number + 1}"))
     return patient
-
-
-# "11 cycles of temozolomide. This was followed by CPT-11": a therapy something came after
-# ("metformin, then insulin was added" adds a drug: only "followed by" says one came after)
-_FOLLOWED_BY = re.compile(r"\bfollowed\s+by\b", re.I)
-_NEXT_FOLLOWS = re.compile(
-    r"\s*(?:(?:this|it|that|which|these|treatment|therapy|chemotherapy)\s+(?:was|were)\s+"
-    r"(?:then\s+|subsequently\s+)?followed\s+by)\b",
-    re.I,
-)
-_STILL = re.compile(r"\b(?:currently|now|ongoing|still|will|to\s+be|planned|scheduled)\b", re.I)
-
-
-def _followed(patient: Patient, text: str, spans: list[tuple[int, int]]) -> None:
-    """A therapy read as current that another came after, in its sentence or as the next
-    sentence says ("This was followed by ..."), is over."""
-    for therapy in patient.therapies:
-        span = therapy.source.span
-        if therapy.status != "active" or span is None:
-            continue
-        at = next((n for n, (lo, hi) in enumerate(spans) if lo <= span[0] < hi), None)
-        if at is None or _STILL.search(text, *spans[at]):
-            continue
-        after = _FOLLOWED_BY.search(text, span[1], spans[at][1]) is not None
-        nxt = at + 1 < len(spans) and _NEXT_FOLLOWS.match(text, spans[at + 1][0]) is not None
-        if after or nxt:
-            therapy.status = "completed"
 
 
 def _blank(match: re.Match[str], group: str) -> str:
