@@ -340,10 +340,11 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
     if (
         any(tally(patient, count).conditions for count in _COUNTS if count != "prior_lines")
         or any(t.line is not None for t in patient.therapies)
-        # "Prior chemotherapy: no" is 0 prior lines
-        or any(facts.therapy_absent.get(c) for c in ("chemotherapy", "systemic_therapy"))
-        # a systemic therapy given is one line at least
-        or any(facts.therapy_classes.get(c) for c in ("chemotherapy", "systemic_therapy"))
+        # "Prior chemotherapy: no" is 0 prior lines; a systemic therapy given, 1 at least
+        or any(
+            facts.therapy_absent.get(c) or facts.therapy_classes.get(c)
+            for c in ("chemotherapy", "systemic_therapy")
+        )
     ):
         # a count, or a counted site without a number (never assumed zero)
         keys |= {f"var:{count}" for count in _COUNTS}

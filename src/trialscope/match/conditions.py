@@ -42,8 +42,15 @@ def closed_world(
         # a known primary says nothing about a past second cancer, and items under a
         # heading are often alternatives or exceptions ("except: basal cell skin cancer")
         return None
-    start = mention.span[0] - item.span[0]
-    end = mention.span[1] - item.span[0]
+    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
+    specific = most_specific(own)
+    if own and not any(concept in ancestors(t) or t in ancestors(concept) for t in specific):
+        return None  # not the disease the trial is about: another cancer, named in passing
+    found = different_primary(concept, facts) or different_type(concept, facts)
+    if found is None:
+        return None
+    # the wording is read only for a rule-out (most patients have no known primary)
+    start, end = mention.span[0] - item.span[0], mention.span[1] - item.span[0]
     if (start > 0 and _FOR_WHOM.search(item.text, max(0, start - 40), start)) or (
         _FOR_BEFORE.search(item.text, max(0, start - 12), start)
         and _GROUP_AFTER.match(item.text, end)
@@ -55,11 +62,7 @@ def closed_world(
     if _PERMITTING.search(_sentence_of(item.text, start, end)):
         # "Patients with squamous carcinoma of the skin ... can be accrued": a way in
         return None
-    concept = mention.concept if ":" in mention.concept else f"lex:{mention.concept}"
-    specific = most_specific(own)
-    if own and not any(concept in ancestors(t) or t in ancestors(concept) for t in specific):
-        return None  # not the disease the trial is about: another cancer, named in passing
-    return different_primary(concept, facts) or different_type(concept, facts)
+    return found
 
 
 _FOR_WHOM = re.compile(

@@ -385,17 +385,12 @@ def _failed_absence(
     names are alternatives ("… or no prior chemotherapy")."""
     if len(runs) != 2 or len(item.text.split()) > _SHORT_ITEM_WORDS:
         return None  # in a longer item a "no"/"without" is often for whom, or a kind
-    base = item.span[0]
-    for at in range(1, len(runs)):
-        run, part = runs[at], parts[at]
-        mentions = [m for slot in run for m in slot]
-        if part[0] is not Verdict.NOT_MET or not all(m.negated for m in mentions):
-            continue
-        previous = [m for slot in runs[at - 1] for m in slot]
-        gap = item.text[previous[-1].span[1] - base : mentions[0].span[0] - base]
-        if not re.search(r"\bor\b|/", gap, re.I):
-            return part
-    return None
+    mentions = [m for slot in runs[1] for m in slot]
+    if parts[1][0] is not Verdict.NOT_MET or not all(m.negated for m in mentions):
+        return None
+    base, previous = item.span[0], runs[0][-1][-1]
+    gap = item.text[previous.span[1] - base : mentions[0].span[0] - base]
+    return None if re.search(r"\bor\b|/", gap, re.I) else parts[1]
 
 
 # the item opens with its negation ("No ...", "Chemotherapy: No prior ...", "Absence of")

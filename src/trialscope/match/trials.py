@@ -121,7 +121,7 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
             steps.append((item, (None, False, _an_exception(item, parent), False, None)))
         elif parent is not None and definition_list(parent.text):
             steps.append((item, (None, False, _a_definition(item, parent), False, None)))
-        elif _is_heading(item, parents, points[item.index]) and unless is None:
+        elif _is_heading(item, points[item.index]) and unless is None:
             steps.append((item, (None, False, None, True, None)))
         elif _is_bare_heading(item) and unless is None:
             steps.append((item, (None, False, _not_a_criterion(item), False, None)))
@@ -145,7 +145,7 @@ def item_plan(parsed: ParsedCriteria) -> ItemPlan:
             if (
                 (kind or item.kind) == "exclusion"
                 and parent is not None
-                and _is_heading(parent, parents, points[parent.index])
+                and _is_heading(parent, points[parent.index])
             ):
                 # "Any of the following within 6 months before the first dose:"
                 item = with_heading_window(parent, item)
@@ -338,12 +338,12 @@ def blocks(result: CriterionResult) -> bool:
     return any(not q.key.startswith("criterion:") for q in result.questions)
 
 
-def _is_heading(item: Item, parents: set[int], points: int = 0) -> bool:
+def _is_heading(item: Item, points: int) -> bool:
     """ "Patients must have all of:" only introduces its children; so does a category's
     name over its points ("Metabolic Disease" over "Diagnosis of Type 1 diabetes", "Thyroid
     disorder", ...: in a type 2 diabetes trial the name alone would exclude everyone)."""
-    if item.index not in parents or item.constraints:
-        return False
+    if not points or item.constraints:
+        return False  # no points under it, or a bound of its own
     text = item.text.rstrip()
     return text.endswith(":") or (
         # a category over one point, or a sentence, is more often a flattened list's own
