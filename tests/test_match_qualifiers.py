@@ -333,6 +333,35 @@ def test_lines_of_therapy_counted(note: str, criterion: str, verdict: Verdict) -
         assert "at least 1" in result.reason and result.questions
 
 
+ON_FIRST_LINE = (
+    "62-year-old man with metastatic colon adenocarcinoma, currently receiving first-line FOLFOX."
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "criterion", "verdict"),
+    [
+        # the line given now is not a prior line until it ends: asked, not met
+        (ON_FIRST_LINE, "At least 1 prior line of systemic therapy", Verdict.UNKNOWN),
+        (ON_FIRST_LINE, "Patients must have received at least one prior chemotherapy regimen",
+         Verdict.UNKNOWN),
+        (ON_FIRST_LINE, "No more than 1 prior chemotherapy regimen", Verdict.UNKNOWN),
+        # one ended before the current one is a prior line
+        ("62-year-old man with metastatic colon adenocarcinoma, treated with FOLFOX, now on "
+         "FOLFIRI.", "Patients must have received at least one prior chemotherapy regimen",
+         Verdict.MET),
+    ],
+)  # fmt: skip
+def test_a_current_therapy_is_not_a_prior_line(
+    note: str, criterion: str, verdict: Verdict
+) -> None:
+    result = judged(note, "inclusion", criterion)
+    assert result.verdict is verdict, result.reason
+    if verdict is Verdict.UNKNOWN:
+        assert any("not yet a prior line" in e.fact for e in result.evidence)
+        assert result.questions
+
+
 def test_a_bare_name_still_rules_out() -> None:
     for criterion in ("Current prednisone use", "History of stroke", "Renal failure"):
         assert judged(MYELOMA, "exclusion", criterion).verdict is Verdict.MET, criterion

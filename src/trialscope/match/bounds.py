@@ -410,10 +410,16 @@ def _count(variable: str, facts: PatientFacts) -> _Counted | None:
         had = [t for c in _SYSTEMIC for t in facts.therapy_classes.get(c, [])]
         if never and not had:
             return 0, False, Evidence(f"no {never[0].name}", never[0].source)  # "Prior chemo: no"
-        if had:
+        ended = [t for t in had if t.status == "completed"]
+        if ended:
             # a systemic therapy given is one line at least; how many is not said (drugs
             # given together or one after another may be one line or several)
-            return 1, True, Evidence(f"{had[0].name}: at least 1 line", had[0].source)
+            return 1, True, Evidence(f"{ended[0].name}: at least 1 line", ended[0].source)
+        if had:
+            # the therapy given now is the current line, not a prior one until it ends
+            # ("currently on first-line FOLFOX" has no prior line yet, or one at progression)
+            now = had[0]
+            return None, True, Evidence(f"{now.name} (ongoing): not yet a prior line", now.source)
         return None
     found = tally(facts.patient, variable)
     if not found.conditions:
