@@ -44,7 +44,14 @@ _CONDITIONS: dict[str, str] = {
     "autoimmune_disease": "autoimmune disease{s|}; autoimmune disorder{s|}; auto-immune "
     "disease{s|}; active autoimmune disease; autoimmune condition{s|}",
     "immunodeficiency": "immunodeficiency; immunodeficiency disease{s|}; immunocompromised; "
-    "immune deficiency; congenital immunodeficiency; acquired immunodeficiency",
+    "immune compromised; immunosuppressed; immune deficiency; immunodeficiency state; "
+    "immune deficient condition; acquired immunodeficiency",
+    # narrower kinds: an inherited defect, and the state a suppressing drug leaves (what a
+    # patient on tacrolimus is read as, match.facts)
+    "primary_immunodeficiency": "congenital immunodeficiency; primary immunodeficiency; "
+    "primary immune deficiency; inherited immunodeficiency; hereditary immunodeficiency; "
+    "common variable immunodeficiency; cvid; severe combined immunodeficiency",
+    "immunosuppressed": "drug-induced immunosuppression; iatrogenic immunosuppression",
     "interstitial_lung_disease": "interstitial lung disease; ild; pneumonitis; interstitial "
     "pneumonia; pulmonary fibrosis",
     "infection": "infection{s|}; active infection; uncontrolled infection; severe infection; "

@@ -31,7 +31,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 50
+PARSER_VERSION = 51
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",

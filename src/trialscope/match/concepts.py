@@ -63,6 +63,8 @@ _LEXICON_PARENTS: dict[str, tuple[str, ...]] = {
     "hbv": ("hepatitis", "infection"),
     "hcv": ("hepatitis", "infection"),
     "hiv": ("infection", "immunodeficiency"),
+    "primary_immunodeficiency": ("immunodeficiency",),
+    "immunosuppressed": ("immunodeficiency",),
     "tuberculosis": ("infection",),
     "brain_metastases": ("distant_metastases",),
     "liver_metastases": ("distant_metastases",),

@@ -79,6 +79,7 @@ class PatientFacts:
             names = {therapy.name.lower()} | drug_aliases(therapy.name)
             for cls_ in classes | names | regimen_drugs(therapy.name):
                 target.setdefault(cls_, []).append(therapy)
+        _immunosuppressed(facts)
         return facts
 
     def own_concepts(self) -> set[str]:
@@ -130,3 +131,23 @@ class PatientFacts:
 
     def source_of(self, name: str) -> Provenance | None:
         return self.patient.provenance.get(name)
+
+
+#: drug classes that leave a patient immunocompromised while taken: physicians read a
+#: patient on prednisone or tacrolimus as in an "immunodeficiency state" (TrialGPT labels)
+_SUPPRESSING = ("immunosuppressant", "immunosuppressants")
+_SUPPRESSED = "lex:immunosuppressed"
+
+
+def _immunosuppressed(facts: PatientFacts) -> None:
+    """A suppressing drug taken now is the state of being immunosuppressed, under
+    "immunodeficiency" (not under an inherited one), with the drug as its evidence."""
+    if facts.has(_SUPPRESSED):
+        return
+    on = [t for c in _SUPPRESSING for t in facts.therapy_classes.get(c, ()) if t.status == "active"]
+    if not on:
+        return
+    state = Condition(name=f"immunosuppressed (on {on[0].name})", source=on[0].source)
+    facts.concepts_of[id(state)] = frozenset({_SUPPRESSED})
+    for up in ancestors(_SUPPRESSED):
+        facts.present.setdefault(up, []).append(ConditionFact(_SUPPRESSED, state))
