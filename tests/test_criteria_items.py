@@ -277,6 +277,9 @@ def test_window_anchor() -> None:
      ("Patients who, in the opinion of the researchers, have other conditions",
       "investigator_judgement"),
      ("Volunteer to participate in this study and sign the informed consent", "consent"),
+     # an agreement is the person's will, not a diagnosis ("... for AML" named AML)
+     ("Subject agrees not to participate in another interventional study for AML",
+      "compliance"),
      ("Postoperative ctDNA-positive patients", "free_text")],
 )  # fmt: skip
 def test_non_computable_items_are_kept_and_marked(text: str, reason: str) -> None:

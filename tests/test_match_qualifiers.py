@@ -352,9 +352,7 @@ ON_FIRST_LINE = (
          Verdict.MET),
     ],
 )  # fmt: skip
-def test_a_current_therapy_is_not_a_prior_line(
-    note: str, criterion: str, verdict: Verdict
-) -> None:
+def test_a_current_therapy_is_not_a_prior_line(note: str, criterion: str, verdict: Verdict) -> None:
     result = judged(note, "inclusion", criterion)
     assert result.verdict is verdict, result.reason
     if verdict is Verdict.UNKNOWN:
@@ -849,3 +847,41 @@ def test_a_disease_in_the_past_history_is_never_said_to_be_absent(
 def test_symptomatic_asks_about_the_symptoms(note: str, criterion: str, verdict: Verdict) -> None:
     result = judged(note, "exclusion", criterion)
     assert result.verdict is verdict, result.reason
+
+
+def test_an_agreement_is_asked_not_read_as_a_diagnosis() -> None:
+    # "patient has AML" made this exclusion NOT_MET for an AML patient: the reason read
+    # as if the disease were what the criterion asks about
+    result = judged(
+        "70-year-old man with acute myeloid leukemia, newly diagnosed.",
+        "exclusion",
+        "Subject agrees not to participate in another interventional study for AML",
+    )
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+    assert "consent" in result.reason and result.questions
+
+
+def test_the_reason_for_an_exclusion_is_no_denial() -> None:
+    # "Pregnant women are excluded from this study because ..." read "are excluded" as
+    # "not pregnant", and ruled out a postmenopausal woman who is not pregnant
+    criterion = (
+        "Women that are pregnant or breastfeeding Note: Pregnant women are excluded from this "
+        "study because the agents used in this study may be teratogenic to a fetus."
+    )
+    patient = Patient(age=58, sex="female", pregnant=False, breastfeeding=False)
+    result = judge_item(parse_criteria(f"Exclusion Criteria:\n* {criterion}").items[0],
+                        PatientFacts.of(patient))  # fmt: skip
+    assert result.verdict is Verdict.NOT_MET, result.reason
+
+
+def test_another_cancers_stage_is_not_the_reason() -> None:
+    # "the cancer is metastatic (stage IV), not stage I to III" compared the patient's
+    # colon cancer with the endometrial carcinoma's stage
+    note = "60-year-old woman with metastatic colon adenocarcinoma, stage IV."
+    criterion = "Stage I to III endometrial carcinoma within the last 5 years"
+    result = judged(note, "exclusion", criterion)
+    assert result.verdict is Verdict.NOT_MET
+    assert result.reason.startswith("endometrial carcinoma is not in the patient's history")
+    # the patient's own cancer's stage still decides its own stage bound
+    own = judged(note, "inclusion", "Stage I-III colon cancer")
+    assert own.verdict is Verdict.NOT_MET and "stage IV" in own.reason

@@ -50,7 +50,11 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|intends\s+to|intending\s+to|intend\s+to|willing\s+to", "hypothetical", "forward"),
     # family
     (r"family\s+history\s+of|family\s+member|first\s+degree\s+relative|first\s+degree\s+relatives|mother|father"
-     r"|sibling|siblings|parent|parents", "family", "forward"),
+     r"|sibling|siblings|parent|parents"
+     # someone the person cares for or lives with: the condition named is theirs
+     r"|caregiver\s+of|caregivers\s+of|care\s+giver\s+of|carer\s+of|carers\s+of|spouse\s+of"
+     r"|spouses\s+of|partner\s+of|partners\s+of|children\s+of|offspring\s+of|relative\s+of"
+     r"|relatives\s+of|family\s+members\s+of", "family", "forward"),
     # optional: "T2DM with or without hypertension" neither requires nor excludes it
     (r"with\s+or\s+without|with/without|with\s+and\s+without|regardless\s+of"
      r"|irrespective\s+of|whether\s+or\s+not"
@@ -65,7 +69,12 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      r"|are\s+permitted|is\s+allowed|is\s+eligible|is\s+permitted|allowed|permitted|eligible",
      "none", "terminate"),
     # pseudo-triggers: look like triggers, are not
-    (r"not\s+only|no\s+increase|no\s+change|not\s+necessarily|without\s+difficulty"
+    # "Pregnant women are excluded from this study because ...": the reason for an
+    # exclusion, not a denial ("PE was excluded" in a note is one)
+    (r"excluded\s+from|are\s+excluded\s+from|is\s+excluded\s+from|be\s+excluded\s+from"
+     # "able to father a child" is no relative
+     r"|father\s+a\s+child|father\s+children|fathering"
+     r"|not\s+only|no\s+increase|no\s+change|not\s+necessarily|without\s+difficulty"
      r"|gram\s+negative|not\s+certain\s+if|no\s+further|not\s+cause|not\s+been\s+able"
      r"|negative\s+pregnancy\s+test|pregnancy\s+test\s+negative|pregnancy\s+test\s+is\s+negative"
      r"|non-?small|non-?hodgkin|non-?melanoma|non-?muscle|non-?invasive|not\s+limited\s+to"

@@ -374,19 +374,27 @@ def _nothing_recognised(
     item: Item, kind: str, facts: PatientFacts, reading: Reading
 ) -> CriterionResult:
     judged = item.non_computable_reason in ("investigator_judgement", "consent", "compliance")
+    # a relative's or a dependant's condition: read, but not one the patient's record gives
+    others = any(m.family for m in item.mentions if m.category == "condition")
     if kind == "exclusion" and facts.patient.complete_history and not judged:
         return _result(
             item,
             kind,
             Verdict.NOT_MET,
             # say what was done: the criterion was not read, only assumed away
-            "trialscope cannot read this exclusion; assumed not to apply because the history "
-            "is complete — a person should check",
+            (
+                "about a relative's or a dependant's condition, which the history does not give;"
+                if others
+                else "trialscope cannot read this exclusion;"
+            )
+            + " assumed not to apply because the history is complete — a person should check",
             Basis.ABSENCE,
         )
     reason = (
         f"needs judgement ({item.non_computable_reason.replace('_', ' ')})"
         if item.non_computable_reason
+        else "about a relative's or a dependant's condition, not the patient's"
+        if others
         else "no computable fact in this criterion"
     )
     question = Question(key=f"criterion:{reading.slug}", text=_as_question(item.text))

@@ -431,7 +431,12 @@ def _run(
             return part
         flipped = Verdict.NOT_MET if part[0] is Verdict.MET else Verdict.MET
         return flipped, part[1], part[2], part[3], part[4]
-    return both([_slot([_mention(item, m, facts, kind, own) for m in slot]) for slot in run])
+    parts = [_slot([_mention(item, m, facts, kind, own) for m in slot]) for slot in run]
+    # a stage says which of the disease beside it: when both fail, the patient not having
+    # that disease is the reason ("Stage I-III endometrial carcinoma" for a colon cancer),
+    # not a stage compared with another cancer's
+    order = sorted(range(len(run)), key=lambda i: all(m.category == "stage" for m in run[i]))
+    return both([parts[i] for i in order])
 
 
 def _untreated_by_silence(

@@ -82,6 +82,9 @@ def read_item(item: Item) -> Reading:
             for m in item.mentions
             # sex is settled by the structured eligibility fields
             if m.category != "sex"
+            # a relative's or a dependant's condition ("Family history of breast cancer",
+            # "Primary caregiver of a child with leukemia") is not the patient's
+            and not (m.family and m.category == "condition")
             and not is_modifier(item, m)
             and not _counted(item, m)
             and not restates(item, m)
