@@ -32,6 +32,13 @@ from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
 PARSER_VERSION = 51
+
+#: "... are excluded" / "will be excluded" closing a criterion: the trial's rule, no denial
+_THEY_ARE_EXCLUDED = re.compile(
+    # not "can be excluded": "tumours with negligible risk ... can be excluded" sets aside
+    r"\b(?:are|is|were|was|(?:will|shall|must|should|would)\s+be)\s+excluded$",
+    re.I,
+)
 #: the package data files whose content a parse depends on (tests check none is missing)
 PARSER_DATA_FILES = (
     "criteria_variables.yaml",
@@ -153,6 +160,9 @@ def _item(
         t
         for t in clean_triggers(triggers(text, start, end))
         if not any(m.start <= t.start and t.end <= m.end for m in markers)
+        # "Participants positive for HBsAg are excluded": in a criterion the trial
+        # excludes them; only in a record does "PE was excluded" rule a disease out
+        and not (t.direction == "backward" and _THEY_ARE_EXCLUDED.search(text, start, t.end))
     ]
     mentions: list[Mention] = []
 

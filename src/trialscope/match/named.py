@@ -53,6 +53,19 @@ def _mention(
     overrides the mention's own negation)."""
     if mention.category in ("pregnancy", "breastfeeding", "contraception"):
         start = mention.span[0] - item.span[0]
+        denied = (
+            kind == "exclusion"
+            and mention.negated
+            and mention.concept in ("pregnancy", "breastfeeding")
+        )
+        no_capacity = denied and bool(_NO_CAPACITY.search(item.text))
+        if no_capacity and mention.concept == "pregnancy":
+            return _capacity(facts)
+        if denied and not no_capacity:
+            # "Patients must not be pregnant or breast feeding" under the exclusions, "women
+            # without contraception, pregnant, or nursing": an exclusion of pregnancy is of
+            # the pregnant -- no trial excludes every woman who is not
+            mention = replace(mention, negated=False)
         if mention.category == "pregnancy" and _WISH.search(item.text, max(0, start - 40), start):
             # "Desire for pregnancy within 6 months": a wish, which no record holds
             if facts.has("pregnancy:plans") or facts.ruled_out("pregnancy:plans"):
@@ -370,7 +383,53 @@ def named_part(
         failed = _failed_absence(item, runs, parts)
         if failed is not None:
             return failed
+    if kind == "exclusion" and len(runs) > 1:
+        named = _absence_beside_a_name(runs, parts)
+        if named is not None:
+            return named
     return either(parts)
+
+
+_NAMES = ("condition", "prior_therapy")
+
+
+def _capacity(facts: PatientFacts) -> Part:
+    """ "Without capacity to have a pregnancy": not being pregnant is not lacking that."""
+    key = "pregnancy:childbearing_potential"
+    if facts.has(key) or facts.ruled_out(key):
+        holds = not facts.has(key)
+        return verdict_of(holds), "able to become pregnant: as answered", Basis.FACT, [], []
+    question = ask(key, "Able to become pregnant?")
+    return Verdict.UNKNOWN, "able to become pregnant: not known", Basis.NONE, [], [question]
+
+
+_NO_CAPACITY = re.compile(
+    r"capacity|(?:unable|not\s+able|cannot)\s+to\s+(?:become|get)\s+pregnant"
+    r"|cannot\s+(?:become|get)\s+pregnant|not\s+of\s+child[\s-]?bearing",
+    re.I,
+)
+
+
+def _absence_beside_a_name(
+    runs: tuple[tuple[tuple[Mention, ...], ...], ...], parts: list[Part]
+) -> Part | None:
+    """An exclusion that names a disease or therapy and also denies one ("CSF dissemination
+    only without parenchymal brain metastases", "Uncontrolled infection … or inability to
+    rule out infections", "prior CNS disease eligible as long as no active CNS disease")
+    excludes for what it names: the denial describes it, or lets patients in. A patient
+    without the named thing is not ruled out by lacking the denied one as well (it had
+    excluded every healthy volunteer from such trials). None unless that is the case."""
+    denied = [all(m.negated and m.category in _NAMES for slot in run for m in slot) for run in runs]
+    named = [
+        i
+        for i, run in enumerate(runs)
+        if not denied[i] and any(m.category in _NAMES and not m.negated for s in run for m in s)
+    ]
+    met = [i for i, part in enumerate(parts) if part[0] is Verdict.MET]
+    if not met or not named or not all(denied[i] for i in met):
+        return None
+    failed = [parts[i] for i in named if parts[i][0] is Verdict.NOT_MET]
+    return failed[0] if len(failed) == len(named) else None
 
 
 _UNTREATED = re.compile(r"untreated|na[iï]ve|treatment[\s-]free", re.I)

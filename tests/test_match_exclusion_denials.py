@@ -1,0 +1,100 @@
+"""Exclusions that deny something beside what they name. Read across the corpus for a
+healthy volunteer, about 100 exclusions ruled her out because she "does not have" a
+disease the criterion only mentions in passing: a description ("… without parenchymal
+brain metastases"), a way back in ("… are eligible as long as no active CNS disease"), a
+test that cannot rule a disease out, or the trial's own words "are excluded" read as a
+denial. The wordings are real corpus ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trialscope.criteria import parse_criteria
+from trialscope.match import Verdict
+from trialscope.match.facts import PatientFacts
+from trialscope.match.intake import load_patient
+from trialscope.match.judge import judge_item
+from trialscope.match.verdicts import CriterionResult
+
+ROOT = Path(__file__).resolve().parents[1]
+VOLUNTEER = PatientFacts.of(load_patient(ROOT / "examples" / "patients" / "healthy_volunteer.yaml"))
+
+
+def _excluded(criterion: str, facts: PatientFacts = VOLUNTEER) -> CriterionResult:
+    (item,) = parse_criteria(f"Exclusion Criteria:\n* {criterion}").items
+    return judge_item(item, facts)
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        # the trial's own "are excluded" is no denial
+        "Pregnant women were excluded",
+        "Participants positive for HBsAg are excluded;",
+        "Participants with a history of previous breast cancer are excluded, with the exception "
+        "of ipsilateral DCIS treated by locoregional therapy alone ≥5 years ago.",
+        "Patients affected by lytic spondylolisthesis and degenerative spondylolisthesis with "
+        "grade≥2 will be excluded",
+        # a denial beside the named disease describes it or lets patients back in
+        "Uncontrolled infection requiring IV antibiotics, antivirals, or antifungals, suspected "
+        "infections or inability to rule out infections.",
+        "Symptomatic or untreated leptomeningeal disease or spinal cord compression. Patients "
+        "with prior h/o CNS disease are eligible as long as no active CNS disease as documented "
+        "by recent CSF analysis",
+        "Lack of physical integrity of the upper gastrointestinal tract, or malabsorption "
+        "syndrome, or inability to take oral medication, or have active gastroduodenal ulcer "
+        "disease.",
+        "Prior HSCT with relapse beyond 3 months or prior CAR-T therapy in B-ALL with relapse "
+        "beyond 2 months may be included only if off immunosuppression for a minimum of 4 weeks "
+        "and no evidence of graft-versus-host disease",
+    ],
+)
+def test_a_healthy_volunteer_is_not_ruled_out_by_a_denial(criterion: str) -> None:
+    result = _excluded(criterion)
+    assert result.verdict is Verdict.NOT_MET, result.reason
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        # an exclusion that is the denial itself still rules out
+        "Has never smoked, defined as smoking <100 tobacco cigarettes in a lifetime.",
+        "Families with no history of type 1 diabetes",
+    ],
+)
+def test_a_denial_on_its_own_still_rules_out(criterion: str) -> None:
+    assert _excluded(criterion).verdict is Verdict.MET
+
+
+def test_the_named_disease_still_rules_out() -> None:
+    volunteer = load_patient(ROOT / "examples" / "patients" / "healthy_volunteer.yaml")
+    pregnant = PatientFacts.of(volunteer.model_copy(update={"pregnant": True}))
+    assert _excluded("Pregnant women were excluded", pregnant).verdict is Verdict.MET
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        # an inclusion's wording under the exclusions, or a negation spread over a list
+        "Women must not be pregnant or breast-feeding due to potential harm to an unborn fetus",
+        "Participants must not be pregnant and/or breastfeeding.",
+        "women without contraception/pregnant/breast-feeding",
+        "Positive pregnancy test; females must not be pregnant at enrollment",
+    ],
+)
+def test_an_exclusion_of_pregnancy_is_of_the_pregnant(criterion: str) -> None:
+    assert _excluded(criterion).verdict is Verdict.NOT_MET
+    volunteer = load_patient(ROOT / "examples" / "patients" / "healthy_volunteer.yaml")
+    pregnant = PatientFacts.of(volunteer.model_copy(update={"pregnant": True}))
+    assert _excluded(criterion, pregnant).verdict is Verdict.MET
+
+
+def test_not_being_pregnant_is_not_lacking_the_capacity() -> None:
+    # "pregnant: no" had met it for a 29-year-old volunteer: the capacity is what is asked
+    # (assumed, like any unsaid exclusion of a full history, with the question kept)
+    result = _excluded("Without capacity to have a pregnancy (uterine aplasia, hysterectomy)")
+    assert result.verdict is Verdict.NOT_MET, result.reason
+    assert result.reason.startswith("able to become pregnant")
+    assert [q.text for q in result.questions] == ["Able to become pregnant?"]
