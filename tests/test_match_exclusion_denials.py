@@ -98,3 +98,30 @@ def test_not_being_pregnant_is_not_lacking_the_capacity() -> None:
     assert result.verdict is Verdict.NOT_MET, result.reason
     assert result.reason.startswith("able to become pregnant")
     assert [q.text for q in result.questions] == ["Able to become pregnant?"]
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        # the age says whom the exclusion is for, not a reason to exclude
+        "Subject has a history of hypoglycemia unawareness (only applicable to subjects age 11 "
+        "and older).",
+        "Subject has had an episode of diabetic ketoacidosis (DKA) within the last three (3) "
+        "months (only applicable to subjects age 11 and older).",
+        "Subjects age 11 and older: Subject is known to be pregnant, attempting to conceive or "
+        "is not willing and able to practice birth control during the study duration",
+    ],
+)
+def test_an_age_that_says_for_whom_excludes_no_one(criterion: str) -> None:
+    assert _excluded(criterion).verdict is Verdict.NOT_MET
+
+
+def test_an_age_limit_itself_still_excludes() -> None:
+    assert _excluded("Patients under 35 years of age").verdict is Verdict.MET
+
+
+@pytest.mark.parametrize("criterion", ["Do not have diabetes mellitus.", "Do not smoke tobacco"])
+def test_an_inclusions_wording_under_the_exclusions_is_asked(criterion: str) -> None:
+    result = _excluded(criterion)
+    assert result.verdict is Verdict.UNKNOWN, result.reason
+    assert "likely an inclusion under the wrong heading" in result.reason

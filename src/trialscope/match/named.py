@@ -238,7 +238,10 @@ def _required_before(item: Item, mention: Mention) -> bool:
     return _REQUIRED.search(item.text, sentence, at) is not None
 
 
-_INCLUSION_WORDING = re.compile(r"\s*(?:no|not|without|free\s+of|absence\s+of)\b", re.I)
+_INCLUSION_WORDING = re.compile(
+    r"\s*(?:no|not|without|free\s+of|absence\s+of|(?:do|does|must)\s+not\s+(?:have|smoke))\b",
+    re.I,
+)
 # the same, or a rule said with "must not" ("o Patients must not receive live vaccines")
 _PROHIBITION = re.compile(
     r"\W*(?:no|not|without|free\s+of|absence\s+of|non\b|(?:\w+\s+){0,3}(?:must|should|may|can)"

@@ -25,7 +25,12 @@ _FOR_WHOM = re.compile(
     r"|age\s+(?:is\s+)?)(?:\\?[<>≥≤]=?\s*)?\d"
     # "Volunteers aged 18 to 30 recruited for up to 3 stimulation tests": the controls' ages
     r"|\b(?:healthy\s+|normal\s+)?(?:volunteers?|controls?|donors?)\s+(?:aged?\s+|between\s+)?"
-    r"(?:\\?[<>≥≤]=?\s*)?\d",
+    r"(?:\\?[<>≥≤]=?\s*)?\d"
+    # "(only applicable to subjects age 11 and older)", "Subjects age 11 and older: ..."
+    r"|\bapplicable\s+(?:only\s+)?to\s+(?:only\s+)?(?:subjects?|patients?|participants?|those"
+    r"|children|adults?)\s+(?:aged?\s+|of\s+age\s+)?(?:\\?[<>≥≤]=?\s*)?\d"
+    r"|^\W*(?:subjects?|patients?|participants?)\s+aged?\s+\d+\s+(?:years?\s+)?(?:and|or)\s+"
+    r"(?:older|over|above)\s*:",
     re.I,
 )
 # "Pediatric arm:", "Cohort B:", "Part 2 (dose expansion):" opening the item
