@@ -93,6 +93,8 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
     out = []
     for parent, children in groups.items():
         n = needed(by_index[parent].text)
+        if n is None and _diseases_only(by_index[parent], [by_index[c] for c in children]):
+            n = 1
         if n is not None:
             out.append((n, tuple(_points(children, groups, by_index))))
     return tuple(
@@ -101,7 +103,53 @@ def groups_of(parsed: ParsedCriteria) -> Groups:
         + _chained(parsed, exclusions=True)
         + _arms(parsed)
         + _age_cohorts(parsed, groups)
+        + _disease_lists(parsed)
     )
+
+
+_SHORT_POINT_WORDS = 10
+
+
+def _names_a_disease(point: Item) -> bool:
+    """A short point that only names a disease, perhaps which of it ("Breast cancer
+    (triple negative type)", "… (HPV negative)")."""
+    return (
+        not point.constraints
+        and not point.windows
+        and len(point.text.split()) <= _SHORT_POINT_WORDS
+        and any(m.category == "condition" and not m.negated for m in point.mentions)
+        and all(m.category in ("condition", "biomarker", "stage") for m in point.mentions)
+    )
+
+
+def _diseases_only(heading: Item, points: list[Item]) -> bool:
+    """A heading over three or more points that each only name a disease lists the
+    diseases taken, one per patient, not diseases every patient must have at once."""
+    return (
+        heading.text.rstrip().endswith(":")
+        and len(points) >= 3
+        and all(_names_a_disease(p) for p in points)
+    )
+
+
+def _disease_lists(parsed: ParsedCriteria) -> list[tuple[int, tuple[int, ...]]]:
+    """Disease names listed after an inclusion ending with a colon, when the list was not
+    nested under it ("Enriched for patients with tumours commonly associated with p53
+    mutation:" / "1. Colorectal cancer" / "2. High grade serous ovarian cancer" / …,
+    NCT03096054, which ruled its own colorectal patients out)."""
+    items = [i for i in parsed.items if i.kind != "exclusion"]
+    out = []
+    for at, heading in enumerate(items):
+        if not heading.text.rstrip().endswith(":"):
+            continue
+        run = []
+        for point in items[at + 1 :]:
+            if point.parent != heading.parent or not _names_a_disease(point):
+                break
+            run.append(point)
+        if len(run) >= 3:
+            out.append((1, tuple(i.index for i in run)))
+    return out
 
 
 def _age_cohorts(

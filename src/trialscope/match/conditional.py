@@ -30,7 +30,10 @@ _GIVEN = re.compile(
     rf"^\s*(?:note\s*:\s*)?(?:{_WHO}(?P<who>{_WORDS})(?:,\s*|\s+)(?:(?:they|he|she)\s+)?(?:must|should|"
     r"need(?:s)?\s+to|will\s+need\s+to|(?:are|is)\s+required\s+to|require)\b"
     rf"|{_WHO}(?P<for>{_WORDS}),\s*"
-    r"|if\s+(?P<if>[^.;:,]*?),\s*)",
+    r"|if\s+(?P<if>[^.;:,]*?),\s*"
+    # "Treatment-naïve patients will be eligible only if they refused standard treatment"
+    r"|(?P<only>[^.;:]{1,60}?\b(?:patients?|participants?|subjects?))\s+(?:will\s+be|are|is"
+    r"|may\s+be)\s+(?:eligible|included|allowed|enrolled)\s+only\s+(?:if|when)\b)",
     re.I,
 )
 
@@ -44,7 +47,7 @@ def given_end(item: Item) -> int | None:
     found = _GIVEN.match(item.text)
     if found is None:
         return None
-    group = next(g for g in ("who", "for", "if") if found.group(g) is not None)
+    group = next(g for g in ("who", "for", "if", "only") if found.group(g) is not None)
     if group == "for" and not re.match(r"\s*(?:for|in)\b", item.text, re.I):
         return None  # "Patients with X, Y and Z" is a list, not "For patients with X, ..."
     return found.end(group)

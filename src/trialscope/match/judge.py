@@ -172,6 +172,10 @@ def judge_item(
         questions.append(Question(key=f"criterion:{reading.slug}", text=_as_question(item.text)))
     rules_out = verdict is (Verdict.MET if kind == "exclusion" else Verdict.NOT_MET)
     way_out = unread_way_out(item, kind) if rules_out else None
+    if rules_out and kind == "exclusion" and reading.permission:
+        # "Prior adjuvant treatment ... is allowed, as long as it has concluded at least 6
+        # months before": what it permits rules out only outside its terms, unread here
+        way_out = "it permits this on terms not judged"
     if way_out is not None:
         # the way in or out was not read, so the rule-out is a question, not an answer
         verdict, basis = Verdict.UNKNOWN, Basis.NONE

@@ -239,7 +239,12 @@ _PERMISSION = re.compile(
     re.I,
 )
 # "Concurrent radiotherapy allowed for pain control", "… allowed at the discretion of"
-_ALLOWED_FOR = re.compile(r"[^.;:]{0,80}\b(?:allowed|permitted)\s+(?:for|at|in|during|\()", re.I)
+_ALLOWED_FOR = re.compile(
+    r"[^.;:]{0,80}\b(?:allowed|permitted)\s+(?:for|at|in|during|\()"
+    # "Prior adjuvant treatment for metastatic CRC is allowed, as long as it has concluded"
+    r"|[^.;:]{0,120}\b(?:is|are)\s+(?:allowed|permitted),?\s+(?:as\s+long\s+as|provided|only\s+if)\b",
+    re.I,
+)
 # "Exceptions were granted to those subjects over the age of 75 on a case-by-case basis":
 # a way in for some, whatever bound it names
 # "Patients may have received one prior regimen": a count allowed, not asked for

@@ -150,6 +150,14 @@ NURSING_PLACE = re.compile(
 )
 
 
+# a disease in brackets after the name of a response or staging system
+_RESPONSE_CRITERIA = re.compile(
+    r"\b(?:RECIST|iRECIST|mRECIST|Lugano|Cheson|Macdonald|RANO|iRANO|IWG|iwCLL|IMWG|PCWG\d?"
+    r"|GCIG|criteria)(?:\s+(?:version\s+)?v?[\d.]+)?\s*\($",
+    re.I,
+)
+
+
 # a therapy named as what the patient could take, not what they took: "diseases that
 # cannot tolerate chemotherapy", "contraindications to surgery", "eligible for ..."
 _THERAPY_OBJECT = re.compile(
@@ -177,7 +185,7 @@ _THERAPY_OBJECT = re.compile(
 # it is no toxicity (an item asks about the toxicity, which a record seldom grades)
 _CAUSE_OF = re.compile(
     r"\b(?:toxicit(?:y|ies)|adverse\s+(?:events?|effects?|reactions?)|side[- ]effects?|"
-    r"complications?|sequelae)\s+(?:[\w-]+\s+){0,3}?(?:from|of|due\s+to|caused\s+by|"
+    r"complications?|sequelae)\s+(?:[\w-]+\s+){0,3}?(?:from|of|to|due\s+to|caused\s+by|"
     r"related\s+to|attributable\s+to|attributed\s+to|associated\s+with|after|following)\s+"
     r"(?:[\w/-]+,?\s+|(?:or|and|and/or)\s+){0,5}$",
     re.I,
@@ -278,6 +286,10 @@ def is_modifier(item: Item, mention: Mention) -> bool:
         return True  # "a skilled nursing facility", "nursing home": a place, not breastfeeding
     if mention.category != "condition":
         return False
+    if _RESPONSE_CRITERIA.search(item.text, max(0, start - 30), start):
+        # "measurable disease by RECIST 1.1 (solid tumors) or Lugano (lymphoma) criteria":
+        # which criteria for which disease, not a disease the patient must have
+        return True
     if EXCEPT.search(item.text, 0, start):
         return True  # "... except basal cell carcinoma": named to be let through
     before = item.text[max(0, start - 80) : start]
