@@ -162,7 +162,10 @@ def _item(
         if not any(m.start <= t.start and t.end <= m.end for m in markers)
         # "Participants positive for HBsAg are excluded": in a criterion the trial
         # excludes them; only in a record does "PE was excluded" rule a disease out
-        and not (t.direction == "backward" and _THEY_ARE_EXCLUDED.search(text, start, t.end))
+        and not (
+            t.direction == "backward"
+            and _THEY_ARE_EXCLUDED.search(text, max(start, t.end - 40), t.end)
+        )
     ]
     mentions: list[Mention] = []
 
