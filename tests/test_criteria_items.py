@@ -280,6 +280,9 @@ def test_window_anchor() -> None:
      # an agreement is the person's will, not a diagnosis ("... for AML" named AML)
      ("Subject agrees not to participate in another interventional study for AML",
       "compliance"),
+     # "involuntary guarding" is a finding, not a volunteer's will
+     ("Tenderness (with or without rebound), involuntary guarding, absent or diminished bowel "
+      "sounds, or abdominal wall rigidity", "free_text"),
      ("Postoperative ctDNA-positive patients", "free_text")],
 )  # fmt: skip
 def test_non_computable_items_are_kept_and_marked(text: str, reason: str) -> None:

@@ -4,11 +4,17 @@ corpus trials on colorectal cancer for a patient with liver metastases after FOL
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.judging import judged
 from trialscope.criteria import parse_criteria
 from trialscope.match import TrialVerdict, Verdict, read_note
 from trialscope.match.facts import PatientFacts
+from trialscope.match.intake import load_patient
+from trialscope.match.judge import judge_item
 from trialscope.match.trials import judge_trial
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CRC = (
     "A 64-year-old man with metastatic colon adenocarcinoma to the liver (3 lesions). ECOG 1. "
@@ -78,3 +84,49 @@ def test_a_list_of_diseases_takes_one_of_them() -> None:
     # a patient with none of them still fails the list
     lung = PatientFacts.of(read_note("A 60-year-old woman with small cell lung cancer."))
     assert judge_trial("x", {}, parse_criteria(text), lung)[0] is TrialVerdict.INELIGIBLE
+
+
+# -- a 58-year-old woman with type 2 diabetes in the 142 corpus diabetes trials ---------------
+
+
+def _t2dm(kind: str, criterion: str) -> Verdict:
+    facts = PatientFacts.of(load_patient(ROOT / "examples" / "patients" / "t2dm_woman.yaml"))
+    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    (item,) = parse_criteria(f"{header}\n* {criterion}").items
+    return judge_item(item, facts).verdict
+
+
+def test_ages_that_say_whom_a_requirement_is_for() -> None:
+    # NCT05251116, NCT03369899: the minors' consent and assent, and a small children's
+    # procedure, had ruled a 58-year-old out by their ages
+    for criterion in (
+        "For subjects age between 2 and 5: willing to allow medical personnel to perform up to "
+        "16 capillary finger sticks",
+        "Subjects aged 17 years and younger must have a parent, guardian or legally authorized "
+        "representative willing and able to provide written informed consent.",
+        "Subject must be willing and able to provide written signed and dated informed assent "
+        "(subjects aged 13 to 17 only).",
+    ):
+        assert _t2dm("inclusion", criterion) is not Verdict.NOT_MET, criterion
+    # an age that is the requirement still rules out
+    assert _t2dm("inclusion", "Are between the ages of 18 and 55 years, inclusive;") is (
+        Verdict.NOT_MET
+    )
+
+
+def test_a_way_in_beyond_the_age_limit_is_no_requirement() -> None:
+    # NCT06150508
+    criterion = (
+        "However, we will exercise flexibility in age eligibility, allowing patients above 70 "
+        "years to participate if they meet the following criteria:"
+    )
+    assert _t2dm("inclusion", criterion) is Verdict.NOT_APPLICABLE
+
+
+def test_what_another_trial_tests_is_not_what_the_patient_takes() -> None:
+    # NCT05647226: "patient has antidiabetic medication" had ruled her out
+    criterion = (
+        "Currently taking part in a Clinical Trial of an Investigative Medicinal Product (CTIMP) "
+        "trial for antidiabetic medication"
+    )
+    assert _t2dm("exclusion", criterion) is Verdict.NOT_MET

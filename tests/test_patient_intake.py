@@ -628,3 +628,11 @@ def test_the_documented_example_loads() -> None:
     assert alt is not None and alt.times_limit("x ULN") == pytest.approx(1.3)
     assert "platinum" in patient.therapies[0].classes
     assert patient.biomarkers[0].name == "KRAS"
+
+
+def test_a_long_one_line_note_is_read_as_text() -> None:
+    # a TREC topic on one line (~1,000 characters) was tried as a file name: "File name
+    # too long" came out of `trialscope match` as a traceback
+    note = "A 45-year-old woman with gallstones and hypercholesterolemia. " * 20
+    patient = load_patient(note.strip())
+    assert patient.age_years() == 45

@@ -188,7 +188,7 @@ _NON_COMPUTABLE = re.compile(
     r"|an\s+|a\s+)?(?:written\s+)?consent|written\s+consent|give\s+consent|provide\s+"
     r"(?:written\s+)?consent|assent)|(?P<compliance>complian(?:ce|t)|comply|willing\s+(?:and\s+"
     r"able\s+)?to|able\s+and\s+willing|unwilling|follow[\s-]?up|cooperate\b|cooperation|adhere\s+to|adherence"
-    r"|agree(?:s|d)?\s+not\s+to\s+(?:participate|take\s+part|enrol|enroll|join)|voluntar|return\s+for|scheduled\s+visits|understand(?:ing)?\s+(?:of\s+)?the\s+(?:study|"
+    r"|agree(?:s|d)?\s+not\s+to\s+(?:participate|take\s+part|enrol|enroll|join)|\bvoluntar|return\s+for|scheduled\s+visits|understand(?:ing)?\s+(?:of\s+)?the\s+(?:study|"
     r"conditions|nature)|could\s+not\s+understand|able\s+to\s+(?:read|understand|communicate))"
     r"|(?P<investigator_judgement>(?:in\s+)?the\s+(?:opinion|judge?ment|discretion)\s+of\s+the"
     r"|investigator'?s?'?\s+(?:opinion|judge?ment|discretion)|(?:judged|deemed|considered)\s+"

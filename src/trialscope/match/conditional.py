@@ -27,7 +27,9 @@ _WHO = (
 # words of one sentence: a period only inside "i.e.", "e.g.", "3.5"
 _WORDS = r"(?:[^.;:]|\.(?=\S))*?"
 _GIVEN = re.compile(
-    rf"^\s*(?:note\s*:\s*)?(?:{_WHO}(?P<who>{_WORDS})(?:,\s*|\s+)(?:(?:they|he|she)\s+)?(?:must|should|"
+    # after a short label ("Digital Literacy: Participants who ...")
+    rf"^\s*(?:note\s*:\s*|[A-Z][\w /-]{{0,30}}:\s*)?"
+    rf"(?:{_WHO}(?P<who>{_WORDS})(?:,\s*|\s+)(?:(?:they|he|she)\s+)?(?:must|should|"
     r"need(?:s)?\s+to|will\s+need\s+to|(?:are|is)\s+required\s+to|require)\b"
     rf"|{_WHO}(?P<for>{_WORDS}),\s*"
     r"|if\s+(?P<if>[^.;:,]*?),\s*"

@@ -90,9 +90,14 @@ def load_patient(source: str | Path, *, as_of: dt.date | None = None) -> Patient
     text = source.strip()
     if text and "\n" not in text and len(text) < 4096:
         path = Path(text).expanduser()
-        if path.is_file():
+        try:
+            is_file, is_dir = path.is_file(), path.is_dir()
+        except OSError:
+            # a one-line note longer than a file name may be ("File name too long")
+            is_file = is_dir = False
+        if is_file:
             return _load_file(path, as_of)
-        if path.is_dir():
+        if is_dir:
             raise PatientError("file", f"{text} is a folder, not a patient file")
         if path.suffix.lower() in _STRUCTURED | {".txt"} and " " not in text:
             raise PatientError(

@@ -92,7 +92,7 @@ def judge_item(
         given = _given(item, reading, facts, own)
         if given[0] is Verdict.NOT_MET:
             # "Patients who received X must ...": asks nothing of a patient without X
-            clause = re.sub(r"^\s*note\s*:\s*", "", item.text[: reading.given_end], flags=re.I)
+            clause = re.sub(r"^\s*[A-Za-z][\w /-]{0,30}:\s*", "", item.text[: reading.given_end])
             clause = clause.strip()
             reason = f"asks only of {clause[:1].lower()}{clause[1:]}: {given[1]}"
             return CriterionResult(

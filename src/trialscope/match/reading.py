@@ -109,6 +109,9 @@ def read_item(item: Item) -> Reading:
     return Reading(
         slug=slug(text),
         permission=bool(_GRANTED.match(body))
+        # "... allowing patients above 70 years to participate if they meet the following
+        # criteria:" lets some in beyond the age limits, whatever bound it names
+        or bool(_ALLOWING.search(body))
         or (
             bool(
                 _PERMISSION.search(body, 0, _first_sentence_end(body, 60))
@@ -252,6 +255,9 @@ _MAY_HAVE_HAD = re.compile(r"\bmay\s+have\s+(?:received|had|been\s+treated)\b", 
 _GRANTED = re.compile(
     r"^\W*exceptions?\s+(?:were|are|will\s+be|may\s+be|can\s+be)\s+(?:granted|made|considered)",
     re.I,
+)
+_ALLOWING = re.compile(
+    r"\ballowing\s+(?:patients|participants|subjects|those)\b[^.;]{0,60}\bto\s+participate\b", re.I
 )
 # "Sentinel node biopsy without further axillary surgery is allowed."
 _PERMISSION_AT_END = re.compile(

@@ -18,8 +18,10 @@ from trialscope.criteria import Constraint, Item
 # "for participants >= 60", "in patients aged 65-70", "for those older than 70"
 _FOR_WHOM = re.compile(
     r"\b(?:for|in)\s+(?:all\s+|any\s+)?(?:participants?|patients?|subjects?|those|people|"
-    r"persons?|individuals|adults?|children|pts)\s*(?:who\s+are\s+)?(?:aged?\s+|of\s+age\s+|"
-    r"between\s+(?:the\s+ages?\s+of\s+)?)?(?:\\?[<>≥≤]=?\s*)?\d"
+    r"persons?|individuals|adults?|children|pts)\s*(?:who\s+are\s+)?(?:aged?\s+(?:between\s+)?"
+    r"|of\s+age\s+|between\s+(?:the\s+ages?\s+of\s+)?)?(?:\\?[<>≥≤]=?\s*)?\d"
+    # "(subjects aged 13 to 17 only)"
+    r"|\(\s*(?:subjects?|patients?|participants?|children)\s+aged?\s+\d[^()]{0,24}\bonly\s*\)"
     # "Karnofsky >= 50 (if aged >= 16 years and < 18 years)"
     r"|\b(?:if|when)\s+(?:the\s+)?(?:(?:patient|participant|subject)\s+is\s+)?(?:aged?\s+"
     r"|age\s+(?:is\s+)?)(?:\\?[<>≥≤]=?\s*)?\d"
@@ -41,6 +43,15 @@ _ARM = re.compile(
 )
 
 
+# "Subjects aged 17 years and younger must have a parent ... provide written informed
+# consent", "... informed assent (subjects aged 13 to 17 only)"
+_MINORS_CONSENT = re.compile(
+    r"\b(?:parent|guardian|legally\s+authori[sz]ed\s+representative)s?\b[^.;]{0,80}\bconsent"
+    r"|\bassent\b",
+    re.I,
+)
+
+
 # "Colorectal cancer diagnosed under age 50 in 1 of the relatives": a relative's age
 _RELATIVES = re.compile(
     # not "parent/guardian", which gives consent for the patient
@@ -54,7 +65,8 @@ def for_whom(item: Item, constraint: Constraint) -> bool:
     an item about the patient's relatives."""
     if constraint.variable != "age":
         return False
-    if _RELATIVES.search(item.text):
+    if _RELATIVES.search(item.text) or _MINORS_CONSENT.search(item.text):
+        # a relative's age; or the minors a parent consents or who assent for themselves
         return True
     start = constraint.span[0] - item.span[0]
     before = item.text[max(0, start - 50) : start]

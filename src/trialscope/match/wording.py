@@ -170,6 +170,8 @@ _THERAPY_OBJECT = re.compile(
     r"|will\s+(?:receive|undergo)|decision\s+to\s+(?:use|give|omit)"
     # "in patients assigned to adjuvant chemotherapy": a study arm, not a therapy had
     r"|assigned\s+to|randomi[sz]ed\s+to|allocated\s+to"
+    # "taking part in a ... trial for antidiabetic medication": what a trial tests
+    r"|trials?|stud(?:y|ies)"
     # "No requirement for axillary radiotherapy", "patients requiring dialysis"
     r"|requirements?|requir\w*|needs?|needing"
     # "disease prior to surgery": a time, not a therapy the patient had
