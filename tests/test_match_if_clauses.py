@@ -120,3 +120,14 @@ def test_an_adult_is_never_failed_for_a_minor_s_consent(age: int) -> None:
         f"A {age}-year-old woman.", "inclusion", "Consent of parent or guardian if < 18 years old."
     )
     assert result.verdict is Verdict.MET
+
+
+def test_a_leading_if_reads_as_a_condition_in_the_reason() -> None:
+    # "asks only of if patients have ..." read badly
+    result = judged(
+        "A 29-year-old healthy woman.",
+        "inclusion",
+        "Other: If patients have biliary or gastroduodenal obstruction, they must have drainage "
+        "prior to starting chemoradiation",
+    )
+    assert result.reason.startswith("asks only if patients have biliary"), result.reason

@@ -108,10 +108,14 @@ def test_ages_that_say_whom_a_requirement_is_for() -> None:
         "(subjects aged 13 to 17 only).",
     ):
         assert _t2dm("inclusion", criterion) is not Verdict.NOT_MET, criterion
-    # an age that is the requirement still rules out
-    assert _t2dm("inclusion", "Are between the ages of 18 and 55 years, inclusive;") is (
-        Verdict.NOT_MET
-    )
+    # an age that is the requirement still rules out, also beside a parent's consent in
+    # another clause (NCT00002873)
+    for criterion in (
+        "Are between the ages of 18 and 55 years, inclusive;",
+        "Age 10-17 years; diagnosed with type 2 diabetes within the past 2 years; parent or "
+        "guardian able to provide consent.",
+    ):
+        assert _t2dm("inclusion", criterion) is Verdict.NOT_MET, criterion
 
 
 def test_a_way_in_beyond_the_age_limit_is_no_requirement() -> None:

@@ -94,7 +94,8 @@ def judge_item(
             # "Patients who received X must ...": asks nothing of a patient without X
             clause = re.sub(r"^\s*[A-Za-z][\w /-]{0,30}:\s*", "", item.text[: reading.given_end])
             clause = clause.strip()
-            reason = f"asks only of {clause[:1].lower()}{clause[1:]}: {given[1]}"
+            who = f"if {clause[3:]}" if clause.lower().startswith("if ") else f"of {clause}"
+            reason = f"asks only {who[:3]}{who[3:4].lower()}{who[4:]}: {given[1]}"
             return CriterionResult(
                 item.index, kind, item.text, item.span, Verdict.MET, reason, given[2],
                 evidence=tuple(given[3]),

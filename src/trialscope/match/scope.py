@@ -52,6 +52,16 @@ _MINORS_CONSENT = re.compile(
 )
 
 
+_CLAUSE_BREAK = re.compile(r";|\.\s")
+
+
+def _clause_of(text: str, at: int) -> str:
+    """The clause of ``text`` around position ``at`` (between semicolons or sentences)."""
+    starts = [m.end() for m in _CLAUSE_BREAK.finditer(text, 0, at)]
+    end = _CLAUSE_BREAK.search(text, at)
+    return text[starts[-1] if starts else 0 : end.start() if end else len(text)]
+
+
 # "Colorectal cancer diagnosed under age 50 in 1 of the relatives": a relative's age
 _RELATIVES = re.compile(
     # not "parent/guardian", which gives consent for the patient
@@ -65,10 +75,14 @@ def for_whom(item: Item, constraint: Constraint) -> bool:
     an item about the patient's relatives."""
     if constraint.variable != "age":
         return False
-    if _RELATIVES.search(item.text) or _MINORS_CONSENT.search(item.text):
-        # a relative's age; or the minors a parent consents or who assent for themselves
+    if _RELATIVES.search(item.text):
         return True
     start = constraint.span[0] - item.span[0]
+    if _MINORS_CONSENT.search(_clause_of(item.text, start)):
+        # the minors a parent consents for, or who assent themselves, in the age's own
+        # clause ("Age 10-17 years; ...; parent or guardian able to provide consent" keeps
+        # its age)
+        return True
     before = item.text[max(0, start - 50) : start]
     # the bound's own words may begin with the people ("participants >= 60")
     text = before + item.text[start : start + 40]
