@@ -106,6 +106,10 @@ def test_ages_that_say_whom_a_requirement_is_for() -> None:
         "representative willing and able to provide written informed consent.",
         "Subject must be willing and able to provide written signed and dated informed assent "
         "(subjects aged 13 to 17 only).",
+        "Subjects aged 7 - 17 years of age must be willing and able to provide written signed "
+        "and dated informed assent.",
+        "For adolescents under 18 years of age, able to provide informed assent to participate "
+        "and supported by parental consent",
     ):
         assert _t2dm("inclusion", criterion) is not Verdict.NOT_MET, criterion
     # an age that is the requirement still rules out, also beside a parent's consent in
@@ -114,6 +118,9 @@ def test_ages_that_say_whom_a_requirement_is_for() -> None:
         "Are between the ages of 18 and 55 years, inclusive;",
         "Age 10-17 years; diagnosed with type 2 diabetes within the past 2 years; parent or "
         "guardian able to provide consent.",
+        # NCT00001364 (TREC 2021): the children's cohort, with the consent it needs
+        "Child ages 4-18 with known or suspected spinal AVM and with parent/guardian informed "
+        "consent.",
     ):
         assert _t2dm("inclusion", criterion) is Verdict.NOT_MET, criterion
 

@@ -18,8 +18,9 @@ from trialscope.criteria import Constraint, Item
 # "for participants >= 60", "in patients aged 65-70", "for those older than 70"
 _FOR_WHOM = re.compile(
     r"\b(?:for|in)\s+(?:all\s+|any\s+)?(?:participants?|patients?|subjects?|those|people|"
-    r"persons?|individuals|adults?|children|pts)\s*(?:who\s+are\s+)?(?:aged?\s+(?:between\s+)?"
-    r"|of\s+age\s+|between\s+(?:the\s+ages?\s+of\s+)?)?(?:\\?[<>≥≤]=?\s*)?\d"
+    r"persons?|individuals|adults?|children|adolescents|minors|pts)\s*(?:who\s+are\s+)?"
+    r"(?:aged?\s+(?:between\s+)?|of\s+age\s+|between\s+(?:the\s+ages?\s+of\s+)?"
+    r"|(?:under|over|above|below|older\s+than|younger\s+than)\s+)?(?:\\?[<>≥≤]=?\s*)?\d"
     # "(subjects aged 13 to 17 only)"
     r"|\(\s*(?:subjects?|patients?|participants?|children)\s+aged?\s+\d[^()]{0,24}\bonly\s*\)"
     # "Karnofsky >= 50 (if aged >= 16 years and < 18 years)"
@@ -46,8 +47,10 @@ _ARM = re.compile(
 # "Subjects aged 17 years and younger must have a parent ... provide written informed
 # consent", "... informed assent (subjects aged 13 to 17 only)"
 _MINORS_CONSENT = re.compile(
-    r"\b(?:parent|guardian|legally\s+authori[sz]ed\s+representative)s?\b[^.;]{0,80}\bconsent"
-    r"|\bassent\b",
+    # the age is who "must" bring a parent's consent or assent; "Child ages 4-18 with
+    # spinal AVM and with parent/guardian informed consent" asks for the age itself
+    r"\b(?:must|should|needs?\s+to|will\s+need\s+to)\b[^.;]{0,80}"
+    r"\b(?:parent|guardian|legally\s+authori[sz]ed\s+representative|assent)",
     re.I,
 )
 
