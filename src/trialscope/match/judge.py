@@ -362,15 +362,16 @@ def _not_applicable(reading: Reading, facts: PatientFacts, kind: str) -> str | N
         return "permits, does not require"  # "Pregnant women may be entered, but ..."
     if reading.permission and reading.whole_permission and kind == "exclusion":
         return "permits, does not exclude"
-    sex = facts.patient.sex
+    # the sex read last, only for an item about women or men: a blank result that never
+    # read it is both sexes' (match.blank_share)
     if (
-        sex == "male"
-        and reading.female_words
+        reading.female_words
         and (reading.pregnancy_words or not reading.male_words)
         and not (kind == "exclusion" and reading.named_before_women)
+        and facts.patient.sex == "male"
     ):
         return "about women; the patient is male"
-    if sex == "female" and reading.men and not reading.female_words:
+    if reading.men and not reading.female_words and facts.patient.sex == "female":
         return "about men; the patient is female"
     return None
 

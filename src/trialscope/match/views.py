@@ -36,7 +36,8 @@ from trialscope.criteria import ParsedCriteria
 from trialscope.criteria.parser import parse_key
 from trialscope.criteria.store import load_parse
 from trialscope.forkpool import can_fork, fork_pool, parts
-from trialscope.match.bulk import CompiledTrial, Profile, compile_trial, fill_blank
+from trialscope.match.blank_share import fill_blanks
+from trialscope.match.bulk import CompiledTrial, Profile, compile_trial
 from trialscope.match.concepts import vocabulary
 from trialscope.match.patient import Provenance
 from trialscope.match.reading import Reading, read_item
@@ -380,8 +381,8 @@ def _encoded(
 ) -> bytes:
     view = build_view(nct_id, study, parsed)
     assert view.compiled is not None
-    for profile in profiles:
-        fill_blank(view.compiled, parsed, view.concepts, profile)
+    # a woman's and a man's results once for the items that never read the sex
+    fill_blanks(view.compiled, parsed, view.concepts, profiles)
     return encode_view(view)
 
 
