@@ -102,6 +102,10 @@ CASES = [
     # a comparator inside a range: one range, not a floor and a stray number
     ("HbA1c between ≥ 7.5% and ≤10.5% inclusive", "hba1c", "range", 7.5, 10.5, "%"),
     ("HbA1c of ≥7.0% to ≤10.5%", "hba1c", "range", 7.0, 10.5, "%"),
+    # a worded upper bound closing a range (it had read "= 18.5" and ruled out BMI 22.5)
+    ("body Mass Index (BMI) from 18.5 to less than 25.0", "bmi", "range", 18.5, 25.0, "kg/m^2"),
+    # "from" alone opens an upward bound (it had read "= 18")
+    ("Age from 18 years", "age", ">=", 18, None, "year"),
 ]
 
 
@@ -125,7 +129,7 @@ def test_constraint(
     [("age > 18", False, None), ("age ≥ 18", True, None), ("age < 65", None, False),
      ("age no more than 65", None, True), ("age 18-65", True, True),
      ("age 4 to < 17 years", True, False), ("age between > 18 and < 65", False, False),
-     ("age ≥ 12 to < 18 years", True, False)],
+     ("age ≥ 12 to < 18 years", True, False), ("age 4 to less than 18 years", True, False)],
 )  # fmt: skip
 def test_bounds_are_inclusive_or_exclusive(
     text: str, inclusive_low: bool | None, inclusive_high: bool | None
@@ -360,3 +364,10 @@ def test_the_age_now_next_to_a_diagnosis_is_still_read(text: str, operator: str)
 def test_a_converted_bound_is_shown_as_written(text: str, shown: str, canonical: str) -> None:
     [found] = constraints(text)
     assert (found.describe(), found.canonical()) == (shown, canonical)
+
+
+def test_a_range_not_read_is_no_equality() -> None:
+    # "HbA1C between 86 mmol/mol (10%) ≥ 48 mmol/mol" had read "= 86" (10 %) and ruled out
+    # a patient at 8.4 % (NCT05647226)
+    parsed = parse_criteria("HbA1C between 86 mmol/mol (10%) ≥ 48mmol/mol (6.5%)")
+    assert not [c for item in parsed.items for c in item.constraints if c.operator == "="]

@@ -251,14 +251,21 @@ def read_comparison(
             at2 = sep.end()
             # "4 to < 17 years", "≥ 12 to < 18"
             second_op = _SYMBOL.match(text, at2, end)
+            worded = None if second_op else _op_at(text, at2, end)
+            if worded is not None and worded[0] not in ("<", "<="):
+                worded = None  # "from 18.5 to less than 25.0": only an upper bound
             if second_op:
                 at2 = second_op.end()
+            elif worded is not None:
+                at2 = worded[1]
             second = _number_unit(text, at2, end, kind)
             if second is not None and (between or second[0] >= v1):
                 v2, _, unit2, at = second
                 unit_text = unit2 or unit_text
                 if second_op is not None:
                     hi_incl = "=" in second_op.group() or "≤" in second_op.group()
+                elif worded is not None:
+                    hi_incl = worded[0] == "<="
         if v2 is None and kind in ("integer", "roman", "letter"):
             # "0 or 1", "I, II or III", "A or B": a set of grades
             while True:
@@ -294,6 +301,12 @@ def read_comparison(
     if v2 is not None:
         lo, hi = (v1, v2) if v1 <= v2 else (v2, v1)
         return Comparison("range", lo, lo_incl, hi, hi_incl, raw_value, unit_text, label, start, at)
+    if opened and op is None:
+        if opened.group().lower().startswith("from"):
+            # "Age from 18 years": from there up
+            return Comparison(">=", v1, True, None, False, raw_value, unit_text, label, start, at)
+        # "HbA1C between 86 mmol/mol (10%) ≥ 48 mmol/mol": a range not read is no "= 86"
+        return None
     if op is None or op == "=":
         return Comparison("=", v1, True, v1, True, raw_value, unit_text, label, start, at)
     if op in (">", ">="):
