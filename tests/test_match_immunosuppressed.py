@@ -37,8 +37,10 @@ def test_a_suppressing_drug_taken_now_is_an_immunodeficiency_state(
 ) -> None:
     result = judged(note, "exclusion", criterion)
     assert result.verdict is Verdict.MET, result.reason
-    # the drug is the evidence a coordinator checks
+    # the drug is the evidence a coordinator checks, and the reason says so in words
     assert any("immunosuppressed (on " in e.fact for e in result.evidence)
+    drug = "prednisone" if note == ON_PREDNISONE else "tacrolimus"
+    assert result.reason.startswith(f"patient is immunosuppressed (on {drug}), counted as ")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ hierarchy, not by string.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -137,6 +138,14 @@ class PatientFacts:
 #: patient on prednisone or tacrolimus as in an "immunodeficiency state" (TrialGPT labels)
 _SUPPRESSING = ("immunosuppressant", "immunosuppressants")
 _SUPPRESSED = "lex:immunosuppressed"
+_STATE = "immunosuppressed"
+_CLASS_WORDS = re.compile(r"immuno-?suppress", re.I)
+
+
+def derived_state(fact: str) -> bool:
+    """Whether an evidence line is a state the matcher derived from a drug taken now,
+    which reads "patient is immunosuppressed (on prednisone)", not "patient has …"."""
+    return fact.startswith(f"{_STATE} (on ")
 
 
 def _immunosuppressed(facts: PatientFacts) -> None:
@@ -147,7 +156,10 @@ def _immunosuppressed(facts: PatientFacts) -> None:
     on = [t for c in _SUPPRESSING for t in facts.therapy_classes.get(c, ()) if t.status == "active"]
     if not on:
         return
-    state = Condition(name=f"immunosuppressed (on {on[0].name})", source=on[0].source)
+    # the drug by name where the note gives one ("immunosuppressive medications, including
+    # prednisone"): the coordinator checks the drug, not the class
+    drug = next((t for t in on if not _CLASS_WORDS.search(t.name)), on[0])
+    state = Condition(name=f"{_STATE} (on {drug.name})", source=drug.source)
     facts.concepts_of[id(state)] = frozenset({_SUPPRESSED})
     for up in ancestors(_SUPPRESSED):
         facts.present.setdefault(up, []).append(ConditionFact(_SUPPRESSED, state))

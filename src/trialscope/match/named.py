@@ -21,7 +21,7 @@ from trialscope.match.bounds import ask, verdict_of
 from trialscope.match.care_setting import judge_care_setting
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.conditions import closed_world, seen_condition
-from trialscope.match.facts import PatientFacts
+from trialscope.match.facts import PatientFacts, derived_state
 from trialscope.match.pregnancy import judge_pregnancy
 from trialscope.match.setting import describe, untreated, wanted_setting
 from trialscope.match.stage import judge_stage
@@ -144,6 +144,16 @@ def _mention(
             return (
                 verdict,
                 f"patient has had {given}: not {mention.text.lower()}",
+                Basis.FACT,
+                seen.present,
+                [],
+            )
+        states = [e.fact.split(" (active)")[0] for e in seen.present if derived_state(e.fact)]
+        if states and len(states) == len(seen.present):
+            # a state taken from a drug: "patient is immunosuppressed (on prednisone)"
+            return (
+                verdict,
+                f"patient is {states[0]}, counted as {named}",
                 Basis.FACT,
                 seen.present,
                 [],
