@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.judging import judged
 from trialscope.criteria import parse_criteria
 from trialscope.match import TrialVerdict, Verdict, read_note
@@ -96,10 +98,11 @@ def _t2dm(kind: str, criterion: str) -> Verdict:
     return judge_item(item, facts).verdict
 
 
-def test_ages_that_say_whom_a_requirement_is_for() -> None:
-    # NCT05251116, NCT03369899: the minors' consent and assent, and a small children's
-    # procedure, had ruled a 58-year-old out by their ages
-    for criterion in (
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        # NCT05251116, NCT03369899: the minors' consent and assent, and a small children's
+        # procedure, had ruled a 58-year-old out by their ages
         "For subjects age between 2 and 5: willing to allow medical personnel to perform up to "
         "16 capillary finger sticks",
         "Subjects aged 17 years and younger must have a parent, guardian or legally authorized "
@@ -110,19 +113,26 @@ def test_ages_that_say_whom_a_requirement_is_for() -> None:
         "and dated informed assent.",
         "For adolescents under 18 years of age, able to provide informed assent to participate "
         "and supported by parental consent",
-    ):
-        assert _t2dm("inclusion", criterion) is not Verdict.NOT_MET, criterion
-    # an age that is the requirement still rules out, also beside a parent's consent in
-    # another clause (NCT00002873)
-    for criterion in (
+    ],
+)
+def test_an_age_that_says_whom_a_requirement_is_for_rules_no_one_out(criterion: str) -> None:
+    assert _t2dm("inclusion", criterion) is not Verdict.NOT_MET
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
         "Are between the ages of 18 and 55 years, inclusive;",
+        # NCT00002873: beside a parent's consent in another clause
         "Age 10-17 years; diagnosed with type 2 diabetes within the past 2 years; parent or "
         "guardian able to provide consent.",
         # NCT00001364 (TREC 2021): the children's cohort, with the consent it needs
         "Child ages 4-18 with known or suspected spinal AVM and with parent/guardian informed "
         "consent.",
-    ):
-        assert _t2dm("inclusion", criterion) is Verdict.NOT_MET, criterion
+    ],
+)
+def test_an_age_that_is_the_requirement_still_rules_out(criterion: str) -> None:
+    assert _t2dm("inclusion", criterion) is Verdict.NOT_MET
 
 
 def test_a_way_in_beyond_the_age_limit_is_no_requirement() -> None:

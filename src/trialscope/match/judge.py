@@ -94,8 +94,10 @@ def judge_item(
             # "Patients who received X must ...": asks nothing of a patient without X
             clause = re.sub(r"^\s*[A-Za-z][\w /-]{0,30}:\s*", "", item.text[: reading.given_end])
             clause = clause.strip()
-            who = f"if {clause[3:]}" if clause.lower().startswith("if ") else f"of {clause}"
-            reason = f"asks only {who[:3]}{who[3:4].lower()}{who[4:]}: {given[1]}"
+            if clause.lower().startswith("if "):
+                reason = f"asks only if {_lower_first(clause[3:])}: {given[1]}"
+            else:
+                reason = f"asks only of {_lower_first(clause)}: {given[1]}"
             return CriterionResult(
                 item.index, kind, item.text, item.span, Verdict.MET, reason, given[2],
                 evidence=tuple(given[3]),
@@ -490,3 +492,8 @@ def _consent(reading: Reading, facts: PatientFacts) -> Part:
 def _as_question(text: str) -> str:
     text = " ".join(text.split()).rstrip(".;:")
     return (text[:117] + "…" if len(text) > 120 else text) + "?"
+
+
+def _lower_first(words: str) -> str:
+    """ "Patients who received X" read mid-sentence."""
+    return words[:1].lower() + words[1:]
