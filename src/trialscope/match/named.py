@@ -22,6 +22,7 @@ from trialscope.match.care_setting import judge_care_setting
 from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.conditions import closed_world, seen_condition
 from trialscope.match.facts import PatientFacts, derived_state
+from trialscope.match.negated_runs import with_negated_runs
 from trialscope.match.pregnancy import judge_pregnancy
 from trialscope.match.setting import describe, untreated, wanted_setting
 from trialscope.match.stage import judge_stage
@@ -388,22 +389,8 @@ def named_part(
     own: frozenset[str] = frozenset(),
 ) -> Part:
     parts = [_run(item, run, facts, kind, own) for run in runs]
-    if kind != "exclusion" and len(runs) > 1 and _one_negated_list(item, runs):
-        # "No pregnancy or myasthenia gravis": the negation takes the whole list, so each
-        # must be absent (as alternatives, the absent pregnancy met it for a patient with MG)
-        return both(parts)
-    if kind != "exclusion" and len(runs) > 1:
-        failed = _failed_absence(item, runs, parts)
-        if failed is not None:
-            return failed
-    if kind == "exclusion" and len(runs) > 1:
-        named = _absence_beside_a_name(runs, parts)
-        if named is not None:
-            return named
-    return either(parts)
-
-
-_NAMES = ("condition", "prior_therapy")
+    decided = with_negated_runs(item, runs, parts, kind) if len(runs) > 1 else None
+    return either(parts) if decided is None else decided
 
 
 def _capacity(facts: PatientFacts) -> Part:
@@ -423,64 +410,7 @@ _NO_CAPACITY = re.compile(
 )
 
 
-def _absence_beside_a_name(
-    runs: tuple[tuple[tuple[Mention, ...], ...], ...], parts: list[Part]
-) -> Part | None:
-    """An exclusion that names a disease or therapy and also denies one ("CSF dissemination
-    only without parenchymal brain metastases", "Uncontrolled infection … or inability to
-    rule out infections", "prior CNS disease eligible as long as no active CNS disease")
-    excludes for what it names: the denial describes it, or lets patients in. A patient
-    without the named thing is not ruled out by lacking the denied one as well (it had
-    excluded every healthy volunteer from such trials). None unless that is the case."""
-    denied = [all(m.negated and m.category in _NAMES for slot in run for m in slot) for run in runs]
-    named = [
-        i
-        for i, run in enumerate(runs)
-        if not denied[i] and any(m.category in _NAMES and not m.negated for s in run for m in s)
-    ]
-    met = [i for i, part in enumerate(parts) if part[0] is Verdict.MET]
-    if not met or not named or not all(denied[i] for i in met):
-        return None
-    failed = [parts[i] for i in named if parts[i][0] is Verdict.NOT_MET]
-    return failed[0] if len(failed) == len(named) else None
-
-
 _UNTREATED = re.compile(r"untreated|na[iï]ve|treatment[\s-]free", re.I)
-_SHORT_ITEM_WORDS = 8
-
-
-def _failed_absence(
-    item: Item, runs: tuple[tuple[tuple[Mention, ...], ...], ...], parts: list[Part]
-) -> Part | None:
-    """ "COPD, non smoker": a negated name after another asks for that absence too, not
-    for one of the two; a heavy smoker fails it. None unless such a part fails, or the
-    names are alternatives ("… or no prior chemotherapy")."""
-    if len(runs) != 2 or len(item.text.split()) > _SHORT_ITEM_WORDS:
-        return None  # in a longer item a "no"/"without" is often for whom, or a kind
-    mentions = [m for slot in runs[1] for m in slot]
-    if parts[1][0] is not Verdict.NOT_MET or not all(m.negated for m in mentions):
-        return None
-    base, previous = item.span[0], runs[0][-1][-1]
-    gap = item.text[previous.span[1] - base : mentions[0].span[0] - base]
-    return None if re.search(r"\bor\b|/", gap, re.I) else parts[1]
-
-
-# the item opens with its negation ("No ...", "Chemotherapy: No prior ...", "Absence of")
-_NEGATION_FIRST = re.compile(
-    r"^\W*(?:[A-Z][\w /-]{0,40}:\s*)?(?:no|not|none|never|absence\s+of|without|free\s+of)\b",
-    re.I,
-)
-# a list that goes on to say what is required or let through is more than one negation
-# ("No prior chemotherapy for metastatic breast cancer Induction chemotherapy required")
-_LIST_GOES_ON = re.compile(
-    r"\b(?:required|allowed|permitted|eligible|acceptable|unless|except|but|if)\b|\.\s", re.I
-)
-
-
-def _one_negated_list(item: Item, runs: tuple[tuple[tuple[Mention, ...], ...], ...]) -> bool:
-    if not all(m.negated for run in runs for slot in run for m in slot):
-        return False
-    return bool(_NEGATION_FIRST.match(item.text)) and not _LIST_GOES_ON.search(item.text)
 
 
 def _run(
