@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import rich.markup
+import typer
 
 from tests.cli_runner import run_cli
 from tests.conftest import CTGOV, FIXTURES, needs_corpus
+from trialscope.cli.app import app
 
 SEED_XML = CTGOV / "seeds" / "NCT04416854.legacy_ctgov.xml"
 LATER = FIXTURES / "NCT04416854.2026.v2.json"
@@ -149,3 +154,25 @@ def test_bad_database_path_is_a_clear_error(tmp_path: Path) -> None:
 def test_help_everywhere(tmp_path: Path, command: list[str]) -> None:
     done = run(tmp_path / "x.db", *command, "--help")
     assert "Usage" in done.stdout
+
+
+def _commands(command: Any, path: str = "trialscope") -> Iterator[tuple[str, Any]]:
+    # typer carries its own click: walk by attribute, not by click's classes
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, f"{path} {name}")
+
+
+def test_no_help_text_is_eaten_as_markup() -> None:
+    # "[env: TRIALSCOPE_WORKERS; default: CPUs]" was read as a rich tag and vanished,
+    # leaving "Processes that parse ." in `trialscope reparse --help`
+    commands = list(_commands(typer.main.get_command(app)))
+    helps = [(path, p.name, p.help) for path, c in commands for p in c.params if p.help]
+    assert len(commands) > 20 and len(helps) > 100  # the walk reached the subcommands
+    eaten = [h for h in helps if rich.markup.render(h[2]).plain != h[2]]
+    assert not eaten
+
+
+def test_help_names_the_environment_variable() -> None:
+    done = run_cli("reparse", "--help", env={"COLUMNS": "200"})
+    assert "env: TRIALSCOPE_WORKERS; default: CPUs" in done.stdout

@@ -65,7 +65,7 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            help="Database file or sqlite:///path [env: TRIALSCOPE_DB; default: user data dir].",
+            help="Database file or sqlite:///path (env: TRIALSCOPE_DB; default: user data dir).",
             show_default=False,
         ),
     ] = None,
@@ -73,8 +73,8 @@ def root(
         str | None,
         typer.Option(
             "--search-engine",
-            help="tantivy or sql [env: TRIALSCOPE_SEARCH_ENGINE; default: tantivy where an"
-            " index folder is known].",
+            help="tantivy or sql (env: TRIALSCOPE_SEARCH_ENGINE; default: tantivy where an"
+            " index folder is known).",
             show_default=False,
         ),
     ] = None,
@@ -83,7 +83,7 @@ def root(
         typer.Option(
             "--index-dir",
             help="Folder of the tantivy search index (needed with PostgreSQL)"
-            " [env: TRIALSCOPE_INDEX_DIR; default: <db>.tantivy beside an SQLite file].",
+            " (env: TRIALSCOPE_INDEX_DIR; default: <db>.tantivy beside an SQLite file).",
             show_default=False,
         ),
     ] = None,

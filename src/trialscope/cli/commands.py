@@ -81,12 +81,12 @@ def import_command(
     ],
     batch_size: Annotated[
         int | None,
-        typer.Option(help="Records per transaction [env: TRIALSCOPE_BATCH_SIZE].", min=1),
+        typer.Option(help="Records per transaction (env: TRIALSCOPE_BATCH_SIZE).", min=1),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Processes that parse records [env: TRIALSCOPE_WORKERS; default: CPUs].", min=1
+            help="Processes that parse records (env: TRIALSCOPE_WORKERS; default: CPUs).", min=1
         ),
     ] = None,
     as_json: JsonFlag = False,
@@ -210,7 +210,7 @@ def show(
     ] = ShowFormat.MD,
     base_url: Annotated[
         str | None,
-        typer.Option(help="Public base URL for canonical links [env: TRIALSCOPE_BASE_URL]."),
+        typer.Option(help="Public base URL for canonical links (env: TRIALSCOPE_BASE_URL)."),
     ] = None,
 ) -> None:
     """Show one study as the agent markdown page, a card, its v2 JSON or plain text."""

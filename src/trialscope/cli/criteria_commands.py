@@ -116,7 +116,7 @@ def reparse(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="Processes that parse [env: TRIALSCOPE_WORKERS; default: CPUs].", min=1),
+        typer.Option(help="Processes that parse (env: TRIALSCOPE_WORKERS; default: CPUs).", min=1),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -296,11 +296,11 @@ def match(
         str | None, Opt(help="Place name or lat,lon: rank by the nearest recruiting site.")
     ] = None,
     radius: Annotated[
-        str | None, Opt(help="Distance from --near: 100 (km), 100km, 50mi. [default: 100km]")
+        str | None, Opt(help="Distance from --near: 100 (km), 100km, 50mi. (default: 100km)")
     ] = None,
     statuses: Annotated[
         list[str] | None,
-        Opt("--status", help="Overall status of candidates, repeatable. [default: open ones]"),
+        Opt("--status", help="Overall status of candidates, repeatable. (default: open ones)"),
     ] = None,
     any_status: Annotated[
         bool, Opt("--any-status", help="Candidates of every status (closed ones too).")
@@ -313,7 +313,7 @@ def match(
     checklists: Annotated[
         int | None,
         Opt(
-            help="Per-criterion checklists for the top N trials [default: 3, or every --trial].",
+            help="Per-criterion checklists for the top N trials (default: 3, or every --trial).",
             min=0,
             max=200,
             show_default=False,

@@ -21,7 +21,7 @@ def mcp(
     port: Annotated[int, typer.Option(help="Port with --http.", min=1, max=65535)] = 8765,
     base_url: Annotated[
         str | None,
-        typer.Option(help="Public base URL for canonical links [env: TRIALSCOPE_BASE_URL]."),
+        typer.Option(help="Public base URL for canonical links (env: TRIALSCOPE_BASE_URL)."),
     ] = None,
 ) -> None:
     """Serve the mirror to AI agents over MCP: tools search_trials, get_trial,

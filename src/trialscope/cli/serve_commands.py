@@ -88,19 +88,19 @@ def serve(
     ctx: typer.Context,
     host: Annotated[
         str | None,
-        typer.Option(help="Address to listen on [env: TRIALSCOPE_HOST; default: 127.0.0.1]."),
+        typer.Option(help="Address to listen on (env: TRIALSCOPE_HOST; default: 127.0.0.1)."),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(help="Port [env: TRIALSCOPE_PORT; default: 8000].", min=1, max=65535),
+        typer.Option(help="Port (env: TRIALSCOPE_PORT; default: 8000).", min=1, max=65535),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes [env: TRIALSCOPE_SERVE_WORKERS; default: 1].", min=1),
+        typer.Option(help="Worker processes (env: TRIALSCOPE_SERVE_WORKERS; default: 1).", min=1),
     ] = None,
     base_url: Annotated[
         str | None,
-        typer.Option(help="Public base URL for canonical links [env: TRIALSCOPE_BASE_URL]."),
+        typer.Option(help="Public base URL for canonical links (env: TRIALSCOPE_BASE_URL)."),
     ] = None,
     reparse: Annotated[
         bool,

@@ -93,11 +93,11 @@ def sync(
         int, Opt(help="Studies per page (CT.gov allows 1000).", min=1, max=1000)
     ] = 1000,
     base_url: Annotated[
-        str | None, Opt(help="CT.gov API base [env: TRIALSCOPE_CTGOV_URL].")
+        str | None, Opt(help="CT.gov API base (env: TRIALSCOPE_CTGOV_URL).")
     ] = None,
     rate: Annotated[
         float | None,
-        Opt(help="Requests/second, 0 = no spacing [env: TRIALSCOPE_SYNC_RATE; 1].", min=0),
+        Opt(help="Requests/second, 0 = no spacing (env: TRIALSCOPE_SYNC_RATE; 1).", min=0),
     ] = None,
     retries: Annotated[int, Opt(help="Retries of a failing request.", min=0)] = 5,
     backoff: Annotated[
