@@ -113,7 +113,8 @@ def test_not_being_pregnant_is_not_lacking_the_capacity() -> None:
     ],
 )
 def test_an_age_that_says_for_whom_excludes_no_one(criterion: str) -> None:
-    assert _excluded(criterion).verdict is Verdict.NOT_MET
+    # (the birth-control one stays a question: whether she is willing is asked)
+    assert _excluded(criterion).verdict is not Verdict.MET
 
 
 def test_an_age_limit_itself_still_excludes() -> None:
@@ -125,3 +126,45 @@ def test_an_inclusions_wording_under_the_exclusions_is_asked(criterion: str) -> 
     result = _excluded(criterion)
     assert result.verdict is Verdict.UNKNOWN, result.reason
     assert "likely an inclusion under the wrong heading" in result.reason
+
+
+def test_the_pill_on_record_is_contraception_in_use() -> None:
+    # the volunteer's "Combined oral contraceptive" had left "contraception: not known"
+    result = _excluded("women without contraception, pregnant, or nursing")
+    assert result.verdict is Verdict.NOT_MET
+    assert result.reason == "contraception: Combined oral contraceptive"
+    (item,) = parse_criteria("Inclusion Criteria:\n* Use of effective contraception").items
+    assert judge_item(item, VOLUNTEER).verdict is Verdict.MET
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        # NCT06417840, NCT00726505, NCT05921903: with the pill on record, the refusal had
+        # been read as "uses contraception" and ruled her out
+        "Unwilling to commit to the use of a highly effective method of contraception",
+        "Female participant planning to become pregnant or planning to discontinue "
+        "contraceptive precautions during the study",
+        "Refuses to use adequate birth control during the study",
+    ],
+)
+def test_refusing_contraception_does_not_rule_out_a_woman_on_the_pill(criterion: str) -> None:
+    assert _excluded(criterion).verdict is not Verdict.MET
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "negated"),
+    [
+        ("exclusion", "Unwilling or unable to use contraception", True),
+        ("exclusion", "Planning to stop contraception", True),
+        # an inclusion's "willing to discontinue" asks what she will do: no refusal
+        ("inclusion", "Willing to discontinue hormonal contraception", False),
+        # only contraception: "unwilling to stop smoking" is still about smoking
+        ("exclusion", "Unwilling to stop smoking", False),
+    ],
+)
+def test_a_refusal_is_read_for_contraception_only(kind: str, text: str, negated: bool) -> None:
+    header = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    (item,) = parse_criteria(f"{header}\n* {text}").items
+    (mention,) = [m for m in item.mentions if m.text.lower() in ("contraception", "smoking")]
+    assert mention.negated is negated

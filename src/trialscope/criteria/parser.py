@@ -31,7 +31,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 52
+PARSER_VERSION = 53
 
 #: "... are excluded" / "will be excluded" closing a criterion: the trial's rule, no denial
 _THEY_ARE_EXCLUDED = re.compile(
@@ -224,7 +224,8 @@ def _item(
                 concept=concept,
                 text=written,
                 span=to_source(hit_start, hit_end),
-                negated=ctx.negated,
+                negated=ctx.negated
+                or (concept == "contraception" and _refuses(text, start, hit_start, seg.kind)),
                 historical=ctx.historical
                 or (category == "prior_therapy" and _prior(text, hit_start, start)),
                 hypothetical=ctx.hypothetical,
@@ -304,6 +305,21 @@ def _naive(
 
 
 _DENIED_BEFORE = re.compile(r"\b(?:not|no|never|without|nor)\b[^.;:]{0,40}$", re.I)
+
+#: "Unwilling to commit to the use of … contraception", "refuses to use birth control":
+#: contraception refused. Only for contraception: "unwilling to stop smoking" keeps smoking
+_REFUSAL_BEFORE = re.compile(r"\b(?:unwilling|refus\w*|declin\w*)\b[^.;:]{0,60}$", re.I)
+#: "planning to discontinue contraceptive precautions", in an exclusion only: an inclusion's
+#: "willing to discontinue hormonal contraception" asks for what the patient will do
+_STOPPING_BEFORE = re.compile(r"\b(?:discontinu\w*|stop|stops|stopping)\b[^.;:]{0,30}$", re.I)
+
+
+def _refuses(text: str, start: int, at: int, kind: str) -> bool:
+    lo = max(start, at - 80)
+    if _REFUSAL_BEFORE.search(text, lo, at):
+        return True
+    return kind == "exclusion" and bool(_STOPPING_BEFORE.search(text, lo, at))
+
 
 _SETTING_GAP = re.compile(r"[^.;:]{0,30}?\b(?:for|in)\s+(?:(?:their|the|his|her|this)\s+)?", re.I)
 

@@ -320,6 +320,7 @@ def patient_keys(facts: PatientFacts) -> PatientKeys | None:
         patient.pregnant is not None
         or patient.breastfeeding is not None
         or any(c.startswith("pregnancy") for c in (*facts.present, *facts.absent))
+        or "hormonal_contraceptive" in facts.therapy_classes  # answers "contraception"
     ):
         keys.add("pregnancy")
     if patient.will_consent is not None:

@@ -8,6 +8,8 @@ from trialscope.match.facts import PatientFacts
 from trialscope.match.verdicts import Basis, Evidence, Part, Verdict
 from trialscope.match.wording import title
 
+_CONTRACEPTIVE = "hormonal_contraceptive"
+
 
 def judge_pregnancy(mention: Mention, facts: PatientFacts) -> Part:
     patient = facts.patient
@@ -18,6 +20,12 @@ def judge_pregnancy(mention: Mention, facts: PatientFacts) -> Part:
         if facts.has(key) or facts.ruled_out(key):
             holds = bool(facts.has(key)) != mention.negated
             return verdict_of(holds), f"{mention.text}: as answered", Basis.FACT, [], []
+        taking = [t for t in facts.therapy_classes.get(_CONTRACEPTIVE, ()) if t.status == "active"]
+        if mention.concept == "contraception" and taking:
+            # the pill or another hormonal contraceptive on record is contraception in use
+            ev = [Evidence(f"{taking[0].name} (active)", taking[0].source)]
+            reason = f"contraception: {taking[0].name}"
+            return verdict_of(not mention.negated), reason, Basis.FACT, ev, []
         question = ask(f"pregnancy:{mention.concept}", f"{title(mention)}?")
         return Verdict.UNKNOWN, f"{mention.text}: not known", Basis.NONE, [], [question]
     value = getattr(patient, field)
