@@ -132,7 +132,7 @@ def test_the_pill_on_record_is_contraception_in_use() -> None:
     # the volunteer's "Combined oral contraceptive" had left "contraception: not known"
     result = _excluded("women without contraception, pregnant, or nursing")
     assert result.verdict is Verdict.NOT_MET
-    assert result.reason == "contraception: Combined oral contraceptive"
+    assert result.reason == "uses contraception: Combined oral contraceptive"
     (item,) = parse_criteria("Inclusion Criteria:\n* Use of effective contraception").items
     assert judge_item(item, VOLUNTEER).verdict is Verdict.MET
 
@@ -149,7 +149,20 @@ def test_the_pill_on_record_is_contraception_in_use() -> None:
     ],
 )
 def test_refusing_contraception_does_not_rule_out_a_woman_on_the_pill(criterion: str) -> None:
-    assert _excluded(criterion).verdict is not Verdict.MET
+    # she does what the refusal is of: not a question of her will either
+    result = _excluded(criterion)
+    assert result.verdict is Verdict.NOT_MET, result.reason
+    assert "assumed absent" not in result.reason or "plans for pregnancy" in result.reason
+
+
+def test_an_exclusion_naming_contraception_undenied_is_not_answered_by_the_pill() -> None:
+    # NCT05264714: the parenthesis says how pregnancy is ruled out; the pill on record
+    # had made "use of contraception" rule her out
+    criterion = (
+        "Pregnancy (negative serum pregnancy testing at enrollment and use of contraception "
+        "considered to be effective)."
+    )
+    assert _excluded(criterion).verdict is Verdict.NOT_MET
 
 
 @pytest.mark.parametrize(

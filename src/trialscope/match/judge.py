@@ -132,7 +132,11 @@ def judge_item(
             # "severe COPD (FEV1 < 50%)": the bound says how severe; it decides
             named = (parts[0][0], named[1], Basis.FACT, named[3], [])
         parts.append(named)
-    if item.non_computable_reason in ("consent", "compliance"):
+    if item.non_computable_reason in ("consent", "compliance") and not (
+        # "Unwilling to use contraception" for a woman on the pill: she does what the
+        # refusal is of, so it is no question of her will
+        kind == "exclusion" and reading.refusal and runs and _done_by_fact(parts[-1])
+    ):
         parts.append(_consent(reading, facts))
     if not parts:
         return _nothing_recognised(item, kind, facts, reading)
@@ -467,6 +471,10 @@ def _combine(parts: list[Part], item: Item, kind: str) -> Part:
     verdict = either(groups) if kind == "exclusion" else both(groups)
     chosen = next((p for p in groups if p[0] is verdict[0]), verdict)
     return chosen[0], chosen[1], chosen[2], evidence, questions
+
+
+def _done_by_fact(named: Part) -> bool:
+    return named[0] is Verdict.NOT_MET and named[2] is Basis.FACT
 
 
 def _consent(reading: Reading, facts: PatientFacts) -> Part:

@@ -74,7 +74,7 @@ def _mention(
                 return verdict_of(holds), "plans for pregnancy: as answered", Basis.FACT, [], []
             question = ask("pregnancy:plans", "Planning or wishing to become pregnant?")
             return Verdict.UNKNOWN, "plans for pregnancy: not known", Basis.NONE, [], [question]
-        return judge_pregnancy(mention, facts)
+        return judge_pregnancy(mention, facts, kind)
     if mention.category in ("biomarker", "stage"):
         if negate is not None and negate != mention.negated:
             mention = replace(mention, negated=negate)

@@ -11,7 +11,7 @@ from trialscope.match.wording import title
 _CONTRACEPTIVE = "hormonal_contraceptive"
 
 
-def judge_pregnancy(mention: Mention, facts: PatientFacts) -> Part:
+def judge_pregnancy(mention: Mention, facts: PatientFacts, kind: str) -> Part:
     patient = facts.patient
     field = "breastfeeding" if mention.concept == "breastfeeding" else "pregnant"
     if mention.concept not in ("pregnancy", "breastfeeding"):
@@ -21,10 +21,18 @@ def judge_pregnancy(mention: Mention, facts: PatientFacts) -> Part:
             holds = bool(facts.has(key)) != mention.negated
             return verdict_of(holds), f"{mention.text}: as answered", Basis.FACT, [], []
         taking = [t for t in facts.therapy_classes.get(_CONTRACEPTIVE, ()) if t.status == "active"]
-        if mention.concept == "contraception" and taking:
-            # the pill or another hormonal contraceptive on record is contraception in use
+        if (
+            mention.concept == "contraception"
+            and taking
+            and (mention.negated or kind != "exclusion")
+        ):
+            # the pill or another hormonal contraceptive on record is contraception in use.
+            # Not for an exclusion that names contraception undenied: over 2,500 corpus
+            # trials nearly all were a denial or a definition the parser did not read as
+            # one ("… not practicing birth control (… pill …)", "Pregnancy (… use of
+            # contraception considered to be effective)"), so it stays as it was
             ev = [Evidence(f"{taking[0].name} (active)", taking[0].source)]
-            reason = f"contraception: {taking[0].name}"
+            reason = f"uses contraception: {taking[0].name}"
             return verdict_of(not mention.negated), reason, Basis.FACT, ev, []
         question = ask(f"pregnancy:{mention.concept}", f"{title(mention)}?")
         return Verdict.UNKNOWN, f"{mention.text}: not known", Basis.NONE, [], [question]
