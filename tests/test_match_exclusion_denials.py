@@ -181,3 +181,26 @@ def test_a_refusal_is_read_for_contraception_only(kind: str, text: str, negated:
     (item,) = parse_criteria(f"{header}\n* {text}").items
     (mention,) = [m for m in item.mentions if m.text.lower() in ("contraception", "smoking")]
     assert mention.negated is negated
+
+
+@pytest.mark.parametrize(
+    ("kind", "criterion"),
+    [
+        # another kind than the pill: asked, not met (NCT00293423, NCT05645718, NCT06429761)
+        ("inclusion", "Fertile patients must use effective barrier contraception"),
+        ("inclusion", "Abstinence"),
+        ("inclusion", "Intrauterine device"),
+    ],
+)
+def test_the_pill_is_not_every_kind_of_contraception(kind: str, criterion: str) -> None:
+    (item,) = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items
+    assert judge_item(item, VOLUNTEER).verdict is Verdict.UNKNOWN
+
+
+def test_a_refusal_of_more_than_contraception_still_asks() -> None:
+    # NCT05442632: the diseases she lacks do not answer her will to cooperate
+    criterion = (
+        "Those with uncontrollable neurological and psychiatric diseases or mental disorders, "
+        "poor compliance, unable to cooperate and describe treatment reactions"
+    )
+    assert _excluded(criterion).verdict is Verdict.UNKNOWN

@@ -20,6 +20,7 @@ from trialscope.match.concepts import ancestors
 from trialscope.match.conditional import under_condition, within
 from trialscope.match.facts import PatientFacts, most_specific
 from trialscope.match.named import holds, named_part
+from trialscope.match.negated_runs import Runs
 from trialscope.match.primary import healthy
 from trialscope.match.reading import Reading, cached_reading
 from trialscope.match.scope import arm_label, disjoint_ages, for_whom
@@ -135,7 +136,7 @@ def judge_item(
     if item.non_computable_reason in ("consent", "compliance") and not (
         # "Unwilling to use contraception" for a woman on the pill: she does what the
         # refusal is of, so it is no question of her will
-        kind == "exclusion" and reading.refusal and runs and _done_by_fact(parts[-1])
+        kind == "exclusion" and reading.refusal and _uses_what_is_refused(runs, parts)
     ):
         parts.append(_consent(reading, facts))
     if not parts:
@@ -473,8 +474,13 @@ def _combine(parts: list[Part], item: Item, kind: str) -> Part:
     return chosen[0], chosen[1], chosen[2], evidence, questions
 
 
-def _done_by_fact(named: Part) -> bool:
-    return named[0] is Verdict.NOT_MET and named[2] is Basis.FACT
+def _uses_what_is_refused(runs: Runs, parts: list[Part]) -> bool:
+    """ "Unwilling to use contraception" for a woman on the pill: the refused thing is
+    contraception alone, and the record shows it in use."""
+    refused = [m for run in runs for slot in run for m in slot]
+    if not refused or not all(m.concept == "contraception" and m.negated for m in refused):
+        return False
+    return parts[-1][0] is Verdict.NOT_MET and parts[-1][2] is Basis.FACT
 
 
 def _consent(reading: Reading, facts: PatientFacts) -> Part:

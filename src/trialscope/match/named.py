@@ -23,7 +23,7 @@ from trialscope.match.concepts import ancestors, find_concepts
 from trialscope.match.conditions import closed_world, seen_condition
 from trialscope.match.facts import PatientFacts, derived_state
 from trialscope.match.negated_runs import with_negated_runs
-from trialscope.match.pregnancy import judge_pregnancy
+from trialscope.match.pregnancy import judge_pregnancy, pill_answers
 from trialscope.match.setting import describe, untreated, wanted_setting
 from trialscope.match.stage import judge_stage
 from trialscope.match.therapies import seen_therapy, unsettled
@@ -74,7 +74,7 @@ def _mention(
                 return verdict_of(holds), "plans for pregnancy: as answered", Basis.FACT, [], []
             question = ask("pregnancy:plans", "Planning or wishing to become pregnant?")
             return Verdict.UNKNOWN, "plans for pregnancy: not known", Basis.NONE, [], [question]
-        return judge_pregnancy(mention, facts, kind)
+        return judge_pregnancy(mention, facts, pill_answers(item, mention, kind))
     if mention.category in ("biomarker", "stage"):
         if negate is not None and negate != mention.negated:
             mention = replace(mention, negated=negate)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from trialscope.criteria import Mention
+import re
+
+from trialscope.criteria import Item, Mention
 from trialscope.match.bounds import ask, verdict_of
 from trialscope.match.facts import PatientFacts
 from trialscope.match.verdicts import Basis, Evidence, Part, Verdict
@@ -11,7 +13,9 @@ from trialscope.match.wording import title
 _CONTRACEPTIVE = "hormonal_contraceptive"
 
 
-def judge_pregnancy(mention: Mention, facts: PatientFacts, kind: str) -> Part:
+def judge_pregnancy(mention: Mention, facts: PatientFacts, pill_answers: bool = False) -> Part:
+    """``pill_answers``: the item asks for contraception in general, which a hormonal
+    contraceptive on record answers (see :func:`pill_answers`)."""
     patient = facts.patient
     field = "breastfeeding" if mention.concept == "breastfeeding" else "pregnant"
     if mention.concept not in ("pregnancy", "breastfeeding"):
@@ -21,16 +25,7 @@ def judge_pregnancy(mention: Mention, facts: PatientFacts, kind: str) -> Part:
             holds = bool(facts.has(key)) != mention.negated
             return verdict_of(holds), f"{mention.text}: as answered", Basis.FACT, [], []
         taking = [t for t in facts.therapy_classes.get(_CONTRACEPTIVE, ()) if t.status == "active"]
-        if (
-            mention.concept == "contraception"
-            and taking
-            and (mention.negated or kind != "exclusion")
-        ):
-            # the pill or another hormonal contraceptive on record is contraception in use.
-            # Not for an exclusion that names contraception undenied: over 2,500 corpus
-            # trials nearly all were a denial or a definition the parser did not read as
-            # one ("… not practicing birth control (… pill …)", "Pregnancy (… use of
-            # contraception considered to be effective)"), so it stays as it was
+        if pill_answers and taking:
             ev = [Evidence(f"{taking[0].name} (active)", taking[0].source)]
             reason = f"uses contraception: {taking[0].name}"
             return verdict_of(not mention.negated), reason, Basis.FACT, ev, []
@@ -57,3 +52,26 @@ def judge_pregnancy(mention: Mention, facts: PatientFacts, kind: str) -> Part:
         [],
         [ask(field, "Pregnant?" if field == "pregnant" else "Breastfeeding?")],
     )
+
+
+#: contraception in general; "barrier method", "abstinence", "IUD" ask for another kind
+_GENERAL = frozenset(
+    ("contraception", "contraceptive", "contraceptives", "birth control",
+     "contraceptive methods", "effective contraception")
+)  # fmt: skip
+#: a kind the pill is not: "barrier contraception", "double-barrier", "non-hormonal"
+_ANOTHER_KIND = re.compile(r"barrier|non-?hormonal|abstinen|intrauterine|\biud\b", re.I)
+
+
+def pill_answers(item: Item, mention: Mention, kind: str) -> bool:
+    """Whether a hormonal contraceptive taken now answers this mention of contraception.
+    Not for an exclusion that names contraception undenied: over 2,500 corpus trials
+    nearly all were a denial or a definition the parser did not read as one ("… not
+    practicing birth control (… pill …)", "Pregnancy (… use of contraception considered
+    to be effective)")."""
+    if mention.concept != "contraception" or mention.text.lower() not in _GENERAL:
+        return False
+    if kind == "exclusion" and not mention.negated:
+        return False
+    lo = max(0, mention.span[0] - item.span[0] - 25)
+    return not _ANOTHER_KIND.search(item.text, lo, mention.span[1] - item.span[0] + 25)
