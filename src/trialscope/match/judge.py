@@ -133,11 +133,10 @@ def judge_item(
             # "severe COPD (FEV1 < 50%)": the bound says how severe; it decides
             named = (parts[0][0], named[1], Basis.FACT, named[3], [])
         parts.append(named)
-    if item.non_computable_reason in ("consent", "compliance") and not (
-        # "Unwilling to use contraception" for a woman on the pill: she does what the
-        # refusal is of, so it is no question of her will
-        kind == "exclusion" and reading.refusal and _uses_what_is_refused(runs, parts)
-    ):
+    # "Unwilling to use contraception" for a woman on the pill: she does what the refusal
+    # is of, so it is no question of her will, and the pill is no unread evidence
+    in_use = kind == "exclusion" and reading.refusal and _uses_what_is_refused(runs, parts)
+    if item.non_computable_reason in ("consent", "compliance") and not in_use:
         parts.append(_consent(reading, facts))
     if not parts:
         return _nothing_recognised(item, kind, facts, reading)
@@ -195,7 +194,7 @@ def judge_item(
         and facts.patient.complete_history
         and all(p[0] is not Verdict.MET for p in parts)
         # a reading that cannot be compared (xULN without a range) is never assumed away
-        and not evidence
+        and not (any(p[3] for p in parts[:-1]) if in_use else evidence)
     ):
         # a screener reads a full history as reporting what is abnormal: an exclusion it
         # does not mention is taken as absent, and the question stays open to confirm
@@ -477,8 +476,9 @@ def _combine(parts: list[Part], item: Item, kind: str) -> Part:
 def _uses_what_is_refused(runs: Runs, parts: list[Part]) -> bool:
     """ "Unwilling to use contraception" for a woman on the pill: the refused thing is
     contraception alone, and the record shows it in use."""
-    refused = [m for run in runs for slot in run for m in slot]
-    if not refused or not all(m.concept == "contraception" and m.negated for m in refused):
+    # the others name whom it is about ("Persons of childbearing potential who are …")
+    refused = [m for run in runs for slot in run for m in slot if m.negated]
+    if not refused or not all(m.concept == "contraception" for m in refused):
         return False
     return parts[-1][0] is Verdict.NOT_MET and parts[-1][2] is Basis.FACT
 

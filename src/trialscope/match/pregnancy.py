@@ -64,14 +64,16 @@ _ANOTHER_KIND = re.compile(r"barrier|non-?hormonal|abstinen|intrauterine|\biud\b
 
 
 def pill_answers(item: Item, mention: Mention, kind: str) -> bool:
-    """Whether a hormonal contraceptive taken now answers this mention of contraception.
-    Not for an exclusion that names contraception undenied: over 2,500 corpus trials
+    """Whether a hormonal contraceptive taken now answers this mention of contraception:
+    an inclusion's requirement or an exclusion's denial. Not for an exclusion that names
+    contraception undenied: over 2,500 corpus trials
     nearly all were a denial or a definition the parser did not read as one ("… not
     practicing birth control (… pill …)", "Pregnancy (… use of contraception considered
     to be effective)")."""
     if mention.concept != "contraception" or mention.text.lower() not in _GENERAL:
         return False
-    if kind == "exclusion" and not mention.negated:
+    if mention.negated != (kind == "exclusion"):
+        # "Not pregnant and willing to use contraception": the "not" reaches past "and"
         return False
     lo = max(0, mention.span[0] - item.span[0] - 25)
     return not _ANOTHER_KIND.search(item.text, lo, mention.span[1] - item.span[0] + 25)
