@@ -353,3 +353,31 @@ def test_a_header_opening_a_long_line_starts_the_exclusions() -> None:
     items = parse_criteria(text).items
     assert [i.kind for i in items] == ["inclusion", "exclusion"]
     assert items[1].text.startswith("Age < 40")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # NCT04588402: read as "must be pregnant", it had failed every woman who is not
+        "Pregnancy will not be considered as exclusion criteria.",
+        "Patients with brain metastases will not be excluded",
+        "Diabetes is not an exclusion criterion",
+    ],
+)
+def test_what_will_not_be_excluded_is_no_requirement(text: str) -> None:
+    (item,) = parse_criteria(f"Inclusion Criteria:\n* {text}").items
+    assert not [m for m in item.mentions if m.category != "sex"], item.mentions
+
+
+def test_pregnancy_testing_is_a_test_not_a_pregnancy() -> None:
+    # NCT05897541: "pregnancy testing" had been read as pregnancy, failing a woman who is not
+    text = "Additional requirements for pregnancy testing during and after study intervention"
+    (item,) = parse_criteria(f"Inclusion Criteria:\n* {text}").items
+    assert [m.concept for m in item.mentions if m.category == "pregnancy"] == ["pregnancy_test"]
+
+
+def test_a_name_matched_inside_brackets_reads_whole() -> None:
+    # NCT04247984: the question had read "DPD) deficiency?"
+    text = "Known dihidropyrimidine dehydrogenase (DPD) deficiency"
+    (item,) = parse_criteria(f"Exclusion Criteria:\n* {text}").items
+    assert "DPD deficiency" in [m.text for m in item.mentions]

@@ -190,6 +190,11 @@ def test_a_refusal_is_read_for_contraception_only(kind: str, text: str, negated:
         ("inclusion", "Fertile patients must use effective barrier contraception"),
         ("inclusion", "Abstinence"),
         ("inclusion", "Intrauterine device"),
+        ("inclusion", "Fertile patients must use effective double-method contraception"),
+        (
+            "inclusion",
+            "Progestogen-only hormonal contraception associated with inhibition of ovulation:",
+        ),
     ],
 )
 def test_the_pill_is_not_every_kind_of_contraception(kind: str, criterion: str) -> None:

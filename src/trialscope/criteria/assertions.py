@@ -62,6 +62,15 @@ _RULES: tuple[tuple[str, Category, Direction], ...] = (
      # "the presence or absence of macular edema": either way
      r"|no\s+time\s+limit|no\s+limit|no\s+limits|no\s+restriction|no\s+restrictions"
      r"|no\s+limit\s+on|presence\s+or\s+absence", "optional", "forward"),
+    # "Pregnancy will not be considered as exclusion criteria", "Patients with brain
+    # metastases will not be excluded": allowed, not required
+    (r"will\s+not\s+be\s+considered\s+as\s+exclusion\s+criteria"
+     r"|will\s+not\s+be\s+considered\s+as\s+an\s+exclusion\s+criterion"
+     r"|will\s+not\s+be\s+considered\s+an\s+exclusion\s+criterion"
+     r"|is\s+not\s+an\s+exclusion\s+criterion|is\s+not\s+an\s+exclusion\s+criteria"
+     r"|are\s+not\s+exclusion\s+criteria|is\s+not\s+considered\s+an\s+exclusion"
+     r"|will\s+not\s+be\s+excluded|are\s+not\s+excluded|is\s+not\s+excluded",
+     "optional", "backward"),
     # termination: ends any scope
     (r"but|however|except|except\s+for|apart\s+from|aside\s+from|although|though|unless"
      r"|other\s+than|with\s+the\s+exception\s+of|which|who|yet|still|whereas|nevertheless"

@@ -132,7 +132,8 @@ _PREGNANCY: dict[str, str] = {
     "effective contraception; barrier method; abstinence; intrauterine device; iud",
     "childbearing_potential": "childbearing potential; child-bearing potential; child bearing "
     "potential; wocbp; women of childbearing potential; fertile women",
-    "pregnancy_test": "pregnancy test; serum pregnancy test; urine pregnancy test; beta-hcg; hcg",
+    "pregnancy_test": "pregnancy test; pregnancy tests; pregnancy testing; serum pregnancy test; "
+    "urine pregnancy test; beta-hcg; hcg",
 }
 
 # classes and kinds of therapy only: a named drug ("irinotecan", "cetuximab") is read by

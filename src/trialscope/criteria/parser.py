@@ -31,7 +31,7 @@ from trialscope.data import data_digest
 from trialscope.terminology.drugs import therapy_mentions
 
 #: bump when the parser's output changes; stored parses of older versions are stale
-PARSER_VERSION = 53
+PARSER_VERSION = 54
 
 #: "... are excluded" / "will be excluded" closing a criterion: the trial's rule, no denial
 _THEY_ARE_EXCLUDED = re.compile(

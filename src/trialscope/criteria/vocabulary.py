@@ -137,7 +137,7 @@ def vocabulary_mentions(
                 category="condition",
                 concept=concept,
                 # "Nonsmoker" names what it denies: "patient does not have smoking"
-                text="smoking" if non_word else said.get((lo, hi), text[lo:hi]),
+                text="smoking" if non_word else said.get((lo, hi), _balanced(text[lo:hi])),
                 span=span,
                 # its "non" is inside the name, not before it
                 negated=ctx.negated or bool(non_word),
@@ -253,3 +253,11 @@ def coordinated_first(text: str, lo: int, hi: int) -> Iterator[tuple[int, int, s
             if word.group().lower() in _NOT_A_SITE:
                 continue
             yield at + word.start(), at + word.end(), f"{word.group()} {kind}"
+
+
+def _balanced(words: str) -> str:
+    """The name as a reader sees it: "(DPD) deficiency" matched from "DPD" on reads
+    "DPD deficiency", not "DPD) deficiency"."""
+    if words.count("(") == words.count(")"):
+        return words
+    return " ".join(words.replace("(", " ").replace(")", " ").split())

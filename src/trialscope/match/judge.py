@@ -474,8 +474,9 @@ def _combine(parts: list[Part], item: Item, kind: str) -> Part:
 
 
 def _uses_what_is_refused(runs: Runs, parts: list[Part]) -> bool:
-    """ "Unwilling to use contraception" for a woman on the pill: the refused thing is
-    contraception alone, and the record shows it in use."""
+    """ "Unwilling to use contraception" for a woman on the pill, or for one the record
+    puts outside whom it is about: what is refused is contraception alone, and the
+    record decided the item against her."""
     # the others name whom it is about ("Persons of childbearing potential who are …")
     refused = [m for run in runs for slot in run for m in slot if m.negated]
     if not refused or not all(m.concept == "contraception" for m in refused):

@@ -59,8 +59,13 @@ _GENERAL = frozenset(
     ("contraception", "contraceptive", "contraceptives", "birth control",
      "contraceptive methods", "effective contraception")
 )  # fmt: skip
-#: a kind the pill is not: "barrier contraception", "double-barrier", "non-hormonal"
-_ANOTHER_KIND = re.compile(r"barrier|non-?hormonal|abstinen|intrauterine|\biud\b", re.I)
+#: a kind the pill is not, or more than it: "barrier contraception", "non-hormonal",
+#: "double-method", "Progestogen-only", "Male sterilization"
+_ANOTHER_KIND = re.compile(
+    r"barrier|non-?hormonal|abstinen|intrauterine|\biud\b|copper|double|dual"
+    r"|\b(?:two|2)\s+(?:forms|methods)|progest\w*[\s-]+only|sterili|vasectom",
+    re.I,
+)
 
 
 def pill_answers(item: Item, mention: Mention, kind: str) -> bool:
@@ -75,5 +80,5 @@ def pill_answers(item: Item, mention: Mention, kind: str) -> bool:
     if mention.negated != (kind == "exclusion"):
         # "Not pregnant and willing to use contraception": the "not" reaches past "and"
         return False
-    lo = max(0, mention.span[0] - item.span[0] - 25)
+    lo = max(0, mention.span[0] - item.span[0] - 40)
     return not _ANOTHER_KIND.search(item.text, lo, mention.span[1] - item.span[0] + 25)
