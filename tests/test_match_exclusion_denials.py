@@ -209,3 +209,19 @@ def test_a_refusal_of_more_than_contraception_still_asks() -> None:
         "poor compliance, unable to cooperate and describe treatment reactions"
     )
     assert _excluded(criterion).verdict is Verdict.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("criterion", "verdict"),
+    [
+        # NCT00671034: met before "pregnancy tests" was read as a test
+        ("Pregnancy tests with a negative result must be obtained in all females", Verdict.MET),
+        # NCT05897541: a test only required stays a question
+        ("Additional requirements for pregnancy testing during the study", Verdict.UNKNOWN),
+    ],
+)
+def test_a_negative_pregnancy_test_asked_is_not_being_pregnant(
+    criterion: str, verdict: Verdict
+) -> None:
+    (item,) = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items
+    assert judge_item(item, VOLUNTEER).verdict is verdict

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from trialscope.criteria import Item, Mention
 from trialscope.match.bounds import ask, verdict_of
@@ -16,6 +17,9 @@ _CONTRACEPTIVE = "hormonal_contraceptive"
 def judge_pregnancy(mention: Mention, facts: PatientFacts, pill_answers: bool = False) -> Part:
     """``pill_answers``: the item asks for contraception in general, which a hormonal
     contraceptive on record answers (see :func:`pill_answers`)."""
+    if mention.concept == "pregnancy_test" and mention.negated:
+        # "Pregnancy tests with a negative result must be obtained": not being pregnant
+        mention = replace(mention, concept="pregnancy")
     patient = facts.patient
     field = "breastfeeding" if mention.concept == "breastfeeding" else "pregnant"
     if mention.concept not in ("pregnancy", "breastfeeding"):
