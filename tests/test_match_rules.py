@@ -528,7 +528,13 @@ def test_eight_liver_metastases_fail_the_count_and_meet_the_exclusion() -> None:
      # numbered in its text; a ";" before the permission ends no sentence
      ("Exclusion", "10. Prophylactic use of antibiotics is allowed."),
      ("Inclusion", "Prazosin use; if yes, the patient may be included if tapered by prescribing "
-                   "provider. Taper must be completed")],
+                   "provider. Taper must be completed"),
+     # NCT05921903: the permission comes after the diseases it lets in ("patient does not
+     # have hypertension" had ruled a healthy volunteer out)
+     ("Inclusion", "Participants with chronic stable medical conditions with or without "
+                   "specific treatment, such as diabetes mellitus, hypertension, or cardiac "
+                   "disease, are allowed to participate in this study if considered by the "
+                   "investigator to be stable")],
 )  # fmt: skip
 def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
     untreated = {**CRLM_PATIENT, "therapies": []}
