@@ -106,6 +106,10 @@ CASES = [
     ("body Mass Index (BMI) from 18.5 to less than 25.0", "bmi", "range", 18.5, 25.0, "kg/m^2"),
     # "from" alone opens an upward bound (it had read "= 18")
     ("Age from 18 years", "age", ">=", 18, None, "year"),
+    # two units in one range: the months kept (a dev-half 5-year-old had failed "6-13")
+    ("Age 6 months to less than 13 years of age", "age", "range", 0.5, 13, "year"),
+    ("Age 6 months to 13 years", "age", "range", 0.5, 13, "year"),
+    ("aged 2 weeks to 6 months", "age", "range", 0.0383, 0.5, "year"),
 ]
 
 

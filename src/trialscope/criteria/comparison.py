@@ -196,6 +196,17 @@ def _number_unit(
     return value, start, unit_text, at
 
 
+#: ages and durations written with two units in one range
+_IN_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
+
+
+def _in_unit_of(value: float, unit: str, other: str) -> float:
+    here, there = unit_label(unit), unit_label(other)
+    if here == there or here not in _IN_DAYS or there not in _IN_DAYS:
+        return value
+    return round(value * _IN_DAYS[here] / _IN_DAYS[there], 4)
+
+
 def _range_follows(text: str, at: int, end: int, low: float) -> bool:
     sep = _RANGE_SEP.match(text, at, end)
     if sep is None or sep.group().strip().lower() not in ("-", "to", "–"):
@@ -259,6 +270,9 @@ def read_comparison(
             elif worded is not None:
                 at2 = worded[1]
             second = _number_unit(text, at2, end, kind)
+            if second is not None and unit_text and second[2]:
+                # "6 months to less than 13 years": the low bound in the high one's unit
+                v1 = _in_unit_of(v1, unit_text, second[2])
             if second is not None and (between or second[0] >= v1):
                 v2, _, unit2, at = second
                 unit_text = unit2 or unit_text
