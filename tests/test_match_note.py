@@ -496,3 +496,24 @@ def test_shorthand_age_and_sex(note: str, age: int | None, sex: str | None) -> N
 def test_a_therapy_followed_by_another_is_over(note: str, expected: dict[str, str]) -> None:
     statuses = {t.name.lower(): t.status for t in read_note(note).therapies}
     assert {name: statuses.get(name) for name in expected} == expected, statuses
+
+
+VITALS = "A 45-year-old man with fever. Vital signs: T 38.2, RR 15, HR 115, BP 120/80."
+
+
+@pytest.mark.parametrize(
+    ("note", "test", "value"),
+    [(VITALS, "temperature", 38.2), (VITALS, "respiratory_rate", 15),
+     (VITALS, "heart_rate", 115), ("Febrile, Tmax 39.1 C.", "temperature", 39.1)],
+)  # fmt: skip
+def test_vital_signs_written_short(note: str, test: str, value: float) -> None:
+    # TREC-style notes write vitals as "T 38.2, RR 15": temperature and rate had been lost
+    lab = read_note(note).lab(test)
+    assert lab is not None and lab.value == value
+
+
+@pytest.mark.parametrize("text", ["T3 N0 M0 rectal cancer", "Stage T 2 tumour", "T 4 N1"])
+def test_a_t_stage_is_no_temperature(text: str) -> None:
+    variables = [c.variable for i in parse_criteria(f"Inclusion Criteria:\n* {text}").items
+                 for c in i.constraints]  # fmt: skip
+    assert "temperature" not in variables

@@ -48,6 +48,7 @@ from trialscope.match.smoking import read_smoking
 from trialscope.match.therapy_sequence import end_followed_therapies
 from trialscope.match.vaccination import vaccinations_said
 from trialscope.match.ventilation import ventilation_said
+from trialscope.match.vital_signs import short_temperatures
 from trialscope.terminology.drugs import find_drugs
 
 # "58-year-old", "62 yo", "66yo", "8 y/o", "35 years old", "a 3-month-old"
@@ -585,6 +586,9 @@ def _condition(
 
 def _measurements(patient: Patient, text: str, lo: int, hi: int, quote: _Quote) -> None:
     clean = CleanText(text[lo:hi])
+    for value, (at, to) in short_temperatures(clean.text):
+        source = quote(lo + clean.source_span(at, to)[0], lo + clean.source_span(at, to)[1])
+        patient.labs.append(Lab(test="temperature", value=value, unit="degC", source=source))
     for constraint in extract_constraints(clean.text, 0, len(clean.text), clean.source_span):
         if constraint.variable == "age" or constraint.condition:
             continue
