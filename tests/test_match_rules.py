@@ -550,7 +550,10 @@ def test_a_permission_is_not_a_requirement(kind: str, text: str) -> None:
      "Prior chemotherapy allowed if completed 4 weeks before",
      "Any treatment with immunosuppressants within 6 months. Inhaled steroids are allowed.",
      # the permission is the second sentence's (the first 60 characters had made it whole)
-     "Prior radiotherapy. Chemotherapy is allowed."],
+     "Prior radiotherapy. Chemotherapy is allowed.",
+     # NCT04573062: the permission is the parenthesis's, for family members
+     "Employees at NIH under the direct supervision of the study investigators (family "
+     "members of NIH employees are permitted to participate)."],
 )  # fmt: skip
 def test_an_exclusion_that_forbids_is_still_judged(text: str) -> None:
     _, results = judge(f"Exclusion Criteria:\n- {text}", CRLM_PATIENT)

@@ -248,7 +248,7 @@ _ALLOWED_FOR = re.compile(
     r"|[^.;:]{0,120}\b(?:is|are)\s+(?:allowed|permitted),?\s+(?:as\s+long\s+as|provided|only\s+if)\b"
     # "Participants with chronic stable medical conditions …, such as diabetes mellitus, …
     # are allowed to participate in this study if considered by the investigator …"
-    r"|[^.;:]{0,200}\b(?:is|are)\s+(?:allowed|permitted|eligible)\s+to\s+(?:participate|enrol)",
+    r"|[^.;:(]{0,200}\b(?:is|are)\s+(?:allowed|permitted)\s+to\s+(?:participate|enrol)",
     re.I,
 )
 # "Exceptions were granted to those subjects over the age of 75 on a case-by-case basis":
