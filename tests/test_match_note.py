@@ -517,3 +517,19 @@ def test_a_t_stage_is_no_temperature(text: str) -> None:
     variables = [c.variable for i in parse_criteria(f"Inclusion Criteria:\n* {text}").items
                  for c in i.constraints]  # fmt: skip
     assert "temperature" not in variables
+
+
+@pytest.mark.parametrize(
+    ("note", "status"),
+    [
+        # a TREC 2021 note: the consult's advice had been read as surgery done
+        ("Surgery consultation recommends elective cholecystectomy.", None),
+        ("Oncology recommends adjuvant chemotherapy.", "planned"),
+        ("She was offered surgery.", "planned"),
+        ("He had surgery in 2019.", "completed"),
+    ],
+)
+def test_a_recommended_therapy_is_not_one_given(note: str, status: str | None) -> None:
+    statuses = {t.status for t in read_note(note).therapies if "surg" in t.name.lower()
+                or "chemo" in t.name.lower()}  # fmt: skip
+    assert statuses == ({status} if status else set())

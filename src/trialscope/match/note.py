@@ -46,6 +46,7 @@ from trialscope.match.sentences import clauses, sentences
 from trialscope.match.setting import note_setting
 from trialscope.match.smoking import read_smoking
 from trialscope.match.therapy_sequence import end_followed_therapies
+from trialscope.match.therapy_status import is_planned, names_a_service
 from trialscope.match.vaccination import vaccinations_said
 from trialscope.match.ventilation import ventilation_said
 from trialscope.match.vital_signs import short_temperatures
@@ -341,24 +342,6 @@ def _said(answer: re.Match[str] | None, clause: str) -> Said:
     return None
 
 
-# "She is a candidate for tumor resection and agrees to do so prior to chemotherapy":
-# neither is given yet
-_PLANNED = re.compile(
-    r"\b(?:candidate\s+for|agree[sd]?\s+to|awaiting|referred\s+(?:for|to)|will\s+(?:undergo"
-    r"|receive|start|begin|have)|plan(?:s|ned)?\s+to|scheduled\s+(?:for|to))\b",
-    re.I,
-)
-# "will undergo surgery after he received chemotherapy": the chemotherapy was given
-_DONE = re.compile(
-    r"\b(?:received|completed|underwent|had|was\s+treated|s/p|after|following)\b", re.I
-)
-
-
-def _planned(text: str, lo: int, at: int) -> bool:
-    ends = [m.end() for m in _PLANNED.finditer(text, lo, at)]
-    return bool(ends) and not _DONE.search(text, ends[-1], at)
-
-
 def _concepts(
     patient: Patient, text: str, lo: int, hi: int, quote: _Quote, said: Said = None
 ) -> None:
@@ -376,11 +359,13 @@ def _concepts(
         if (found.negated or said == "denied") and _denies_a_kind(text, lo, found, every):
             continue
         source = quote(found.start, found.end)
+        if found.category == "prior_therapy" and names_a_service(text, found.end, hi):
+            continue
         if found.category == "prior_therapy":
             status: TherapyStatus = "completed"
             if found.negated or said == "denied":
                 status = "absent"
-            elif _planned(text, lo, found.start):
+            elif is_planned(text, lo, found.start):
                 status = "planned"
             patient.therapies.append(
                 Therapy(
