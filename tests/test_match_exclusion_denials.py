@@ -184,20 +184,17 @@ def test_a_refusal_is_read_for_contraception_only(kind: str, text: str, negated:
 
 
 @pytest.mark.parametrize(
-    ("kind", "criterion"),
+    "criterion",
     [
         # another kind than the pill: asked, not met (NCT00293423, NCT05645718, NCT06429761)
-        ("inclusion", "Fertile patients must use effective barrier contraception"),
-        ("inclusion", "Abstinence"),
-        ("inclusion", "Intrauterine device"),
-        ("inclusion", "Fertile patients must use effective double-method contraception"),
-        (
-            "inclusion",
-            "Progestogen-only hormonal contraception associated with inhibition of ovulation:",
-        ),
+        "Fertile patients must use effective barrier contraception",
+        "Abstinence",
+        "Intrauterine device",
+        "Fertile patients must use effective double-method contraception",
+        "Progestogen-only hormonal contraception associated with inhibition of ovulation:",
     ],
 )
-def test_the_pill_is_not_every_kind_of_contraception(kind: str, criterion: str) -> None:
+def test_the_pill_is_not_every_kind_of_contraception(criterion: str) -> None:
     (item,) = parse_criteria(f"Inclusion Criteria:\n* {criterion}").items
     assert judge_item(item, VOLUNTEER).verdict is Verdict.UNKNOWN
 
