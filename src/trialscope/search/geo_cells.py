@@ -23,6 +23,11 @@ LEVELS = (1, 4, 16, 64)
 _SPARE_KM = 0.01
 #: the mean Earth radius of gazetteer.distance_km and both dialects' SQL
 _R = 6371.0088
+#: the key of a study's cells in its engine document (``rows.engine_doc``), made by the
+#: index writer that places the sites, so a replay need not read the sites back and make
+#: them again. Change it with LEVELS or :func:`cell`: cells logged under another key are
+#: not used (the replay then makes them from the store's sites).
+LOGGED_AS = "cells1"
 
 
 def cell(level: int, lat: float, lon: float) -> str:

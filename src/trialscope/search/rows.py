@@ -12,6 +12,7 @@ import orjson
 
 from trialscope.record import Study
 from trialscope.record.ages import age_in_years
+from trialscope.search.geo_cells import LOGGED_AS, site_cells
 from trialscope.store.codec import compress, decompress
 from trialscope.vocab import label_of
 
@@ -218,13 +219,21 @@ def engine_doc(row: IndexRows) -> bytes:
     """What a top-k index (:mod:`trialscope.search.tantivy_index`) holds of a study, as
     compressed JSON in the store's change log (``search_log.doc``): its filter columns,
     its full-text fields and its distinct site countries and statuses. Raw values, so the
-    index's own encoding can change without reading a single study again."""
+    index's own encoding can change without reading a single study again; and the cells
+    of its placed sites (``geo_cells.LOGGED_AS``), which the replay would otherwise make
+    from the sites written beside this document (a fifth of a rebuild's CPU)."""
     places = places_of(row.sites)
+    points = [
+        (float(s.lat), float(s.lon), s.status)
+        for s in row.sites
+        if s.lat is not None and s.lon is not None
+    ]
     data = {
         **row.doc._asdict(),
         **row.text._asdict(),
         "countries": [v for k, v in places if k == "country"],
         "site_statuses": [v for k, v in places if k == "site_status"],
+        LOGGED_AS: site_cells(points),
     }
     return compress(orjson.dumps(data))
 

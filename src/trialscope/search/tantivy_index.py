@@ -48,7 +48,7 @@ import tantivy
 
 from trialscope.config import SearchSettings, search_settings
 from trialscope.errors import ConfigError
-from trialscope.search.geo_cells import site_cells
+from trialscope.search.geo_cells import LOGGED_AS, site_cells
 from trialscope.search.rows import TextRow, read_engine_doc
 from trialscope.store import Store
 
@@ -379,12 +379,19 @@ class TantivyIndex:
         with whole, read_snapshot(store):
             generation = int(db.execute("SELECT generation FROM search_state").fetchone()[0])
             for rows in _log_pages(db, since):
-                cells = _site_cells(db, [r[0] for r in rows if r[1] is not None])
+                made: dict[str, list[str]] | None = None
                 for nct_id, blob in rows:
                     if deletes:
                         writer.delete_documents_by_term("nct_id", nct_id)
-                    if blob is not None:
-                        writer.add_document(document(read_engine_doc(blob), cells.get(nct_id)))
+                    if blob is None:
+                        continue
+                    data = read_engine_doc(blob)
+                    cells: Any = data.get(LOGGED_AS)
+                    if cells is None:  # logged before its cells were: made from its sites
+                        if made is None:
+                            made = _site_cells(db, [r[0] for r in rows if r[1] is not None])
+                        cells = made.get(nct_id)
+                    writer.add_document(document(data, cells))
             return generation
 
     def _remove_builds(self, keep: str | None) -> None:
@@ -453,7 +460,8 @@ def _log_pages(db: Any, since: int) -> Iterator[list[tuple[str, bytes | None]]]:
 
 def _site_cells(db: Any, nct_ids: list[str]) -> dict[str, list[str]]:
     """The cells of the studies' sites with a point, from the store's site table (read in
-    the same snapshot as their log rows, so the two agree)."""
+    the same snapshot as their log rows, so the two agree): for documents logged before
+    the index writer logged their cells (``geo_cells.LOGGED_AS``)."""
     if not nct_ids:
         return {}
     points: dict[str, list[tuple[float, float, str | None]]] = {}
